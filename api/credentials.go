@@ -1,0 +1,224 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/auth"
+)
+
+// maxCachedCredentials bounds the verified-credential cache; when it is
+// full it starts over.
+const maxCachedCredentials = 100_000
+
+// Verifier turns a raw bearer credential into a Principal: parse (prefix,
+// length, alphabet, checksum), hash, cache, store. Verified principals are
+// cached for ttl. Any revocation in this process (key deleted or rolled,
+// token deleted, membership or website changed) calls Invalidate, which
+// makes every cached entry stale at once, so it takes effect on the very
+// next request. Changes made by another process reach this one within ttl.
+type Verifier struct {
+	store openfast.MetadataStore
+	ttl   time.Duration
+	now   func() time.Time
+	uses  *usageTracker
+
+	gen   atomic.Uint64
+	mu    sync.RWMutex
+	cache map[[32]byte]cachedPrincipal
+}
+
+type cachedPrincipal struct {
+	p       *auth.Principal
+	gen     uint64
+	expires time.Time
+}
+
+// NewVerifier returns a Verifier over store.
+func NewVerifier(store openfast.MetadataStore, ttl time.Duration, now func() time.Time) *Verifier {
+	return &Verifier{
+		store: store,
+		ttl:   ttl,
+		now:   now,
+		uses:  newUsageTracker(),
+		cache: make(map[[32]byte]cachedPrincipal),
+	}
+}
+
+// Reasons a credential is refused with 401.
+const (
+	failMissing   = "missing"
+	failMalformed = "malformed"
+	failUnknown   = "unknown"
+)
+
+// Verify authenticates raw. On refusal it returns a nil principal and the
+// reason; err is set only when the store failed.
+func (v *Verifier) Verify(ctx context.Context, raw string) (p *auth.Principal, reason string, err error) {
+	kind := auth.Parse(raw)
+	if kind == auth.KindNone {
+		return nil, failMalformed, nil
+	}
+	h := auth.Hash(raw)
+	now := v.now()
+	gen := v.gen.Load()
+	v.mu.RLock()
+	e, ok := v.cache[h]
+	v.mu.RUnlock()
+	if ok && e.gen == gen && now.Before(e.expires) {
+		v.uses.touch(e.p.Kind, e.p.ID, now)
+		return e.p, "", nil
+	}
+
+	p, err = v.load(ctx, kind, h)
+	if err != nil {
+		if openfast.ErrorCode(err) == openfast.ENOTFOUND {
+			return nil, failUnknown, nil
+		}
+		return nil, "", err
+	}
+	v.mu.Lock()
+	if len(v.cache) >= maxCachedCredentials {
+		clear(v.cache)
+	}
+	v.cache[h] = cachedPrincipal{p: p, gen: gen, expires: now.Add(v.ttl)}
+	v.mu.Unlock()
+	v.uses.touch(p.Kind, p.ID, now)
+	return p, "", nil
+}
+
+func (v *Verifier) load(ctx context.Context, kind auth.Kind, h [32]byte) (*auth.Principal, error) {
+	switch kind {
+	case auth.KindWebsiteKey:
+		k, err := v.store.APIKeyByHash(ctx, h[:])
+		if err != nil {
+			return nil, fmt.Errorf("look up website key: %w", err)
+		}
+		if subtle.ConstantTimeCompare(k.Hash, h[:]) != 1 {
+			return nil, openfast.Errorf(openfast.ENOTFOUND, "API key not found.")
+		}
+		return &auth.Principal{Kind: kind, ID: k.ID, DisplayKey: k.DisplayKey, WebsiteID: k.WebsiteID}, nil
+	case auth.KindAccountToken:
+		t, err := v.store.AccessTokenByHash(ctx, h[:])
+		if err != nil {
+			return nil, fmt.Errorf("look up account token: %w", err)
+		}
+		if subtle.ConstantTimeCompare(t.Hash, h[:]) != 1 {
+			return nil, openfast.Errorf(openfast.ENOTFOUND, "Access token not found.")
+		}
+		roles, err := v.store.Memberships(ctx, t.UserID)
+		if err != nil {
+			return nil, fmt.Errorf("load memberships of token %s: %w", t.ID, err)
+		}
+		return &auth.Principal{
+			Kind: kind, ID: t.ID, DisplayKey: t.DisplayKey, UserID: t.UserID,
+			Permissions: t.Permissions, WebsiteIDs: t.WebsiteIDs, Memberships: roles,
+		}, nil
+	}
+	return nil, openfast.Errorf(openfast.ENOTFOUND, "Unknown credential kind.")
+}
+
+// Invalidate makes every cached principal stale. Call it after any change
+// that can revoke or narrow access.
+func (v *Verifier) Invalidate() { v.gen.Add(1) }
+
+// LastUsed returns the newest use of a credential seen by this process.
+func (v *Verifier) LastUsed(kind auth.Kind, id string) (time.Time, bool) {
+	return v.uses.lastUsed(kind, id)
+}
+
+// RunUsageFlusher writes last-use times to the store every interval until
+// ctx ends, then once more.
+func (v *Verifier) RunUsageFlusher(ctx context.Context, interval time.Duration, onError func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if err := v.FlushUsage(context.WithoutCancel(ctx)); err != nil {
+				onError(err)
+			}
+			return
+		case <-t.C:
+			if err := v.FlushUsage(ctx); err != nil {
+				onError(err)
+			}
+		}
+	}
+}
+
+// FlushUsage writes the pending last-use times to the store.
+func (v *Verifier) FlushUsage(ctx context.Context) error {
+	keys, tokens := v.uses.takeDue(v.now())
+	if err := v.store.TouchCredentials(ctx, keys, tokens); err != nil {
+		return fmt.Errorf("record credential use: %w", err)
+	}
+	return nil
+}
+
+// writeEvery is how often at most one credential's lastUsedAt is written.
+const writeEvery = time.Minute
+
+type credentialRef struct {
+	kind auth.Kind
+	id   string
+}
+
+// usageTracker coalesces credential uses: the newest use of each credential
+// is kept in memory (and shown by the list endpoints at once), and written
+// to the store at most once per writeEvery.
+type usageTracker struct {
+	mu      sync.Mutex
+	latest  map[credentialRef]time.Time
+	written map[credentialRef]time.Time
+}
+
+func newUsageTracker() *usageTracker {
+	return &usageTracker{latest: map[credentialRef]time.Time{}, written: map[credentialRef]time.Time{}}
+}
+
+func (u *usageTracker) touch(kind auth.Kind, id string, now time.Time) {
+	u.mu.Lock()
+	u.latest[credentialRef{kind, id}] = now
+	u.mu.Unlock()
+}
+
+func (u *usageTracker) lastUsed(kind auth.Kind, id string) (time.Time, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	t, ok := u.latest[credentialRef{kind, id}]
+	return t, ok
+}
+
+// takeDue returns the uses not yet written whose credential was last
+// written writeEvery ago or never, and marks them written.
+func (u *usageTracker) takeDue(now time.Time) (keys, tokens map[string]time.Time) {
+	keys, tokens = map[string]time.Time{}, map[string]time.Time{}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for ref, used := range u.latest {
+		w, ok := u.written[ref]
+		switch {
+		case ok && !used.After(w):
+			if now.Sub(w) > 2*writeEvery {
+				delete(u.latest, ref) // written, and quiet since: forget it
+				delete(u.written, ref)
+			}
+			continue
+		case ok && now.Sub(w) < writeEvery:
+			continue
+		}
+		if ref.kind == auth.KindWebsiteKey {
+			keys[ref.id] = used
+		} else {
+			tokens[ref.id] = used
+		}
+		u.written[ref] = now
+	}
+	return keys, tokens
+}

@@ -1,0 +1,126 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/openfast/openfast"
+)
+
+// maxBodyBytes is the largest request body the API reads.
+const maxBodyBytes = 1 << 20
+
+// object is a decoded JSON request body: a JSON object whose members are
+// read one by one, so that every type error names its field. Unknown
+// members are ignored.
+type object map[string]json.RawMessage
+
+// readObject reads a JSON object body of at most 1 MiB. When optional is
+// true, a missing or empty body reads as {}.
+func readObject(w http.ResponseWriter, r *http.Request, optional bool) (object, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, openfast.Errorf(openfast.ETOOLARGE, "Request body is larger than 1 MiB.")
+		}
+		return nil, openfast.Errorf(openfast.EINVALID, "Could not read the request body.")
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		if optional {
+			return object{}, nil
+		}
+		return nil, openfast.Errorf(openfast.EINVALID, "A JSON request body is required.")
+	}
+	if body[0] != '{' {
+		return nil, openfast.Errorf(openfast.EINVALID, "Request body must be a JSON object.")
+	}
+	var o object
+	if err := json.Unmarshal(body, &o); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return nil, openfast.Errorf(openfast.EINVALID, "Invalid JSON at byte %d: %s.", syn.Offset, syn.Error())
+		}
+		return nil, openfast.Errorf(openfast.EINVALID, "Invalid JSON: the request body must be a JSON object.")
+	}
+	if o == nil {
+		o = object{}
+	}
+	return o, nil
+}
+
+func (o object) has(field string) bool {
+	_, ok := o[field]
+	return ok
+}
+
+func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
+
+// nullableString reads an optional string member that may be null. present
+// says whether the member was sent; v is nil for null.
+func (o object) nullableString(field string) (v *string, present bool, err error) {
+	raw, ok := o[field]
+	if !ok {
+		return nil, false, nil
+	}
+	if isNull(raw) {
+		return nil, true, nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return nil, true, openfast.Errorf(openfast.EINVALID, "%s must be a string.", field)
+	}
+	return &s, true, nil
+}
+
+// string reads an optional, non-null string member.
+func (o object) string(field string) (v string, present bool, err error) {
+	p, present, err := o.nullableString(field)
+	if err != nil {
+		return "", present, err
+	}
+	if present && p == nil {
+		return "", true, openfast.Errorf(openfast.EINVALID, "%s must be a string, not null.", field)
+	}
+	if p == nil {
+		return "", false, nil
+	}
+	return *p, true, nil
+}
+
+// bool reads an optional boolean member.
+func (o object) bool(field string) (v bool, present bool, err error) {
+	raw, ok := o[field]
+	if !ok {
+		return false, false, nil
+	}
+	if json.Unmarshal(raw, &v) != nil || isNull(raw) {
+		return false, true, openfast.Errorf(openfast.EINVALID, "%s must be true or false.", field)
+	}
+	return v, true, nil
+}
+
+// strings reads an optional array of strings; null reads as empty.
+func (o object) strings(field string, maxItems int) (v []string, present bool, err error) {
+	raw, ok := o[field]
+	if !ok {
+		return nil, false, nil
+	}
+	if isNull(raw) {
+		return []string{}, true, nil
+	}
+	if json.Unmarshal(raw, &v) != nil {
+		return nil, true, openfast.Errorf(openfast.EINVALID, "%s must be an array of strings.", field)
+	}
+	if len(v) > maxItems {
+		return nil, true, openfast.Errorf(openfast.EINVALID, "%s can have at most %d items.", field, maxItems)
+	}
+	if v == nil {
+		v = []string{}
+	}
+	return v, true, nil
+}

@@ -1,0 +1,92 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/openfast/openfast"
+)
+
+// statusOf maps an application error code to its HTTP status. This is the
+// only place where that mapping lives.
+func statusOf(code string) int {
+	switch code {
+	case openfast.EINVALID, openfast.ELIMIT:
+		return http.StatusBadRequest
+	case openfast.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case openfast.EFORBIDDEN:
+		return http.StatusForbidden
+	case openfast.ENOTFOUND:
+		return http.StatusNotFound
+	case openfast.ECONFLICT:
+		return http.StatusConflict
+	case openfast.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case openfast.ERATELIMIT:
+		return http.StatusTooManyRequests
+	case openfast.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Status string      `json:"status"`
+	Error  errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
+
+type successBody struct {
+	Status string `json:"status"`
+	Data   any    `json:"data"`
+}
+
+// writeJSON writes v as JSON with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"status":"error","error":{"code":500,"message":"An internal error occurred."}}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// writeData writes the success envelope {"status":"success","data":data}.
+func writeData(w http.ResponseWriter, data any) {
+	writeJSON(w, http.StatusOK, successBody{Status: "success", Data: data})
+}
+
+// writeErrorStatus writes the error envelope.
+func writeErrorStatus(w http.ResponseWriter, status int, message string) {
+	writeJSON(w, status, errorBody{Status: "error", Error: errorDetail{Code: status, Message: message}})
+}
+
+// isoTime formats a time as DataFast does: ISO 8601 UTC with milliseconds.
+func isoTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+func isoTimePtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := isoTime(*t)
+	return &s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

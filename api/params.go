@@ -1,0 +1,34 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/openfast/openfast"
+)
+
+// pathID reads an ObjectId path parameter.
+func pathID(r *http.Request, name string) (string, error) {
+	id := r.PathValue(name)
+	if !openfast.ValidID(id) {
+		return "", openfast.Errorf(openfast.EINVALID, "%s must be a 24-character hex ObjectId.", name)
+	}
+	return id, nil
+}
+
+// queryInt reads an optional integer query parameter within [lo, hi].
+func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, openfast.Errorf(openfast.EINVALID, "%s must be an integer from %d to %d.", name, lo, hi)
+	}
+	return n, nil
+}
+
+func invalidf(format string, args ...any) error {
+	return openfast.Errorf(openfast.EINVALID, format, args...)
+}

@@ -1,0 +1,358 @@
+// Package api is openfast's HTTP layer: one route table, the middleware
+// (request id, recovery, logging, metrics, authentication, rate limit,
+// authorization), the DataFast success and error envelopes, and one file
+// per resource.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/auth"
+)
+
+// Config configures a Server.
+type Config struct {
+	Store  openfast.MetadataStore
+	Logger *slog.Logger
+	// RateLimit is the number of requests a credential may make per minute
+	// (0 disables the limit) and RateBurst the size of its bursts.
+	RateLimit int
+	RateBurst int
+	// CacheTTL bounds how long a verified credential is trusted without
+	// looking at the store again. Revocations made through this server
+	// take effect at once whatever its value.
+	CacheTTL time.Duration
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server serves the openfast HTTP API.
+type Server struct {
+	store    openfast.MetadataStore
+	log      *slog.Logger
+	verifier *Verifier
+	limiter  *rateLimiter
+	metrics  *metrics
+	now      func() time.Time
+	handler  http.Handler
+	routes   []route
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("api: Config.Store is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.CacheTTL <= 0 {
+		cfg.CacheTTL = 5 * time.Second
+	}
+	s := &Server{
+		store:    cfg.Store,
+		log:      cfg.Logger,
+		verifier: NewVerifier(cfg.Store, cfg.CacheTTL, cfg.Now),
+		metrics:  newMetrics(),
+		now:      cfg.Now,
+	}
+	if cfg.RateLimit > 0 {
+		s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
+	}
+	s.routes = s.routeTable()
+	mux := http.NewServeMux()
+	allowed := map[string][]string{}
+	var paths []string
+	for _, rt := range s.routes {
+		mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+		if _, ok := allowed[rt.path]; !ok {
+			paths = append(paths, rt.path)
+		}
+		allowed[rt.path] = append(allowed[rt.path], rt.method)
+		if rt.method == http.MethodGet {
+			allowed[rt.path] = append(allowed[rt.path], http.MethodHead)
+		}
+	}
+	for _, p := range paths {
+		allow := strings.Join(allowed[p], ", ")
+		mux.Handle(p, s.wrap(route{path: p, public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *call) error {
+			w.Header().Set("Allow", allow)
+			return errMethodNotAllowed
+		}}))
+	}
+	mux.Handle("/", s.wrap(route{path: "unmatched", public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *call) error {
+		return openfast.Errorf(openfast.ENOTFOUND, "No route for %s %s.", r.Method, truncatePath(r.URL.Path))
+	}}))
+	s.handler = s.outer(mux)
+	return s, nil
+}
+
+var errMethodNotAllowed = errors.New("method not allowed")
+
+// Handler returns the HTTP handler of the whole API.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Verifier returns the server's credential verifier.
+func (s *Server) Verifier() *Verifier { return s.verifier }
+
+// Run runs the server's background work (writing credential last-use
+// times) until ctx ends, then flushes it.
+func (s *Server) Run(ctx context.Context) {
+	s.verifier.RunUsageFlusher(ctx, time.Second, func(err error) {
+		s.log.Error("flush credential use", "error", err)
+	})
+}
+
+// route is one entry of the route table.
+type route struct {
+	method string
+	path   string
+	public bool // no credential needed
+	policy auth.Policy
+	handle func(w http.ResponseWriter, r *http.Request, c *call) error
+}
+
+// call is what a handler knows about an authenticated request.
+type call struct {
+	p         *auth.Principal
+	websiteID string // the website the route acts on, for website scopes
+	role      openfast.Role
+	ip        string
+}
+
+// audit returns an audit entry for an action of this call.
+func (c *call) audit(action, targetType, targetID, targetDisplayKey string) *openfast.AuditEntry {
+	return &openfast.AuditEntry{
+		WebsiteID: c.websiteID, ActorUserID: c.p.UserID, ActorDisplayKey: c.p.DisplayKey,
+		Action: action, TargetType: targetType, TargetID: targetID, TargetDisplayKey: targetDisplayKey, IP: c.ip,
+	}
+}
+
+// requestInfo travels in the request context so that the outer middleware
+// can log and count what the inner handlers learned.
+type requestInfo struct {
+	id         string
+	route      string
+	displayKey string
+	err        error
+}
+
+type infoKey struct{}
+
+func infoOf(r *http.Request) *requestInfo {
+	info, _ := r.Context().Value(infoKey{}).(*requestInfo)
+	if info == nil {
+		info = &requestInfo{}
+	}
+	return info
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// outer is the middleware around the whole mux: request id, recovery,
+// one log line and the metrics of each request.
+func (s *Server) outer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{id: newRequestID(), route: "unmatched"}
+		w.Header().Set("X-Request-Id", info.id)
+		rec := &statusRecorder{ResponseWriter: w}
+		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "request_id", info.id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if rec.status == 0 {
+					writeErrorStatus(rec, http.StatusInternalServerError, "An internal error occurred (request id "+info.id+").")
+				}
+			}
+			elapsed := time.Since(start)
+			s.metrics.observe(r.Method, info.route, rec.status, elapsed)
+			attrs := []any{
+				"request_id", info.id, "method", r.Method, "route", info.route, "status", rec.status,
+				"duration_ms", float64(elapsed.Microseconds()) / 1000, "ip", clientIP(r),
+			}
+			if info.displayKey != "" {
+				attrs = append(attrs, "credential", info.displayKey)
+			}
+			if info.err != nil {
+				attrs = append(attrs, "error", info.err.Error())
+			}
+			level := slog.LevelInfo
+			if rec.status >= 500 {
+				level = slog.LevelError
+			}
+			s.log.Log(r.Context(), level, "request", attrs...)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// clientIP is the TCP peer's address. Client-supplied headers are never
+// believed here.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func truncatePath(p string) string {
+	if len(p) > 200 {
+		return p[:200] + "..."
+	}
+	return p
+}
+
+// wrap turns a route into an http.Handler: authentication, rate limit,
+// authorization, then the handler, whose error becomes the error envelope.
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := infoOf(r)
+		info.route = rt.path
+		var err error
+		if rt.public {
+			err = rt.handle(w, r, nil)
+		} else {
+			err = s.serveAuthenticated(w, r, rt, info)
+		}
+		if err != nil {
+			s.writeError(w, info, err)
+		}
+	})
+}
+
+func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt route, info *requestInfo) error {
+	raw, ok := bearer(r)
+	if !ok {
+		s.metrics.authFailure(failMissing)
+		return openfast.Errorf(openfast.EUNAUTHORIZED, "Missing API token: send the header Authorization: Bearer <df_ or dft_ token>.")
+	}
+	p, reason, err := s.verifier.Verify(r.Context(), raw)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		s.metrics.authFailure(reason)
+		return openfast.Errorf(openfast.EUNAUTHORIZED, "Invalid or revoked API token.")
+	}
+	info.displayKey = p.DisplayKey
+
+	if s.limiter != nil {
+		st := s.limiter.allow(credentialRef{p.Kind, p.ID}, s.now())
+		h := w.Header()
+		h.Set("X-RateLimit-Limit", strconv.Itoa(s.limiter.perMinute))
+		h.Set("X-RateLimit-Remaining", strconv.Itoa(st.remaining))
+		h.Set("X-RateLimit-Reset", strconv.Itoa(ceilSeconds(st.reset)))
+		if !st.allowed {
+			s.metrics.rateLimited.Inc()
+			h.Set("Retry-After", strconv.Itoa(max(1, ceilSeconds(st.retryAfter))))
+			return openfast.Errorf(openfast.ERATELIMIT, "Rate limit exceeded: at most %d requests per minute for this credential. Retry after %d seconds.", s.limiter.perMinute, max(1, ceilSeconds(st.retryAfter)))
+		}
+	}
+
+	c := &call{p: p, ip: clientIP(r)}
+	t := auth.Target{}
+	switch rt.policy.Scope {
+	case auth.ScopeWebsitePath:
+		t.WebsiteID = r.PathValue("websiteId")
+	case auth.ScopeWebsiteQuery:
+		t.WebsiteID = r.URL.Query().Get("websiteId")
+		if t.WebsiteID == "" && p.Kind == auth.KindWebsiteKey {
+			t.WebsiteID = p.WebsiteID
+		}
+	}
+	if rt.policy.Scope != auth.ScopeAccount && openfast.ValidID(t.WebsiteID) {
+		t.Role = p.RoleOn(t.WebsiteID)
+		t.Exists = t.Role != ""
+		if !t.Exists && p.Kind == auth.KindAccountToken {
+			// Only a refusal gets here: tell 404 from 403.
+			if _, err := s.store.Website(r.Context(), t.WebsiteID); err == nil {
+				t.Exists = true
+			} else if openfast.ErrorCode(err) != openfast.ENOTFOUND {
+				return err
+			}
+		}
+	}
+	if d := auth.Decide(rt.policy, p, t); !d.Allowed {
+		s.metrics.authFailure(d.Reason)
+		return d.Err()
+	}
+	c.websiteID, c.role = t.WebsiteID, t.Role
+	return rt.handle(w, r, c)
+}
+
+func ceilSeconds(d time.Duration) int {
+	return int((d + time.Second - 1) / time.Second)
+}
+
+// bearer returns the credential of an "Authorization: Bearer" header.
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	const prefix = "bearer "
+	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		return "", false
+	}
+	return strings.TrimSpace(h[len(prefix):]), true
+}
+
+// writeError renders err as the DataFast error envelope. Errors without an
+// application code are logged and answered with a generic 500.
+func (s *Server) writeError(w http.ResponseWriter, info *requestInfo, err error) {
+	if errors.Is(err, errMethodNotAllowed) {
+		writeErrorStatus(w, http.StatusMethodNotAllowed, "Method not allowed. Allowed: "+w.Header().Get("Allow")+".")
+		return
+	}
+	code := openfast.ErrorCode(err)
+	status := statusOf(code)
+	msg := openfast.ErrorMessage(err)
+	if status >= 500 {
+		info.err = err
+		msg = "An internal error occurred (request id " + info.id + ")."
+		if code == openfast.EUNAVAILABLE {
+			msg = openfast.ErrorMessage(err)
+		}
+	}
+	writeErrorStatus(w, status, msg)
+}

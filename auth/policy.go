@@ -1,0 +1,174 @@
+package auth
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/openfast/openfast"
+)
+
+// Principal is an authenticated credential, as the policy sees it.
+type Principal struct {
+	Kind       Kind
+	ID         string // the key's or token's ID
+	DisplayKey string
+
+	// Website key: the one website it belongs to.
+	WebsiteID string
+
+	// Account token: its user, permissions, website allowlist (empty means
+	// every website the user can access), and the user's roles.
+	UserID      string
+	Permissions []string
+	WebsiteIDs  []string
+	Memberships map[string]openfast.Role
+}
+
+// RoleOn returns the role the principal acts with on a website: a website
+// key acts as a member of its own website (write access is capped at member
+// level), an account token with its user's role.
+func (p *Principal) RoleOn(websiteID string) openfast.Role {
+	switch p.Kind {
+	case KindWebsiteKey:
+		if websiteID == p.WebsiteID {
+			return openfast.RoleMember
+		}
+	case KindAccountToken:
+		return p.Memberships[websiteID]
+	}
+	return ""
+}
+
+// Scope says where a route finds the website it acts on.
+type Scope uint8
+
+// Route scopes.
+const (
+	// ScopeAccount routes act on the account, not on one website.
+	ScopeAccount Scope = iota
+	// ScopeWebsitePath routes name the website in the path: /websites/{websiteId}/...
+	ScopeWebsitePath
+	// ScopeWebsiteQuery routes are the Website API: a website key implies its
+	// website, an account token names it with ?websiteId=.
+	ScopeWebsiteQuery
+)
+
+// Policy is a route's declaration of what it needs.
+type Policy struct {
+	Scope           Scope
+	Permission      string        // needed on account tokens; "" for none
+	MinRole         openfast.Role // website scopes: the least role that may call it
+	OwnerOnly       bool          // website scopes: owner only, and never a website key
+	AllowWebsiteKey bool          // whether df_ keys may call it at all
+	AllWebsites     bool          // account scope: the token must not be limited to some websites
+}
+
+// Target is what the request acts on, as looked up by the caller of Decide.
+type Target struct {
+	WebsiteID string        // from the path or the query; "" when absent
+	Exists    bool          // whether that website exists
+	Role      openfast.Role // the principal's role on it ("" for none)
+}
+
+// Decision is the outcome of Decide. A denial carries an application error
+// code, a client-safe message and a short reason for metrics.
+type Decision struct {
+	Allowed bool
+	Code    string
+	Reason  string
+	Message string
+}
+
+// Err returns nil for an allowed decision and an *openfast.Error otherwise.
+func (d Decision) Err() error {
+	if d.Allowed {
+		return nil
+	}
+	return &openfast.Error{Code: d.Code, Message: d.Message}
+}
+
+// Denial reasons.
+const (
+	ReasonUnauthenticated = "unauthenticated"
+	ReasonKind            = "credential_kind"
+	ReasonWebsiteMissing  = "website_missing"
+	ReasonWebsiteInvalid  = "website_invalid"
+	ReasonWebsiteScope    = "website_scope"
+	ReasonPermission      = "permission"
+	ReasonNotFound        = "website_not_found"
+	ReasonNoAccess        = "no_access"
+	ReasonOwnerOnly       = "owner_only"
+	ReasonRole            = "role"
+)
+
+var allow = Decision{Allowed: true}
+
+func deny(code, reason, format string, args ...any) Decision {
+	return Decision{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// Decide decides whether principal p may call a route with policy pol on
+// target t. Its order is: 401 (no credential), 403 (credential kind), 400
+// (website missing or malformed), 403 (website outside the credential's
+// scope), 403 (permission), 404 (website), 403 (no access, owner-only,
+// role). t.Role is only read for account tokens: a website key always acts
+// as a member of its own website.
+func Decide(pol Policy, p *Principal, t Target) Decision {
+	if p == nil || p.Kind == KindNone {
+		return deny(openfast.EUNAUTHORIZED, ReasonUnauthenticated, "Missing or invalid API token.")
+	}
+	isKey := p.Kind == KindWebsiteKey
+	if isKey && (!pol.AllowWebsiteKey || pol.OwnerOnly) {
+		if pol.OwnerOnly {
+			return deny(openfast.EFORBIDDEN, ReasonKind, "Owner-only actions need a dft_ account token whose user is the website owner; df_ website keys are capped at member level.")
+		}
+		if pol.Scope == ScopeAccount {
+			return deny(openfast.EFORBIDDEN, ReasonKind, "This route manages account-level resources and needs a dft_ account token; df_ website keys cannot call it.")
+		}
+		return deny(openfast.EFORBIDDEN, ReasonKind, "This route needs a dft_ account token; df_ website keys cannot call it.")
+	}
+
+	if pol.Scope == ScopeAccount {
+		if !isKey && pol.AllWebsites && len(p.WebsiteIDs) > 0 {
+			return deny(openfast.EFORBIDDEN, ReasonWebsiteScope, "This action needs an account token that is not limited to some websites.")
+		}
+		if !isKey && pol.Permission != "" && !HasPermission(p.Permissions, pol.Permission) {
+			return deny(openfast.EFORBIDDEN, ReasonPermission, "This token lacks the %s permission.", pol.Permission)
+		}
+		return allow
+	}
+
+	id := t.WebsiteID
+	if id == "" {
+		return deny(openfast.EINVALID, ReasonWebsiteMissing, "websiteId query parameter is required with a dft_ account token.")
+	}
+	if !openfast.ValidID(id) {
+		return deny(openfast.EINVALID, ReasonWebsiteInvalid, "websiteId must be a 24-character hex ObjectId.")
+	}
+	if isKey && id != p.WebsiteID {
+		return deny(openfast.EFORBIDDEN, ReasonWebsiteScope, "This df_ key belongs to another website.")
+	}
+	if !isKey && len(p.WebsiteIDs) > 0 && !slices.Contains(p.WebsiteIDs, id) {
+		return deny(openfast.EFORBIDDEN, ReasonWebsiteScope, "This token is not allowed to access this website.")
+	}
+	if !isKey && pol.Permission != "" && !HasPermission(p.Permissions, pol.Permission) {
+		return deny(openfast.EFORBIDDEN, ReasonPermission, "This token lacks the %s permission.", pol.Permission)
+	}
+	if !t.Exists {
+		return deny(openfast.ENOTFOUND, ReasonNotFound, "Website not found.")
+	}
+	role := t.Role
+	if isKey {
+		role = openfast.RoleMember
+	}
+	if role.Rank() == 0 {
+		return deny(openfast.EFORBIDDEN, ReasonNoAccess, "You do not have access to this website.")
+	}
+	if pol.OwnerOnly && role != openfast.RoleOwner {
+		return deny(openfast.EFORBIDDEN, ReasonOwnerOnly, "Only the website owner can do this.")
+	}
+	if role.Rank() < pol.MinRole.Rank() {
+		return deny(openfast.EFORBIDDEN, ReasonRole, "Your role on this website (%s) cannot do this; it needs %s or above.", role, pol.MinRole)
+	}
+	return allow
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/sqlite"
+	"github.com/spf13/cobra"
+)
+
+func newAdminCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "admin",
+		Short: "Operator commands that act on the data folder directly",
+		Long: `Operator commands. They open the data folder's metadata database directly,
+and work while the server is running on the same folder.`,
+	}
+	cmd.AddCommand(newBootstrapCommand(), newDeleteWebsiteCommand())
+	return cmd
+}
+
+func newBootstrapCommand() *cobra.Command {
+	var email, name, dataDir string
+	cmd := &cobra.Command{
+		Use:   "bootstrap --email EMAIL",
+		Short: "Create a user (if absent) and a new full-access account token",
+		Long: `Create the user with this email if it does not exist, and a new dft_ account
+token with permissions ["*"] for all of the user's websites. The raw token is
+printed alone on the last line of standard output, once: it is not stored and
+cannot be shown again.`,
+		Example: `  TOKEN=$(openfast admin bootstrap --email you@example.com | tail -n 1)
+  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/api/v1/admin/account`,
+		Args:    cobra.NoArgs,
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return bindEnv(cmd) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if email == "" {
+				return fmt.Errorf("--email is required")
+			}
+			raw, u, err := bootstrap(cmd.Context(), dataDir, email, name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Account token for %s (user %s):\n%s\n", u.Email, u.ID, raw)
+			fmt.Fprintln(cmd.ErrOrStderr(), "warning: this token is shown once and cannot be recovered; store it securely now.")
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&email, "email", "", "the user's email (required)")
+	cmd.Flags().StringVar(&name, "name", "", "the user's name, when the user is created")
+	cmd.Flags().StringVar(&dataDir, "data-dir", "./openfast-data", "data folder")
+	return cmd
+}
+
+func bootstrap(ctx context.Context, dataDir, rawEmail, rawName string) (string, *openfast.User, error) {
+	email, err := openfast.NormalizeEmail(rawEmail)
+	if err != nil {
+		return "", nil, err
+	}
+	name, err := openfast.NormalizeName("--name", rawName)
+	if err != nil {
+		return "", nil, err
+	}
+	store, err := sqlite.OpenDataDir(ctx, dataDir)
+	if err != nil {
+		return "", nil, err
+	}
+	defer store.Close()
+	u, err := store.UserByEmail(ctx, email)
+	if openfast.ErrorCode(err) == openfast.ENOTFOUND {
+		u = &openfast.User{ID: openfast.NewID(), Email: email, Name: name}
+		if err = store.CreateUser(ctx, u); openfast.ErrorCode(err) == openfast.ECONFLICT {
+			u, err = store.UserByEmail(ctx, email) // created meanwhile by another process
+		}
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	raw := auth.Generate(auth.KindAccountToken)
+	h := auth.Hash(raw)
+	t := &openfast.AccessToken{
+		ID: openfast.NewID(), UserID: u.ID, DisplayKey: auth.DisplayKey(raw), Hash: h[:],
+		Permissions: []string{auth.PermAll}, WebsiteIDs: []string{},
+	}
+	audit := &openfast.AuditEntry{
+		ActorUserID: u.ID, ActorDisplayKey: "openfast admin bootstrap", Action: openfast.AuditAccessTokenCreate,
+		TargetType: "access_token", TargetID: t.ID, TargetDisplayKey: t.DisplayKey, IP: "local",
+	}
+	if err := store.CreateAccessToken(ctx, t, openfast.MaxAccessTokensPerUser, audit); err != nil {
+		return "", nil, err
+	}
+	return raw, u, nil
+}
+
+func newDeleteWebsiteCommand() *cobra.Command {
+	var id, dataDir string
+	cmd := &cobra.Command{
+		Use:   "delete-website --id WEBSITE_ID",
+		Short: "Delete a website with its keys, team and invitations",
+		Long: `Delete a website. Its website keys, memberships and invitations are deleted
+with it. A running server stops accepting the website's keys within its
+credential cache TTL (5 seconds by default).`,
+		Example: `  openfast admin delete-website --id 665f0b3c4d2e1a0012345678`,
+		Args:    cobra.NoArgs,
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return bindEnv(cmd) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !openfast.ValidID(id) {
+				return fmt.Errorf("--id must be a 24-character hex ObjectId")
+			}
+			store, err := sqlite.OpenDataDir(cmd.Context(), dataDir)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			if err := store.DeleteWebsite(cmd.Context(), id); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Deleted website %s.\n", id)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&id, "id", "", "the website's _id (required)")
+	cmd.Flags().StringVar(&dataDir, "data-dir", "./openfast-data", "data folder")
+	return cmd
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/openfast/openfast/api"
+	"github.com/openfast/openfast/sqlite"
+	"github.com/spf13/cobra"
+)
+
+// shutdownTimeout bounds how long in-flight requests may finish after a
+// SIGINT or SIGTERM.
+const shutdownTimeout = 10 * time.Second
+
+type serveOptions struct {
+	listen    string
+	dataDir   string
+	rateLimit int
+	rateBurst int
+	logFormat string
+	cacheTTL  time.Duration
+}
+
+func newServeCommand() *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the API server on the embedded store",
+		Long: `Run the openfast API server. Metadata lives in SQLite in the data folder,
+which is created with owner-only permissions on first start.
+
+Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:8080.`,
+		Example: `  openfast serve
+  openfast serve --listen 0.0.0.0:8080 --data-dir /var/lib/openfast --log-format json`,
+		Args:    cobra.NoArgs,
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return bindEnv(cmd) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return serve(ctx, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	f.StringVar(&o.dataDir, "data-dir", "./openfast-data", "data folder (created with mode 0700)")
+	f.IntVar(&o.rateLimit, "rate-limit", 600, "requests per minute allowed to each credential (0 disables)")
+	f.IntVar(&o.rateBurst, "rate-limit-burst", 100, "burst size of the per-credential rate limit")
+	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	f.DurationVar(&o.cacheTTL, "credential-cache-ttl", 5*time.Second, "how long a verified credential is trusted before the store is asked again (revocations through the API apply at once)")
+	return cmd
+}
+
+func newLogger(format string) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, nil)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be text or json, not %q", format)
+}
+
+func serve(ctx context.Context, o serveOptions) error {
+	log, err := newLogger(o.logFormat)
+	if err != nil {
+		return err
+	}
+	if o.rateLimit < 0 || o.rateBurst < 1 {
+		return errors.New("--rate-limit must be 0 or more and --rate-limit-burst 1 or more")
+	}
+	store, err := sqlite.OpenDataDir(ctx, o.dataDir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	srv, err := api.New(api.Config{Store: store, Logger: log, RateLimit: o.rateLimit, RateBurst: o.rateBurst, CacheTTL: o.cacheTTL})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.listen, err)
+	}
+	httpServer := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { srv.Run(bg) })
+
+	served := make(chan error, 1)
+	go func() { served <- httpServer.Serve(ln) }()
+	log.Info("openfast listening", "addr", ln.Addr().String(), "data_dir", o.dataDir)
+
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		log.Info("shutting down", "timeout", shutdownTimeout.String())
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		err = httpServer.Shutdown(sctx)
+		cancel()
+		if err != nil {
+			log.Warn("in-flight requests did not finish in time", "error", err)
+			httpServer.Close()
+		}
+		err = nil
+	}
+	stopBackground()
+	wg.Wait() // writes the last credential-use times
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("stopped")
+	return err
+}

@@ -1,0 +1,246 @@
+package openfast
+
+import (
+	"context"
+	"time"
+)
+
+// Limits that the stores enforce atomically.
+const (
+	MaxAPIKeysPerWebsite   = 10
+	MaxAccessTokensPerUser = 20
+)
+
+// Role is a user's role on a website.
+type Role string
+
+// The website roles, from most to least powerful.
+const (
+	RoleOwner  Role = "owner"
+	RoleMember Role = "member"
+	RoleViewer Role = "viewer"
+)
+
+// Rank orders roles: owner 3, member 2, viewer 1, anything else 0.
+func (r Role) Rank() int {
+	switch r {
+	case RoleOwner:
+		return 3
+	case RoleMember:
+		return 2
+	case RoleViewer:
+		return 1
+	}
+	return 0
+}
+
+// User is an account. Credentials of kind account token belong to a user.
+type User struct {
+	ID        string
+	Email     string
+	Name      *string
+	Image     *string
+	CreatedAt time.Time
+}
+
+// Website is a tracked site and its settings.
+type Website struct {
+	ID         string
+	TrackingID string
+	OwnerID    string
+	Domain     string
+	Name       *string
+	Timezone   string
+	Currency   string
+	CreatedAt  time.Time
+	WebsiteSettings
+}
+
+// WebsiteSettings are the website fields that only PUT /websites/{id} changes.
+type WebsiteSettings struct {
+	KPI                      *string
+	KPIColorScheme           *string
+	RevenueMetric            *string
+	SendWeeklyReports        bool
+	SendViralTrafficAlerts   bool
+	IsPublicDashboardEnabled bool
+	IsPublicDataEnabled      bool
+	IsCookieless             bool
+	IsAttackModeEnabled      bool
+	IncludeRenewalRevenue    bool
+	IsAllHostnamesAllowed    bool
+	AllowedHostnames         []string
+	ExcludedIPs              []string
+	ExcludedPaths            []string
+	ExcludedCountries        []string
+	ExcludedHostnames        []string
+}
+
+// WebsiteWithRole is a website as listed for one user.
+type WebsiteWithRole struct {
+	*Website
+	Role Role
+}
+
+// APIKey is a df_ website key. Only the SHA-256 of the raw key is kept.
+type APIKey struct {
+	ID         string
+	WebsiteID  string
+	Name       *string
+	DisplayKey string
+	Hash       []byte
+	CreatedBy  string // displayKey of the credential that created it
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+}
+
+// AccessToken is a dft_ account token. Only the SHA-256 of the raw token is
+// kept. An empty WebsiteIDs means every website the user can access.
+type AccessToken struct {
+	ID          string
+	UserID      string
+	Name        *string
+	DisplayKey  string
+	Hash        []byte
+	Permissions []string
+	WebsiteIDs  []string
+	CreatedAt   time.Time
+	LastUsedAt  *time.Time
+}
+
+// Member is a user's membership of a website, with the user's profile.
+type Member struct {
+	WebsiteID string
+	UserID    string
+	Name      *string
+	Email     string
+	Image     *string
+	Role      Role
+	JoinedAt  time.Time
+}
+
+// Invitation invites an email address to a website with a role.
+type Invitation struct {
+	ID        string
+	WebsiteID string
+	Domain    string // filled when listed for the invitee
+	Email     string
+	Role      Role
+	InvitedBy string
+	CreatedAt time.Time
+}
+
+// AuditEntry records one security-relevant change.
+type AuditEntry struct {
+	ID               int64
+	WebsiteID        string // empty for account-level actions
+	ActorUserID      string
+	ActorDisplayKey  string
+	Action           string
+	TargetType       string
+	TargetID         string
+	TargetDisplayKey string
+	IP               string
+	CreatedAt        time.Time
+}
+
+// Audit actions.
+const (
+	AuditAPIKeyCreate      = "apikey.create"
+	AuditAPIKeyRoll        = "apikey.roll"
+	AuditAPIKeyDelete      = "apikey.delete"
+	AuditAccessTokenCreate = "access_token.create"
+	AuditAccessTokenDelete = "access_token.delete"
+	AuditWebsiteCreate     = "website.create"
+	AuditWebsiteUpdate     = "website.update"
+	AuditAccountUpdate     = "account.update"
+	AuditTeamInvite        = "team.invite"
+	AuditInvitationAccept  = "team.accept"
+	AuditTeamRemove        = "team.remove"
+)
+
+// UserService stores users.
+type UserService interface {
+	CreateUser(ctx context.Context, u *User) error // ECONFLICT if the email is taken
+	UserByID(ctx context.Context, id string) (*User, error)
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	UpdateUserName(ctx context.Context, id, name string, audit *AuditEntry) (*User, error)
+}
+
+// WebsiteService stores websites. CreateWebsite also makes w.OwnerID the
+// website's owner, in the same transaction.
+type WebsiteService interface {
+	CreateWebsite(ctx context.Context, w *Website, audit *AuditEntry) error // ECONFLICT if the owner has the domain
+	Website(ctx context.Context, id string) (*Website, error)
+	WebsitesForUser(ctx context.Context, userID string) ([]WebsiteWithRole, error)
+	// UpdateWebsite stores w, which must carry every field, as the new state.
+	UpdateWebsite(ctx context.Context, w *Website, audit *AuditEntry) error
+	// DeleteWebsite removes the website with its keys, members and invitations.
+	DeleteWebsite(ctx context.Context, id string) error
+}
+
+// APIKeyService stores website keys.
+type APIKeyService interface {
+	// CreateAPIKey inserts k unless its website already has limit keys, in
+	// which case it returns ELIMIT. The check and the insert are atomic,
+	// also across processes.
+	CreateAPIKey(ctx context.Context, k *APIKey, limit int, audit *AuditEntry) error
+	APIKeys(ctx context.Context, websiteID string) ([]*APIKey, error)
+	APIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)
+	// RollAPIKey replaces the hash and displayKey of a key, keeping its ID.
+	RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey string, audit *AuditEntry) (*APIKey, error)
+	DeleteAPIKey(ctx context.Context, websiteID, id string, audit *AuditEntry) error
+}
+
+// AccessTokenService stores account tokens.
+type AccessTokenService interface {
+	// CreateAccessToken inserts t unless its user already has limit tokens
+	// (ELIMIT), atomically.
+	CreateAccessToken(ctx context.Context, t *AccessToken, limit int, audit *AuditEntry) error
+	AccessTokens(ctx context.Context, userID string) ([]*AccessToken, error)
+	AccessToken(ctx context.Context, userID, id string) (*AccessToken, error)
+	AccessTokenByHash(ctx context.Context, hash []byte) (*AccessToken, error)
+	DeleteAccessToken(ctx context.Context, userID, id string, audit *AuditEntry) error
+}
+
+// CredentialUseService records when credentials were last used.
+type CredentialUseService interface {
+	// TouchCredentials sets lastUsedAt of the given key and token IDs.
+	TouchCredentials(ctx context.Context, keys, tokens map[string]time.Time) error
+}
+
+// TeamService stores memberships and invitations.
+type TeamService interface {
+	Members(ctx context.Context, websiteID string) ([]*Member, error)
+	// Memberships returns the user's role on each website they belong to.
+	Memberships(ctx context.Context, userID string) (map[string]Role, error)
+	// CreateInvitation returns ECONFLICT when the email is already a member
+	// or already has a pending invitation to the website.
+	CreateInvitation(ctx context.Context, inv *Invitation, audit *AuditEntry) error
+	// PendingInvitations lists the invitations addressed to email.
+	PendingInvitations(ctx context.Context, email string) ([]*Invitation, error)
+	// AcceptInvitation turns the invitation into a membership of user, whose
+	// email must be the invitation's (else ENOTFOUND).
+	AcceptInvitation(ctx context.Context, id string, user *User, audit *AuditEntry) (*Invitation, error)
+	// RemoveMember returns ENOTFOUND when the user is not a member.
+	RemoveMember(ctx context.Context, websiteID, userID string, audit *AuditEntry) error
+}
+
+// AuditLogService reads the audit log.
+type AuditLogService interface {
+	// AuditLog returns a website's entries, newest first, and their total count.
+	AuditLog(ctx context.Context, websiteID string, limit, offset int) ([]*AuditEntry, int, error)
+}
+
+// MetadataStore is everything the account API needs from a metadata store.
+type MetadataStore interface {
+	UserService
+	WebsiteService
+	APIKeyService
+	AccessTokenService
+	CredentialUseService
+	TeamService
+	AuditLogService
+	Ping(ctx context.Context) error
+	Close() error
+}

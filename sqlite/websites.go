@@ -1,0 +1,155 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/openfast/openfast"
+)
+
+// settingsJSON is how WebsiteSettings are kept in the settings column.
+type settingsJSON struct {
+	KPI                      *string  `json:"kpi,omitempty"`
+	KPIColorScheme           *string  `json:"kpiColorScheme,omitempty"`
+	RevenueMetric            *string  `json:"revenueMetric,omitempty"`
+	SendWeeklyReports        bool     `json:"sendWeeklyReports,omitempty"`
+	SendViralTrafficAlerts   bool     `json:"sendViralTrafficAlerts,omitempty"`
+	IsPublicDashboardEnabled bool     `json:"isPublicDashboardEnabled,omitempty"`
+	IsPublicDataEnabled      bool     `json:"isPublicDataEnabled,omitempty"`
+	IsCookieless             bool     `json:"isCookieless,omitempty"`
+	IsAttackModeEnabled      bool     `json:"isAttackModeEnabled,omitempty"`
+	IncludeRenewalRevenue    bool     `json:"includeRenewalRevenue,omitempty"`
+	IsAllHostnamesAllowed    bool     `json:"isAllHostnamesAllowed,omitempty"`
+	AllowedHostnames         []string `json:"allowedHostnames,omitempty"`
+	ExcludedIPs              []string `json:"excludedIps,omitempty"`
+	ExcludedPaths            []string `json:"excludedPaths,omitempty"`
+	ExcludedCountries        []string `json:"excludedCountries,omitempty"`
+	ExcludedHostnames        []string `json:"excludedHostnames,omitempty"`
+}
+
+func encodeSettings(s openfast.WebsiteSettings) (string, error) {
+	b, err := json.Marshal(settingsJSON(s))
+	return string(b), err
+}
+
+func decodeSettings(s string) (openfast.WebsiteSettings, error) {
+	var v settingsJSON
+	err := json.Unmarshal([]byte(s), &v)
+	return openfast.WebsiteSettings(v), err
+}
+
+const websiteColumns = `w.id, w.tracking_id, w.owner_id, w.domain, w.name, w.timezone, w.currency, w.settings, w.created_at`
+
+func scanWebsite(row interface{ Scan(...any) error }, extra ...any) (*openfast.Website, error) {
+	var w openfast.Website
+	var name sql.NullString
+	var settings string
+	var created int64
+	dest := append([]any{&w.ID, &w.TrackingID, &w.OwnerID, &w.Domain, &name, &w.Timezone, &w.Currency, &settings, &created}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	w.Name, w.CreatedAt = strPtr(name), fromMS(created)
+	s, err := decodeSettings(settings)
+	if err != nil {
+		return nil, fmt.Errorf("decode settings of website %s: %w", w.ID, err)
+	}
+	w.WebsiteSettings = s
+	return &w, nil
+}
+
+// CreateWebsite inserts w and makes its OwnerID the owner.
+func (db *DB) CreateWebsite(ctx context.Context, w *openfast.Website, audit *openfast.AuditEntry) error {
+	if w.CreatedAt.IsZero() {
+		w.CreatedAt = db.now().UTC()
+	}
+	settings, err := encodeSettings(w.WebsiteSettings)
+	if err != nil {
+		return fmt.Errorf("encode settings: %w", err)
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO websites (id, tracking_id, owner_id, domain, name, timezone, currency, settings, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			w.ID, w.TrackingID, w.OwnerID, w.Domain, ptrStr(w.Name), w.Timezone, w.Currency, settings, ms(w.CreatedAt))
+		if isUniqueViolation(err) {
+			return openfast.Errorf(openfast.ECONFLICT, "A website with the domain %s already exists on this account.", w.Domain)
+		}
+		if err != nil {
+			return fmt.Errorf("insert website: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO members (website_id, user_id, role, joined_at) VALUES (?, ?, 'owner', ?)`,
+			w.ID, w.OwnerID, ms(w.CreatedAt)); err != nil {
+			return fmt.Errorf("insert owner membership: %w", err)
+		}
+		return insertAudit(ctx, tx, audit, db.now())
+	})
+}
+
+// Website returns a website or ENOTFOUND.
+func (db *DB) Website(ctx context.Context, id string) (*openfast.Website, error) {
+	w, err := scanWebsite(db.read.QueryRowContext(ctx, `SELECT `+websiteColumns+` FROM websites w WHERE w.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Website")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select website %s: %w", id, err)
+	}
+	return w, nil
+}
+
+// WebsitesForUser lists the websites the user belongs to, oldest first.
+func (db *DB) WebsitesForUser(ctx context.Context, userID string) ([]openfast.WebsiteWithRole, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+websiteColumns+`, m.role FROM websites w JOIN members m ON m.website_id = w.id
+		WHERE m.user_id = ? ORDER BY w.created_at, w.id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("select websites for user: %w", err)
+	}
+	defer rows.Close()
+	var out []openfast.WebsiteWithRole
+	for rows.Next() {
+		var role string
+		w, err := scanWebsite(rows, &role)
+		if err != nil {
+			return nil, fmt.Errorf("scan website: %w", err)
+		}
+		out = append(out, openfast.WebsiteWithRole{Website: w, Role: openfast.Role(role)})
+	}
+	return out, rows.Err()
+}
+
+// UpdateWebsite stores w as the new state of its row.
+func (db *DB) UpdateWebsite(ctx context.Context, w *openfast.Website, audit *openfast.AuditEntry) error {
+	settings, err := encodeSettings(w.WebsiteSettings)
+	if err != nil {
+		return fmt.Errorf("encode settings: %w", err)
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE websites SET domain = ?, name = ?, timezone = ?, currency = ?, settings = ? WHERE id = ?`,
+			w.Domain, ptrStr(w.Name), w.Timezone, w.Currency, settings, w.ID)
+		if isUniqueViolation(err) {
+			return openfast.Errorf(openfast.ECONFLICT, "A website with the domain %s already exists on this account.", w.Domain)
+		}
+		if err != nil {
+			return fmt.Errorf("update website: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("Website")
+		}
+		return insertAudit(ctx, tx, audit, db.now())
+	})
+}
+
+// DeleteWebsite removes a website; its keys, members and invitations go with it.
+func (db *DB) DeleteWebsite(ctx context.Context, id string) error {
+	res, err := db.write.ExecContext(ctx, `DELETE FROM websites WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete website: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("Website")
+	}
+	return nil
+}

@@ -1,0 +1,149 @@
+package openfast
+
+import (
+	"net/mail"
+	"net/netip"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Field limits.
+const (
+	MaxNameLength     = 100
+	MaxListItems      = 100
+	MaxHostnameLength = 253
+	MaxPathLength     = 2048
+)
+
+// KPIColorSchemes is the palette that kpiColorScheme accepts.
+var KPIColorSchemes = []string{"red", "orange", "yellow", "green", "purple", "pink", "gray", "blue", "teal", "indigo"}
+
+// NormalizeDomain lowercases and trims a website domain and checks that it
+// is a bare hostname: no scheme, port, path or IP address.
+func NormalizeDomain(s string) (string, error) {
+	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
+	if d == "" {
+		return "", Errorf(EINVALID, "domain is required")
+	}
+	if strings.Contains(d, "://") || strings.ContainsAny(d, "/:?#@ ") {
+		return "", Errorf(EINVALID, "domain must be a bare hostname such as example.com, without scheme, port or path")
+	}
+	if !ValidHostname(d) || !strings.Contains(d, ".") {
+		return "", Errorf(EINVALID, "domain %q is not a valid domain name", truncate(s, 80))
+	}
+	if _, err := netip.ParseAddr(d); err == nil {
+		return "", Errorf(EINVALID, "domain must be a domain name, not an IP address")
+	}
+	return d, nil
+}
+
+// ValidHostname reports whether s is a lowercase DNS hostname.
+func ValidHostname(s string) bool {
+	if s == "" || len(s) > MaxHostnameLength {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ValidTimezone reports whether name is an IANA time zone name.
+func ValidTimezone(name string) bool {
+	if name == "" || name == "Local" || len(name) > 64 {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
+
+// NormalizeCurrency upper-cases a three-letter ISO 4217 code.
+func NormalizeCurrency(s string) (string, bool) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if len(s) != 3 {
+		return "", false
+	}
+	for i := 0; i < 3; i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// NormalizeEmail lowercases and trims an address and checks its form.
+func NormalizeEmail(s string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(s))
+	if e == "" {
+		return "", Errorf(EINVALID, "email is required")
+	}
+	if len(e) > 254 {
+		return "", Errorf(EINVALID, "email is too long")
+	}
+	a, err := mail.ParseAddress(e)
+	if err != nil || a.Address != e || a.Name != "" || !strings.Contains(e[strings.LastIndexByte(e, '@')+1:], ".") {
+		return "", Errorf(EINVALID, "email %q is not a valid email address", truncate(s, 80))
+	}
+	return e, nil
+}
+
+// NormalizeName trims a display name. Empty means none. It fails when the
+// name is longer than MaxNameLength characters.
+func NormalizeName(field, s string) (*string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	if utf8.RuneCountInString(s) > MaxNameLength {
+		return nil, Errorf(EINVALID, "%s must be at most %d characters", field, MaxNameLength)
+	}
+	return &s, nil
+}
+
+// ValidGoalName reports whether s follows the goal-name rules: lowercase
+// a-z, 0-9, _, - and :, at most 64 characters.
+func ValidGoalName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidIPOrPrefix reports whether s is an IP address or a CIDR prefix.
+func ValidIPOrPrefix(s string) bool {
+	if _, err := netip.ParseAddr(s); err == nil {
+		return true
+	}
+	_, err := netip.ParsePrefix(s)
+	return err == nil
+}
+
+// ValidCountryCode reports whether s is a two-letter upper-case code.
+func ValidCountryCode(s string) bool {
+	return len(s) == 2 && 'A' <= s[0] && s[0] <= 'Z' && 'A' <= s[1] && s[1] <= 'Z'
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
+}
