@@ -75,6 +75,14 @@ func New(cfg Config) (*Server, error) {
 		s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	}
 	s.routes = s.routeTable()
+	s.handler = s.buildHandler()
+	return s, nil
+}
+
+// buildHandler builds the mux from s.routes. A path registered for some
+// methods answers other methods with 405 and an Allow header; anything else
+// is a 404. Both use the error envelope.
+func (s *Server) buildHandler() http.Handler {
 	mux := http.NewServeMux()
 	allowed := map[string][]string{}
 	var paths []string
@@ -98,8 +106,7 @@ func New(cfg Config) (*Server, error) {
 	mux.Handle("/", s.wrap(route{path: "unmatched", public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *call) error {
 		return openfast.Errorf(openfast.ENOTFOUND, "No route for %s %s.", r.Method, truncatePath(r.URL.Path))
 	}}))
-	s.handler = s.outer(mux)
-	return s, nil
+	return s.outer(mux)
 }
 
 var errMethodNotAllowed = errors.New("method not allowed")
