@@ -47,10 +47,10 @@ func TestAccessTokenService(t *testing.T) {
 	t.Run("NoEscalation", func(t *testing.T) {
 		limited := e.token(userID, []string{"api-keys:write", "analytics:read"}, []string{siteA})
 		e.do("POST", path, limited, map[string]any{"permissions": []string{"analytics:read"}, "websiteIds": []string{siteA}}).ok()
-		e.do("POST", path, limited, nil).fails(403, "permissions")                                                         // default "*" exceeds
+		e.do("POST", path, limited, nil).fails(403, "permissions")                                                          // default "*" exceeds
 		e.do("POST", path, limited, map[string]any{"permissions": []string{"*"}, "websiteIds": []string{siteA}}).fails(403) // "*" exceeds
 		e.do("POST", path, limited, map[string]any{"permissions": []string{"goals:write"}, "websiteIds": []string{siteA}}).fails(403, "permissions")
-		e.do("POST", path, limited, map[string]any{"permissions": []string{"analytics:read"}}).fails(403, "websites")             // [] = all exceeds
+		e.do("POST", path, limited, map[string]any{"permissions": []string{"analytics:read"}}).fails(403, "websites") // [] = all exceeds
 		e.do("POST", path, limited, map[string]any{"permissions": []string{"analytics:read"}, "websiteIds": []string{siteB}}).fails(403, "websites")
 		e.do("POST", path, root, map[string]any{"websiteIds": []string{"0123456789abcdef01234567"}}).fails(403, "do not have access")
 	})

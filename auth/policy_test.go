@@ -27,7 +27,9 @@ func TestDecide(t *testing.T) {
 	accountRead := Policy{Scope: ScopeAccount, Permission: PermAnalyticsRead, AllowWebsiteKey: true}
 	accept := Policy{Scope: ScopeAccount, Permission: PermTeamWrite, AllWebsites: true}
 	metadata := Policy{Scope: ScopeWebsiteQuery, Permission: PermAnalyticsRead, MinRole: openfast.RoleViewer, AllowWebsiteKey: true}
-	on := func(id string, exists bool, role openfast.Role) Target { return Target{WebsiteID: id, Exists: exists, Role: role} }
+	on := func(id string, exists bool, role openfast.Role) Target {
+		return Target{WebsiteID: id, Exists: exists, Role: role}
+	}
 
 	for _, tc := range []struct {
 		name   string
