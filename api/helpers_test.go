@@ -24,13 +24,24 @@ import (
 // testEnv is a real server over a real SQLite file, reached over real HTTP.
 // Every response it receives is validated against api/openapi.yaml.
 type testEnv struct {
-	t      *testing.T
+	t      testing.TB
 	store  *sqlite.DB
 	srv    *Server
 	http   *httptest.Server
 	client *http.Client
 	// validate is false for tests that swap handlers for probes.
 	validate bool
+
+	// Set by setup: an owner with a full token and one website.
+	adminID, admin, adminDisplay, site string
+}
+
+// setup creates an owner with a full token and a website.
+func (e *testEnv) setup() {
+	e.t.Helper()
+	e.adminID, e.admin = e.user("owner@example.com", nil, nil)
+	e.adminDisplay = auth.DisplayKey(e.admin)
+	e.site = e.website(e.admin)
 }
 
 var (
@@ -54,15 +65,19 @@ func specRouter(t testing.TB) routers.Router {
 	return openAPIRouter
 }
 
-func newTestEnv(t *testing.T, opts ...func(*Config)) *testEnv {
+func newTestEnv(t testing.TB, opts ...func(*Config)) *testEnv {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "openfast.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := Config{Store: store, RateLimit: 0}
+	cfg := Config{RateLimit: 0}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	store, _ := cfg.Store.(*sqlite.DB)
+	if store == nil {
+		var err error
+		if store, err = sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "openfast.db")); err != nil {
+			t.Fatal(err)
+		}
+		cfg.Store = store
 	}
 	srv, err := New(cfg)
 	if err != nil {
@@ -80,9 +95,16 @@ func newTestEnv(t *testing.T, opts ...func(*Config)) *testEnv {
 	return e
 }
 
+// with returns a copy of e that reports to t (for fuzz iterations).
+func (e *testEnv) with(t testing.TB) *testEnv {
+	c := *e
+	c.t = t
+	return &c
+}
+
 // response is a received HTTP response with its decoded JSON body.
 type response struct {
-	t      *testing.T
+	t      testing.TB
 	status int
 	header http.Header
 	body   []byte
