@@ -173,8 +173,10 @@ type WebsiteService interface {
 	CreateWebsite(ctx context.Context, w *Website, audit *AuditEntry) error // ECONFLICT if the owner has the domain
 	Website(ctx context.Context, id string) (*Website, error)
 	WebsitesForUser(ctx context.Context, userID string) ([]WebsiteWithRole, error)
-	// UpdateWebsite stores w, which must carry every field, as the new state.
-	UpdateWebsite(ctx context.Context, w *Website, audit *AuditEntry) error
+	// UpdateWebsite reads a website, lets apply change it, and stores the
+	// result, atomically: concurrent updates never lose each other's
+	// changes. An error from apply aborts the update and is returned.
+	UpdateWebsite(ctx context.Context, id string, apply func(*Website) error, audit *AuditEntry) (*Website, error)
 	// DeleteWebsite removes the website with its keys, members and invitations.
 	DeleteWebsite(ctx context.Context, id string) error
 }

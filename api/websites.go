@@ -142,14 +142,10 @@ func (s *Server) updateWebsite(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	site, err := s.store.Website(r.Context(), c.websiteID)
+	site, err := s.store.UpdateWebsite(r.Context(), c.websiteID, func(site *openfast.Website) error {
+		return applyWebsiteUpdate(site, body)
+	}, c.audit(openfast.AuditWebsiteUpdate, "website", c.websiteID, ""))
 	if err != nil {
-		return err
-	}
-	if err := applyWebsiteUpdate(site, body); err != nil {
-		return err
-	}
-	if err := s.store.UpdateWebsite(r.Context(), site, c.audit(openfast.AuditWebsiteUpdate, "website", site.ID, "")); err != nil {
 		return err
 	}
 	writeData(w, []websiteJSON{toWebsiteJSON(site)})

@@ -120,26 +120,40 @@ func (db *DB) WebsitesForUser(ctx context.Context, userID string) ([]openfast.We
 	return out, rows.Err()
 }
 
-// UpdateWebsite stores w as the new state of its row.
-func (db *DB) UpdateWebsite(ctx context.Context, w *openfast.Website, audit *openfast.AuditEntry) error {
-	settings, err := encodeSettings(w.WebsiteSettings)
-	if err != nil {
-		return fmt.Errorf("encode settings: %w", err)
-	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE websites SET domain = ?, name = ?, timezone = ?, currency = ?, settings = ? WHERE id = ?`,
-			w.Domain, ptrStr(w.Name), w.Timezone, w.Currency, settings, w.ID)
+// UpdateWebsite applies a change to a website inside one write
+// transaction, which holds SQLite's write lock from the read on.
+func (db *DB) UpdateWebsite(ctx context.Context, id string, apply func(*openfast.Website) error, audit *openfast.AuditEntry) (*openfast.Website, error) {
+	var w *openfast.Website
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		w, err = scanWebsite(tx.QueryRowContext(ctx, `SELECT `+websiteColumns+` FROM websites w WHERE w.id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("Website")
+		}
+		if err != nil {
+			return fmt.Errorf("select website %s: %w", id, err)
+		}
+		if err := apply(w); err != nil {
+			return err
+		}
+		settings, err := encodeSettings(w.WebsiteSettings)
+		if err != nil {
+			return fmt.Errorf("encode settings: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE websites SET domain = ?, name = ?, timezone = ?, currency = ?, settings = ? WHERE id = ?`,
+			w.Domain, ptrStr(w.Name), w.Timezone, w.Currency, settings, id)
 		if isUniqueViolation(err) {
 			return openfast.Errorf(openfast.ECONFLICT, "A website with the domain %s already exists on this account.", w.Domain)
 		}
 		if err != nil {
 			return fmt.Errorf("update website: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("Website")
-		}
 		return insertAudit(ctx, tx, audit, db.now())
 	})
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
 // DeleteWebsite removes a website; its keys, members and invitations go with it.
