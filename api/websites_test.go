@@ -2,6 +2,7 @@ package api
 
 import (
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/openfast/openfast"
@@ -137,4 +138,25 @@ func TestWebsiteService(t *testing.T) {
 			t.Fatalf("viewer's list %v", list)
 		}
 	})
+}
+
+// TestWebsiteService_ConcurrentPartialUpdates: partial updates of different
+// fields, sent at once, all survive.
+func TestWebsiteService_ConcurrentPartialUpdates(t *testing.T) {
+	e := newTestEnv(t)
+	_, tok := e.user("owner@example.com", nil, nil)
+	site := e.website(tok)
+	flags := []string{"sendWeeklyReports", "sendViralTrafficAlerts", "isPublicDashboardEnabled", "isPublicDataEnabled",
+		"isCookieless", "isAttackModeEnabled", "includeRenewalRevenue", "isAllHostnamesAllowed"}
+	var wg sync.WaitGroup
+	for _, f := range flags {
+		wg.Go(func() { e.do("PUT", "/api/v1/admin/websites/"+site, tok, map[string]any{f: true}).ok() })
+	}
+	wg.Wait()
+	d := e.do("GET", "/api/v1/admin/websites/"+site, tok, nil).first()
+	for _, f := range flags {
+		if d[f] != true {
+			t.Errorf("%s = %v after concurrent updates, want true", f, d[f])
+		}
+	}
 }
