@@ -1,0 +1,334 @@
+// Package storetest is the conformance suite that every implementation of
+// the openfast store interfaces runs from its own tests.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/openfast/openfast"
+)
+
+// OpenFunc returns a fresh, empty store for one test.
+type OpenFunc func(t *testing.T) openfast.MetadataStore
+
+// Metadata runs the metadata store conformance suite.
+func Metadata(t *testing.T, open OpenFunc) {
+	t.Run("Users", func(t *testing.T) { testUsers(t, open(t)) })
+	t.Run("Websites", func(t *testing.T) { testWebsites(t, open(t)) })
+	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, open(t)) })
+	t.Run("APIKeyLimitConcurrent", func(t *testing.T) { testAPIKeyLimitConcurrent(t, open(t)) })
+	t.Run("AccessTokens", func(t *testing.T) { testAccessTokens(t, open(t)) })
+	t.Run("Team", func(t *testing.T) { testTeam(t, open(t)) })
+	t.Run("AuditLog", func(t *testing.T) { testAuditLog(t, open(t)) })
+	t.Run("DeleteWebsiteCascades", func(t *testing.T) { testDeleteWebsite(t, open(t)) })
+}
+
+var ctx = context.Background()
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if openfast.ErrorCode(err) != code {
+		t.Fatalf("error %v (code %q), want code %q", err, openfast.ErrorCode(err), code)
+	}
+}
+
+var seq atomic.Int64
+
+func newUser(t *testing.T, s openfast.MetadataStore) *openfast.User {
+	t.Helper()
+	u := &openfast.User{ID: openfast.NewID(), Email: fmt.Sprintf("user%d@example.com", seq.Add(1))}
+	must(t, s.CreateUser(ctx, u))
+	return u
+}
+
+func newWebsite(t *testing.T, s openfast.MetadataStore, owner *openfast.User) *openfast.Website {
+	t.Helper()
+	w := &openfast.Website{
+		ID: openfast.NewID(), TrackingID: fmt.Sprintf("dfid_%d", seq.Add(1)), OwnerID: owner.ID,
+		Domain: fmt.Sprintf("site%d.example.com", seq.Add(1)), Timezone: "UTC", Currency: "USD",
+	}
+	must(t, s.CreateWebsite(ctx, w, nil))
+	return w
+}
+
+func hashOf(v string) []byte {
+	h := sha256.Sum256([]byte(v))
+	return h[:]
+}
+
+func newKey(websiteID string) *openfast.APIKey {
+	id := openfast.NewID()
+	return &openfast.APIKey{ID: id, WebsiteID: websiteID, DisplayKey: "df_test...0000", Hash: hashOf(id), CreatedBy: "test"}
+}
+
+func testUsers(t *testing.T, s openfast.MetadataStore) {
+	name := "Ann"
+	u := &openfast.User{ID: openfast.NewID(), Email: "ann@example.com", Name: &name}
+	must(t, s.CreateUser(ctx, u))
+	wantCode(t, s.CreateUser(ctx, &openfast.User{ID: openfast.NewID(), Email: "ann@example.com"}), openfast.ECONFLICT)
+	got, err := s.UserByEmail(ctx, "ann@example.com")
+	must(t, err)
+	if got.ID != u.ID || *got.Name != "Ann" || got.CreatedAt.IsZero() {
+		t.Fatalf("UserByEmail = %+v", got)
+	}
+	_, err = s.UserByID(ctx, openfast.NewID())
+	wantCode(t, err, openfast.ENOTFOUND)
+	_, err = s.UserByEmail(ctx, "nobody@example.com")
+	wantCode(t, err, openfast.ENOTFOUND)
+	got, err = s.UpdateUserName(ctx, u.ID, "Annie", nil)
+	must(t, err)
+	if *got.Name != "Annie" || got.Email != u.Email {
+		t.Fatalf("UpdateUserName = %+v", got)
+	}
+	_, err = s.UpdateUserName(ctx, openfast.NewID(), "x", nil)
+	wantCode(t, err, openfast.ENOTFOUND)
+}
+
+func testWebsites(t *testing.T, s openfast.MetadataStore) {
+	owner := newUser(t, s)
+	w := newWebsite(t, s, owner)
+	dup := *w
+	dup.ID, dup.TrackingID = openfast.NewID(), "dfid_dup"
+	wantCode(t, s.CreateWebsite(ctx, &dup, nil), openfast.ECONFLICT)
+	// Another owner may use the same domain.
+	other := newUser(t, s)
+	dup.OwnerID = other.ID
+	must(t, s.CreateWebsite(ctx, &dup, nil))
+
+	roles, err := s.Memberships(ctx, owner.ID)
+	must(t, err)
+	if len(roles) != 1 || roles[w.ID] != openfast.RoleOwner {
+		t.Fatalf("owner memberships %v", roles)
+	}
+	list, err := s.WebsitesForUser(ctx, owner.ID)
+	must(t, err)
+	if len(list) != 1 || list[0].ID != w.ID || list[0].Role != openfast.RoleOwner {
+		t.Fatalf("WebsitesForUser %+v", list)
+	}
+
+	kpi := "signup"
+	got, err := s.UpdateWebsite(ctx, w.ID, func(w *openfast.Website) error {
+		w.Timezone, w.KPI, w.IsCookieless = "Europe/Paris", &kpi, true
+		w.ExcludedIPs = []string{"10.0.0.0/8"}
+		return nil
+	}, nil)
+	must(t, err)
+	if got.Timezone != "Europe/Paris" {
+		t.Fatalf("UpdateWebsite returned %+v", got)
+	}
+	got, err = s.Website(ctx, w.ID)
+	must(t, err)
+	if got.Timezone != "Europe/Paris" || *got.KPI != "signup" || !got.IsCookieless || len(got.ExcludedIPs) != 1 || got.TrackingID != w.TrackingID {
+		t.Fatalf("stored website %+v", got)
+	}
+	// A failing change stores nothing.
+	_, err = s.UpdateWebsite(ctx, w.ID, func(w *openfast.Website) error {
+		w.Timezone = "UTC"
+		return openfast.Errorf(openfast.EINVALID, "no")
+	}, nil)
+	wantCode(t, err, openfast.EINVALID)
+	if got, _ := s.Website(ctx, w.ID); got.Timezone != "Europe/Paris" {
+		t.Fatal("a failed update was stored")
+	}
+	_, err = s.UpdateWebsite(ctx, dup.ID, func(x *openfast.Website) error { x.Domain = "taken.example.com"; return nil }, nil)
+	must(t, err)
+	third := newWebsite(t, s, other)
+	_, err = s.UpdateWebsite(ctx, third.ID, func(x *openfast.Website) error { x.Domain = "taken.example.com"; return nil }, nil)
+	wantCode(t, err, openfast.ECONFLICT)
+	_, err = s.UpdateWebsite(ctx, openfast.NewID(), func(*openfast.Website) error { return nil }, nil)
+	wantCode(t, err, openfast.ENOTFOUND)
+	_, err = s.Website(ctx, openfast.NewID())
+	wantCode(t, err, openfast.ENOTFOUND)
+}
+
+func testAPIKeys(t *testing.T, s openfast.MetadataStore) {
+	w := newWebsite(t, s, newUser(t, s))
+	k := newKey(w.ID)
+	must(t, s.CreateAPIKey(ctx, k, 10, nil))
+	got, err := s.APIKeyByHash(ctx, k.Hash)
+	must(t, err)
+	if got.ID != k.ID || got.WebsiteID != w.ID || got.Name != nil || got.LastUsedAt != nil {
+		t.Fatalf("APIKeyByHash %+v", got)
+	}
+	_, err = s.APIKeyByHash(ctx, hashOf("nope"))
+	wantCode(t, err, openfast.ENOTFOUND)
+
+	rolled, err := s.RollAPIKey(ctx, w.ID, k.ID, hashOf("new"), "df_new...0000", nil)
+	must(t, err)
+	if rolled.ID != k.ID || rolled.DisplayKey != "df_new...0000" {
+		t.Fatalf("RollAPIKey %+v", rolled)
+	}
+	_, err = s.APIKeyByHash(ctx, k.Hash)
+	wantCode(t, err, openfast.ENOTFOUND)
+	_, err = s.RollAPIKey(ctx, openfast.NewID(), k.ID, hashOf("x"), "x", nil)
+	wantCode(t, err, openfast.ENOTFOUND)
+
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	must(t, s.TouchCredentials(ctx, map[string]time.Time{k.ID: at}, nil))
+	must(t, s.TouchCredentials(ctx, map[string]time.Time{k.ID: at.Add(-time.Hour)}, nil)) // never backwards
+	keys, err := s.APIKeys(ctx, w.ID)
+	must(t, err)
+	if len(keys) != 1 || keys[0].LastUsedAt == nil || !keys[0].LastUsedAt.Equal(at) {
+		t.Fatalf("lastUsedAt %+v", keys[0].LastUsedAt)
+	}
+
+	for i := 1; i < 3; i++ {
+		must(t, s.CreateAPIKey(ctx, newKey(w.ID), 3, nil))
+	}
+	wantCode(t, s.CreateAPIKey(ctx, newKey(w.ID), 3, nil), openfast.ELIMIT)
+	wantCode(t, s.DeleteAPIKey(ctx, openfast.NewID(), k.ID, nil), openfast.ENOTFOUND)
+	must(t, s.DeleteAPIKey(ctx, w.ID, k.ID, nil))
+	wantCode(t, s.DeleteAPIKey(ctx, w.ID, k.ID, nil), openfast.ENOTFOUND)
+	must(t, s.CreateAPIKey(ctx, newKey(w.ID), 3, nil))
+}
+
+// testAPIKeyLimitConcurrent: the key limit holds under concurrent creation.
+func testAPIKeyLimitConcurrent(t *testing.T, s openfast.MetadataStore) {
+	for range 5 {
+		w := newWebsite(t, s, newUser(t, s))
+		var ok, limited atomic.Int32
+		var wg sync.WaitGroup
+		for range 40 {
+			wg.Go(func() {
+				err := s.CreateAPIKey(ctx, newKey(w.ID), openfast.MaxAPIKeysPerWebsite, nil)
+				switch openfast.ErrorCode(err) {
+				case "":
+					ok.Add(1)
+				case openfast.ELIMIT:
+					limited.Add(1)
+				default:
+					t.Errorf("CreateAPIKey: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		keys, err := s.APIKeys(ctx, w.ID)
+		must(t, err)
+		if ok.Load() != 10 || limited.Load() != 30 || len(keys) != 10 {
+			t.Fatalf("%d created, %d limited, %d stored; want 10, 30, 10", ok.Load(), limited.Load(), len(keys))
+		}
+	}
+}
+
+func testAccessTokens(t *testing.T, s openfast.MetadataStore) {
+	u := newUser(t, s)
+	name := "CI"
+	tok := &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, Name: &name, DisplayKey: "dft_abc...0000", Hash: hashOf("t1"),
+		Permissions: []string{"analytics:read"}, WebsiteIDs: []string{"0123456789abcdef01234567"}}
+	must(t, s.CreateAccessToken(ctx, tok, 2, nil))
+	got, err := s.AccessTokenByHash(ctx, hashOf("t1"))
+	must(t, err)
+	if got.ID != tok.ID || *got.Name != "CI" || len(got.Permissions) != 1 || got.WebsiteIDs[0] != "0123456789abcdef01234567" || !bytes.Equal(got.Hash, hashOf("t1")) {
+		t.Fatalf("AccessTokenByHash %+v", got)
+	}
+	must(t, s.CreateAccessToken(ctx, &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, DisplayKey: "x", Hash: hashOf("t2"), Permissions: []string{"*"}}, 2, nil))
+	wantCode(t, s.CreateAccessToken(ctx, &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, DisplayKey: "x", Hash: hashOf("t3")}, 2, nil), openfast.ELIMIT)
+	list, err := s.AccessTokens(ctx, u.ID)
+	must(t, err)
+	if len(list) != 2 || list[1].WebsiteIDs == nil {
+		t.Fatalf("AccessTokens %+v", list)
+	}
+	other := newUser(t, s)
+	_, err = s.AccessToken(ctx, other.ID, tok.ID)
+	wantCode(t, err, openfast.ENOTFOUND)
+	wantCode(t, s.DeleteAccessToken(ctx, other.ID, tok.ID, nil), openfast.ENOTFOUND)
+	must(t, s.DeleteAccessToken(ctx, u.ID, tok.ID, nil))
+	_, err = s.AccessTokenByHash(ctx, hashOf("t1"))
+	wantCode(t, err, openfast.ENOTFOUND)
+}
+
+func testTeam(t *testing.T, s openfast.MetadataStore) {
+	owner, bob := newUser(t, s), newUser(t, s)
+	w := newWebsite(t, s, owner)
+	inv := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: bob.Email, Role: openfast.RoleMember, InvitedBy: owner.ID}
+	must(t, s.CreateInvitation(ctx, inv, nil))
+	wantCode(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: bob.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}, nil), openfast.ECONFLICT)
+	wantCode(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: owner.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}, nil), openfast.ECONFLICT)
+	pending, err := s.PendingInvitations(ctx, bob.Email)
+	must(t, err)
+	if len(pending) != 1 || pending[0].Domain != w.Domain || pending[0].Role != openfast.RoleMember {
+		t.Fatalf("PendingInvitations %+v", pending)
+	}
+	_, err = s.AcceptInvitation(ctx, inv.ID, owner, nil) // not the invitee
+	wantCode(t, err, openfast.ENOTFOUND)
+	got, err := s.AcceptInvitation(ctx, inv.ID, bob, nil)
+	must(t, err)
+	if got.WebsiteID != w.ID {
+		t.Fatalf("AcceptInvitation %+v", got)
+	}
+	_, err = s.AcceptInvitation(ctx, inv.ID, bob, nil)
+	wantCode(t, err, openfast.ENOTFOUND)
+	members, err := s.Members(ctx, w.ID)
+	must(t, err)
+	if len(members) != 2 || members[0].UserID != owner.ID || members[1].UserID != bob.ID || members[1].Role != openfast.RoleMember || members[1].Email != bob.Email {
+		t.Fatalf("Members %+v", members)
+	}
+	wantCode(t, s.RemoveMember(ctx, w.ID, owner.ID, nil), openfast.ENOTFOUND) // the owner stays
+	must(t, s.RemoveMember(ctx, w.ID, bob.ID, nil))
+	wantCode(t, s.RemoveMember(ctx, w.ID, bob.ID, nil), openfast.ENOTFOUND)
+	roles, err := s.Memberships(ctx, bob.ID)
+	must(t, err)
+	if len(roles) != 0 {
+		t.Fatalf("removed member keeps %v", roles)
+	}
+	// After removal the email can be invited again.
+	must(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: bob.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}, nil))
+}
+
+func testAuditLog(t *testing.T, s openfast.MetadataStore) {
+	owner := newUser(t, s)
+	w := newWebsite(t, s, owner)
+	for i := range 5 {
+		k := newKey(w.ID)
+		must(t, s.CreateAPIKey(ctx, k, 10, &openfast.AuditEntry{
+			WebsiteID: w.ID, ActorUserID: owner.ID, ActorDisplayKey: "dft_abc...0000", Action: openfast.AuditAPIKeyCreate,
+			TargetType: "apikey", TargetID: k.ID, TargetDisplayKey: fmt.Sprint(i), IP: "127.0.0.1",
+		}))
+	}
+	// A refused action records nothing.
+	wantCode(t, s.CreateAPIKey(ctx, newKey(w.ID), 5, &openfast.AuditEntry{WebsiteID: w.ID, Action: "refused"}), openfast.ELIMIT)
+	entries, total, err := s.AuditLog(ctx, w.ID, 2, 1)
+	must(t, err)
+	if total != 5 || len(entries) != 2 || entries[0].TargetDisplayKey != "3" || entries[1].TargetDisplayKey != "2" || entries[0].IP != "127.0.0.1" || entries[0].CreatedAt.IsZero() {
+		t.Fatalf("AuditLog total %d entries %+v", total, entries)
+	}
+	entries, total, err = s.AuditLog(ctx, openfast.NewID(), 10, 0)
+	must(t, err)
+	if total != 0 || len(entries) != 0 {
+		t.Fatal("another website's log is not empty")
+	}
+}
+
+func testDeleteWebsite(t *testing.T, s openfast.MetadataStore) {
+	owner, bob := newUser(t, s), newUser(t, s)
+	w := newWebsite(t, s, owner)
+	k := newKey(w.ID)
+	must(t, s.CreateAPIKey(ctx, k, 10, nil))
+	inv := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: bob.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}
+	must(t, s.CreateInvitation(ctx, inv, nil))
+	must(t, s.DeleteWebsite(ctx, w.ID))
+	wantCode(t, s.DeleteWebsite(ctx, w.ID), openfast.ENOTFOUND)
+	_, err := s.APIKeyByHash(ctx, k.Hash)
+	wantCode(t, err, openfast.ENOTFOUND)
+	roles, err := s.Memberships(ctx, owner.ID)
+	must(t, err)
+	pending, err2 := s.PendingInvitations(ctx, bob.Email)
+	must(t, err2)
+	if len(roles) != 0 || len(pending) != 0 {
+		t.Fatalf("left behind: roles %v, invitations %v", roles, pending)
+	}
+}
