@@ -1,0 +1,422 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	legacyrouter "github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/sqlite"
+)
+
+// openAPITestServer returns a server over a fresh SQLite store.
+func openAPITestServer(t *testing.T, cfg Config) (*Server, *sqlite.DB) {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	cfg.Store = store
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, store
+}
+
+// loadValidOpenAPI loads the embedded document and validates it.
+func loadValidOpenAPI(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := LoadOpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.yaml does not validate: %v", err)
+	}
+	return doc
+}
+
+func TestOpenAPIDocumentValidates(t *testing.T) {
+	doc := loadValidOpenAPI(t)
+	if doc.OpenAPI != "3.1.0" {
+		t.Errorf("openapi = %q, want 3.1.0", doc.OpenAPI)
+	}
+	if !doc.IsOpenAPI31OrLater() {
+		t.Error("the document is not read as OpenAPI 3.1")
+	}
+	if _, err := legacyrouter.NewRouter(doc); err != nil {
+		t.Fatalf("legacy router: %v", err)
+	}
+	if doc.Components == nil || doc.Components.SecuritySchemes["bearerAuth"] == nil {
+		t.Fatal("no bearerAuth security scheme")
+	}
+	if sc := doc.Components.SecuritySchemes["bearerAuth"].Value; sc.Type != "http" || sc.Scheme != "bearer" {
+		t.Errorf("bearerAuth is %s/%s, want http/bearer", sc.Type, sc.Scheme)
+	}
+	if len(doc.Security) != 1 || doc.Security[0]["bearerAuth"] == nil {
+		t.Errorf("the default security requirement is %v, want bearerAuth", doc.Security)
+	}
+}
+
+// openAPIPolicy is the x-openfast-policy extension of an operation.
+type openAPIPolicy struct {
+	Scope       string `json:"scope"`
+	Permission  string `json:"permission"`
+	MinRole     string `json:"minRole"`
+	WebsiteKeys bool   `json:"websiteKeys"`
+	OwnerOnly   bool   `json:"ownerOnly"`
+	AllWebsites bool   `json:"allWebsites"`
+}
+
+func policyOfRoute(p auth.Policy) openAPIPolicy {
+	scope := map[auth.Scope]string{
+		auth.ScopeAccount: "account", auth.ScopeWebsitePath: "websitePath", auth.ScopeWebsiteQuery: "websiteQuery",
+	}[p.Scope]
+	return openAPIPolicy{
+		Scope: scope, Permission: p.Permission, MinRole: string(p.MinRole),
+		WebsiteKeys: p.AllowWebsiteKey && !p.OwnerOnly, OwnerOnly: p.OwnerOnly, AllWebsites: p.AllWebsites,
+	}
+}
+
+func TestOpenAPIMatchesRouteTable(t *testing.T) {
+	doc := loadValidOpenAPI(t)
+	s, _ := openAPITestServer(t, Config{})
+
+	inTable := map[string]bool{}
+	for _, rt := range s.routes {
+		inTable[rt.method+" "+rt.path] = true
+		methods := []string{rt.method}
+		if rt.method == http.MethodGet {
+			methods = append(methods, http.MethodHead) // served by every GET route
+		}
+		for _, method := range methods {
+			name := method + " " + rt.path
+			item := doc.Paths.Value(rt.path)
+			if item == nil || item.GetOperation(method) == nil {
+				t.Errorf("%s: served, not in openapi.yaml", name)
+				continue
+			}
+			checkOperation(t, name, rt, item.GetOperation(method))
+		}
+	}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			routeMethod := method
+			if method == http.MethodHead {
+				routeMethod = http.MethodGet
+			}
+			if !inTable[routeMethod+" "+path] {
+				t.Errorf("%s %s: in openapi.yaml, not in the route table", method, path)
+			}
+		}
+	}
+}
+
+// checkOperation checks an operation's security, policy and statuses
+// against its route.
+func checkOperation(t *testing.T, name string, rt route, op *openapi3.Operation) {
+	t.Helper()
+	if op.OperationID == "" {
+		t.Errorf("%s: no operationId", name)
+	}
+	statuses := map[int]bool{}
+	for code := range op.Responses.Map() {
+		n, err := strconv.Atoi(code)
+		if err != nil {
+			t.Errorf("%s: response %q: use specific status codes", name, code)
+			continue
+		}
+		statuses[n] = true
+	}
+	// Any path may answer 404: the server matches paths exactly, while
+	// OpenAPI routers ignore a trailing slash.
+	want := []int{http.StatusNotFound, http.StatusInternalServerError}
+	raw, hasPolicy := op.Extensions["x-openfast-policy"]
+	if rt.public {
+		if op.Security == nil || len(*op.Security) != 0 {
+			t.Errorf("%s: a public route needs security: []", name)
+		}
+		if hasPolicy {
+			t.Errorf("%s: a public route has no x-openfast-policy", name)
+		}
+		for _, code := range []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests} {
+			if statuses[code] {
+				t.Errorf("%s: a public route cannot answer %d", name, code)
+			}
+		}
+	} else {
+		if op.Security != nil {
+			t.Errorf("%s: an authenticated route uses the default bearer security", name)
+		}
+		want = append(want, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
+		if rt.policy.Scope != auth.ScopeAccount {
+			want = append(want, http.StatusBadRequest, http.StatusNotFound)
+		}
+		var got openAPIPolicy
+		if b, err := json.Marshal(raw); !hasPolicy || err != nil || json.Unmarshal(b, &got) != nil {
+			t.Errorf("%s: no readable x-openfast-policy", name)
+		} else if w := policyOfRoute(rt.policy); got != w {
+			t.Errorf("%s: x-openfast-policy = %+v, route table says %+v", name, got, w)
+		}
+		if rt.policy.Permission != "" && !strings.Contains(op.Description, "`"+rt.policy.Permission+"`") {
+			t.Errorf("%s: the description does not name the permission %s", name, rt.policy.Permission)
+		}
+	}
+	if strings.Contains(name, "{") && !strings.Contains(name, "{websiteId}") {
+		want = append(want, http.StatusBadRequest) // a malformed id of the path
+	}
+	if op.RequestBody != nil {
+		want = append(want, http.StatusBadRequest, http.StatusRequestEntityTooLarge)
+	}
+	for _, code := range want {
+		if !statuses[code] {
+			t.Errorf("%s: status %d is not declared", name, code)
+		}
+	}
+}
+
+func TestOpenAPIServedAsJSON(t *testing.T) {
+	s, _ := openAPITestServer(t, Config{})
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/openapi.json", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type = %q, want application/json", ct)
+	}
+	var got struct {
+		OpenAPI string         `json:"openapi"`
+		Paths   map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if got.OpenAPI != "3.1.0" {
+		t.Errorf("openapi = %q, want 3.1.0", got.OpenAPI)
+	}
+	if !slices.ContainsFunc(s.routes, func(rt route) bool { return got.Paths[rt.path] != nil }) {
+		t.Error("the served document has none of the routes")
+	}
+}
+
+// openAPIChecker sends requests to a server's handler and validates every
+// response against the document.
+type openAPIChecker struct {
+	t      *testing.T
+	h      http.Handler
+	router routers.Router
+	seen   map[string]bool // "METHOD /path STATUS" of the routes exercised
+}
+
+func newOpenAPIChecker(t *testing.T, doc *openapi3.T, h http.Handler) *openAPIChecker {
+	t.Helper()
+	router, err := legacyrouter.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &openAPIChecker{t: t, h: h, router: router, seen: map[string]bool{}}
+}
+
+// do sends a request, validates the response and returns its status and
+// decoded JSON object (nil for other bodies).
+func (c *openAPIChecker) do(method, target, token, body string) (int, map[string]any) {
+	c.t.Helper()
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	c.h.ServeHTTP(rec, req)
+	res := rec.Result()
+	route, params, err := c.router.FindRoute(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: no operation in openapi.yaml: %v", method, target, err)
+	}
+	c.seen[route.Method+" "+route.Path+" "+strconv.Itoa(res.StatusCode)] = true
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 res.StatusCode,
+		Header:                 res.Header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	in.SetBodyBytes(rec.Body.Bytes())
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		c.t.Errorf("%s %s: response %d does not match openapi.yaml: %v\n%s", method, target, res.StatusCode, err, rec.Body)
+	}
+	var out map[string]any
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			c.t.Fatalf("%s %s: body is not a JSON object: %v", method, target, err)
+		}
+	}
+	return res.StatusCode, out
+}
+
+// want sends a request and fails unless it answers status. It returns
+// data[0] of a success envelope.
+func (c *openAPIChecker) want(status int, method, target, token, body string) map[string]any {
+	c.t.Helper()
+	got, out := c.do(method, target, token, body)
+	if got != status {
+		c.t.Fatalf("%s %s: status %d, want %d: %v", method, target, got, status, out)
+	}
+	if data, ok := out["data"].([]any); ok && len(data) > 0 {
+		first, _ := data[0].(map[string]any)
+		return first
+	}
+	return nil
+}
+
+// openAPIUser creates a user and a full-access token in the store.
+func openAPIUser(t *testing.T, store *sqlite.DB, email string) string {
+	t.Helper()
+	ctx := context.Background()
+	u := &openfast.User{ID: openfast.NewID(), Email: email}
+	if err := store.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	raw := auth.Generate(auth.KindAccountToken)
+	h := auth.Hash(raw)
+	tok := &openfast.AccessToken{
+		ID: openfast.NewID(), UserID: u.ID, DisplayKey: auth.DisplayKey(raw), Hash: h[:],
+		Permissions: []string{auth.PermAll}, WebsiteIDs: []string{},
+	}
+	if err := store.CreateAccessToken(ctx, tok, openfast.MaxAccessTokensPerUser, nil); err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// TestOpenAPIDescribesResponses exercises every operation, on its success
+// path and on typical failures, and validates each response.
+func TestOpenAPIDescribesResponses(t *testing.T) {
+	doc := loadValidOpenAPI(t)
+	s, store := openAPITestServer(t, Config{})
+	c := newOpenAPIChecker(t, doc, s.Handler())
+	const admin = "/api/v1/admin"
+	const badID = "not-an-id"
+	unknownID := openfast.NewID()
+
+	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json"} {
+		c.want(http.StatusOK, http.MethodGet, p, "", "")
+	}
+
+	owner := openAPIUser(t, store, "owner@example.com")
+	guest := openAPIUser(t, store, "guest@example.com")
+
+	c.want(http.StatusNotFound, http.MethodGet, "/healthz/", "", "")
+	c.want(http.StatusNotFound, http.MethodGet, admin+"/websites/", owner, "")
+	c.want(http.StatusOK, http.MethodHead, admin+"/account", owner, "")
+
+	c.want(http.StatusUnauthorized, http.MethodGet, admin+"/account", "", "")
+	c.want(http.StatusUnauthorized, http.MethodGet, admin+"/account", "dft_nope", "")
+	c.want(http.StatusOK, http.MethodGet, admin+"/account", owner, "")
+	c.want(http.StatusOK, http.MethodPut, admin+"/account", owner, `{"name":"Ada"}`)
+	c.want(http.StatusBadRequest, http.MethodPut, admin+"/account", owner, `{}`)
+	c.want(http.StatusRequestEntityTooLarge, http.MethodPut, admin+"/account", owner, `{"name":"`+strings.Repeat("a", maxBodyBytes)+`"}`)
+
+	c.want(http.StatusOK, http.MethodGet, admin+"/access-tokens", owner, "")
+	tok := c.want(http.StatusOK, http.MethodPost, admin+"/access-tokens", owner, "")
+	c.want(http.StatusOK, http.MethodPost, admin+"/access-tokens", owner, `{"name":"ci","permissions":["analytics:read"]}`)
+	c.want(http.StatusBadRequest, http.MethodPost, admin+"/access-tokens", owner, `{"permissions":["nope"]}`)
+	c.want(http.StatusOK, http.MethodDelete, admin+"/access-tokens/"+tok["_id"].(string), owner, "")
+	c.want(http.StatusBadRequest, http.MethodDelete, admin+"/access-tokens/"+badID, owner, "")
+	c.want(http.StatusNotFound, http.MethodDelete, admin+"/access-tokens/"+unknownID, owner, "")
+
+	site := c.want(http.StatusOK, http.MethodPost, admin+"/websites", owner, `{"domain":"example.com","timezone":"Europe/Paris"}`)["websiteId"].(string)
+	c.want(http.StatusConflict, http.MethodPost, admin+"/websites", owner, `{"domain":"example.com","timezone":"UTC"}`)
+	siteURL := admin + "/websites/" + site
+	c.want(http.StatusOK, http.MethodGet, admin+"/websites", owner, "")
+	c.want(http.StatusOK, http.MethodGet, siteURL, owner, "")
+	c.want(http.StatusBadRequest, http.MethodGet, admin+"/websites/"+badID, owner, "")
+	c.want(http.StatusNotFound, http.MethodGet, admin+"/websites/"+unknownID, owner, "")
+	c.want(http.StatusForbidden, http.MethodGet, siteURL, guest, "")
+	c.want(http.StatusOK, http.MethodPut, siteURL, owner, `{"name":"Example","currency":"eur","kpi":"signup",
+		"kpiColorScheme":"teal","revenueMetric":"mrr","isCookieless":true,"excludedCountries":["fr"],"excludedIps":["10.0.0.0/8"]}`)
+	c.want(http.StatusForbidden, http.MethodDelete, siteURL, owner, "")
+
+	key := c.want(http.StatusOK, http.MethodPost, siteURL+"/apikeys", owner, "")
+	c.want(http.StatusOK, http.MethodPost, siteURL+"/apikeys", owner, `{"name":"server"}`)
+	c.want(http.StatusOK, http.MethodGet, siteURL+"/apikeys", owner, "")
+	keyURL := siteURL + "/apikeys/" + key["_id"].(string)
+	dfKey := c.want(http.StatusOK, http.MethodPut, keyURL, owner, "")["key"].(string)
+	c.want(http.StatusBadRequest, http.MethodPut, siteURL+"/apikeys/"+badID, owner, "")
+	c.want(http.StatusNotFound, http.MethodDelete, siteURL+"/apikeys/"+unknownID, owner, "")
+	c.want(http.StatusOK, http.MethodGet, admin+"/account", dfKey, "")
+	c.want(http.StatusForbidden, http.MethodGet, admin+"/websites", dfKey, "")
+	c.want(http.StatusOK, http.MethodGet, "/api/v1/analytics/metadata", dfKey, "")
+	c.want(http.StatusOK, http.MethodGet, "/api/v1/analytics/metadata?websiteId="+site+"&fields=logo,kpi", owner, "")
+	c.want(http.StatusBadRequest, http.MethodGet, "/api/v1/analytics/metadata", owner, "")
+	c.want(http.StatusBadRequest, http.MethodGet, "/api/v1/analytics/metadata?websiteId="+site+"&fields=nope", owner, "")
+	c.want(http.StatusOK, http.MethodDelete, keyURL, owner, "")
+
+	inv := c.want(http.StatusOK, http.MethodPost, siteURL+"/team", owner, `{"email":"guest@example.com","role":"member"}`)
+	c.want(http.StatusConflict, http.MethodPost, siteURL+"/team", owner, `{"email":"guest@example.com"}`)
+	c.want(http.StatusOK, http.MethodGet, admin+"/invitations", guest, "")
+	c.want(http.StatusNotFound, http.MethodPost, admin+"/invitations/"+inv["invitationId"].(string)+"/accept", owner, "")
+	member := c.want(http.StatusOK, http.MethodPost, admin+"/invitations/"+inv["invitationId"].(string)+"/accept", guest, "")
+	c.want(http.StatusBadRequest, http.MethodPost, admin+"/invitations/"+badID+"/accept", guest, "")
+	team := c.want(http.StatusOK, http.MethodGet, siteURL+"/team", guest, "")
+	c.want(http.StatusForbidden, http.MethodPost, siteURL+"/team", guest, `{"email":"x@example.com"}`)
+	c.want(http.StatusOK, http.MethodGet, siteURL+"/audit-log?limit=2&offset=1", owner, "")
+	c.want(http.StatusBadRequest, http.MethodGet, siteURL+"/audit-log?limit=0", owner, "")
+	if member["websiteId"] != site || team == nil {
+		t.Fatalf("accept answered %v", member)
+	}
+	var guestID string
+	_, body := c.do(http.MethodGet, siteURL+"/team", owner, "")
+	for _, m := range body["data"].([]any) {
+		if m := m.(map[string]any); m["email"] == "guest@example.com" {
+			guestID = m["userId"].(string)
+		}
+	}
+	c.want(http.StatusOK, http.MethodDelete, siteURL+"/team", owner, `{"userId":"`+guestID+`"}`)
+	c.want(http.StatusNotFound, http.MethodDelete, siteURL+"/team", owner, `{"userId":"`+guestID+`"}`)
+
+	// Every operation was exercised on a status it declares.
+	var missing []string
+	for _, rt := range s.routes {
+		found := false
+		for k := range c.seen {
+			if strings.HasPrefix(k, rt.method+" "+rt.path+" ") {
+				found = true
+			}
+		}
+		if !found {
+			missing = append(missing, rt.method+" "+rt.path)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("operations not exercised: %v", missing)
+	}
+}
+
+func TestOpenAPIDescribesRateLimitAndUnavailable(t *testing.T) {
+	doc := loadValidOpenAPI(t)
+	s, store := openAPITestServer(t, Config{RateLimit: 1, RateBurst: 1})
+	c := newOpenAPIChecker(t, doc, s.Handler())
+	tok := openAPIUser(t, store, "limited@example.com")
+	c.want(http.StatusOK, http.MethodGet, "/api/v1/admin/account", tok, "")
+	c.want(http.StatusTooManyRequests, http.MethodGet, "/api/v1/admin/account", tok, "")
+	store.Close()
+	c.want(http.StatusServiceUnavailable, http.MethodGet, "/readyz", "", "")
+}
