@@ -35,7 +35,7 @@ type credentialJSON struct {
 // of its website's owner and adds websiteId.
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, c *call) error {
 	userID := c.p.UserID
-	cred := credentialJSON{Type: c.p.Kind.String(), DisplayKey: c.p.DisplayKey, Permissions: c.p.Permissions, WebsiteIDs: nonNil(c.p.WebsiteIDs)}
+	cred := credentialJSON{Type: c.p.Kind.String(), DisplayKey: c.p.DisplayKey, Permissions: nonNil(c.p.Permissions), WebsiteIDs: nonNil(c.p.WebsiteIDs)}
 	if c.p.Kind == auth.KindWebsiteKey {
 		site, err := s.store.Website(r.Context(), c.p.WebsiteID)
 		if err != nil {

@@ -73,7 +73,7 @@ func TestMetadata(t *testing.T) {
 	e.do("GET", "/api/v1/analytics/metadata?websiteId="+site+"&fields=domain,visitors", tok, nil).fails(400, "fields", "visitors")
 	e.do("GET", "/api/v1/analytics/metadata", tok, nil).fails(400, "websiteId")
 	e.do("GET", "/api/v1/analytics/metadata?websiteId=123", tok, nil).fails(400, "websiteId")
-	e.do("GET", "/api/v1/analytics/metadata?websiteId=0123456789abcdef01234567", tok, nil).fails(404)
+	e.do("GET", "/api/v1/analytics/metadata?websiteId=0123456789abcdef01234567", tok, nil).fails(403, "do not have access")
 	e.do("GET", "/api/v1/analytics/metadata?websiteId="+site, key, nil).ok()
 	e.do("GET", "/api/v1/analytics/metadata?websiteId=0123456789abcdef01234567", key, nil).fails(403, "another website")
 	noRead := e.token(userID, []string{"websites:read"}, nil)

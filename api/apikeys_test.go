@@ -62,7 +62,7 @@ func TestAPIKeyService_Create(t *testing.T) {
 	})
 
 	t.Run("UnknownWebsite", func(t *testing.T) {
-		e.do("POST", "/api/v1/admin/websites/0123456789abcdef01234567/apikeys", tok, nil).fails(404, "Website not found")
+		e.do("POST", "/api/v1/admin/websites/0123456789abcdef01234567/apikeys", tok, nil).fails(403, "do not have access")
 		e.do("POST", "/api/v1/admin/websites/not-an-id/apikeys", tok, nil).fails(400, "websiteId")
 	})
 }

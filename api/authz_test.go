@@ -59,9 +59,10 @@ type credCase struct {
 }
 
 // expectStatus is the spec's §2.6 order applied to one case, stated apart
-// from auth.Decide: 403 kind, 400 website missing or malformed, 403 scope,
-// 403 permission, 404 website, 403 access/owner/role.
-func expectStatus(sr specRoute, c credCase, target string, exists bool) int {
+// from auth.Decide: 403 kind, 400 website missing or malformed, 403
+// allowlist or no access (a website that does not exist is not accessible),
+// 403 permission, 403 owner/role.
+func expectStatus(sr specRoute, c credCase, target string) int {
 	if c.isKey && (!sr.keyOK || sr.ownerOnly) {
 		return 403
 	}
@@ -92,14 +93,14 @@ func expectStatus(sr specRoute, c credCase, target string, exists bool) int {
 	if len(c.sites) > 0 && !slices.Contains(c.sites, target) {
 		return 403
 	}
+	role := c.roles[target]
+	if role == "" {
+		return 403
+	}
 	if !slices.Contains(c.perms, "*") && !slices.Contains(c.perms, sr.perm) {
 		return 403
 	}
-	if !exists {
-		return 404
-	}
-	role := c.roles[target]
-	if role == "" || (sr.ownerOnly && role != "owner") || rank[role] < rank[sr.minRole] {
+	if (sr.ownerOnly && role != "owner") || rank[role] < rank[sr.minRole] {
 		return 403
 	}
 	return 200
@@ -194,10 +195,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	}
 
-	targets := []struct {
-		id     string
-		exists bool
-	}{{siteA, true}, {siteB, true}, {missing, false}, {"not-an-objectid", false}, {"", false}}
+	targets := []struct{ id string }{{siteA}, {siteB}, {missing}, {"not-an-objectid"}, {""}}
 	id := "0123456789abcdef0123abcd"
 	cases := 0
 	for name, sr := range specRoutes {
@@ -214,7 +212,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				path += "?websiteId=" + tg.id
 			}
 			for _, c := range creds {
-				want := expectStatus(sr, c, tg.id, tg.exists)
+				want := expectStatus(sr, c, tg.id)
 				got := e.do(method, path, c.raw, nil)
 				cases++
 				if got.status != want {

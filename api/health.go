@@ -60,7 +60,7 @@ func LoadOpenAPI() (*openapi3.T, error) {
 
 // serveOpenAPI: GET /api/v1/openapi.json.
 func serveOpenAPI(w http.ResponseWriter, r *http.Request, _ *call) error {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Write(openAPIJSON)
 	return nil

@@ -347,7 +347,7 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	c.want(http.StatusOK, http.MethodGet, admin+"/websites", owner, "")
 	c.want(http.StatusOK, http.MethodGet, siteURL, owner, "")
 	c.want(http.StatusBadRequest, http.MethodGet, admin+"/websites/"+badID, owner, "")
-	c.want(http.StatusNotFound, http.MethodGet, admin+"/websites/"+unknownID, owner, "")
+	c.want(http.StatusForbidden, http.MethodGet, admin+"/websites/"+unknownID, owner, "")
 	c.want(http.StatusForbidden, http.MethodGet, siteURL, guest, "")
 	c.want(http.StatusOK, http.MethodPut, siteURL, owner, `{"name":"Example","currency":"eur","kpi":"signup",
 		"kpiColorScheme":"teal","revenueMetric":"mrr","isCookieless":true,"excludedCountries":["fr"],"excludedIps":["10.0.0.0/8"]}`)

@@ -310,17 +310,8 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 			t.WebsiteID = p.WebsiteID
 		}
 	}
-	if rt.policy.Scope != auth.ScopeAccount && openfast.ValidID(t.WebsiteID) {
+	if rt.policy.Scope != auth.ScopeAccount {
 		t.Role = p.RoleOn(t.WebsiteID)
-		t.Exists = t.Role != ""
-		if !t.Exists && p.Kind == auth.KindAccountToken {
-			// Only a refusal gets here: tell 404 from 403.
-			if _, err := s.store.Website(r.Context(), t.WebsiteID); err == nil {
-				t.Exists = true
-			} else if openfast.ErrorCode(err) != openfast.ENOTFOUND {
-				return err
-			}
-		}
 	}
 	if d := auth.Decide(rt.policy, p, t); !d.Allowed {
 		s.metrics.authFailure(d.Reason)

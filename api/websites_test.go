@@ -59,7 +59,7 @@ func TestWebsiteService(t *testing.T) {
 		if d["_id"] != id || d["name"] != "Example" || d["kpi"] != nil || d["isCookieless"] != false {
 			t.Fatalf("get %v", d)
 		}
-		e.do("GET", path+"/0123456789abcdef01234567", tok, nil).fails(404)
+		e.do("GET", path+"/0123456789abcdef01234567", tok, nil).fails(403, "do not have access")
 	})
 
 	t.Run("Update", func(t *testing.T) {

@@ -66,7 +66,6 @@ type Policy struct {
 // Target is what the request acts on, as looked up by the caller of Decide.
 type Target struct {
 	WebsiteID string        // from the path or the query; "" when absent
-	Exists    bool          // whether that website exists
 	Role      openfast.Role // the principal's role on it ("" for none)
 }
 
@@ -95,7 +94,6 @@ const (
 	ReasonWebsiteInvalid  = "website_invalid"
 	ReasonWebsiteScope    = "website_scope"
 	ReasonPermission      = "permission"
-	ReasonNotFound        = "website_not_found"
 	ReasonNoAccess        = "no_access"
 	ReasonOwnerOnly       = "owner_only"
 	ReasonRole            = "role"
@@ -108,11 +106,14 @@ func deny(code, reason, format string, args ...any) Decision {
 }
 
 // Decide decides whether principal p may call a route with policy pol on
-// target t. Its order is: 401 (no credential), 403 (credential kind), 400
-// (website missing or malformed), 403 (website outside the credential's
-// scope), 403 (permission), 404 (website), 403 (no access, owner-only,
-// role). t.Role is only read for account tokens: a website key always acts
-// as a member of its own website.
+// target t, in the order of the spec (§2.6): 401 no credential; 403
+// credential kind; 400 website missing or malformed; 403 website outside
+// the credential's allowlist or not accessible to its user; 403
+// permission; 403 owner-only or role. A website that does not exist is not
+// accessible, so it is refused with 403 like any other website the caller
+// cannot see: a credential learns nothing about websites it has no access
+// to. t.Role is only read for account tokens: a website key always acts as
+// a member of its own website.
 func Decide(pol Policy, p *Principal, t Target) Decision {
 	if p == nil || p.Kind == KindNone {
 		return deny(openfast.EUNAUTHORIZED, ReasonUnauthenticated, "Missing or invalid API token.")
@@ -145,24 +146,22 @@ func Decide(pol Policy, p *Principal, t Target) Decision {
 	if !openfast.ValidID(id) {
 		return deny(openfast.EINVALID, ReasonWebsiteInvalid, "websiteId must be a 24-character hex ObjectId.")
 	}
-	if isKey && id != p.WebsiteID {
-		return deny(openfast.EFORBIDDEN, ReasonWebsiteScope, "This df_ key belongs to another website.")
-	}
-	if !isKey && len(p.WebsiteIDs) > 0 && !slices.Contains(p.WebsiteIDs, id) {
-		return deny(openfast.EFORBIDDEN, ReasonWebsiteScope, "This token is not allowed to access this website.")
-	}
-	if !isKey && pol.Permission != "" && !HasPermission(p.Permissions, pol.Permission) {
-		return deny(openfast.EFORBIDDEN, ReasonPermission, "This token lacks the %s permission.", pol.Permission)
-	}
-	if !t.Exists {
-		return deny(openfast.ENOTFOUND, ReasonNotFound, "Website not found.")
-	}
 	role := t.Role
 	if isKey {
+		if id != p.WebsiteID {
+			return deny(openfast.EFORBIDDEN, ReasonWebsiteScope, "This df_ key belongs to another website.")
+		}
 		role = openfast.RoleMember
-	}
-	if role.Rank() == 0 {
-		return deny(openfast.EFORBIDDEN, ReasonNoAccess, "You do not have access to this website.")
+	} else {
+		if len(p.WebsiteIDs) > 0 && !slices.Contains(p.WebsiteIDs, id) {
+			return deny(openfast.EFORBIDDEN, ReasonWebsiteScope, "This token is not allowed to access this website.")
+		}
+		if role.Rank() == 0 {
+			return deny(openfast.EFORBIDDEN, ReasonNoAccess, "You do not have access to this website, or it does not exist.")
+		}
+		if pol.Permission != "" && !HasPermission(p.Permissions, pol.Permission) {
+			return deny(openfast.EFORBIDDEN, ReasonPermission, "This token lacks the %s permission.", pol.Permission)
+		}
 	}
 	if pol.OwnerOnly && role != openfast.RoleOwner {
 		return deny(openfast.EFORBIDDEN, ReasonOwnerOnly, "Only the website owner can do this.")

@@ -27,9 +27,7 @@ func TestDecide(t *testing.T) {
 	accountRead := Policy{Scope: ScopeAccount, Permission: PermAnalyticsRead, AllowWebsiteKey: true}
 	accept := Policy{Scope: ScopeAccount, Permission: PermTeamWrite, AllWebsites: true}
 	metadata := Policy{Scope: ScopeWebsiteQuery, Permission: PermAnalyticsRead, MinRole: openfast.RoleViewer, AllowWebsiteKey: true}
-	on := func(id string, exists bool, role openfast.Role) Target {
-		return Target{WebsiteID: id, Exists: exists, Role: role}
-	}
+	on := func(id string, role openfast.Role) Target { return Target{WebsiteID: id, Role: role} }
 
 	for _, tc := range []struct {
 		name   string
@@ -39,31 +37,31 @@ func TestDecide(t *testing.T) {
 		code   string // "" = allowed
 		reason string
 	}{
-		{"no credential", readKeys, nil, on(siteA, true, ""), openfast.EUNAUTHORIZED, ReasonUnauthenticated},
-		{"key on its website reads", readKeys, keyA, on(siteA, true, ""), "", ""},
-		{"key on its website writes as member", writeKeys, keyA, on(siteA, true, ""), "", ""},
-		{"key on another website", readKeys, keyA, on(siteB, true, ""), openfast.EFORBIDDEN, ReasonWebsiteScope},
-		{"key on owner-only route", invite, keyA, on(siteA, true, ""), openfast.EFORBIDDEN, ReasonKind},
+		{"no credential", readKeys, nil, on(siteA, ""), openfast.EUNAUTHORIZED, ReasonUnauthenticated},
+		{"key on its website reads", readKeys, keyA, on(siteA, ""), "", ""},
+		{"key on its website writes as member", writeKeys, keyA, on(siteA, ""), "", ""},
+		{"key on another website", readKeys, keyA, on(siteB, ""), openfast.EFORBIDDEN, ReasonWebsiteScope},
+		{"key on owner-only route", invite, keyA, on(siteA, ""), openfast.EFORBIDDEN, ReasonKind},
 		{"key on account-level route", tokens, keyA, Target{}, openfast.EFORBIDDEN, ReasonKind},
 		{"key reads account", accountRead, keyA, Target{}, "", ""},
-		{"key on Website API, website implied", metadata, keyA, on(siteA, true, ""), "", ""},
-		{"key with malformed website", readKeys, keyA, on("nope", false, ""), openfast.EINVALID, ReasonWebsiteInvalid},
+		{"key on Website API, website implied", metadata, keyA, on(siteA, ""), "", ""},
+		{"key with malformed website", readKeys, keyA, on("nope", ""), openfast.EINVALID, ReasonWebsiteInvalid},
 
 		{"token without websiteId on Website API", metadata, token(all, nil, owner), Target{}, openfast.EINVALID, ReasonWebsiteMissing},
-		{"token with websiteId on Website API", metadata, token(all, nil, viewer), on(siteA, true, openfast.RoleViewer), "", ""},
-		{"token outside allowlist", readKeys, token(all, []string{siteB}, owner), on(siteA, true, openfast.RoleOwner), openfast.EFORBIDDEN, ReasonWebsiteScope},
-		{"token inside allowlist", readKeys, token(all, []string{siteA}, owner), on(siteA, true, openfast.RoleOwner), "", ""},
-		{"token lacks permission", readKeys, token([]string{PermAnalyticsRead}, nil, owner), on(siteA, true, openfast.RoleOwner), openfast.EFORBIDDEN, ReasonPermission},
-		{"token has exact permission", readKeys, token([]string{PermAPIKeysRead}, nil, viewer), on(siteA, true, openfast.RoleViewer), "", ""},
-		{"permission checked before existence", readKeys, token([]string{PermAnalyticsRead}, nil, nil), on(siteB, false, ""), openfast.EFORBIDDEN, ReasonPermission},
-		{"allowlist checked before existence", readKeys, token(all, []string{siteA}, nil), on(siteB, false, ""), openfast.EFORBIDDEN, ReasonWebsiteScope},
-		{"website missing", readKeys, token(all, nil, owner), on(siteB, false, ""), openfast.ENOTFOUND, ReasonNotFound},
-		{"not a member", readKeys, token(all, nil, owner), on(siteB, true, ""), openfast.EFORBIDDEN, ReasonNoAccess},
-		{"viewer cannot write", writeKeys, token(all, nil, viewer), on(siteA, true, openfast.RoleViewer), openfast.EFORBIDDEN, ReasonRole},
-		{"member writes", writeKeys, token(all, nil, member), on(siteA, true, openfast.RoleMember), "", ""},
-		{"member cannot invite", invite, token(all, nil, member), on(siteA, true, openfast.RoleMember), openfast.EFORBIDDEN, ReasonOwnerOnly},
-		{"owner invites", invite, token(all, nil, owner), on(siteA, true, openfast.RoleOwner), "", ""},
-		{"owner without team:write", invite, token([]string{PermTeamRead}, nil, owner), on(siteA, true, openfast.RoleOwner), openfast.EFORBIDDEN, ReasonPermission},
+		{"token with websiteId on Website API", metadata, token(all, nil, viewer), on(siteA, openfast.RoleViewer), "", ""},
+		{"token outside allowlist", readKeys, token(all, []string{siteB}, owner), on(siteA, openfast.RoleOwner), openfast.EFORBIDDEN, ReasonWebsiteScope},
+		{"token inside allowlist", readKeys, token(all, []string{siteA}, owner), on(siteA, openfast.RoleOwner), "", ""},
+		{"token lacks permission", readKeys, token([]string{PermAnalyticsRead}, nil, owner), on(siteA, openfast.RoleOwner), openfast.EFORBIDDEN, ReasonPermission},
+		{"token has exact permission", readKeys, token([]string{PermAPIKeysRead}, nil, viewer), on(siteA, openfast.RoleViewer), "", ""},
+		{"access checked before permission", readKeys, token([]string{PermAnalyticsRead}, nil, nil), on(siteB, ""), openfast.EFORBIDDEN, ReasonNoAccess},
+		{"allowlist checked before access", readKeys, token(all, []string{siteA}, nil), on(siteB, ""), openfast.EFORBIDDEN, ReasonWebsiteScope},
+		{"website missing or not a member: the same answer", readKeys, token(all, nil, owner), on(siteB, ""), openfast.EFORBIDDEN, ReasonNoAccess},
+		{"not a member", readKeys, token(all, nil, owner), on(siteB, ""), openfast.EFORBIDDEN, ReasonNoAccess},
+		{"viewer cannot write", writeKeys, token(all, nil, viewer), on(siteA, openfast.RoleViewer), openfast.EFORBIDDEN, ReasonRole},
+		{"member writes", writeKeys, token(all, nil, member), on(siteA, openfast.RoleMember), "", ""},
+		{"member cannot invite", invite, token(all, nil, member), on(siteA, openfast.RoleMember), openfast.EFORBIDDEN, ReasonOwnerOnly},
+		{"owner invites", invite, token(all, nil, owner), on(siteA, openfast.RoleOwner), "", ""},
+		{"owner without team:write", invite, token([]string{PermTeamRead}, nil, owner), on(siteA, openfast.RoleOwner), openfast.EFORBIDDEN, ReasonPermission},
 		{"token account route", tokens, token([]string{PermAPIKeysWrite}, []string{siteA}, nil), Target{}, "", ""},
 		{"token account route lacks permission", tokens, token([]string{PermAPIKeysRead}, nil, nil), Target{}, openfast.EFORBIDDEN, ReasonPermission},
 		{"scoped token cannot accept invitations", accept, token(all, []string{siteA}, nil), Target{}, openfast.EFORBIDDEN, ReasonWebsiteScope},
