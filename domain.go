@@ -228,10 +228,17 @@ type TeamService interface {
 	RemoveMember(ctx context.Context, websiteID, userID string, audit *AuditEntry) error
 }
 
+// AuditQuery selects audit entries: a website's, when WebsiteID is set;
+// otherwise the account-level entries (no website) of UserID's actions.
+type AuditQuery struct {
+	WebsiteID string
+	UserID    string
+}
+
 // AuditLogService reads the audit log.
 type AuditLogService interface {
-	// AuditLog returns a website's entries, newest first, and their total count.
-	AuditLog(ctx context.Context, websiteID string, limit, offset int) ([]*AuditEntry, int, error)
+	// AuditLog returns the selected entries, newest first, and their total count.
+	AuditLog(ctx context.Context, q AuditQuery, limit, offset int) ([]*AuditEntry, int, error)
 }
 
 // MetadataStore is everything the account API needs from a metadata store.

@@ -1,10 +1,14 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/openfast/openfast"
+)
 
 type auditEntryJSON struct {
 	ID        int64           `json:"id"`
-	WebsiteID string          `json:"websiteId"`
+	WebsiteID *string         `json:"websiteId"`
 	Action    string          `json:"action"`
 	Actor     auditActorJSON  `json:"actor"`
 	Target    auditTargetJSON `json:"target"`
@@ -38,6 +42,16 @@ func optional(s string) *string {
 
 // listAuditLog: GET /admin/websites/{websiteId}/audit-log, newest first.
 func (s *Server) listAuditLog(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.writeAuditLog(w, r, openfast.AuditQuery{WebsiteID: c.websiteID})
+}
+
+// listAccountAuditLog: GET /admin/audit-log, the account-level entries
+// (tokens, account) of the calling user's actions, newest first.
+func (s *Server) listAccountAuditLog(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.writeAuditLog(w, r, openfast.AuditQuery{UserID: c.p.UserID})
+}
+
+func (s *Server) writeAuditLog(w http.ResponseWriter, r *http.Request, q openfast.AuditQuery) error {
 	limit, err := queryInt(r, "limit", 50, 1, 200)
 	if err != nil {
 		return err
@@ -46,14 +60,14 @@ func (s *Server) listAuditLog(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	entries, total, err := s.store.AuditLog(r.Context(), c.websiteID, limit, offset)
+	entries, total, err := s.store.AuditLog(r.Context(), q, limit, offset)
 	if err != nil {
 		return err
 	}
 	out := make([]auditEntryJSON, 0, len(entries))
 	for _, e := range entries {
 		out = append(out, auditEntryJSON{
-			ID: e.ID, WebsiteID: e.WebsiteID, Action: e.Action,
+			ID: e.ID, WebsiteID: optional(e.WebsiteID), Action: e.Action,
 			Actor:  auditActorJSON{UserID: optional(e.ActorUserID), DisplayKey: e.ActorDisplayKey},
 			Target: auditTargetJSON{Type: e.TargetType, ID: e.TargetID, DisplayKey: optional(e.TargetDisplayKey)},
 			IP:     e.IP, CreatedAt: isoTime(e.CreatedAt),

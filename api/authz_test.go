@@ -41,6 +41,7 @@ var specRoutes = map[string]specRoute{
 	"POST /api/v1/admin/websites/{websiteId}/team":                 {perm: "team:write", minRole: "owner", ownerOnly: true},
 	"DELETE /api/v1/admin/websites/{websiteId}/team":               {perm: "team:write", minRole: "owner", ownerOnly: true},
 	"GET /api/v1/admin/websites/{websiteId}/audit-log":             {perm: "settings:read", minRole: "member", keyOK: true},
+	"GET /api/v1/admin/audit-log":                                  {perm: "settings:read"},
 	"GET /api/v1/admin/invitations":                                {perm: "team:read"},
 	"POST /api/v1/admin/invitations/{invitationId}/accept":         {perm: "team:write", allSites: true},
 }

@@ -303,3 +303,32 @@ func TestAuditLog(t *testing.T) {
 	e.do("GET", path, viewer, nil).fails(403, "viewer")
 	e.do("GET", path, bob, nil).ok()
 }
+
+func TestAccountAuditLog(t *testing.T) {
+	e := newTestEnv(t)
+	_, root := e.user("owner@example.com", nil, nil)
+	d := e.do("POST", "/api/v1/admin/access-tokens", root, map[string]any{"name": "ci"}).first()
+	e.do("DELETE", "/api/v1/admin/access-tokens/"+d["_id"].(string), root, nil).ok()
+	e.do("PUT", "/api/v1/admin/account", root, map[string]any{"name": "Ann"}).ok()
+	site := e.website(root)
+	e.key(root, site) // a website-level entry: not in the account log
+
+	res := e.do("GET", "/api/v1/admin/audit-log", root, nil)
+	var actions []string
+	for _, en := range res.list() {
+		actions = append(actions, en["action"].(string))
+		if en["websiteId"] != nil {
+			t.Fatalf("website entry in the account log: %v", en)
+		}
+	}
+	if strings.Join(actions, ",") != "account.update,access_token.delete,access_token.create" {
+		t.Fatalf("account log %v", actions)
+	}
+	if strings.Contains(string(res.body), d["key"].(string)) {
+		t.Fatal("a raw token is in the audit log")
+	}
+	_, other := e.user("other@example.com", nil, nil)
+	if n := len(e.do("GET", "/api/v1/admin/audit-log", other, nil).list()); n != 0 {
+		t.Fatalf("another user sees %d entries", n)
+	}
+}

@@ -378,6 +378,7 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	c.want(http.StatusForbidden, http.MethodPost, siteURL+"/team", guest, `{"email":"x@example.com"}`)
 	c.want(http.StatusOK, http.MethodGet, siteURL+"/audit-log?limit=2&offset=1", owner, "")
 	c.want(http.StatusBadRequest, http.MethodGet, siteURL+"/audit-log?limit=0", owner, "")
+	c.want(http.StatusOK, http.MethodGet, admin+"/audit-log", owner, "")
 	if member["websiteId"] != site || team == nil {
 		t.Fatalf("accept answered %v", member)
 	}

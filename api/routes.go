@@ -56,6 +56,7 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodDelete, path: site + "/team", policy: ownerOnly(auth.PermTeamWrite), handle: s.removeMember},
 		{method: http.MethodGet, path: site + "/audit-log", policy: onWebsite(auth.PermSettingsRead, openfast.RoleMember), handle: s.listAuditLog},
 
+		{method: http.MethodGet, path: admin + "/audit-log", policy: account(auth.PermSettingsRead, false), handle: s.listAccountAuditLog},
 		{method: http.MethodGet, path: admin + "/invitations", policy: account(auth.PermTeamRead, false), handle: s.listInvitations},
 		{method: http.MethodPost, path: admin + "/invitations/{invitationId}/accept",
 			policy: auth.Policy{Scope: auth.ScopeAccount, Permission: auth.PermTeamWrite, AllWebsites: true}, handle: s.acceptInvitation},

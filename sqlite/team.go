@@ -158,14 +158,18 @@ func (db *DB) RemoveMember(ctx context.Context, websiteID, userID string, audit 
 	})
 }
 
-// AuditLog returns a website's audit entries, newest first, and their count.
-func (db *DB) AuditLog(ctx context.Context, websiteID string, limit, offset int) ([]*openfast.AuditEntry, int, error) {
+// AuditLog returns the selected audit entries, newest first, and their count.
+func (db *DB) AuditLog(ctx context.Context, q openfast.AuditQuery, limit, offset int) ([]*openfast.AuditEntry, int, error) {
+	where, arg := `website_id = ?`, q.WebsiteID
+	if q.WebsiteID == "" {
+		where, arg = `website_id IS NULL AND actor_user_id = ?`, q.UserID
+	}
 	var total int
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE website_id = ?`, websiteID).Scan(&total); err != nil {
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE `+where, arg).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count audit log: %w", err)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, website_id, actor_user_id, actor_display_key, action, target_type, target_id, target_display_key, ip, created_at
-		FROM audit_log WHERE website_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`, websiteID, limit, offset)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, coalesce(website_id, ''), actor_user_id, actor_display_key, action, target_type, target_id, target_display_key, ip, created_at
+		FROM audit_log WHERE `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, arg, limit, offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("select audit log: %w", err)
 	}

@@ -301,15 +301,31 @@ func testAuditLog(t *testing.T, s openfast.MetadataStore) {
 	}
 	// A refused action records nothing.
 	wantCode(t, s.CreateAPIKey(ctx, newKey(w.ID), 5, &openfast.AuditEntry{WebsiteID: w.ID, Action: "refused"}), openfast.ELIMIT)
-	entries, total, err := s.AuditLog(ctx, w.ID, 2, 1)
+	entries, total, err := s.AuditLog(ctx, openfast.AuditQuery{WebsiteID: w.ID}, 2, 1)
 	must(t, err)
 	if total != 5 || len(entries) != 2 || entries[0].TargetDisplayKey != "3" || entries[1].TargetDisplayKey != "2" || entries[0].IP != "127.0.0.1" || entries[0].CreatedAt.IsZero() {
 		t.Fatalf("AuditLog total %d entries %+v", total, entries)
 	}
-	entries, total, err = s.AuditLog(ctx, openfast.NewID(), 10, 0)
+	entries, total, err = s.AuditLog(ctx, openfast.AuditQuery{WebsiteID: openfast.NewID()}, 10, 0)
 	must(t, err)
 	if total != 0 || len(entries) != 0 {
 		t.Fatal("another website's log is not empty")
+	}
+	// Account-level entries (no website) are read by the acting user.
+	tok := &openfast.AccessToken{ID: openfast.NewID(), UserID: owner.ID, DisplayKey: "x", Hash: hashOf("audit"), Permissions: []string{"*"}}
+	must(t, s.CreateAccessToken(ctx, tok, 10, &openfast.AuditEntry{
+		ActorUserID: owner.ID, ActorDisplayKey: "dft_abc...0000", Action: openfast.AuditAccessTokenCreate,
+		TargetType: "access_token", TargetID: tok.ID, TargetDisplayKey: "x", IP: "127.0.0.1",
+	}))
+	entries, total, err = s.AuditLog(ctx, openfast.AuditQuery{UserID: owner.ID}, 10, 0)
+	must(t, err)
+	if total != 1 || len(entries) != 1 || entries[0].TargetID != tok.ID || entries[0].WebsiteID != "" {
+		t.Fatalf("account log total %d entries %+v", total, entries)
+	}
+	entries, _, err = s.AuditLog(ctx, openfast.AuditQuery{UserID: newUser(t, s).ID}, 10, 0)
+	must(t, err)
+	if len(entries) != 0 {
+		t.Fatal("another user's account log is not empty")
 	}
 }
 

@@ -82,3 +82,4 @@ CREATE TABLE audit_log (
     created_at          INTEGER NOT NULL
 );
 CREATE INDEX audit_log_website ON audit_log(website_id, id);
+CREATE INDEX audit_log_actor ON audit_log(actor_user_id, id) WHERE website_id IS NULL;
