@@ -30,7 +30,7 @@ func NormalizeDomain(s string) (string, error) {
 		return "", Errorf(EINVALID, "domain must be a bare hostname such as example.com, without scheme, port or path")
 	}
 	if !ValidHostname(d) || !strings.Contains(d, ".") {
-		return "", Errorf(EINVALID, "domain %q is not a valid domain name", truncate(s, 80))
+		return "", Errorf(EINVALID, "domain %q is not a valid domain name", Truncate(s, 80))
 	}
 	if _, err := netip.ParseAddr(d); err == nil {
 		return "", Errorf(EINVALID, "domain must be a domain name, not an IP address")
@@ -91,7 +91,7 @@ func NormalizeEmail(s string) (string, error) {
 	}
 	a, err := mail.ParseAddress(e)
 	if err != nil || a.Address != e || a.Name != "" || !strings.Contains(e[strings.LastIndexByte(e, '@')+1:], ".") {
-		return "", Errorf(EINVALID, "email %q is not a valid email address", truncate(s, 80))
+		return "", Errorf(EINVALID, "email %q is not a valid email address", Truncate(s, 80))
 	}
 	return e, nil
 }
@@ -138,7 +138,9 @@ func ValidCountryCode(s string) bool {
 	return len(s) == 2 && 'A' <= s[0] && s[0] <= 'Z' && 'A' <= s[1] && s[1] <= 'Z'
 }
 
-func truncate(s string, n int) string {
+// Truncate shortens s to at most n bytes, on a character boundary, marking
+// the cut with "...". Error messages use it to quote client input.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

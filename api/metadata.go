@@ -2,6 +2,9 @@ package api
 
 import (
 	"net/http"
+
+	"github.com/openfast/openfast"
+
 	"slices"
 	"strings"
 )
@@ -22,7 +25,7 @@ func parseFields(r *http.Request, valid []string) ([]string, error) {
 			continue
 		}
 		if !slices.Contains(valid, f) {
-			return nil, invalidf("Invalid fields value %q. Valid fields: %s.", truncateText(f, 40), strings.Join(valid, ", "))
+			return nil, invalidf("Invalid fields value %q. Valid fields: %s.", openfast.Truncate(f, 40), strings.Join(valid, ", "))
 		}
 		if !slices.Contains(out, f) {
 			out = append(out, f)

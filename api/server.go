@@ -104,7 +104,7 @@ func (s *Server) buildHandler() http.Handler {
 		}}))
 	}
 	mux.Handle("/", s.wrap(route{path: "unmatched", public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *call) error {
-		return openfast.Errorf(openfast.ENOTFOUND, "No route for %s %s.", r.Method, truncatePath(r.URL.Path))
+		return openfast.Errorf(openfast.ENOTFOUND, "No route for %s %s.", r.Method, openfast.Truncate(r.URL.Path, 200))
 	}}))
 	return s.outer(mux)
 }
@@ -243,13 +243,6 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-func truncatePath(p string) string {
-	if len(p) > 200 {
-		return p[:200] + "..."
-	}
-	return p
 }
 
 // wrap turns a route into an http.Handler: authentication, rate limit,

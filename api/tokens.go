@@ -82,7 +82,7 @@ func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, c *ca
 	}
 	for _, p := range perms {
 		if !auth.ValidPermission(p) {
-			return openfast.Errorf(openfast.EINVALID, "Unknown permission %q. Valid permissions: *, %s.", truncateText(p, 40), strings.Join(auth.Permissions, ", "))
+			return openfast.Errorf(openfast.EINVALID, "Unknown permission %q. Valid permissions: *, %s.", openfast.Truncate(p, 40), strings.Join(auth.Permissions, ", "))
 		}
 	}
 	perms = auth.NormalizePermissions(perms)
@@ -96,7 +96,7 @@ func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, c *ca
 	}
 	for _, id := range sites {
 		if !openfast.ValidID(id) {
-			return openfast.Errorf(openfast.EINVALID, "websiteIds must hold 24-character hex ObjectIds; %q is not one.", truncateText(id, 40))
+			return openfast.Errorf(openfast.EINVALID, "websiteIds must hold 24-character hex ObjectIds; %q is not one.", openfast.Truncate(id, 40))
 		}
 	}
 	slices.Sort(sites)
@@ -147,11 +147,4 @@ func (s *Server) deleteAccessToken(w http.ResponseWriter, r *http.Request, c *ca
 	s.verifier.Invalidate()
 	writeData(w, []map[string]string{{"message": "Access token deleted successfully"}})
 	return nil
-}
-
-func truncateText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }

@@ -104,10 +104,9 @@ func (s *Server) createWebsite(w http.ResponseWriter, r *http.Request, c *call) 
 	if !present {
 		return openfast.Errorf(openfast.EINVALID, "timezone is required (an IANA name such as Europe/Paris or UTC).")
 	}
-	if !openfast.ValidTimezone(tz) {
-		return openfast.Errorf(openfast.EINVALID, "timezone %q is not an IANA time zone name such as Europe/Paris or UTC.", truncateText(tz, 64))
+	if site.Timezone, err = checkTimezone(tz); err != nil {
+		return err
 	}
-	site.Timezone = tz
 	name, _, err := body.nullableString("name")
 	if err != nil {
 		return err
@@ -174,10 +173,9 @@ func applyWebsiteUpdate(site *openfast.Website, body object) error {
 	if v, ok, err := body.string("timezone"); err != nil {
 		return err
 	} else if ok {
-		if !openfast.ValidTimezone(v) {
-			return openfast.Errorf(openfast.EINVALID, "timezone %q is not an IANA time zone name such as Europe/Paris or UTC.", truncateText(v, 64))
+		if site.Timezone, err = checkTimezone(v); err != nil {
+			return err
 		}
-		site.Timezone = v
 	}
 	if v, ok, err := body.string("currency"); err != nil {
 		return err
@@ -244,7 +242,7 @@ func applyWebsiteUpdate(site *openfast.Website, body object) error {
 		for _, item := range v {
 			c, valid := l.clean(item)
 			if !valid {
-				return openfast.Errorf(openfast.EINVALID, "%s: %q is not %s.", l.field, truncateText(item, 80), l.want)
+				return openfast.Errorf(openfast.EINVALID, "%s: %q is not %s.", l.field, openfast.Truncate(item, 80), l.want)
 			}
 			if !slices.Contains(out, c) {
 				out = append(out, c)
@@ -253,6 +251,13 @@ func applyWebsiteUpdate(site *openfast.Website, body object) error {
 		*l.dst = out
 	}
 	return nil
+}
+
+func checkTimezone(tz string) (string, error) {
+	if !openfast.ValidTimezone(tz) {
+		return "", openfast.Errorf(openfast.EINVALID, "timezone %q is not an IANA time zone name such as Europe/Paris or UTC.", openfast.Truncate(tz, 64))
+	}
+	return tz, nil
 }
 
 // oneOf reads a nullable string member that must be one of allowed.

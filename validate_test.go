@@ -1,0 +1,104 @@
+package openfast
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestNewID(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		id := NewID()
+		if !ValidID(id) || seen[id] {
+			t.Fatalf("NewID() = %q (valid %v, repeated %v)", id, ValidID(id), seen[id])
+		}
+		seen[id] = true
+	}
+	for _, bad := range []string{"", "665f0b3c4d2e1a001234567", "665F0B3C4D2E1A0012345678", "665f0b3c4d2e1a001234567g", "665f0b3c4d2e1a00123456789"} {
+		if ValidID(bad) {
+			t.Errorf("ValidID(%q) = true", bad)
+		}
+	}
+}
+
+func TestNormalizeDomain(t *testing.T) {
+	for in, want := range map[string]string{"Example.COM": "example.com", " app.example.co.uk. ": "app.example.co.uk", "xn--bcher-kva.example": "xn--bcher-kva.example"} {
+		if got, err := NormalizeDomain(in); err != nil || got != want {
+			t.Errorf("NormalizeDomain(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "localhost", "https://example.com", "example.com/", "example.com:80", "user@example.com", "-x.com", "x-.com", "a..com", "1.2.3.4", "exa mple.com", "bücher.de", strings.Repeat("a", 64) + ".com"} {
+		if _, err := NormalizeDomain(bad); ErrorCode(err) != EINVALID {
+			t.Errorf("NormalizeDomain(%q) = %v, want EINVALID", bad, err)
+		}
+	}
+}
+
+func TestNormalizeEmail(t *testing.T) {
+	if got, err := NormalizeEmail("  Bob@Example.COM "); err != nil || got != "bob@example.com" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	for _, bad := range []string{"", "bob", "bob@", "@example.com", "Bob <bob@example.com>", "bob@localhost", "a b@example.com", strings.Repeat("a", 250) + "@example.com"} {
+		if _, err := NormalizeEmail(bad); ErrorCode(err) != EINVALID {
+			t.Errorf("NormalizeEmail(%q) = %v, want EINVALID", bad, err)
+		}
+	}
+}
+
+func TestValidators(t *testing.T) {
+	for tz, ok := range map[string]bool{"UTC": true, "Europe/Paris": true, "America/Argentina/Buenos_Aires": true, "": false, "Local": false, "Mars/Base": false, "../etc/passwd": false} {
+		if ValidTimezone(tz) != ok {
+			t.Errorf("ValidTimezone(%q) != %v", tz, ok)
+		}
+	}
+	if c, ok := NormalizeCurrency(" eur "); !ok || c != "EUR" {
+		t.Errorf("NormalizeCurrency = %q %v", c, ok)
+	}
+	for _, bad := range []string{"EURO", "E1R", "", "€"} {
+		if _, ok := NormalizeCurrency(bad); ok {
+			t.Errorf("NormalizeCurrency(%q) accepted", bad)
+		}
+	}
+	for s, ok := range map[string]bool{"signup": true, "checkout:done": true, "a-b_c": true, "Sign Up": false, "": false, strings.Repeat("a", 65): false} {
+		if ValidGoalName(s) != ok {
+			t.Errorf("ValidGoalName(%q) != %v", s, ok)
+		}
+	}
+	for s, ok := range map[string]bool{"10.0.0.1": true, "10.0.0.0/8": true, "::1": true, "2001:db8::/32": true, "10.0.0": false, "x": false} {
+		if ValidIPOrPrefix(s) != ok {
+			t.Errorf("ValidIPOrPrefix(%q) != %v", s, ok)
+		}
+	}
+	if name, err := NormalizeName("name", "  "); name != nil || err != nil {
+		t.Error("a blank name is no name")
+	}
+	if _, err := NormalizeName("name", strings.Repeat("é", 101)); ErrorCode(err) != EINVALID {
+		t.Error("101 characters accepted")
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	if got := Truncate("héllo", 2); got != "h..." || !utf8.ValidString(got) {
+		t.Errorf("Truncate cut a character: %q", got)
+	}
+	if Truncate("abc", 3) != "abc" {
+		t.Error("Truncate changed a short string")
+	}
+}
+
+func TestErrors(t *testing.T) {
+	err := fmt.Errorf("create key: %w", Errorf(ELIMIT, "Key limit reached."))
+	if ErrorCode(err) != ELIMIT || ErrorMessage(err) != "Key limit reached." {
+		t.Fatalf("wrapped error: %q %q", ErrorCode(err), ErrorMessage(err))
+	}
+	plain := errors.New("SELECT failed")
+	if ErrorCode(plain) != EINTERNAL || strings.Contains(ErrorMessage(plain), "SELECT") {
+		t.Fatal("an unknown error leaks its text")
+	}
+	if ErrorCode(nil) != "" {
+		t.Fatal("nil has a code")
+	}
+}
