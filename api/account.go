@@ -37,7 +37,7 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, c *call) err
 	userID := c.p.UserID
 	cred := credentialJSON{Type: c.p.Kind.String(), DisplayKey: c.p.DisplayKey, Permissions: nonNil(c.p.Permissions), WebsiteIDs: nonNil(c.p.WebsiteIDs)}
 	if c.p.Kind == auth.KindWebsiteKey {
-		site, err := s.store.Website(r.Context(), c.p.WebsiteID)
+		site, err := s.website(r.Context(), c.p.WebsiteID)
 		if err != nil {
 			return err
 		}

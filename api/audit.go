@@ -42,21 +42,21 @@ func optional(s string) *string {
 
 // listAuditLog: GET /admin/websites/{websiteId}/audit-log, newest first.
 func (s *Server) listAuditLog(w http.ResponseWriter, r *http.Request, c *call) error {
-	return s.writeAuditLog(w, r, openfast.AuditQuery{WebsiteID: c.websiteID})
+	return s.writeAuditLog(w, r, c, openfast.AuditQuery{WebsiteID: c.websiteID})
 }
 
 // listAccountAuditLog: GET /admin/audit-log, the account-level entries
 // (tokens, account) of the calling user's actions, newest first.
 func (s *Server) listAccountAuditLog(w http.ResponseWriter, r *http.Request, c *call) error {
-	return s.writeAuditLog(w, r, openfast.AuditQuery{UserID: c.p.UserID})
+	return s.writeAuditLog(w, r, c, openfast.AuditQuery{UserID: c.p.UserID})
 }
 
-func (s *Server) writeAuditLog(w http.ResponseWriter, r *http.Request, q openfast.AuditQuery) error {
-	limit, err := queryInt(r, "limit", 50, 1, 200)
+func (s *Server) writeAuditLog(w http.ResponseWriter, r *http.Request, c *call, q openfast.AuditQuery) error {
+	limit, err := queryInt(c.query, "limit", 50, 1, 200)
 	if err != nil {
 		return err
 	}
-	offset, err := queryInt(r, "offset", 0, 0, 1_000_000_000)
+	offset, err := queryInt(c.query, "offset", 0, 0, 1_000_000_000)
 	if err != nil {
 		return err
 	}

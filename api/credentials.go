@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/openfast/openfast"
@@ -24,29 +23,18 @@ const maxCachedCredentials = 100_000
 // next request. Changes made by another process reach this one within ttl.
 type Verifier struct {
 	store openfast.MetadataStore
-	ttl   time.Duration
 	now   func() time.Time
 	uses  *usageTracker
-
-	gen   atomic.Uint64
-	mu    sync.RWMutex
-	cache map[[32]byte]cachedPrincipal
-}
-
-type cachedPrincipal struct {
-	p       *auth.Principal
-	gen     uint64
-	expires time.Time
+	cache *genCache[[32]byte, *auth.Principal]
 }
 
 // NewVerifier returns a Verifier over store.
 func NewVerifier(store openfast.MetadataStore, ttl time.Duration, now func() time.Time) *Verifier {
 	return &Verifier{
 		store: store,
-		ttl:   ttl,
 		now:   now,
 		uses:  newUsageTracker(),
-		cache: make(map[[32]byte]cachedPrincipal),
+		cache: newGenCache[[32]byte, *auth.Principal](ttl, maxCachedCredentials),
 	}
 }
 
@@ -60,21 +48,22 @@ const (
 // Verify authenticates raw. On refusal it returns a nil principal and the
 // reason; err is set only when the store failed.
 func (v *Verifier) Verify(ctx context.Context, raw string) (p *auth.Principal, reason string, err error) {
+	return v.VerifyAt(ctx, raw, v.now())
+}
+
+// VerifyAt is Verify at a given time (the request's).
+func (v *Verifier) VerifyAt(ctx context.Context, raw string, now time.Time) (p *auth.Principal, reason string, err error) {
 	kind := auth.Parse(raw)
 	if kind == auth.KindNone {
 		return nil, failMalformed, nil
 	}
 	h := auth.Hash(raw)
-	now := v.now()
-	gen := v.gen.Load()
-	v.mu.RLock()
-	e, ok := v.cache[h]
-	v.mu.RUnlock()
-	if ok && e.gen == gen && now.Before(e.expires) {
-		v.uses.touch(e.p.Kind, e.p.ID, now)
-		return e.p, "", nil
+	if p, ok := v.cache.get(h, now); ok {
+		v.uses.touch(p.Kind, p.ID, now)
+		return p, "", nil
 	}
 
+	gen := v.cache.begin()
 	p, err = v.load(ctx, kind, h)
 	if err != nil {
 		if openfast.ErrorCode(err) == openfast.ENOTFOUND {
@@ -82,12 +71,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (p *auth.Principal, r
 		}
 		return nil, "", err
 	}
-	v.mu.Lock()
-	if len(v.cache) >= maxCachedCredentials {
-		clear(v.cache)
-	}
-	v.cache[h] = cachedPrincipal{p: p, gen: gen, expires: now.Add(v.ttl)}
-	v.mu.Unlock()
+	v.cache.put(h, p, gen, now)
 	v.uses.touch(p.Kind, p.ID, now)
 	return p, "", nil
 }
@@ -125,7 +109,7 @@ func (v *Verifier) load(ctx context.Context, kind auth.Kind, h [32]byte) (*auth.
 
 // Invalidate makes every cached principal stale. Call it after any change
 // that can revoke or narrow access.
-func (v *Verifier) Invalidate() { v.gen.Add(1) }
+func (v *Verifier) Invalidate() { v.cache.invalidate() }
 
 // LastUsed returns the newest use of a credential seen by this process.
 func (v *Verifier) LastUsed(kind auth.Kind, id string) (time.Time, bool) {

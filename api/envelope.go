@@ -32,6 +32,13 @@ func statusOf(code string) int {
 	return http.StatusInternalServerError
 }
 
+// Shared header values (never modified).
+var (
+	jsonContentType = []string{"application/json; charset=utf-8"}
+	noStore         = []string{"no-store"}
+	newline         = []byte{'\n'}
+)
+
 type errorBody struct {
 	Status string      `json:"status"`
 	Error  errorDetail `json:"error"`
@@ -55,10 +62,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		b = []byte(`{"status":"error","error":{"code":500,"message":"An internal error occurred."}}`)
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
+	h["Content-Type"] = jsonContentType
+	h["Cache-Control"] = noStore
 	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
+	w.Write(b)
+	w.Write(newline)
 }
 
 // writeData writes the success envelope {"status":"success","data":data}.

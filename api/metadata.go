@@ -1,7 +1,9 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/url"
 
 	"github.com/openfast/openfast"
 
@@ -13,8 +15,8 @@ import (
 var metadataFields = []string{"domain", "timezone", "name", "logo", "kpiColorScheme", "kpi", "currency"}
 
 // parseFields reads the comma-separated fields parameter; omitted means all.
-func parseFields(r *http.Request, valid []string) ([]string, error) {
-	v := r.URL.Query().Get("fields")
+func parseFields(q url.Values, valid []string) ([]string, error) {
+	v := q.Get("fields")
 	if v == "" {
 		return valid, nil
 	}
@@ -39,22 +41,49 @@ func parseFields(r *http.Request, valid []string) ([]string, error) {
 
 // getMetadata: GET /api/v1/analytics/metadata.
 func (s *Server) getMetadata(w http.ResponseWriter, r *http.Request, c *call) error {
-	fields, err := parseFields(r, metadataFields)
+	fields, err := parseFields(c.query, metadataFields)
 	if err != nil {
 		return err
 	}
-	site, err := s.store.Website(r.Context(), c.websiteID)
+	site, err := s.website(r.Context(), c.websiteID)
 	if err != nil {
 		return err
 	}
-	all := map[string]any{
-		"domain": site.Domain, "timezone": site.Timezone, "name": site.Name, "logo": nil,
-		"kpiColorScheme": site.KPIColorScheme, "kpi": site.KPI, "currency": site.Currency,
+	// The object keeps the order of the requested fields.
+	b := make([]byte, 0, 256)
+	b = append(b, '{')
+	for i, f := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, f...)
+		b = append(b, '"', ':')
+		v, err := json.Marshal(metadataValue(site, f))
+		if err != nil {
+			return err
+		}
+		b = append(b, v...)
 	}
-	out := make(map[string]any, len(fields))
-	for _, f := range fields {
-		out[f] = all[f]
-	}
-	writeData(w, []map[string]any{out})
+	b = append(b, '}')
+	writeData(w, []json.RawMessage{b})
 	return nil
+}
+
+func metadataValue(site *openfast.Website, field string) any {
+	switch field {
+	case "domain":
+		return site.Domain
+	case "timezone":
+		return site.Timezone
+	case "name":
+		return site.Name
+	case "kpiColorScheme":
+		return site.KPIColorScheme
+	case "kpi":
+		return site.KPI
+	case "currency":
+		return site.Currency
+	}
+	return nil // logo: openfast keeps none
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/openfast/openfast"
@@ -17,8 +18,8 @@ func pathID(r *http.Request, name string) (string, error) {
 }
 
 // queryInt reads an optional integer query parameter within [lo, hi].
-func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
-	v := r.URL.Query().Get(name)
+func queryInt(q url.Values, name string, def, lo, hi int) (int, error) {
+	v := q.Get(name)
 	if v == "" {
 		return def, nil
 	}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -30,9 +31,9 @@ type Config struct {
 	// (0 disables the limit) and RateBurst the size of its bursts.
 	RateLimit int
 	RateBurst int
-	// CacheTTL bounds how long a verified credential is trusted without
-	// looking at the store again. Revocations made through this server
-	// take effect at once whatever its value.
+	// CacheTTL bounds how long a verified credential, or a website's
+	// settings, are trusted without looking at the store again. Changes
+	// made through this server take effect at once whatever its value.
 	CacheTTL time.Duration
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
@@ -43,6 +44,7 @@ type Server struct {
 	store    openfast.MetadataStore
 	log      *slog.Logger
 	verifier *Verifier
+	websites *genCache[string, *openfast.Website]
 	limiter  *rateLimiter
 	metrics  *metrics
 	now      func() time.Time
@@ -68,6 +70,7 @@ func New(cfg Config) (*Server, error) {
 		store:    cfg.Store,
 		log:      cfg.Logger,
 		verifier: NewVerifier(cfg.Store, cfg.CacheTTL, cfg.Now),
+		websites: newGenCache[string, *openfast.Website](cfg.CacheTTL, maxCachedWebsites),
 		metrics:  newMetrics(),
 		now:      cfg.Now,
 	}
@@ -136,6 +139,7 @@ type route struct {
 
 // call is what a handler knows about an authenticated request.
 type call struct {
+	query     url.Values // the parsed query string, parsed once
 	p         *auth.Principal
 	websiteID string // the website the route acts on, for website scopes
 	role      openfast.Role
@@ -194,7 +198,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &requestInfo{id: newRequestID(), route: "unmatched"}
-		w.Header().Set("X-Request-Id", info.id)
+		w.Header()["X-Request-Id"] = []string{info.id}
 		rec := &statusRecorder{ResponseWriter: w}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 		defer func() {
@@ -269,7 +273,8 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 		s.metrics.authFailure(failMissing)
 		return openfast.Errorf(openfast.EUNAUTHORIZED, "Missing API token: send the header Authorization: Bearer <df_ or dft_ token>.")
 	}
-	p, reason, err := s.verifier.Verify(r.Context(), raw)
+	now := s.now()
+	p, reason, err := s.verifier.VerifyAt(r.Context(), raw, now)
 	if err != nil {
 		return err
 	}
@@ -280,25 +285,27 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 	info.displayKey = p.DisplayKey
 
 	if s.limiter != nil {
-		st := s.limiter.allow(credentialRef{p.Kind, p.ID}, s.now())
+		st := s.limiter.allow(credentialRef{p.Kind, p.ID}, now)
+		// Canonical header spellings, assigned directly: no
+		// canonicalization on this path.
 		h := w.Header()
-		h.Set("X-RateLimit-Limit", strconv.Itoa(s.limiter.perMinute))
-		h.Set("X-RateLimit-Remaining", strconv.Itoa(st.remaining))
-		h.Set("X-RateLimit-Reset", strconv.Itoa(ceilSeconds(st.reset)))
+		h["X-Ratelimit-Limit"] = []string{s.limiter.perMinuteText}
+		h["X-Ratelimit-Remaining"] = []string{strconv.Itoa(st.remaining)}
+		h["X-Ratelimit-Reset"] = []string{strconv.Itoa(ceilSeconds(st.reset))}
 		if !st.allowed {
 			s.metrics.rateLimited.Inc()
-			h.Set("Retry-After", strconv.Itoa(max(1, ceilSeconds(st.retryAfter))))
+			h["Retry-After"] = []string{strconv.Itoa(max(1, ceilSeconds(st.retryAfter)))}
 			return openfast.Errorf(openfast.ERATELIMIT, "Rate limit exceeded: at most %d requests per minute for this credential. Retry after %d seconds.", s.limiter.perMinute, max(1, ceilSeconds(st.retryAfter)))
 		}
 	}
 
-	c := &call{p: p, ip: clientIP(r)}
+	c := &call{p: p, ip: clientIP(r), query: r.URL.Query()}
 	t := auth.Target{}
 	switch rt.policy.Scope {
 	case auth.ScopeWebsitePath:
 		t.WebsiteID = r.PathValue("websiteId")
 	case auth.ScopeWebsiteQuery:
-		t.WebsiteID = r.URL.Query().Get("websiteId")
+		t.WebsiteID = c.query.Get("websiteId")
 		if t.WebsiteID == "" && p.Kind == auth.KindWebsiteKey {
 			t.WebsiteID = p.WebsiteID
 		}

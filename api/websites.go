@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -125,9 +126,28 @@ func (s *Server) createWebsite(w http.ResponseWriter, r *http.Request, c *call) 
 	return nil
 }
 
+// maxCachedWebsites bounds the website cache; when full it starts over.
+const maxCachedWebsites = 100_000
+
+// website returns a website through the in-process cache. The result is
+// shared: callers must not modify it.
+func (s *Server) website(ctx context.Context, id string) (*openfast.Website, error) {
+	now := s.now()
+	if w, ok := s.websites.get(id, now); ok {
+		return w, nil
+	}
+	gen := s.websites.begin()
+	w, err := s.store.Website(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.websites.put(id, w, gen, now)
+	return w, nil
+}
+
 // getWebsite: GET /admin/websites/{websiteId}.
 func (s *Server) getWebsite(w http.ResponseWriter, r *http.Request, c *call) error {
-	site, err := s.store.Website(r.Context(), c.websiteID)
+	site, err := s.website(r.Context(), c.websiteID)
 	if err != nil {
 		return err
 	}
@@ -147,6 +167,7 @@ func (s *Server) updateWebsite(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
+	s.websites.invalidate()
 	writeData(w, []websiteJSON{toWebsiteJSON(site)})
 	return nil
 }
