@@ -74,6 +74,23 @@ func writeData(w http.ResponseWriter, data any) {
 	writeJSON(w, http.StatusOK, successBody{Status: "success", Data: data})
 }
 
+// writeRawData writes the success envelope around one already-encoded
+// JSON object: {"status":"success","data":[obj]}.
+func writeRawData(w http.ResponseWriter, obj []byte) {
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Cache-Control"] = noStore
+	w.WriteHeader(http.StatusOK)
+	w.Write(successPrefix)
+	w.Write(obj)
+	w.Write(successSuffix)
+}
+
+var (
+	successPrefix = []byte(`{"status":"success","data":[`)
+	successSuffix = []byte("]}\n")
+)
+
 // writeErrorStatus writes the error envelope.
 func writeErrorStatus(w http.ResponseWriter, status int, message string) {
 	writeJSON(w, status, errorBody{Status: "error", Error: errorDetail{Code: status, Message: message}})

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -49,7 +50,19 @@ func (s *Server) getMetadata(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	// The object keeps the order of the requested fields.
+	obj := site.metadata
+	if len(fields) != len(metadataFields) {
+		if obj, err = encodeMetadata(site.Website, fields); err != nil {
+			return err
+		}
+	}
+	writeRawData(w, obj)
+	return nil
+}
+
+// encodeMetadata encodes the metadata object of a website with the given
+// fields, in their order.
+func encodeMetadata(site *openfast.Website, fields []string) ([]byte, error) {
 	b := make([]byte, 0, 256)
 	b = append(b, '{')
 	for i, f := range fields {
@@ -61,13 +74,11 @@ func (s *Server) getMetadata(w http.ResponseWriter, r *http.Request, c *call) er
 		b = append(b, '"', ':')
 		v, err := json.Marshal(metadataValue(site, f))
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("encode metadata %s: %w", f, err)
 		}
 		b = append(b, v...)
 	}
-	b = append(b, '}')
-	writeData(w, []json.RawMessage{b})
-	return nil
+	return append(b, '}'), nil
 }
 
 func metadataValue(site *openfast.Website, field string) any {

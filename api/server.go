@@ -44,7 +44,7 @@ type Server struct {
 	store    openfast.MetadataStore
 	log      *slog.Logger
 	verifier *Verifier
-	websites *genCache[string, *openfast.Website]
+	websites *genCache[string, *cachedWebsite]
 	limiter  *rateLimiter
 	metrics  *metrics
 	now      func() time.Time
@@ -70,7 +70,7 @@ func New(cfg Config) (*Server, error) {
 		store:    cfg.Store,
 		log:      cfg.Logger,
 		verifier: NewVerifier(cfg.Store, cfg.CacheTTL, cfg.Now),
-		websites: newGenCache[string, *openfast.Website](cfg.CacheTTL, maxCachedWebsites),
+		websites: newGenCache[string, *cachedWebsite](cfg.CacheTTL, maxCachedWebsites),
 		metrics:  newMetrics(),
 		now:      cfg.Now,
 	}
@@ -213,21 +213,22 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			}
 			elapsed := time.Since(start)
 			s.metrics.observe(r.Method, info.route, rec.status, elapsed)
-			attrs := []any{
-				"request_id", info.id, "method", r.Method, "route", info.route, "status", rec.status,
-				"duration_ms", float64(elapsed.Microseconds()) / 1000, "ip", clientIP(r),
-			}
+			attrs := make([]slog.Attr, 0, 9)
+			attrs = append(attrs,
+				slog.String("request_id", info.id), slog.String("method", r.Method), slog.String("route", info.route),
+				slog.Int("status", rec.status), slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+				slog.String("ip", clientIP(r)))
 			if info.displayKey != "" {
-				attrs = append(attrs, "credential", info.displayKey)
+				attrs = append(attrs, slog.String("credential", info.displayKey))
 			}
 			if info.err != nil {
-				attrs = append(attrs, "error", info.err.Error())
+				attrs = append(attrs, slog.String("error", info.err.Error()))
 			}
 			level := slog.LevelInfo
 			if rec.status >= 500 {
 				level = slog.LevelError
 			}
-			s.log.Log(r.Context(), level, "request", attrs...)
+			s.log.LogAttrs(r.Context(), level, "request", attrs...)
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -129,9 +129,16 @@ func (s *Server) createWebsite(w http.ResponseWriter, r *http.Request, c *call) 
 // maxCachedWebsites bounds the website cache; when full it starts over.
 const maxCachedWebsites = 100_000
 
+// cachedWebsite is a website as the cache keeps it, with its metadata
+// object (all fields) encoded once.
+type cachedWebsite struct {
+	*openfast.Website
+	metadata []byte
+}
+
 // website returns a website through the in-process cache. The result is
 // shared: callers must not modify it.
-func (s *Server) website(ctx context.Context, id string) (*openfast.Website, error) {
+func (s *Server) website(ctx context.Context, id string) (*cachedWebsite, error) {
 	now := s.now()
 	if w, ok := s.websites.get(id, now); ok {
 		return w, nil
@@ -141,8 +148,13 @@ func (s *Server) website(ctx context.Context, id string) (*openfast.Website, err
 	if err != nil {
 		return nil, err
 	}
-	s.websites.put(id, w, gen, now)
-	return w, nil
+	meta, err := encodeMetadata(w, metadataFields)
+	if err != nil {
+		return nil, err
+	}
+	cw := &cachedWebsite{Website: w, metadata: meta}
+	s.websites.put(id, cw, gen, now)
+	return cw, nil
 }
 
 // getWebsite: GET /admin/websites/{websiteId}.
@@ -151,7 +163,7 @@ func (s *Server) getWebsite(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	writeData(w, []websiteJSON{toWebsiteJSON(site)})
+	writeData(w, []websiteJSON{toWebsiteJSON(site.Website)})
 	return nil
 }
 

@@ -778,7 +778,9 @@ func TestAdminDeleteWebsite(t *testing.T) {
 	if !strings.Contains(stdout, websiteID) {
 		t.Errorf("stdout = %q, want it to name the website", stdout)
 	}
-	srv.expectStatus(t, http.StatusNotFound, http.MethodGet, "/api/v1/admin/websites/"+websiteID, token, nil)
+	// A website that is gone is refused like any website the caller cannot
+	// access.
+	srv.expectStatus(t, http.StatusForbidden, http.MethodGet, "/api/v1/admin/websites/"+websiteID, token, nil)
 
 	for _, tc := range []struct {
 		name, id, stderr string

@@ -1,0 +1,59 @@
+package api
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/openfast/openfast/sqlite"
+)
+
+// benchServer is a real server (store, router, middleware, a JSON logger
+// writing to io.Discard) with a website, a df_ key of it, and a rate
+// limit too high to refuse anything.
+func benchServer(b *testing.B) (h http.Handler, key string) {
+	b.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	e := newTestEnv(b, func(c *Config) {
+		c.Store = store
+		c.RateLimit, c.RateBurst = 1e9, 1e9
+		c.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	})
+	e.validate = false
+	e.setup()
+	_, key = e.key(e.admin, e.site)
+	return e.srv.Handler(), key
+}
+
+func benchRequest(b *testing.B, h http.Handler, target, key string, want int) {
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest(http.MethodGet, target, nil)
+		if key != "" {
+			r.Header.Set("Authorization", "Bearer "+key)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != want {
+			b.Fatalf("status %d, want %d: %s", w.Code, want, w.Body)
+		}
+	}
+}
+
+// BenchmarkHandler_Metadata compares, in process and without the network,
+// one request to GET /api/v1/analytics/metadata refused for lack of a
+// credential with the same request authenticated by a df_ key and answered.
+func BenchmarkHandler_Metadata(b *testing.B) {
+	h, key := benchServer(b)
+	b.Run("Unauthenticated401", func(b *testing.B) { benchRequest(b, h, "/api/v1/analytics/metadata", "", 401) })
+	b.Run("Authenticated200", func(b *testing.B) { benchRequest(b, h, "/api/v1/analytics/metadata", key, 200) })
+	b.Run("Healthz", func(b *testing.B) { benchRequest(b, h, "/healthz", "", 200) })
+}
