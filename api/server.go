@@ -291,8 +291,8 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 		// canonicalization on this path.
 		h := w.Header()
 		h["X-Ratelimit-Limit"] = []string{s.limiter.perMinuteText}
-		h["X-Ratelimit-Remaining"] = []string{strconv.Itoa(st.remaining)}
-		h["X-Ratelimit-Reset"] = []string{strconv.Itoa(ceilSeconds(st.reset))}
+		h["X-Ratelimit-Remaining"] = smallIntHeader(st.remaining)
+		h["X-Ratelimit-Reset"] = smallIntHeader(ceilSeconds(st.reset))
 		if !st.allowed {
 			s.metrics.rateLimited.Inc()
 			h["Retry-After"] = []string{strconv.Itoa(max(1, ceilSeconds(st.retryAfter)))}
@@ -300,7 +300,10 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 		}
 	}
 
-	c := &call{p: p, ip: clientIP(r), query: r.URL.Query()}
+	c := &call{p: p, ip: clientIP(r), query: noQuery}
+	if r.URL.RawQuery != "" {
+		c.query = r.URL.Query()
+	}
 	t := auth.Target{}
 	switch rt.policy.Scope {
 	case auth.ScopeWebsitePath:
@@ -320,6 +323,26 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 	}
 	c.websiteID, c.role = t.WebsiteID, t.Role
 	return rt.handle(w, r, c)
+}
+
+// noQuery is the parsed query of a request without one (never modified).
+var noQuery = url.Values{}
+
+// smallInts holds header values for the numbers the rate-limit headers
+// usually carry, so that writing them allocates nothing.
+var smallInts = func() [][]string {
+	out := make([][]string, 1024)
+	for i := range out {
+		out[i] = []string{strconv.Itoa(i)}
+	}
+	return out
+}()
+
+func smallIntHeader(n int) []string {
+	if n >= 0 && n < len(smallInts) {
+		return smallInts[n]
+	}
+	return []string{strconv.Itoa(n)}
 }
 
 func ceilSeconds(d time.Duration) int {

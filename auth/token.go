@@ -118,7 +118,7 @@ func Parse(raw string) Kind {
 		}
 	}
 	body := len(raw) - checksumLength
-	sum := crc32.ChecksumIEEE([]byte(raw[:body]))
+	sum := crc32String(raw[:body])
 	for i := len(raw) - 1; i >= body; i-- {
 		if raw[i] != base62[sum%62] {
 			return KindNone
@@ -131,6 +131,16 @@ func Parse(raw string) Kind {
 		return KindNone
 	}
 	return k
+}
+
+// crc32String is crc32.ChecksumIEEE of a string, without copying it to a
+// byte slice (which would escape to the heap).
+func crc32String(s string) uint32 {
+	crc := ^uint32(0)
+	for i := 0; i < len(s); i++ {
+		crc = crc32.IEEETable[byte(crc)^s[i]] ^ (crc >> 8)
+	}
+	return ^crc
 }
 
 func isBase62(c byte) bool {
