@@ -55,18 +55,13 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, c *call) e
 			return err
 		}
 	}
-	raw := auth.Generate(auth.KindWebsiteKey)
-	h := auth.Hash(raw)
-	k := &openfast.APIKey{
-		ID: openfast.NewID(), WebsiteID: c.websiteID, Name: name, DisplayKey: auth.DisplayKey(raw),
-		Hash: h[:], CreatedBy: c.p.DisplayKey,
-	}
+	secret, k := auth.NewAPIKey(c.websiteID, name, c.p.DisplayKey)
 	if err := s.store.CreateAPIKey(r.Context(), k, openfast.MaxAPIKeysPerWebsite,
 		c.audit(openfast.AuditAPIKeyCreate, "apikey", k.ID, k.DisplayKey)); err != nil {
 		return err
 	}
 	out := s.apiKeyJSON(k)
-	out.Key = raw
+	out.Key = secret.Raw
 	writeData(w, []apiKeyJSON{out})
 	return nil
 }
@@ -79,17 +74,15 @@ func (s *Server) rollAPIKey(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	raw := auth.Generate(auth.KindWebsiteKey)
-	h := auth.Hash(raw)
-	display := auth.DisplayKey(raw)
-	k, err := s.store.RollAPIKey(r.Context(), c.websiteID, id, h[:], display,
-		c.audit(openfast.AuditAPIKeyRoll, "apikey", id, display))
+	secret := auth.NewSecret(auth.KindWebsiteKey)
+	k, err := s.store.RollAPIKey(r.Context(), c.websiteID, id, secret.Hash, secret.DisplayKey,
+		c.audit(openfast.AuditAPIKeyRoll, "apikey", id, secret.DisplayKey))
 	if err != nil {
 		return err
 	}
 	s.verifier.Invalidate()
 	out := s.apiKeyJSON(k)
-	out.Key = raw
+	out.Key = secret.Raw
 	writeData(w, []apiKeyJSON{out})
 	return nil
 }

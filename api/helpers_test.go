@@ -269,16 +269,11 @@ func (e *testEnv) token(userID string, perms []string, sites []string) string {
 	if perms == nil {
 		perms = []string{auth.PermAll}
 	}
-	if sites == nil {
-		sites = []string{}
-	}
-	raw := auth.Generate(auth.KindAccountToken)
-	h := auth.Hash(raw)
-	tok := &openfast.AccessToken{ID: openfast.NewID(), UserID: userID, DisplayKey: auth.DisplayKey(raw), Hash: h[:], Permissions: perms, WebsiteIDs: sites}
+	secret, tok := auth.NewAccessToken(userID, nil, perms, sites)
 	if err := e.store.CreateAccessToken(context.Background(), tok, 1_000_000, nil); err != nil {
 		e.t.Fatal(err)
 	}
-	return raw
+	return secret.Raw
 }
 
 var domainSeq struct {

@@ -288,18 +288,8 @@ func (c *openAPIChecker) want(status int, method, target, token, body string) ma
 // openAPIUser creates a user and a full-access token in the store.
 func openAPIUser(t *testing.T, store *sqlite.DB, email string) string {
 	t.Helper()
-	ctx := context.Background()
-	u := &openfast.User{ID: openfast.NewID(), Email: email}
-	if err := store.CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
-	raw := auth.Generate(auth.KindAccountToken)
-	h := auth.Hash(raw)
-	tok := &openfast.AccessToken{
-		ID: openfast.NewID(), UserID: u.ID, DisplayKey: auth.DisplayKey(raw), Hash: h[:],
-		Permissions: []string{auth.PermAll}, WebsiteIDs: []string{},
-	}
-	if err := store.CreateAccessToken(ctx, tok, openfast.MaxAccessTokensPerUser, nil); err != nil {
+	raw, _, err := Bootstrap(context.Background(), store, email, "", "test")
+	if err != nil {
 		t.Fatal(err)
 	}
 	return raw

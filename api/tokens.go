@@ -110,18 +110,13 @@ func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, c *ca
 		}
 	}
 
-	raw := auth.Generate(auth.KindAccountToken)
-	h := auth.Hash(raw)
-	t := &openfast.AccessToken{
-		ID: openfast.NewID(), UserID: c.p.UserID, Name: name, DisplayKey: auth.DisplayKey(raw),
-		Hash: h[:], Permissions: perms, WebsiteIDs: nonNil(sites),
-	}
+	secret, t := auth.NewAccessToken(c.p.UserID, name, perms, sites)
 	if err := s.store.CreateAccessToken(r.Context(), t, openfast.MaxAccessTokensPerUser,
 		c.audit(openfast.AuditAccessTokenCreate, "access_token", t.ID, t.DisplayKey)); err != nil {
 		return err
 	}
 	out := s.accessTokenJSON(t)
-	out.Key = raw
+	out.Key = secret.Raw
 	writeData(w, []accessTokenJSON{out})
 	return nil
 }

@@ -85,11 +85,8 @@ func newVerifyFixture(tb testing.TB) *verifyFixture {
 		tb.Fatalf("create website: %v", err)
 	}
 
-	raw := auth.Generate(auth.KindWebsiteKey)
-	h := auth.Hash(raw)
-	k := &openfast.APIKey{
-		ID: openfast.NewID(), WebsiteID: site.ID, DisplayKey: auth.DisplayKey(raw), Hash: h[:], CreatedBy: "test",
-	}
+	key, k := auth.NewAPIKey(site.ID, nil, "test")
+	raw := key.Raw
 	keyAudit := &openfast.AuditEntry{
 		WebsiteID: site.ID, ActorUserID: u.ID, ActorDisplayKey: "test", Action: openfast.AuditAPIKeyCreate,
 		TargetType: "apikey", TargetID: k.ID, TargetDisplayKey: k.DisplayKey, IP: "local",
@@ -98,12 +95,8 @@ func newVerifyFixture(tb testing.TB) *verifyFixture {
 		tb.Fatalf("create api key: %v", err)
 	}
 
-	tokRaw := auth.Generate(auth.KindAccountToken)
-	th := auth.Hash(tokRaw)
-	t := &openfast.AccessToken{
-		ID: openfast.NewID(), UserID: u.ID, DisplayKey: auth.DisplayKey(tokRaw), Hash: th[:],
-		Permissions: []string{auth.PermAll}, WebsiteIDs: []string{},
-	}
+	tok, t := auth.NewAccessToken(u.ID, nil, []string{auth.PermAll}, nil)
+	tokRaw := tok.Raw
 	tokAudit := &openfast.AuditEntry{
 		ActorUserID: u.ID, ActorDisplayKey: "test", Action: openfast.AuditAccessTokenCreate,
 		TargetType: "access_token", TargetID: t.ID, TargetDisplayKey: t.DisplayKey, IP: "local",

@@ -124,3 +124,17 @@ func TestRandomBase62(t *testing.T) {
 		t.Fatalf("RandomBase62(16) = %q", s)
 	}
 }
+
+func TestNewRecords(t *testing.T) {
+	s, tok := NewAccessToken("u", nil, []string{PermAll}, nil)
+	h := Hash(s.Raw)
+	if Parse(s.Raw) != KindAccountToken || string(tok.Hash) != string(h[:]) || tok.DisplayKey != DisplayKey(s.Raw) ||
+		tok.UserID != "u" || tok.WebsiteIDs == nil || len(tok.ID) != 24 {
+		t.Fatalf("NewAccessToken: %+v", tok)
+	}
+	k, key := NewAPIKey("w", nil, "dft_abc...0000")
+	h = Hash(k.Raw)
+	if Parse(k.Raw) != KindWebsiteKey || string(key.Hash) != string(h[:]) || key.DisplayKey != DisplayKey(k.Raw) || key.WebsiteID != "w" {
+		t.Fatalf("NewAPIKey: %+v", key)
+	}
+}

@@ -57,7 +57,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/api"
 	"github.com/openfast/openfast/auth"
 	"github.com/openfast/openfast/sqlite"
@@ -413,24 +412,8 @@ func selectPhases(all []phase, list string) ([]phase, error) {
 // bootstrapToken creates a user and a full-access account token directly in
 // the store, as "openfast admin bootstrap" does, and returns the raw token.
 func bootstrapToken(ctx context.Context, store *sqlite.DB) (string, error) {
-	u := &openfast.User{ID: openfast.NewID(), Email: "authload@example.com"}
-	if err := store.CreateUser(ctx, u); err != nil {
-		return "", fmt.Errorf("create user: %w", err)
-	}
-	raw := auth.Generate(auth.KindAccountToken)
-	h := auth.Hash(raw)
-	t := &openfast.AccessToken{
-		ID: openfast.NewID(), UserID: u.ID, DisplayKey: auth.DisplayKey(raw), Hash: h[:],
-		Permissions: []string{auth.PermAll}, WebsiteIDs: []string{},
-	}
-	audit := &openfast.AuditEntry{
-		ActorUserID: u.ID, ActorDisplayKey: "authload", Action: openfast.AuditAccessTokenCreate,
-		TargetType: "access_token", TargetID: t.ID, TargetDisplayKey: t.DisplayKey, IP: "local",
-	}
-	if err := store.CreateAccessToken(ctx, t, openfast.MaxAccessTokensPerUser, audit); err != nil {
-		return "", fmt.Errorf("create access token: %w", err)
-	}
-	return raw, nil
+	raw, _, err := api.Bootstrap(ctx, store, "authload@example.com", "", "authload")
+	return raw, err
 }
 
 // createWebsiteKey creates a website and a df_ key of it over HTTP.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/openfast/openfast"
-	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/api"
 	"github.com/openfast/openfast/sqlite"
 	"github.com/spf13/cobra"
 )
@@ -53,44 +53,16 @@ cannot be shown again.`,
 	return cmd
 }
 
-func bootstrap(ctx context.Context, dataDir, rawEmail, rawName string) (string, *openfast.User, error) {
-	email, err := openfast.NormalizeEmail(rawEmail)
-	if err != nil {
-		return "", nil, err
-	}
-	name, err := openfast.NormalizeName("--name", rawName)
-	if err != nil {
-		return "", nil, err
+func bootstrap(ctx context.Context, dataDir, email, name string) (string, *openfast.User, error) {
+	if _, err := openfast.NormalizeEmail(email); err != nil {
+		return "", nil, err // before the data folder is created
 	}
 	store, err := sqlite.OpenDataDir(ctx, dataDir)
 	if err != nil {
 		return "", nil, err
 	}
 	defer store.Close()
-	u, err := store.UserByEmail(ctx, email)
-	if openfast.ErrorCode(err) == openfast.ENOTFOUND {
-		u = &openfast.User{ID: openfast.NewID(), Email: email, Name: name}
-		if err = store.CreateUser(ctx, u); openfast.ErrorCode(err) == openfast.ECONFLICT {
-			u, err = store.UserByEmail(ctx, email) // created meanwhile by another process
-		}
-	}
-	if err != nil {
-		return "", nil, err
-	}
-	raw := auth.Generate(auth.KindAccountToken)
-	h := auth.Hash(raw)
-	t := &openfast.AccessToken{
-		ID: openfast.NewID(), UserID: u.ID, DisplayKey: auth.DisplayKey(raw), Hash: h[:],
-		Permissions: []string{auth.PermAll}, WebsiteIDs: []string{},
-	}
-	audit := &openfast.AuditEntry{
-		ActorUserID: u.ID, ActorDisplayKey: "openfast admin bootstrap", Action: openfast.AuditAccessTokenCreate,
-		TargetType: "access_token", TargetID: t.ID, TargetDisplayKey: t.DisplayKey, IP: "local",
-	}
-	if err := store.CreateAccessToken(ctx, t, openfast.MaxAccessTokensPerUser, audit); err != nil {
-		return "", nil, err
-	}
-	return raw, u, nil
+	return api.Bootstrap(ctx, store, email, name, "openfast admin bootstrap")
 }
 
 func newDeleteWebsiteCommand() *cobra.Command {
