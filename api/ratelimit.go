@@ -12,9 +12,9 @@ import (
 // rateLimiter is a token bucket per credential: perMinute requests a minute
 // with bursts of burst. A zero perMinute disables it.
 type rateLimiter struct {
-	perMinute     int
-	perMinuteText string
-	burst         int
+	perMinute   int
+	limitHeader []string // the X-RateLimit-Limit value (never modified)
+	burst       int
 
 	mu        sync.Mutex
 	buckets   map[credentialRef]*bucket
@@ -30,7 +30,7 @@ func newRateLimiter(perMinute, burst int) *rateLimiter {
 	if burst <= 0 {
 		burst = 1
 	}
-	return &rateLimiter{perMinute: perMinute, perMinuteText: strconv.Itoa(perMinute), burst: burst, buckets: map[credentialRef]*bucket{}}
+	return &rateLimiter{perMinute: perMinute, limitHeader: []string{strconv.Itoa(perMinute)}, burst: burst, buckets: map[credentialRef]*bucket{}}
 }
 
 // rateStatus is what the X-RateLimit-* headers say after one request.

@@ -142,7 +142,6 @@ type call struct {
 	query     url.Values // the parsed query string, parsed once
 	p         *auth.Principal
 	websiteID string // the website the route acts on, for website scopes
-	role      openfast.Role
 	ip        string
 }
 
@@ -290,7 +289,7 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 		// Canonical header spellings, assigned directly: no
 		// canonicalization on this path.
 		h := w.Header()
-		h["X-Ratelimit-Limit"] = []string{s.limiter.perMinuteText}
+		h["X-Ratelimit-Limit"] = s.limiter.limitHeader
 		h["X-Ratelimit-Remaining"] = smallIntHeader(st.remaining)
 		h["X-Ratelimit-Reset"] = smallIntHeader(ceilSeconds(st.reset))
 		if !st.allowed {
@@ -321,7 +320,7 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 		s.metrics.authFailure(d.Reason)
 		return d.Err()
 	}
-	c.websiteID, c.role = t.WebsiteID, t.Role
+	c.websiteID = t.WebsiteID
 	return rt.handle(w, r, c)
 }
 
