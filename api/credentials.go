@@ -17,8 +17,9 @@ const maxCachedCredentials = 100_000
 
 // Verifier turns a raw bearer credential into a Principal: parse (prefix,
 // length, alphabet, checksum), hash, cache, store. Verified principals are
-// cached for ttl. Any revocation in this process (key deleted or rolled,
-// token deleted, membership or website changed) calls Invalidate, which
+// cached for ttl. Any change in this process that can revoke or narrow
+// access (key deleted or rolled, token deleted, member removed, invitation
+// accepted, website created) calls Invalidate, which
 // makes every cached entry stale at once, so it takes effect on the very
 // next request. Changes made by another process reach this one within ttl.
 type Verifier struct {
