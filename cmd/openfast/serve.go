@@ -56,7 +56,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f.IntVar(&o.rateLimit, "rate-limit", 600, "requests per minute allowed to each credential (0 disables)")
 	f.IntVar(&o.rateBurst, "rate-limit-burst", 100, "burst size of the per-credential rate limit")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
-	f.DurationVar(&o.cacheTTL, "credential-cache-ttl", 5*time.Second, "how long a verified credential is trusted before the store is asked again (revocations through the API apply at once)")
+	f.DurationVar(&o.cacheTTL, "credential-cache-ttl", 5*time.Second, "how long a verified credential or a website's settings are trusted before the store is asked again (changes through the API apply at once)")
 	return cmd
 }
 
