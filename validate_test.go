@@ -102,3 +102,40 @@ func TestErrors(t *testing.T) {
 		t.Fatal("nil has a code")
 	}
 }
+
+func TestUUID(t *testing.T) {
+	const s = "a3ab2331-989f-4cfa-91c6-2461c9e3c6bd"
+	u, ok := ParseUUID(s)
+	if !ok || u.String() != s {
+		t.Fatalf("round trip: %v %q", ok, u.String())
+	}
+	if u2, ok := ParseUUID("A3AB2331-989F-4CFA-91C6-2461C9E3C6BD"); !ok || u2 != u {
+		t.Fatal("upper case not accepted")
+	}
+	for _, bad := range []string{"", "a3ab2331989f4cfa91c62461c9e3c6bd", "a3ab2331-989f-4cfa-91c6-2461c9e3c6b", "g3ab2331-989f-4cfa-91c6-2461c9e3c6bd", "a3ab2331-989f-4cfa-91c6_2461c9e3c6bd", "s3ab2331-989f-4cfa-91c6-2461c9e3c6bd"} {
+		if _, ok := ParseUUID(bad); ok {
+			t.Errorf("ParseUUID(%q) accepted", bad)
+		}
+	}
+	for _, name := range []string{"pageview", "custom", "identify", "payment", "external_link"} {
+		typ, ok := ParseEventType(name)
+		if !ok || typ.String() != name {
+			t.Errorf("event type %q: %v %v", name, typ, ok)
+		}
+	}
+	if _, ok := ParseEventType("unknown"); ok {
+		t.Error("unknown type accepted")
+	}
+}
+
+func FuzzParseUUID(f *testing.F) {
+	f.Add("a3ab2331-989f-4cfa-91c6-2461c9e3c6bd")
+	f.Add("")
+	f.Add("--------------------------------------")
+	f.Fuzz(func(t *testing.T, s string) {
+		u, ok := ParseUUID(s)
+		if ok && !strings.EqualFold(u.String(), s) {
+			t.Fatalf("ParseUUID(%q) = %s", s, u)
+		}
+	})
+}

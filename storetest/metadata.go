@@ -348,3 +348,5 @@ func testDeleteWebsite(t *testing.T, s openfast.MetadataStore) {
 		t.Fatalf("left behind: roles %v, invitations %v", roles, pending)
 	}
 }
+
+func contextWithCancel() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }

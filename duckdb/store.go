@@ -1,0 +1,165 @@
+// Package duckdb is openfast's embedded event store: events in a DuckDB
+// file in the data folder, next to the SQLite metadata database. DuckDB is
+// a columnar engine made for the aggregate queries of the analytics API.
+// Only one process may open the file, so only `openfast serve` opens it;
+// the admin commands that need metadata only never do.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	ddb "github.com/duckdb/duckdb-go/v2"
+	"github.com/openfast/openfast"
+)
+
+// FileName is the event database's name inside the data folder.
+const FileName = "events.duckdb"
+
+// schema is the events table. Columns are typed; visitor and session ids
+// are UUIDs (128-bit integers inside DuckDB), so that count(DISTINCT ...)
+// stays cheap. Low-cardinality strings are dictionary-compressed by DuckDB.
+const schema = `
+CREATE TABLE IF NOT EXISTS events (
+    website_id        VARCHAR   NOT NULL,
+    ts                TIMESTAMP NOT NULL,
+    type              UTINYINT  NOT NULL,
+    visitor_id        UUID      NOT NULL,
+    session_id        UUID      NOT NULL,
+    hostname          VARCHAR   NOT NULL,
+    path              VARCHAR   NOT NULL,
+    entry_path        VARCHAR   NOT NULL,
+    session_referrer  VARCHAR   NOT NULL,
+    referrer          VARCHAR   NOT NULL,
+    referrer_host     VARCHAR   NOT NULL,
+    utm_source        VARCHAR   NOT NULL,
+    utm_medium        VARCHAR   NOT NULL,
+    utm_campaign      VARCHAR   NOT NULL,
+    utm_term          VARCHAR   NOT NULL,
+    utm_content       VARCHAR   NOT NULL,
+    ref               VARCHAR   NOT NULL,
+    source            VARCHAR   NOT NULL,
+    via               VARCHAR   NOT NULL,
+    country           VARCHAR   NOT NULL,
+    region            VARCHAR   NOT NULL,
+    city              VARCHAR   NOT NULL,
+    browser           VARCHAR   NOT NULL,
+    os                VARCHAR   NOT NULL,
+    device            VARCHAR   NOT NULL,
+    screen_width      USMALLINT NOT NULL,
+    screen_height     USMALLINT NOT NULL,
+    viewport_width    USMALLINT NOT NULL,
+    viewport_height   USMALLINT NOT NULL,
+    language          VARCHAR   NOT NULL,
+    goal              VARCHAR   NOT NULL,
+    props             VARCHAR   NOT NULL,
+    revenue_cents     BIGINT    NOT NULL,
+    currency          VARCHAR   NOT NULL,
+    event_id          VARCHAR   NOT NULL
+);
+`
+
+// DB is the DuckDB event store. It implements openfast.EventStore.
+type DB struct {
+	db *sql.DB
+}
+
+var _ openfast.EventStore = (*DB)(nil)
+
+// OpenDataDir opens (creating it if needed) the event database in dir,
+// which must exist.
+func OpenDataDir(ctx context.Context, dir string) (*DB, error) {
+	return Open(ctx, filepath.Join(dir, FileName))
+}
+
+// Open opens the event database at path, creating it if needed. Its
+// folder should be the owner-only data folder; the file itself is made
+// owner-only too.
+func Open(ctx context.Context, path string) (*DB, error) {
+	connector, err := ddb.NewConnector(path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open event database %s: %w", path, err)
+	}
+	db := sql.OpenDB(connector)
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("create events table: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("event database mode: %w", err)
+	}
+	return &DB{db: db}, nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// InsertEvents appends a batch in one transaction, through DuckDB's
+// appender.
+func (d *DB) InsertEvents(ctx context.Context, events []openfast.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("event store connection: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	err = conn.Raw(func(dc any) error {
+		a, err := ddb.NewAppenderFromConn(dc.(driver.Conn), "", "events")
+		if err != nil {
+			return fmt.Errorf("appender: %w", err)
+		}
+		for i := range events {
+			if err := appendEvent(a, &events[i]); err != nil {
+				a.Close()
+				return err
+			}
+		}
+		if err := a.Close(); err != nil {
+			return fmt.Errorf("flush events: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return fmt.Errorf("commit events: %w", err)
+	}
+	return nil
+}
+
+func appendEvent(a *ddb.Appender, e *openfast.Event) error {
+	err := a.AppendRow(
+		e.WebsiteID, e.Time.UTC(), uint8(e.Type), ddb.UUID(e.VisitorID), ddb.UUID(e.SessionID),
+		e.Hostname, e.Path, e.EntryPath, e.SessionReferrer, e.Referrer, e.ReferrerHost,
+		e.UTMSource, e.UTMMedium, e.UTMCampaign, e.UTMTerm, e.UTMContent, e.Ref, e.Source, e.Via,
+		e.CountryCode, e.Region, e.City, e.Browser, e.OS, e.Device,
+		e.ScreenWidth, e.ScreenHeight, e.ViewportWidth, e.ViewportHeight, e.Language,
+		e.Goal, e.Props, e.RevenueCents, e.Currency, e.EventID,
+	)
+	if err != nil {
+		return fmt.Errorf("append event: %w", err)
+	}
+	return nil
+}
+
+// CountEvents counts a website's events.
+func (d *DB) CountEvents(ctx context.Context, websiteID string) (int64, error) {
+	var n int64
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE website_id = ?`, websiteID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count events: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,59 @@
+package duckdb
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/storetest"
+)
+
+func openTemp(t *testing.T) openfast.EventStore {
+	t.Helper()
+	db, err := OpenDataDir(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestEventsConformance(t *testing.T) {
+	storetest.Events(t, openTemp)
+}
+
+// TestReopen: events survive closing and reopening, and the file is
+// owner-only.
+func TestReopen(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := OpenDataDir(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := openfast.NewID()
+	if err := db.InsertEvents(ctx, []openfast.Event{storetest.SampleEvent(site, 1), storetest.SampleEvent(site, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, FileName))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+	db, err = OpenDataDir(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n, err := db.CountEvents(ctx, site); err != nil || n != 2 {
+		t.Fatalf("%d events after reopening (%v), want 2", n, err)
+	}
+	var visitor string
+	if err := db.db.QueryRow(`SELECT visitor_id::VARCHAR FROM events LIMIT 1`).Scan(&visitor); err != nil || visitor[:8] != "a3ab2331" {
+		t.Fatalf("visitor_id %q (%v)", visitor, err)
+	}
+}

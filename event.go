@@ -1,0 +1,141 @@
+package openfast
+
+import (
+	"context"
+	"time"
+)
+
+// EventType is the kind of a tracked event.
+type EventType uint8
+
+// Event types, as the tracker names them.
+const (
+	EventPageview     EventType = 1
+	EventCustom       EventType = 2 // a goal
+	EventIdentify     EventType = 3
+	EventPayment      EventType = 4
+	EventExternalLink EventType = 5
+)
+
+var eventTypeNames = [...]string{EventPageview: "pageview", EventCustom: "custom", EventIdentify: "identify", EventPayment: "payment", EventExternalLink: "external_link"}
+
+// String returns the tracker's name of the type.
+func (t EventType) String() string {
+	if int(t) < len(eventTypeNames) && eventTypeNames[t] != "" {
+		return eventTypeNames[t]
+	}
+	return "unknown"
+}
+
+// ParseEventType reads a tracker type name.
+func ParseEventType(s string) (EventType, bool) {
+	for t, name := range eventTypeNames {
+		if name != "" && name == s {
+			return EventType(t), true
+		}
+	}
+	return 0, false
+}
+
+// UUID is a 128-bit identifier: visitor and session ids are kept in this
+// form, which stores and counts (DISTINCT) far more cheaply than strings.
+type UUID [16]byte
+
+// ParseUUID reads the canonical 8-4-4-4-12 hex form (any version, any case).
+func ParseUUID(s string) (UUID, bool) {
+	var u UUID
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return u, false
+	}
+	j := 0
+	for i := 0; i < 36; i += 2 {
+		if s[i] == '-' {
+			i--
+			continue
+		}
+		hi, ok1 := unhex(s[i])
+		lo, ok2 := unhex(s[i+1])
+		if !ok1 || !ok2 {
+			return UUID{}, false
+		}
+		u[j] = hi<<4 | lo
+		j++
+	}
+	return u, true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// String returns the canonical lower-case form.
+func (u UUID) String() string {
+	const hexdigits = "0123456789abcdef"
+	b := make([]byte, 36)
+	j := 0
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b[j] = '-'
+			j++
+		}
+		b[j], b[j+1] = hexdigits[c>>4], hexdigits[c&0xf]
+		j += 2
+	}
+	return string(b)
+}
+
+// Event is one tracked event, enriched and ready to store.
+type Event struct {
+	WebsiteID string
+	Time      time.Time // UTC
+	Type      EventType
+	VisitorID UUID
+	SessionID UUID
+
+	Hostname string
+	Path     string
+	// The session's first pageview: its path and referrer name.
+	EntryPath       string
+	SessionReferrer string
+
+	Referrer     string // normalized name: "Direct/None", "Google", or a hostname
+	ReferrerHost string
+
+	UTMSource, UTMMedium, UTMCampaign, UTMTerm, UTMContent string
+	Ref, Source, Via                                       string
+
+	CountryCode, Region, City string // ISO codes for country and region
+	Browser, OS, Device       string
+
+	ScreenWidth, ScreenHeight     uint16
+	ViewportWidth, ViewportHeight uint16
+	Language                      string
+
+	Goal  string // custom events: the goal name
+	Props string // JSON object of the event's parameters ("" for none)
+
+	// Payments.
+	RevenueCents int64
+	Currency     string
+
+	EventID string // ObjectId of a server-side event; "" for tracker events
+}
+
+// EventStore stores events. Analytics queries over it come with the
+// analytics package.
+type EventStore interface {
+	// InsertEvents stores a batch, all of it or nothing. When it returns nil
+	// the events are durable.
+	InsertEvents(ctx context.Context, events []Event) error
+	// CountEvents returns how many events a website has (all types).
+	CountEvents(ctx context.Context, websiteID string) (int64, error)
+	Close() error
+}

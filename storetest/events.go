@@ -1,0 +1,65 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/openfast/openfast"
+)
+
+// OpenEventsFunc returns a fresh, empty event store for one test.
+type OpenEventsFunc func(t *testing.T) openfast.EventStore
+
+// Events runs the event store conformance suite.
+func Events(t *testing.T, open OpenEventsFunc) {
+	t.Run("InsertAndCount", func(t *testing.T) {
+		s := open(t)
+		site, other := openfast.NewID(), openfast.NewID()
+		batch := make([]openfast.Event, 0, 1000)
+		for i := range 1000 {
+			e := SampleEvent(site, i)
+			if i%10 == 0 {
+				e.WebsiteID = other
+			}
+			batch = append(batch, e)
+		}
+		must(t, s.InsertEvents(ctx, batch))
+		must(t, s.InsertEvents(ctx, nil))
+		n, err := s.CountEvents(ctx, site)
+		must(t, err)
+		m, err := s.CountEvents(ctx, other)
+		must(t, err)
+		if n != 900 || m != 100 {
+			t.Fatalf("counts %d and %d, want 900 and 100", n, m)
+		}
+	})
+	t.Run("CanceledBatchStoresNothing", func(t *testing.T) {
+		s := open(t)
+		site := openfast.NewID()
+		c, cancel := contextWithCancel()
+		cancel()
+		if err := s.InsertEvents(c, []openfast.Event{SampleEvent(site, 1)}); err == nil {
+			t.Fatal("a canceled insert succeeded")
+		}
+		if n, err := s.CountEvents(ctx, site); err != nil || n != 0 {
+			t.Fatalf("canceled batch left %d events (%v)", n, err)
+		}
+	})
+}
+
+// SampleEvent returns a fully populated pageview, varied by i.
+func SampleEvent(websiteID string, i int) openfast.Event {
+	v, _ := openfast.ParseUUID("a3ab2331-989f-4cfa-91c6-2461c9e3c6bd")
+	v[15] = byte(i)
+	sess := v
+	sess[0] = 0x5e
+	return openfast.Event{
+		WebsiteID: websiteID, Time: time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute),
+		Type: openfast.EventPageview, VisitorID: v, SessionID: sess,
+		Hostname: "example.com", Path: "/pricing", EntryPath: "/", SessionReferrer: "Google",
+		Referrer: "Google", ReferrerHost: "google.com", UTMSource: "newsletter", UTMMedium: "email", UTMCampaign: "spring",
+		CountryCode: "US", Region: "US-CO", City: "Denver", Browser: "Chrome", OS: "Mac OS", Device: "desktop",
+		ScreenWidth: 1920, ScreenHeight: 1080, ViewportWidth: 1280, ViewportHeight: 720, Language: "en-US",
+		Props: `{"plan":"pro"}`,
+	}
+}
