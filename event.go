@@ -48,9 +48,9 @@ func ParseUUID(s string) (UUID, bool) {
 		return u, false
 	}
 	j := 0
-	for i := 0; i < 36; i += 2 {
-		if s[i] == '-' {
-			i--
+	for i := 0; i < 36; {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			i++ // a dash, checked above
 			continue
 		}
 		hi, ok1 := unhex(s[i])
@@ -60,6 +60,7 @@ func ParseUUID(s string) (UUID, bool) {
 		}
 		u[j] = hi<<4 | lo
 		j++
+		i += 2
 	}
 	return u, true
 }
