@@ -172,6 +172,9 @@ type UserService interface {
 type WebsiteService interface {
 	CreateWebsite(ctx context.Context, w *Website, audit *AuditEntry) error // ECONFLICT if the owner has the domain
 	Website(ctx context.Context, id string) (*Website, error)
+	// WebsiteByTrackingID finds a website by the trackingId its tracker
+	// snippet carries (dfid_...).
+	WebsiteByTrackingID(ctx context.Context, trackingID string) (*Website, error)
 	WebsitesForUser(ctx context.Context, userID string) ([]WebsiteWithRole, error)
 	// UpdateWebsite reads a website, lets apply change it, and stores the
 	// result, atomically: concurrent updates never lose each other's

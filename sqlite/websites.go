@@ -100,6 +100,18 @@ func (db *DB) Website(ctx context.Context, id string) (*openfast.Website, error)
 	return w, nil
 }
 
+// WebsiteByTrackingID returns a website by its trackingId, or ENOTFOUND.
+func (db *DB) WebsiteByTrackingID(ctx context.Context, trackingID string) (*openfast.Website, error) {
+	w, err := scanWebsite(db.read.QueryRowContext(ctx, `SELECT `+websiteColumns+` FROM websites w WHERE w.tracking_id = ?`, trackingID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Website")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select website by tracking id: %w", err)
+	}
+	return w, nil
+}
+
 // WebsitesForUser lists the websites the user belongs to, oldest first.
 func (db *DB) WebsitesForUser(ctx context.Context, userID string) ([]openfast.WebsiteWithRole, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+websiteColumns+`, m.role FROM websites w JOIN members m ON m.website_id = w.id

@@ -153,6 +153,13 @@ func testWebsites(t *testing.T, s openfast.MetadataStore) {
 	wantCode(t, err, openfast.ENOTFOUND)
 	_, err = s.Website(ctx, openfast.NewID())
 	wantCode(t, err, openfast.ENOTFOUND)
+	byTracking, err := s.WebsiteByTrackingID(ctx, w.TrackingID)
+	must(t, err)
+	if byTracking.ID != w.ID {
+		t.Fatalf("WebsiteByTrackingID = %s, want %s", byTracking.ID, w.ID)
+	}
+	_, err = s.WebsiteByTrackingID(ctx, "dfid_nope")
+	wantCode(t, err, openfast.ENOTFOUND)
 }
 
 func testAPIKeys(t *testing.T, s openfast.MetadataStore) {
