@@ -1,0 +1,7 @@
+// Package enrich turns what a tracker sends (user agent, client address, page URL,
+// referrer) into the dimensions openfast stores. Its functions are pure.
+//
+// Nothing here does I/O or keeps state that changes after start-up: the user-agent
+// parser and the crawler patterns are built once and only read afterwards, so every
+// function is safe for concurrent use.
+package enrich
