@@ -120,8 +120,9 @@ type Event struct {
 	ViewportWidth, ViewportHeight uint16
 	Language                      string
 
-	Goal  string // custom events: the goal name
-	Props string // JSON object of the event's parameters ("" for none)
+	Goal       string // custom events: the goal name
+	Props      string // JSON object of the event's parameters ("" for none)
+	AdClickIDs string // JSON object of the ad click ids in the page URL ("" for none)
 
 	// Payments.
 	RevenueCents int64

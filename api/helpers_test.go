@@ -306,3 +306,8 @@ func (e *testEnv) join(ownerToken, websiteID, email, memberToken string, role op
 	inv := e.do("POST", "/api/v1/admin/websites/"+websiteID+"/team", ownerToken, map[string]any{"email": email, "role": string(role)}).first()
 	e.do("POST", "/api/v1/admin/invitations/"+inv["invitationId"].(string)+"/accept", memberToken, nil).ok()
 }
+
+func init() {
+	// The tracker script is JavaScript: validate it as plain text.
+	openapi3filter.RegisterBodyDecoder("application/javascript", openapi3filter.PlainBodyDecoder)
+}

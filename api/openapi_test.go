@@ -305,9 +305,13 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	const badID = "not-an-id"
 	unknownID := openfast.NewID()
 
-	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json"} {
+	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/js/script.js"} {
 		c.want(http.StatusOK, http.MethodGet, p, "", "")
 	}
+
+	// Without an ingest path configured, events answer 503.
+	c.want(http.StatusServiceUnavailable, http.MethodPost, "/api/events", "", `{"websiteId":"dfid_x","href":"https://example.com/","type":"pageview"}`)
+	c.want(http.StatusNoContent, http.MethodOptions, "/api/events", "", "")
 
 	owner := openAPIUser(t, store, "owner@example.com")
 	guest := openAPIUser(t, store, "guest@example.com")

@@ -32,6 +32,9 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: "/readyz", public: true, handle: s.readyz},
 		{method: http.MethodGet, path: "/metrics", public: true, handle: s.serveMetrics},
 		{method: http.MethodGet, path: "/api/v1/openapi.json", public: true, handle: serveOpenAPI},
+		{method: http.MethodGet, path: "/js/script.js", public: true, handle: serveTracker},
+		{method: http.MethodPost, path: "/api/events", public: true, handle: s.serveEvent},
+		{method: http.MethodOptions, path: "/api/events", public: true, handle: preflightEvents},
 
 		{method: http.MethodGet, path: admin + "/account", policy: account(auth.PermAnalyticsRead, true), handle: s.getAccount},
 		{method: http.MethodPut, path: admin + "/account", policy: account(auth.PermAnalyticsRead, false), handle: s.updateAccount},

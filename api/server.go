@@ -21,6 +21,7 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/auth"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config configures a Server.
@@ -37,6 +38,10 @@ type Config struct {
 	CacheTTL time.Duration
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Events, when set, serves POST /api/events, the tracker's endpoint:
+	// public, open to any origin (CORS). Its errors are rendered as the
+	// error envelope like any handler's.
+	Events func(w http.ResponseWriter, r *http.Request) error
 }
 
 // Server serves the openfast HTTP API.
@@ -50,6 +55,7 @@ type Server struct {
 	now      func() time.Time
 	handler  http.Handler
 	routes   []route
+	events   func(w http.ResponseWriter, r *http.Request) error
 }
 
 // New returns a Server for cfg.
@@ -73,6 +79,7 @@ func New(cfg Config) (*Server, error) {
 		websites: newGenCache[string, *cachedWebsite](cfg.CacheTTL, maxCachedWebsites),
 		metrics:  newMetrics(),
 		now:      cfg.Now,
+		events:   cfg.Events,
 	}
 	if cfg.RateLimit > 0 {
 		s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
@@ -116,6 +123,10 @@ var errMethodNotAllowed = errors.New("method not allowed")
 
 // Handler returns the HTTP handler of the whole API.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// Registerer is the server's metrics registry, for the collectors of the
+// parts wired around it.
+func (s *Server) Registerer() prometheus.Registerer { return s.metrics.reg }
 
 // Verifier returns the server's credential verifier.
 func (s *Server) Verifier() *Verifier { return s.verifier }

@@ -136,15 +136,23 @@ type cachedWebsite struct {
 	metadata []byte
 }
 
-// website returns a website through the in-process cache. The result is
-// shared: callers must not modify it.
+// website returns a website, by _id or by trackingId (dfid_...), through
+// the in-process cache. The result is shared: callers must not modify it.
 func (s *Server) website(ctx context.Context, id string) (*cachedWebsite, error) {
 	now := s.now()
 	if w, ok := s.websites.get(id, now); ok {
 		return w, nil
 	}
 	gen := s.websites.begin()
-	w, err := s.store.Website(ctx, id)
+	var w *openfast.Website
+	var err error
+	if strings.HasPrefix(id, "dfid_") {
+		w, err = s.store.WebsiteByTrackingID(ctx, id)
+	} else if openfast.ValidID(id) {
+		w, err = s.store.Website(ctx, id)
+	} else {
+		err = openfast.Errorf(openfast.ENOTFOUND, "Website not found.")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +163,17 @@ func (s *Server) website(ctx context.Context, id string) (*cachedWebsite, error)
 	cw := &cachedWebsite{Website: w, metadata: meta}
 	s.websites.put(id, cw, gen, now)
 	return cw, nil
+}
+
+// TrackedWebsite returns the website a tracker payload names (trackingId
+// or _id), through the same cache as the API: a settings change made
+// through the API applies to the next event.
+func (s *Server) TrackedWebsite(ctx context.Context, id string) (*openfast.Website, error) {
+	w, err := s.website(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return w.Website, nil
 }
 
 // getWebsite: GET /admin/websites/{websiteId}.

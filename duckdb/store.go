@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS events (
     language          VARCHAR   NOT NULL,
     goal              VARCHAR   NOT NULL,
     props             VARCHAR   NOT NULL,
+    ad_click_ids      VARCHAR   NOT NULL,
     revenue_cents     BIGINT    NOT NULL,
     currency          VARCHAR   NOT NULL,
     event_id          VARCHAR   NOT NULL
@@ -147,7 +148,7 @@ func appendEvent(a *ddb.Appender, e *openfast.Event) error {
 		e.UTMSource, e.UTMMedium, e.UTMCampaign, e.UTMTerm, e.UTMContent, e.Ref, e.Source, e.Via,
 		e.CountryCode, e.Region, e.City, e.Browser, e.OS, e.Device,
 		e.ScreenWidth, e.ScreenHeight, e.ViewportWidth, e.ViewportHeight, e.Language,
-		e.Goal, e.Props, e.RevenueCents, e.Currency, e.EventID,
+		e.Goal, e.Props, e.AdClickIDs, e.RevenueCents, e.Currency, e.EventID,
 	)
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)

@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/openfast/openfast/api"
+	"github.com/openfast/openfast/duckdb"
+	"github.com/openfast/openfast/enrich"
+	"github.com/openfast/openfast/ingest"
 	"github.com/openfast/openfast/sqlite"
 	"github.com/spf13/cobra"
 )
@@ -23,12 +26,16 @@ import (
 const shutdownTimeout = 10 * time.Second
 
 type serveOptions struct {
-	listen    string
-	dataDir   string
-	rateLimit int
-	rateBurst int
-	logFormat string
-	cacheTTL  time.Duration
+	listen         string
+	dataDir        string
+	rateLimit      int
+	rateBurst      int
+	logFormat      string
+	cacheTTL       time.Duration
+	geoIPDB        string
+	trustedProxies string
+	eventQueue     int
+	eventBatch     int
 }
 
 func newServeCommand() *cobra.Command {
@@ -56,6 +63,10 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f.IntVar(&o.rateLimit, "rate-limit", 600, "requests per minute allowed to each credential (0 disables)")
 	f.IntVar(&o.rateBurst, "rate-limit-burst", 100, "burst size of the per-credential rate limit")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&o.geoIPDB, "geoip-db", "", "MaxMind-format database (.mmdb) for country, region and city of events")
+	f.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For gives the client address")
+	f.IntVar(&o.eventQueue, "event-queue", 100_000, "events that may wait for a commit before /api/events answers 503")
+	f.IntVar(&o.eventBatch, "event-batch", 5_000, "most events committed at once")
 	f.DurationVar(&o.cacheTTL, "credential-cache-ttl", 5*time.Second, "how long a verified credential or a website's settings are trusted before the store is asked again (changes through the API apply at once)")
 	return cmd
 }
@@ -78,16 +89,45 @@ func serve(ctx context.Context, o serveOptions) error {
 	if o.rateLimit < 0 || o.rateBurst < 1 {
 		return errors.New("--rate-limit must be 0 or more and --rate-limit-burst 1 or more")
 	}
+	if o.eventQueue < 1 || o.eventBatch < 1 {
+		return errors.New("--event-queue and --event-batch must be 1 or more")
+	}
+	trusted, err := enrich.ParseTrustedProxies(o.trustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	var geo *enrich.GeoDB
+	if o.geoIPDB != "" {
+		if geo, err = enrich.OpenGeoDB(o.geoIPDB); err != nil {
+			return fmt.Errorf("--geoip-db: %w", err)
+		}
+		defer geo.Close()
+	}
 	store, err := sqlite.OpenDataDir(ctx, o.dataDir)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-
-	srv, err := api.New(api.Config{Store: store, Logger: log, RateLimit: o.rateLimit, RateBurst: o.rateBurst, CacheTTL: o.cacheTTL})
+	events, err := duckdb.OpenDataDir(ctx, o.dataDir)
 	if err != nil {
 		return err
 	}
+	defer events.Close()
+	writer := ingest.NewWriter(events, o.eventQueue, o.eventBatch)
+	go writer.Run()
+	defer writer.Close() // after the HTTP server: drains what is queued
+
+	var ingestHandler *ingest.Handler
+	srv, err := api.New(api.Config{
+		Store: store, Logger: log, RateLimit: o.rateLimit, RateBurst: o.rateBurst, CacheTTL: o.cacheTTL,
+		Events: func(w http.ResponseWriter, r *http.Request) error { return ingestHandler.ServeEvent(w, r) },
+	})
+	if err != nil {
+		return err
+	}
+	ingestHandler = ingest.NewHandler(ingest.Config{
+		Writer: writer, Website: srv.TrackedWebsite, GeoIP: geo, TrustedProxies: trusted, Registerer: srv.Registerer(),
+	})
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)

@@ -1,0 +1,284 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/enrich"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config configures a Handler.
+type Config struct {
+	Writer *Writer
+	// Website finds the website a payload names: its trackingId or its _id.
+	Website func(ctx context.Context, id string) (*openfast.Website, error)
+	// GeoIP, when set, gives country, region and city.
+	GeoIP *enrich.GeoDB
+	// TrustedProxies may set the client address with X-Forwarded-For.
+	TrustedProxies []netip.Prefix
+	// Registerer receives the ingest metrics; nil means none.
+	Registerer prometheus.Registerer
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Handler serves POST /api/events.
+type Handler struct {
+	cfg      Config
+	sessions *sessions
+	salts    salts
+	agents   userAgents
+	received *prometheus.CounterVec
+	filtered *prometheus.CounterVec
+	rejected prometheus.Counter
+}
+
+// NewHandler returns the ingest handler.
+func NewHandler(cfg Config) *Handler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	h := &Handler{
+		cfg:      cfg,
+		sessions: newSessions(),
+		received: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openfast_events_received_total", Help: "Events accepted for storage, by type."}, []string{"type"}),
+		filtered: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openfast_events_filtered_total", Help: "Events answered 200 but not stored, by reason."}, []string{"reason"}),
+		rejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "openfast_events_rejected_total", Help: "Events refused with a 4xx."}),
+	}
+	if cfg.Registerer != nil {
+		cfg.Registerer.MustRegister(h.received, h.filtered, h.rejected)
+	}
+	return h
+}
+
+// Filter reasons.
+const (
+	filterBot             = "bot"
+	filterUnknownWebsite  = "unknown_website"
+	filterForeignHostname = "foreign_hostname"
+	filterExcludedIP      = "excluded_ip"
+	filterExcludedPath    = "excluded_path"
+	filterExcludedCountry = "excluded_country"
+	filterExcludedHost    = "excluded_hostname"
+)
+
+type response struct {
+	Status    string `json:"status"`
+	VisitorID string `json:"visitorId,omitempty"`
+}
+
+// ServeEvent handles one event. Its errors are application errors for the
+// API's error envelope; a filtered event is answered 200 all the same.
+func (h *Handler) ServeEvent(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		h.rejected.Inc()
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return openfast.Errorf(openfast.ETOOLARGE, "An event is at most %d KiB.", MaxBodyBytes>>10)
+		}
+		return openfast.Errorf(openfast.EINVALID, "Could not read the request body.")
+	}
+	ev, visitor, reason, err := h.event(r, body)
+	if err != nil {
+		if openfast.ErrorCode(err) == openfast.EINVALID {
+			h.rejected.Inc()
+		}
+		return err
+	}
+	if reason != "" {
+		h.filtered.WithLabelValues(reason).Inc()
+		writeResponse(w, response{Status: "success"})
+		return nil
+	}
+	if err := h.cfg.Writer.Submit(r.Context(), ev); err != nil {
+		w.Header().Set("Retry-After", "1")
+		if openfast.ErrorCode(err) == openfast.EUNAVAILABLE {
+			return err
+		}
+		return openfast.Errorf(openfast.EUNAVAILABLE, "The event could not be stored; retry shortly.")
+	}
+	h.received.WithLabelValues(ev.Type.String()).Inc()
+	writeResponse(w, response{Status: "success", VisitorID: visitor})
+	return nil
+}
+
+func writeResponse(w http.ResponseWriter, v response) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(b)
+}
+
+// event builds the stored event of a request, or says why it is not
+// stored. visitor is the visitor id to return to a cookieless client.
+func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, visitor, filtered string, err error) {
+	p, err := decodePayload(body)
+	if err != nil {
+		return ev, "", "", err
+	}
+	typ, _ := openfast.ParseEventType(p.Type)
+	page, err := enrich.ParsePage(p.Href)
+	if err != nil {
+		return ev, "", "", openfast.Errorf(openfast.EINVALID, "href must be an absolute http or https URL.")
+	}
+	ev = openfast.Event{Type: typ, Time: h.cfg.Now().UTC(), Hostname: page.Hostname, Path: page.Path,
+		UTMSource: page.UTMSource, UTMMedium: page.UTMMedium, UTMCampaign: page.UTMCampaign, UTMTerm: page.UTMTerm,
+		UTMContent: page.UTMContent, Ref: page.Ref, Source: page.Source, Via: page.Via}
+	if err := h.extra(&ev, p); err != nil {
+		return ev, "", "", err
+	}
+
+	ua := r.UserAgent()
+	agent := h.agents.get(ua)
+	if agent.bot {
+		return ev, "", filterBot, nil
+	}
+	site, err := h.cfg.Website(r.Context(), p.WebsiteID)
+	if openfast.ErrorCode(err) == openfast.ENOTFOUND {
+		return ev, "", filterUnknownWebsite, nil
+	}
+	if err != nil {
+		return ev, "", "", err
+	}
+	ev.WebsiteID = site.ID
+	if reason := hostnameFilter(site, page.Hostname); reason != "" {
+		return ev, "", reason, nil
+	}
+	if excludedPath(site.ExcludedPaths, page.Path) {
+		return ev, "", filterExcludedPath, nil
+	}
+	ip := enrich.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), h.cfg.TrustedProxies)
+	if excludedIP(site.ExcludedIPs, ip) {
+		return ev, "", filterExcludedIP, nil
+	}
+	geo := h.cfg.GeoIP.Lookup(ip)
+	if geo.CountryCode != "" && slices.Contains(site.ExcludedCountries, geo.CountryCode) {
+		return ev, "", filterExcludedCountry, nil
+	}
+	ev.CountryCode, ev.Region, ev.City = geo.CountryCode, geo.Region, geo.City
+
+	ev.Browser, ev.OS, ev.Device = agent.client.Browser, agent.client.OS, agent.client.Device
+	if p.Referrer != nil {
+		ev.Referrer, ev.ReferrerHost = enrich.Referrer(*p.Referrer, page.Hostname, site.Domain)
+	} else {
+		ev.Referrer = "Direct/None"
+	}
+	if len(page.AdClickIDs) > 0 {
+		b, _ := json.Marshal(page.AdClickIDs)
+		ev.AdClickIDs = string(b)
+	}
+	if p.Viewport != nil {
+		ev.ViewportWidth, ev.ViewportHeight = dimension(p.Viewport.Width), dimension(p.Viewport.Height)
+	}
+	ev.ScreenWidth, ev.ScreenHeight = dimension(p.ScreenWidth), dimension(p.ScreenHeight)
+	ev.Language = sanitize(p.Language, 35)
+
+	cookieless := p.Cookieless || site.IsCookieless
+	v, ok := openfast.ParseUUID(p.VisitorID)
+	if cookieless || !ok {
+		v = h.salts.visitorID(ev.Time, site.ID, ip.String(), ua)
+	}
+	if cookieless {
+		visitor = v.String()
+	}
+	ev.VisitorID = v
+	var sid *openfast.UUID
+	if s, ok := parseSessionID(p.SessionID); ok && !cookieless {
+		sid = &s
+	}
+	ev.SessionID, ev.EntryPath, ev.SessionReferrer = h.sessions.track(site.ID, v, sid, ev.Time, typ == openfast.EventPageview, ev.Path, ev.Referrer)
+	return ev, visitor, "", nil
+}
+
+// extra reads the type-specific extraData.
+func (h *Handler) extra(ev *openfast.Event, p *payload) error {
+	var err error
+	switch ev.Type {
+	case openfast.EventCustom:
+		name, ok := stringMember(p.ExtraData, "eventName")
+		if !ok {
+			return openfast.Errorf(openfast.EINVALID, "A custom event needs extraData.eventName.")
+		}
+		if ev.Goal, err = goalName(name); err != nil {
+			return err
+		}
+		ev.Props, err = params(p.ExtraData, "eventName")
+	case openfast.EventIdentify:
+		id, ok := stringMember(p.ExtraData, "user_id")
+		if !ok || strings.TrimSpace(id) == "" || len(id) > maxUserIDBytes {
+			return openfast.Errorf(openfast.EINVALID, "An identify event needs extraData.user_id: a string of 1 to %d characters.", maxUserIDBytes)
+		}
+		ev.Props, err = params(p.ExtraData)
+	case openfast.EventPayment, openfast.EventExternalLink:
+		if ev.Type == openfast.EventExternalLink {
+			if u, ok := stringMember(p.ExtraData, "url"); !ok || u == "" {
+				return openfast.Errorf(openfast.EINVALID, "An external_link event needs extraData.url.")
+			}
+		}
+		ev.Props, err = params(p.ExtraData)
+	}
+	return err
+}
+
+// hostnameFilter says why a page hostname does not count for a website.
+func hostnameFilter(site *openfast.Website, host string) string {
+	if slices.Contains(site.ExcludedHostnames, host) {
+		return filterExcludedHost
+	}
+	if site.IsAllHostnamesAllowed || host == site.Domain || strings.HasSuffix(host, "."+site.Domain) ||
+		slices.Contains(site.AllowedHostnames, host) {
+		return ""
+	}
+	return filterForeignHostname
+}
+
+// excludedPath matches a path against the website's excluded paths: exact,
+// or a prefix when the pattern ends with "*".
+func excludedPath(patterns []string, path string) bool {
+	for _, p := range patterns {
+		if prefix, ok := strings.CutSuffix(p, "*"); ok {
+			if strings.HasPrefix(path, prefix) {
+				return true
+			}
+		} else if p == path {
+			return true
+		}
+	}
+	return false
+}
+
+func excludedIP(list []string, ip netip.Addr) bool {
+	if !ip.IsValid() {
+		return false
+	}
+	for _, s := range list {
+		if a, err := netip.ParseAddr(s); err == nil && a.Unmap() == ip {
+			return true
+		}
+		if p, err := netip.ParsePrefix(s); err == nil && p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// dimension turns a JSON number into a pixel size.
+func dimension(v float64) uint16 {
+	if v <= 0 || v != v {
+		return 0
+	}
+	if v > 65535 {
+		return 65535
+	}
+	return uint16(v)
+}

@@ -1,0 +1,250 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/sqlite"
+)
+
+const (
+	chromeMac = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+	visitorA  = "a3ab2331-989f-4cfa-91c6-2461c9e3c6bd"
+	sessionA  = "s1b2c3d4e-989f-4cfa-91c6-2461c9e3c6bd"
+)
+
+type fixture struct {
+	h     *Handler
+	store *sqlite.DB
+	site  *openfast.Website
+	now   time.Time
+}
+
+// newFixture is a handler over a real SQLite metadata store holding one
+// website (example.com), with a settable clock.
+func newFixture(t *testing.T, settings func(*openfast.Website)) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	u := &openfast.User{ID: openfast.NewID(), Email: "o@example.com"}
+	if err := store.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	site := &openfast.Website{ID: openfast.NewID(), TrackingID: "dfid_test", OwnerID: u.ID, Domain: "example.com", Timezone: "UTC", Currency: "USD"}
+	if settings != nil {
+		settings(site)
+	}
+	if err := store.CreateWebsite(ctx, site, nil); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{store: store, site: site, now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	f.h = NewHandler(Config{
+		Website: func(ctx context.Context, id string) (*openfast.Website, error) {
+			if strings.HasPrefix(id, "dfid_") {
+				return store.WebsiteByTrackingID(ctx, id)
+			}
+			return store.Website(ctx, id)
+		},
+		Now: func() time.Time { return f.now },
+	})
+	return f
+}
+
+// event runs the handler's decoding, filtering and enrichment on a payload
+// sent from 127.0.0.1 with a user agent.
+func (f *fixture) event(t *testing.T, ua string, fields map[string]any) (openfast.Event, string, string, error) {
+	t.Helper()
+	body := map[string]any{"websiteId": "dfid_test", "domain": "example.com", "href": "https://example.com/", "type": "pageview",
+		"visitorId": visitorA, "sessionId": sessionA}
+	for k, v := range fields {
+		if v == nil {
+			delete(body, k)
+		} else {
+			body[k] = v
+		}
+	}
+	b, _ := json.Marshal(body)
+	r := httptest.NewRequest("POST", "/api/events", strings.NewReader(string(b)))
+	r.RemoteAddr = "127.0.0.1:50000"
+	r.Header.Set("User-Agent", ua)
+	return f.h.event(r, b)
+}
+
+func TestEvent_Pageview(t *testing.T) {
+	f := newFixture(t, nil)
+	ev, visitor, filtered, err := f.event(t, chromeMac, map[string]any{
+		"href":     "https://www.example.com/pricing?utm_source=newsletter&utm_medium=email&ref=ph&gclid=abc#top",
+		"referrer": "https://www.google.com/search?q=x", "viewport": map[string]any{"width": 1280, "height": 720},
+		"screenWidth": 1920, "screenHeight": 1080, "language": "en-US",
+	})
+	if err != nil || filtered != "" || visitor != "" {
+		t.Fatalf("err %v, filtered %q, visitor %q", err, filtered, visitor)
+	}
+	want := openfast.Event{
+		WebsiteID: f.site.ID, Time: f.now, Type: openfast.EventPageview,
+		Hostname: "www.example.com", Path: "/pricing", EntryPath: "/pricing", SessionReferrer: "Google",
+		Referrer: "Google", ReferrerHost: "google.com", UTMSource: "newsletter", UTMMedium: "email", Ref: "ph",
+		Browser: "Chrome", OS: "Mac OS", Device: "desktop",
+		ScreenWidth: 1920, ScreenHeight: 1080, ViewportWidth: 1280, ViewportHeight: 720, Language: "en-US",
+		AdClickIDs: `{"gclid":"abc"}`,
+	}
+	want.VisitorID, _ = openfast.ParseUUID(visitorA)
+	want.SessionID, _ = openfast.ParseUUID(sessionA[1:])
+	if ev != want {
+		t.Fatalf("event\n got %+v\nwant %+v", ev, want)
+	}
+}
+
+func TestEvent_Filters(t *testing.T) {
+	f := newFixture(t, func(w *openfast.Website) {
+		w.AllowedHostnames = []string{"app.other.com"}
+		w.ExcludedHostnames = []string{"staging.example.com"}
+		w.ExcludedPaths = []string{"/admin*", "/health"}
+	})
+	for _, tc := range []struct {
+		name, ua string
+		fields   map[string]any
+		want     string
+	}{
+		{"kept", chromeMac, nil, ""},
+		{"subdomain", chromeMac, map[string]any{"href": "https://blog.example.com/a"}, ""},
+		{"allowed hostname", chromeMac, map[string]any{"href": "https://app.other.com/"}, ""},
+		{"by _id", chromeMac, map[string]any{"websiteId": f.site.ID}, ""},
+		{"bot", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", nil, filterBot},
+		{"headless", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36", nil, filterBot},
+		{"no user agent", "", nil, filterBot},
+		{"unknown website", chromeMac, map[string]any{"websiteId": "dfid_nope"}, filterUnknownWebsite},
+		{"foreign hostname", chromeMac, map[string]any{"href": "https://evil.com/"}, filterForeignHostname},
+		{"lookalike hostname", chromeMac, map[string]any{"href": "https://notexample.com/"}, filterForeignHostname},
+		{"excluded hostname", chromeMac, map[string]any{"href": "https://staging.example.com/"}, filterExcludedHost},
+		{"excluded path prefix", chromeMac, map[string]any{"href": "https://example.com/admin/users"}, filterExcludedPath},
+		{"excluded path exact", chromeMac, map[string]any{"href": "https://example.com/health"}, filterExcludedPath},
+		{"path not excluded", chromeMac, map[string]any{"href": "https://example.com/healthy"}, ""},
+	} {
+		_, _, filtered, err := f.event(t, tc.ua, tc.fields)
+		if err != nil || filtered != tc.want {
+			t.Errorf("%s: filtered %q, err %v; want %q", tc.name, filtered, err, tc.want)
+		}
+	}
+	g := newFixture(t, func(w *openfast.Website) { w.ExcludedIPs = []string{"127.0.0.0/8"} })
+	if _, _, filtered, _ := g.event(t, chromeMac, nil); filtered != filterExcludedIP {
+		t.Errorf("excluded IP: %q", filtered)
+	}
+	a := newFixture(t, func(w *openfast.Website) { w.IsAllHostnamesAllowed = true })
+	if _, _, filtered, _ := a.event(t, chromeMac, map[string]any{"href": "https://anything.net/"}); filtered != "" {
+		t.Errorf("all hostnames allowed: %q", filtered)
+	}
+}
+
+func TestEvent_Invalid(t *testing.T) {
+	f := newFixture(t, nil)
+	long := map[string]any{}
+	for i := range 11 {
+		long[fmt.Sprintf("p%d", i)] = "v"
+	}
+	long["eventName"] = "signup"
+	for _, tc := range []struct {
+		name   string
+		fields map[string]any
+		msg    string
+	}{
+		{"no websiteId", map[string]any{"websiteId": nil}, "websiteId is required"},
+		{"no href", map[string]any{"href": nil}, "href is required"},
+		{"no type", map[string]any{"type": nil}, "type is required"},
+		{"bad type", map[string]any{"type": "click"}, "not one of"},
+		{"relative href", map[string]any{"href": "/pricing"}, "href must be"},
+		{"javascript href", map[string]any{"href": "javascript:alert(1)"}, "href must be"},
+		{"custom without name", map[string]any{"type": "custom", "extraData": map[string]any{}}, "eventName"},
+		{"bad goal name", map[string]any{"type": "custom", "extraData": map[string]any{"eventName": "sign/up"}}, "Goal name"},
+		{"too many params", map[string]any{"type": "custom", "extraData": long}, "At most 10"},
+		{"bad param name", map[string]any{"type": "custom", "extraData": map[string]any{"eventName": "x", "Bad Name": "v"}}, "Parameter name"},
+		{"object param", map[string]any{"type": "custom", "extraData": map[string]any{"eventName": "x", "p": map[string]any{}}}, "Parameter p"},
+		{"identify without user", map[string]any{"type": "identify", "extraData": map[string]any{"name": "x"}}, "user_id"},
+		{"external link without url", map[string]any{"type": "external_link", "extraData": map[string]any{}}, "url"},
+		{"wrong field type", map[string]any{"visitorId": 5}, "visitorId"},
+		{"wrong viewport", map[string]any{"viewport": "big"}, "viewport"},
+	} {
+		_, _, _, err := f.event(t, chromeMac, tc.fields)
+		if openfast.ErrorCode(err) != openfast.EINVALID || !strings.Contains(openfast.ErrorMessage(err), tc.msg) {
+			t.Errorf("%s: %v, want EINVALID mentioning %q", tc.name, err, tc.msg)
+		}
+	}
+}
+
+func TestEvent_CustomGoal(t *testing.T) {
+	f := newFixture(t, nil)
+	ev, _, _, err := f.event(t, chromeMac, map[string]any{"type": "custom", "extraData": map[string]any{
+		"eventName": "Sign Up", "Plan": "Pro<script>alert('x')</script>", "seats": 3, "trial": true, "link": "javascript:evil()", "h": "x onclick=y",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Goal != "sign_up" || ev.Type != openfast.EventCustom {
+		t.Fatalf("goal %q type %v", ev.Goal, ev.Type)
+	}
+	var props map[string]string
+	if err := json.Unmarshal([]byte(ev.Props), &props); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"plan": "Proscriptalert(x)/script", "seats": "3", "trial": "true", "link": "evil()", "h": "x y"}
+	if fmt.Sprint(props) != fmt.Sprint(want) {
+		t.Fatalf("props %v, want %v", props, want)
+	}
+}
+
+func TestEvent_Sessions(t *testing.T) {
+	f := newFixture(t, nil)
+	noSession := map[string]any{"sessionId": nil, "href": "https://example.com/landing", "referrer": "https://news.ycombinator.com/"}
+	first, _, _, _ := f.event(t, chromeMac, noSession)
+	f.now = f.now.Add(20 * time.Minute)
+	second, _, _, _ := f.event(t, chromeMac, map[string]any{"sessionId": nil, "href": "https://example.com/pricing"})
+	if first.SessionID != second.SessionID || second.EntryPath != "/landing" || second.SessionReferrer != "Hacker News" {
+		t.Fatalf("within 30 minutes: %+v / %+v", first, second)
+	}
+	f.now = f.now.Add(31 * time.Minute)
+	third, _, _, _ := f.event(t, chromeMac, map[string]any{"sessionId": nil, "href": "https://example.com/docs"})
+	if third.SessionID == second.SessionID || third.EntryPath != "/docs" || third.SessionReferrer != "Direct/None" {
+		t.Fatalf("after 31 idle minutes: %+v", third)
+	}
+	// With the tracker's session id: a goal before any pageview, then the
+	// pageview becomes the entry.
+	goal, _, _, _ := f.event(t, chromeMac, map[string]any{"sessionId": "s9b2c3d4e-989f-4cfa-91c6-2461c9e3c6bd", "type": "custom",
+		"extraData": map[string]any{"eventName": "x"}, "href": "https://example.com/a"})
+	pv, _, _, _ := f.event(t, chromeMac, map[string]any{"sessionId": "s9b2c3d4e-989f-4cfa-91c6-2461c9e3c6bd", "href": "https://example.com/b"})
+	next, _, _, _ := f.event(t, chromeMac, map[string]any{"sessionId": "s9b2c3d4e-989f-4cfa-91c6-2461c9e3c6bd", "href": "https://example.com/c"})
+	if goal.EntryPath != "/a" || pv.EntryPath != "/b" || next.EntryPath != "/b" || goal.SessionID != next.SessionID {
+		t.Fatalf("entries %q %q %q", goal.EntryPath, pv.EntryPath, next.EntryPath)
+	}
+}
+
+func TestEvent_Cookieless(t *testing.T) {
+	f := newFixture(t, func(w *openfast.Website) { w.IsCookieless = true })
+	a, va, _, _ := f.event(t, chromeMac, map[string]any{"visitorId": nil, "sessionId": nil})
+	b, vb, _, _ := f.event(t, chromeMac, map[string]any{"visitorId": "f0000000-0000-4000-8000-000000000000"})
+	c, _, _, _ := f.event(t, chromeMac+" Extra", nil)
+	if va == "" || va != vb || a.VisitorID != b.VisitorID || va != a.VisitorID.String() {
+		t.Fatalf("cookieless ids %q %q", va, vb)
+	}
+	if c.VisitorID == a.VisitorID {
+		t.Fatal("another user agent got the same cookieless id")
+	}
+	if a.SessionID != b.SessionID {
+		t.Fatal("cookieless events of one visitor within 30 minutes are one session")
+	}
+	f.now = f.now.Add(24 * time.Hour)
+	d, _, _, _ := f.event(t, chromeMac, nil)
+	if d.VisitorID == a.VisitorID {
+		t.Fatal("the salt did not rotate after a day")
+	}
+}

@@ -1,0 +1,189 @@
+package ingest_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/api"
+	"github.com/openfast/openfast/duckdb"
+	"github.com/openfast/openfast/ingest"
+	"github.com/openfast/openfast/sqlite"
+)
+
+const chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+
+// server is the real wiring of `openfast serve`: SQLite metadata, DuckDB
+// events, the writer, the ingest handler behind the API router.
+type server struct {
+	http     *httptest.Server
+	events   *duckdb.DB
+	writer   *ingest.Writer
+	site     *openfast.Website
+	tracking string
+}
+
+func newServer(t testing.TB) *server {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	meta, err := sqlite.OpenDataDir(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := duckdb.OpenDataDir(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writer := ingest.NewWriter(events, 10_000, 1000)
+	go writer.Run()
+	var h *ingest.Handler
+	srv, err := api.New(api.Config{Store: meta, Events: func(w http.ResponseWriter, r *http.Request) error { return h.ServeEvent(w, r) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = ingest.NewHandler(ingest.Config{Writer: writer, Website: srv.TrackedWebsite, Registerer: srv.Registerer()})
+	u := &openfast.User{ID: openfast.NewID(), Email: "o@example.com"}
+	if err := meta.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	site := &openfast.Website{ID: openfast.NewID(), TrackingID: "dfid_http", OwnerID: u.ID, Domain: "example.com", Timezone: "UTC", Currency: "USD"}
+	if err := meta.CreateWebsite(ctx, site, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{http: httptest.NewServer(srv.Handler()), events: events, writer: writer, site: site, tracking: site.TrackingID}
+	t.Cleanup(func() {
+		s.http.Close()
+		writer.Close()
+		events.Close()
+		meta.Close()
+	})
+	return s
+}
+
+func (s *server) post(t testing.TB, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", s.http.URL+"/api/events", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", chrome)
+	req.Header.Set("Origin", "https://example.com")
+	res, err := s.http.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("no CORS header on status %d", res.StatusCode)
+	}
+	var out map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		t.Fatalf("status %d: body is not JSON: %v", res.StatusCode, err)
+	}
+	return res.StatusCode, out
+}
+
+func (s *server) count(t testing.TB) int64 {
+	t.Helper()
+	n, err := s.events.CountEvents(context.Background(), s.site.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func pageview(tracking, path string) string {
+	return fmt.Sprintf(`{"websiteId":%q,"domain":"example.com","href":"https://example.com%s","referrer":null,"viewport":{"width":1280,"height":720},"visitorId":"a3ab2331-989f-4cfa-91c6-2461c9e3c6bd","sessionId":"s1b2c3d4e-989f-4cfa-91c6-2461c9e3c6bd","type":"pageview"}`, tracking, path)
+}
+
+func TestEventsHTTP(t *testing.T) {
+	s := newServer(t)
+	if status, body := s.post(t, pageview(s.tracking, "/")); status != 200 || body["status"] != "success" {
+		t.Fatalf("pageview: %d %v", status, body)
+	}
+	if n := s.count(t); n != 1 {
+		t.Fatalf("%d events stored after one acknowledged pageview", n)
+	}
+	// Refused input stores nothing and answers the error envelope.
+	for _, body := range []string{`{}`, `[]`, `{"websiteId":"dfid_http","href":"https://example.com/","type":"bogus"}`, `{"websiteId":`, strings.Repeat(" ", ingest.MaxBodyBytes+1)} {
+		status, out := s.post(t, body)
+		if status/100 != 4 || out["status"] != "error" {
+			t.Fatalf("%.40q: %d %v", body, status, out)
+		}
+	}
+	// Filtered input answers 200 and stores nothing.
+	if status, _ := s.post(t, pageview("dfid_unknown", "/")); status != 200 {
+		t.Fatalf("unknown website: %d", status)
+	}
+	if n := s.count(t); n != 1 {
+		t.Fatalf("%d events stored, want 1", n)
+	}
+	// Preflight.
+	req, _ := http.NewRequest("OPTIONS", s.http.URL+"/api/events", nil)
+	req.Header.Set("Origin", "https://example.com")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	res, err := s.http.Client().Do(req)
+	if err != nil || res.StatusCode != 204 || res.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("preflight: %v %v", err, res)
+	}
+	res.Body.Close()
+}
+
+// TestEventsHTTP_Concurrent: every acknowledged event is stored.
+func TestEventsHTTP_Concurrent(t *testing.T) {
+	s := newServer(t)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	acked := 0
+	for g := range 20 {
+		wg.Go(func() {
+			for i := range 50 {
+				if status, _ := s.post(t, pageview(s.tracking, fmt.Sprintf("/p/%d/%d", g, i))); status == 200 {
+					mu.Lock()
+					acked++
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := s.count(t); n != int64(acked) || acked != 1000 {
+		t.Fatalf("stored %d, acknowledged %d", n, acked)
+	}
+}
+
+// FuzzEventPayload posts fuzzed bodies through the real router: never a
+// 5xx, and a refused body stores nothing.
+func FuzzEventPayload(f *testing.F) {
+	s := newServer(f)
+	for _, seed := range []string{
+		pageview("dfid_http", "/"), pageview("dfid_http", "/a?utm_source=x&gclid=1"),
+		`{"websiteId":"dfid_http","href":"https://example.com/","type":"custom","extraData":{"eventName":"signup","plan":"pro"}}`,
+		`{"websiteId":"dfid_http","href":"https://example.com/","type":"identify","extraData":{"user_id":"u1","name":"Ann"}}`,
+		`{"websiteId":"dfid_http","href":"https://example.com/","type":"payment","extraData":{"email":"a@b.c"}}`,
+		`{"websiteId":"dfid_http","href":"https://example.com/","type":"external_link","extraData":{"url":"https://x.com","text":"X"}}`,
+		`{"websiteId":"dfid_http","href":"https://example.com/","type":"pageview","cookieless":true,"screenWidth":1e9}`,
+		`{}`, `null`, `{"websiteId":1}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		before := s.count(t)
+		status, out := s.post(t, string(body))
+		if status >= 500 {
+			t.Fatalf("status %d for %q: %v", status, body, out)
+		}
+		after := s.count(t)
+		if status != 200 && after != before {
+			t.Fatalf("refused (%d) but stored %d events: %q", status, after-before, body)
+		}
+		if after-before > 1 {
+			t.Fatalf("one request stored %d events", after-before)
+		}
+	})
+}
