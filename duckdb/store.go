@@ -97,6 +97,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return &DB{db: db}, nil
 }
 
+// SQL returns the underlying database, for read-only inspection by tests
+// and tools.
+func (d *DB) SQL() *sql.DB { return d.db }
+
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
 
