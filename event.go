@@ -128,7 +128,26 @@ type Event struct {
 	RevenueCents int64
 	Currency     string
 
-	EventID string // ObjectId of a server-side event; "" for tracker events
+	EventID       string // ObjectId of a server-side event; "" for tracker events
+	TransactionID string // payments: the provider's transaction id
+}
+
+// EventWriter commits events durably, one submitter at a time (the
+// ingest writer's group commit).
+type EventWriter interface {
+	Submit(ctx context.Context, ev Event) error
+}
+
+// EventDeletion selects events to delete: of one type on one website,
+// narrowed by whichever of the other fields are set. Zero times are
+// unbounded.
+type EventDeletion struct {
+	WebsiteID     string
+	Type          EventType
+	Visitor       *UUID
+	Goal          string
+	TransactionID string
+	Start, End    time.Time
 }
 
 // EventStore stores events. Analytics queries over it come with the
@@ -139,5 +158,12 @@ type EventStore interface {
 	InsertEvents(ctx context.Context, events []Event) error
 	// CountEvents returns how many events a website has (all types).
 	CountEvents(ctx context.Context, websiteID string) (int64, error)
+	// HasPageview reports whether a visitor has a pageview on a website.
+	HasPageview(ctx context.Context, websiteID string, visitor UUID) (bool, error)
+	// PaymentExists reports whether a website has a payment with this
+	// transaction id.
+	PaymentExists(ctx context.Context, websiteID, transactionID string) (bool, error)
+	// DeleteEvents deletes the selected events and returns how many.
+	DeleteEvents(ctx context.Context, d EventDeletion) (int64, error)
 	Close() error
 }

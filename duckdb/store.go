@@ -60,7 +60,8 @@ CREATE TABLE IF NOT EXISTS events (
     ad_click_ids      VARCHAR   NOT NULL,
     revenue_cents     BIGINT    NOT NULL,
     currency          VARCHAR   NOT NULL,
-    event_id          VARCHAR   NOT NULL
+    event_id          VARCHAR   NOT NULL,
+    transaction_id    VARCHAR   NOT NULL
 );
 `
 
@@ -152,7 +153,7 @@ func appendEvent(a *ddb.Appender, e *openfast.Event) error {
 		e.UTMSource, e.UTMMedium, e.UTMCampaign, e.UTMTerm, e.UTMContent, e.Ref, e.Source, e.Via,
 		e.CountryCode, e.Region, e.City, e.Browser, e.OS, e.Device,
 		e.ScreenWidth, e.ScreenHeight, e.ViewportWidth, e.ViewportHeight, e.Language,
-		e.Goal, e.Props, e.AdClickIDs, e.RevenueCents, e.Currency, e.EventID,
+		e.Goal, e.Props, e.AdClickIDs, e.RevenueCents, e.Currency, e.EventID, e.TransactionID,
 	)
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)
@@ -165,6 +166,64 @@ func (d *DB) CountEvents(ctx context.Context, websiteID string) (int64, error) {
 	var n int64
 	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE website_id = ?`, websiteID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count events: %w", err)
+	}
+	return n, nil
+}
+
+// HasPageview reports whether a visitor has a pageview on a website.
+func (d *DB) HasPageview(ctx context.Context, websiteID string, visitor openfast.UUID) (bool, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM events WHERE website_id = ? AND visitor_id = ? AND type = ? LIMIT 1)`,
+		websiteID, ddb.UUID(visitor), uint8(openfast.EventPageview)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look up pageview: %w", err)
+	}
+	return n > 0, nil
+}
+
+// PaymentExists reports whether a website has a payment with this
+// transaction id.
+func (d *DB) PaymentExists(ctx context.Context, websiteID, transactionID string) (bool, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM events WHERE website_id = ? AND type = ? AND transaction_id = ? LIMIT 1)`,
+		websiteID, uint8(openfast.EventPayment), transactionID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look up payment: %w", err)
+	}
+	return n > 0, nil
+}
+
+// DeleteEvents deletes the selected events.
+func (d *DB) DeleteEvents(ctx context.Context, del openfast.EventDeletion) (int64, error) {
+	q := `DELETE FROM events WHERE website_id = ? AND type = ?`
+	args := []any{del.WebsiteID, uint8(del.Type)}
+	if del.Visitor != nil {
+		q += ` AND visitor_id = ?`
+		args = append(args, ddb.UUID(*del.Visitor))
+	}
+	if del.Goal != "" {
+		q += ` AND goal = ?`
+		args = append(args, del.Goal)
+	}
+	if del.TransactionID != "" {
+		q += ` AND transaction_id = ?`
+		args = append(args, del.TransactionID)
+	}
+	if !del.Start.IsZero() {
+		q += ` AND ts >= ?`
+		args = append(args, del.Start.UTC())
+	}
+	if !del.End.IsZero() {
+		q += ` AND ts <= ?`
+		args = append(args, del.End.UTC())
+	}
+	res, err := d.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("delete events: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete events: %w", err)
 	}
 	return n, nil
 }

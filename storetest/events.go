@@ -33,6 +33,50 @@ func Events(t *testing.T, open OpenEventsFunc) {
 			t.Fatalf("counts %d and %d, want 900 and 100", n, m)
 		}
 	})
+	t.Run("VisitorsPaymentsDeletes", func(t *testing.T) {
+		s := open(t)
+		site := openfast.NewID()
+		pv := SampleEvent(site, 1)
+		goal := SampleEvent(site, 2)
+		goal.Type, goal.Goal, goal.VisitorID = openfast.EventCustom, "signup", pv.VisitorID
+		other := SampleEvent(site, 3)
+		other.Type, other.Goal = openfast.EventCustom, "signup"
+		pay := SampleEvent(site, 4)
+		pay.Type, pay.TransactionID, pay.RevenueCents, pay.Currency = openfast.EventPayment, "tx_1", 2999, "USD"
+		must(t, s.InsertEvents(ctx, []openfast.Event{pv, goal, other, pay}))
+
+		if ok, err := s.HasPageview(ctx, site, pv.VisitorID); err != nil || !ok {
+			t.Fatalf("HasPageview = %v, %v", ok, err)
+		}
+		if ok, err := s.HasPageview(ctx, site, other.VisitorID); err != nil || ok {
+			t.Fatalf("HasPageview of a visitor with only a goal = %v, %v", ok, err)
+		}
+		if ok, err := s.PaymentExists(ctx, site, "tx_1"); err != nil || !ok {
+			t.Fatalf("PaymentExists = %v, %v", ok, err)
+		}
+		if ok, _ := s.PaymentExists(ctx, openfast.NewID(), "tx_1"); ok {
+			t.Fatal("a payment of another website counts")
+		}
+		n, err := s.DeleteEvents(ctx, openfast.EventDeletion{WebsiteID: site, Type: openfast.EventCustom, Visitor: &pv.VisitorID, Goal: "signup"})
+		if err != nil || n != 1 {
+			t.Fatalf("delete the visitor's goal: %d, %v", n, err)
+		}
+		n, err = s.DeleteEvents(ctx, openfast.EventDeletion{WebsiteID: site, Type: openfast.EventCustom, Start: other.Time.Add(time.Minute)})
+		if err != nil || n != 0 {
+			t.Fatalf("delete after the last goal: %d, %v", n, err)
+		}
+		n, err = s.DeleteEvents(ctx, openfast.EventDeletion{WebsiteID: site, Type: openfast.EventCustom, Start: other.Time, End: other.Time})
+		if err != nil || n != 1 {
+			t.Fatalf("delete in range: %d, %v", n, err)
+		}
+		n, err = s.DeleteEvents(ctx, openfast.EventDeletion{WebsiteID: site, Type: openfast.EventPayment, TransactionID: "tx_1"})
+		if err != nil || n != 1 {
+			t.Fatalf("delete payment: %d, %v", n, err)
+		}
+		if total, _ := s.CountEvents(ctx, site); total != 1 {
+			t.Fatalf("%d events left, want the pageview", total)
+		}
+	})
 	t.Run("CanceledBatchStoresNothing", func(t *testing.T) {
 		s := open(t)
 		site := openfast.NewID()
