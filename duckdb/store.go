@@ -173,8 +173,8 @@ func (d *DB) CountEvents(ctx context.Context, websiteID string) (int64, error) {
 // HasPageview reports whether a visitor has a pageview on a website.
 func (d *DB) HasPageview(ctx context.Context, websiteID string, visitor openfast.UUID) (bool, error) {
 	var n int
-	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM events WHERE website_id = ? AND visitor_id = ? AND type = ? LIMIT 1)`,
-		websiteID, ddb.UUID(visitor), uint8(openfast.EventPageview)).Scan(&n)
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM events WHERE website_id = ? AND visitor_id = CAST(? AS UUID) AND type = ? LIMIT 1)`,
+		websiteID, visitor.String(), uint8(openfast.EventPageview)).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("look up pageview: %w", err)
 	}
@@ -198,8 +198,8 @@ func (d *DB) DeleteEvents(ctx context.Context, del openfast.EventDeletion) (int6
 	q := `DELETE FROM events WHERE website_id = ? AND type = ?`
 	args := []any{del.WebsiteID, uint8(del.Type)}
 	if del.Visitor != nil {
-		q += ` AND visitor_id = ?`
-		args = append(args, ddb.UUID(*del.Visitor))
+		q += ` AND visitor_id = CAST(? AS UUID)`
+		args = append(args, del.Visitor.String())
 	}
 	if del.Goal != "" {
 		q += ` AND goal = ?`
