@@ -22,6 +22,11 @@ type specRoute struct {
 }
 
 var specRoutes = map[string]specRoute{
+	"POST /api/v1/goals":                                           {perm: "goals:write", minRole: "member", keyOK: true, query: true},
+	"DELETE /api/v1/goals":                                         {perm: "goals:write", minRole: "member", keyOK: true, query: true},
+	"POST /api/v1/payments":                                        {perm: "payments:write", minRole: "member", keyOK: true, query: true},
+	"DELETE /api/v1/payments":                                      {perm: "payments:write", minRole: "member", keyOK: true, query: true},
+	"POST /api/v1/identify":                                        {perm: "identify:write", minRole: "member", keyOK: true, query: true},
 	"GET /api/v1/analytics/metadata":                               {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
 	"GET /api/v1/admin/account":                                    {perm: "analytics:read", keyOK: true},
 	"PUT /api/v1/admin/account":                                    {perm: "analytics:read"},

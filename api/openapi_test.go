@@ -373,6 +373,10 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	c.want(http.StatusOK, http.MethodGet, siteURL+"/audit-log?limit=2&offset=1", owner, "")
 	c.want(http.StatusBadRequest, http.MethodGet, siteURL+"/audit-log?limit=0", owner, "")
 	c.want(http.StatusOK, http.MethodGet, admin+"/audit-log", owner, "")
+	// Without an event store configured, the server-side writes answer 503.
+	for _, op := range [][2]string{{http.MethodPost, "/api/v1/goals"}, {http.MethodDelete, "/api/v1/goals"}, {http.MethodPost, "/api/v1/payments"}, {http.MethodDelete, "/api/v1/payments"}, {http.MethodPost, "/api/v1/identify"}} {
+		c.want(http.StatusServiceUnavailable, op[0], op[1]+"?websiteId="+site, owner, `{}`)
+	}
 	if member["websiteId"] != site || team == nil {
 		t.Fatalf("accept answered %v", member)
 	}

@@ -21,6 +21,9 @@ var (
 	websiteAPI = func(perm string) auth.Policy {
 		return auth.Policy{Scope: auth.ScopeWebsiteQuery, Permission: perm, MinRole: openfast.RoleViewer, AllowWebsiteKey: true}
 	}
+	websiteAPIWrite = func(perm string) auth.Policy {
+		return auth.Policy{Scope: auth.ScopeWebsiteQuery, Permission: perm, MinRole: openfast.RoleMember, AllowWebsiteKey: true}
+	}
 )
 
 // routeTable is every route of the API with its authorization policy.
@@ -65,5 +68,10 @@ func (s *Server) routeTable() []route {
 			policy: auth.Policy{Scope: auth.ScopeAccount, Permission: auth.PermTeamWrite, AllWebsites: true}, handle: s.acceptInvitation},
 
 		{method: http.MethodGet, path: "/api/v1/analytics/metadata", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.getMetadata},
+		{method: http.MethodPost, path: "/api/v1/goals", policy: websiteAPIWrite(auth.PermGoalsWrite), handle: s.createGoal},
+		{method: http.MethodDelete, path: "/api/v1/goals", policy: websiteAPIWrite(auth.PermGoalsWrite), handle: s.deleteGoals},
+		{method: http.MethodPost, path: "/api/v1/payments", policy: websiteAPIWrite(auth.PermPaymentsWrite), handle: s.createPayment},
+		{method: http.MethodDelete, path: "/api/v1/payments", policy: websiteAPIWrite(auth.PermPaymentsWrite), handle: s.deletePayments},
+		{method: http.MethodPost, path: "/api/v1/identify", policy: websiteAPIWrite(auth.PermIdentifyWrite), handle: s.identify},
 	}
 }

@@ -42,6 +42,10 @@ type Config struct {
 	// public, open to any origin (CORS). Its errors are rendered as the
 	// error envelope like any handler's.
 	Events func(w http.ResponseWriter, r *http.Request) error
+	// EventStore and EventWriter, when set, serve the server-side writes of
+	// the Website API: goals, payments and identify.
+	EventStore  openfast.EventStore
+	EventWriter openfast.EventWriter
 }
 
 // Server serves the openfast HTTP API.
@@ -56,6 +60,9 @@ type Server struct {
 	handler  http.Handler
 	routes   []route
 	events   func(w http.ResponseWriter, r *http.Request) error
+
+	eventStore  openfast.EventStore
+	eventWriter openfast.EventWriter
 }
 
 // New returns a Server for cfg.
@@ -80,6 +87,9 @@ func New(cfg Config) (*Server, error) {
 		metrics:  newMetrics(),
 		now:      cfg.Now,
 		events:   cfg.Events,
+
+		eventStore:  cfg.EventStore,
+		eventWriter: cfg.EventWriter,
 	}
 	if cfg.RateLimit > 0 {
 		s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)

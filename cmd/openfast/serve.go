@@ -120,7 +120,8 @@ func serve(ctx context.Context, o serveOptions) error {
 	var ingestHandler *ingest.Handler
 	srv, err := api.New(api.Config{
 		Store: store, Logger: log, RateLimit: o.rateLimit, RateBurst: o.rateBurst, CacheTTL: o.cacheTTL,
-		Events: func(w http.ResponseWriter, r *http.Request) error { return ingestHandler.ServeEvent(w, r) },
+		Events:     func(w http.ResponseWriter, r *http.Request) error { return ingestHandler.ServeEvent(w, r) },
+		EventStore: events, EventWriter: writer,
 	})
 	if err != nil {
 		return err
