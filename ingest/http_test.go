@@ -29,7 +29,9 @@ type server struct {
 	tracking string
 }
 
-func newServer(t testing.TB) *server {
+// newServer starts a server with one tracked website; configure changes the
+// website before it is stored.
+func newServer(t testing.TB, configure ...func(*openfast.Website)) *server {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -54,6 +56,9 @@ func newServer(t testing.TB) *server {
 		t.Fatal(err)
 	}
 	site := &openfast.Website{ID: openfast.NewID(), TrackingID: "dfid_http", OwnerID: u.ID, Domain: "example.com", Timezone: "UTC", Currency: "USD"}
+	for _, f := range configure {
+		f(site)
+	}
 	if err := meta.CreateWebsite(ctx, site, nil); err != nil {
 		t.Fatal(err)
 	}
