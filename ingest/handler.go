@@ -25,7 +25,8 @@ type Config struct {
 	GeoIP *enrich.GeoDB
 	// TrustedProxies may set the client address with X-Forwarded-For.
 	TrustedProxies []netip.Prefix
-	// Registerer receives the ingest metrics; nil means none.
+	// Registerer receives the ingest metrics (including the writer's);
+	// nil means none.
 	Registerer prometheus.Registerer
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
@@ -56,6 +57,21 @@ func NewHandler(cfg Config) *Handler {
 	}
 	if cfg.Registerer != nil {
 		cfg.Registerer.MustRegister(h.received, h.filtered, h.rejected)
+		if w := cfg.Writer; w != nil {
+			batches := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openfast_event_batches_total", Help: "Event store commits, by result."}, []string{"result"})
+			committed := prometheus.NewCounter(prometheus.CounterOpts{Name: "openfast_events_committed_total", Help: "Events committed to the event store."})
+			queued := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "openfast_event_queue_length", Help: "Events waiting for a commit."},
+				func() float64 { return float64(w.QueueLen()) })
+			cfg.Registerer.MustRegister(batches, committed, queued)
+			w.SetOnBatch(func(n int, err error) {
+				if err != nil {
+					batches.WithLabelValues("error").Inc()
+					return
+				}
+				batches.WithLabelValues("ok").Inc()
+				committed.Add(float64(n))
+			})
+		}
 	}
 	return h
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/openfast/openfast"
 )
@@ -29,10 +30,12 @@ type Writer struct {
 	closed bool
 	done   chan struct{}
 
-	// OnBatch, if set, is called after each commit with the batch size
-	// and the commit's error (for metrics).
-	OnBatch func(n int, err error)
+	onBatch atomic.Pointer[func(n int, err error)]
 }
+
+// SetOnBatch sets a function called after each commit with the batch size
+// and the commit's error (for metrics). It may be called at any time.
+func (w *Writer) SetOnBatch(f func(n int, err error)) { w.onBatch.Store(&f) }
 
 type item struct {
 	ev   openfast.Event
@@ -70,6 +73,9 @@ func (w *Writer) Submit(ctx context.Context, ev openfast.Event) error {
 	}
 }
 
+// QueueLen is the number of events waiting for a commit.
+func (w *Writer) QueueLen() int { return len(w.queue) }
+
 // Run commits batches until Close, then commits what is left and returns.
 func (w *Writer) Run() {
 	defer close(w.done)
@@ -97,8 +103,8 @@ func (w *Writer) Run() {
 		if err != nil {
 			err = fmt.Errorf("commit %d events: %w", len(events), err)
 		}
-		if w.OnBatch != nil {
-			w.OnBatch(len(batch), err)
+		if f := w.onBatch.Load(); f != nil {
+			(*f)(len(batch), err)
 		}
 		for _, b := range batch {
 			b.done <- err

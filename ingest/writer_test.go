@@ -29,12 +29,12 @@ func TestWriter_GroupCommit(t *testing.T) {
 	store := openStore(t)
 	w := NewWriter(store, 10_000, 1000)
 	var batches, committed atomic.Int64
-	w.OnBatch = func(n int, err error) {
+	w.SetOnBatch(func(n int, err error) {
 		if err == nil {
 			batches.Add(1)
 			committed.Add(int64(n))
 		}
-	}
+	})
 	go w.Run()
 	site := openfast.NewID()
 	var acked atomic.Int64

@@ -114,8 +114,6 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	defer events.Close()
 	writer := ingest.NewWriter(events, o.eventQueue, o.eventBatch)
-	go writer.Run()
-	defer writer.Close() // after the HTTP server: drains what is queued
 
 	var ingestHandler *ingest.Handler
 	srv, err := api.New(api.Config{
@@ -129,6 +127,8 @@ func serve(ctx context.Context, o serveOptions) error {
 	ingestHandler = ingest.NewHandler(ingest.Config{
 		Writer: writer, Website: srv.TrackedWebsite, GeoIP: geo, TrustedProxies: trusted, Registerer: srv.Registerer(),
 	})
+	go writer.Run()
+	defer writer.Close() // runs after the HTTP server's shutdown: drains what is queued
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)
