@@ -112,7 +112,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	defer events.Close()
+	defer events.Close() // on early returns; closed explicitly at the end
 	writer := ingest.NewWriter(events, o.eventQueue, o.eventBatch)
 
 	var ingestHandler *ingest.Handler
@@ -165,7 +165,12 @@ func serve(ctx context.Context, o serveOptions) error {
 		err = nil
 	}
 	stopBackground()
-	wg.Wait() // writes the last credential-use times
+	wg.Wait()      // writes the last credential-use times
+	writer.Close() // commits every queued event
+	if cerr := events.Close(); cerr != nil {
+		log.Error("close the event store", "error", cerr)
+		err = errors.Join(err, cerr)
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
