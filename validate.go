@@ -124,6 +124,28 @@ func ValidGoalName(s string) bool {
 	return true
 }
 
+// NormalizeGoalName lowercases a goal name and turns spaces into
+// underscores, as DataFast does, then checks it with ValidGoalName.
+func NormalizeGoalName(raw string) (string, bool) {
+	name := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(raw)), " ", "_")
+	return name, ValidGoalName(name)
+}
+
+// ValidPropertyName reports whether s may name a goal parameter or a
+// metadata key: lowercase a-z, 0-9, _ and -, 1 to 64 characters.
+func ValidPropertyName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // ValidIPOrPrefix reports whether s is an IP address or a CIDR prefix.
 func ValidIPOrPrefix(s string) bool {
 	if _, err := netip.ParseAddr(s); err == nil {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"net/http"
@@ -53,11 +54,24 @@ func visitorMember(body object, required bool) (*openfast.UUID, error) {
 	return &v, nil
 }
 
+// requirePageview answers 404 unless the visitor has a pageview on the
+// website: server-side events attach to known visitors only.
+func (s *Server) requirePageview(ctx context.Context, websiteID string, visitor openfast.UUID) error {
+	ok, err := s.eventStore.HasPageview(ctx, websiteID, visitor)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return openfast.Errorf(openfast.ENOTFOUND, "No pageview of this visitor on this website: it must have visited first.")
+	}
+	return nil
+}
+
 // normalizeGoalName lowercases a goal name and turns spaces into
 // underscores, then checks it.
 func normalizeGoalName(raw string) (string, error) {
-	name := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(raw)), " ", "_")
-	if !openfast.ValidGoalName(name) {
+	name, ok := openfast.NormalizeGoalName(raw)
+	if !ok {
 		return "", invalidf("name must use lowercase a-z, 0-9, _, - and :, at most 64 characters.")
 	}
 	if name == "identify" {
@@ -99,7 +113,7 @@ func metadataMember(body object, into map[string]string) error {
 		return invalidf("metadata can have at most %d keys.", maxMetadataKeys)
 	}
 	for k, v := range m {
-		if !validMetadataKey(k) {
+		if !openfast.ValidPropertyName(k) {
 			return invalidf("metadata key %q is invalid: use a-z, 0-9, _ and -, at most %d characters.", openfast.Truncate(k, 70), maxMetadataKey)
 		}
 		str, ok := v.(string)
@@ -112,19 +126,6 @@ func metadataMember(body object, into map[string]string) error {
 		into[k] = stripMarkup(str)
 	}
 	return nil
-}
-
-func validMetadataKey(s string) bool {
-	if s == "" || len(s) > maxMetadataKey {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 func propsJSON(m map[string]string) string {
@@ -171,12 +172,8 @@ func (s *Server) createGoal(w http.ResponseWriter, r *http.Request, c *call) err
 		}
 		props["description"] = stripMarkup(d)
 	}
-	ok, err := s.eventStore.HasPageview(r.Context(), c.websiteID, *visitor)
-	if err != nil {
+	if err := s.requirePageview(r.Context(), c.websiteID, *visitor); err != nil {
 		return err
-	}
-	if !ok {
-		return openfast.Errorf(openfast.ENOTFOUND, "No pageview of this visitor on this website: a goal needs the visitor to have visited first.")
 	}
 	ev := openfast.Event{
 		WebsiteID: c.websiteID, Time: s.now().UTC(), Type: openfast.EventCustom, VisitorID: *visitor,
@@ -499,12 +496,8 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request, c *call) error
 	}
 	profileID := openfast.NewID()
 	if !site.IsCookieless {
-		ok, err := s.eventStore.HasPageview(r.Context(), c.websiteID, *visitor)
-		if err != nil {
+		if err := s.requirePageview(r.Context(), c.websiteID, *visitor); err != nil {
 			return err
-		}
-		if !ok {
-			return openfast.Errorf(openfast.ENOTFOUND, "No pageview of this visitor on this website.")
 		}
 		ev := openfast.Event{
 			WebsiteID: c.websiteID, Time: s.now().UTC(), Type: openfast.EventIdentify, VisitorID: *visitor,

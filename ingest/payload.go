@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -87,8 +88,8 @@ func parseSessionID(s string) (openfast.UUID, bool) {
 // goalName normalizes a goal name as DataFast does (lower case, spaces to
 // underscores) and checks it.
 func goalName(raw string) (string, error) {
-	name := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(raw)), " ", "_")
-	if !openfast.ValidGoalName(name) {
+	name, ok := openfast.NormalizeGoalName(raw)
+	if !ok {
 		return "", openfast.Errorf(openfast.EINVALID, "Goal name %q is invalid: use lowercase a-z, 0-9, _, - and :, at most 64 characters.", openfast.Truncate(raw, 70))
 	}
 	return name, nil
@@ -101,11 +102,11 @@ func goalName(raw string) (string, error) {
 func params(extra map[string]json.RawMessage, skip ...string) (string, error) {
 	out := map[string]string{}
 	for name, raw := range extra {
-		if contains(skip, name) {
+		if slices.Contains(skip, name) {
 			continue
 		}
 		key := strings.ToLower(name)
-		if !validParamName(key) {
+		if !openfast.ValidPropertyName(key) {
 			return "", openfast.Errorf(openfast.EINVALID, "Parameter name %q is invalid: use lowercase a-z, 0-9, _ and -, at most %d characters.", openfast.Truncate(name, 70), maxParamName)
 		}
 		v, err := paramValue(raw)
@@ -125,28 +126,6 @@ func params(extra map[string]json.RawMessage, skip ...string) (string, error) {
 		return "", fmt.Errorf("encode parameters: %w", err)
 	}
 	return string(b), nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func validParamName(s string) bool {
-	if s == "" || len(s) > maxParamName {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // paramValue stringifies a JSON scalar; objects and arrays are refused.
