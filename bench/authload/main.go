@@ -58,6 +58,7 @@ import (
 	"time"
 
 	"github.com/openfast/openfast/api"
+	"github.com/openfast/openfast/bench/internal/loopback"
 	"github.com/openfast/openfast/auth"
 	"github.com/openfast/openfast/sqlite"
 )
@@ -185,17 +186,7 @@ func run(o options) (unexpected int64, err error) {
 	}()
 
 	base := "http://" + ln.Addr().String()
-	client := &http.Client{
-		Transport: &http.Transport{
-			Proxy:               nil, // loopback only, whatever the environment says
-			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        o.clients,
-			MaxIdleConnsPerHost: o.clients,
-			IdleConnTimeout:     90 * time.Second,
-			DisableCompression:  true,
-		},
-		Timeout: 10 * time.Second,
-	}
+	client := loopback.Client(o.clients)
 	defer client.CloseIdleConnections()
 
 	token, err := bootstrapToken(ctx, store)

@@ -101,6 +101,7 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/api"
+	"github.com/openfast/openfast/bench/internal/loopback"
 	"github.com/openfast/openfast/auth"
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/ingest"
@@ -422,17 +423,7 @@ func run(o options) (res results, err error) {
 		return res, err
 	}
 
-	client := &http.Client{
-		Transport: &http.Transport{
-			Proxy:               nil, // loopback only, whatever the environment says
-			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        o.clients,
-			MaxIdleConnsPerHost: o.clients,
-			IdleConnTimeout:     90 * time.Second,
-			DisableCompression:  true,
-		},
-		Timeout: 10 * time.Second,
-	}
+	client := loopback.Client(o.clients)
 	defer client.CloseIdleConnections()
 	eventsURL := t.base + "/api/events"
 
