@@ -58,8 +58,8 @@ import (
 	"time"
 
 	"github.com/openfast/openfast/api"
-	"github.com/openfast/openfast/bench/internal/loopback"
 	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/bench/internal/loopback"
 	"github.com/openfast/openfast/sqlite"
 )
 

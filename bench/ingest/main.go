@@ -101,8 +101,8 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/api"
-	"github.com/openfast/openfast/bench/internal/loopback"
 	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/bench/internal/loopback"
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/ingest"
 	"github.com/openfast/openfast/sqlite"
