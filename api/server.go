@@ -398,3 +398,18 @@ func (s *Server) writeError(w http.ResponseWriter, info *requestInfo, err error)
 	}
 	writeErrorStatus(w, status, msg)
 }
+
+// HTTPServer returns the http.Server that serves the API in production:
+// its timeouts and header limit, and its errors logged to the server's
+// logger. Load programs use it too, so that they measure what runs.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}

@@ -161,14 +161,7 @@ func run(o options) (unexpected int64, err error) {
 	if err != nil {
 		return 0, fmt.Errorf("listen on loopback: %w", err)
 	}
-	httpServer := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
+	httpServer := srv.HTTPServer()
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(ln) }()
 	bg, stopBackground := context.WithCancel(ctx)

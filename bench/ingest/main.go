@@ -295,15 +295,7 @@ func startInProcess(ctx context.Context, o options) (t *target, cleanup func(), 
 	if err != nil {
 		return nil, nil, fmt.Errorf("listen on loopback: %w", err)
 	}
-	httpServer := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	httpServer := srv.HTTPServer()
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var bgDone sync.WaitGroup
 	bgDone.Go(func() { srv.Run(bg) })
