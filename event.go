@@ -135,7 +135,11 @@ type Event struct {
 // EventWriter commits events durably, one submitter at a time (the
 // ingest writer's group commit).
 type EventWriter interface {
+	// Submit returns nil once the event is durable.
 	Submit(ctx context.Context, ev Event) error
+	// Sync returns once every event acknowledged before the call can be
+	// read from the event store.
+	Sync(ctx context.Context) error
 }
 
 // EventDeletion selects events to delete: of one type on one website,
@@ -156,6 +160,14 @@ type EventStore interface {
 	// InsertEvents stores a batch, all of it or nothing. When it returns nil
 	// the events are durable.
 	InsertEvents(ctx context.Context, events []Event) error
+	// InsertBatch stores batch number seq of the ingest journal and records
+	// seq as the last batch stored, in one transaction. A batch whose number
+	// is not above the last one recorded is already stored: it is skipped
+	// and InsertBatch returns nil.
+	InsertBatch(ctx context.Context, seq uint64, events []Event) error
+	// LastBatch returns the number of the last journal batch stored, 0 if
+	// none.
+	LastBatch(ctx context.Context) (uint64, error)
 	// CountEvents returns how many events a website has (all types).
 	CountEvents(ctx context.Context, websiteID string) (int64, error)
 	// HasPageview reports whether a visitor has a pageview on a website.

@@ -57,6 +57,9 @@ func visitorMember(body object, required bool) (*openfast.UUID, error) {
 // requirePageview answers 404 unless the visitor has a pageview on the
 // website: server-side events attach to known visitors only.
 func (s *Server) requirePageview(ctx context.Context, websiteID string, visitor openfast.UUID) error {
+	if err := s.eventWriter.Sync(ctx); err != nil {
+		return err
+	}
 	ok, err := s.eventStore.HasPageview(ctx, websiteID, visitor)
 	if err != nil {
 		return err
@@ -270,6 +273,10 @@ func (s *Server) deleteGoals(w http.ResponseWriter, r *http.Request, c *call) er
 	if del.Visitor == nil && del.Goal == "" && del.Start.IsZero() {
 		return invalidf("Give datafast_visitor_id, name, or a time range (start and end).")
 	}
+	// Events acknowledged a moment ago are deleted too.
+	if err := s.eventWriter.Sync(r.Context()); err != nil {
+		return err
+	}
 	n, err := s.eventStore.DeleteEvents(r.Context(), del)
 	if err != nil {
 		return err
@@ -377,6 +384,9 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request, c *call) 
 	mu := lock.(*sync.Mutex)
 	mu.Lock()
 	defer mu.Unlock()
+	if err := s.eventWriter.Sync(r.Context()); err != nil {
+		return err
+	}
 	dup, err := s.eventStore.PaymentExists(r.Context(), c.websiteID, tx)
 	if err != nil {
 		return err
@@ -433,6 +443,10 @@ func (s *Server) deletePayments(w http.ResponseWriter, r *http.Request, c *call)
 				out["message"] = "Payments deleted successfully within time range"
 			}
 		}
+	}
+	// Events acknowledged a moment ago are deleted too.
+	if err := s.eventWriter.Sync(r.Context()); err != nil {
+		return err
 	}
 	n, err := s.eventStore.DeleteEvents(r.Context(), del)
 	if err != nil {

@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,18 +19,22 @@ import (
 type eventsEnv struct {
 	*testEnv
 	events  *duckdb.DB
+	writer  *ingest.Writer
 	path    string // query suffix: ?websiteId=...
 	visitor string
 }
 
 func newEventsEnv(t testing.TB) *eventsEnv {
 	t.Helper()
-	events, err := duckdb.OpenDataDir(context.Background(), t.TempDir())
+	dir := t.TempDir()
+	events, err := duckdb.OpenDataDir(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	writer := ingest.NewWriter(events, 1000, 100)
-	go writer.Run()
+	writer, err := ingest.OpenWriter(context.Background(), ingest.WriterConfig{Store: events, Dir: filepath.Join(dir, ingest.JournalDir), QueueSize: 1000, MaxBatch: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { writer.Close(); events.Close() })
 	e := newTestEnv(t, func(c *Config) { c.EventStore, c.EventWriter = events, writer })
 	e.setup()
@@ -36,13 +42,22 @@ func newEventsEnv(t testing.TB) *eventsEnv {
 	if err := events.InsertEvents(context.Background(), []openfast.Event{pv}); err != nil {
 		t.Fatal(err)
 	}
-	return &eventsEnv{testEnv: e, events: events, path: "?websiteId=" + e.site, visitor: pv.VisitorID.String()}
+	return &eventsEnv{testEnv: e, events: events, writer: writer, path: "?websiteId=" + e.site, visitor: pv.VisitorID.String()}
+}
+
+// db is the event database, once every acknowledged event is in it.
+func (e *eventsEnv) db(t *testing.T) *sql.DB {
+	t.Helper()
+	if err := e.writer.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return e.events.SQL()
 }
 
 func (e *eventsEnv) count(t *testing.T, typ openfast.EventType) int {
 	t.Helper()
 	var n int
-	if err := e.events.SQL().QueryRow(`SELECT count(*) FROM events WHERE website_id = ? AND type = ?`, e.site, uint8(typ)).Scan(&n); err != nil {
+	if err := e.db(t).QueryRow(`SELECT count(*) FROM events WHERE website_id = ? AND type = ?`, e.site, uint8(typ)).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -58,7 +73,7 @@ func TestGoals(t *testing.T) {
 		t.Fatalf("create: %v", d)
 	}
 	var goal, props string
-	if err := e.events.SQL().QueryRow(`SELECT goal, props FROM events WHERE type = 2`).Scan(&goal, &props); err != nil || goal != "signed_up" || props != `{"description":"from API","plan":"pro"}` {
+	if err := e.db(t).QueryRow(`SELECT goal, props FROM events WHERE type = 2`).Scan(&goal, &props); err != nil || goal != "signed_up" || props != `{"description":"from API","plan":"pro"}` {
 		t.Fatalf("stored goal %q props %q (%v)", goal, props, err)
 	}
 	e.do("POST", "/api/v1/goals"+e.path, e.admin, map[string]any{"visitorId": e.visitor, "name": "upgrade"}).ok()
@@ -118,7 +133,7 @@ func TestPayments(t *testing.T) {
 	}
 	var cents int64
 	var currency string
-	if err := e.events.SQL().QueryRow(`SELECT revenue_cents, currency FROM events WHERE type = 4`).Scan(&cents, &currency); err != nil || cents != 2999 || currency != "USD" {
+	if err := e.db(t).QueryRow(`SELECT revenue_cents, currency FROM events WHERE type = 4`).Scan(&cents, &currency); err != nil || cents != 2999 || currency != "USD" {
 		t.Fatalf("stored %d %s (%v)", cents, currency, err)
 	}
 	if n := e.count(t, openfast.EventPayment); n != 1 {
@@ -156,7 +171,7 @@ func TestIdentify(t *testing.T) {
 		t.Fatalf("identify: %s", res.body)
 	}
 	var props string
-	if err := e.events.SQL().QueryRow(`SELECT props FROM events WHERE type = 3`).Scan(&props); err != nil || props != `{"email":"a@example.com","plan":"pro","user_id":"user_1"}` {
+	if err := e.db(t).QueryRow(`SELECT props FROM events WHERE type = 3`).Scan(&props); err != nil || props != `{"email":"a@example.com","plan":"pro","user_id":"user_1"}` {
 		t.Fatalf("props %q (%v)", props, err)
 	}
 	e.do("POST", "/api/v1/identify"+e.path, e.admin, map[string]any{"datafast_visitor_id": e.visitor}).fails(400, "user_id")
@@ -195,7 +210,7 @@ func fuzzEventBody(f *testing.F, path string, seeds ...string) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		te := e.with(t)
 		var before int64
-		if err := e.events.SQL().QueryRow(`SELECT count(*) FROM events`).Scan(&before); err != nil {
+		if err := e.db(t).QueryRow(`SELECT count(*) FROM events`).Scan(&before); err != nil {
 			t.Fatal(err)
 		}
 		res := te.do("POST", path+e.path, e.admin, body)
@@ -203,7 +218,7 @@ func fuzzEventBody(f *testing.F, path string, seeds ...string) {
 			t.Fatalf("status %d for %q: %s", res.status, body, res.body)
 		}
 		var after int64
-		if err := e.events.SQL().QueryRow(`SELECT count(*) FROM events`).Scan(&after); err != nil {
+		if err := e.db(t).QueryRow(`SELECT count(*) FROM events`).Scan(&after); err != nil {
 			t.Fatal(err)
 		}
 		if res.status != 200 && after != before {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -63,6 +64,10 @@ CREATE TABLE IF NOT EXISTS events (
     event_id          VARCHAR   NOT NULL,
     transaction_id    VARCHAR   NOT NULL
 );
+CREATE TABLE IF NOT EXISTS ingest_journal (
+    id         UTINYINT PRIMARY KEY,
+    last_batch UBIGINT  NOT NULL
+);
 `
 
 // DB is the DuckDB event store. It implements openfast.EventStore.
@@ -108,7 +113,35 @@ func (d *DB) Close() error { return d.db.Close() }
 // InsertEvents appends a batch in one transaction, through DuckDB's
 // appender.
 func (d *DB) InsertEvents(ctx context.Context, events []openfast.Event) error {
-	if len(events) == 0 {
+	return d.insert(ctx, 0, events)
+}
+
+// InsertBatch appends journal batch seq and records it as the last batch
+// loaded, in one transaction; a batch already loaded is skipped.
+func (d *DB) InsertBatch(ctx context.Context, seq uint64, events []openfast.Event) error {
+	if seq == 0 {
+		return errors.New("journal batch numbers start at 1")
+	}
+	return d.insert(ctx, seq, events)
+}
+
+// LastBatch returns the number of the last journal batch loaded.
+func (d *DB) LastBatch(ctx context.Context) (uint64, error) {
+	var seq uint64
+	err := d.db.QueryRowContext(ctx, `SELECT last_batch FROM ingest_journal WHERE id = 1`).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read the last journal batch: %w", err)
+	}
+	return seq, nil
+}
+
+// insert appends events in one transaction, and with a batch number
+// records it in the same transaction.
+func (d *DB) insert(ctx context.Context, seq uint64, events []openfast.Event) error {
+	if len(events) == 0 && seq == 0 {
 		return nil
 	}
 	conn, err := d.db.Conn(ctx)
@@ -119,28 +152,47 @@ func (d *DB) InsertEvents(ctx context.Context, events []openfast.Event) error {
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	err = conn.Raw(func(dc any) error {
-		a, err := ddb.NewAppenderFromConn(dc.(driver.Conn), "", "events")
-		if err != nil {
-			return fmt.Errorf("appender: %w", err)
+	rollback := func() { conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK") }
+	if seq != 0 {
+		var last uint64
+		err := conn.QueryRowContext(ctx, `SELECT last_batch FROM ingest_journal WHERE id = 1`).Scan(&last)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			rollback()
+			return fmt.Errorf("read the last journal batch: %w", err)
 		}
-		for i := range events {
-			if err := appendEvent(a, &events[i]); err != nil {
-				a.Close()
-				return err
+		if seq <= last {
+			rollback()
+			return nil
+		}
+		if _, err := conn.ExecContext(ctx, `INSERT OR REPLACE INTO ingest_journal VALUES (1, ?)`, seq); err != nil {
+			rollback()
+			return fmt.Errorf("record journal batch %d: %w", seq, err)
+		}
+	}
+	if len(events) > 0 {
+		err = conn.Raw(func(dc any) error {
+			a, err := ddb.NewAppenderFromConn(dc.(driver.Conn), "", "events")
+			if err != nil {
+				return fmt.Errorf("appender: %w", err)
 			}
+			for i := range events {
+				if err := appendEvent(a, &events[i]); err != nil {
+					a.Close()
+					return err
+				}
+			}
+			if err := a.Close(); err != nil {
+				return fmt.Errorf("flush events: %w", err)
+			}
+			return nil
+		})
+		if err != nil {
+			rollback()
+			return err
 		}
-		if err := a.Close(); err != nil {
-			return fmt.Errorf("flush events: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		return err
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		rollback()
 		return fmt.Errorf("commit events: %w", err)
 	}
 	return nil

@@ -171,6 +171,9 @@ func (s *server) storedEvents(t *testing.T) []storedEvent {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if err := s.writer.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
 	rows, err := s.events.SQL().QueryContext(ctx, `SELECT website_id, type, visitor_id::VARCHAR, session_id::VARCHAR, hostname, path, goal, props
 		FROM events ORDER BY ts`)
 	if err != nil {

@@ -58,11 +58,15 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.Registerer != nil {
 		cfg.Registerer.MustRegister(h.received, h.filtered, h.rejected)
 		if w := cfg.Writer; w != nil {
-			batches := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openfast_event_batches_total", Help: "Event store commits, by result."}, []string{"result"})
-			committed := prometheus.NewCounter(prometheus.CounterOpts{Name: "openfast_events_committed_total", Help: "Events committed to the event store."})
-			queued := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "openfast_event_queue_length", Help: "Events waiting for a commit."},
+			batches := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openfast_event_batches_total", Help: "Journal commits (group commits that acknowledge events), by result."}, []string{"result"})
+			committed := prometheus.NewCounter(prometheus.CounterOpts{Name: "openfast_events_committed_total", Help: "Events committed to the journal and acknowledged."})
+			loads := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openfast_event_loads_total", Help: "Journal segments loaded into the event store, by result."}, []string{"result"})
+			loadedEvents := prometheus.NewCounter(prometheus.CounterOpts{Name: "openfast_events_loaded_total", Help: "Events loaded from the journal into the event store."})
+			queued := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "openfast_event_queue_length", Help: "Events waiting for a journal commit."},
 				func() float64 { return float64(w.QueueLen()) })
-			cfg.Registerer.MustRegister(batches, committed, queued)
+			unloaded := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "openfast_events_unloaded", Help: "Acknowledged events in the journal, not yet in the event store."},
+				func() float64 { return float64(w.Unloaded()) })
+			cfg.Registerer.MustRegister(batches, committed, loads, loadedEvents, queued, unloaded)
 			w.SetOnBatch(func(n int, err error) {
 				if err != nil {
 					batches.WithLabelValues("error").Inc()
@@ -70,6 +74,14 @@ func NewHandler(cfg Config) *Handler {
 				}
 				batches.WithLabelValues("ok").Inc()
 				committed.Add(float64(n))
+			})
+			w.SetOnLoad(func(n int, err error) {
+				if err != nil {
+					loads.WithLabelValues("error").Inc()
+					return
+				}
+				loads.WithLabelValues("ok").Inc()
+				loadedEvents.Add(float64(n))
 			})
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -43,8 +44,10 @@ func newServer(t testing.TB, configure ...func(*openfast.Website)) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writer := ingest.NewWriter(events, 10_000, 1000)
-	go writer.Run()
+	writer, err := ingest.OpenWriter(ctx, ingest.WriterConfig{Store: events, Dir: filepath.Join(dir, ingest.JournalDir), QueueSize: 10_000, MaxBatch: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var h *ingest.Handler
 	srv, err := api.New(api.Config{Store: meta, Events: func(w http.ResponseWriter, r *http.Request) error { return h.ServeEvent(w, r) }})
 	if err != nil {
@@ -95,6 +98,9 @@ func (s *server) post(t testing.TB, body string) (int, map[string]any) {
 
 func (s *server) count(t testing.TB) int64 {
 	t.Helper()
+	if err := s.writer.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	n, err := s.events.CountEvents(context.Background(), s.site.ID)
 	if err != nil {
 		t.Fatal(err)

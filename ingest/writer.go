@@ -4,9 +4,14 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/openfast/openfast"
 )
@@ -18,40 +23,179 @@ var (
 	ErrClosed    = openfast.Errorf(openfast.EUNAVAILABLE, "The server is shutting down; retry shortly.")
 )
 
+// JournalDir is the journal's folder inside the data folder.
+const JournalDir = "journal"
+
+// WriterConfig configures a Writer.
+type WriterConfig struct {
+	// Store is where events end up.
+	Store openfast.EventStore
+	// Dir is the journal folder; it is created owner-only if missing.
+	Dir string
+	// QueueSize is how many events may wait for the journal before Submit
+	// answers ErrQueueFull.
+	QueueSize int
+	// MaxBatch is the most events written to the journal at once.
+	MaxBatch int
+	// SegmentEvents is how many events a journal segment holds before it is
+	// loaded into the store (default 20,000).
+	SegmentEvents int
+	// LoadDelay is the longest an event waits in the journal before its
+	// segment is loaded into the store (default 1 s).
+	LoadDelay time.Duration
+	// MaxUnloaded is how many journaled events may wait for the store
+	// before Submit answers ErrQueueFull (default 2,000,000).
+	MaxUnloaded int
+	// Logger reports load failures; nil discards them.
+	Logger *slog.Logger
+}
+
 // Writer is the event store's only writer. A bounded queue feeds it; it
-// commits what has queued up as one batch (group commit) and tells each
-// submitter when its event is durable, or why it is not.
+// writes what has queued up to the journal as one batch and syncs it to
+// disk (group commit), then acknowledges each submitter. A loader moves
+// whole journal segments into the event store, each in one transaction
+// that also records the segment's number, so a segment is loaded exactly
+// once even across crashes. Events therefore reach the store's readers
+// within LoadDelay of their acknowledgement; Sync waits for that.
 type Writer struct {
-	store    openfast.EventStore
-	maxBatch int
-	queue    chan *item
+	cfg   WriterConfig
+	log   *slog.Logger
+	queue chan *item
+	syncs chan chan uint64 // asks the committer to close its segment
 
 	mu     sync.RWMutex // guards closed against sends on a closed queue
 	closed bool
-	done   chan struct{}
+
+	// The committer's segment.
+	cur      *os.File
+	curSeq   uint64 // the open segment's number, or the next one to open
+	curCount int
+	curSince time.Time
+	buf      []byte
+
+	// Closed segments waiting for the loader, and what it has loaded.
+	lmu       sync.Mutex
+	ready     []readySegment
+	wake      chan struct{}    // one token: the loader has work
+	loadedSeq uint64           // the last segment loaded
+	loaded    chan struct{}    // closed (and replaced) at each load
+	noMore    bool             // the committer has stopped
+	unloaded  atomic.Int64     // journaled events not yet in the store
+	committed chan struct{}    // closed when the committer returns
+	done      chan struct{}    // closed when the loader returns
+	closing   atomic.Bool      // stop retrying failed loads
+	events    []openfast.Event // the loader's buffer
 
 	onBatch atomic.Pointer[func(n int, err error)]
+	onLoad  atomic.Pointer[func(n int, err error)]
 }
 
-// SetOnBatch sets a function called after each commit with the batch size
-// and the commit's error (for metrics). It may be called at any time.
-func (w *Writer) SetOnBatch(f func(n int, err error)) { w.onBatch.Store(&f) }
+type readySegment struct {
+	seq   uint64
+	count int
+}
 
 type item struct {
 	ev   openfast.Event
 	done chan error
 }
 
-// NewWriter returns a writer with a queue of queueSize events that commits
-// at most maxBatch events at a time. Call Run to start it.
-func NewWriter(store openfast.EventStore, queueSize, maxBatch int) *Writer {
-	return &Writer{store: store, maxBatch: maxBatch, queue: make(chan *item, queueSize), done: make(chan struct{})}
+// SetOnBatch sets a function called after each journal commit with the
+// batch size and the commit's error (for metrics). It may be called at any
+// time.
+func (w *Writer) SetOnBatch(f func(n int, err error)) { w.onBatch.Store(&f) }
+
+// SetOnLoad sets a function called after each attempt to load a journal
+// segment into the store, with its size and the error (for metrics).
+func (w *Writer) SetOnLoad(f func(n int, err error)) { w.onLoad.Store(&f) }
+
+// OpenWriter opens the journal in cfg.Dir, loads into the store whatever
+// an earlier process journaled but did not load, and starts the writer.
+// Close stops it.
+func OpenWriter(ctx context.Context, cfg WriterConfig) (*Writer, error) {
+	if cfg.Store == nil || cfg.Dir == "" || cfg.QueueSize < 1 || cfg.MaxBatch < 1 {
+		return nil, errors.New("ingest writer: a store, a journal folder, and a queue and batch size of 1 or more are required")
+	}
+	if cfg.SegmentEvents < 1 {
+		cfg.SegmentEvents = 20_000
+	}
+	if cfg.LoadDelay <= 0 {
+		cfg.LoadDelay = time.Second
+	}
+	if cfg.MaxUnloaded < 1 {
+		cfg.MaxUnloaded = 2_000_000
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create the event journal: %w", err)
+	}
+	w := &Writer{
+		cfg: cfg, log: log,
+		queue:     make(chan *item, cfg.QueueSize),
+		syncs:     make(chan chan uint64),
+		wake:      make(chan struct{}, 1),
+		loaded:    make(chan struct{}),
+		committed: make(chan struct{}),
+		done:      make(chan struct{}),
+	}
+	if err := w.recover(ctx); err != nil {
+		return nil, err
+	}
+	go w.commitLoop()
+	go w.loadLoop()
+	return w, nil
 }
 
-// Submit queues an event and waits until it is committed. It returns
-// ErrQueueFull at once when the queue is full, and ErrClosed after Close.
-// If ctx ends first, the event may still be committed.
+// recover loads the segments a previous process left, in order, and
+// removes those already loaded.
+func (w *Writer) recover(ctx context.Context) error {
+	last, err := w.cfg.Store.LastBatch(ctx)
+	if err != nil {
+		return err
+	}
+	seqs, err := listSegments(w.cfg.Dir)
+	if err != nil {
+		return err
+	}
+	next := last + 1
+	for _, seq := range seqs {
+		next = max(next, seq+1)
+		path := filepath.Join(w.cfg.Dir, segmentName(seq))
+		if seq > last {
+			events, cut, err := readSegment(path, w.events)
+			w.events = events
+			if err != nil {
+				return err
+			}
+			if cut > 0 {
+				w.log.Warn("cut a torn record off the event journal (a write the crash interrupted, never acknowledged)", "segment", seq, "bytes", cut)
+			}
+			if err := w.cfg.Store.InsertBatch(ctx, seq, events); err != nil {
+				return fmt.Errorf("load journal segment %d: %w", seq, err)
+			}
+			w.log.Info("loaded journaled events left by the previous run", "segment", seq, "events", len(events))
+		}
+		if err := os.Remove(path); err != nil {
+			return fmt.Errorf("remove loaded journal segment: %w", err)
+		}
+	}
+	w.curSeq = next
+	w.loadedSeq = next - 1
+	clear(w.events)
+	return nil
+}
+
+// Submit queues an event and waits until it is durable in the journal. It
+// returns ErrQueueFull at once when the queue is full or the store is too
+// far behind, and ErrClosed after Close. If ctx ends first, the event may
+// still be committed.
 func (w *Writer) Submit(ctx context.Context, ev openfast.Event) error {
+	if w.unloaded.Load() >= int64(w.cfg.MaxUnloaded) {
+		return ErrQueueFull
+	}
 	it := &item{ev: ev, done: make(chan error, 1)}
 	w.mu.RLock()
 	if w.closed {
@@ -73,47 +217,249 @@ func (w *Writer) Submit(ctx context.Context, ev openfast.Event) error {
 	}
 }
 
-// QueueLen is the number of events waiting for a commit.
-func (w *Writer) QueueLen() int { return len(w.queue) }
-
-// Run commits batches until Close, then commits what is left and returns.
-func (w *Writer) Run() {
-	defer close(w.done)
-	batch := make([]*item, 0, w.maxBatch)
-	events := make([]openfast.Event, 0, w.maxBatch)
-	for it := range w.queue {
-		batch = append(batch[:0], it)
-	fill:
-		for len(batch) < w.maxBatch {
-			select {
-			case more, ok := <-w.queue:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, more)
-			default:
-				break fill
+// Sync returns once every event acknowledged before the call is in the
+// store, where readers see it.
+func (w *Writer) Sync(ctx context.Context) error {
+	if w.unloaded.Load() == 0 {
+		return nil
+	}
+	reply := make(chan uint64, 1)
+	select {
+	case w.syncs <- reply:
+	case <-w.committed:
+		// Closing: the committer closed its last segment on the way out.
+		w.lmu.Lock()
+		reply <- w.curSeq - 1
+		w.lmu.Unlock()
+	case <-ctx.Done():
+		return fmt.Errorf("wait for the event journal: %w", ctx.Err())
+	}
+	var target uint64
+	select {
+	case target = <-reply:
+	case <-ctx.Done():
+		return fmt.Errorf("wait for the event journal: %w", ctx.Err())
+	}
+	for {
+		w.lmu.Lock()
+		loadedSeq, loaded := w.loadedSeq, w.loaded
+		w.lmu.Unlock()
+		if loadedSeq >= target {
+			return nil
+		}
+		select {
+		case <-loaded:
+		case <-w.done:
+			if w.loadedSeqNow() < target {
+				return ErrClosed
 			}
-		}
-		events = events[:0]
-		for _, b := range batch {
-			events = append(events, b.ev)
-		}
-		err := w.store.InsertEvents(context.Background(), events)
-		if err != nil {
-			err = fmt.Errorf("commit %d events: %w", len(events), err)
-		}
-		if f := w.onBatch.Load(); f != nil {
-			(*f)(len(batch), err)
-		}
-		for _, b := range batch {
-			b.done <- err
+		case <-ctx.Done():
+			return fmt.Errorf("wait for the event store: %w", ctx.Err())
 		}
 	}
 }
 
-// Close stops accepting events, waits until every queued event is
-// committed (or has failed), and returns.
+func (w *Writer) loadedSeqNow() uint64 {
+	w.lmu.Lock()
+	defer w.lmu.Unlock()
+	return w.loadedSeq
+}
+
+// QueueLen is the number of events waiting for the journal.
+func (w *Writer) QueueLen() int { return len(w.queue) }
+
+// Unloaded is the number of acknowledged events not yet in the store.
+func (w *Writer) Unloaded() int64 { return w.unloaded.Load() }
+
+// commitLoop writes queued events to the journal in batches until the
+// queue is closed, and closes segments for the loader.
+func (w *Writer) commitLoop() {
+	defer func() {
+		w.closeSegment()
+		w.lmu.Lock()
+		w.noMore = true
+		w.lmu.Unlock()
+		close(w.committed)
+		w.signalLoader()
+	}()
+	tick := time.NewTicker(max(w.cfg.LoadDelay/4, time.Millisecond))
+	defer tick.Stop()
+	batch := make([]*item, 0, w.cfg.MaxBatch)
+	for {
+		select {
+		case it, ok := <-w.queue:
+			if !ok {
+				return
+			}
+			batch = append(batch[:0], it)
+		fill:
+			for len(batch) < w.cfg.MaxBatch {
+				select {
+				case more, ok := <-w.queue:
+					if !ok {
+						break fill
+					}
+					batch = append(batch, more)
+				default:
+					break fill
+				}
+			}
+			w.commit(batch)
+			clear(batch)
+		case reply := <-w.syncs:
+			w.closeSegment()
+			reply <- w.curSeq - 1
+		case <-tick.C:
+			if w.cur != nil && time.Since(w.curSince) >= w.cfg.LoadDelay {
+				w.closeSegment()
+			}
+		}
+	}
+}
+
+// commit appends a batch to the journal, syncs it, and answers its
+// submitters.
+func (w *Writer) commit(batch []*item) {
+	err := w.write(batch)
+	if err != nil {
+		err = fmt.Errorf("journal %d events: %w", len(batch), err)
+	} else {
+		w.unloaded.Add(int64(len(batch)))
+	}
+	if f := w.onBatch.Load(); f != nil {
+		(*f)(len(batch), err)
+	}
+	for _, b := range batch {
+		b.done <- err
+	}
+	if w.cur != nil && (err != nil || w.curCount >= w.cfg.SegmentEvents) {
+		// After a failed write the segment's end is unknown: the next
+		// batch starts a new one.
+		w.closeSegment()
+	}
+}
+
+func (w *Writer) write(batch []*item) error {
+	if w.cur == nil {
+		f, err := os.OpenFile(filepath.Join(w.cfg.Dir, segmentName(w.curSeq)), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("create journal segment: %w", err)
+		}
+		if err := syncDir(w.cfg.Dir); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return fmt.Errorf("sync the journal folder: %w", err)
+		}
+		w.cur, w.curCount, w.curSince = f, 0, time.Now()
+	}
+	w.buf = w.buf[:0]
+	for _, it := range batch {
+		w.buf = appendRecord(w.buf, &it.ev)
+	}
+	if _, err := w.cur.Write(w.buf); err != nil {
+		// The segment may hold part of the batch: it is closed, and what
+		// of it checks out is loaded (events stored whose answer was an
+		// error, as when a reply is lost).
+		return fmt.Errorf("write: %w", err)
+	}
+	w.curCount += len(batch)
+	if err := w.cur.Sync(); err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	return nil
+}
+
+// closeSegment hands the open segment, if any, to the loader.
+func (w *Writer) closeSegment() {
+	if w.cur == nil {
+		return
+	}
+	if err := w.cur.Close(); err != nil {
+		w.log.Warn("close journal segment", "segment", w.curSeq, "error", err)
+	}
+	w.lmu.Lock()
+	w.ready = append(w.ready, readySegment{seq: w.curSeq, count: w.curCount})
+	w.curSeq++
+	w.lmu.Unlock()
+	w.cur, w.curCount = nil, 0
+	w.signalLoader()
+}
+
+func (w *Writer) signalLoader() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// loadLoop loads closed segments into the store, in order, until the
+// committer has stopped and nothing is left.
+func (w *Writer) loadLoop() {
+	defer close(w.done)
+	for {
+		w.lmu.Lock()
+		var seg readySegment
+		have := len(w.ready) > 0
+		if have {
+			seg = w.ready[0]
+		}
+		stop := !have && w.noMore
+		w.lmu.Unlock()
+		if stop {
+			return
+		}
+		if !have {
+			<-w.wake
+			continue
+		}
+		if !w.load(seg) {
+			return // closing with a failing store: the journal keeps the rest
+		}
+		w.lmu.Lock()
+		w.ready = w.ready[1:]
+		w.loadedSeq = seg.seq
+		close(w.loaded)
+		w.loaded = make(chan struct{})
+		w.lmu.Unlock()
+	}
+}
+
+// load moves one segment into the store, retrying while the store fails.
+// It gives up (false) only when the writer is closing: the segment stays
+// in the journal for the next start.
+func (w *Writer) load(seg readySegment) bool {
+	path := filepath.Join(w.cfg.Dir, segmentName(seg.seq))
+	backoff := 50 * time.Millisecond
+	for {
+		events, _, err := readSegment(path, w.events)
+		w.events = events
+		if err == nil {
+			err = w.cfg.Store.InsertBatch(context.Background(), seg.seq, events)
+		}
+		if f := w.onLoad.Load(); f != nil {
+			(*f)(len(events), err)
+		}
+		if err == nil {
+			if rerr := os.Remove(path); rerr != nil {
+				w.log.Warn("remove loaded journal segment", "segment", seg.seq, "error", rerr)
+			}
+			w.unloaded.Add(-int64(seg.count))
+			clear(w.events) // let the strings go
+			return true
+		}
+		w.log.Error("load journaled events into the event store; will retry", "segment", seg.seq, "events", len(events), "error", err)
+		if w.closing.Load() {
+			return false
+		}
+		time.Sleep(backoff)
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// Close stops accepting events, journals every queued one, loads the
+// journal into the store and returns. If the store fails while closing,
+// what it could not take stays in the journal and is loaded at the next
+// start.
 func (w *Writer) Close() {
 	w.mu.Lock()
 	if !w.closed {
@@ -121,5 +467,14 @@ func (w *Writer) Close() {
 		close(w.queue)
 	}
 	w.mu.Unlock()
+	<-w.committed
+	go func() {
+		// A store that keeps failing must not hold the shutdown forever.
+		select {
+		case <-w.done:
+		case <-time.After(30 * time.Second):
+			w.closing.Store(true)
+		}
+	}()
 	<-w.done
 }

@@ -89,6 +89,40 @@ func Events(t *testing.T, open OpenEventsFunc) {
 			t.Fatalf("canceled batch left %d events (%v)", n, err)
 		}
 	})
+	t.Run("JournalBatchesLoadOnce", func(t *testing.T) {
+		s := open(t)
+		site := openfast.NewID()
+		last, err := s.LastBatch(ctx)
+		must(t, err)
+		if last != 0 {
+			t.Fatalf("a new store's last batch is %d, want 0", last)
+		}
+		batch := func(from int) []openfast.Event {
+			return []openfast.Event{SampleEvent(site, from), SampleEvent(site, from+1)}
+		}
+		must(t, s.InsertBatch(ctx, 1, batch(0)))
+		must(t, s.InsertBatch(ctx, 1, batch(0))) // replayed after a crash: skipped
+		must(t, s.InsertBatch(ctx, 3, batch(2)))
+		must(t, s.InsertBatch(ctx, 2, batch(4))) // older than the last: skipped
+		must(t, s.InsertBatch(ctx, 4, nil))      // an empty segment still counts
+		if n, err := s.CountEvents(ctx, site); err != nil || n != 4 {
+			t.Fatalf("stored %d events (%v), want 4: batches 1 and 3 once each", n, err)
+		}
+		if last, err := s.LastBatch(ctx); err != nil || last != 4 {
+			t.Fatalf("last batch %d (%v), want 4", last, err)
+		}
+		c, cancel := contextWithCancel()
+		cancel()
+		if err := s.InsertBatch(c, 5, batch(6)); err == nil {
+			t.Fatal("a canceled batch succeeded")
+		}
+		if last, err := s.LastBatch(ctx); err != nil || last != 4 {
+			t.Fatalf("a canceled batch moved the last batch to %d (%v)", last, err)
+		}
+		if n, _ := s.CountEvents(ctx, site); n != 4 {
+			t.Fatalf("a canceled batch left events: %d stored", n)
+		}
+	})
 }
 
 // SampleEvent returns a fully populated pageview, varied by i.

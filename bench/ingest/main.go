@@ -15,7 +15,8 @@
 // By default it serves the events in the same process, wired as `openfast
 // serve` wires them: SQLite metadata (sqlite.OpenDataDir) and DuckDB events
 // (duckdb.OpenDataDir) in a temporary data folder, the group-commit writer
-// (ingest.NewWriter with -queue and -batch, the defaults of serve), the API
+// with its journal (ingest.OpenWriter with -queue and -batch, the defaults
+// of serve), the API
 // router (api.New with Config.Events, EventStore and EventWriter) and the
 // ingest handler (ingest.NewHandler, websites found through
 // srv.TrackedWebsite, which also registers the writer's metrics), served by
@@ -23,7 +24,7 @@
 // request log is formatted as serve's text log and discarded (-log off
 // skips it). One website with the domain example.com is created in the
 // store. The only addition to the wiring is a thin wrapper around the event
-// store that times each batch commit, for the report. -store discard puts
+// store that times each load of a journal segment, for the report. -store discard puts
 // a store that only counts the events in DuckDB's place, to measure the
 // HTTP and ingest path alone.
 //
@@ -88,6 +89,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -257,7 +259,12 @@ func startInProcess(ctx context.Context, o options) (t *target, cleanup func(), 
 	if o.store == "discard" {
 		eventStore = &discardStore{DB: events, counts: map[string]int64{}}
 	}
-	writer := ingest.NewWriter(timedStore{eventStore, commits}, o.queue, o.batch)
+	writer, err := ingest.OpenWriter(ctx, ingest.WriterConfig{
+		Store: timedStore{eventStore, commits}, Dir: filepath.Join(dir, ingest.JournalDir), QueueSize: o.queue, MaxBatch: o.batch,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
 
 	logger := slog.New(slog.DiscardHandler)
 	if o.logFormat == "text" {
@@ -273,7 +280,6 @@ func startInProcess(ctx context.Context, o options) (t *target, cleanup func(), 
 		return nil, nil, err
 	}
 	h = ingest.NewHandler(ingest.Config{Writer: writer, Website: srv.TrackedWebsite, Registerer: srv.Registerer()})
-	go writer.Run()
 	writerClosed := false
 	closers = append(closers, func() {
 		if !writerClosed {
@@ -326,7 +332,14 @@ func startInProcess(ctx context.Context, o options) (t *target, cleanup func(), 
 	closers = append(closers, func() { stop() })
 	return &target{
 		base: "http://" + ln.Addr().String(), websiteID: site.TrackingID, stop: stop,
-		count:   func(ctx context.Context) (int64, error) { return eventStore.CountEvents(ctx, site.ID) },
+		count: func(ctx context.Context) (int64, error) {
+			if !writerClosed {
+				if err := writer.Sync(ctx); err != nil {
+					return 0, err
+				}
+			}
+			return eventStore.CountEvents(ctx, site.ID)
+		},
 		commits: commits, pid: os.Getpid(),
 	}, cleanup, nil
 }
@@ -346,6 +359,10 @@ type discardStore struct {
 	counts map[string]int64
 }
 
+func (s *discardStore) InsertBatch(ctx context.Context, _ uint64, events []openfast.Event) error {
+	return s.InsertEvents(ctx, events)
+}
+
 func (s *discardStore) InsertEvents(_ context.Context, events []openfast.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -361,7 +378,7 @@ func (s *discardStore) CountEvents(_ context.Context, websiteID string) (int64, 
 	return s.counts[websiteID], nil
 }
 
-// commitStats are the writer's batch commits.
+// commitStats are the writer's loads of journal segments into the store.
 type commitStats struct {
 	mu      sync.Mutex
 	batches int64
@@ -372,9 +389,9 @@ type commitStats struct {
 	maxSize int
 }
 
-func (s timedStore) InsertEvents(ctx context.Context, events []openfast.Event) error {
+func (s timedStore) InsertBatch(ctx context.Context, seq uint64, events []openfast.Event) error {
 	t0 := time.Now()
-	err := s.EventStore.InsertEvents(ctx, events)
+	err := s.EventStore.InsertBatch(ctx, seq, events)
 	d := time.Since(t0)
 	st := s.stats
 	st.mu.Lock()
@@ -966,7 +983,8 @@ type results struct {
 	Commits           *commitReport    `json:"commits,omitempty"`
 }
 
-// commitReport is the writer's batch commits over the whole run.
+// commitReport is the writer's loads of journal segments into the event
+// store over the whole run (the acknowledging commits go to the journal).
 type commitReport struct {
 	Batches       int64   `json:"batches"`
 	Events        int64   `json:"events"`
@@ -1021,7 +1039,7 @@ func printReport(w io.Writer, r results) {
 		row("peak RSS", "n/a: give -pid of the server")
 	}
 	if c := r.Commits; c != nil {
-		row("commits", fmt.Sprintf("%d batches, mean %.0f events (max %d), mean %.2fms, longest %.2fms, busy %.2fs, %d failed",
+		row("store loads", fmt.Sprintf("%d journal segments, mean %.0f events (max %d), mean %.2fms, longest %.2fms, busy %.2fs, %d failed",
 			c.Batches, c.MeanBatch, c.MaxBatch, c.MeanMillis, c.LongestMillis, c.BusySeconds, c.Failed))
 	}
 	tw.Flush()

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -36,6 +37,7 @@ type serveOptions struct {
 	trustedProxies string
 	eventQueue     int
 	eventBatch     int
+	eventLoadDelay time.Duration
 }
 
 func newServeCommand() *cobra.Command {
@@ -65,8 +67,9 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&o.geoIPDB, "geoip-db", "", "MaxMind-format database (.mmdb) for country, region and city of events")
 	f.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For gives the client address")
-	f.IntVar(&o.eventQueue, "event-queue", 100_000, "events that may wait for a commit before /api/events answers 503")
-	f.IntVar(&o.eventBatch, "event-batch", 5_000, "most events committed at once")
+	f.IntVar(&o.eventQueue, "event-queue", 100_000, "events that may wait for a journal commit before /api/events answers 503")
+	f.IntVar(&o.eventBatch, "event-batch", 5_000, "most events committed to the journal at once")
+	f.DurationVar(&o.eventLoadDelay, "event-load-delay", time.Second, "longest time an acknowledged event waits in the journal before it is loaded into the event store and shows in analytics")
 	f.DurationVar(&o.cacheTTL, "credential-cache-ttl", 5*time.Second, "how long a verified credential or a website's settings are trusted before the store is asked again (changes through the API apply at once)")
 	return cmd
 }
@@ -92,6 +95,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	if o.eventQueue < 1 || o.eventBatch < 1 {
 		return errors.New("--event-queue and --event-batch must be 1 or more")
 	}
+	if o.eventLoadDelay < time.Millisecond || o.eventLoadDelay > time.Minute {
+		return errors.New("--event-load-delay must be between 1ms and 1m")
+	}
 	trusted, err := enrich.ParseTrustedProxies(o.trustedProxies)
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
@@ -113,7 +119,16 @@ func serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	defer events.Close() // on early returns; closed explicitly at the end
-	writer := ingest.NewWriter(events, o.eventQueue, o.eventBatch)
+	// Events acknowledged but not loaded by an earlier run are loaded here,
+	// before the server listens.
+	writer, err := ingest.OpenWriter(ctx, ingest.WriterConfig{
+		Store: events, Dir: filepath.Join(o.dataDir, ingest.JournalDir), Logger: log,
+		QueueSize: o.eventQueue, MaxBatch: o.eventBatch, LoadDelay: o.eventLoadDelay,
+	})
+	if err != nil {
+		return err
+	}
+	defer writer.Close() // on early returns; runs after the HTTP server's shutdown
 
 	var ingestHandler *ingest.Handler
 	srv, err := api.New(api.Config{
@@ -127,8 +142,6 @@ func serve(ctx context.Context, o serveOptions) error {
 	ingestHandler = ingest.NewHandler(ingest.Config{
 		Writer: writer, Website: srv.TrackedWebsite, GeoIP: geo, TrustedProxies: trusted, Registerer: srv.Registerer(),
 	})
-	go writer.Run()
-	defer writer.Close() // runs after the HTTP server's shutdown: drains what is queued
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)
@@ -158,7 +171,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	stopBackground()
 	wg.Wait()      // writes the last credential-use times
-	writer.Close() // commits every queued event
+	writer.Close() // journals every queued event and loads the journal
 	if cerr := events.Close(); cerr != nil {
 		log.Error("close the event store", "error", cerr)
 		err = errors.Join(err, cerr)
