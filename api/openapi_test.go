@@ -360,6 +360,11 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	c.want(http.StatusOK, http.MethodGet, "/api/v1/analytics/metadata?websiteId="+site+"&fields=logo,kpi", owner, "")
 	c.want(http.StatusBadRequest, http.MethodGet, "/api/v1/analytics/metadata", owner, "")
 	c.want(http.StatusBadRequest, http.MethodGet, "/api/v1/analytics/metadata?websiteId="+site+"&fields=nope", owner, "")
+	// The analytics reads without an analytics store (their 200s are
+	// validated by the tests in analytics_test.go).
+	for _, p := range []string{"overview", "timeseries", "realtime", "pages", "referrers", "countries", "regions", "cities", "browsers", "operating-systems", "devices", "campaigns", "goals", "hostnames"} {
+		c.want(http.StatusServiceUnavailable, http.MethodGet, "/api/v1/analytics/"+p+"?websiteId="+site, owner, "")
+	}
 	c.want(http.StatusOK, http.MethodDelete, keyURL, owner, "")
 
 	inv := c.want(http.StatusOK, http.MethodPost, siteURL+"/team", owner, `{"email":"guest@example.com","role":"member"}`)

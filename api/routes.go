@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/auth"
 )
 
@@ -68,6 +69,20 @@ func (s *Server) routeTable() []route {
 			policy: auth.Policy{Scope: auth.ScopeAccount, Permission: auth.PermTeamWrite, AllWebsites: true}, handle: s.acceptInvitation},
 
 		{method: http.MethodGet, path: "/api/v1/analytics/metadata", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.getMetadata},
+		{method: http.MethodGet, path: "/api/v1/analytics/overview", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.getOverview},
+		{method: http.MethodGet, path: "/api/v1/analytics/timeseries", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.getTimeseries},
+		{method: http.MethodGet, path: "/api/v1/analytics/realtime", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.getRealtime},
+		{method: http.MethodGet, path: "/api/v1/analytics/pages", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.breakdown(analytics.Pages)},
+		{method: http.MethodGet, path: "/api/v1/analytics/referrers", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.breakdown(analytics.Referrers)},
+		{method: http.MethodGet, path: "/api/v1/analytics/countries", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.breakdown(analytics.Countries)},
+		{method: http.MethodGet, path: "/api/v1/analytics/regions", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.breakdown(analytics.Regions)},
+		{method: http.MethodGet, path: "/api/v1/analytics/cities", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.breakdown(analytics.Cities)},
+		{method: http.MethodGet, path: "/api/v1/analytics/browsers", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.breakdown(analytics.Browsers)},
+		{method: http.MethodGet, path: "/api/v1/analytics/operating-systems", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.breakdown(analytics.OperatingSystems)},
+		{method: http.MethodGet, path: "/api/v1/analytics/devices", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.breakdown(analytics.Devices)},
+		{method: http.MethodGet, path: "/api/v1/analytics/campaigns", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.breakdown(analytics.Campaigns)},
+		{method: http.MethodGet, path: "/api/v1/analytics/goals", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.breakdown(analytics.Goals)},
+		{method: http.MethodGet, path: "/api/v1/analytics/hostnames", policy: websiteAPI(auth.PermAnalyticsRead), handle: s.breakdown(analytics.Hostnames)},
 		{method: http.MethodPost, path: "/api/v1/goals", policy: websiteAPIWrite(auth.PermGoalsWrite), handle: s.createGoal},
 		{method: http.MethodDelete, path: "/api/v1/goals", policy: websiteAPIWrite(auth.PermGoalsWrite), handle: s.deleteGoals},
 		{method: http.MethodPost, path: "/api/v1/payments", policy: websiteAPIWrite(auth.PermPaymentsWrite), handle: s.createPayment},

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/auth"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -46,6 +47,8 @@ type Config struct {
 	// the Website API: goals, payments and identify.
 	EventStore  openfast.EventStore
 	EventWriter openfast.EventWriter
+	// Analytics, when set, serves the analytics reads of the Website API.
+	Analytics analytics.Store
 }
 
 // Server serves the openfast HTTP API.
@@ -63,6 +66,7 @@ type Server struct {
 
 	eventStore  openfast.EventStore
 	eventWriter openfast.EventWriter
+	analytics   *analytics.Service
 }
 
 // New returns a Server for cfg.
@@ -90,6 +94,9 @@ func New(cfg Config) (*Server, error) {
 
 		eventStore:  cfg.EventStore,
 		eventWriter: cfg.EventWriter,
+	}
+	if cfg.Analytics != nil {
+		s.analytics = &analytics.Service{Store: cfg.Analytics, Now: cfg.Now}
 	}
 	if cfg.RateLimit > 0 {
 		s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)

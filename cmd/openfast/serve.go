@@ -134,7 +134,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	srv, err := api.New(api.Config{
 		Store: store, Logger: log, RateLimit: o.rateLimit, RateBurst: o.rateBurst, CacheTTL: o.cacheTTL,
 		Events:     func(w http.ResponseWriter, r *http.Request) error { return ingestHandler.ServeEvent(w, r) },
-		EventStore: events, EventWriter: writer,
+		EventStore: events, EventWriter: writer, Analytics: events,
 	})
 	if err != nil {
 		return err

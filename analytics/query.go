@@ -1,0 +1,192 @@
+package analytics
+
+import (
+	"context"
+	"time"
+
+	"github.com/openfast/openfast/enrich"
+)
+
+// The query descriptions: what an event store must compute for the read
+// endpoints. Stores return integer aggregates only; every rate, average and
+// amount of money is derived from them in Go (report.go), so that every
+// store answers with the same numbers.
+//
+// The definitions, over the events of one website in the range that pass
+// the filters:
+//   - visitors: distinct visitor ids of pageviews; sessions: distinct
+//     session ids of pageviews;
+//   - a bounce is a session with exactly one pageview; a session's duration
+//     is the time from its first to its last pageview;
+//   - payments and revenue: the website's payment events in the range. With
+//     filters, only those of the visitors counted (payments carry no page or
+//     location of their own);
+//   - converted: the visitors counted who have a custom goal or a payment in
+//     the range.
+//
+// Filters apply to each event's own columns (page = its path, entry_page =
+// its session's first path, referrer = its session's referrer), except goal,
+// which keeps the visitors who completed (is, contains) or never completed
+// (is_not, does_not_contain) one of the goals in the range.
+
+// Request selects events: one website, a range (Range.All for all time),
+// and filters that AND together.
+type Request struct {
+	WebsiteID string
+	Range     Range
+	Filters   []Filter
+}
+
+// Totals are the aggregates behind the overview and a timeseries bucket.
+type Totals struct {
+	Visitors       int64
+	Sessions       int64
+	Bounces        int64 // sessions with exactly one pageview
+	DurationMicros int64 // sum over sessions of last pageview - first pageview
+	Converted      int64 // visitors counted with a goal or a payment in the range
+	Payments       int64
+	RevenueCents   int64
+}
+
+// Unit is a timeseries bucket size.
+type Unit string
+
+// Units.
+const (
+	UnitHour  Unit = "hour"
+	UnitDay   Unit = "day"
+	UnitWeek  Unit = "week"
+	UnitMonth Unit = "month"
+)
+
+// Shift is a stretch of time, from From to the next Shift's From, during
+// which the timezone's offset from UTC is Offset seconds.
+type Shift struct {
+	From   time.Time
+	Offset int
+}
+
+// Schedule describes timeseries buckets to a store without a timezone
+// database: an event at UTC instant t has the local wall time t + Offset
+// (of the last Shift whose From <= t), and its bucket key is, for
+//   - hour: the UTC instant, in microseconds since the epoch, at which its
+//     local hour began (local wall micros floored to the hour, minus Offset);
+//   - day: its local date as days since 1970-01-01;
+//   - week: (day key + 3) / 7, floored: weeks start on Monday;
+//   - month: local year * 12 + local month - 1.
+//
+// A store returns the buckets that have events in the request's range.
+type Schedule struct {
+	Unit Unit
+	// Window is the part of the request's range to put in buckets (one
+	// page of the series); the request's range still applies to its goal
+	// filters.
+	Window Range
+	Shifts []Shift // at least one; the first From is at or before the range start
+	// Location is the timezone itself, for a store that has a timezone
+	// database (the reference implementation of the tests).
+	Location *time.Location
+}
+
+// Bucket is one timeseries bucket's aggregates. Only Visitors, Sessions,
+// Converted, Payments and RevenueCents are filled.
+type Bucket struct {
+	Key int64
+	Totals
+}
+
+// Breakdown describes a grouping: the keys are the columns named by
+// Dimension (one, or for campaigns the campaign keys asked for, for pages
+// hostname and path).
+type Breakdown struct {
+	Keys []Column
+	// Goals: group custom events by goal and count completions, instead of
+	// grouping pageviews.
+	Goals bool
+}
+
+// Column is a stored event column a breakdown groups by.
+type Column string
+
+// The columns breakdowns group by.
+const (
+	ColHostname        Column = "hostname"
+	ColPath            Column = "path"
+	ColSessionReferrer Column = "session_referrer"
+	ColCountry         Column = "country"
+	ColRegion          Column = "region"
+	ColCity            Column = "city"
+	ColBrowser         Column = "browser"
+	ColOS              Column = "os"
+	ColDevice          Column = "device"
+	ColGoal            Column = "goal"
+	ColUTMSource       Column = "utm_source"
+	ColUTMMedium       Column = "utm_medium"
+	ColUTMCampaign     Column = "utm_campaign"
+	ColUTMTerm         Column = "utm_term"
+	ColUTMContent      Column = "utm_content"
+	ColRef             Column = "ref"
+	ColSource          Column = "source"
+	ColVia             Column = "via"
+)
+
+// Group is one breakdown row: its key values (in Breakdown.Keys order),
+// its distinct visitors, for goals its completions, and the payments of
+// its visitors in the range.
+type Group struct {
+	Keys         []string
+	Visitors     int64
+	Completions  int64
+	Payments     int64
+	RevenueCents int64
+}
+
+// Store runs the query descriptions. Groups whose keys are all empty are
+// left out of breakdowns; groups sort by visitors (descending), then by
+// their keys (ascending, bytewise), and total is the number of groups.
+type Store interface {
+	Totals(ctx context.Context, r Request) (Totals, error)
+	Series(ctx context.Context, r Request, s Schedule) ([]Bucket, error)
+	Breakdown(ctx context.Context, r Request, b Breakdown, limit, offset int) (groups []Group, total int, err error)
+	// ActiveVisitors counts the distinct visitors with an event of any type
+	// at or after since.
+	ActiveVisitors(ctx context.Context, websiteID string, since time.Time) (int64, error)
+}
+
+// FilterColumn is the stored column a filter dimension compares with;
+// goal filters select visitors instead (see the package comment).
+func FilterColumn(d Dimension) Column {
+	switch d {
+	case DimPage:
+		return ColPath
+	case DimEntryPage:
+		return "entry_path"
+	case DimReferrer:
+		return ColSessionReferrer
+	}
+	return Column(d)
+}
+
+// FilterValues returns the values a filter compares with: browser "Safari"
+// also matches "Mobile Safari", and a referrer given as a domain
+// ("google.com") matches its name ("Google").
+func FilterValues(f Filter) []string {
+	if f.Op != OpIs && f.Op != OpIsNot {
+		return f.Values
+	}
+	switch f.Dimension {
+	case DimBrowser:
+		out := make([]string, 0, 2*len(f.Values))
+		for _, v := range f.Values {
+			out = append(out, v, "Mobile "+v)
+		}
+		return out
+	case DimReferrer:
+		out := make([]string, 0, len(f.Values))
+		for _, v := range f.Values {
+			out = append(out, enrich.ReferrerName(v))
+		}
+		return out
+	}
+	return f.Values
+}

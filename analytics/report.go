@@ -1,0 +1,372 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/enrich"
+)
+
+// RealtimeWindow is how far back "active now" reaches (§5.4).
+const RealtimeWindow = 10 * time.Minute
+
+// Service answers the read endpoints from a Store.
+type Service struct {
+	Store Store
+	Now   func() time.Time // nil: time.Now
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Round2 rounds to two decimals, halves away from zero.
+func Round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+// percent is 100 * part / whole, rounded to two decimals; 0 when whole is 0.
+func percent(part, whole int64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return Round2(100 * float64(part) / float64(whole))
+}
+
+// Money turns cents into a currency amount.
+func Money(cents int64) float64 { return float64(cents) / 100 }
+
+// Derived are the figures computed from Totals.
+func Derived(t Totals) map[string]any {
+	m := map[string]any{
+		"visitors":             t.Visitors,
+		"sessions":             t.Sessions,
+		"bounce_rate":          percent(t.Bounces, t.Sessions),
+		"avg_session_duration": 0.0,
+		"revenue":              Money(t.RevenueCents),
+		"payments":             t.Payments,
+		"revenue_per_visitor":  0.0,
+		"conversion_rate":      percent(t.Converted, t.Visitors),
+	}
+	if t.Sessions > 0 {
+		m["avg_session_duration"] = Round2(float64(t.DurationMicros) / 1000 / float64(t.Sessions))
+	}
+	if t.Visitors > 0 {
+		m["revenue_per_visitor"] = Round2(Money(t.RevenueCents) / float64(t.Visitors))
+	}
+	return m
+}
+
+func pick(all map[string]any, fields []string) map[string]any {
+	out := make(map[string]any, len(fields))
+	for _, f := range fields {
+		if v, ok := all[f]; ok {
+			out[f] = v
+		}
+	}
+	return out
+}
+
+// Overview answers GET /analytics/overview: one object with the fields
+// asked for.
+func (s *Service) Overview(ctx context.Context, websiteID string, q *Query, currency string) (map[string]any, error) {
+	t, err := s.Store.Totals(ctx, Request{WebsiteID: websiteID, Range: q.Range, Filters: q.Filters})
+	if err != nil {
+		return nil, err
+	}
+	all := Derived(t)
+	all["currency"] = currency
+	return pick(all, q.Fields), nil
+}
+
+// Realtime answers GET /analytics/realtime.
+func (s *Service) Realtime(ctx context.Context, websiteID string) (int64, error) {
+	return s.Store.ActiveVisitors(ctx, websiteID, s.now().Add(-RealtimeWindow))
+}
+
+// Span is one timeseries bucket: its key (see Schedule) and the instants
+// it covers.
+type Span struct {
+	Key        int64
+	Start, End time.Time
+}
+
+// civilDays is a date's number of days since 1970-01-01.
+func civilDays(y int, m time.Month, d int) int64 {
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// Spans lists the buckets of unit that cover r in loc, in order.
+func Spans(unit Unit, r Range, loc *time.Location) []Span {
+	var out []Span
+	if !r.Start.Before(r.End) {
+		return nil
+	}
+	t := r.Start.In(loc)
+	switch unit {
+	case UnitHour:
+		start := r.Start.Add(-time.Duration(t.Minute())*time.Minute - time.Duration(t.Second())*time.Second - time.Duration(t.Nanosecond()))
+		for ; start.Before(r.End); start = start.Add(time.Hour) {
+			out = append(out, Span{Key: start.UnixMicro(), Start: start, End: start.Add(time.Hour)})
+		}
+	case UnitDay, UnitWeek:
+		y, m, d := t.Date()
+		step := 1
+		if unit == UnitWeek {
+			d -= (int(t.Weekday()) + 6) % 7 // back to Monday
+			step = 7
+		}
+		for {
+			start := time.Date(y, m, d, 0, 0, 0, 0, loc)
+			if !start.Before(r.End) {
+				break
+			}
+			key := civilDays(y, m, d)
+			if unit == UnitWeek {
+				key = floorDiv(key+3, 7)
+			}
+			out = append(out, Span{Key: key, Start: start, End: time.Date(y, m, d+step, 0, 0, 0, 0, loc)})
+			d += step
+		}
+	case UnitMonth:
+		y, m, _ := t.Date()
+		for {
+			start := time.Date(y, m, 1, 0, 0, 0, 0, loc)
+			if !start.Before(r.End) {
+				break
+			}
+			out = append(out, Span{Key: int64(start.Year())*12 + int64(start.Month()) - 1, Start: start, End: time.Date(y, m+1, 1, 0, 0, 0, 0, loc)})
+			m++
+		}
+	}
+	return out
+}
+
+// Shifts lists the offsets of loc over [from, to).
+func Shifts(from, to time.Time, loc *time.Location) []Shift {
+	var out []Shift
+	t := from
+	for {
+		lt := t.In(loc)
+		_, off := lt.Zone()
+		out = append(out, Shift{From: t, Offset: off})
+		_, end := lt.ZoneBounds()
+		if end.IsZero() || !end.Before(to) || !end.After(t) {
+			return out
+		}
+		t = end
+	}
+}
+
+// MaxBuckets bounds the intervals of one timeseries range (about 11 years
+// of hours), so that no request makes the server list millions of them.
+const MaxBuckets = 100_000
+
+// approxSpans over-estimates the number of buckets of unit in r.
+func approxSpans(unit Unit, r Range) int64 {
+	shortest := map[Unit]time.Duration{UnitHour: time.Hour, UnitDay: 23 * time.Hour, UnitWeek: 7*24*time.Hour - time.Hour, UnitMonth: 28 * 24 * time.Hour}[unit]
+	if shortest == 0 || !r.Start.Before(r.End) {
+		return 0
+	}
+	return int64(r.End.Sub(r.Start)/shortest) + 2
+}
+
+// Label is a bucket's display name.
+func Label(unit Unit, start time.Time) string {
+	switch unit {
+	case UnitHour:
+		return start.Format("02 Jan 15:04")
+	case UnitMonth:
+		return start.Format("Jan 2006")
+	}
+	return start.Format("02 Jan")
+}
+
+// Series is the answer of GET /analytics/timeseries.
+type Series struct {
+	Fields   []string         `json:"fields"`
+	Interval string           `json:"interval"`
+	Timezone string           `json:"timezone"`
+	Currency string           `json:"currency"`
+	Totals   map[string]any   `json:"totals"`
+	Data     []map[string]any `json:"data"`
+	Total    int              `json:"-"`
+}
+
+// Timeseries answers GET /analytics/timeseries: the page of buckets asked
+// for, and totals over the whole range.
+func (s *Service) Timeseries(ctx context.Context, websiteID string, q *Query, currency string) (*Series, error) {
+	unit := Unit(q.Interval)
+	if n := approxSpans(unit, q.Range); n > MaxBuckets {
+		return nil, openfast.Errorf(openfast.EINVALID, "startAt to endAt holds about %d %s intervals; at most %d are allowed: narrow the range or use a longer interval.", n, q.Interval, MaxBuckets)
+	}
+	spans := Spans(unit, q.Range, q.Location)
+	out := &Series{Fields: q.Fields, Interval: q.Interval, Timezone: q.Timezone, Currency: currency, Total: len(spans), Data: []map[string]any{}}
+	metricFields := make([]string, 0, len(q.Fields))
+	for _, f := range q.Fields {
+		if f != "name" {
+			metricFields = append(metricFields, f)
+		}
+	}
+	t, err := s.Store.Totals(ctx, Request{WebsiteID: websiteID, Range: q.Range, Filters: q.Filters})
+	if err != nil {
+		return nil, err
+	}
+	out.Totals = pick(Derived(t), metricFields)
+	if q.Offset >= len(spans) {
+		return out, nil
+	}
+	page := spans[q.Offset:min(len(spans), q.Offset+q.Limit)]
+	window := Range{Start: maxTime(q.Range.Start, page[0].Start), End: minTime(q.Range.End, page[len(page)-1].End)}
+	r := Request{WebsiteID: websiteID, Filters: q.Filters, Range: q.Range}
+	buckets, err := s.Store.Series(ctx, r, Schedule{Unit: unit, Window: window, Shifts: Shifts(window.Start, window.End, q.Location), Location: q.Location})
+	if err != nil {
+		return nil, err
+	}
+	byKey := make(map[int64]Totals, len(buckets))
+	for _, b := range buckets {
+		byKey[b.Key] = b.Totals
+	}
+	for _, sp := range page {
+		row := pick(Derived(byKey[sp.Key]), metricFields)
+		row["name"] = Label(unit, sp.Start.In(q.Location))
+		row["timestamp"] = sp.Start.In(q.Location).Format(time.RFC3339)
+		out.Data = append(out.Data, row)
+	}
+	return out, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// breakdownSpec maps a breakdown endpoint to its grouping and the name of
+// its key field(s).
+func breakdownSpec(e Endpoint, fields []string) (Breakdown, []string, error) {
+	switch e.Name {
+	case Pages.Name:
+		return Breakdown{Keys: []Column{ColHostname, ColPath}}, []string{"hostname", "path"}, nil
+	case Referrers.Name:
+		return Breakdown{Keys: []Column{ColSessionReferrer}}, []string{"referrer"}, nil
+	case Countries.Name:
+		return Breakdown{Keys: []Column{ColCountry}}, []string{"country"}, nil
+	case Regions.Name:
+		return Breakdown{Keys: []Column{ColRegion}}, []string{"region"}, nil
+	case Cities.Name:
+		return Breakdown{Keys: []Column{ColCity}}, []string{"city"}, nil
+	case Browsers.Name:
+		return Breakdown{Keys: []Column{ColBrowser}}, []string{"browser"}, nil
+	case OperatingSystems.Name:
+		return Breakdown{Keys: []Column{ColOS}}, []string{"operating_system"}, nil
+	case Devices.Name:
+		return Breakdown{Keys: []Column{ColDevice}}, []string{"device"}, nil
+	case Hostnames.Name:
+		return Breakdown{Keys: []Column{ColHostname}}, []string{"hostname"}, nil
+	case Goals.Name:
+		return Breakdown{Keys: []Column{ColGoal}, Goals: true}, []string{"goal"}, nil
+	case Campaigns.Name:
+		var keys []Column
+		var names []string
+		for _, f := range fields {
+			switch c := Column(f); c {
+			case ColUTMSource, ColUTMMedium, ColUTMCampaign, ColUTMTerm, ColUTMContent, ColRef, ColSource, ColVia:
+				keys, names = append(keys, c), append(names, f)
+			}
+		}
+		if len(keys) == 0 {
+			keys = []Column{ColUTMSource, ColUTMMedium, ColUTMCampaign, ColUTMTerm, ColUTMContent, ColRef, ColSource, ColVia}
+			names = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "ref", "source", "via"}
+		}
+		return Breakdown{Keys: keys}, names, nil
+	}
+	return Breakdown{}, nil, fmt.Errorf("no breakdown named %q", e.Name)
+}
+
+// Breakdown answers one of the breakdown endpoints of §5.7: its rows and
+// the total number of rows.
+func (s *Service) Breakdown(ctx context.Context, e Endpoint, websiteID string, q *Query) ([]map[string]any, int, error) {
+	spec, names, err := breakdownSpec(e, q.Fields)
+	if err != nil {
+		return nil, 0, err
+	}
+	groups, total, err := s.Store.Breakdown(ctx, Request{WebsiteID: websiteID, Range: q.Range, Filters: q.Filters}, spec, q.Limit, q.Offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	want := make(map[string]bool, len(q.Fields))
+	for _, f := range q.Fields {
+		want[f] = true
+	}
+	rows := make([]map[string]any, 0, len(groups))
+	for _, g := range groups {
+		row := make(map[string]any, len(q.Fields)+1)
+		switch e.Name {
+		case Campaigns.Name:
+			c := make(map[string]string, len(names))
+			for i, n := range names {
+				c[n] = g.Keys[i]
+			}
+			row["campaign"] = c
+		case Countries.Name:
+			if want["country"] {
+				row["country"] = countryName(g.Keys[0])
+			}
+			if want["image"] {
+				row["image"] = enrich.FlagURL(g.Keys[0])
+			}
+		case Goals.Name:
+			if want["name"] {
+				row["goal"] = g.Keys[0]
+			}
+		default:
+			for i, n := range names {
+				if want[n] {
+					row[n] = g.Keys[i]
+				}
+			}
+		}
+		if want["visitors"] {
+			row["visitors"] = g.Visitors
+		}
+		if want["completions"] {
+			row["completions"] = g.Completions
+		}
+		if want["revenue"] {
+			row["revenue"] = Money(g.RevenueCents)
+		}
+		if want["payments"] {
+			row["payments"] = g.Payments
+		}
+		rows = append(rows, row)
+	}
+	return rows, total, nil
+}
+
+func countryName(code string) string {
+	if name := enrich.CountryName(code); name != "" {
+		return name
+	}
+	return code
+}

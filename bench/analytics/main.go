@@ -1,0 +1,418 @@
+// Command analytics measures the analytics reads of the Website API on a
+// realistic data set: by default 10,000,000 events over 90 days for 20
+// websites (one with 60% of the traffic, zipf-distributed paths and
+// referrers, about 2.5M visitors; see gen.go), bulk-loaded into a data
+// folder laid out as `openfast serve` lays it out (SQLite metadata, DuckDB
+// events).
+//
+// It serves the API in the same process (api.New with the SQLite store and
+// the DuckDB event store as Config.Analytics, on a loopback listener) and
+// times each widget over real HTTP with a dft_ token: overview,
+// timeseries (day), pages, referrers, countries and realtime, for the big
+// site over its last 30 days and for the smallest site over its last 7
+// days. Each figure is the median of -runs requests. openfast keeps no
+// query cache, so every request runs its queries.
+//
+// With -ingest N (default 5,000) it then posts N tracker events per second
+// to POST /api/events (the big site's pageviews, through the ingest writer
+// and its journal, as serve wires them) and times the same widgets again
+// while that load runs, and reports both.
+//
+// Usage:
+//
+//	go run ./bench/analytics                          # 10M events in a temporary folder
+//	go run ./bench/analytics -dir /tmp/of-10m         # keep the data: later runs skip the load
+//	go run ./bench/analytics -events 1000000 -runs 3 -ingest 0
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/api"
+	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/bench/internal/loopback"
+	"github.com/openfast/openfast/duckdb"
+	"github.com/openfast/openfast/ingest"
+	"github.com/openfast/openfast/sqlite"
+)
+
+type options struct {
+	cfg    Config
+	end    string
+	dir    string
+	runs   int
+	ingest int
+	json   bool
+}
+
+// manifest records what a data folder holds, so that a later run can reuse
+// it.
+type manifest struct {
+	Config Config `json:"config"`
+	Sites  []Site `json:"sites"`
+	Events int64  `json:"events"`
+}
+
+const manifestName = "bench-analytics.json"
+
+func main() {
+	var o options
+	flag.Int64Var(&o.cfg.Events, "events", 10_000_000, "events to generate")
+	flag.IntVar(&o.cfg.Sites, "sites", 20, "websites")
+	flag.IntVar(&o.cfg.Days, "days", 90, "days of traffic")
+	flag.Uint64Var(&o.cfg.Seed, "seed", 1, "seed of the generated traffic")
+	flag.StringVar(&o.end, "end", "2026-11-01", "the data ends at this UTC date")
+	flag.StringVar(&o.dir, "dir", "", "data folder to load into, or to reuse when it holds the same data set (default: a temporary folder)")
+	flag.IntVar(&o.runs, "runs", 5, "requests per widget; the median is reported")
+	flag.IntVar(&o.ingest, "ingest", 5000, "events/s posted during the second pass (0 skips it)")
+	flag.BoolVar(&o.json, "json", false, "also print the results as JSON")
+	flag.Parse()
+	end, err := time.Parse(time.DateOnly, o.end)
+	if err != nil || o.runs < 1 || o.ingest < 0 || o.cfg.Events < 1 || o.cfg.Sites < 2 || o.cfg.Days < 8 {
+		fmt.Fprintln(os.Stderr, "analytics: -end must be a date, -runs 1 or more, -ingest 0 or more, -events 1 or more, -sites 2 or more, -days 8 or more")
+		os.Exit(2)
+	}
+	o.cfg.End = end
+	if err := run(context.Background(), o); err != nil {
+		fmt.Fprintln(os.Stderr, "analytics:", err)
+		os.Exit(1)
+	}
+}
+
+// prepare returns a data folder holding the data set, loading it if needed.
+func prepare(ctx context.Context, o options) (dir string, m manifest, cleanup func(), err error) {
+	cleanup = func() {}
+	dir = o.dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "openfast-analytics-"); err != nil {
+			return "", m, cleanup, err
+		}
+		cleanup = func() { os.RemoveAll(dir) }
+	}
+	want := Config{Events: o.cfg.Events, Sites: o.cfg.Sites, Days: o.cfg.Days, End: o.cfg.End, Seed: o.cfg.Seed}
+	if b, err := os.ReadFile(filepath.Join(dir, manifestName)); err == nil && json.Unmarshal(b, &m) == nil &&
+		m.Config.Events == want.Events && m.Config.Sites == want.Sites && m.Config.Days == want.Days && m.Config.End.Equal(want.End) && m.Config.Seed == want.Seed {
+		fmt.Printf("reusing %d events in %s\n", m.Events, dir)
+		return dir, m, cleanup, nil
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		return "", m, cleanup, fmt.Errorf("%s is not empty and holds no matching data set", dir)
+	}
+	sites, n, err := load(ctx, dir, want, os.Stdout)
+	if err != nil {
+		cleanup()
+		return "", m, func() {}, err
+	}
+	m = manifest{Config: want, Sites: sites, Events: n}
+	b, _ := json.Marshal(m)
+	if err := os.WriteFile(filepath.Join(dir, manifestName), b, 0o600); err != nil {
+		cleanup()
+		return "", m, func() {}, err
+	}
+	return dir, m, cleanup, nil
+}
+
+// widget is one timed request.
+type widget struct {
+	name  string
+	path  string
+	query url.Values
+}
+
+type scenario struct {
+	name    string
+	site    Site
+	days    int
+	widgets []widget
+}
+
+func scenarios(m manifest) []scenario {
+	big, small := m.Sites[0], m.Sites[0]
+	for _, s := range m.Sites {
+		if s.Weight > big.Weight {
+			big = s
+		}
+		if s.Weight < small.Weight {
+			small = s
+		}
+	}
+	end := m.Config.End
+	mk := func(name string, s Site, days int) scenario {
+		rng := url.Values{"startAt": {end.AddDate(0, 0, -days).Format(time.DateOnly)}, "endAt": {end.AddDate(0, 0, -1).Format(time.DateOnly)}, "timezone": {"UTC"}}
+		with := func(extra url.Values) url.Values {
+			q := url.Values{"websiteId": {s.ID}}
+			for k, v := range rng {
+				q[k] = v
+			}
+			for k, v := range extra {
+				q[k] = v
+			}
+			return q
+		}
+		return scenario{name: name, site: s, days: days, widgets: []widget{
+			{"overview", "/api/v1/analytics/overview", with(nil)},
+			{"timeseries (day)", "/api/v1/analytics/timeseries", with(url.Values{"interval": {"day"}, "fields": {"name,visitors,sessions,revenue,payments,conversion_rate"}})},
+			{"pages", "/api/v1/analytics/pages", with(url.Values{"limit": {"10"}})},
+			{"referrers", "/api/v1/analytics/referrers", with(url.Values{"limit": {"10"}})},
+			{"countries", "/api/v1/analytics/countries", with(url.Values{"limit": {"10"}})},
+			{"realtime", "/api/v1/analytics/realtime", url.Values{"websiteId": {s.ID}}},
+		}}
+	}
+	return []scenario{mk("big site, 30 days", big, 30), mk("small site, 7 days", small, 7)}
+}
+
+// result is one widget's timing.
+type result struct {
+	Scenario string  `json:"scenario"`
+	Widget   string  `json:"widget"`
+	Millis   float64 `json:"medianMillis"`
+	Loaded   float64 `json:"medianMillisUnderIngest,omitempty"`
+}
+
+func run(ctx context.Context, o options) error {
+	dir, m, cleanup, err := prepare(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	meta, err := sqlite.OpenDataDir(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer meta.Close()
+	events, err := duckdb.OpenDataDir(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer events.Close()
+	writer, err := ingest.OpenWriter(ctx, ingest.WriterConfig{Store: events, Dir: filepath.Join(dir, ingest.JournalDir), QueueSize: 100_000, MaxBatch: 5000})
+	if err != nil {
+		return err
+	}
+	defer writer.Close()
+
+	now := m.Config.End // realtime: the last 10 minutes of the data set
+	var h *ingest.Handler
+	srv, err := api.New(api.Config{
+		Store: meta, Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now },
+		Events:     func(w http.ResponseWriter, r *http.Request) error { return h.ServeEvent(w, r) },
+		EventStore: events, EventWriter: writer, Analytics: events,
+	})
+	if err != nil {
+		return err
+	}
+	h = ingest.NewHandler(ingest.Config{Writer: writer, Website: srv.TrackedWebsite})
+	owner, err := meta.UserByEmail(ctx, ownerEmail)
+	if err != nil {
+		return fmt.Errorf("find the owner: %w", err)
+	}
+	secret, tok := auth.NewAccessToken(owner.ID, nil, []string{auth.PermAnalyticsRead}, nil)
+	if err := meta.CreateAccessToken(ctx, tok, 1000, nil); err != nil {
+		return fmt.Errorf("create a token: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	httpServer := srv.HTTPServer()
+	go httpServer.Serve(ln)
+	defer httpServer.Close()
+	base := "http://" + ln.Addr().String()
+	client := loopback.Client(64)
+
+	get := func(w widget) (time.Duration, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+w.path+"?"+w.query.Encode(), nil)
+		req.Header.Set("Authorization", "Bearer "+secret.Raw)
+		t0 := time.Now()
+		res, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		d := time.Since(t0)
+		if err != nil || res.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("%s: status %d: %s", w.path, res.StatusCode, b)
+		}
+		return d, nil
+	}
+	measure := func() (map[string]time.Duration, error) {
+		out := map[string]time.Duration{}
+		for _, sc := range scenarios(m) {
+			for _, w := range sc.widgets {
+				var ds []time.Duration
+				for range o.runs {
+					d, err := get(w)
+					if err != nil {
+						return nil, err
+					}
+					ds = append(ds, d)
+				}
+				slices.Sort(ds)
+				out[sc.name+"|"+w.name] = ds[len(ds)/2]
+			}
+		}
+		return out, nil
+	}
+
+	fmt.Printf("\nanalytics: %d events, %d sites, %d days ending %s; median of %d requests per widget over HTTP\n",
+		m.Events, m.Config.Sites, m.Config.Days, m.Config.End.Format(time.DateOnly), o.runs)
+	quiet, err := measure()
+	if err != nil {
+		return err
+	}
+	var loaded map[string]time.Duration
+	var ingestRate float64
+	if o.ingest > 0 {
+		site, err := meta.Website(ctx, m.Sites[0].ID)
+		if err != nil {
+			return err
+		}
+		stop := make(chan struct{})
+		var posted atomic.Int64
+		var wg sync.WaitGroup
+		var postErr atomic.Pointer[error]
+		t0 := time.Now()
+		wg.Go(func() { paceIngest(ctx, client, base, site, o.ingest, stop, &posted, &postErr) })
+		time.Sleep(2 * time.Second) // the load settles
+		loaded, err = measure()
+		close(stop)
+		wg.Wait()
+		ingestRate = float64(posted.Load()) / time.Since(t0).Seconds()
+		if err != nil {
+			return err
+		}
+		if p := postErr.Load(); p != nil {
+			return fmt.Errorf("ingest during the measurement: %w", *p)
+		}
+	}
+	report(os.Stdout, o, m, quiet, loaded, ingestRate)
+	return nil
+}
+
+// paceIngest posts rate pageviews per second of site until stop.
+func paceIngest(ctx context.Context, client *http.Client, base string, site *openfast.Website, rate int, stop chan struct{}, posted *atomic.Int64, failed *atomic.Pointer[error]) {
+	const workers = 32
+	per := time.Second * workers / time.Duration(rate)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 7))
+			tick := time.NewTicker(per)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
+				body := fmt.Sprintf(`{"websiteId":%q,"domain":%q,"href":"https://%s/p/%d","referrer":null,"viewport":{"width":1280,"height":720},"visitorId":"%s","sessionId":"s%s","type":"pageview"}`,
+					site.TrackingID, site.Domain, site.Domain, r.IntN(500), uuidString(r), uuidString(r))
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/events", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36")
+				res, err := client.Do(req)
+				if err == nil {
+					io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					if res.StatusCode != http.StatusOK {
+						err = fmt.Errorf("POST /api/events: status %d", res.StatusCode)
+					}
+				}
+				if err != nil {
+					failed.CompareAndSwap(nil, &err)
+					continue
+				}
+				posted.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func uuidString(r *rand.Rand) string {
+	var u openfast.UUID
+	for i := range u {
+		u[i] = byte(r.Uint32())
+	}
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return u.String()
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func report(w io.Writer, o options, m manifest, quiet, loaded map[string]time.Duration, ingestRate float64) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	header := "scenario\twidget\tmedian"
+	if loaded != nil {
+		header += fmt.Sprintf("\tunder ingest (%.0f ev/s)\tratio", ingestRate)
+	}
+	fmt.Fprintln(tw, header+"\tgoal\t")
+	var results []result
+	sums := map[string][2]time.Duration{}
+	var worst float64
+	for _, sc := range scenarios(m) {
+		for _, wd := range sc.widgets {
+			k := sc.name + "|" + wd.name
+			goal := 100 * time.Millisecond
+			if strings.HasPrefix(sc.name, "small") {
+				goal = 10 * time.Millisecond
+			}
+			if wd.name == "realtime" {
+				goal = 5 * time.Millisecond
+			}
+			res := result{Scenario: sc.name, Widget: wd.name, Millis: ms(quiet[k])}
+			line := fmt.Sprintf("%s\t%s\t%.1f ms", sc.name, wd.name, ms(quiet[k]))
+			if loaded != nil {
+				res.Loaded = ms(loaded[k])
+				ratio := float64(loaded[k]) / float64(quiet[k])
+				worst = max(worst, ratio)
+				line += fmt.Sprintf("\t%.1f ms\t%.2f", ms(loaded[k]), ratio)
+			}
+			verdict := "meets"
+			if quiet[k] > goal || (loaded != nil && loaded[k] > 2*quiet[k]) {
+				verdict = "MISSES"
+			}
+			fmt.Fprintf(tw, "%s\t<= %v: %s\t\n", line, goal, verdict)
+			s := sums[sc.name]
+			s[0] += quiet[k]
+			s[1] += loaded[k]
+			sums[sc.name] = s
+			results = append(results, res)
+		}
+	}
+	tw.Flush()
+	big := sums["big site, 30 days"]
+	verdict := "meets"
+	if big[0] > 400*time.Millisecond {
+		verdict = "MISSES"
+	}
+	fmt.Fprintf(w, "\nbig site, the six widgets together: %.1f ms (goal <= 400 ms: %s)", ms(big[0]), verdict)
+	if loaded != nil {
+		fmt.Fprintf(w, "; under ingest %.1f ms; worst ratio %.2f (goal <= 2)", ms(big[1]), worst)
+	}
+	fmt.Fprintln(w)
+	if o.json {
+		b, _ := json.Marshal(results)
+		fmt.Fprintln(w, string(b))
+	}
+}

@@ -1,0 +1,281 @@
+package storetest
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/analytics"
+)
+
+// OpenAnalyticsFunc returns a fresh, empty store for one test: its event
+// side (to load events) and its analytics side (to query them).
+type OpenAnalyticsFunc func(t *testing.T) (openfast.EventStore, analytics.Store)
+
+// analyticsSite is a website of the generated data.
+type analyticsSite struct {
+	id, timezone string
+}
+
+var (
+	refSites = []analyticsSite{
+		{openfast.NewID(), "America/New_York"},
+		{openfast.NewID(), "Europe/Paris"},
+		{openfast.NewID(), "Asia/Kolkata"},
+	}
+	refCountries = [][3]string{{"US", "US-NY", "New York"}, {"FR", "FR-IDF", "Paris"}, {"IN", "IN-MH", "Mumbai"}, {"", "", ""}}
+	refBrowsers  = []string{"Chrome", "Safari", "Mobile Safari", "Firefox"}
+	refOS        = []string{"Windows", "Mac OS", "iOS", "Android"}
+	refDevices   = []string{"desktop", "mobile", "tablet"}
+	refPaths     = []string{"/", "/pricing", "/blog/a", "/blog/b", "/docs/start"}
+	refReferrers = []string{"Direct/None", "Google", "X", "news.ycombinator.com"}
+	refSources   = []string{"", "", "", "newsletter", "twitter"}
+	refGoals     = []string{"signup", "add_to_cart", "checkout:done"}
+	refHosts     = []string{"example.com", "example.com", "app.example.com"}
+	// Windows with daylight-saving changes: the US and Europe in March and
+	// at the end of October / start of November.
+	refWindows = [][2]time.Time{
+		{time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC)},
+		{time.Date(2026, 10, 22, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 6, 0, 0, 0, 0, time.UTC)},
+	}
+)
+
+// GenerateAnalyticsEvents returns random but plausible events for the
+// sites of the suite: visitors with several sessions, sessions that cross
+// midnight and daylight-saving changes, goals and payments (some without
+// a visitor, as server-side payments can be), in microseconds.
+func GenerateAnalyticsEvents(r *rand.Rand, visitorsPerSite int) []openfast.Event {
+	var out []openfast.Event
+	randUUID := func() openfast.UUID {
+		var u openfast.UUID
+		for i := range u {
+			u[i] = byte(r.Uint32())
+		}
+		return u
+	}
+	pick := func(list []string) string { return list[r.IntN(len(list))] }
+	for _, site := range refSites {
+		for range visitorsPerSite {
+			visitor := randUUID()
+			geo := refCountries[r.IntN(len(refCountries))]
+			browser, os, device := pick(refBrowsers), pick(refOS), pick(refDevices)
+			for range 1 + r.IntN(3) {
+				w := refWindows[r.IntN(len(refWindows))]
+				t := w[0].Add(time.Duration(r.Int64N(int64(w[1].Sub(w[0])))) / time.Microsecond * time.Microsecond)
+				session := randUUID()
+				entry, sessionRef := pick(refPaths), pick(refReferrers)
+				source := pick(refSources)
+				for p := range 1 + r.IntN(4) {
+					if p > 0 {
+						t = t.Add(time.Duration(1+r.IntN(50))*time.Minute + time.Duration(r.IntN(1e6))*time.Microsecond)
+					}
+					path := entry
+					if p > 0 {
+						path = pick(refPaths)
+					}
+					ev := openfast.Event{
+						WebsiteID: site.id, Time: t, Type: openfast.EventPageview, VisitorID: visitor, SessionID: session,
+						Hostname: pick(refHosts), Path: path, EntryPath: entry, SessionReferrer: sessionRef, Referrer: sessionRef,
+						CountryCode: geo[0], Region: geo[1], City: geo[2], Browser: browser, OS: os, Device: device,
+					}
+					if source != "" {
+						ev.UTMSource, ev.UTMMedium, ev.UTMCampaign = source, "email", "spring"
+					}
+					out = append(out, ev)
+					switch x := r.IntN(100); {
+					case x < 12:
+						g := ev
+						g.Type, g.Goal, g.Time = openfast.EventCustom, pick(refGoals), t.Add(time.Second)
+						out = append(out, g)
+					case x < 18:
+						pay := ev
+						pay.Type, pay.Time, pay.RevenueCents, pay.Currency = openfast.EventPayment, t.Add(2*time.Second), int64(r.IntN(5000)-500), "USD"
+						pay.TransactionID = fmt.Sprintf("tx_%d", len(out))
+						if r.IntN(4) == 0 { // server-side, no page
+							pay = openfast.Event{WebsiteID: site.id, Time: pay.Time, Type: openfast.EventPayment, VisitorID: visitor,
+								RevenueCents: pay.RevenueCents, Currency: "USD", TransactionID: pay.TransactionID}
+							if r.IntN(2) == 0 {
+								pay.VisitorID = openfast.UUID{}
+							}
+						}
+						out = append(out, pay)
+					}
+				}
+			}
+		}
+	}
+	// Dense traffic over the daylight-saving changes (US: 8 March and
+	// 1 November 2026; Europe: 29 March and 25 October; Cuba at midnight).
+	for _, site := range refSites {
+		pool := make([]openfast.UUID, 20)
+		for i := range pool {
+			pool[i] = randUUID()
+		}
+		for _, day := range []time.Time{
+			time.Date(2026, 3, 7, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 28, 0, 0, 0, 0, time.UTC),
+			time.Date(2026, 10, 24, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC),
+		} {
+			for t := day; t.Before(day.Add(72 * time.Hour)); t = t.Add(17*time.Minute + time.Duration(r.IntN(1e6))*time.Microsecond) {
+				v := pool[r.IntN(len(pool))]
+				out = append(out, openfast.Event{WebsiteID: site.id, Time: t, Type: openfast.EventPageview, VisitorID: v, SessionID: v,
+					Hostname: "example.com", Path: pick(refPaths), EntryPath: "/", SessionReferrer: "Direct/None", Referrer: "Direct/None", Device: "desktop"})
+			}
+		}
+	}
+	return out
+}
+
+// refTimezones are the timezones requests ask for.
+var refTimezones = []string{"UTC", "America/New_York", "Europe/Paris", "Asia/Kolkata", "Australia/Sydney", "America/Havana"}
+
+// randomQuery returns the query string of a random read request.
+func randomQuery(r *rand.Rand, e analytics.Endpoint) url.Values {
+	q := url.Values{}
+	pick := func(list []string) string { return list[r.IntN(len(list))] }
+	w := refWindows[r.IntN(len(refWindows))]
+	day := func() time.Time {
+		return w[0].Add(time.Duration(r.IntN(int(w[1].Sub(w[0]).Hours()/24))) * 24 * time.Hour)
+	}
+	switch x := r.IntN(10); {
+	case x < 2 && e.Name != analytics.Timeseries.Name:
+		// all time
+	case x < 6:
+		a, b := day(), day()
+		if b.Before(a) {
+			a, b = b, a
+		}
+		q.Set("startAt", a.Format(time.DateOnly))
+		q.Set("endAt", b.Format(time.DateOnly))
+	default:
+		a := w[0].Add(time.Duration(r.Int64N(int64(w[1].Sub(w[0])))))
+		b := a.Add(time.Duration(r.Int64N(int64(10 * 24 * time.Hour))))
+		zone := time.FixedZone("", (r.IntN(25)-12)*3600)
+		q.Set("startAt", a.In(zone).Format(time.RFC3339Nano))
+		q.Set("endAt", b.In(zone).Format(time.RFC3339Nano))
+	}
+	if r.IntN(3) > 0 {
+		q.Set("timezone", pick(refTimezones))
+	}
+	if e.Interval {
+		q.Set("interval", pick(analytics.Intervals))
+		q.Set("fields", "name,visitors,sessions,revenue,payments,conversion_rate")
+	}
+	if e.Paged {
+		q.Set("limit", fmt.Sprint(1+r.IntN(40)))
+		if r.IntN(3) == 0 {
+			q.Set("offset", fmt.Sprint(r.IntN(6)))
+		}
+	}
+	filters := []struct {
+		name   string
+		values []string
+	}{
+		{"filter_country", []string{"US", "France", "IN", "DE"}},
+		{"filter_device", []string{"desktop", "mobile"}},
+		{"filter_browser", []string{"Safari", "Chrome"}},
+		{"filter_page", []string{"/pricing", "/blog", "/"}},
+		{"filter_entry_page", []string{"/", "/docs/start"}},
+		{"filter_referrer", []string{"Google", "x.com", "Direct/None", "news.ycombinator.com"}},
+		{"filter_goal", []string{"signup", "checkout:done"}},
+		{"filter_hostname", []string{"app.example.com", "example.com"}},
+		{"filter_utm_source", []string{"newsletter", "twitter"}},
+	}
+	for range r.IntN(3) {
+		f := filters[r.IntN(len(filters))]
+		op := pick([]string{"", "is:", "is_not:", "contains:", "does_not_contain:"})
+		v := pick(f.values)
+		if r.IntN(3) == 0 {
+			v += "," + pick(f.values)
+		}
+		q.Add(f.name, op+v)
+	}
+	return q
+}
+
+// Analytics runs the analytics property test: random events on several
+// sites, then random requests to every read endpoint, answered by the
+// store and by Reference. The answers must be equal, not close.
+func Analytics(t *testing.T, open OpenAnalyticsFunc, queries int) {
+	events, store := open(t)
+	r := rand.New(rand.NewPCG(42, uint64(time.Now().UnixNano())))
+	data := GenerateAnalyticsEvents(r, 80)
+	must(t, events.InsertEvents(ctx, data))
+	now := time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC) // around the European spring change
+	ref := &analytics.Service{Store: &Reference{Events: data}, Now: func() time.Time { return now }}
+	got := &analytics.Service{Store: store, Now: func() time.Time { return now }}
+	endpoints := append([]analytics.Endpoint{analytics.Overview, analytics.Timeseries}, analytics.Breakdowns...)
+	compare := func(what string, q url.Values, want, have any) {
+		t.Helper()
+		w, _ := json.Marshal(want)
+		h, _ := json.Marshal(have)
+		if string(w) != string(h) {
+			t.Fatalf("%s?%s\nreference: %s\nstore:     %s", what, q.Encode(), w, h)
+		}
+	}
+	for i := range queries {
+		e := endpoints[i%len(endpoints)]
+		site := refSites[r.IntN(len(refSites))]
+		q := randomQuery(r, e)
+		query, err := analytics.Parse(e, q, site.timezone, now)
+		if err != nil {
+			t.Fatalf("%s?%s: %v", e.Name, q.Encode(), err)
+		}
+		switch e.Name {
+		case analytics.Overview.Name:
+			want, err1 := ref.Overview(ctx, site.id, query, "USD")
+			have, err2 := got.Overview(ctx, site.id, query, "USD")
+			must(t, err1)
+			must(t, err2)
+			compare(e.Name, q, want, have)
+		case analytics.Timeseries.Name:
+			want, err1 := ref.Timeseries(ctx, site.id, query, "USD")
+			have, err2 := got.Timeseries(ctx, site.id, query, "USD")
+			must(t, err1)
+			must(t, err2)
+			compare(e.Name, q, want, have)
+			compare(e.Name+" total", q, want.Total, have.Total)
+		default:
+			want, wantTotal, err1 := ref.Breakdown(ctx, e, site.id, query)
+			have, haveTotal, err2 := got.Breakdown(ctx, e, site.id, query)
+			must(t, err1)
+			must(t, err2)
+			compare(e.Name, q, want, have)
+			compare(e.Name+" total", q, wantTotal, haveTotal)
+		}
+	}
+	// Every bucket of the weeks with a daylight-saving change, in each
+	// timezone, by hour, day and week.
+	for _, tz := range refTimezones {
+		for _, interval := range analytics.Intervals {
+			for _, dates := range [][2]string{{"2026-03-05", "2026-04-01"}, {"2026-10-22", "2026-11-05"}} {
+				q := url.Values{"startAt": {dates[0]}, "endAt": {dates[1]}, "timezone": {tz}, "interval": {interval}, "limit": {"1000"},
+					"fields": {"name,visitors,sessions,revenue,payments,conversion_rate"}}
+				for _, site := range refSites {
+					query, err := analytics.Parse(analytics.Timeseries, q, site.timezone, now)
+					must(t, err)
+					want, err1 := ref.Timeseries(ctx, site.id, query, "USD")
+					have, err2 := got.Timeseries(ctx, site.id, query, "USD")
+					must(t, err1)
+					must(t, err2)
+					compare("timeseries", q, want, have)
+				}
+			}
+		}
+	}
+	for _, site := range refSites {
+		for _, back := range []time.Duration{0, time.Hour, 24 * time.Hour} {
+			at := now.Add(-back)
+			refAt := &analytics.Service{Store: ref.Store, Now: func() time.Time { return at }}
+			gotAt := &analytics.Service{Store: store, Now: func() time.Time { return at }}
+			want, err1 := refAt.Realtime(ctx, site.id)
+			have, err2 := gotAt.Realtime(ctx, site.id)
+			must(t, err1)
+			must(t, err2)
+			compare("realtime", nil, want, have)
+		}
+	}
+}
