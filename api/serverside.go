@@ -30,6 +30,16 @@ func (s *Server) eventsReady() error {
 	return nil
 }
 
+// syncedEvents returns the event store once every event acknowledged so far
+// is in it: the server-side routes read (a pageview, a transaction) or
+// delete what a request a moment ago may have sent.
+func (s *Server) syncedEvents(ctx context.Context) (openfast.EventStore, error) {
+	if err := s.eventWriter.Sync(ctx); err != nil {
+		return nil, err
+	}
+	return s.eventStore, nil
+}
+
 // visitorMember reads datafast_visitor_id (alias visitorId) from a body.
 func visitorMember(body object, required bool) (*openfast.UUID, error) {
 	raw, present, err := body.string("datafast_visitor_id")
@@ -57,10 +67,11 @@ func visitorMember(body object, required bool) (*openfast.UUID, error) {
 // requirePageview answers 404 unless the visitor has a pageview on the
 // website: server-side events attach to known visitors only.
 func (s *Server) requirePageview(ctx context.Context, websiteID string, visitor openfast.UUID) error {
-	if err := s.eventWriter.Sync(ctx); err != nil {
+	events, err := s.syncedEvents(ctx)
+	if err != nil {
 		return err
 	}
-	ok, err := s.eventStore.HasPageview(ctx, websiteID, visitor)
+	ok, err := events.HasPageview(ctx, websiteID, visitor)
 	if err != nil {
 		return err
 	}
@@ -273,11 +284,11 @@ func (s *Server) deleteGoals(w http.ResponseWriter, r *http.Request, c *call) er
 	if del.Visitor == nil && del.Goal == "" && del.Start.IsZero() {
 		return invalidf("Give datafast_visitor_id, name, or a time range (start and end).")
 	}
-	// Events acknowledged a moment ago are deleted too.
-	if err := s.eventWriter.Sync(r.Context()); err != nil {
+	events, err := s.syncedEvents(r.Context())
+	if err != nil {
 		return err
 	}
-	n, err := s.eventStore.DeleteEvents(r.Context(), del)
+	n, err := events.DeleteEvents(r.Context(), del)
 	if err != nil {
 		return err
 	}
@@ -384,10 +395,11 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request, c *call) 
 	mu := lock.(*sync.Mutex)
 	mu.Lock()
 	defer mu.Unlock()
-	if err := s.eventWriter.Sync(r.Context()); err != nil {
+	events, err := s.syncedEvents(r.Context())
+	if err != nil {
 		return err
 	}
-	dup, err := s.eventStore.PaymentExists(r.Context(), c.websiteID, tx)
+	dup, err := events.PaymentExists(r.Context(), c.websiteID, tx)
 	if err != nil {
 		return err
 	}
@@ -444,11 +456,11 @@ func (s *Server) deletePayments(w http.ResponseWriter, r *http.Request, c *call)
 			}
 		}
 	}
-	// Events acknowledged a moment ago are deleted too.
-	if err := s.eventWriter.Sync(r.Context()); err != nil {
+	events, err := s.syncedEvents(r.Context())
+	if err != nil {
 		return err
 	}
-	n, err := s.eventStore.DeleteEvents(r.Context(), del)
+	n, err := events.DeleteEvents(r.Context(), del)
 	if err != nil {
 		return err
 	}

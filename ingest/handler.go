@@ -67,25 +67,25 @@ func NewHandler(cfg Config) *Handler {
 			unloaded := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "openfast_events_unloaded", Help: "Acknowledged events in the journal, not yet in the event store."},
 				func() float64 { return float64(w.Unloaded()) })
 			cfg.Registerer.MustRegister(batches, committed, loads, loadedEvents, queued, unloaded)
-			w.SetOnBatch(func(n int, err error) {
-				if err != nil {
-					batches.WithLabelValues("error").Inc()
-					return
-				}
-				batches.WithLabelValues("ok").Inc()
-				committed.Add(float64(n))
-			})
-			w.SetOnLoad(func(n int, err error) {
-				if err != nil {
-					loads.WithLabelValues("error").Inc()
-					return
-				}
-				loads.WithLabelValues("ok").Inc()
-				loadedEvents.Add(float64(n))
-			})
+			w.SetOnBatch(countResults(batches, committed))
+			w.SetOnLoad(countResults(loads, loadedEvents))
 		}
 	}
 	return h
+}
+
+// countResults returns a writer callback that counts each batch by result
+// and the events of the batches that succeeded.
+func countResults(byResult *prometheus.CounterVec, events prometheus.Counter) func(n int, err error) {
+	ok, failed := byResult.WithLabelValues("ok"), byResult.WithLabelValues("error")
+	return func(n int, err error) {
+		if err != nil {
+			failed.Inc()
+			return
+		}
+		ok.Inc()
+		events.Add(float64(n))
+	}
 }
 
 // Filter reasons.
