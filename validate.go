@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -59,11 +60,41 @@ func ValidHostname(s string) bool {
 
 // ValidTimezone reports whether name is an IANA time zone name.
 func ValidTimezone(name string) bool {
-	if name == "" || name == "Local" || len(name) > 64 {
-		return false
+	_, ok := LoadTimezone(name)
+	return ok
+}
+
+// maxTimezoneName bounds a timezone name (the longest IANA names have
+// about 30 characters).
+const maxTimezoneName = 64
+
+// timezones caches the zones loaded so far: time.LoadLocation reads and
+// parses a file on every call, and analytics requests name a zone each.
+var timezones sync.Map // name -> *time.Location
+
+// LoadTimezone returns the IANA time zone name. Names that could address a
+// file outside the zone database ("..", a leading "/", other characters
+// than letters, digits and "/_-+") and "Local" are refused before anything
+// is read. Loaded zones are cached.
+func LoadTimezone(name string) (*time.Location, bool) {
+	if loc, ok := timezones.Load(name); ok {
+		return loc.(*time.Location), true
 	}
-	_, err := time.LoadLocation(name)
-	return err == nil
+	if name == "" || name == "Local" || len(name) > maxTimezoneName || name[0] == '/' || strings.Contains(name, "..") {
+		return nil, false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '/' || c == '_' || c == '-' || c == '+') {
+			return nil, false
+		}
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, false
+	}
+	timezones.Store(name, loc)
+	return loc, true
 }
 
 // NormalizeCurrency upper-cases a three-letter ISO 4217 code.

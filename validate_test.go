@@ -49,10 +49,17 @@ func TestNormalizeEmail(t *testing.T) {
 }
 
 func TestValidators(t *testing.T) {
-	for tz, ok := range map[string]bool{"UTC": true, "Europe/Paris": true, "America/Argentina/Buenos_Aires": true, "": false, "Local": false, "Mars/Base": false, "../etc/passwd": false} {
+	for tz, ok := range map[string]bool{"UTC": true, "Europe/Paris": true, "America/Argentina/Buenos_Aires": true, "": false, "Local": false, "Mars/Base": false, "../etc/passwd": false,
+		"/etc/localtime": false, "Europe/../../etc/passwd": false, "Etc/GMT+5": true, "Europe/Paris\x00": false} {
 		if ValidTimezone(tz) != ok {
 			t.Errorf("ValidTimezone(%q) != %v", tz, ok)
 		}
+	}
+	// A zone is loaded once: later calls return the same Location.
+	if a, _ := LoadTimezone("Asia/Kolkata"); a == nil {
+		t.Error("LoadTimezone(Asia/Kolkata) failed")
+	} else if b, _ := LoadTimezone("Asia/Kolkata"); b != a {
+		t.Error("LoadTimezone loaded Asia/Kolkata twice")
 	}
 	if c, ok := NormalizeCurrency(" eur "); !ok || c != "EUR" {
 		t.Errorf("NormalizeCurrency = %q %v", c, ok)

@@ -2,7 +2,7 @@
 // (/analytics/* and /visitors, spec §3.4, §3.5, §5.0–5.7, §5.9) into a Query:
 // a date range in a timezone, the requested fields, the timeseries interval,
 // paging and filters. It is pure code without I/O, apart from the time zone
-// database that time.LoadLocation reads.
+// database that openfast.LoadTimezone reads (once per zone).
 package analytics
 
 import (
@@ -28,8 +28,7 @@ const (
 	MaxAnalyticsValues = 100       // comma values in one analytics filter
 	MaxVisitorsValues  = 50        // comma values in one visitors filter (§5.9)
 	MaxFilters         = 100       // filter parameters in one request
-	maxTimezoneLength  = 64
-	maxQuoted          = 64 // bytes of client input quoted in an error message
+	maxQuoted          = 64        // bytes of client input quoted in an error message
 )
 
 // Op is a filter operator.
@@ -206,38 +205,19 @@ func first(q url.Values, name string) (string, bool) {
 
 func (query *Query) parseTimezone(e Endpoint, q url.Values, defaultTimezone string) error {
 	if name, ok := first(q, "timezone"); ok && e.Dates {
-		loc, ok := loadTimezone(name)
+		loc, ok := openfast.LoadTimezone(name)
 		if !ok {
 			return invalidf("timezone must be an IANA time zone name such as America/New_York, Europe/Paris or UTC; got %s.", quote(name))
 		}
 		query.Location, query.Timezone = loc, name
 		return nil
 	}
-	if loc, ok := loadTimezone(defaultTimezone); ok {
+	if loc, ok := openfast.LoadTimezone(defaultTimezone); ok {
 		query.Location, query.Timezone = loc, defaultTimezone
 		return nil
 	}
 	query.Location, query.Timezone = time.UTC, "UTC"
 	return nil
-}
-
-// loadTimezone loads an IANA zone. Names that could address a file outside
-// the zone database are refused before time.LoadLocation reads anything.
-func loadTimezone(name string) (*time.Location, bool) {
-	if name == "" || name == "Local" || len(name) > maxTimezoneLength || name[0] == '/' || strings.Contains(name, "..") {
-		return nil, false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '/' || c == '_' || c == '-' || c == '+') {
-			return nil, false
-		}
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, false
-	}
-	return loc, true
 }
 
 func (query *Query) parseFields(e Endpoint, q url.Values) error {
