@@ -12,6 +12,7 @@ import (
 	_ "time/tzdata" // the sites' time zones even on machines without them
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/bench/internal/traffic"
 	"github.com/openfast/openfast/enrich"
 )
 
@@ -223,7 +224,7 @@ func NewGenerator(cfg Config) (*Generator, error) {
 		}
 		g.sites = append(g.sites, s)
 		g.locs = append(g.locs, loc)
-		g.paths = append(g.paths, sitePaths(g.rng, pathsPerSite))
+		g.paths = append(g.paths, traffic.SitePaths(g.rng, pathsPerSite))
 		g.appHosts = append(g.appHosts, "app."+s.Domain)
 	}
 	g.pathZipf = rand.NewZipf(g.rng, 1.1, 1, pathsPerSite-1)
@@ -634,63 +635,6 @@ func (w *weighted[T]) pick(u float64) T {
 	i, _ := slices.BinarySearch(w.cum, u)
 	return w.items[min(i, len(w.items)-1)]
 }
-
-// sitePaths returns n distinct paths of a product website, the most
-// visited first (the zipf ranks): the main pages, then docs, blog posts,
-// integrations and the like in a site-specific order.
-func sitePaths(r *rand.Rand, n int) []string {
-	seen := make(map[string]bool, n)
-	out := make([]string, 0, n)
-	add := func(p string) {
-		if !seen[p] && len(out) < n {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	for _, p := range topPaths {
-		add(p)
-	}
-	var tail []string
-	for _, s := range integrations {
-		tail = append(tail, "/integrations/"+s)
-	}
-	for i := range 900 {
-		tail = append(tail, "/blog/post-"+strconv.Itoa(i+1))
-	}
-	for _, sec := range docSections {
-		for _, w := range words {
-			tail = append(tail, "/docs/"+sec+"/"+w)
-		}
-	}
-	for i := range 400 {
-		tail = append(tail, "/templates/"+words[i%len(words)]+"-"+strconv.Itoa(i/len(words)+1))
-	}
-	for _, w := range words {
-		tail = append(tail, "/compare/"+w, "/use-cases/"+w, "/glossary/"+w)
-	}
-	r.Shuffle(len(tail), func(i, j int) { tail[i], tail[j] = tail[j], tail[i] })
-	for _, p := range tail {
-		add(p)
-	}
-	for i := 0; len(out) < n; i++ {
-		add("/changelog/" + strconv.Itoa(i+1))
-	}
-	return out
-}
-
-var (
-	topPaths = []string{"/", "/pricing", "/features", "/blog", "/docs", "/signup", "/login", "/about",
-		"/changelog", "/integrations", "/customers", "/contact", "/careers", "/privacy", "/terms", "/security",
-		"/docs/getting-started", "/docs/api", "/blog/announcing-v2", "/checkout", "/checkout/success", "/account"}
-	words = []string{"analytics", "privacy", "growth", "revenue", "funnel", "tracking", "cookies", "dashboard",
-		"startups", "saas", "seo", "marketing", "attribution", "conversion", "retention", "churn", "pricing",
-		"launch", "metrics", "goals", "events", "api", "script", "self-hosting", "gdpr", "webhooks", "teams",
-		"exports", "filters", "segments"}
-	docSections  = []string{"getting-started", "tracking", "api", "integrations", "goals", "revenue", "self-hosting", "faq"}
-	integrations = []string{"stripe", "lemonsqueezy", "paddle", "polar", "shopify", "wordpress", "webflow",
-		"framer", "nextjs", "nuxt", "astro", "gatsby", "hugo", "ghost", "wix", "squarespace", "react", "vue",
-		"svelte", "remix", "laravel", "django", "rails", "cloudflare", "vercel", "netlify"}
-)
 
 // Referrers.
 

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/openfast/openfast/bench/internal/traffic"
 	"github.com/openfast/openfast/enrich"
 )
 
@@ -131,7 +132,7 @@ func buildWorkload(seed uint64, n, visitors int, websiteID string) (*workload, e
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	w := &workload{paths: sitePaths(rng, 500)}
+	w := &workload{paths: traffic.SitePaths(rng, 500)}
 	zipf := rand.NewZipf(rng, 1.07, 2, uint64(len(w.paths)-1))
 	g := &generator{rng: rng, zipf: zipf, paths: w.paths, websiteID: websiteID}
 	for i := range n {
@@ -191,50 +192,6 @@ func (t *template) fill(v *visitor) []byte {
 	copy(b[t.vidAt:], v.vid[:])
 	copy(b[t.sidAt:], v.sid[:])
 	return b
-}
-
-var (
-	topPaths = []string{"/", "/pricing", "/features", "/blog", "/docs", "/signup", "/login", "/about",
-		"/changelog", "/integrations", "/customers", "/contact", "/careers", "/privacy", "/terms", "/security",
-		"/docs/getting-started", "/docs/api", "/blog/announcing-v2", "/compare/google-analytics"}
-	words = []string{"analytics", "privacy", "growth", "revenue", "funnel", "tracking", "cookie", "dashboard",
-		"startup", "saas", "seo", "marketing", "attribution", "conversion", "retention", "churn", "pricing",
-		"launch", "indie", "hacker", "metrics", "goals", "events", "api", "script", "self-hosted", "guide",
-		"how-to", "vs", "2025", "checklist", "playbook", "case-study", "benchmark", "gdpr"}
-	docSections  = []string{"getting-started", "tracking", "api", "integrations", "goals", "revenue", "self-hosting", "faq"}
-	integrations = []string{"stripe", "lemonsqueezy", "paddle", "polar", "shopify", "wordpress", "webflow",
-		"framer", "nextjs", "nuxt", "astro", "gatsby", "hugo", "ghost", "wix", "squarespace", "react", "vue",
-		"svelte", "remix", "laravel", "django", "rails", "cloudflare", "vercel", "netlify"}
-)
-
-// sitePaths returns n distinct paths of a product website, the most
-// visited first (the zipf ranks).
-func sitePaths(rng *rand.Rand, n int) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(p string) {
-		if !seen[p] && len(out) < n {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	for _, p := range topPaths {
-		add(p)
-	}
-	for _, s := range integrations {
-		add("/integrations/" + s)
-	}
-	for len(out) < n {
-		switch rng.IntN(4) {
-		case 0, 1:
-			add("/blog/" + words[rng.IntN(len(words))] + "-" + words[rng.IntN(len(words))] + "-" + words[rng.IntN(len(words))])
-		case 2:
-			add("/docs/" + docSections[rng.IntN(len(docSections))] + "/" + words[rng.IntN(len(words))] + "-" + words[rng.IntN(len(words))])
-		default:
-			add("/customers/" + words[rng.IntN(len(words))] + "-" + strconv.Itoa(rng.IntN(200)))
-		}
-	}
-	return out
 }
 
 // generator draws the fields of events.
@@ -336,7 +293,7 @@ func (g *generator) template(i int) (template, error) {
 		href += "?" + strings.Join(q, "&")
 	}
 	if r.IntN(50) == 0 {
-		href += "#" + g.pick(words)
+		href += "#" + g.pick(traffic.Words)
 	}
 
 	b := body{
@@ -404,7 +361,7 @@ func (g *generator) referrer() *string {
 			s += randomToken(r, 10)
 		}
 	default: // a random blog or site linking to this one
-		s = "https://" + g.pick(words) + strconv.Itoa(r.IntN(1000)) + "." + g.pick(tlds) + "/" + g.pick(words) + "-" + g.pick(words)
+		s = "https://" + g.pick(traffic.Words) + strconv.Itoa(r.IntN(1000)) + "." + g.pick(tlds) + "/" + g.pick(traffic.Words) + "-" + g.pick(traffic.Words)
 	}
 	return &s
 }
