@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	ddb "github.com/duckdb/duckdb-go/v2"
 	"github.com/openfast/openfast"
@@ -103,6 +104,36 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return &DB{db: db}, nil
 }
 
+// SetMemoryLimit caps the memory DuckDB manages (its block cache and the
+// working memory of queries, which spill to disk beyond it), e.g. "256MB"
+// or "2GB". DuckDB's default is 80% of the machine's memory.
+func (d *DB) SetMemoryLimit(ctx context.Context, limit string) error {
+	if !validMemorySize(limit) {
+		return fmt.Errorf("memory limit %q: want a size such as 256MB or 2GB", limit)
+	}
+	// The size is checked above: it is digits and a unit, safe to write
+	// into the statement (SET takes no parameters).
+	if _, err := d.db.ExecContext(ctx, "SET memory_limit = '"+limit+"'"); err != nil {
+		return fmt.Errorf("set the event database's memory limit: %w", err)
+	}
+	return nil
+}
+
+// validMemorySize accepts digits followed by KB, MB, GB or TB.
+func validMemorySize(s string) bool {
+	digits, ok := strings.CutSuffix(s, "B")
+	if !ok || len(digits) < 2 || !strings.ContainsRune("KMGT", rune(digits[len(digits)-1])) {
+		return false
+	}
+	digits = digits[:len(digits)-1]
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return digits != "" && digits[0] != '0'
+}
+
 // SQL returns the underlying database, for read-only inspection by tests
 // and tools.
 func (d *DB) SQL() *sql.DB { return d.db }
@@ -122,7 +153,12 @@ func (d *DB) InsertBatch(ctx context.Context, seq uint64, events []openfast.Even
 	if seq == 0 {
 		return errors.New("journal batch numbers start at 1")
 	}
-	return d.insert(ctx, seq, events)
+	err := d.insert(ctx, seq, events)
+	// A load (and the checkpoint it may trigger) frees most of what it
+	// allocated: return it, so that the server's memory does not keep the
+	// high-water mark of every load.
+	releaseMemory()
+	return err
 }
 
 // LastBatch returns the number of the last journal batch loaded.

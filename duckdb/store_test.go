@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/openfast/openfast"
@@ -55,5 +57,36 @@ func TestReopen(t *testing.T) {
 	var visitor string
 	if err := db.db.QueryRow(`SELECT visitor_id::VARCHAR FROM events LIMIT 1`).Scan(&visitor); err != nil || visitor[:8] != "a3ab2331" {
 		t.Fatalf("visitor_id %q (%v)", visitor, err)
+	}
+}
+
+func TestSetMemoryLimit(t *testing.T) {
+	db, err := OpenDataDir(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.SetMemoryLimit(context.Background(), "96MB"); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := db.SQL().QueryRow(`SELECT current_setting('memory_limit')`).Scan(&got); err != nil || !strings.Contains(got, "MiB") && !strings.Contains(got, "MB") {
+		t.Fatalf("memory_limit = %q (%v)", got, err)
+	}
+	for _, bad := range []string{"", "MB", "0MB", "12mb", "1.5GB", "1GB'; DROP TABLE events; --", "-1GB", "12XB"} {
+		if err := db.SetMemoryLimit(context.Background(), bad); err == nil {
+			t.Errorf("memory limit %q accepted", bad)
+		}
+	}
+}
+
+// TestReleaseMemory: on the builds that link DuckDB's jemalloc (Linux
+// x86-64), its freed memory can be handed back.
+func TestReleaseMemory(t *testing.T) {
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("DuckDB links jemalloc on Linux x86-64 only")
+	}
+	if !releaseMemory() {
+		t.Fatal("no DuckDB allocator to purge")
 	}
 }

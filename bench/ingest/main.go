@@ -134,6 +134,8 @@ type options struct {
 	seed       uint64
 	store      string
 	client     string
+
+	eventDBMemory string
 }
 
 func main() {
@@ -152,6 +154,7 @@ func main() {
 	flag.IntVar(&o.bodies, "bodies", 4096, "distinct request bodies built before the run")
 	flag.IntVar(&o.visitors, "visitors", 50_000, "visitors in the pool")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the generated traffic")
+	flag.StringVar(&o.eventDBMemory, "event-db-memory", "", "in-process: DuckDB's memory cap (serve's --event-db-memory; default DuckDB's)")
 	flag.StringVar(&o.client, "client", "std", "client: std (net/http, one shared Transport) or raw (HTTP/1.1 written on the connection: a lighter load generator)")
 	flag.StringVar(&o.store, "store", "duckdb", "in-process event store: duckdb (as serve), or discard (count the events and drop them: the HTTP and ingest path alone)")
 	flag.Parse()
@@ -254,6 +257,11 @@ func startInProcess(ctx context.Context, o options) (t *target, cleanup func(), 
 		return nil, nil, err
 	}
 	closers = append(closers, func() { events.Close() })
+	if o.eventDBMemory != "" {
+		if err := events.SetMemoryLimit(ctx, o.eventDBMemory); err != nil {
+			return nil, nil, err
+		}
+	}
 	commits := &commitStats{}
 	var eventStore openfast.EventStore = events
 	if o.store == "discard" {

@@ -38,6 +38,7 @@ type serveOptions struct {
 	eventQueue     int
 	eventBatch     int
 	eventLoadDelay time.Duration
+	eventDBMemory  string
 }
 
 func newServeCommand() *cobra.Command {
@@ -70,6 +71,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f.IntVar(&o.eventQueue, "event-queue", 100_000, "events that may wait for a journal commit before /api/events answers 503")
 	f.IntVar(&o.eventBatch, "event-batch", 5_000, "most events committed to the journal at once")
 	f.DurationVar(&o.eventLoadDelay, "event-load-delay", time.Second, "longest time an acknowledged event waits in the journal before it is loaded into the event store and shows in analytics")
+	f.StringVar(&o.eventDBMemory, "event-db-memory", "", "memory cap of the event database (DuckDB), e.g. 256MB or 2GB; queries spill to disk beyond it (default: DuckDB's, 80% of the machine's memory)")
 	f.DurationVar(&o.cacheTTL, "credential-cache-ttl", 5*time.Second, "how long a verified credential or a website's settings are trusted before the store is asked again (changes through the API apply at once)")
 	return cmd
 }
@@ -119,6 +121,11 @@ func serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	defer events.Close() // on early returns; closed explicitly at the end
+	if o.eventDBMemory != "" {
+		if err := events.SetMemoryLimit(ctx, o.eventDBMemory); err != nil {
+			return fmt.Errorf("--event-db-memory: %w", err)
+		}
+	}
 	// Events acknowledged but not loaded by an earlier run are loaded here,
 	// before the server listens.
 	writer, err := ingest.OpenWriter(ctx, ingest.WriterConfig{
