@@ -36,7 +36,7 @@ type analyticsEnv struct {
 	keyB   string // df_ key of website B
 }
 
-func newAnalyticsEnv(t *testing.T) *analyticsEnv {
+func newAnalyticsEnv(t testing.TB) *analyticsEnv {
 	t.Helper()
 	events, err := duckdb.OpenDataDir(context.Background(), t.TempDir())
 	if err != nil {
