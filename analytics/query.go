@@ -149,8 +149,9 @@ type Store interface {
 	Series(ctx context.Context, r Request, s Schedule) ([]Bucket, error)
 	Breakdown(ctx context.Context, r Request, b Breakdown, limit, offset int) (groups []Group, total int, err error)
 	// ActiveVisitors counts the distinct visitors with an event of any type
-	// at or after since.
-	ActiveVisitors(ctx context.Context, websiteID string, since time.Time) (int64, error)
+	// in [since, until] (events without a visitor, such as server-side
+	// payments, count for none).
+	ActiveVisitors(ctx context.Context, websiteID string, since, until time.Time) (int64, error)
 }
 
 // FilterColumn is the stored column a filter dimension compares with;

@@ -85,7 +85,8 @@ func (s *Service) Overview(ctx context.Context, websiteID string, q *Query, curr
 
 // Realtime answers GET /analytics/realtime.
 func (s *Service) Realtime(ctx context.Context, websiteID string) (int64, error) {
-	return s.Store.ActiveVisitors(ctx, websiteID, s.now().Add(-RealtimeWindow))
+	now := s.now()
+	return s.Store.ActiveVisitors(ctx, websiteID, now.Add(-RealtimeWindow), now)
 }
 
 // Span is one timeseries bucket: its key (see Schedule) and the instants

@@ -442,25 +442,32 @@ func TestAnalyticsGolden(t *testing.T) {
 			}
 			res := a.with(t).do(http.MethodGet, "/api/v1/analytics/"+target+sep+"websiteId="+a.site, a.admin, nil)
 			res.ok()
-			got := goldenJSON(t, res)
-			path := filepath.Join("testdata", "golden", "analytics_"+name+".json")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestAnalyticsGolden -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from %s (rerun with -update if intended):\n%s", target, path, got)
-			}
+			checkGolden(t, res, "analytics_"+name)
 		})
+	}
+}
+
+// checkGolden compares a response body, pretty-printed, with
+// testdata/golden/<name>.json; -update rewrites the file instead.
+func checkGolden(t *testing.T, res *response, name string) {
+	t.Helper()
+	got := goldenJSON(t, res)
+	path := filepath.Join("testdata", "golden", name+".json")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (rerun the test with -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("the response differs from %s (rerun with -update if intended):\n%s", path, got)
 	}
 }
 

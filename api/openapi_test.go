@@ -365,6 +365,9 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	for _, p := range []string{"overview", "timeseries", "realtime", "pages", "referrers", "countries", "regions", "cities", "browsers", "operating-systems", "devices", "campaigns", "goals", "hostnames"} {
 		c.want(http.StatusServiceUnavailable, http.MethodGet, "/api/v1/analytics/"+p+"?websiteId="+site, owner, "")
 	}
+	for _, p := range []string{"/api/v1/analytics/realtime/map", "/api/v1/visitors", "/api/v1/visitors/a3ab2331-989f-4cfa-91c6-2461c9e3c6bd"} {
+		c.want(http.StatusServiceUnavailable, http.MethodGet, p+"?websiteId="+site, owner, "")
+	}
 	c.want(http.StatusOK, http.MethodDelete, keyURL, owner, "")
 
 	inv := c.want(http.StatusOK, http.MethodPost, siteURL+"/team", owner, `{"email":"guest@example.com","role":"member"}`)

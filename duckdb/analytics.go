@@ -24,11 +24,14 @@ func (q *query) add(sql string, args ...any) {
 	q.args = append(q.args, args...)
 }
 
-// base adds the website and range conditions.
-func (q *query) base(r analytics.Request) {
-	q.add("website_id = ?", r.WebsiteID)
-	if !r.Range.All {
-		q.add(" AND ts >= ? AND ts < ?", r.Range.Start.UTC(), r.Range.End.UTC())
+// base adds the request's website and range conditions.
+func (q *query) base(r analytics.Request) { q.scope(r.WebsiteID, r.Range) }
+
+// scope adds the website and, unless rng.All, the range conditions.
+func (q *query) scope(websiteID string, rng analytics.Range) {
+	q.add("website_id = ?", websiteID)
+	if !rng.All {
+		q.add(" AND ts >= ? AND ts < ?", rng.Start.UTC(), rng.End.UTC())
 	}
 }
 
@@ -36,38 +39,34 @@ func (q *query) base(r analytics.Request) {
 func (q *query) filters(r analytics.Request) {
 	for _, f := range r.Filters {
 		q.add(" AND ")
+		neg, op := negated(f.Op)
+		if neg {
+			q.add("NOT ")
+		}
 		if f.Dimension == analytics.DimGoal {
 			// Visitors who completed (or never completed) one of the goals.
-			if f.Op == analytics.OpIsNot || f.Op == analytics.OpDoesNotContain {
-				q.add("NOT ")
-			}
 			q.add("visitor_id IN (SELECT visitor_id FROM events WHERE ")
 			q.base(r)
-			q.add(" AND type = " + strconv.Itoa(int(openfast.EventCustom)) + " AND ")
-			q.match("goal", positive(f.Op), f.Values)
+			q.add(" AND type = " + custom + " AND ")
+			q.match("goal", op, f.Values)
 			q.add(")")
 			continue
 		}
-		col := string(analytics.FilterColumn(f.Dimension)) // from the fixed list of dimensions (checkFilters)
-		values := analytics.FilterValues(f)
-		switch f.Op {
-		case analytics.OpIs, analytics.OpContains:
-			q.match(col, f.Op, values)
-		default:
-			q.add("NOT ")
-			q.match(col, positive(f.Op), values)
-		}
+		col, _ := filterColumn(f.Dimension) // checked by checkFilters
+		q.match(col, op, analytics.FilterValues(f))
 	}
 }
 
-func positive(op analytics.Op) analytics.Op {
+// negated reports whether op keeps what does not match, and the operator
+// that matches (is for is_not, contains for does_not_contain).
+func negated(op analytics.Op) (bool, analytics.Op) {
 	switch op {
 	case analytics.OpIsNot:
-		return analytics.OpIs
+		return true, analytics.OpIs
 	case analytics.OpDoesNotContain:
-		return analytics.OpContains
+		return true, analytics.OpContains
 	}
-	return op
+	return false, op
 }
 
 // match adds "(col matches one of values)" for OpIs or OpContains.
@@ -97,7 +96,7 @@ func (q *query) match(col string, op analytics.Op, values []string) {
 // are written into the SQL.
 func checkFilters(r analytics.Request) error {
 	for _, f := range r.Filters {
-		if f.Dimension != analytics.DimGoal && f.Dimension != analytics.DimEntryPage && !validColumn(analytics.FilterColumn(f.Dimension)) {
+		if _, ok := filterColumn(f.Dimension); !ok && f.Dimension != analytics.DimGoal {
 			return fmt.Errorf("unknown filter dimension %q", f.Dimension)
 		}
 		if len(f.Values) == 0 {
@@ -107,9 +106,18 @@ func checkFilters(r analytics.Request) error {
 	return nil
 }
 
+// filterColumn is the column a filter dimension compares with, and whether
+// the dimension has one (goal filters select visitors instead).
+func filterColumn(d analytics.Dimension) (string, bool) {
+	c := analytics.FilterColumn(d)
+	return string(c), d != analytics.DimGoal && (d == analytics.DimEntryPage || validColumn(c))
+}
+
+// The event types, as SQL literals.
 var (
 	pageview = strconv.Itoa(int(openfast.EventPageview))
 	custom   = strconv.Itoa(int(openfast.EventCustom))
+	identify = strconv.Itoa(int(openfast.EventIdentify))
 	payment  = strconv.Itoa(int(openfast.EventPayment))
 )
 
@@ -317,10 +325,11 @@ func validColumn(c analytics.Column) bool {
 	return false
 }
 
-// ActiveVisitors counts the distinct visitors seen since a time.
-func (d *DB) ActiveVisitors(ctx context.Context, websiteID string, since time.Time) (int64, error) {
+// ActiveVisitors counts the distinct visitors seen in [since, until].
+func (d *DB) ActiveVisitors(ctx context.Context, websiteID string, since, until time.Time) (int64, error) {
 	var n int64
-	err := d.db.QueryRowContext(ctx, `SELECT count(DISTINCT visitor_id) FROM events WHERE website_id = ? AND ts >= ?`, websiteID, since.UTC()).Scan(&n)
+	err := d.db.QueryRowContext(ctx, `SELECT count(DISTINCT visitor_id) FROM events WHERE website_id = ? AND ts >= ? AND ts <= ? AND visitor_id <> `+zeroUUID,
+		websiteID, since.UTC(), until.UTC()).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("active visitors of %s: %w", websiteID, err)
 	}

@@ -344,11 +344,11 @@ func (ref *Reference) Breakdown(_ context.Context, r analytics.Request, b analyt
 }
 
 // ActiveVisitors implements analytics.Store.
-func (ref *Reference) ActiveVisitors(_ context.Context, websiteID string, since time.Time) (int64, error) {
+func (ref *Reference) ActiveVisitors(_ context.Context, websiteID string, since, until time.Time) (int64, error) {
 	seen := map[openfast.UUID]bool{}
 	for i := range ref.Events {
 		e := &ref.Events[i]
-		if e.WebsiteID == websiteID && !e.Time.Before(since) {
+		if e.WebsiteID == websiteID && !e.Time.Before(since) && !e.Time.After(until) && e.VisitorID != (openfast.UUID{}) {
 			seen[e.VisitorID] = true
 		}
 	}

@@ -134,16 +134,16 @@ func GenerateAnalyticsEvents(r *rand.Rand, visitorsPerSite int) []openfast.Event
 // refTimezones are the timezones requests ask for.
 var refTimezones = []string{"UTC", "America/New_York", "Europe/Paris", "Asia/Kolkata", "Australia/Sydney", "America/Havana"}
 
-// randomQuery returns the query string of a random read request.
-func randomQuery(r *rand.Rand, e analytics.Endpoint) url.Values {
-	q := url.Values{}
-	pick := func(list []string) string { return list[r.IntN(len(list))] }
+// randomRange sets startAt and endAt (and maybe timezone) of q: dates or
+// instants with an offset within one of refWindows, or, when allowAll, now
+// and then nothing (all time).
+func randomRange(r *rand.Rand, q url.Values, allowAll bool) {
 	w := refWindows[r.IntN(len(refWindows))]
 	day := func() time.Time {
 		return w[0].Add(time.Duration(r.IntN(int(w[1].Sub(w[0]).Hours()/24))) * 24 * time.Hour)
 	}
 	switch x := r.IntN(10); {
-	case x < 2 && e.Name != analytics.Timeseries.Name:
+	case x < 3 && allowAll:
 		// all time
 	case x < 6:
 		a, b := day(), day()
@@ -160,8 +160,15 @@ func randomQuery(r *rand.Rand, e analytics.Endpoint) url.Values {
 		q.Set("endAt", b.In(zone).Format(time.RFC3339Nano))
 	}
 	if r.IntN(3) > 0 {
-		q.Set("timezone", pick(refTimezones))
+		q.Set("timezone", refTimezones[r.IntN(len(refTimezones))])
 	}
+}
+
+// randomQuery returns the query string of a random read request.
+func randomQuery(r *rand.Rand, e analytics.Endpoint) url.Values {
+	q := url.Values{}
+	pick := func(list []string) string { return list[r.IntN(len(list))] }
+	randomRange(r, q, e.Name != analytics.Timeseries.Name)
 	if e.Interval {
 		q.Set("interval", pick(analytics.Intervals))
 		q.Set("fields", "name,visitors,sessions,revenue,payments,conversion_rate")

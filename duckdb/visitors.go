@@ -1,0 +1,409 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/analytics"
+)
+
+var _ analytics.VisitorStore = (*DB)(nil)
+
+// The visitor reads (analytics.VisitorStore). "Latest" and "first" events
+// are picked with arg_max/arg_min (or max/min) over a struct key that
+// starts with the time and goes on with every value picked, which makes
+// the pick deterministic (see analytics/visitors.go).
+
+// structOf returns the struct literal {'c1': c1, 'c2': c2, ...} of columns.
+func structOf(cols ...string) string {
+	return "{" + structEntries(cols) + "}"
+}
+
+// structAfter is structOf with a first field name holding expr.
+func structAfter(name, expr string, cols ...string) string {
+	return "{'" + name + "': " + expr + ", " + structEntries(cols) + "}"
+}
+
+func structEntries(cols []string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = "'" + c + "': " + c
+	}
+	return strings.Join(parts, ", ")
+}
+
+// structFields returns struct_extract(s, 'name') for each name.
+func structFields(s string, names ...string) string {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = "struct_extract(" + s + ", '" + n + "')"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// The values picked from pageviews, in the order of their tie-breaks.
+var (
+	summaryLatest  = []string{"hostname", "path", "country", "region", "city", "browser", "os", "device"}
+	summaryFirst   = []string{"session_referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "ref", "source", "via"}
+	campaignCols   = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "ref", "source", "via"}
+	activityLatest = []string{"ts", "hostname", "path", "country", "region", "city", "browser", "os", "device", "viewport_width", "viewport_height", "session_id"}
+	mapCurrent     = []string{"ts", "path", "country", "region", "city", "browser", "os", "device", "session_referrer", "session_id"}
+)
+
+const zeroUUID = "CAST('00000000-0000-0000-0000-000000000000' AS UUID)"
+
+// Visitors returns one page of the visitors list. It finds the page's
+// visitors and their lastSeenAt from the cheap columns first, then reads
+// the identity and acquisition of those visitors only.
+func (d *DB) Visitors(ctx context.Context, r analytics.VisitorsRequest) ([]analytics.VisitorSummary, error) {
+	var cols, goals, notGoals []analytics.Filter
+	for _, f := range r.Filters {
+		if len(f.Values) == 0 {
+			return nil, fmt.Errorf("filter on %s without values", f.Dimension)
+		}
+		switch neg, _ := negated(f.Op); {
+		case f.Dimension == analytics.DimGoal && neg:
+			notGoals = append(notGoals, f)
+		case f.Dimension == analytics.DimGoal:
+			goals = append(goals, f)
+		default:
+			if _, ok := filterColumn(f.Dimension); !ok {
+				return nil, fmt.Errorf("unknown filter dimension %q", f.Dimension)
+			}
+			cols = append(cols, f)
+		}
+	}
+	var q query
+	q.add("WITH ")
+	if len(goals) > 0 {
+		// The visitors who completed one of the goals of each positive
+		// goal filter, and their latest completion of any of them.
+		q.add("g AS (SELECT visitor_id, max(ts) FILTER (WHERE ")
+		for i, f := range goals {
+			if i > 0 {
+				q.add(" OR ")
+			}
+			q.match("goal", f.Op, f.Values)
+		}
+		q.add(") AS done FROM events WHERE ")
+		q.scope(r.WebsiteID, r.Range)
+		q.add(" AND type = " + custom + " GROUP BY visitor_id HAVING ")
+		for i, f := range goals {
+			if i > 0 {
+				q.add(" AND ")
+			}
+			q.add("bool_or(")
+			q.match("goal", f.Op, f.Values)
+			q.add(")")
+		}
+		q.add("),\n")
+	}
+	q.add("seen AS (SELECT visitor_id, max(ts) AS last FROM events WHERE ")
+	q.scope(r.WebsiteID, r.Range)
+	q.add(" AND type = " + pageview)
+	for _, f := range notGoals {
+		_, op := negated(f.Op)
+		q.add(" AND visitor_id NOT IN (SELECT visitor_id FROM events WHERE ")
+		q.scope(r.WebsiteID, r.Range)
+		q.add(" AND type = " + custom + " AND ")
+		q.match("goal", op, f.Values)
+		q.add(")")
+	}
+	if r.Customer != nil {
+		q.add(" AND visitor_id ")
+		if !*r.Customer {
+			q.add("NOT ")
+		}
+		q.add("IN (SELECT visitor_id FROM events WHERE ")
+		q.scope(r.WebsiteID, r.Range)
+		q.add(" AND type = " + payment + ")")
+	}
+	q.add(" GROUP BY visitor_id")
+	if len(cols) > 0 {
+		// One pageview passes every column filter.
+		q.add(" HAVING bool_or(")
+		for i, f := range cols {
+			if i > 0 {
+				q.add(" AND ")
+			}
+			neg, op := negated(f.Op)
+			if neg {
+				q.add("NOT ")
+			}
+			col, _ := filterColumn(f.Dimension)
+			q.match(col, op, analytics.FilterValues(f))
+		}
+		q.add(")")
+	}
+	q.add("),\npage AS (SELECT visitor_id, ")
+	if len(goals) > 0 {
+		q.add("g.done AS last FROM seen JOIN g USING (visitor_id)")
+	} else {
+		q.add("last FROM seen")
+	}
+	q.add(" ORDER BY last DESC, visitor_id LIMIT ? OFFSET ?),\n", r.Limit, r.Offset)
+	q.add("v AS (SELECT visitor_id, any_value(page.last) AS last, arg_max(" + structOf(summaryLatest...) + ", " +
+		structAfter("ts", "ts", summaryLatest...) + ") AS l, arg_min(" + structOf(summaryFirst...) + ", " +
+		structAfter("ts", "ts", summaryFirst...) + ") AS f FROM events JOIN page USING (visitor_id) WHERE ")
+	q.scope(r.WebsiteID, r.Range)
+	q.add(" AND type = " + pageview + " GROUP BY visitor_id)\n")
+	q.add("SELECT CAST(visitor_id AS VARCHAR), last, " + structFields("l", summaryLatest...) + ", " + structFields("f", summaryFirst...) +
+		" FROM v ORDER BY last DESC, visitor_id")
+
+	rows, err := d.db.QueryContext(ctx, q.sql.String(), q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("visitors of %s: %w", r.WebsiteID, err)
+	}
+	defer rows.Close()
+	var out []analytics.VisitorSummary
+	for rows.Next() {
+		var v analytics.VisitorSummary
+		var id string
+		err := rows.Scan(&id, &v.LastSeen, &v.Hostname, &v.Path, &v.CountryCode, &v.Region, &v.City, &v.Browser, &v.OS, &v.Device,
+			&v.Referrer, &v.UTMSource, &v.UTMMedium, &v.UTMCampaign, &v.UTMTerm, &v.UTMContent, &v.Ref, &v.Source, &v.Via)
+		if err != nil {
+			return nil, fmt.Errorf("visitors of %s: %w", r.WebsiteID, err)
+		}
+		if v.VisitorID, err = parseUUID(id); err != nil {
+			return nil, fmt.Errorf("visitors of %s: %w", r.WebsiteID, err)
+		}
+		v.LastSeen = v.LastSeen.UTC()
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("visitors of %s: %w", r.WebsiteID, err)
+	}
+	return out, nil
+}
+
+func parseUUID(s string) (openfast.UUID, error) {
+	u, ok := openfast.ParseUUID(s)
+	if !ok {
+		return u, fmt.Errorf("bad uuid %q", s)
+	}
+	return u, nil
+}
+
+// Visitor reads one visitor's events in one transaction (one snapshot):
+// the summary, then the latest pageviews and conversions.
+func (d *DB) Visitor(ctx context.Context, websiteID string, visitor openfast.UUID) (*analytics.VisitorActivity, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("visitor %s: %w", visitor, err)
+	}
+	defer tx.Rollback()
+	a, err := visitorSummary(ctx, tx, websiteID, visitor)
+	if err != nil || a == nil {
+		return nil, err
+	}
+	if err := visitorLists(ctx, tx, websiteID, visitor, a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func visitorSummary(ctx context.Context, tx *sql.Tx, websiteID string, visitor openfast.UUID) (*analytics.VisitorActivity, error) {
+	var q query
+	q.add("WITH v AS MATERIALIZED (SELECT type, props, ad_click_ids, "+strings.Join(activityLatest, ", ")+", "+strings.Join(campaignCols, ", ")+
+		" FROM events WHERE website_id = ? AND visitor_id = CAST(? AS UUID) AND type IN ("+pageview+", "+identify+")),\n", websiteID, visitor.String())
+	q.add("a AS (SELECT count(*) FILTER (WHERE type = " + pageview + ") AS pageviews, " +
+		"count(DISTINCT session_id) FILTER (WHERE type = " + pageview + ") AS visits, " +
+		"min(ts) FILTER (WHERE type = " + pageview + ") AS first_visit, " +
+		"max(" + structOf(activityLatest...) + ") FILTER (WHERE type = " + pageview + ") AS l, " +
+		"min(" + structAfter("ts", "ts", campaignCols...) + ") FILTER (WHERE type = " + pageview + ") AS f, " +
+		"min(" + structOf("ts", "ad_click_ids") + ") FILTER (WHERE type = " + pageview + " AND ad_click_ids <> '') AS ad, " +
+		"max(" + structOf("ts", "props") + ") FILTER (WHERE type = " + identify + ") AS ident FROM v)\n")
+	q.add("SELECT pageviews, visits, first_visit, " + structFields("l", activityLatest[:len(activityLatest)-1]...) +
+		", CAST(struct_extract(l, 'session_id') AS VARCHAR), " + structFields("f", campaignCols...) +
+		", coalesce(struct_extract(ad, 'ad_click_ids'), ''), struct_extract(ident, 'ts'), coalesce(struct_extract(ident, 'props'), ''), " +
+		"(SELECT min(ts) FROM v WHERE type = " + pageview + " AND session_id = struct_extract(a.l, 'session_id')) FROM a WHERE pageviews > 0")
+	a := &analytics.VisitorActivity{}
+	var session string
+	var identAt sql.NullTime
+	var identProps string
+	err := tx.QueryRowContext(ctx, q.sql.String(), q.args...).Scan(&a.Pageviews, &a.Visits, &a.FirstVisit,
+		&a.Latest, &a.Hostname, &a.Path, &a.CountryCode, &a.Region, &a.City, &a.Browser, &a.OS, &a.Device, &a.ViewportWidth, &a.ViewportHeight, &session,
+		&a.First.UTMSource, &a.First.UTMMedium, &a.First.UTMCampaign, &a.First.UTMTerm, &a.First.UTMContent, &a.First.Ref, &a.First.Source, &a.First.Via,
+		&a.AdClickIDs, &identAt, &identProps, &a.CurrentVisit)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err == nil {
+		a.Session, err = parseUUID(session)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("visitor %s: %w", visitor, err)
+	}
+	a.FirstVisit, a.Latest, a.CurrentVisit = a.FirstVisit.UTC(), a.Latest.UTC(), a.CurrentVisit.UTC()
+	if identAt.Valid {
+		a.Identify = &analytics.Identify{Time: identAt.Time.UTC(), Props: identProps}
+	}
+	return a, nil
+}
+
+func visitorLists(ctx context.Context, tx *sql.Tx, websiteID string, visitor openfast.UUID, a *analytics.VisitorActivity) error {
+	var q query
+	q.add("WITH v AS MATERIALIZED (SELECT ts, type, hostname, path, goal, event_id <> '' AS server, props FROM events "+
+		"WHERE website_id = ? AND visitor_id = CAST(? AS UUID) AND type IN ("+pageview+", "+custom+", "+payment+"))\n",
+		websiteID, visitor.String())
+	q.add("SELECT * FROM ((SELECT ts, hostname, path, type, goal, server, '' AS props FROM v WHERE type = "+pageview+
+		" ORDER BY ts DESC, hostname DESC, path DESC LIMIT ?)\nUNION ALL\n", analytics.MaxVisitedPages)
+	q.add("(SELECT ts, '', '', type, goal, server, props FROM v WHERE type <> "+pageview+
+		" ORDER BY ts DESC, type DESC, goal DESC, server DESC, props DESC LIMIT ?))\n", analytics.MaxCompletedGoals)
+	q.add("ORDER BY type = " + pageview + " DESC, ts DESC, hostname DESC, path DESC, type DESC, goal DESC, server DESC, props DESC")
+	rows, err := tx.QueryContext(ctx, q.sql.String(), q.args...)
+	if err != nil {
+		return fmt.Errorf("visitor %s: %w", visitor, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t time.Time
+		var host, path, goal, props string
+		var typ uint8
+		var server bool
+		if err := rows.Scan(&t, &host, &path, &typ, &goal, &server, &props); err != nil {
+			return fmt.Errorf("visitor %s: %w", visitor, err)
+		}
+		if openfast.EventType(typ) == openfast.EventPageview {
+			a.Pages = append(a.Pages, analytics.PageVisit{Time: t.UTC(), Hostname: host, Path: path})
+		} else {
+			a.Conversions = append(a.Conversions, analytics.Conversion{Time: t.UTC(), Type: openfast.EventType(typ), Goal: goal, Server: server, Props: props})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("visitor %s: %w", visitor, err)
+	}
+	return nil
+}
+
+// RealtimeActivity reads the realtime window in one transaction.
+func (d *DB) RealtimeActivity(ctx context.Context, websiteID string, since, until time.Time) (*analytics.RealtimeActivity, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
+	}
+	defer tx.Rollback()
+	a := &analytics.RealtimeActivity{}
+	if a.Visitors, err = activeVisitors(ctx, tx, websiteID, since, until); err != nil {
+		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
+	}
+	if a.Events, err = recentEvents(ctx, tx, websiteID, since, until); err != nil {
+		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
+	}
+	if a.Payments, err = recentPayments(ctx, tx, websiteID, since, until); err != nil {
+		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
+	}
+	return a, nil
+}
+
+func activeVisitors(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.ActiveVisitor, error) {
+	var q query
+	// w: the active visitors and their current event; h: their events of
+	// all time.
+	q.add("WITH w AS (SELECT visitor_id, max(ts) AS seen, max("+structAfter("pageview", "type = "+pageview, mapCurrent...)+") AS cur "+
+		"FROM events WHERE website_id = ? AND ts >= ? AND ts <= ? AND visitor_id <> "+zeroUUID+
+		" GROUP BY visitor_id ORDER BY seen DESC, visitor_id LIMIT ?),\n", websiteID, since.UTC(), until.UTC(), analytics.MaxActiveVisitors)
+	q.add("h AS (SELECT e.visitor_id, count(DISTINCT e.session_id) FILTER (WHERE e.type = "+pageview+") AS visits, "+
+		"bool_or(e.type = "+payment+") AS customer, "+
+		"max({'ts': e.ts, 'props': e.props}) FILTER (WHERE e.type = "+identify+") AS ident, "+
+		"min("+structAfter("ts", "ts", campaignCols...)+") FILTER (WHERE e.type = "+pageview+
+		" AND e.session_id = struct_extract(w.cur, 'session_id')) AS entry "+
+		"FROM events e JOIN w ON e.visitor_id = w.visitor_id WHERE e.website_id = ? GROUP BY e.visitor_id)\n", websiteID)
+	q.add("SELECT CAST(w.visitor_id AS VARCHAR), seen, " + structFields("cur", mapCurrent[:len(mapCurrent)-1]...) +
+		", CAST(struct_extract(cur, 'session_id') AS VARCHAR), visits, customer, struct_extract(ident, 'ts'), coalesce(struct_extract(ident, 'props'), ''), " +
+		"struct_extract(entry, 'ts'), " + structFieldsOrEmpty("entry", campaignCols...) +
+		" FROM w JOIN h ON w.visitor_id = h.visitor_id ORDER BY seen DESC, w.visitor_id")
+	rows, err := tx.QueryContext(ctx, q.sql.String(), q.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []analytics.ActiveVisitor
+	for rows.Next() {
+		var v analytics.ActiveVisitor
+		var id, session, identProps string
+		var identAt, start sql.NullTime
+		c := &v.Client
+		err := rows.Scan(&id, &v.LastSeen, &v.Time, &v.Path, &c.CountryCode, &c.Region, &c.City, &c.Browser, &c.OS, &c.Device, &v.Referrer, &session,
+			&v.Visits, &v.Customer, &identAt, &identProps, &start,
+			&v.Entry.UTMSource, &v.Entry.UTMMedium, &v.Entry.UTMCampaign, &v.Entry.UTMTerm, &v.Entry.UTMContent, &v.Entry.Ref, &v.Entry.Source, &v.Entry.Via)
+		if err != nil {
+			return nil, err
+		}
+		if v.VisitorID, err = parseUUID(id); err != nil {
+			return nil, err
+		}
+		if v.Session, err = parseUUID(session); err != nil {
+			return nil, err
+		}
+		v.LastSeen, v.Time = v.LastSeen.UTC(), v.Time.UTC()
+		if start.Valid {
+			v.SessionStart = start.Time.UTC()
+		}
+		if identAt.Valid {
+			v.Identify = &analytics.Identify{Time: identAt.Time.UTC(), Props: identProps}
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// structFieldsOrEmpty is like structFields, with "" for a NULL struct.
+func structFieldsOrEmpty(s string, names ...string) string {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = "coalesce(struct_extract(" + s + ", '" + n + "'), '')"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func recentEvents(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.RecentEvent, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT event_id, type, goal, CAST(visitor_id AS VARCHAR), ts, path, country, props, session_referrer, revenue_cents
+FROM events WHERE website_id = ? AND ts >= ? AND ts <= ?
+ORDER BY ts DESC, type DESC, goal DESC, visitor_id DESC, event_id DESC, path DESC, country DESC, props DESC, session_referrer DESC, revenue_cents DESC
+LIMIT ?`, websiteID, since.UTC(), until.UTC(), analytics.MaxRecentEvents)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []analytics.RecentEvent
+	for rows.Next() {
+		var e analytics.RecentEvent
+		var typ uint8
+		var visitor string
+		if err := rows.Scan(&e.EventID, &typ, &e.Goal, &visitor, &e.Time, &e.Path, &e.CountryCode, &e.Props, &e.SessionReferrer, &e.RevenueCents); err != nil {
+			return nil, err
+		}
+		if e.VisitorID, err = parseUUID(visitor); err != nil {
+			return nil, err
+		}
+		e.Type, e.Time = openfast.EventType(typ), e.Time.UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func recentPayments(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.RecentPayment, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT event_id, ts, revenue_cents, currency FROM events
+WHERE website_id = ? AND ts >= ? AND ts <= ? AND type = `+payment+`
+ORDER BY ts DESC, event_id DESC, revenue_cents DESC, currency DESC LIMIT ?`, websiteID, since.UTC(), until.UTC(), analytics.MaxRecentPayments)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []analytics.RecentPayment
+	for rows.Next() {
+		var p analytics.RecentPayment
+		if err := rows.Scan(&p.EventID, &p.Time, &p.RevenueCents, &p.Currency); err != nil {
+			return nil, err
+		}
+		p.Time = p.Time.UTC()
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
