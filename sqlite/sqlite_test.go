@@ -68,3 +68,14 @@ func TestMigrateTwice(t *testing.T) {
 		t.Fatalf("%d migrations recorded (%v), want 1", n, err)
 	}
 }
+
+func TestMetadataCopy(t *testing.T) {
+	storetest.MetadataCopy(t, func(t *testing.T) storetest.CopyStore {
+		db, err := Open(context.Background(), filepath.Join(t.TempDir(), FileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
+}

@@ -1,0 +1,66 @@
+package openfast
+
+import (
+	"context"
+	"time"
+)
+
+// MetadataDump is a metadata store's whole content, row for row, as
+// `openfast admin migrate` copies it from one store to another. Identifiers,
+// hashes and times are kept, so that every key and token keeps working.
+type MetadataDump struct {
+	Users        []*User
+	Websites     []*Website
+	Members      []*Membership
+	Invitations  []*DumpedInvitation
+	APIKeys      []*APIKey
+	AccessTokens []*AccessToken
+	AuditLog     []*AuditEntry // in id order
+}
+
+// Membership is one member row: a user's role on a website.
+type Membership struct {
+	WebsiteID string
+	UserID    string
+	Role      Role
+	JoinedAt  time.Time
+}
+
+// DumpedInvitation is an invitation with its acceptance time (nil while
+// pending).
+type DumpedInvitation struct {
+	Invitation
+	AcceptedAt *time.Time
+}
+
+// Rows is the number of rows in the dump.
+func (d *MetadataDump) Rows() int {
+	return len(d.Users) + len(d.Websites) + len(d.Members) + len(d.Invitations) + len(d.APIKeys) + len(d.AccessTokens) + len(d.AuditLog)
+}
+
+// MetadataCopier is implemented by the metadata stores that `openfast admin
+// migrate` reads from or writes to.
+type MetadataCopier interface {
+	// ExportMetadata reads every row.
+	ExportMetadata(ctx context.Context) (*MetadataDump, error)
+	// ImportMetadata inserts the dump's rows in one transaction, skipping
+	// each row whose primary key is already there, so that importing the
+	// same dump twice changes nothing. It returns how many rows it inserted.
+	ImportMetadata(ctx context.Context, d *MetadataDump) (int, error)
+}
+
+// EventHour is one UTC hour of a store's events and how many there are.
+type EventHour struct {
+	Start  time.Time
+	Events int64
+}
+
+// EventExporter is implemented by the event stores that `openfast admin
+// migrate` reads from. Events are read an hour at a time: an hour's events
+// are a fixed set, so a migration that stopped can resume at the next hour.
+type EventExporter interface {
+	// EventHours lists the UTC hours that have events, in order.
+	EventHours(ctx context.Context) ([]EventHour, error)
+	// ExportEvents returns the events of the UTC hour that starts at start.
+	ExportEvents(ctx context.Context, start time.Time) ([]Event, error)
+}

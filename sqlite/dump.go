@@ -1,0 +1,186 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/openfast/openfast"
+)
+
+var _ openfast.MetadataCopier = (*DB)(nil)
+
+// ExportMetadata reads every row in one read transaction, so that the dump
+// is consistent.
+func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error) {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("export metadata: %w", err)
+	}
+	defer tx.Rollback()
+	d := &openfast.MetadataDump{}
+	err = eachRow(ctx, tx, `SELECT id, email, name, image, created_at FROM users ORDER BY id`, func(r *sql.Rows) error {
+		u, err := scanUser(r)
+		d.Users = append(d.Users, u)
+		return err
+	})
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT `+websiteColumns+` FROM websites w ORDER BY w.id`, func(r *sql.Rows) error {
+			w, err := scanWebsite(r)
+			d.Websites = append(d.Websites, w)
+			return err
+		})
+	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT website_id, user_id, role, joined_at FROM members ORDER BY website_id, user_id`, func(r *sql.Rows) error {
+			var m openfast.Membership
+			var role string
+			var joined int64
+			err := r.Scan(&m.WebsiteID, &m.UserID, &role, &joined)
+			m.Role, m.JoinedAt = openfast.Role(role), fromMS(joined)
+			d.Members = append(d.Members, &m)
+			return err
+		})
+	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT id, website_id, email, role, invited_by, created_at, accepted_at FROM invitations ORDER BY id`, func(r *sql.Rows) error {
+			var inv openfast.DumpedInvitation
+			var role string
+			var created int64
+			var accepted sql.NullInt64
+			err := r.Scan(&inv.ID, &inv.WebsiteID, &inv.Email, &role, &inv.InvitedBy, &created, &accepted)
+			inv.Role, inv.CreatedAt, inv.AcceptedAt = openfast.Role(role), fromMS(created), fromNullMS(accepted)
+			d.Invitations = append(d.Invitations, &inv)
+			return err
+		})
+	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT `+apiKeyColumns+` FROM api_keys ORDER BY id`, func(r *sql.Rows) error {
+			k, err := scanAPIKey(r)
+			d.APIKeys = append(d.APIKeys, k)
+			return err
+		})
+	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT `+tokenColumns+` FROM access_tokens ORDER BY id`, func(r *sql.Rows) error {
+			t, err := scanToken(r)
+			d.AccessTokens = append(d.AccessTokens, t)
+			return err
+		})
+	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT id, coalesce(website_id, ''), actor_user_id, actor_display_key, action, target_type, target_id, target_display_key, ip, created_at
+			FROM audit_log ORDER BY id`, func(r *sql.Rows) error {
+			var a openfast.AuditEntry
+			var created int64
+			err := r.Scan(&a.ID, &a.WebsiteID, &a.ActorUserID, &a.ActorDisplayKey, &a.Action, &a.TargetType, &a.TargetID, &a.TargetDisplayKey, &a.IP, &created)
+			a.CreatedAt = fromMS(created)
+			d.AuditLog = append(d.AuditLog, &a)
+			return err
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("export metadata: %w", err)
+	}
+	return d, nil
+}
+
+func eachRow(ctx context.Context, tx *sql.Tx, query string, fn func(*sql.Rows) error) error {
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ImportMetadata inserts the dump's rows in one transaction, parents before
+// children, skipping rows whose primary key exists.
+func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int, error) {
+	n := 0
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		exec := func(query string, args ...any) error {
+			res, err := tx.ExecContext(ctx, query, args...)
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += int(k)
+			return nil
+		}
+		for _, u := range d.Users {
+			if err := exec(`INSERT INTO users (id, email, name, image, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+				u.ID, u.Email, ptrStr(u.Name), ptrStr(u.Image), ms(u.CreatedAt)); err != nil {
+				return fmt.Errorf("user %s: %w", u.ID, err)
+			}
+		}
+		for _, w := range d.Websites {
+			settings, err := encodeSettings(w.WebsiteSettings)
+			if err != nil {
+				return fmt.Errorf("website %s: %w", w.ID, err)
+			}
+			if err := exec(`INSERT INTO websites (id, tracking_id, owner_id, domain, name, timezone, currency, settings, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+				w.ID, w.TrackingID, w.OwnerID, w.Domain, ptrStr(w.Name), w.Timezone, w.Currency, settings, ms(w.CreatedAt)); err != nil {
+				return fmt.Errorf("website %s: %w", w.ID, err)
+			}
+		}
+		for _, m := range d.Members {
+			if err := exec(`INSERT INTO members (website_id, user_id, role, joined_at) VALUES (?, ?, ?, ?) ON CONFLICT (website_id, user_id) DO NOTHING`,
+				m.WebsiteID, m.UserID, string(m.Role), ms(m.JoinedAt)); err != nil {
+				return fmt.Errorf("member %s of %s: %w", m.UserID, m.WebsiteID, err)
+			}
+		}
+		for _, inv := range d.Invitations {
+			var accepted sql.NullInt64
+			if inv.AcceptedAt != nil {
+				accepted = sql.NullInt64{Int64: ms(*inv.AcceptedAt), Valid: true}
+			}
+			if err := exec(`INSERT INTO invitations (id, website_id, email, role, invited_by, created_at, accepted_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+				inv.ID, inv.WebsiteID, inv.Email, string(inv.Role), inv.InvitedBy, ms(inv.CreatedAt), accepted); err != nil {
+				return fmt.Errorf("invitation %s: %w", inv.ID, err)
+			}
+		}
+		for _, k := range d.APIKeys {
+			if err := exec(`INSERT INTO api_keys (id, website_id, name, display_key, hash, created_by, created_at, last_used_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+				k.ID, k.WebsiteID, ptrStr(k.Name), k.DisplayKey, k.Hash, k.CreatedBy, ms(k.CreatedAt), nullMS(k.LastUsedAt)); err != nil {
+				return fmt.Errorf("api key %s: %w", k.ID, err)
+			}
+		}
+		for _, t := range d.AccessTokens {
+			if err := exec(`INSERT INTO access_tokens (id, user_id, name, display_key, hash, permissions, website_ids, created_at, last_used_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+				t.ID, t.UserID, ptrStr(t.Name), t.DisplayKey, t.Hash, jsonList(t.Permissions), jsonList(t.WebsiteIDs), ms(t.CreatedAt), nullMS(t.LastUsedAt)); err != nil {
+				return fmt.Errorf("access token %s: %w", t.ID, err)
+			}
+		}
+		for _, a := range d.AuditLog {
+			if err := exec(`INSERT INTO audit_log (id, website_id, actor_user_id, actor_display_key, action, target_type, target_id, target_display_key, ip, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+				a.ID, nullString(a.WebsiteID), a.ActorUserID, a.ActorDisplayKey, a.Action, a.TargetType, a.TargetID, a.TargetDisplayKey, a.IP, ms(a.CreatedAt)); err != nil {
+				return fmt.Errorf("audit entry %d: %w", a.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("import metadata: %w", err)
+	}
+	return n, nil
+}
+
+func nullMS(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: ms(*t), Valid: true}
+}

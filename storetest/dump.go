@@ -1,0 +1,119 @@
+package storetest
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/openfast/openfast"
+)
+
+// CopyStore is a metadata store that can be exported and imported.
+type CopyStore interface {
+	openfast.MetadataStore
+	openfast.MetadataCopier
+}
+
+// MetadataCopy checks export and import: a store filled through its
+// services, exported and imported into a fresh store, exports the same
+// rows, and importing again inserts nothing.
+func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
+	src := open(t)
+	fillForCopy(t, src)
+	want, err := src.ExportMetadata(ctx)
+	must(t, err)
+	if len(want.Users) != 3 || len(want.Websites) != 2 || len(want.Members) != 3 || len(want.Invitations) != 2 ||
+		len(want.APIKeys) != 2 || len(want.AccessTokens) != 1 || len(want.AuditLog) != 4 {
+		t.Fatalf("export counts: %+v", counts(want))
+	}
+
+	dst := open(t)
+	n, err := dst.ImportMetadata(ctx, want)
+	must(t, err)
+	if n != want.Rows() {
+		t.Fatalf("import inserted %d rows, want %d", n, want.Rows())
+	}
+	got, err := dst.ExportMetadata(ctx)
+	must(t, err)
+	if a, b := dumpJSON(t, want), dumpJSON(t, got); a != b {
+		t.Fatalf("round trip differs:\n got %s\nwant %s", b, a)
+	}
+	n, err = dst.ImportMetadata(ctx, want)
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("second import inserted %d rows, want 0", n)
+	}
+
+	// The copy works: keys and tokens are found by hash, and new audit
+	// entries do not collide with the imported ones.
+	k, err := dst.APIKeyByHash(ctx, want.APIKeys[0].Hash)
+	must(t, err)
+	if k.ID != want.APIKeys[0].ID {
+		t.Fatalf("APIKeyByHash after import = %+v", k)
+	}
+	tok, err := dst.AccessTokenByHash(ctx, want.AccessTokens[0].Hash)
+	must(t, err)
+	if tok.ID != want.AccessTokens[0].ID || len(tok.Permissions) != 2 {
+		t.Fatalf("AccessTokenByHash after import = %+v", tok)
+	}
+	w := want.Websites[0]
+	must(t, dst.CreateAPIKey(ctx, newKey(w.ID), openfast.MaxAPIKeysPerWebsite, &openfast.AuditEntry{
+		WebsiteID: w.ID, ActorUserID: w.OwnerID, ActorDisplayKey: "dft_x...y", Action: openfast.AuditAPIKeyCreate, TargetType: "apikey", TargetID: "k", TargetDisplayKey: "df_x...y", IP: "::1",
+	}))
+	entries, total, err := dst.AuditLog(ctx, openfast.AuditQuery{WebsiteID: w.ID}, 10, 0)
+	must(t, err)
+	if total != 4 || entries[0].ID <= want.AuditLog[len(want.AuditLog)-1].ID {
+		t.Fatalf("audit log after import: total %d, newest %+v", total, entries[0])
+	}
+}
+
+func fillForCopy(t *testing.T, s openfast.MetadataStore) {
+	owner, bob, carol := newUser(t, s), newUser(t, s), newUser(t, s)
+	w := newWebsite(t, s, owner)
+	w2 := &openfast.Website{
+		ID: openfast.NewID(), TrackingID: "dfid_copy", OwnerID: bob.ID, Domain: "copy.example.com", Timezone: "Europe/Paris", Currency: "EUR",
+	}
+	name := "Shop"
+	w2.Name = &name
+	w2.IsCookieless, w2.ExcludedIPs, w2.AllowedHostnames = true, []string{"10.0.0.1"}, []string{"shop.example.com"}
+	audit := func(action, target string) *openfast.AuditEntry {
+		return &openfast.AuditEntry{WebsiteID: w.ID, ActorUserID: owner.ID, ActorDisplayKey: "dft_a...b", Action: action, TargetType: "apikey", TargetID: target, TargetDisplayKey: "df_a...b", IP: "127.0.0.1"}
+	}
+	must(t, s.CreateWebsite(ctx, w2, nil))
+	k1, k2 := newKey(w.ID), newKey(w.ID)
+	keyName := "Prod"
+	k1.Name = &keyName
+	must(t, s.CreateAPIKey(ctx, k1, openfast.MaxAPIKeysPerWebsite, audit(openfast.AuditAPIKeyCreate, k1.ID)))
+	must(t, s.CreateAPIKey(ctx, k2, openfast.MaxAPIKeysPerWebsite, audit(openfast.AuditAPIKeyCreate, k2.ID)))
+	used := time.Now().UTC().Truncate(time.Millisecond)
+	must(t, s.TouchCredentials(ctx, map[string]time.Time{k1.ID: used}, nil))
+	tok := &openfast.AccessToken{ID: openfast.NewID(), UserID: owner.ID, DisplayKey: "dft_t...0000", Hash: hashOf("token"),
+		Permissions: []string{"analytics:read", "websites:read"}, WebsiteIDs: []string{w.ID}}
+	must(t, s.CreateAccessToken(ctx, tok, openfast.MaxAccessTokensPerUser, &openfast.AuditEntry{
+		ActorUserID: owner.ID, ActorDisplayKey: "dft_a...b", Action: openfast.AuditAccessTokenCreate, TargetType: "access_token", TargetID: tok.ID, TargetDisplayKey: tok.DisplayKey, IP: "127.0.0.1"}))
+	accepted := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: carol.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}
+	must(t, s.CreateInvitation(ctx, accepted, audit(openfast.AuditTeamInvite, carol.ID)))
+	_, err := s.AcceptInvitation(ctx, accepted.ID, carol, nil)
+	must(t, err)
+	must(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w2.ID, Email: "dave@example.com", Role: openfast.RoleMember, InvitedBy: bob.ID}, nil))
+}
+
+func counts(d *openfast.MetadataDump) map[string]int {
+	return map[string]int{"users": len(d.Users), "websites": len(d.Websites), "members": len(d.Members), "invitations": len(d.Invitations),
+		"apiKeys": len(d.APIKeys), "accessTokens": len(d.AccessTokens), "auditLog": len(d.AuditLog)}
+}
+
+// dumpJSON is a dump in a canonical form: empty and missing lists alike.
+func dumpJSON(t *testing.T, d *openfast.MetadataDump) string {
+	t.Helper()
+	for _, w := range d.Websites {
+		for _, l := range []*[]string{&w.AllowedHostnames, &w.ExcludedIPs, &w.ExcludedPaths, &w.ExcludedCountries, &w.ExcludedHostnames} {
+			if len(*l) == 0 {
+				*l = nil
+			}
+		}
+	}
+	b, err := json.Marshal(d)
+	must(t, err)
+	return string(b)
+}
