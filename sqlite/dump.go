@@ -122,7 +122,7 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 			}
 		}
 		for _, w := range d.Websites {
-			settings, err := encodeSettings(w.WebsiteSettings)
+			settings, err := openfast.EncodeSettings(w.WebsiteSettings)
 			if err != nil {
 				return fmt.Errorf("website %s: %w", w.ID, err)
 			}

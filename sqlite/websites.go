@@ -3,43 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/openfast/openfast"
 )
-
-// settingsJSON is how WebsiteSettings are kept in the settings column.
-type settingsJSON struct {
-	KPI                      *string  `json:"kpi,omitempty"`
-	KPIColorScheme           *string  `json:"kpiColorScheme,omitempty"`
-	RevenueMetric            *string  `json:"revenueMetric,omitempty"`
-	SendWeeklyReports        bool     `json:"sendWeeklyReports,omitempty"`
-	SendViralTrafficAlerts   bool     `json:"sendViralTrafficAlerts,omitempty"`
-	IsPublicDashboardEnabled bool     `json:"isPublicDashboardEnabled,omitempty"`
-	IsPublicDataEnabled      bool     `json:"isPublicDataEnabled,omitempty"`
-	IsCookieless             bool     `json:"isCookieless,omitempty"`
-	IsAttackModeEnabled      bool     `json:"isAttackModeEnabled,omitempty"`
-	IncludeRenewalRevenue    bool     `json:"includeRenewalRevenue,omitempty"`
-	IsAllHostnamesAllowed    bool     `json:"isAllHostnamesAllowed,omitempty"`
-	AllowedHostnames         []string `json:"allowedHostnames,omitempty"`
-	ExcludedIPs              []string `json:"excludedIps,omitempty"`
-	ExcludedPaths            []string `json:"excludedPaths,omitempty"`
-	ExcludedCountries        []string `json:"excludedCountries,omitempty"`
-	ExcludedHostnames        []string `json:"excludedHostnames,omitempty"`
-}
-
-func encodeSettings(s openfast.WebsiteSettings) (string, error) {
-	b, err := json.Marshal(settingsJSON(s))
-	return string(b), err
-}
-
-func decodeSettings(s string) (openfast.WebsiteSettings, error) {
-	var v settingsJSON
-	err := json.Unmarshal([]byte(s), &v)
-	return openfast.WebsiteSettings(v), err
-}
 
 const websiteColumns = `w.id, w.tracking_id, w.owner_id, w.domain, w.name, w.timezone, w.currency, w.settings, w.created_at`
 
@@ -53,7 +21,7 @@ func scanWebsite(row interface{ Scan(...any) error }, extra ...any) (*openfast.W
 		return nil, err
 	}
 	w.Name, w.CreatedAt = strPtr(name), fromMS(created)
-	s, err := decodeSettings(settings)
+	s, err := openfast.DecodeSettings(settings)
 	if err != nil {
 		return nil, fmt.Errorf("decode settings of website %s: %w", w.ID, err)
 	}
@@ -66,7 +34,7 @@ func (db *DB) CreateWebsite(ctx context.Context, w *openfast.Website, audit *ope
 	if w.CreatedAt.IsZero() {
 		w.CreatedAt = db.now().UTC()
 	}
-	settings, err := encodeSettings(w.WebsiteSettings)
+	settings, err := openfast.EncodeSettings(w.WebsiteSettings)
 	if err != nil {
 		return fmt.Errorf("encode settings: %w", err)
 	}
@@ -148,7 +116,7 @@ func (db *DB) UpdateWebsite(ctx context.Context, id string, apply func(*openfast
 		if err := apply(w); err != nil {
 			return err
 		}
-		settings, err := encodeSettings(w.WebsiteSettings)
+		settings, err := openfast.EncodeSettings(w.WebsiteSettings)
 		if err != nil {
 			return fmt.Errorf("encode settings: %w", err)
 		}

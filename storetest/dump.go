@@ -19,12 +19,12 @@ type CopyStore interface {
 // rows, and importing again inserts nothing.
 func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	src := open(t)
-	fillForCopy(t, src)
+	site := fillForCopy(t, src)
 	want, err := src.ExportMetadata(ctx)
 	must(t, err)
 	if len(want.Users) != 3 || len(want.Websites) != 2 || len(want.Members) != 3 || len(want.Invitations) != 2 ||
 		len(want.APIKeys) != 2 || len(want.AccessTokens) != 1 || len(want.AuditLog) != 4 {
-		t.Fatalf("export counts: %+v", counts(want))
+		t.Fatalf("export counts: %+v", want.Counts())
 	}
 
 	dst := open(t)
@@ -56,7 +56,12 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	if tok.ID != want.AccessTokens[0].ID || len(tok.Permissions) != 2 {
 		t.Fatalf("AccessTokenByHash after import = %+v", tok)
 	}
-	w := want.Websites[0]
+	var w *openfast.Website
+	for _, x := range want.Websites {
+		if x.ID == site {
+			w = x
+		}
+	}
 	must(t, dst.CreateAPIKey(ctx, newKey(w.ID), openfast.MaxAPIKeysPerWebsite, &openfast.AuditEntry{
 		WebsiteID: w.ID, ActorUserID: w.OwnerID, ActorDisplayKey: "dft_x...y", Action: openfast.AuditAPIKeyCreate, TargetType: "apikey", TargetID: "k", TargetDisplayKey: "df_x...y", IP: "::1",
 	}))
@@ -67,7 +72,9 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	}
 }
 
-func fillForCopy(t *testing.T, s openfast.MetadataStore) {
+// fillForCopy fills s and returns the id of the website with the audit
+// entries.
+func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 	owner, bob, carol := newUser(t, s), newUser(t, s), newUser(t, s)
 	w := newWebsite(t, s, owner)
 	w2 := &openfast.Website{
@@ -96,11 +103,7 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) {
 	_, err := s.AcceptInvitation(ctx, accepted.ID, carol, nil)
 	must(t, err)
 	must(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w2.ID, Email: "dave@example.com", Role: openfast.RoleMember, InvitedBy: bob.ID}, nil))
-}
-
-func counts(d *openfast.MetadataDump) map[string]int {
-	return map[string]int{"users": len(d.Users), "websites": len(d.Websites), "members": len(d.Members), "invitations": len(d.Invitations),
-		"apiKeys": len(d.APIKeys), "accessTokens": len(d.AccessTokens), "auditLog": len(d.AuditLog)}
+	return w.ID
 }
 
 // dumpJSON is a dump in a canonical form: empty and missing lists alike.
