@@ -253,6 +253,18 @@ type MetadataStore interface {
 	CredentialUseService
 	TeamService
 	AuditLogService
+	SaltService
 	Ping(ctx context.Context) error
 	Close() error
+}
+
+// SaltService keeps the daily salts from which cookieless visitor ids are
+// derived, so that every server of an installation, and a server after a
+// restart, derives the same id for the same visitor on the same day. Old
+// salts are deleted: yesterday's visitors cannot be linked to today's.
+type SaltService interface {
+	// DailySalt returns the salt of a UTC day (YYYY-MM-DD), creating a
+	// random one if the day has none, and deletes the salts of days before
+	// the day before it.
+	DailySalt(ctx context.Context, day string) ([]byte, error)
 }

@@ -30,6 +30,9 @@ type Config struct {
 	Registerer prometheus.Registerer
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Salts keeps the daily salts of cookieless visitor ids, shared by the
+	// servers of an installation; nil means a salt of this process only.
+	Salts openfast.SaltService
 }
 
 // Handler serves POST /api/events.
@@ -51,6 +54,7 @@ func NewHandler(cfg Config) *Handler {
 	h := &Handler{
 		cfg:      cfg,
 		sessions: newSessions(),
+		salts:    salts{store: cfg.Salts},
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openfast_events_received_total", Help: "Events accepted for storage, by type."}, []string{"type"}),
 		filtered: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openfast_events_filtered_total", Help: "Events answered 200 but not stored, by reason."}, []string{"reason"}),
 		rejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "openfast_events_rejected_total", Help: "Events refused with a 4xx."}),
@@ -214,7 +218,9 @@ func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, visito
 	cookieless := p.Cookieless || site.IsCookieless
 	v, ok := openfast.ParseUUID(p.VisitorID)
 	if cookieless || !ok {
-		v = h.salts.visitorID(ev.Time, site.ID, ip.String(), ua)
+		if v, err = h.salts.visitorID(r.Context(), ev.Time, site.ID, ip.String(), ua); err != nil {
+			return ev, "", "", err
+		}
 	}
 	if cookieless {
 		visitor = v.String()

@@ -56,7 +56,8 @@ func newFixture(t *testing.T, settings func(*openfast.Website)) *fixture {
 			}
 			return store.Website(ctx, id)
 		},
-		Now: func() time.Time { return f.now },
+		Now:   func() time.Time { return f.now },
+		Salts: store,
 	})
 	return f
 }
@@ -241,6 +242,14 @@ func TestEvent_Cookieless(t *testing.T) {
 	}
 	if a.SessionID != b.SessionID {
 		t.Fatal("cookieless events of one visitor within 30 minutes are one session")
+	}
+	// Another server of the installation (or this one after a restart)
+	// derives the same id from the stored salt.
+	other := *f
+	other.h = NewHandler(f.h.cfg)
+	o, _, _, _ := other.event(t, chromeMac, map[string]any{"visitorId": nil, "sessionId": nil})
+	if o.VisitorID != a.VisitorID {
+		t.Fatal("a second handler on the same store derived another cookieless id")
 	}
 	f.now = f.now.Add(24 * time.Hour)
 	d, _, _, _ := f.event(t, chromeMac, nil)

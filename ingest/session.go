@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -104,23 +105,36 @@ func randomUUID() openfast.UUID {
 }
 
 // salts derives cookieless visitor ids from a random salt that changes
-// every UTC day and is never stored, so that yesterday's visitors cannot
-// be linked to today's.
+// every UTC day. With a store, the salt is the store's (every server of an
+// installation derives the same ids, and the store deletes old salts);
+// without one, it lives in this process only. Either way yesterday's
+// visitors cannot be linked to today's.
 type salts struct {
-	mu   sync.Mutex
-	day  string
-	salt [32]byte
+	store openfast.SaltService
+	mu    sync.Mutex
+	day   string
+	salt  []byte
 }
 
 // visitorID returns the cookieless visitor id of a client on a website.
-func (s *salts) visitorID(now time.Time, website, ip, userAgent string) openfast.UUID {
+func (s *salts) visitorID(ctx context.Context, now time.Time, website, ip, userAgent string) (openfast.UUID, error) {
 	day := now.UTC().Format(time.DateOnly)
 	s.mu.Lock()
 	if s.day != day {
-		s.day = day
-		rand.Read(s.salt[:])
+		var salt []byte
+		if s.store != nil {
+			var err error
+			if salt, err = s.store.DailySalt(ctx, day); err != nil {
+				s.mu.Unlock()
+				return openfast.UUID{}, err
+			}
+		} else {
+			salt = make([]byte, 32)
+			rand.Read(salt)
+		}
+		s.day, s.salt = day, salt
 	}
-	mac := hmac.New(sha256.New, s.salt[:])
+	mac := hmac.New(sha256.New, s.salt)
 	s.mu.Unlock()
 	mac.Write([]byte(website))
 	mac.Write([]byte{0})
@@ -131,5 +145,5 @@ func (s *salts) visitorID(now time.Time, website, ip, userAgent string) openfast
 	copy(u[:], mac.Sum(nil))
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
-	return u
+	return u, nil
 }

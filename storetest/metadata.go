@@ -28,6 +28,7 @@ func Metadata(t *testing.T, open OpenFunc) {
 	t.Run("Team", func(t *testing.T) { testTeam(t, open(t)) })
 	t.Run("AuditLog", func(t *testing.T) { testAuditLog(t, open(t)) })
 	t.Run("DeleteWebsiteCascades", func(t *testing.T) { testDeleteWebsite(t, open(t)) })
+	t.Run("DailySalts", func(t *testing.T) { testDailySalts(t, open(t)) })
 }
 
 var ctx = context.Background()
@@ -357,3 +358,43 @@ func testDeleteWebsite(t *testing.T, s openfast.MetadataStore) {
 }
 
 func contextWithCancel() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }
+
+func testDailySalts(t *testing.T, s openfast.MetadataStore) {
+	var wg sync.WaitGroup
+	salts := make([][]byte, 8)
+	for i := range salts {
+		wg.Go(func() {
+			var err error
+			salts[i], err = s.DailySalt(ctx, "2026-03-29")
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, salt := range salts {
+		if len(salt) != 32 || !bytes.Equal(salt, salts[0]) {
+			t.Fatalf("concurrent callers got different salts for one day: %x", salts)
+		}
+	}
+	next, err := s.DailySalt(ctx, "2026-03-30")
+	must(t, err)
+	if bytes.Equal(next, salts[0]) {
+		t.Fatal("two days share a salt")
+	}
+	again, err := s.DailySalt(ctx, "2026-03-29")
+	must(t, err)
+	if !bytes.Equal(again, salts[0]) {
+		t.Fatal("yesterday's salt changed while it is still kept")
+	}
+	// Two days later the first salt is gone: asking for it makes a new one.
+	_, err = s.DailySalt(ctx, "2026-03-31")
+	must(t, err)
+	again, err = s.DailySalt(ctx, "2026-03-29")
+	must(t, err)
+	if bytes.Equal(again, salts[0]) {
+		t.Fatal("a salt two days old was kept")
+	}
+	_, err = s.DailySalt(ctx, "29/03/2026")
+	wantCode(t, err, openfast.EINVALID)
+}
