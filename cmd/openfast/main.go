@@ -1,4 +1,5 @@
-// Command openfast is the openfast analytics server and its admin tools.
+// Command openfast is the openfast analytics server, its admin tools, and a
+// command-line client of the API.
 package main
 
 import (
@@ -12,9 +13,9 @@ import (
 )
 
 func main() {
-	if err := newRootCommand().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "openfast:", err)
-		os.Exit(1)
+	// Exit status 2 for a bad command line, 1 for any other error.
+	if cmd, err := newRootCommand().ExecuteC(); err != nil {
+		os.Exit(reportError(cmd, err))
 	}
 }
 
@@ -26,6 +27,7 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCommand(), newAdminCommand())
+	addClientCommands(root)
 	return root
 }
 

@@ -1,0 +1,666 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/openfast/openfast/client"
+	"github.com/spf13/cobra"
+)
+
+// The Account API commands: tokens, websites, website keys, team,
+// invitations and the audit log.
+
+func (a *cliApp) tokensCommand() *cobra.Command {
+	listCmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List your account tokens (masked)",
+		Example: `  openfast tokens list`,
+		Args:    usageArgs(cobra.NoArgs),
+		RunE: a.run(func(s *session, _ []string) error {
+			c, err := s.client()
+			if err != nil {
+				return err
+			}
+			tokens, resp, err := c.AccessTokens(s.ctx)
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error {
+				t := newTable(s.out, "ID", "NAME", "KEY", "PERMISSIONS", "WEBSITES", "LAST USED", "CREATED")
+				for _, tk := range tokens {
+					t.row(tk.ID, strPtr(tk.Name), tk.DisplayKey, joinList(tk.Permissions, dash), joinList(tk.WebsiteIDs, "all"), whenPtr(tk.LastUsedAt), when(tk.CreatedAt))
+				}
+				return t.flush()
+			})
+		}),
+	}
+
+	var name, permissions, websites string
+	createCmd := &cobra.Command{
+		Use:   "create [--name NAME] [--permissions a,b|*] [--websites id,id]",
+		Short: "Create an account token (dft_), shown once",
+		Long: `Create a dft_ account token. By default it has every permission ("*") on
+every website of the account; it can never exceed the calling token's.
+
+Permissions: *, analytics:read, goals:read, goals:write, payments:read,
+payments:write, identify:write, websites:read, websites:write, settings:read,
+settings:write, funnels:read, funnels:write, alerts:read, alerts:write,
+team:read, team:write, api-keys:read, api-keys:write.
+
+The raw token is printed alone on the last line, once.`,
+		Example: `  openfast tokens create --name "CI" --permissions analytics:read,websites:read
+  openfast tokens create --name agent --websites 665f0b3c4d2e1a0012345678 | tail -n 1`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: a.run(func(s *session, _ []string) error {
+			c, err := s.client()
+			if err != nil {
+				return err
+			}
+			var p client.CreateAccessTokenParams
+			if s.cmd.Flags().Changed("name") {
+				p.Name = &name
+			}
+			if s.cmd.Flags().Changed("permissions") {
+				if p.Permissions = splitList(permissions); len(p.Permissions) == 0 {
+					return usagef("--permissions needs at least one permission, or * for all")
+				}
+			}
+			p.WebsiteIDs = splitList(websites)
+			tk, resp, err := c.CreateAccessToken(s.ctx, p)
+			if err != nil {
+				return err
+			}
+			desc := fmt.Sprintf("Created account token %s (%s) with permissions %s on %s websites.",
+				tk.ID, strPtr(tk.Name), joinList(tk.Permissions, dash), joinList(tk.WebsiteIDs, "all"))
+			return s.showSecret(resp, desc, tk.Key)
+		}),
+	}
+	createCmd.Flags().StringVar(&name, "name", "", "a name to recognize the token by")
+	createCmd.Flags().StringVar(&permissions, "permissions", "", `comma-separated permissions, or "*" for all (default "*")`)
+	createCmd.Flags().StringVar(&websites, "websites", "", "comma-separated websiteIds the token is limited to (default: all)")
+
+	var yes bool
+	deleteCmd := &cobra.Command{
+		Use:   "delete <tokenId> [--yes]",
+		Short: "Revoke an account token",
+		Long: `Revoke one of your account tokens: its callers get 401 from then on. Asks
+for confirmation on a terminal; scripts pass --yes.`,
+		Example: `  openfast tokens delete 665f0b3c4d2e1a0012345678 --yes`,
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: a.run(func(s *session, args []string) error {
+			c, err := s.client()
+			if err != nil {
+				return err
+			}
+			if err := s.confirm(fmt.Sprintf("Revoke account token %s?", args[0]), yes); err != nil {
+				return err
+			}
+			_, resp, err := c.DeleteAccessToken(s.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error {
+				_, err := fmt.Fprintf(s.out, "Revoked account token %s.\n", args[0])
+				return err
+			})
+		}),
+	}
+	deleteCmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+
+	return groupCommand("tokens", "List, create and revoke account tokens (dft_)",
+		`Manage the dft_ account tokens of your user. A token has permissions and may be
+limited to some websites; a df_ website key cannot call these commands.`,
+		listCmd, createCmd, deleteCmd)
+}
+
+func (a *cliApp) websitesCommand() *cobra.Command {
+	listCmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List the websites you can access",
+		Example: `  openfast websites list`,
+		Args:    usageArgs(cobra.NoArgs),
+		RunE: a.run(func(s *session, _ []string) error {
+			c, err := s.client()
+			if err != nil {
+				return err
+			}
+			sites, resp, err := c.Websites(s.ctx)
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error {
+				t := newTable(s.out, "ID", "DOMAIN", "NAME", "TIMEZONE", "CURRENCY", "ROLE", "TRACKING ID")
+				for _, w := range sites {
+					t.row(w.ID, w.Domain, strPtr(w.Name), w.Timezone, str(w.Currency), str(w.Role), w.TrackingID)
+				}
+				return t.flush()
+			})
+		}),
+	}
+
+	var domain, timezone, name string
+	createCmd := &cobra.Command{
+		Use:   "create --domain DOMAIN --timezone ZONE [--name NAME]",
+		Short: "Create a website and print its tracker snippet",
+		Long: `Create a website owned by your user. --domain is the site's domain without a
+scheme; --timezone an IANA name (Europe/Paris, America/New_York, UTC) that
+days and hours of its analytics are counted in.`,
+		Example: `  openfast websites create --domain example.com --timezone Europe/Paris --name "Example"`,
+		Args:    usageArgs(cobra.NoArgs),
+		RunE: a.run(func(s *session, _ []string) error {
+			if domain == "" || timezone == "" {
+				return usagef("--domain and --timezone are required")
+			}
+			c, err := s.client()
+			if err != nil {
+				return err
+			}
+			p := client.CreateWebsiteParams{Domain: domain, Timezone: timezone}
+			if s.cmd.Flags().Changed("name") {
+				p.Name = &name
+			}
+			w, resp, err := c.CreateWebsite(s.ctx, p)
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error {
+				snippet := fmt.Sprintf(`<script defer data-website-id="%s" data-domain="%s" src="%s/js/script.js"></script>`, w.TrackingID, w.Domain, c.BaseURL())
+				return keyValues(s.out, [][2]string{
+					{"WEBSITE ID", w.WebsiteID}, {"DOMAIN", w.Domain}, {"TRACKING ID", w.TrackingID}, {"SNIPPET", snippet},
+				})
+			})
+		}),
+	}
+	createCmd.Flags().StringVar(&domain, "domain", "", "the website's domain, such as example.com (required)")
+	createCmd.Flags().StringVar(&timezone, "timezone", "", "IANA time zone such as Europe/Paris or UTC (required)")
+	createCmd.Flags().StringVar(&name, "name", "", "display name")
+
+	getCmd := &cobra.Command{
+		Use:     "get [websiteId]",
+		Short:   "Show a website and its settings",
+		Example: `  openfast websites get 665f0b3c4d2e1a0012345678`,
+		Args:    usageArgs(cobra.MaximumNArgs(1)),
+		RunE: a.run(func(s *session, args []string) error {
+			id, err := s.websiteForPath(argOr(args, 0))
+			if err != nil {
+				return err
+			}
+			c, _ := s.client()
+			w, resp, err := c.Website(s.ctx, id)
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error { return websiteTable(s, w) })
+		}),
+	}
+
+	updateCmd := a.websitesUpdateCommand()
+	return groupCommand("websites", "List, create, show and update websites; manage their keys",
+		`Manage websites and their df_ API keys.`,
+		listCmd, createCmd, getCmd, updateCmd, a.apikeysCommand())
+}
+
+func argOr(args []string, i int) string {
+	if i < len(args) {
+		return args[i]
+	}
+	return ""
+}
+
+func websiteTable(s *session, w *client.Website) error {
+	return keyValues(s.out, [][2]string{
+		{"ID", w.ID},
+		{"DOMAIN", w.Domain},
+		{"NAME", strPtr(w.Name)},
+		{"TRACKING ID", w.TrackingID},
+		{"TIMEZONE", w.Timezone},
+		{"CURRENCY", str(w.Currency)},
+		{"KPI", strPtr(w.KPI)},
+		{"KPI COLOR SCHEME", strPtr(w.KPIColorScheme)},
+		{"REVENUE METRIC", strPtr(w.RevenueMetric)},
+		{"COOKIELESS", fmt.Sprint(w.IsCookieless)},
+		{"INCLUDE RENEWAL REVENUE", fmt.Sprint(w.IncludeRenewalRevenue)},
+		{"ALL HOSTNAMES ALLOWED", fmt.Sprint(w.IsAllHostnamesAllowed)},
+		{"ALLOWED HOSTNAMES", joinList(w.AllowedHostnames, dash)},
+		{"EXCLUDED IPS", joinList(w.ExcludedIPs, dash)},
+		{"EXCLUDED PATHS", joinList(w.ExcludedPaths, dash)},
+		{"EXCLUDED COUNTRIES", joinList(w.ExcludedCountries, dash)},
+		{"EXCLUDED HOSTNAMES", joinList(w.ExcludedHostnames, dash)},
+		{"WEEKLY REPORTS", fmt.Sprint(w.SendWeeklyReports)},
+		{"VIRAL TRAFFIC ALERTS", fmt.Sprint(w.SendViralTrafficAlerts)},
+		{"PUBLIC DASHBOARD", fmt.Sprint(w.IsPublicDashboardEnabled)},
+		{"PUBLIC DATA", fmt.Sprint(w.IsPublicDataEnabled)},
+		{"ATTACK MODE", fmt.Sprint(w.IsAttackModeEnabled)},
+		{"CREATED", when(w.CreatedAt)},
+	})
+}
+
+// websiteSetting is a flag of `websites update` and the member of the
+// PUT body it sets.
+type websiteSetting struct {
+	flag, member, kind, usage string
+}
+
+const (
+	settingString   = "string"   // a string
+	settingNullable = "nullable" // a string; empty sends null (clears it)
+	settingBool     = "bool"
+	settingList     = "list" // comma-separated; empty sends []
+)
+
+var websiteSettings = []websiteSetting{
+	{"domain", "domain", settingString, "domain, such as example.com"},
+	{"name", "name", settingNullable, `display name ("" clears it)`},
+	{"timezone", "timezone", settingString, "IANA time zone, such as Europe/Paris"},
+	{"currency", "currency", settingString, "ISO 4217 currency code, such as EUR"},
+	{"kpi", "kpi", settingNullable, `goal shown as the KPI ("" clears it)`},
+	{"kpi-color-scheme", "kpiColorScheme", settingNullable, "KPI palette: red, orange, yellow, green, purple, pink, gray, blue, teal, indigo"},
+	{"revenue-metric", "revenueMetric", settingNullable, "revenue or mrr"},
+	{"cookieless", "isCookieless", settingBool, "track without cookies"},
+	{"include-renewal-revenue", "includeRenewalRevenue", settingBool, "count renewals in revenue"},
+	{"all-hostnames-allowed", "isAllHostnamesAllowed", settingBool, "accept events from any hostname"},
+	{"allowed-hostnames", "allowedHostnames", settingList, "comma-separated hostnames events may come from"},
+	{"excluded-ips", "excludedIps", settingList, "comma-separated IP addresses or CIDR prefixes to ignore"},
+	{"excluded-paths", "excludedPaths", settingList, "comma-separated paths to ignore, such as /admin"},
+	{"excluded-countries", "excludedCountries", settingList, "comma-separated ISO country codes to ignore"},
+	{"excluded-hostnames", "excludedHostnames", settingList, "comma-separated hostnames to ignore"},
+	{"weekly-reports", "sendWeeklyReports", settingBool, "send weekly reports"},
+	{"viral-traffic-alerts", "sendViralTrafficAlerts", settingBool, "send viral traffic alerts"},
+	{"public-dashboard", "isPublicDashboardEnabled", settingBool, "public dashboard"},
+	{"public-data", "isPublicDataEnabled", settingBool, "public data"},
+	{"attack-mode", "isAttackModeEnabled", settingBool, "attack mode"},
+}
+
+func (a *cliApp) websitesUpdateCommand() *cobra.Command {
+	strs := map[string]*string{}
+	bools := map[string]*bool{}
+	var set []string
+	cmd := &cobra.Command{
+		Use:   "update [websiteId] [--setting value ...]",
+		Short: "Change settings of a website",
+		Long: `Change settings of a website: only the flags given are sent (a partial
+update). Boolean settings take --flag or --flag=false; lists are
+comma-separated and "" empties them. --set member=value sends any member of
+the API body; the value is read as JSON when it is JSON (true, 3, ["a"]).`,
+		Example: `  openfast websites update 665f0b3c4d2e1a0012345678 --name "Example" --currency EUR
+  openfast websites update --excluded-paths /admin,/preview --cookieless
+  openfast websites update --set sendWeeklyReports=false`,
+		Args: usageArgs(cobra.MaximumNArgs(1)),
+		RunE: a.run(func(s *session, args []string) error {
+			changes := map[string]any{}
+			for _, st := range websiteSettings {
+				if !s.cmd.Flags().Changed(st.flag) {
+					continue
+				}
+				switch st.kind {
+				case settingString:
+					changes[st.member] = *strs[st.flag]
+				case settingNullable:
+					if v := *strs[st.flag]; v != "" {
+						changes[st.member] = v
+					} else {
+						changes[st.member] = nil
+					}
+				case settingBool:
+					changes[st.member] = *bools[st.flag]
+				case settingList:
+					items := splitList(*strs[st.flag])
+					if items == nil {
+						items = []string{}
+					}
+					changes[st.member] = items
+				}
+			}
+			for _, item := range set {
+				k, v, ok := strings.Cut(item, "=")
+				if !ok || strings.TrimSpace(k) == "" {
+					return usagef("--set %q: want member=value", item)
+				}
+				changes[strings.TrimSpace(k)] = jsonValue(v)
+			}
+			if len(changes) == 0 {
+				return usagef("nothing to update: give at least one setting flag (see --help)")
+			}
+			id, err := s.websiteForPath(argOr(args, 0))
+			if err != nil {
+				return err
+			}
+			c, _ := s.client()
+			w, resp, err := c.UpdateWebsite(s.ctx, id, changes)
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error { return websiteTable(s, w) })
+		}),
+	}
+	f := cmd.Flags()
+	for _, st := range websiteSettings {
+		if st.kind == settingBool {
+			bools[st.flag] = f.Bool(st.flag, false, st.usage)
+		} else {
+			strs[st.flag] = f.String(st.flag, "", st.usage)
+		}
+	}
+	f.StringArrayVar(&set, "set", nil, "`member=value` to send in the API body (repeatable)")
+	return cmd
+}
+
+// websiteAndID reads "[websiteId] <id>" arguments.
+func (s *session) websiteAndID(args []string) (string, string, error) {
+	if len(args) == 2 {
+		w, err := s.websiteForPath(args[0])
+		return w, args[1], err
+	}
+	w, err := s.websiteForPath("")
+	return w, args[0], err
+}
+
+func (a *cliApp) apikeysCommand() *cobra.Command {
+	listCmd := &cobra.Command{
+		Use:     "list [websiteId]",
+		Short:   "List the API keys of a website (masked)",
+		Example: `  openfast websites apikeys list 665f0b3c4d2e1a0012345678`,
+		Args:    usageArgs(cobra.MaximumNArgs(1)),
+		RunE: a.run(func(s *session, args []string) error {
+			id, err := s.websiteForPath(argOr(args, 0))
+			if err != nil {
+				return err
+			}
+			c, _ := s.client()
+			keys, resp, err := c.APIKeys(s.ctx, id)
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error {
+				t := newTable(s.out, "ID", "NAME", "KEY", "LAST USED", "CREATED")
+				for _, k := range keys {
+					t.row(k.ID, strPtr(k.Name), k.DisplayKey, whenPtr(k.LastUsedAt), when(k.CreatedAt))
+				}
+				return t.flush()
+			})
+		}),
+	}
+
+	var name string
+	createCmd := &cobra.Command{
+		Use:   "create [websiteId] [--name NAME]",
+		Short: "Create a df_ API key for a website, shown once",
+		Long: `Create a df_ website API key. It reads the website's analytics and visitors,
+and sends server-side goals, payments and identify calls, without a
+websiteId. The raw key is printed alone on the last line, once.`,
+		Example: `  openfast websites apikeys create 665f0b3c4d2e1a0012345678 --name "Prod key"
+  KEY=$(openfast websites apikeys create --name backend | tail -n 1)`,
+		Args: usageArgs(cobra.MaximumNArgs(1)),
+		RunE: a.run(func(s *session, args []string) error {
+			id, err := s.websiteForPath(argOr(args, 0))
+			if err != nil {
+				return err
+			}
+			c, _ := s.client()
+			var n *string
+			if s.cmd.Flags().Changed("name") {
+				n = &name
+			}
+			k, resp, err := c.CreateAPIKey(s.ctx, id, n)
+			if err != nil {
+				return err
+			}
+			return s.showSecret(resp, fmt.Sprintf("Created API key %s (%s) for website %s.", k.ID, strPtr(k.Name), k.WebsiteID), k.Key)
+		}),
+	}
+	createCmd.Flags().StringVar(&name, "name", "", "a name to recognize the key by")
+
+	rollCmd := &cobra.Command{
+		Use:   "roll [websiteId] <keyId>",
+		Short: "Give an API key a new value; the old one stops working",
+		Long: `Roll a website API key: it keeps its id and gets a new value, printed alone on
+the last line, once. The old value is refused from the next request on.`,
+		Example: `  openfast websites apikeys roll 665f0b3c4d2e1a0012345678 6660a1b2c3d4e5f601234567`,
+		Args:    usageArgs(cobra.RangeArgs(1, 2)),
+		RunE: a.run(func(s *session, args []string) error {
+			site, keyID, err := s.websiteAndID(args)
+			if err != nil {
+				return err
+			}
+			c, _ := s.client()
+			k, resp, err := c.RollAPIKey(s.ctx, site, keyID)
+			if err != nil {
+				return err
+			}
+			return s.showSecret(resp, fmt.Sprintf("Rolled API key %s of website %s: the previous value no longer works.", k.ID, k.WebsiteID), k.Key)
+		}),
+	}
+
+	var yes bool
+	deleteCmd := &cobra.Command{
+		Use:   "delete [websiteId] <keyId> [--yes]",
+		Short: "Revoke an API key",
+		Long: `Revoke a website API key: its callers get 401 from then on. Asks for
+confirmation on a terminal; scripts pass --yes.`,
+		Example: `  openfast websites apikeys delete 665f0b3c4d2e1a0012345678 6660a1b2c3d4e5f601234567 --yes`,
+		Args:    usageArgs(cobra.RangeArgs(1, 2)),
+		RunE: a.run(func(s *session, args []string) error {
+			site, keyID, err := s.websiteAndID(args)
+			if err != nil {
+				return err
+			}
+			if err := s.confirm(fmt.Sprintf("Revoke API key %s of website %s?", keyID, site), yes); err != nil {
+				return err
+			}
+			c, _ := s.client()
+			_, resp, err := c.DeleteAPIKey(s.ctx, site, keyID)
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error {
+				_, err := fmt.Fprintf(s.out, "Revoked API key %s of website %s.\n", keyID, site)
+				return err
+			})
+		}),
+	}
+	deleteCmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+
+	return groupCommand("apikeys", "List, create, roll and revoke a website's df_ API keys",
+		`Manage the df_ API keys of a website. The website is the first argument, or
+--website, OPENFAST_WEBSITE or the config file's default.`,
+		listCmd, createCmd, rollCmd, deleteCmd)
+}
+
+func (a *cliApp) teamCommand() *cobra.Command {
+	listCmd := &cobra.Command{
+		Use:     "list [websiteId]",
+		Short:   "List the members of a website",
+		Example: `  openfast team list 665f0b3c4d2e1a0012345678`,
+		Args:    usageArgs(cobra.MaximumNArgs(1)),
+		RunE: a.run(func(s *session, args []string) error {
+			id, err := s.websiteForPath(argOr(args, 0))
+			if err != nil {
+				return err
+			}
+			c, _ := s.client()
+			members, resp, err := c.Team(s.ctx, id)
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error {
+				t := newTable(s.out, "USER ID", "NAME", "EMAIL", "ROLE", "JOINED")
+				for _, m := range members {
+					t.row(m.UserID, strPtr(m.Name), m.Email, m.Role, when(m.JoinedAt))
+				}
+				return t.flush()
+			})
+		}),
+	}
+
+	var role string
+	inviteCmd := &cobra.Command{
+		Use:   "invite <email> [--role viewer|member]",
+		Short: "Invite someone to a website (owner only)",
+		Long: `Invite a user by email to the website (--website, OPENFAST_WEBSITE or the
+config file's default) as a viewer (read-only, the default) or a member.
+Only the owner can invite, with a dft_ token. The invitee accepts with
+'openfast invitations accept <invitationId>'.`,
+		Example: `  openfast team invite bob@example.com --role member --website 665f0b3c4d2e1a0012345678`,
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: a.run(func(s *session, args []string) error {
+			if role != "" && role != "viewer" && role != "member" {
+				return usagef("--role must be viewer or member")
+			}
+			id, err := s.websiteForPath("")
+			if err != nil {
+				return err
+			}
+			c, _ := s.client()
+			inv, resp, err := c.InviteMember(s.ctx, id, args[0], role)
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error {
+				_, err := fmt.Fprintf(s.out, "Invited %s as %s to website %s (invitation %s).\nThey accept it with: openfast invitations accept %s\n",
+					inv.Email, inv.Role, id, inv.InvitationID, inv.InvitationID)
+				return err
+			})
+		}),
+	}
+	inviteCmd.Flags().StringVar(&role, "role", "", "viewer (default) or member")
+
+	removeCmd := &cobra.Command{
+		Use:     "remove <userId>",
+		Short:   "Remove a member from a website (owner only)",
+		Example: `  openfast team remove 6660a1b2c3d4e5f601234567 --website 665f0b3c4d2e1a0012345678`,
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: a.run(func(s *session, args []string) error {
+			id, err := s.websiteForPath("")
+			if err != nil {
+				return err
+			}
+			c, _ := s.client()
+			msg, resp, err := c.RemoveMember(s.ctx, id, args[0])
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error {
+				_, err := fmt.Fprintf(s.out, "%s: user %s, website %s.\n", strings.TrimSuffix(msg.Message, "."), args[0], id)
+				return err
+			})
+		}),
+	}
+	return groupCommand("team", "List, invite and remove the members of a website",
+		`Manage who can see a website. Roles: owner, member (most writes), viewer
+(read-only). The website is --website, OPENFAST_WEBSITE or the config file's
+default ('list' also takes it as an argument).`,
+		listCmd, inviteCmd, removeCmd)
+}
+
+func (a *cliApp) invitationsCommand() *cobra.Command {
+	listCmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List the invitations addressed to you",
+		Example: `  openfast invitations list`,
+		Args:    usageArgs(cobra.NoArgs),
+		RunE: a.run(func(s *session, _ []string) error {
+			c, err := s.client()
+			if err != nil {
+				return err
+			}
+			invs, resp, err := c.Invitations(s.ctx)
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error {
+				t := newTable(s.out, "ID", "WEBSITE ID", "DOMAIN", "ROLE", "INVITED")
+				for _, inv := range invs {
+					t.row(inv.ID, inv.WebsiteID, inv.Domain, inv.Role, when(inv.CreatedAt))
+				}
+				return t.flush()
+			})
+		}),
+	}
+	acceptCmd := &cobra.Command{
+		Use:     "accept <invitationId>",
+		Short:   "Accept an invitation and join its website",
+		Example: `  openfast invitations accept 6660a1b2c3d4e5f601234567`,
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: a.run(func(s *session, args []string) error {
+			c, err := s.client()
+			if err != nil {
+				return err
+			}
+			acc, resp, err := c.AcceptInvitation(s.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error {
+				_, err := fmt.Fprintf(s.out, "Joined %s (website %s) as %s.\n", acc.Domain, acc.WebsiteID, acc.Role)
+				return err
+			})
+		}),
+	}
+	return groupCommand("invitations", "List and accept the invitations addressed to you",
+		`List the pending invitations to websites addressed to your user's email, and
+accept them (openfast routes; a dft_ token is needed).`,
+		listCmd, acceptCmd)
+}
+
+func (a *cliApp) auditLogCommand() *cobra.Command {
+	var account bool
+	var limit, offset int
+	cmd := &cobra.Command{
+		Use:   "audit-log [websiteId] [--account]",
+		Short: "Show who changed what: a website's audit log, or your account's",
+		Long: `Show the audit log of a website (keys, settings, team changes), newest first,
+or with --account the account-level entries of your user (tokens, account).
+Members and owners can read a website's log.`,
+		Example: `  openfast audit-log 665f0b3c4d2e1a0012345678 --limit 20
+  openfast audit-log --account`,
+		Args: usageArgs(cobra.MaximumNArgs(1)),
+		RunE: a.run(func(s *session, args []string) error {
+			if account && len(args) > 0 {
+				return usagef("--account and a websiteId do not go together")
+			}
+			if limit < 0 || offset < 0 {
+				return usagef("--limit and --offset must not be negative")
+			}
+			c, err := s.client()
+			if err != nil {
+				return err
+			}
+			page := client.Page{Limit: limit, Offset: offset}
+			var entries []client.AuditEntry
+			var resp *client.Response
+			if account {
+				entries, resp, err = c.AccountAuditLog(s.ctx, page)
+			} else {
+				var id string
+				if id, err = s.websiteForPath(argOr(args, 0)); err != nil {
+					return err
+				}
+				entries, resp, err = c.AuditLog(s.ctx, id, page)
+			}
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error {
+				t := newTable(s.out, "TIME", "ACTION", "BY", "TARGET", "IP")
+				for _, e := range entries {
+					target := strings.TrimSpace(e.Target.Type + " " + e.Target.ID)
+					if e.Target.DisplayKey != nil && !slices.Contains([]string{"", e.Target.ID}, *e.Target.DisplayKey) {
+						target += " (" + *e.Target.DisplayKey + ")"
+					}
+					t.row(when(e.CreatedAt), e.Action, str(e.Actor.DisplayKey), str(target), str(e.IP))
+				}
+				if err := t.flush(); err != nil {
+					return err
+				}
+				s.morePages(resp, len(entries))
+				return nil
+			})
+		}),
+	}
+	cmd.Flags().BoolVar(&account, "account", false, "show your account's log instead of a website's")
+	cmd.Flags().IntVar(&limit, "limit", 0, "entries per page (server default 50, at most 200)")
+	cmd.Flags().IntVar(&offset, "offset", 0, "entries to skip")
+	return cmd
+}
