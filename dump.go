@@ -33,9 +33,21 @@ type DumpedInvitation struct {
 	AcceptedAt *time.Time
 }
 
+// Counts returns the dump's rows by table.
+func (d *MetadataDump) Counts() map[string]int {
+	return map[string]int{
+		"users": len(d.Users), "websites": len(d.Websites), "members": len(d.Members), "invitations": len(d.Invitations),
+		"apiKeys": len(d.APIKeys), "accessTokens": len(d.AccessTokens), "auditLog": len(d.AuditLog),
+	}
+}
+
 // Rows is the number of rows in the dump.
 func (d *MetadataDump) Rows() int {
-	return len(d.Users) + len(d.Websites) + len(d.Members) + len(d.Invitations) + len(d.APIKeys) + len(d.AccessTokens) + len(d.AuditLog)
+	n := 0
+	for _, c := range d.Counts() {
+		n += c
+	}
+	return n
 }
 
 // MetadataCopier is implemented by the metadata stores that `openfast admin

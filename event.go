@@ -154,20 +154,25 @@ type EventDeletion struct {
 	Start, End    time.Time
 }
 
+// LegacyJournal is the journal name under which stores kept the batches
+// of the one journal they knew before journals had names.
+const LegacyJournal = "local"
+
 // EventStore stores events. Analytics queries over it come with the
 // analytics package.
 type EventStore interface {
 	// InsertEvents stores a batch, all of it or nothing. When it returns nil
 	// the events are durable.
 	InsertEvents(ctx context.Context, events []Event) error
-	// InsertBatch stores batch number seq of the ingest journal and records
-	// seq as the last batch stored, in one transaction. A batch whose number
-	// is not above the last one recorded is already stored: it is skipped
-	// and InsertBatch returns nil.
-	InsertBatch(ctx context.Context, seq uint64, events []Event) error
-	// LastBatch returns the number of the last journal batch stored, 0 if
-	// none.
-	LastBatch(ctx context.Context) (uint64, error)
+	// InsertBatch stores batch number seq of the named ingest journal and
+	// records seq as that journal's last batch stored, atomically. A batch
+	// whose number is not above the last one recorded is already stored: it
+	// is skipped and InsertBatch returns nil. Each server has its own
+	// journal, so several servers can load into one store.
+	InsertBatch(ctx context.Context, journal string, seq uint64, events []Event) error
+	// LastBatch returns the number of the named journal's last batch
+	// stored, 0 if none.
+	LastBatch(ctx context.Context, journal string) (uint64, error)
 	// CountEvents returns how many events a website has (all types).
 	CountEvents(ctx context.Context, websiteID string) (int64, error)
 	// HasPageview reports whether a visitor has a pageview on a website.

@@ -65,9 +65,9 @@ CREATE TABLE IF NOT EXISTS events (
     event_id          VARCHAR   NOT NULL,
     transaction_id    VARCHAR   NOT NULL
 );
-CREATE TABLE IF NOT EXISTS ingest_journal (
-    id         UTINYINT PRIMARY KEY,
-    last_batch UBIGINT  NOT NULL
+CREATE TABLE IF NOT EXISTS ingest_journals (
+    journal    VARCHAR PRIMARY KEY,
+    last_batch UBIGINT NOT NULL
 );
 `
 
@@ -97,11 +97,43 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("create events table: %w", err)
 	}
+	if err := migrateJournalTable(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("event database mode: %w", err)
 	}
 	return &DB{db: db}, nil
+}
+
+// migrateJournalTable moves the last batch of the one unnamed journal that
+// files made before journals had names recorded (table ingest_journal) to
+// the journal named openfast.LegacyJournal.
+func migrateJournalTable(ctx context.Context, db *sql.DB) error {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'ingest_journal'`).Scan(&n); err != nil {
+		return fmt.Errorf("look for the old journal table: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("move the old journal table: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ingest_journals SELECT ?, last_batch FROM ingest_journal WHERE id = 1 ON CONFLICT DO NOTHING`, openfast.LegacyJournal); err != nil {
+		return fmt.Errorf("move the old journal table: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DROP TABLE ingest_journal`); err != nil {
+		return fmt.Errorf("move the old journal table: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("move the old journal table: %w", err)
+	}
+	return nil
 }
 
 // SetMemoryLimit caps the memory DuckDB manages (its block cache and the
@@ -144,16 +176,20 @@ func (d *DB) Close() error { return d.db.Close() }
 // InsertEvents appends a batch in one transaction, through DuckDB's
 // appender.
 func (d *DB) InsertEvents(ctx context.Context, events []openfast.Event) error {
-	return d.insert(ctx, 0, events)
+	return d.insert(ctx, "", 0, events)
 }
 
-// InsertBatch appends journal batch seq and records it as the last batch
-// loaded, in one transaction; a batch already loaded is skipped.
-func (d *DB) InsertBatch(ctx context.Context, seq uint64, events []openfast.Event) error {
+// InsertBatch appends batch seq of a journal and records it as the
+// journal's last batch loaded, in one transaction; a batch already loaded
+// is skipped.
+func (d *DB) InsertBatch(ctx context.Context, journal string, seq uint64, events []openfast.Event) error {
 	if seq == 0 {
 		return errors.New("journal batch numbers start at 1")
 	}
-	err := d.insert(ctx, seq, events)
+	if journal == "" {
+		return errors.New("a journal batch needs the journal's name")
+	}
+	err := d.insert(ctx, journal, seq, events)
 	// A load (and the checkpoint it may trigger) frees most of what it
 	// allocated: return it, so that the server's memory does not keep the
 	// high-water mark of every load.
@@ -161,10 +197,10 @@ func (d *DB) InsertBatch(ctx context.Context, seq uint64, events []openfast.Even
 	return err
 }
 
-// LastBatch returns the number of the last journal batch loaded.
-func (d *DB) LastBatch(ctx context.Context) (uint64, error) {
+// LastBatch returns the number of a journal's last batch loaded.
+func (d *DB) LastBatch(ctx context.Context, journal string) (uint64, error) {
 	var seq uint64
-	err := d.db.QueryRowContext(ctx, `SELECT last_batch FROM ingest_journal WHERE id = 1`).Scan(&seq)
+	err := d.db.QueryRowContext(ctx, `SELECT last_batch FROM ingest_journals WHERE journal = ?`, journal).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -175,8 +211,8 @@ func (d *DB) LastBatch(ctx context.Context) (uint64, error) {
 }
 
 // insert appends events in one transaction, and with a batch number
-// records it in the same transaction.
-func (d *DB) insert(ctx context.Context, seq uint64, events []openfast.Event) error {
+// records it as the journal's last in the same transaction.
+func (d *DB) insert(ctx context.Context, journal string, seq uint64, events []openfast.Event) error {
 	if len(events) == 0 && seq == 0 {
 		return nil
 	}
@@ -191,7 +227,7 @@ func (d *DB) insert(ctx context.Context, seq uint64, events []openfast.Event) er
 	rollback := func() { conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK") }
 	if seq != 0 {
 		var last uint64
-		err := conn.QueryRowContext(ctx, `SELECT last_batch FROM ingest_journal WHERE id = 1`).Scan(&last)
+		err := conn.QueryRowContext(ctx, `SELECT last_batch FROM ingest_journals WHERE journal = ?`, journal).Scan(&last)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			rollback()
 			return fmt.Errorf("read the last journal batch: %w", err)
@@ -200,7 +236,7 @@ func (d *DB) insert(ctx context.Context, seq uint64, events []openfast.Event) er
 			rollback()
 			return nil
 		}
-		if _, err := conn.ExecContext(ctx, `INSERT OR REPLACE INTO ingest_journal VALUES (1, ?)`, seq); err != nil {
+		if _, err := conn.ExecContext(ctx, `INSERT OR REPLACE INTO ingest_journals VALUES (?, ?)`, journal, seq); err != nil {
 			rollback()
 			return fmt.Errorf("record journal batch %d: %w", seq, err)
 		}

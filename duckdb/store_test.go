@@ -90,3 +90,35 @@ func TestReleaseMemory(t *testing.T) {
 		t.Fatal("no DuckDB allocator to purge")
 	}
 }
+
+// TestOldJournalTable: a file made before journals had names keeps its last
+// batch, under the legacy journal name.
+func TestOldJournalTable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	ctx := context.Background()
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`DROP TABLE ingest_journals`,
+		`CREATE TABLE ingest_journal (id UTINYINT PRIMARY KEY, last_batch UBIGINT NOT NULL)`,
+		`INSERT INTO ingest_journal VALUES (1, 42)`,
+	} {
+		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if last, err := db.LastBatch(ctx, openfast.LegacyJournal); err != nil || last != 42 {
+		t.Fatalf("legacy journal's last batch %d (%v), want 42", last, err)
+	}
+	if last, err := db.LastBatch(ctx, "0123456789abcdef"); err != nil || last != 0 {
+		t.Fatalf("a new journal's last batch %d (%v), want 0", last, err)
+	}
+}

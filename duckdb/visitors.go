@@ -10,6 +10,7 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics"
+	"github.com/openfast/openfast/analytics/sqlq"
 )
 
 var _ analytics.VisitorStore = (*DB)(nil)
@@ -61,101 +62,49 @@ const zeroUUID = "CAST('00000000-0000-0000-0000-000000000000' AS UUID)"
 // visitors and their lastSeenAt from the cheap columns first, then reads
 // the identity and acquisition of those visitors only.
 func (d *DB) Visitors(ctx context.Context, r analytics.VisitorsRequest) ([]analytics.VisitorSummary, error) {
-	var cols, goals, notGoals []analytics.Filter
-	for _, f := range r.Filters {
-		if len(f.Values) == 0 {
-			return nil, fmt.Errorf("filter on %s without values", f.Dimension)
-		}
-		switch neg, _ := negated(f.Op); {
-		case f.Dimension == analytics.DimGoal && neg:
-			notGoals = append(notGoals, f)
-		case f.Dimension == analytics.DimGoal:
-			goals = append(goals, f)
-		default:
-			if _, ok := filterColumn(f.Dimension); !ok {
-				return nil, fmt.Errorf("unknown filter dimension %q", f.Dimension)
-			}
-			cols = append(cols, f)
-		}
+	vf, err := sqlq.SplitVisitorFilters(r.Filters)
+	if err != nil {
+		return nil, err
 	}
-	var q query
-	q.add("WITH ")
+	cols, goals, notGoals := vf.Columns, vf.Goals, vf.NotGoals
+	q := newQuery()
+	q.Add("WITH ")
 	if len(goals) > 0 {
 		// The visitors who completed one of the goals of each positive
 		// goal filter, and their latest completion of any of them.
-		q.add("g AS (SELECT visitor_id, max(ts) FILTER (WHERE ")
-		for i, f := range goals {
-			if i > 0 {
-				q.add(" OR ")
-			}
-			q.match("goal", f.Op, f.Values)
-		}
-		q.add(") AS done FROM events WHERE ")
-		q.scope(r.WebsiteID, r.Range)
-		q.add(" AND type = " + custom + " GROUP BY visitor_id HAVING ")
-		for i, f := range goals {
-			if i > 0 {
-				q.add(" AND ")
-			}
-			q.add("bool_or(")
-			q.match("goal", f.Op, f.Values)
-			q.add(")")
-		}
-		q.add("),\n")
+		q.Add("g AS (SELECT visitor_id, max(ts) FILTER (WHERE ")
+		q.AnyGoal(goals)
+		q.Add(") AS done FROM events WHERE ")
+		q.Scope(r.WebsiteID, r.Range)
+		q.Add(" AND type = " + custom + " GROUP BY visitor_id HAVING ")
+		q.EveryGoal(goals, "bool_or(", ")")
+		q.Add("),\n")
 	}
-	q.add("seen AS (SELECT visitor_id, max(ts) AS last FROM events WHERE ")
-	q.scope(r.WebsiteID, r.Range)
-	q.add(" AND type = " + pageview)
-	for _, f := range notGoals {
-		_, op := negated(f.Op)
-		q.add(" AND visitor_id NOT IN (SELECT visitor_id FROM events WHERE ")
-		q.scope(r.WebsiteID, r.Range)
-		q.add(" AND type = " + custom + " AND ")
-		q.match("goal", op, f.Values)
-		q.add(")")
-	}
-	if r.Customer != nil {
-		q.add(" AND visitor_id ")
-		if !*r.Customer {
-			q.add("NOT ")
-		}
-		q.add("IN (SELECT visitor_id FROM events WHERE ")
-		q.scope(r.WebsiteID, r.Range)
-		q.add(" AND type = " + payment + ")")
-	}
-	q.add(" GROUP BY visitor_id")
+	q.Add("seen AS (SELECT visitor_id, max(ts) AS last FROM events WHERE ")
+	q.SeenPageviews(r.WebsiteID, r.Range, notGoals, r.Customer)
+	q.Add(" GROUP BY visitor_id")
 	if len(cols) > 0 {
 		// One pageview passes every column filter.
-		q.add(" HAVING bool_or(")
-		for i, f := range cols {
-			if i > 0 {
-				q.add(" AND ")
-			}
-			neg, op := negated(f.Op)
-			if neg {
-				q.add("NOT ")
-			}
-			col, _ := filterColumn(f.Dimension)
-			q.match(col, op, analytics.FilterValues(f))
-		}
-		q.add(")")
+		q.Add(" HAVING bool_or(")
+		q.ColumnFilters(cols)
+		q.Add(")")
 	}
-	q.add("),\npage AS (SELECT visitor_id, ")
+	q.Add("),\npage AS (SELECT visitor_id, ")
 	if len(goals) > 0 {
-		q.add("g.done AS last FROM seen JOIN g USING (visitor_id)")
+		q.Add("g.done AS last FROM seen JOIN g USING (visitor_id)")
 	} else {
-		q.add("last FROM seen")
+		q.Add("last FROM seen")
 	}
-	q.add(" ORDER BY last DESC, visitor_id LIMIT ? OFFSET ?),\n", r.Limit, r.Offset)
-	q.add("v AS (SELECT visitor_id, any_value(page.last) AS last, arg_max(" + structOf(summaryLatest...) + ", " +
+	q.Add(" ORDER BY last DESC, visitor_id LIMIT ? OFFSET ?),\n", r.Limit, r.Offset)
+	q.Add("v AS (SELECT visitor_id, any_value(page.last) AS last, arg_max(" + structOf(summaryLatest...) + ", " +
 		structAfter("ts", "ts", summaryLatest...) + ") AS l, arg_min(" + structOf(summaryFirst...) + ", " +
 		structAfter("ts", "ts", summaryFirst...) + ") AS f FROM events JOIN page USING (visitor_id) WHERE ")
-	q.scope(r.WebsiteID, r.Range)
-	q.add(" AND type = " + pageview + " GROUP BY visitor_id)\n")
-	q.add("SELECT CAST(visitor_id AS VARCHAR), last, " + structFields("l", summaryLatest...) + ", " + structFields("f", summaryFirst...) +
+	q.Scope(r.WebsiteID, r.Range)
+	q.Add(" AND type = " + pageview + " GROUP BY visitor_id)\n")
+	q.Add("SELECT CAST(visitor_id AS VARCHAR), last, " + structFields("l", summaryLatest...) + ", " + structFields("f", summaryFirst...) +
 		" FROM v ORDER BY last DESC, visitor_id")
 
-	rows, err := d.db.QueryContext(ctx, q.sql.String(), q.args...)
+	rows, err := d.db.QueryContext(ctx, q.String(), q.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("visitors of %s: %w", r.WebsiteID, err)
 	}
@@ -208,17 +157,17 @@ func (d *DB) Visitor(ctx context.Context, websiteID string, visitor openfast.UUI
 }
 
 func visitorSummary(ctx context.Context, tx *sql.Tx, websiteID string, visitor openfast.UUID) (*analytics.VisitorActivity, error) {
-	var q query
-	q.add("WITH v AS MATERIALIZED (SELECT type, props, ad_click_ids, "+strings.Join(activityLatest, ", ")+", "+strings.Join(campaignCols, ", ")+
+	q := newQuery()
+	q.Add("WITH v AS MATERIALIZED (SELECT type, props, ad_click_ids, "+strings.Join(activityLatest, ", ")+", "+strings.Join(campaignCols, ", ")+
 		" FROM events WHERE website_id = ? AND visitor_id = CAST(? AS UUID) AND type IN ("+pageview+", "+identify+")),\n", websiteID, visitor.String())
-	q.add("a AS (SELECT count(*) FILTER (WHERE type = " + pageview + ") AS pageviews, " +
+	q.Add("a AS (SELECT count(*) FILTER (WHERE type = " + pageview + ") AS pageviews, " +
 		"count(DISTINCT session_id) FILTER (WHERE type = " + pageview + ") AS visits, " +
 		"min(ts) FILTER (WHERE type = " + pageview + ") AS first_visit, " +
 		"max(" + structOf(activityLatest...) + ") FILTER (WHERE type = " + pageview + ") AS l, " +
 		"min(" + structAfter("ts", "ts", campaignCols...) + ") FILTER (WHERE type = " + pageview + ") AS f, " +
 		"min(" + structOf("ts", "ad_click_ids") + ") FILTER (WHERE type = " + pageview + " AND ad_click_ids <> '') AS ad, " +
 		"max(" + structOf("ts", "props") + ") FILTER (WHERE type = " + identify + ") AS ident FROM v)\n")
-	q.add("SELECT pageviews, visits, first_visit, " + structFields("l", activityLatest[:len(activityLatest)-1]...) +
+	q.Add("SELECT pageviews, visits, first_visit, " + structFields("l", activityLatest[:len(activityLatest)-1]...) +
 		", CAST(struct_extract(l, 'session_id') AS VARCHAR), " + structFields("f", campaignCols...) +
 		", coalesce(struct_extract(ad, 'ad_click_ids'), ''), struct_extract(ident, 'ts'), coalesce(struct_extract(ident, 'props'), ''), " +
 		"(SELECT min(ts) FROM v WHERE type = " + pageview + " AND session_id = struct_extract(a.l, 'session_id')) FROM a WHERE pageviews > 0")
@@ -226,7 +175,7 @@ func visitorSummary(ctx context.Context, tx *sql.Tx, websiteID string, visitor o
 	var session string
 	var identAt sql.NullTime
 	var identProps string
-	err := tx.QueryRowContext(ctx, q.sql.String(), q.args...).Scan(&a.Pageviews, &a.Visits, &a.FirstVisit,
+	err := tx.QueryRowContext(ctx, q.String(), q.Args...).Scan(&a.Pageviews, &a.Visits, &a.FirstVisit,
 		&a.Latest, &a.Hostname, &a.Path, &a.CountryCode, &a.Region, &a.City, &a.Browser, &a.OS, &a.Device, &a.ViewportWidth, &a.ViewportHeight, &session,
 		&a.First.UTMSource, &a.First.UTMMedium, &a.First.UTMCampaign, &a.First.UTMTerm, &a.First.UTMContent, &a.First.Ref, &a.First.Source, &a.First.Via,
 		&a.AdClickIDs, &identAt, &identProps, &a.CurrentVisit)
@@ -247,16 +196,16 @@ func visitorSummary(ctx context.Context, tx *sql.Tx, websiteID string, visitor o
 }
 
 func visitorLists(ctx context.Context, tx *sql.Tx, websiteID string, visitor openfast.UUID, a *analytics.VisitorActivity) error {
-	var q query
-	q.add("WITH v AS MATERIALIZED (SELECT ts, type, hostname, path, goal, event_id <> '' AS server, props FROM events "+
+	q := newQuery()
+	q.Add("WITH v AS MATERIALIZED (SELECT ts, type, hostname, path, goal, event_id <> '' AS server, props FROM events "+
 		"WHERE website_id = ? AND visitor_id = CAST(? AS UUID) AND type IN ("+pageview+", "+custom+", "+payment+"))\n",
 		websiteID, visitor.String())
-	q.add("SELECT * FROM ((SELECT ts, hostname, path, type, goal, server, '' AS props FROM v WHERE type = "+pageview+
+	q.Add("SELECT * FROM ((SELECT ts, hostname, path, type, goal, server, '' AS props FROM v WHERE type = "+pageview+
 		" ORDER BY ts DESC, hostname DESC, path DESC LIMIT ?)\nUNION ALL\n", analytics.MaxVisitedPages)
-	q.add("(SELECT ts, '', '', type, goal, server, props FROM v WHERE type <> "+pageview+
+	q.Add("(SELECT ts, '', '', type, goal, server, props FROM v WHERE type <> "+pageview+
 		" ORDER BY ts DESC, type DESC, goal DESC, server DESC, props DESC LIMIT ?))\n", analytics.MaxCompletedGoals)
-	q.add("ORDER BY type = " + pageview + " DESC, ts DESC, hostname DESC, path DESC, type DESC, goal DESC, server DESC, props DESC")
-	rows, err := tx.QueryContext(ctx, q.sql.String(), q.args...)
+	q.Add("ORDER BY type = " + pageview + " DESC, ts DESC, hostname DESC, path DESC, type DESC, goal DESC, server DESC, props DESC")
+	rows, err := tx.QueryContext(ctx, q.String(), q.Args...)
 	if err != nil {
 		return fmt.Errorf("visitor %s: %w", visitor, err)
 	}
@@ -302,23 +251,23 @@ func (d *DB) RealtimeActivity(ctx context.Context, websiteID string, since, unti
 }
 
 func activeVisitors(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.ActiveVisitor, error) {
-	var q query
+	q := newQuery()
 	// w: the active visitors and their current event; h: their events of
 	// all time.
-	q.add("WITH w AS (SELECT visitor_id, max(ts) AS seen, max("+structAfter("pageview", "type = "+pageview, mapCurrent...)+") AS cur "+
+	q.Add("WITH w AS (SELECT visitor_id, max(ts) AS seen, max("+structAfter("pageview", "type = "+pageview, mapCurrent...)+") AS cur "+
 		"FROM events WHERE website_id = ? AND ts >= ? AND ts <= ? AND visitor_id <> "+zeroUUID+
 		" GROUP BY visitor_id ORDER BY seen DESC, visitor_id LIMIT ?),\n", websiteID, since.UTC(), until.UTC(), analytics.MaxActiveVisitors)
-	q.add("h AS (SELECT e.visitor_id, count(DISTINCT e.session_id) FILTER (WHERE e.type = "+pageview+") AS visits, "+
+	q.Add("h AS (SELECT e.visitor_id, count(DISTINCT e.session_id) FILTER (WHERE e.type = "+pageview+") AS visits, "+
 		"bool_or(e.type = "+payment+") AS customer, "+
 		"max({'ts': e.ts, 'props': e.props}) FILTER (WHERE e.type = "+identify+") AS ident, "+
 		"min("+structAfter("ts", "ts", campaignCols...)+") FILTER (WHERE e.type = "+pageview+
 		" AND e.session_id = struct_extract(w.cur, 'session_id')) AS entry "+
 		"FROM events e JOIN w ON e.visitor_id = w.visitor_id WHERE e.website_id = ? GROUP BY e.visitor_id)\n", websiteID)
-	q.add("SELECT CAST(w.visitor_id AS VARCHAR), seen, " + structFields("cur", mapCurrent[:len(mapCurrent)-1]...) +
+	q.Add("SELECT CAST(w.visitor_id AS VARCHAR), seen, " + structFields("cur", mapCurrent[:len(mapCurrent)-1]...) +
 		", CAST(struct_extract(cur, 'session_id') AS VARCHAR), visits, customer, struct_extract(ident, 'ts'), coalesce(struct_extract(ident, 'props'), ''), " +
 		"struct_extract(entry, 'ts'), " + structFieldsOrEmpty("entry", campaignCols...) +
 		" FROM w JOIN h ON w.visitor_id = h.visitor_id ORDER BY seen DESC, w.visitor_id")
-	rows, err := tx.QueryContext(ctx, q.sql.String(), q.args...)
+	rows, err := tx.QueryContext(ctx, q.String(), q.Args...)
 	if err != nil {
 		return nil, err
 	}

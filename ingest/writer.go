@@ -58,10 +58,11 @@ type WriterConfig struct {
 // once even across crashes. Events therefore reach the store's readers
 // within LoadDelay of their acknowledgement; Sync waits for that.
 type Writer struct {
-	cfg   WriterConfig
-	log   *slog.Logger
-	queue chan *item
-	syncs chan chan uint64 // asks the committer to close its segment
+	cfg     WriterConfig
+	log     *slog.Logger
+	journal string // the journal's name (JournalName)
+	queue   chan *item
+	syncs   chan chan uint64 // asks the committer to close its segment
 
 	mu     sync.RWMutex // guards closed against sends on a closed queue
 	closed bool
@@ -132,8 +133,12 @@ func OpenWriter(ctx context.Context, cfg WriterConfig) (*Writer, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create the event journal: %w", err)
 	}
+	journal, err := JournalName(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
 	w := &Writer{
-		cfg: cfg, log: log,
+		cfg: cfg, log: log, journal: journal,
 		queue:     make(chan *item, cfg.QueueSize),
 		syncs:     make(chan chan uint64),
 		wake:      make(chan struct{}, 1),
@@ -152,7 +157,7 @@ func OpenWriter(ctx context.Context, cfg WriterConfig) (*Writer, error) {
 // recover loads the segments a previous process left, in order, and
 // removes those already loaded.
 func (w *Writer) recover(ctx context.Context) error {
-	last, err := w.cfg.Store.LastBatch(ctx)
+	last, err := w.cfg.Store.LastBatch(ctx, w.journal)
 	if err != nil {
 		return err
 	}
@@ -173,7 +178,7 @@ func (w *Writer) recover(ctx context.Context) error {
 			if cut > 0 {
 				w.log.Warn("cut a torn record off the event journal (a write the crash interrupted, never acknowledged)", "segment", seq, "bytes", cut)
 			}
-			if err := w.cfg.Store.InsertBatch(ctx, seq, events); err != nil {
+			if err := w.cfg.Store.InsertBatch(ctx, w.journal, seq, events); err != nil {
 				return fmt.Errorf("load journal segment %d: %w", seq, err)
 			}
 			w.log.Info("loaded journaled events left by the previous run", "segment", seq, "events", len(events))
@@ -434,7 +439,7 @@ func (w *Writer) load(seg readySegment) bool {
 		events, _, err := readSegment(path, w.events)
 		w.events = events
 		if err == nil {
-			err = w.cfg.Store.InsertBatch(context.Background(), seg.seq, events)
+			err = w.cfg.Store.InsertBatch(context.Background(), w.journal, seg.seq, events)
 		}
 		if f := w.onLoad.Load(); f != nil {
 			(*f)(len(events), err)

@@ -143,13 +143,13 @@ type gatedStore struct {
 	fails   atomic.Int64 // loads still to fail
 }
 
-func (g *gatedStore) InsertBatch(ctx context.Context, seq uint64, evs []openfast.Event) error {
+func (g *gatedStore) InsertBatch(ctx context.Context, journal string, seq uint64, evs []openfast.Event) error {
 	g.entered.Add(1)
 	<-g.gate
 	if g.fails.Add(-1) >= 0 {
 		return errors.New("disk full")
 	}
-	return g.EventStore.InsertBatch(ctx, seq, evs)
+	return g.EventStore.InsertBatch(ctx, journal, seq, evs)
 }
 
 // TestWriter_StoreBehindAnswersQueueFull: when the store falls too far
@@ -257,9 +257,11 @@ func TestWriter_Recovery(t *testing.T) {
 		}
 		return b
 	}
-	// Segment 1 was loaded before the crash, but not yet removed.
+	// Segment 1 was loaded before the crash, but not yet removed. The
+	// journal has no name yet (it was made before journals had names), so
+	// it keeps the legacy one its batches were recorded under.
 	one := segment(1, 0, 5)
-	if err := store.InsertBatch(context.Background(), 1, mustDecode(t, one)); err != nil {
+	if err := store.InsertBatch(context.Background(), LegacyJournalName, 1, mustDecode(t, one)); err != nil {
 		t.Fatal(err)
 	}
 	write := func(seq uint64, b []byte) {
@@ -287,7 +289,7 @@ func TestWriter_Recovery(t *testing.T) {
 	if err := w.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if last, _ := store.LastBatch(context.Background()); last != 5 {
+	if last, _ := store.LastBatch(context.Background(), LegacyJournalName); last != 5 {
 		t.Fatalf("last batch %d, want 5", last)
 	}
 	if n := count(t, store, site); n != 16 {

@@ -92,7 +92,7 @@ func Events(t *testing.T, open OpenEventsFunc) {
 	t.Run("JournalBatchesLoadOnce", func(t *testing.T) {
 		s := open(t)
 		site := openfast.NewID()
-		last, err := s.LastBatch(ctx)
+		last, err := s.LastBatch(ctx, "node-a")
 		must(t, err)
 		if last != 0 {
 			t.Fatalf("a new store's last batch is %d, want 0", last)
@@ -100,27 +100,44 @@ func Events(t *testing.T, open OpenEventsFunc) {
 		batch := func(from int) []openfast.Event {
 			return []openfast.Event{SampleEvent(site, from), SampleEvent(site, from+1)}
 		}
-		must(t, s.InsertBatch(ctx, 1, batch(0)))
-		must(t, s.InsertBatch(ctx, 1, batch(0))) // replayed after a crash: skipped
-		must(t, s.InsertBatch(ctx, 3, batch(2)))
-		must(t, s.InsertBatch(ctx, 2, batch(4))) // older than the last: skipped
-		must(t, s.InsertBatch(ctx, 4, nil))      // an empty segment still counts
+		must(t, s.InsertBatch(ctx, "node-a", 1, batch(0)))
+		must(t, s.InsertBatch(ctx, "node-a", 1, batch(0))) // replayed after a crash: skipped
+		must(t, s.InsertBatch(ctx, "node-a", 3, batch(2)))
+		must(t, s.InsertBatch(ctx, "node-a", 2, batch(4))) // older than the last: skipped
+		must(t, s.InsertBatch(ctx, "node-a", 4, nil))      // an empty segment still counts
 		if n, err := s.CountEvents(ctx, site); err != nil || n != 4 {
 			t.Fatalf("stored %d events (%v), want 4: batches 1 and 3 once each", n, err)
 		}
-		if last, err := s.LastBatch(ctx); err != nil || last != 4 {
+		if last, err := s.LastBatch(ctx, "node-a"); err != nil || last != 4 {
 			t.Fatalf("last batch %d (%v), want 4", last, err)
 		}
 		c, cancel := contextWithCancel()
 		cancel()
-		if err := s.InsertBatch(c, 5, batch(6)); err == nil {
+		if err := s.InsertBatch(c, "node-a", 5, batch(6)); err == nil {
 			t.Fatal("a canceled batch succeeded")
 		}
-		if last, err := s.LastBatch(ctx); err != nil || last != 4 {
+		if last, err := s.LastBatch(ctx, "node-a"); err != nil || last != 4 {
 			t.Fatalf("a canceled batch moved the last batch to %d (%v)", last, err)
 		}
 		if n, _ := s.CountEvents(ctx, site); n != 4 {
 			t.Fatalf("a canceled batch left events: %d stored", n)
+		}
+		// Another server's journal numbers its batches from 1 too: they
+		// are its own, neither skipped nor skipping node-a's.
+		if last, err := s.LastBatch(ctx, "node-b"); err != nil || last != 0 {
+			t.Fatalf("node-b's last batch %d (%v), want 0", last, err)
+		}
+		must(t, s.InsertBatch(ctx, "node-b", 1, batch(10)))
+		must(t, s.InsertBatch(ctx, "node-b", 1, batch(10)))
+		must(t, s.InsertBatch(ctx, "node-a", 5, batch(12)))
+		if n, err := s.CountEvents(ctx, site); err != nil || n != 8 {
+			t.Fatalf("stored %d events (%v), want 8", n, err)
+		}
+		if a, _ := s.LastBatch(ctx, "node-a"); a != 5 {
+			t.Fatalf("node-a's last batch %d, want 5", a)
+		}
+		if b, _ := s.LastBatch(ctx, "node-b"); b != 1 {
+			t.Fatalf("node-b's last batch %d, want 1", b)
 		}
 	})
 }

@@ -367,7 +367,7 @@ type discardStore struct {
 	counts map[string]int64
 }
 
-func (s *discardStore) InsertBatch(ctx context.Context, _ uint64, events []openfast.Event) error {
+func (s *discardStore) InsertBatch(ctx context.Context, _ string, _ uint64, events []openfast.Event) error {
 	return s.InsertEvents(ctx, events)
 }
 
@@ -397,9 +397,9 @@ type commitStats struct {
 	maxSize int
 }
 
-func (s timedStore) InsertBatch(ctx context.Context, seq uint64, events []openfast.Event) error {
+func (s timedStore) InsertBatch(ctx context.Context, journal string, seq uint64, events []openfast.Event) error {
 	t0 := time.Now()
-	err := s.EventStore.InsertBatch(ctx, seq, events)
+	err := s.EventStore.InsertBatch(ctx, journal, seq, events)
 	d := time.Since(t0)
 	st := s.stats
 	st.mu.Lock()

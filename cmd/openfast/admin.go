@@ -6,7 +6,6 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/api"
-	"github.com/openfast/openfast/sqlite"
 	"github.com/spf13/cobra"
 )
 
@@ -14,15 +13,17 @@ func newAdminCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "admin",
 		Short: "Operator commands that act on the data folder directly",
-		Long: `Operator commands. They open the data folder's metadata database directly,
-and work while the server is running on the same folder.`,
+		Long: `Operator commands. They open the metadata store directly (the data folder's
+SQLite database, or PostgreSQL with --database-url), and work while the server
+is running on it.`,
 	}
-	cmd.AddCommand(newBootstrapCommand(), newDeleteWebsiteCommand())
+	cmd.AddCommand(newBootstrapCommand(), newDeleteWebsiteCommand(), newMigrateCommand())
 	return cmd
 }
 
 func newBootstrapCommand() *cobra.Command {
-	var email, name, dataDir string
+	var email, name string
+	var stores storeOptions
 	cmd := &cobra.Command{
 		Use:   "bootstrap --email EMAIL",
 		Short: "Create a user (if absent) and a new full-access account token",
@@ -38,7 +39,7 @@ cannot be shown again.`,
 			if email == "" {
 				return fmt.Errorf("--email is required")
 			}
-			raw, u, err := bootstrap(cmd.Context(), dataDir, email, name)
+			raw, u, err := bootstrap(cmd.Context(), &stores, email, name)
 			if err != nil {
 				return err
 			}
@@ -49,15 +50,15 @@ cannot be shown again.`,
 	}
 	cmd.Flags().StringVar(&email, "email", "", "the user's email (required)")
 	cmd.Flags().StringVar(&name, "name", "", "the user's name, when the user is created")
-	cmd.Flags().StringVar(&dataDir, "data-dir", "./openfast-data", "data folder")
+	stores.metadataFlags(cmd.Flags())
 	return cmd
 }
 
-func bootstrap(ctx context.Context, dataDir, email, name string) (string, *openfast.User, error) {
+func bootstrap(ctx context.Context, stores *storeOptions, email, name string) (string, *openfast.User, error) {
 	if _, err := openfast.NormalizeEmail(email); err != nil {
 		return "", nil, err // before the data folder is created
 	}
-	store, err := sqlite.OpenDataDir(ctx, dataDir)
+	store, err := stores.openMetadata(ctx)
 	if err != nil {
 		return "", nil, err
 	}
@@ -66,7 +67,8 @@ func bootstrap(ctx context.Context, dataDir, email, name string) (string, *openf
 }
 
 func newDeleteWebsiteCommand() *cobra.Command {
-	var id, dataDir string
+	var id string
+	var stores storeOptions
 	cmd := &cobra.Command{
 		Use:   "delete-website --id WEBSITE_ID",
 		Short: "Delete a website with its keys, team and invitations",
@@ -80,7 +82,7 @@ credential cache TTL (5 seconds by default).`,
 			if !openfast.ValidID(id) {
 				return fmt.Errorf("--id must be a 24-character hex ObjectId")
 			}
-			store, err := sqlite.OpenDataDir(cmd.Context(), dataDir)
+			store, err := stores.openMetadata(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -93,6 +95,6 @@ credential cache TTL (5 seconds by default).`,
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "the website's _id (required)")
-	cmd.Flags().StringVar(&dataDir, "data-dir", "./openfast-data", "data folder")
+	stores.metadataFlags(cmd.Flags())
 	return cmd
 }

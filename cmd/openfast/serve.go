@@ -28,7 +28,7 @@ const shutdownTimeout = 10 * time.Second
 
 type serveOptions struct {
 	listen         string
-	dataDir        string
+	stores         storeOptions
 	rateLimit      int
 	rateBurst      int
 	logFormat      string
@@ -46,12 +46,16 @@ func newServeCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the API server on the embedded store",
-		Long: `Run the openfast API server. Metadata lives in SQLite in the data folder,
-which is created with owner-only permissions on first start.
+		Long: `Run the openfast API server. Metadata lives in SQLite and events in DuckDB,
+in the data folder, which is created with owner-only permissions on first
+start. With --database-url the metadata lives in PostgreSQL, and with
+--clickhouse-url the events live in ClickHouse: several servers can then
+share them. The data folder still holds each server's event journal.
 
 Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:8080.`,
 		Example: `  openfast serve
-  openfast serve --listen 0.0.0.0:8080 --data-dir /var/lib/openfast --log-format json`,
+  openfast serve --listen 0.0.0.0:8080 --data-dir /var/lib/openfast --log-format json
+  openfast serve --database-url postgres://openfast@db/openfast --clickhouse-url clickhouse://ch:9000/openfast`,
 		Args:    cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, _ []string) error { return bindEnv(cmd) },
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -62,7 +66,8 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
-	f.StringVar(&o.dataDir, "data-dir", "./openfast-data", "data folder (created with mode 0700)")
+	o.stores.metadataFlags(f)
+	o.stores.eventFlags(f)
 	f.IntVar(&o.rateLimit, "rate-limit", 600, "requests per minute allowed to each credential (0 disables)")
 	f.IntVar(&o.rateBurst, "rate-limit-burst", 100, "burst size of the per-credential rate limit")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
@@ -72,7 +77,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f.IntVar(&o.eventBatch, "event-batch", 5_000, "most events committed to the journal at once")
 	f.DurationVar(&o.eventLoadDelay, "event-load-delay", time.Second, "longest time an acknowledged event waits in the journal before it is loaded into the event store and shows in analytics")
 	f.StringVar(&o.eventDBMemory, "event-db-memory", "", "memory cap of the event database (DuckDB), e.g. 256MB or 2GB; queries spill to disk beyond it (default: DuckDB's, 80% of the machine's memory)")
-	f.DurationVar(&o.cacheTTL, "credential-cache-ttl", 5*time.Second, "how long a verified credential or a website's settings are trusted before the store is asked again (changes through the API apply at once)")
+	f.DurationVar(&o.cacheTTL, "credential-cache-ttl", 5*time.Second, "how long a verified credential or a website's settings are trusted before the store is asked again (changes through this server's API apply at once; at most 5s with --database-url, where other servers change them too)")
 	return cmd
 }
 
@@ -100,6 +105,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	if o.eventLoadDelay < time.Millisecond || o.eventLoadDelay > time.Minute {
 		return errors.New("--event-load-delay must be between 1ms and 1m")
 	}
+	if o.stores.databaseURL != "" && o.cacheTTL > maxClusterCacheTTL {
+		return fmt.Errorf("--credential-cache-ttl must be at most %s with --database-url: other servers may revoke what this one caches", maxClusterCacheTTL)
+	}
 	trusted, err := enrich.ParseTrustedProxies(o.trustedProxies)
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
@@ -111,25 +119,32 @@ func serve(ctx context.Context, o serveOptions) error {
 		}
 		defer geo.Close()
 	}
-	store, err := sqlite.OpenDataDir(ctx, o.dataDir)
+	if err := sqlite.EnsureDataDir(o.stores.dataDir); err != nil {
+		return err
+	}
+	store, err := o.stores.openMetadata(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	events, err := duckdb.OpenDataDir(ctx, o.dataDir)
+	events, err := o.stores.openEvents(ctx)
 	if err != nil {
 		return err
 	}
 	defer events.Close() // on early returns; closed explicitly at the end
 	if o.eventDBMemory != "" {
-		if err := events.SetMemoryLimit(ctx, o.eventDBMemory); err != nil {
+		ddb, ok := events.(*duckdb.DB)
+		if !ok {
+			return errors.New("--event-db-memory applies to the embedded event store only")
+		}
+		if err := ddb.SetMemoryLimit(ctx, o.eventDBMemory); err != nil {
 			return fmt.Errorf("--event-db-memory: %w", err)
 		}
 	}
 	// Events acknowledged but not loaded by an earlier run are loaded here,
 	// before the server listens.
 	writer, err := ingest.OpenWriter(ctx, ingest.WriterConfig{
-		Store: events, Dir: filepath.Join(o.dataDir, ingest.JournalDir), Logger: log,
+		Store: events, Dir: filepath.Join(o.stores.dataDir, ingest.JournalDir), Logger: log,
 		QueueSize: o.eventQueue, MaxBatch: o.eventBatch, LoadDelay: o.eventLoadDelay,
 	})
 	if err != nil {
@@ -148,6 +163,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	ingestHandler = ingest.NewHandler(ingest.Config{
 		Writer: writer, Website: srv.TrackedWebsite, GeoIP: geo, TrustedProxies: trusted, Registerer: srv.Registerer(),
+		Salts: store,
 	})
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -161,7 +177,7 @@ func serve(ctx context.Context, o serveOptions) error {
 
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(ln) }()
-	log.Info("openfast listening", "addr", ln.Addr().String(), "data_dir", o.dataDir)
+	log.Info("openfast listening", "addr", ln.Addr().String(), "data_dir", o.stores.dataDir)
 
 	select {
 	case err = <-served:

@@ -1,0 +1,282 @@
+// Package sqlq writes the SQL that the SQL event stores (DuckDB,
+// ClickHouse) share: the website and range conditions of a request and its
+// filters, with arguments bound as parameters. The stores differ only in
+// the few places a Dialect describes.
+package sqlq
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/analytics"
+)
+
+// Dialect is what differs between the stores' SQL.
+type Dialect struct {
+	// Time is the parameter a time is compared with the ts column as.
+	Time func(time.Time) any
+	// Contains returns a condition that holds when col contains the next
+	// parameter.
+	Contains func(col string) string
+}
+
+// Query is SQL under construction with its arguments.
+type Query struct {
+	SQL     strings.Builder
+	Args    []any
+	dialect *Dialect
+}
+
+// New starts a query in a dialect.
+func New(d *Dialect) *Query { return &Query{dialect: d} }
+
+// String is the SQL so far.
+func (q *Query) String() string { return q.SQL.String() }
+
+// Add appends SQL and its arguments.
+func (q *Query) Add(sql string, args ...any) {
+	q.SQL.WriteString(sql)
+	q.Args = append(q.Args, args...)
+}
+
+// Base adds the request's website and range conditions.
+func (q *Query) Base(r analytics.Request) { q.Scope(r.WebsiteID, r.Range) }
+
+// Scope adds the website and, unless rng.All, the range conditions.
+func (q *Query) Scope(websiteID string, rng analytics.Range) {
+	q.Add("website_id = ?", websiteID)
+	if !rng.All {
+		q.Between(rng.Start, rng.End)
+	}
+}
+
+// Between adds " AND ts >= start AND ts < end".
+func (q *Query) Between(start, end time.Time) {
+	q.Add(" AND ts >= ? AND ts < ?", q.dialect.Time(start), q.dialect.Time(end))
+}
+
+// Filters adds " AND <condition>" for each of the request's filters.
+func (q *Query) Filters(r analytics.Request) {
+	for _, f := range r.Filters {
+		q.Add(" AND ")
+		neg, op := Negated(f.Op)
+		if neg {
+			q.Add("NOT ")
+		}
+		if f.Dimension == analytics.DimGoal {
+			// Visitors who completed (or never completed) one of the goals.
+			q.Add("(visitor_id IN (SELECT visitor_id FROM events WHERE ")
+			q.Base(r)
+			q.Add(" AND type = " + Custom + " AND ")
+			q.Match("goal", op, f.Values)
+			q.Add("))")
+			continue
+		}
+		col, _ := FilterColumn(f.Dimension) // checked by CheckFilters
+		q.Match(col, op, analytics.FilterValues(f))
+	}
+}
+
+// ColumnFilters adds the conditions of filters on columns, ANDed (for the
+// visitors list: one pageview passes them all).
+func (q *Query) ColumnFilters(filters []analytics.Filter) {
+	for i, f := range filters {
+		if i > 0 {
+			q.Add(" AND ")
+		}
+		neg, op := Negated(f.Op)
+		if neg {
+			q.Add("NOT ")
+		}
+		col, _ := FilterColumn(f.Dimension)
+		q.Match(col, op, analytics.FilterValues(f))
+	}
+}
+
+// Match adds "(col matches one of values)" for OpIs or OpContains.
+func (q *Query) Match(col string, op analytics.Op, values []string) {
+	q.Add("(")
+	if op == analytics.OpIs {
+		q.Add(col + " IN (")
+		for i, v := range values {
+			if i > 0 {
+				q.Add(", ")
+			}
+			q.Add("?", v)
+		}
+		q.Add(")")
+	} else {
+		for i, v := range values {
+			if i > 0 {
+				q.Add(" OR ")
+			}
+			q.Add(q.dialect.Contains(col), v)
+		}
+	}
+	q.Add(")")
+}
+
+// Negated reports whether op keeps what does not match, and the operator
+// that matches (is for is_not, contains for does_not_contain).
+func Negated(op analytics.Op) (bool, analytics.Op) {
+	switch op {
+	case analytics.OpIsNot:
+		return true, analytics.OpIs
+	case analytics.OpDoesNotContain:
+		return true, analytics.OpContains
+	}
+	return false, op
+}
+
+// CheckFilters refuses a filter on an unknown dimension (filter columns are
+// written into the SQL) and a filter without values.
+func CheckFilters(r analytics.Request) error {
+	for _, f := range r.Filters {
+		if _, ok := FilterColumn(f.Dimension); !ok && f.Dimension != analytics.DimGoal {
+			return fmt.Errorf("unknown filter dimension %q", f.Dimension)
+		}
+		if len(f.Values) == 0 {
+			return fmt.Errorf("filter on %s without values", f.Dimension)
+		}
+	}
+	return nil
+}
+
+// FilterColumn is the column a filter dimension compares with, and whether
+// the dimension has one (goal filters select visitors instead).
+func FilterColumn(d analytics.Dimension) (string, bool) {
+	c := analytics.FilterColumn(d)
+	return string(c), d != analytics.DimGoal && (d == analytics.DimEntryPage || ValidColumn(c))
+}
+
+// ValidColumn reports whether c is a column breakdowns may group by.
+func ValidColumn(c analytics.Column) bool {
+	switch c {
+	case analytics.ColHostname, analytics.ColPath, analytics.ColSessionReferrer, analytics.ColCountry, analytics.ColRegion,
+		analytics.ColCity, analytics.ColBrowser, analytics.ColOS, analytics.ColDevice, analytics.ColGoal,
+		analytics.ColUTMSource, analytics.ColUTMMedium, analytics.ColUTMCampaign, analytics.ColUTMTerm, analytics.ColUTMContent,
+		analytics.ColRef, analytics.ColSource, analytics.ColVia:
+		return true
+	}
+	return false
+}
+
+// The event types, as SQL literals.
+var (
+	Pageview = strconv.Itoa(int(openfast.EventPageview))
+	Custom   = strconv.Itoa(int(openfast.EventCustom))
+	Identify = strconv.Itoa(int(openfast.EventIdentify))
+	Payment  = strconv.Itoa(int(openfast.EventPayment))
+)
+
+// AllEmpty is the condition that every column of cols is empty.
+func AllEmpty(cols []string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = c + " = ''"
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// VisitorFilters are a visitors-list request's filters, by how they
+// select visitors.
+type VisitorFilters struct {
+	Goals    []analytics.Filter // completed one of the goals (is, contains)
+	NotGoals []analytics.Filter // never completed one (is_not, does_not_contain)
+	Columns  []analytics.Filter // one pageview passes them all
+}
+
+// SplitVisitorFilters sorts filters, refusing unknown dimensions and
+// filters without values.
+func SplitVisitorFilters(filters []analytics.Filter) (VisitorFilters, error) {
+	var v VisitorFilters
+	for _, f := range filters {
+		if len(f.Values) == 0 {
+			return v, fmt.Errorf("filter on %s without values", f.Dimension)
+		}
+		switch neg, _ := Negated(f.Op); {
+		case f.Dimension == analytics.DimGoal && neg:
+			v.NotGoals = append(v.NotGoals, f)
+		case f.Dimension == analytics.DimGoal:
+			v.Goals = append(v.Goals, f)
+		default:
+			if _, ok := FilterColumn(f.Dimension); !ok {
+				return v, fmt.Errorf("unknown filter dimension %q", f.Dimension)
+			}
+			v.Columns = append(v.Columns, f)
+		}
+	}
+	return v, nil
+}
+
+// SeenPageviews adds the conditions on the pageviews that make a visitor
+// part of a visitors list: the website and range, no completion of the
+// goals of notGoals, and the customer condition (nil: any visitor).
+func (q *Query) SeenPageviews(websiteID string, rng analytics.Range, notGoals []analytics.Filter, customer *bool) {
+	q.Scope(websiteID, rng)
+	q.Add(" AND type = " + Pageview)
+	for _, f := range notGoals {
+		_, op := Negated(f.Op)
+		q.Add(" AND NOT (visitor_id IN (SELECT visitor_id FROM events WHERE ")
+		q.Scope(websiteID, rng)
+		q.Add(" AND type = " + Custom + " AND ")
+		q.Match("goal", op, f.Values)
+		q.Add("))")
+	}
+	if customer != nil {
+		q.Add(" AND ")
+		if !*customer {
+			q.Add("NOT ")
+		}
+		q.Add("(visitor_id IN (SELECT visitor_id FROM events WHERE ")
+		q.Scope(websiteID, rng)
+		q.Add(" AND type = " + Payment + "))")
+	}
+}
+
+// AnyGoal adds "m1 OR m2 ...", the match of each goal filter's goals.
+func (q *Query) AnyGoal(goals []analytics.Filter) {
+	for i, f := range goals {
+		if i > 0 {
+			q.Add(" OR ")
+		}
+		q.Match("goal", f.Op, f.Values)
+	}
+}
+
+// EveryGoal adds "open m1 close AND open m2 close ...": each goal filter's
+// match wrapped in an aggregate such as open "bool_or(" and close ")".
+func (q *Query) EveryGoal(goals []analytics.Filter, open, close string) {
+	for i, f := range goals {
+		if i > 0 {
+			q.Add(" AND ")
+		}
+		q.Add(open)
+		q.Match("goal", f.Op, f.Values)
+		q.Add(close)
+	}
+}
+
+// Rows is what the stores' drivers return for a query.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ScanBuckets reads timeseries buckets: key, visitors, sessions,
+// converted, payments and revenue in cents.
+func ScanBuckets(rows Rows) ([]analytics.Bucket, error) {
+	var out []analytics.Bucket
+	for rows.Next() {
+		var b analytics.Bucket
+		if err := rows.Scan(&b.Key, &b.Visitors, &b.Sessions, &b.Converted, &b.Payments, &b.RevenueCents); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,448 @@
+// Package clickhouse is openfast's event store on a ClickHouse server, for
+// installations that outgrow the embedded DuckDB store. It answers exactly
+// what the DuckDB store and the reference of storetest answer: the same
+// numbers, orders and ties.
+//
+// It speaks ClickHouse's native protocol (clickhouse://host:port/database)
+// through clickhouse-go, and its SQL runs on ClickHouse 18.16 (the server
+// Debian ships, on which it is tested: version 18.16.1, protocol revision
+// 54412) as on current releases. So it keeps to what both have:
+//   - no DateTime64: times are Int64 microseconds since the Unix epoch
+//     (UTC), which keeps the microseconds of events exact and makes range
+//     conditions and timeseries buckets plain integer arithmetic, with no
+//     timezone database on the server;
+//   - visitor and session ids are FixedString(16), the UUID's bytes, which
+//     compare bytewise like the canonical strings the reads order by (the
+//     UUID type compares as a 128-bit integer, in an order of its own);
+//   - no common table expressions, no window functions, one JOIN per
+//     SELECT (always ALL ... USING, on keys unique on the right), no
+//     LowCardinality;
+//   - "first" and "latest" events are argMin/argMax over a tuple that
+//     starts with the time and goes on with every value picked, so that
+//     ties break as analytics/visitors.go says;
+//   - deletes are mutations (ALTER TABLE ... DELETE), asynchronous on
+//     every version: DeleteEvents waits until system.mutations reports them
+//     done.
+package clickhouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/openfast/openfast"
+)
+
+// schema creates the tables.
+//
+// events mirrors the DuckDB store's table. ts is the event's time in
+// microseconds since the epoch (read it with toDateTime(intDiv(ts,
+// 1000000))). Partitions are calendar months (UTC); the sort key starts
+// with the website and the time, which every analytics query selects on.
+//
+// journal and batch are the ingest journal and its batch that stored the
+// event ("" and 0 for InsertEvents), and ingest_journal records the batches
+// stored, per journal (each server has its own). ClickHouse
+// has no transaction spanning two inserts, nor (on 18.16, without
+// replication) insert deduplication, so a journal batch is stored in two
+// steps that are safe to repeat: its events go in with their batch number,
+// then its number goes into ingest_journal, the commit mark. A crash between
+// the two, or inside the first (an insert spanning several months writes one
+// part per month), leaves events of a batch above the last one marked;
+// InsertBatch deletes them (that journal's only) before loading the batch
+// again, so a batch replayed after a crash is stored once. ingest_journal is
+// a ReplacingMergeTree keyed by journal: merges fold each journal to its
+// greatest seq, and max(seq) is right before they do.
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS events (
+    website_id        String,
+    ts                Int64,
+    type              UInt8,
+    visitor_id        FixedString(16),
+    session_id        FixedString(16),
+    hostname          String,
+    path              String,
+    entry_path        String,
+    session_referrer  String,
+    referrer          String,
+    referrer_host     String,
+    utm_source        String,
+    utm_medium        String,
+    utm_campaign      String,
+    utm_term          String,
+    utm_content       String,
+    ref               String,
+    source            String,
+    via               String,
+    country           String,
+    region            String,
+    city              String,
+    browser           String,
+    os                String,
+    device            String,
+    screen_width      UInt16,
+    screen_height     UInt16,
+    viewport_width    UInt16,
+    viewport_height   UInt16,
+    language          String,
+    goal              String,
+    props             String,
+    ad_click_ids      String,
+    revenue_cents     Int64,
+    currency          String,
+    event_id          String,
+    transaction_id    String,
+    journal           String,
+    batch             UInt64
+) ENGINE = MergeTree()
+PARTITION BY toYYYYMM(toDateTime(intDiv(ts, 1000000), 'UTC'))
+ORDER BY (website_id, ts, type)`,
+	`CREATE TABLE IF NOT EXISTS ingest_journal (
+    journal String,
+    seq     UInt64
+) ENGINE = ReplacingMergeTree(seq)
+ORDER BY journal`,
+}
+
+// insertEvents is the insert of events, with its explicit column list
+// (ClickHouse 18.16 needs it for batches).
+const insertEvents = `INSERT INTO events (website_id, ts, type, visitor_id, session_id,
+    hostname, path, entry_path, session_referrer, referrer, referrer_host,
+    utm_source, utm_medium, utm_campaign, utm_term, utm_content, ref, source, via,
+    country, region, city, browser, os, device,
+    screen_width, screen_height, viewport_width, viewport_height, language,
+    goal, props, ad_click_ids, revenue_cents, currency, event_id, transaction_id, journal, batch)`
+
+// DB is the ClickHouse event store.
+type DB struct {
+	conn     driver.Conn
+	database string
+	// failReason is the expression of system.mutations that tells why a
+	// mutation fails ('' on versions without the column).
+	failReason string
+
+	// mu serializes journal batches. clean holds the journals whose events
+	// of batches above the last one marked are known to be gone (see
+	// schema).
+	mu    sync.Mutex
+	clean map[string]bool
+}
+
+var _ openfast.EventStore = (*DB)(nil)
+
+// Open connects to the server of url (clickhouse://user:password@host:port/
+// database?options, the native protocol), creates the database if it is
+// missing and the tables.
+func Open(ctx context.Context, url string) (*DB, error) {
+	opts, err := ch.ParseDSN(url)
+	if err != nil {
+		return nil, fmt.Errorf("event database URL: %w", err)
+	}
+	database := opts.Auth.Database
+	if database == "" {
+		database = "default"
+	}
+	if !validIdentifier(database) {
+		return nil, fmt.Errorf("event database name %q: want letters, digits and underscores", database)
+	}
+	// The database may not exist yet, and a connection to a missing one
+	// fails: create it through the user's default database first.
+	opts.Auth.Database = ""
+	boot, err := ch.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to the event database: %w", err)
+	}
+	err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+database)
+	boot.Close()
+	if err != nil {
+		return nil, fmt.Errorf("create event database %s: %w", database, err)
+	}
+	opts.Auth.Database = database
+	conn, err := ch.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to event database %s: %w", database, err)
+	}
+	d := &DB{conn: conn, database: database, failReason: "''", clean: map[string]bool{}}
+	for _, stmt := range schema {
+		if err := conn.Exec(ctx, stmt); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("create the event tables: %w", err)
+		}
+	}
+	var n uint64
+	err = conn.QueryRow(ctx, `SELECT count() FROM system.columns WHERE database = 'system' AND table = 'mutations' AND name = 'latest_fail_reason'`).Scan(&n)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("event database: read system.mutations: %w", err)
+	}
+	if n > 0 {
+		d.failReason = "max(latest_fail_reason)"
+	}
+	return d, nil
+}
+
+// validIdentifier accepts a database name that needs no quoting.
+func validIdentifier(s string) bool {
+	if s == "" || len(s) > 128 || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for _, c := range s {
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// ServerVersion returns the server's version, e.g. "18.16.1".
+func (d *DB) ServerVersion() (string, error) {
+	v, err := d.conn.ServerVersion()
+	if err != nil {
+		return "", fmt.Errorf("event database version: %w", err)
+	}
+	return fmt.Sprintf("%d.%d.%d", v.Version.Major, v.Version.Minor, v.Version.Patch), nil
+}
+
+// Close closes the connections.
+func (d *DB) Close() error { return d.conn.Close() }
+
+// InsertEvents stores a batch with one insert.
+func (d *DB) InsertEvents(ctx context.Context, events []openfast.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	return d.insert(ctx, "", 0, events)
+}
+
+// InsertBatch stores batch seq of a journal and marks it stored; a batch
+// not above the journal's last one marked is skipped (see schema for the
+// steps).
+func (d *DB) InsertBatch(ctx context.Context, journal string, seq uint64, events []openfast.Event) error {
+	if seq == 0 {
+		return errors.New("journal batch numbers start at 1")
+	}
+	if journal == "" {
+		return errors.New("a journal batch needs the journal's name")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	last, err := d.LastBatch(ctx, journal)
+	if err != nil {
+		return err
+	}
+	if seq <= last {
+		return nil
+	}
+	if !d.clean[journal] {
+		// Events of batches never marked: a previous load failed or
+		// crashed in the middle.
+		var n uint64
+		if err := d.conn.QueryRow(ctx, `SELECT count() FROM events WHERE journal = ? AND batch > ?`, journal, last).Scan(&n); err != nil {
+			return fmt.Errorf("look for events of unfinished journal batches: %w", err)
+		}
+		if n > 0 {
+			if err := d.mutate(ctx, `ALTER TABLE events DELETE WHERE journal = ? AND batch > ?`, journal, last); err != nil {
+				return fmt.Errorf("delete the events of unfinished journal batches: %w", err)
+			}
+		}
+		d.clean[journal] = true
+	}
+	if len(events) > 0 {
+		if err := d.insert(ctx, journal, seq, events); err != nil {
+			d.clean[journal] = false
+			return fmt.Errorf("journal batch %d: %w", seq, err)
+		}
+	}
+	if err := d.mark(ctx, journal, seq); err != nil {
+		d.clean[journal] = false
+		return fmt.Errorf("mark journal batch %d stored: %w", seq, err)
+	}
+	return nil
+}
+
+// mark records journal batch seq as stored. Like every insert it goes
+// through a batch: 18.16 waits for a data block even after VALUES.
+func (d *DB) mark(ctx context.Context, journal string, seq uint64) error {
+	b, err := d.conn.PrepareBatch(ctx, `INSERT INTO ingest_journal (journal, seq)`)
+	if err != nil {
+		return err
+	}
+	if err := b.Append(journal, seq); err != nil {
+		b.Abort()
+		return err
+	}
+	return b.Send()
+}
+
+// LastBatch returns the number of a journal's last batch marked stored.
+func (d *DB) LastBatch(ctx context.Context, journal string) (uint64, error) {
+	var seq uint64
+	if err := d.conn.QueryRow(ctx, `SELECT max(seq) FROM ingest_journal WHERE journal = ?`, journal).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("read the last journal batch: %w", err)
+	}
+	return seq, nil
+}
+
+// insert sends events as one block, with a journal and batch number (""
+// and 0 for none).
+func (d *DB) insert(ctx context.Context, journal string, seq uint64, events []openfast.Event) error {
+	b, err := d.conn.PrepareBatch(ctx, insertEvents)
+	if err != nil {
+		return fmt.Errorf("insert events: %w", err)
+	}
+	for i := range events {
+		e := &events[i]
+		err := b.Append(
+			e.WebsiteID, e.Time.UnixMicro(), uint8(e.Type), string(e.VisitorID[:]), string(e.SessionID[:]),
+			e.Hostname, e.Path, e.EntryPath, e.SessionReferrer, e.Referrer, e.ReferrerHost,
+			e.UTMSource, e.UTMMedium, e.UTMCampaign, e.UTMTerm, e.UTMContent, e.Ref, e.Source, e.Via,
+			e.CountryCode, e.Region, e.City, e.Browser, e.OS, e.Device,
+			e.ScreenWidth, e.ScreenHeight, e.ViewportWidth, e.ViewportHeight, e.Language,
+			e.Goal, e.Props, e.AdClickIDs, e.RevenueCents, e.Currency, e.EventID, e.TransactionID, journal, seq,
+		)
+		if err != nil {
+			b.Abort()
+			return fmt.Errorf("append event: %w", err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("insert events: %w", err)
+	}
+	return nil
+}
+
+// CountEvents counts a website's events.
+func (d *DB) CountEvents(ctx context.Context, websiteID string) (int64, error) {
+	var n int64
+	if err := d.conn.QueryRow(ctx, `SELECT toInt64(count()) FROM events WHERE website_id = ?`, websiteID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count events: %w", err)
+	}
+	return n, nil
+}
+
+// HasPageview reports whether a visitor has a pageview on a website.
+func (d *DB) HasPageview(ctx context.Context, websiteID string, visitor openfast.UUID) (bool, error) {
+	var n uint64
+	err := d.conn.QueryRow(ctx, `SELECT count() FROM (SELECT 1 FROM events WHERE website_id = ? AND visitor_id = `+uuidLiteral(visitor)+
+		` AND type = `+pageview+` LIMIT 1)`, websiteID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look up pageview: %w", err)
+	}
+	return n > 0, nil
+}
+
+// PaymentExists reports whether a website has a payment with this
+// transaction id.
+func (d *DB) PaymentExists(ctx context.Context, websiteID, transactionID string) (bool, error) {
+	var n uint64
+	err := d.conn.QueryRow(ctx, `SELECT count() FROM (SELECT 1 FROM events WHERE website_id = ? AND type = `+payment+
+		` AND transaction_id = ? LIMIT 1)`, websiteID, transactionID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look up payment: %w", err)
+	}
+	return n > 0, nil
+}
+
+// DeleteEvents counts the selected events, deletes them and waits until
+// the deletion is done, so that reads after it no longer see them. Events
+// inserted while it runs may be deleted without being counted.
+func (d *DB) DeleteEvents(ctx context.Context, del openfast.EventDeletion) (int64, error) {
+	q := newQuery()
+	q.Add("website_id = ? AND type = ?", del.WebsiteID, uint8(del.Type))
+	if del.Visitor != nil {
+		q.Add(" AND visitor_id = " + uuidLiteral(*del.Visitor))
+	}
+	if del.Goal != "" {
+		q.Add(" AND goal = ?", del.Goal)
+	}
+	if del.TransactionID != "" {
+		q.Add(" AND transaction_id = ?", del.TransactionID)
+	}
+	if !del.Start.IsZero() {
+		q.Add(" AND ts >= ?", ceilMicros(del.Start))
+	}
+	if !del.End.IsZero() {
+		q.Add(" AND ts <= ?", del.End.UnixMicro())
+	}
+	var n int64
+	if err := d.conn.QueryRow(ctx, "SELECT toInt64(count()) FROM events WHERE "+q.String(), q.Args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("delete events: %w", err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if err := d.mutate(ctx, "ALTER TABLE events DELETE WHERE "+q.String(), q.Args...); err != nil {
+		return 0, fmt.Errorf("delete events: %w", err)
+	}
+	return n, nil
+}
+
+// mutate runs an ALTER TABLE events mutation and waits until the events
+// table has no mutation left to do. ClickHouse runs mutations in the
+// background (mutations_sync, which would wait, is newer than 18.16).
+func (d *DB) mutate(ctx context.Context, stmt string, args ...any) error {
+	if err := d.conn.Exec(ctx, stmt, args...); err != nil {
+		return err
+	}
+	wait := 5 * time.Millisecond
+	for {
+		var pending uint64
+		var reason string
+		err := d.conn.QueryRow(ctx, `SELECT count(), `+d.failReason+` FROM system.mutations WHERE database = ? AND table = 'events' AND is_done = 0`,
+			d.database).Scan(&pending, &reason)
+		if err != nil {
+			return fmt.Errorf("wait for the mutation: %w", err)
+		}
+		if pending == 0 {
+			return nil
+		}
+		if reason != "" {
+			return fmt.Errorf("the mutation fails: %s", reason)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for the mutation: %w", ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
+}
+
+// uuidLiteral returns a FixedString(16) literal of u's bytes. It is hex
+// digits only, safe to write into a statement.
+func uuidLiteral(u openfast.UUID) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, 0, 4*len(u)+2)
+	b = append(b, '\'')
+	for _, c := range u {
+		b = append(b, '\\', 'x', digits[c>>4], digits[c&0xf])
+	}
+	return string(append(b, '\''))
+}
+
+// ceilMicros is the first microsecond at or after t: an event at
+// microsecond m is at or after t exactly when m >= ceilMicros(t).
+func ceilMicros(t time.Time) int64 {
+	us := t.UnixMicro()
+	if t.Nanosecond()%1000 != 0 {
+		us++
+	}
+	return us
+}
+
+// fromMicros converts a stored time.
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// uuidOf converts a stored id (16 bytes).
+func uuidOf(s string) (openfast.UUID, error) {
+	var u openfast.UUID
+	if len(s) != len(u) {
+		return u, fmt.Errorf("stored id of %d bytes", len(s))
+	}
+	copy(u[:], s)
+	return u, nil
+}

@@ -1,0 +1,387 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/analytics"
+	"github.com/openfast/openfast/analytics/sqlq"
+)
+
+var _ analytics.VisitorStore = (*DB)(nil)
+
+// The visitor reads (analytics.VisitorStore). "Latest" and "first" events
+// are picked with argMax/argMin over a tuple key that starts with the time
+// and goes on with every value picked, which makes the pick deterministic
+// (see analytics/visitors.go); the values picked come out of the picked
+// tuple with tupleElement.
+
+// The values picked from pageviews, in the order of their tie-breaks.
+var (
+	summaryLatest  = []string{"hostname", "path", "country", "region", "city", "browser", "os", "device"}
+	summaryFirst   = []string{"session_referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "ref", "source", "via"}
+	campaignCols   = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "ref", "source", "via"}
+	activityLatest = []string{"ts", "hostname", "path", "country", "region", "city", "browser", "os", "device", "viewport_width", "viewport_height", "session_id"}
+	mapCurrent     = []string{"ts", "path", "country", "region", "city", "browser", "os", "device", "session_referrer", "session_id"}
+)
+
+// tuple returns "tuple(c1, c2, ...)".
+func tuple(cols ...string) string { return "tuple(" + strings.Join(cols, ", ") + ")" }
+
+// elements returns "tupleElement(t, 1), ..., tupleElement(t, n)".
+func elements(t string, n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf("tupleElement(%s, %d)", t, i+1)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// prepend returns first followed by cols.
+func prepend(first string, cols []string) []string { return append([]string{first}, cols...) }
+
+// Visitors returns one page of the visitors list. The first statement finds
+// the page's visitors and their lastSeenAt; the second reads the identity
+// and acquisition of those visitors only.
+func (d *DB) Visitors(ctx context.Context, r analytics.VisitorsRequest) ([]analytics.VisitorSummary, error) {
+	vf, err := sqlq.SplitVisitorFilters(r.Filters)
+	if err != nil {
+		return nil, err
+	}
+	cols, goals, notGoals := vf.Columns, vf.Goals, vf.NotGoals
+	if r.Limit <= 0 || r.Offset < 0 {
+		return nil, nil
+	}
+	q := newQuery()
+	q.Add("SELECT visitor_id, ")
+	if len(goals) > 0 {
+		q.Add("done_at")
+	} else {
+		q.Add("seen_at")
+	}
+	q.Add(" AS last_at FROM (SELECT visitor_id, max(ts) AS seen_at FROM events WHERE ")
+	q.SeenPageviews(r.WebsiteID, r.Range, notGoals, r.Customer)
+	q.Add(" GROUP BY visitor_id")
+	if len(cols) > 0 {
+		// One pageview passes every column filter.
+		q.Add(" HAVING countIf(")
+		q.ColumnFilters(cols)
+		q.Add(") > 0")
+	}
+	q.Add(")")
+	if len(goals) > 0 {
+		// The visitors who completed one of the goals of each positive
+		// goal filter, and their latest completion of any of them.
+		q.Add("\nALL INNER JOIN (SELECT visitor_id, maxIf(ts, ")
+		q.AnyGoal(goals)
+		q.Add(") AS done_at FROM events WHERE ")
+		q.Scope(r.WebsiteID, r.Range)
+		q.Add(" AND type = " + custom + " GROUP BY visitor_id HAVING ")
+		q.EveryGoal(goals, "countIf(", ") > 0")
+		q.Add(") USING (visitor_id)")
+	}
+	q.Add(" ORDER BY last_at DESC, visitor_id LIMIT ?, ?", r.Offset, r.Limit)
+
+	rows, err := d.conn.Query(ctx, q.String(), q.Args...)
+	if err != nil {
+		return nil, fmt.Errorf("visitors of %s: %w", r.WebsiteID, err)
+	}
+	defer rows.Close()
+	var out []analytics.VisitorSummary
+	for rows.Next() {
+		var id string
+		var at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, fmt.Errorf("visitors of %s: %w", r.WebsiteID, err)
+		}
+		v := analytics.VisitorSummary{LastSeen: fromMicros(at)}
+		if v.VisitorID, err = uuidOf(id); err != nil {
+			return nil, fmt.Errorf("visitors of %s: %w", r.WebsiteID, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("visitors of %s: %w", r.WebsiteID, err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	if err := d.visitorSummaries(ctx, r.Request, out); err != nil {
+		return nil, fmt.Errorf("visitors of %s: %w", r.WebsiteID, err)
+	}
+	return out, nil
+}
+
+// visitorSummaries fills in the identity and acquisition of the visitors
+// of a page of the visitors list: their latest and first pageviews in the
+// range.
+func (d *DB) visitorSummaries(ctx context.Context, r analytics.Request, page []analytics.VisitorSummary) error {
+	q := newQuery()
+	q.Add("SELECT visitor_id, " + elements("latest_pv", len(summaryLatest)) + ", " + elements("first_pv", len(summaryFirst)) +
+		" FROM (SELECT visitor_id, argMax(" + tuple(summaryLatest...) + ", " + tuple(prepend("ts", summaryLatest)...) + ") AS latest_pv, " +
+		"argMin(" + tuple(summaryFirst...) + ", " + tuple(prepend("ts", summaryFirst)...) + ") AS first_pv FROM events WHERE ")
+	q.Scope(r.WebsiteID, r.Range)
+	q.Add(" AND type = " + pageview + " AND visitor_id IN (")
+	for i, v := range page {
+		if i > 0 {
+			q.Add(", ")
+		}
+		q.Add(uuidLiteral(v.VisitorID))
+	}
+	q.Add(") GROUP BY visitor_id)")
+	rows, err := d.conn.Query(ctx, q.String(), q.Args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	index := make(map[openfast.UUID]int, len(page))
+	for i, v := range page {
+		index[v.VisitorID] = i
+	}
+	for rows.Next() {
+		var id string
+		var l analytics.VisitorSummary
+		err := rows.Scan(&id, &l.Hostname, &l.Path, &l.CountryCode, &l.Region, &l.City, &l.Browser, &l.OS, &l.Device,
+			&l.Referrer, &l.UTMSource, &l.UTMMedium, &l.UTMCampaign, &l.UTMTerm, &l.UTMContent, &l.Ref, &l.Source, &l.Via)
+		if err != nil {
+			return err
+		}
+		u, err := uuidOf(id)
+		if err != nil {
+			return err
+		}
+		i, ok := index[u]
+		if !ok {
+			continue
+		}
+		l.VisitorID, l.LastSeen = page[i].VisitorID, page[i].LastSeen
+		page[i] = l
+	}
+	return rows.Err()
+}
+
+// Visitor reads one visitor's events: the summary, then the latest
+// pageviews and conversions.
+func (d *DB) Visitor(ctx context.Context, websiteID string, visitor openfast.UUID) (*analytics.VisitorActivity, error) {
+	a, err := d.visitorSummary(ctx, websiteID, visitor)
+	if err != nil || a == nil {
+		return nil, err
+	}
+	if err := d.visitorLists(ctx, websiteID, visitor, a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (d *DB) visitorSummary(ctx context.Context, websiteID string, visitor openfast.UUID) (*analytics.VisitorActivity, error) {
+	id := uuidLiteral(visitor)
+	isPV, isIdent := "type = "+pageview, "type = "+identify
+	q := newQuery()
+	// The latest pageview's session is picked in one pass over the
+	// visitor's pageviews, grouped by session: the latest pageview overall
+	// is the greatest of the sessions' latest ones, and its session's
+	// first pageview is the current visit.
+	curSession := "argMax(tuple(sess_latest, first_ts), sess_latest)"
+	q.Add("SELECT toInt64(sum(pvs)), toInt64(count()), min(first_ts), "+elements("tupleElement("+curSession+", 1)", len(activityLatest))+
+		", tupleElement("+curSession+", 2) FROM (SELECT count() AS pvs, min(ts) AS first_ts, max("+tuple(activityLatest...)+") AS sess_latest"+
+		" FROM events WHERE website_id = ? AND visitor_id = "+id+" AND "+isPV+" GROUP BY session_id)", websiteID)
+	a := &analytics.VisitorActivity{}
+	var firstVisit, latest, currentVisit int64
+	var session string
+	err := d.conn.QueryRow(ctx, q.String(), q.Args...).Scan(&a.Pageviews, &a.Visits, &firstVisit,
+		&latest, &a.Hostname, &a.Path, &a.CountryCode, &a.Region, &a.City, &a.Browser, &a.OS, &a.Device, &a.ViewportWidth, &a.ViewportHeight, &session,
+		&currentVisit)
+	if err != nil {
+		return nil, fmt.Errorf("visitor %s: %w", visitor, err)
+	}
+	if a.Pageviews == 0 {
+		return nil, nil
+	}
+	a.FirstVisit, a.Latest, a.CurrentVisit = fromMicros(firstVisit), fromMicros(latest), fromMicros(currentVisit)
+	if a.Session, err = uuidOf(session); err != nil {
+		return nil, fmt.Errorf("visitor %s: %w", visitor, err)
+	}
+
+	q = newQuery()
+	q.Add("SELECT "+elements("argMinIf("+tuple(campaignCols...)+", "+tuple(prepend("ts", campaignCols)...)+", "+isPV+")", len(campaignCols))+
+		", argMinIf(ad_click_ids, tuple(ts, ad_click_ids), "+isPV+" AND ad_click_ids != ''), toInt64(countIf("+isIdent+")), "+
+		elements("argMaxIf(tuple(ts, props), tuple(ts, props), "+isIdent+")", 2)+
+		" FROM events WHERE website_id = ? AND visitor_id = "+id+" AND type IN ("+pageview+", "+identify+")", websiteID)
+	var idents, identAt int64
+	var identProps string
+	f := &a.First
+	err = d.conn.QueryRow(ctx, q.String(), q.Args...).Scan(&f.UTMSource, &f.UTMMedium, &f.UTMCampaign, &f.UTMTerm, &f.UTMContent, &f.Ref, &f.Source, &f.Via,
+		&a.AdClickIDs, &idents, &identAt, &identProps)
+	if err != nil {
+		return nil, fmt.Errorf("visitor %s: %w", visitor, err)
+	}
+	if idents > 0 {
+		a.Identify = &analytics.Identify{Time: fromMicros(identAt), Props: identProps}
+	}
+	return a, nil
+}
+
+func (d *DB) visitorLists(ctx context.Context, websiteID string, visitor openfast.UUID, a *analytics.VisitorActivity) error {
+	id := uuidLiteral(visitor)
+	q := newQuery()
+	q.Add("SELECT ts, hostname, path, type, goal, server, props FROM (\n"+
+		"SELECT * FROM (SELECT ts, hostname, path, type, '' AS goal, toUInt8(0) AS server, '' AS props FROM events"+
+		" WHERE website_id = ? AND visitor_id = "+id+" AND type = "+pageview+
+		" ORDER BY ts DESC, hostname DESC, path DESC LIMIT ?)\nUNION ALL\n", websiteID, analytics.MaxVisitedPages)
+	q.Add("SELECT * FROM (SELECT ts, '' AS hostname, '' AS path, type, goal, toUInt8(event_id != '') AS server, props FROM events"+
+		" WHERE website_id = ? AND visitor_id = "+id+" AND type IN ("+custom+", "+payment+")"+
+		" ORDER BY ts DESC, type DESC, goal DESC, server DESC, props DESC LIMIT ?))\n", websiteID, analytics.MaxCompletedGoals)
+	q.Add("ORDER BY type = " + pageview + " DESC, ts DESC, hostname DESC, path DESC, type DESC, goal DESC, server DESC, props DESC")
+	rows, err := d.conn.Query(ctx, q.String(), q.Args...)
+	if err != nil {
+		return fmt.Errorf("visitor %s: %w", visitor, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ts int64
+		var host, path, goal, props string
+		var typ, server uint8
+		if err := rows.Scan(&ts, &host, &path, &typ, &goal, &server, &props); err != nil {
+			return fmt.Errorf("visitor %s: %w", visitor, err)
+		}
+		if openfast.EventType(typ) == openfast.EventPageview {
+			a.Pages = append(a.Pages, analytics.PageVisit{Time: fromMicros(ts), Hostname: host, Path: path})
+		} else {
+			a.Conversions = append(a.Conversions, analytics.Conversion{Time: fromMicros(ts), Type: openfast.EventType(typ), Goal: goal, Server: server != 0, Props: props})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("visitor %s: %w", visitor, err)
+	}
+	return nil
+}
+
+// RealtimeActivity reads the realtime window: its active visitors, its
+// latest events and its latest payments.
+func (d *DB) RealtimeActivity(ctx context.Context, websiteID string, since, until time.Time) (*analytics.RealtimeActivity, error) {
+	a := &analytics.RealtimeActivity{}
+	var err error
+	from, to := ceilMicros(since), until.UnixMicro()
+	if a.Visitors, err = d.activeVisitors(ctx, websiteID, from, to); err != nil {
+		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
+	}
+	if a.Events, err = d.recentEvents(ctx, websiteID, from, to); err != nil {
+		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
+	}
+	if a.Payments, err = d.recentPayments(ctx, websiteID, from, to); err != nil {
+		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
+	}
+	return a, nil
+}
+
+// activeVisitors reads the active visitors of the window [from, to]
+// (microseconds) in one statement: w, the visitors and their current event
+// in the window, joined with h, the facts of all time of w's visitors.
+func (d *DB) activeVisitors(ctx context.Context, websiteID string, from, to int64) ([]analytics.ActiveVisitor, error) {
+	q := newQuery()
+	w := func() {
+		q.Add("SELECT visitor_id, max(ts) AS seen, argMax("+tuple(mapCurrent...)+", "+tuple(prepend("type = "+pageview, mapCurrent)...)+") AS cur "+
+			"FROM events WHERE website_id = ? AND ts >= ? AND ts <= ? AND visitor_id != "+zeroUUID+
+			" GROUP BY visitor_id ORDER BY seen DESC, visitor_id LIMIT ?", websiteID, from, to, analytics.MaxActiveVisitors)
+	}
+	q.Add("SELECT visitor_id, seen, " + elements("cur", len(mapCurrent)) + ", visits, customer, idents, " + elements("ident", 2) +
+		", entries, " + elements("entry", 1+len(campaignCols)) + " FROM (")
+	w()
+	q.Add(")\nALL INNER JOIN (SELECT visitor_id, toInt64(uniqExactIf(session_id, type = " + pageview + ")) AS visits, " +
+		"toUInt8(countIf(type = " + payment + ") > 0) AS customer, toInt64(countIf(type = " + identify + ")) AS idents, " +
+		"argMaxIf(tuple(ts, props), tuple(ts, props), type = " + identify + ") AS ident, ")
+	// The current session's first pageview, of any time.
+	currentPV := "type = " + pageview + " AND (visitor_id, session_id) IN (SELECT visitor_id, tupleElement(cur, " + fmt.Sprint(len(mapCurrent)) + ") FROM ("
+	q.Add("toInt64(countIf(" + currentPV)
+	w()
+	q.Add(")))) AS entries, argMinIf(" + tuple(prepend("ts", campaignCols)...) + ", " + tuple(prepend("ts", campaignCols)...) + ", " + currentPV)
+	w()
+	q.Add("))) AS entry FROM events WHERE website_id = ? AND visitor_id IN (SELECT visitor_id FROM (", websiteID)
+	w()
+	q.Add(")) GROUP BY visitor_id) USING (visitor_id)\nORDER BY seen DESC, visitor_id")
+	rows, err := d.conn.Query(ctx, q.String(), q.Args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []analytics.ActiveVisitor
+	for rows.Next() {
+		var v analytics.ActiveVisitor
+		var id, session, identProps string
+		var seen, at, identAt, entries, start, idents int64
+		var customer uint8
+		c, e := &v.Client, &v.Entry
+		err := rows.Scan(&id, &seen, &at, &v.Path, &c.CountryCode, &c.Region, &c.City, &c.Browser, &c.OS, &c.Device, &v.Referrer, &session,
+			&v.Visits, &customer, &idents, &identAt, &identProps,
+			&entries, &start, &e.UTMSource, &e.UTMMedium, &e.UTMCampaign, &e.UTMTerm, &e.UTMContent, &e.Ref, &e.Source, &e.Via)
+		if err != nil {
+			return nil, err
+		}
+		if v.VisitorID, err = uuidOf(id); err != nil {
+			return nil, err
+		}
+		if v.Session, err = uuidOf(session); err != nil {
+			return nil, err
+		}
+		v.LastSeen, v.Time, v.Customer = fromMicros(seen), fromMicros(at), customer != 0
+		if entries > 0 {
+			v.SessionStart = fromMicros(start)
+		}
+		if idents > 0 {
+			v.Identify = &analytics.Identify{Time: fromMicros(identAt), Props: identProps}
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func (d *DB) recentEvents(ctx context.Context, websiteID string, from, to int64) ([]analytics.RecentEvent, error) {
+	rows, err := d.conn.Query(ctx, `SELECT event_id, type, goal, visitor_id, ts, path, country, props, session_referrer, revenue_cents
+FROM events WHERE website_id = ? AND ts >= ? AND ts <= ?
+ORDER BY ts DESC, type DESC, goal DESC, visitor_id DESC, event_id DESC, path DESC, country DESC, props DESC, session_referrer DESC, revenue_cents DESC
+LIMIT ?`, websiteID, from, to, analytics.MaxRecentEvents)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []analytics.RecentEvent
+	for rows.Next() {
+		var e analytics.RecentEvent
+		var typ uint8
+		var visitor string
+		var ts int64
+		if err := rows.Scan(&e.EventID, &typ, &e.Goal, &visitor, &ts, &e.Path, &e.CountryCode, &e.Props, &e.SessionReferrer, &e.RevenueCents); err != nil {
+			return nil, err
+		}
+		if e.VisitorID, err = uuidOf(visitor); err != nil {
+			return nil, err
+		}
+		e.Type, e.Time = openfast.EventType(typ), fromMicros(ts)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (d *DB) recentPayments(ctx context.Context, websiteID string, from, to int64) ([]analytics.RecentPayment, error) {
+	rows, err := d.conn.Query(ctx, `SELECT event_id, ts, revenue_cents, currency FROM events
+WHERE website_id = ? AND ts >= ? AND ts <= ? AND type = `+payment+`
+ORDER BY ts DESC, event_id DESC, revenue_cents DESC, currency DESC LIMIT ?`, websiteID, from, to, analytics.MaxRecentPayments)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []analytics.RecentPayment
+	for rows.Next() {
+		var p analytics.RecentPayment
+		var ts int64
+		if err := rows.Scan(&p.EventID, &ts, &p.RevenueCents, &p.Currency); err != nil {
+			return nil, err
+		}
+		p.Time = fromMicros(ts)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

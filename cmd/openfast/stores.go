@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/analytics"
+	"github.com/openfast/openfast/clickhouse"
+	"github.com/openfast/openfast/duckdb"
+	"github.com/openfast/openfast/postgres"
+	"github.com/openfast/openfast/sqlite"
+	"github.com/spf13/pflag"
+)
+
+// storeOptions select the stores: the embedded files in the data folder,
+// or PostgreSQL for metadata and ClickHouse for events.
+type storeOptions struct {
+	dataDir       string
+	databaseURL   string
+	clickhouseURL string
+}
+
+// maxClusterCacheTTL bounds --credential-cache-ttl when the metadata lives
+// in PostgreSQL, where other nodes may revoke what this one caches.
+const maxClusterCacheTTL = 5 * time.Second
+
+func (o *storeOptions) metadataFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.dataDir, "data-dir", "./openfast-data", "data folder (created with mode 0700)")
+	f.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL URL (postgres://...) for the metadata, instead of SQLite in the data folder")
+}
+
+func (o *storeOptions) eventFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.clickhouseURL, "clickhouse-url", "", "ClickHouse URL (clickhouse://host:9000/database, native protocol) for the events, instead of DuckDB in the data folder")
+}
+
+// metadataStore is a metadata store that can also be copied.
+type metadataStore interface {
+	openfast.MetadataStore
+	openfast.MetadataCopier
+}
+
+func (o *storeOptions) openMetadata(ctx context.Context) (metadataStore, error) {
+	if o.databaseURL != "" {
+		if !strings.HasPrefix(o.databaseURL, "postgres://") && !strings.HasPrefix(o.databaseURL, "postgresql://") {
+			return nil, fmt.Errorf("--database-url must be a postgres:// URL")
+		}
+		return postgres.Open(ctx, o.databaseURL)
+	}
+	return sqlite.OpenDataDir(ctx, o.dataDir)
+}
+
+// eventStore is what the server needs from an event store.
+type eventStore interface {
+	openfast.EventStore
+	analytics.Store
+	analytics.VisitorStore
+}
+
+func (o *storeOptions) openEvents(ctx context.Context) (eventStore, error) {
+	if o.clickhouseURL != "" {
+		if !strings.HasPrefix(o.clickhouseURL, "clickhouse://") {
+			return nil, fmt.Errorf("--clickhouse-url must be a clickhouse:// URL (the native protocol)")
+		}
+		return clickhouse.Open(ctx, o.clickhouseURL)
+	}
+	if err := sqlite.EnsureDataDir(o.dataDir); err != nil {
+		return nil, err
+	}
+	return duckdb.OpenDataDir(ctx, o.dataDir)
+}
