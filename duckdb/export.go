@@ -13,7 +13,7 @@ var _ openfast.EventExporter = (*DB)(nil)
 
 // EventHours lists the UTC hours that have events.
 func (d *DB) EventHours(ctx context.Context) ([]openfast.EventHour, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT epoch(ts)::BIGINT // 3600 AS h, count(*) FROM events GROUP BY h ORDER BY h`)
+	rows, err := d.db.QueryContext(ctx, `SELECT epoch_us(ts) // 3600000000 AS h, count(*) FROM events GROUP BY h ORDER BY h`)
 	if err != nil {
 		return nil, fmt.Errorf("list event hours: %w", err)
 	}

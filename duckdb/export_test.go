@@ -26,6 +26,9 @@ func TestExportEvents(t *testing.T) {
 	for i := range 50 {
 		e := storetest.SampleEvent(site, i)
 		e.Time = base.Add(time.Duration(i) * 7 * time.Minute).Add(123456 * time.Microsecond)
+		if i == 49 {
+			e.Time = time.Date(2026, 3, 29, 7, 59, 59, 900000000, time.UTC) // rounds up to the next hour in seconds
+		}
 		in = append(in, e)
 	}
 	if err := db.InsertEvents(ctx, in); err != nil {
@@ -51,8 +54,8 @@ func TestExportEvents(t *testing.T) {
 		total += h.Events
 		out = append(out, evs...)
 	}
-	if total != 50 || len(hours) != 7 {
-		t.Fatalf("%d events in %d hours, want 50 in 7", total, len(hours))
+	if total != 50 || len(hours) != 8 {
+		t.Fatalf("%d events in %d hours, want 50 in 8", total, len(hours))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	if !reflect.DeepEqual(out, in) {

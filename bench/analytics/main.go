@@ -23,6 +23,12 @@
 //	go run ./bench/analytics                          # 10M events in a temporary folder
 //	go run ./bench/analytics -dir /tmp/of-10m         # keep the data: later runs skip the load
 //	go run ./bench/analytics -events 1000000 -runs 3 -ingest 0
+//	go run ./bench/analytics -events 1000000 -store clickhouse -clickhouse-url clickhouse://127.0.0.1:9000/openfast_bench
+//
+// With -store clickhouse the data set is copied into ClickHouse the way
+// `openfast admin migrate` copies it (package migrate; a copy that stopped
+// resumes), every analytics read is checked to give the same answer on both
+// stores, and both are timed, side by side.
 package main
 
 import (
@@ -46,6 +52,7 @@ import (
 	"time"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/api"
 	"github.com/openfast/openfast/auth"
 	"github.com/openfast/openfast/bench/internal/loopback"
@@ -55,12 +62,14 @@ import (
 )
 
 type options struct {
-	cfg    Config
-	end    string
-	dir    string
-	runs   int
-	ingest int
-	json   bool
+	cfg           Config
+	end           string
+	dir           string
+	runs          int
+	ingest        int
+	json          bool
+	store         string
+	clickhouseURL string
 }
 
 // manifest records what a data folder holds, so that a later run can reuse
@@ -84,7 +93,13 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 5, "requests per widget; the median is reported")
 	flag.IntVar(&o.ingest, "ingest", 5000, "events/s posted during the second pass (0 skips it)")
 	flag.BoolVar(&o.json, "json", false, "also print the results as JSON")
+	flag.StringVar(&o.store, "store", "duckdb", "event store: duckdb, or clickhouse to copy the data set into ClickHouse and measure both side by side")
+	flag.StringVar(&o.clickhouseURL, "clickhouse-url", os.Getenv("OPENFAST_TEST_CLICKHOUSE_URL"), "ClickHouse server for -store clickhouse (clickhouse://host:port/database; the database is created)")
 	flag.Parse()
+	if o.store != "duckdb" && (o.store != "clickhouse" || o.clickhouseURL == "") {
+		fmt.Fprintln(os.Stderr, "analytics: -store must be duckdb or clickhouse, and clickhouse needs -clickhouse-url (or OPENFAST_TEST_CLICKHOUSE_URL)")
+		os.Exit(2)
+	}
 	end, err := time.Parse(time.DateOnly, o.end)
 	if err != nil || o.runs < 1 || o.ingest < 0 || o.cfg.Events < 1 || o.cfg.Sites < 2 || o.cfg.Days < 8 {
 		fmt.Fprintln(os.Stderr, "analytics: -end must be a date, -runs 1 or more, -ingest 0 or more, -events 1 or more, -sites 2 or more, -days 8 or more")
@@ -187,6 +202,22 @@ type result struct {
 	Loaded   float64 `json:"medianMillisUnderIngest,omitempty"`
 }
 
+// eventStore is what a backend's server needs from its event store.
+type eventStore interface {
+	openfast.EventStore
+	analytics.Store
+}
+
+// backend is one event store served over HTTP, with its results.
+type backend struct {
+	name   string
+	events eventStore
+	base   string // the server's URL
+	quiet  map[string]time.Duration
+	loaded map[string]time.Duration
+	rate   float64 // ingested events/s during the second pass
+}
+
 func run(ctx context.Context, o options) error {
 	dir, m, cleanup, err := prepare(ctx, o)
 	if err != nil {
@@ -198,28 +229,21 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer meta.Close()
-	events, err := duckdb.OpenDataDir(ctx, dir)
+	ddb, err := duckdb.OpenDataDir(ctx, dir)
 	if err != nil {
 		return err
 	}
-	defer events.Close()
-	writer, err := ingest.OpenWriter(ctx, ingest.WriterConfig{Store: events, Dir: filepath.Join(dir, ingest.JournalDir), QueueSize: 100_000, MaxBatch: 5000})
-	if err != nil {
-		return err
+	defer ddb.Close()
+	backends := []*backend{{name: "DuckDB", events: ddb}}
+	if o.store == "clickhouse" {
+		ch, err := copyToClickHouse(ctx, o.clickhouseURL, meta, ddb, m)
+		if err != nil {
+			return err
+		}
+		defer ch.Close()
+		backends = append(backends, &backend{name: "ClickHouse", events: ch})
 	}
-	defer writer.Close()
 
-	now := m.Config.End // realtime: the last 10 minutes of the data set
-	var h *ingest.Handler
-	srv, err := api.New(api.Config{
-		Store: meta, Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now },
-		Events:     func(w http.ResponseWriter, r *http.Request) error { return h.ServeEvent(w, r) },
-		EventStore: events, EventWriter: writer, Analytics: events,
-	})
-	if err != nil {
-		return err
-	}
-	h = ingest.NewHandler(ingest.Config{Writer: writer, Website: srv.TrackedWebsite})
 	owner, err := meta.UserByEmail(ctx, ownerEmail)
 	if err != nil {
 		return fmt.Errorf("find the owner: %w", err)
@@ -228,39 +252,30 @@ func run(ctx context.Context, o options) error {
 	if err := meta.CreateAccessToken(ctx, tok, 1000, nil); err != nil {
 		return fmt.Errorf("create a token: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	httpServer := srv.HTTPServer()
-	go httpServer.Serve(ln)
-	defer httpServer.Close()
-	base := "http://" + ln.Addr().String()
 	client := loopback.Client(64)
-
-	get := func(w widget) (time.Duration, error) {
+	get := func(base string, w widget) (time.Duration, []byte, error) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+w.path+"?"+w.query.Encode(), nil)
 		req.Header.Set("Authorization", "Bearer "+secret.Raw)
 		t0 := time.Now()
 		res, err := client.Do(req)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		b, err := io.ReadAll(res.Body)
 		res.Body.Close()
 		d := time.Since(t0)
 		if err != nil || res.StatusCode != http.StatusOK {
-			return 0, fmt.Errorf("%s: status %d: %s", w.path, res.StatusCode, b)
+			return 0, nil, fmt.Errorf("%s: status %d: %s", w.path, res.StatusCode, b)
 		}
-		return d, nil
+		return d, b, nil
 	}
-	measure := func() (map[string]time.Duration, error) {
+	measure := func(base string) (map[string]time.Duration, error) {
 		out := map[string]time.Duration{}
 		for _, sc := range scenarios(m) {
 			for _, w := range sc.widgets {
 				var ds []time.Duration
 				for range o.runs {
-					d, err := get(w)
+					d, _, err := get(base, w)
 					if err != nil {
 						return nil, err
 					}
@@ -275,36 +290,87 @@ func run(ctx context.Context, o options) error {
 
 	fmt.Printf("\nanalytics: %d events, %d sites, %d days ending %s; median of %d requests per widget over HTTP\n",
 		m.Events, m.Config.Sites, m.Config.Days, m.Config.End.Format(time.DateOnly), o.runs)
-	quiet, err := measure()
-	if err != nil {
-		return err
+	for i, b := range backends {
+		// Each store gets its own server, ingest writer and journal, as
+		// serve wires them.
+		journal := filepath.Join(dir, ingest.JournalDir)
+		if i > 0 {
+			journal += "-" + strings.ToLower(b.name)
+		}
+		writer, err := ingest.OpenWriter(ctx, ingest.WriterConfig{Store: b.events, Dir: journal, QueueSize: 100_000, MaxBatch: 5000})
+		if err != nil {
+			return err
+		}
+		defer writer.Close()
+		now := m.Config.End // realtime: the last 10 minutes of the data set
+		var h *ingest.Handler
+		srv, err := api.New(api.Config{
+			Store: meta, Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now },
+			Events:     func(w http.ResponseWriter, r *http.Request) error { return h.ServeEvent(w, r) },
+			EventStore: b.events, EventWriter: writer, Analytics: b.events,
+		})
+		if err != nil {
+			return err
+		}
+		h = ingest.NewHandler(ingest.Config{Writer: writer, Website: srv.TrackedWebsite})
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		httpServer := srv.HTTPServer()
+		go httpServer.Serve(ln)
+		defer httpServer.Close()
+		b.base = "http://" + ln.Addr().String()
 	}
-	var loaded map[string]time.Duration
-	var ingestRate float64
+	if len(backends) > 1 {
+		n, err := compareAnswers(m, backends, func(base string, w widget) ([]byte, error) {
+			_, b, err := get(base, w)
+			return b, err
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s and %s give the same answers to all %d requests (every breakdown, overview, timeseries, realtime, visitors)\n", backends[0].name, backends[1].name, n)
+	}
+	for _, b := range backends {
+		if b.quiet, err = measure(b.base); err != nil {
+			return err
+		}
+	}
 	if o.ingest > 0 {
 		site, err := meta.Website(ctx, m.Sites[0].ID)
 		if err != nil {
 			return err
 		}
-		stop := make(chan struct{})
-		var posted atomic.Int64
-		var wg sync.WaitGroup
-		var postErr atomic.Pointer[error]
-		t0 := time.Now()
-		wg.Go(func() { paceIngest(ctx, client, base, site, o.ingest, stop, &posted, &postErr) })
-		time.Sleep(2 * time.Second) // the load settles
-		loaded, err = measure()
-		close(stop)
-		wg.Wait()
-		ingestRate = float64(posted.Load()) / time.Since(t0).Seconds()
-		if err != nil {
-			return err
-		}
-		if p := postErr.Load(); p != nil {
-			return fmt.Errorf("ingest during the measurement: %w", *p)
+		for _, b := range backends {
+			stop := make(chan struct{})
+			var posted atomic.Int64
+			var wg sync.WaitGroup
+			var postErr atomic.Pointer[error]
+			t0 := time.Now()
+			wg.Go(func() { paceIngest(ctx, client, b.base, site, o.ingest, stop, &posted, &postErr) })
+			time.Sleep(2 * time.Second) // the load settles
+			b.loaded, err = measure(b.base)
+			close(stop)
+			wg.Wait()
+			b.rate = float64(posted.Load()) / time.Since(t0).Seconds()
+			if err != nil {
+				return err
+			}
+			if p := postErr.Load(); p != nil {
+				return fmt.Errorf("ingest during the measurement: %w", *p)
+			}
 		}
 	}
-	report(os.Stdout, o, m, quiet, loaded, ingestRate)
+	for _, b := range backends {
+		if len(backends) > 1 {
+			fmt.Printf("\n%s\n", b.name)
+		}
+		report(os.Stdout, o, m, b.quiet, b.loaded, b.rate)
+	}
+	if len(backends) > 1 {
+		sideBySide(os.Stdout, m, backends)
+	}
 	return nil
 }
 
