@@ -140,4 +140,3 @@ func sideBySide(w io.Writer, m manifest, backends []*backend) {
 	}
 	tw.Flush()
 }
-
