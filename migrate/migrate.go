@@ -3,10 +3,12 @@
 // PostgreSQL and ClickHouse, for `openfast admin migrate`.
 //
 // A copy can stop at any point and run again. Metadata is imported in one
-// transaction that skips the rows already there. Events are copied one UTC
-// hour at a time, each hour as one numbered batch of a journal named after
-// the source, which the event store records with the batch: an hour copied
-// before is skipped, never stored twice.
+// transaction that skips the rows already there. Events are read one UTC
+// hour at a time and copied in batches of consecutive hours (about
+// DefaultBatchEvents events),
+// each a numbered batch of a journal named after the source, which the
+// event store records with the batch: a batch copied before is skipped,
+// never stored twice.
 package migrate
 
 import (
@@ -38,6 +40,9 @@ type Source struct {
 type Target struct {
 	Metadata openfast.MetadataCopier
 	Events   BatchStore
+	// BatchEvents is about how many events one batch copies; 0 means
+	// DefaultBatchEvents. Runs that resume one another must use the same.
+	BatchEvents int64
 }
 
 // Progress is told how many events are copied (or found copied before) so
@@ -86,32 +91,69 @@ func Run(ctx context.Context, src Source, dst Target, progress Progress) (*Summa
 	}
 	var done int64
 	progress(done, s.Events)
-	for _, h := range hours {
-		seq := batchNumber(h.Start)
+	size := dst.BatchEvents
+	if size <= 0 {
+		size = DefaultBatchEvents
+	}
+	for _, g := range group(hours, size) {
+		seq := batchNumber(g[len(g)-1].Start)
+		var n int64
+		for _, h := range g {
+			n += h.Events
+		}
 		if seq <= last {
-			s.HoursSkipped++
-			done += h.Events
+			s.HoursSkipped += len(g)
+			done += n
 			progress(done, s.Events)
 			continue
 		}
-		events, err := src.Events.ExportEvents(ctx, h.Start)
-		if err != nil {
-			return s, err
-		}
-		if int64(len(events)) != h.Events {
-			return s, fmt.Errorf("the events of %s changed during the copy (%d, then %d): stop the server that writes them", h.Start.Format(time.RFC3339), h.Events, len(events))
+		var events []openfast.Event
+		for _, h := range g {
+			evs, err := src.Events.ExportEvents(ctx, h.Start)
+			if err != nil {
+				return s, err
+			}
+			if int64(len(evs)) != h.Events {
+				return s, fmt.Errorf("the events of %s changed during the copy (%d, then %d): stop the server that writes them", h.Start.Format(time.RFC3339), h.Events, len(evs))
+			}
+			events = append(events, evs...)
 		}
 		if err := dst.Events.InsertBatch(ctx, journal, seq, events); err != nil {
-			return s, fmt.Errorf("copy the events of %s: %w", h.Start.Format(time.RFC3339), err)
+			return s, fmt.Errorf("copy the events of %s to %s: %w", g[0].Start.Format(time.RFC3339), g[len(g)-1].Start.Add(time.Hour).Format(time.RFC3339), err)
 		}
-		s.EventsNew += h.Events
-		done += h.Events
+		s.EventsNew += n
+		done += n
 		progress(done, s.Events)
 	}
 	return s, nil
 }
 
-// batchNumber numbers an hour's batch: hours since 1970 plus one, so that
+// DefaultBatchEvents is about how many events one batch copies:
+// consecutive hours are grouped until they hold at least this many, so
+// that the target gets large inserts.
+const DefaultBatchEvents = 20_000
+
+// group cuts the hours into runs of consecutive hours holding at least
+// min events each (the last run may hold fewer). The runs depend on the
+// hours only, so a run that stopped finds the same batches again.
+func group(hours []openfast.EventHour, min int64) [][]openfast.EventHour {
+	var out [][]openfast.EventHour
+	var cur []openfast.EventHour
+	var n int64
+	for _, h := range hours {
+		cur = append(cur, h)
+		if n += h.Events; n >= min {
+			out = append(out, cur)
+			cur, n = nil, 0
+		}
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// batchNumber numbers the batch that ends with an hour: hours since 1970 plus one, so that
 // batches ascend with time and start above 0.
 func batchNumber(hour time.Time) uint64 {
 	return uint64(hour.Unix()/3600) + 1

@@ -57,7 +57,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	source := Source{Metadata: src.meta, Events: src.events, ID: "test"}
-	target := Target{Metadata: dst.meta, Events: dst.events}
+	target := Target{Metadata: dst.meta, Events: dst.events, BatchEvents: 5} // batches of two hours
 
 	// The first run stops after a few hours.
 	stop, cancel := context.WithCancel(ctx)

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/clickhouse"
 	"github.com/openfast/openfast/duckdb"
+	"github.com/openfast/openfast/ingest"
 	"github.com/openfast/openfast/migrate"
 	"github.com/openfast/openfast/sqlite"
 )
@@ -19,13 +22,21 @@ import (
 // copyToClickHouse copies the data set's events into ClickHouse with the
 // migrate package, as `openfast admin migrate` does; a copy made by an
 // earlier run is resumed, not repeated. The metadata stays in SQLite.
-func copyToClickHouse(ctx context.Context, rawURL string, meta *sqlite.DB, events *duckdb.DB, m manifest) (*clickhouse.DB, error) {
+func copyToClickHouse(ctx context.Context, rawURL, dir string, meta *sqlite.DB, events *duckdb.DB, m manifest) (*clickhouse.DB, error) {
+	// The copy is named after the data folder's journal, as the migrate
+	// command names it: either resumes the other's copy.
+	journal := filepath.Join(dir, ingest.JournalDir)
+	if err := os.MkdirAll(journal, 0o700); err != nil {
+		return nil, err
+	}
+	id, err := ingest.JournalName(journal)
+	if err != nil {
+		return nil, err
+	}
 	ch, err := clickhouse.Open(ctx, rawURL)
 	if err != nil {
 		return nil, err
 	}
-	c := m.Config
-	id := fmt.Sprintf("bench-%d-%d-%d-%s-%d", c.Events, c.Sites, c.Days, c.End.Format("20060102"), c.Seed)
 	t0 := time.Now()
 	last := time.Now()
 	s, err := migrate.Run(ctx, migrate.Source{Metadata: meta, Events: events, ID: id}, migrate.Target{Metadata: meta, Events: ch},
@@ -40,6 +51,11 @@ func copyToClickHouse(ctx context.Context, rawURL string, meta *sqlite.DB, event
 		return nil, fmt.Errorf("copy the events into ClickHouse: %w", err)
 	}
 	fmt.Printf("ClickHouse holds the data set: %d events copied now, %d hours copied before, in %s\n", s.EventsNew, s.HoursSkipped, time.Since(t0).Round(time.Millisecond))
+	if s.HoursSkipped > 0 {
+		// An earlier run's ingest pass posted other events to each store:
+		// the answers over the data set's windows are still compared.
+		return ch, nil
+	}
 	for _, site := range m.Sites {
 		a, err := events.CountEvents(ctx, site.ID)
 		if err != nil {
