@@ -112,7 +112,8 @@ func (d *DB) Series(ctx context.Context, r analytics.Request, s analytics.Schedu
 	window()
 	q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
 	q.Add(`pvk AS (SELECT DISTINCT k, visitor_id FROM pv),
-vis AS (SELECT k, count(DISTINCT visitor_id) AS visitors, count(DISTINCT session_id) AS sessions FROM pv GROUP BY k),
+vis AS (SELECT k, count(*) AS visitors FROM pvk GROUP BY k),
+ses AS (SELECT k, count(*) AS sessions FROM (SELECT DISTINCT k, session_id FROM pv) x GROUP BY k),
 conv AS (SELECT k, count(*) AS converted FROM (SELECT DISTINCT k, visitor_id FROM ev) x SEMI JOIN pvk USING (k, visitor_id) GROUP BY k),
 pay AS (SELECT k, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM ev `)
 	if len(r.Filters) > 0 {
@@ -120,7 +121,7 @@ pay AS (SELECT k, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS ce
 	}
 	q.Add(`WHERE type = ` + payment + ` GROUP BY k)
 SELECT k, coalesce(visitors, 0), coalesce(sessions, 0), coalesce(converted, 0), coalesce(payments, 0), coalesce(cents, 0)
-FROM vis FULL OUTER JOIN conv USING (k) FULL OUTER JOIN pay USING (k) ORDER BY k`)
+FROM vis JOIN ses USING (k) FULL OUTER JOIN conv USING (k) FULL OUTER JOIN pay USING (k) ORDER BY k`)
 	rows, err := d.db.QueryContext(ctx, q.String(), q.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("timeseries of %s: %w", r.WebsiteID, err)
