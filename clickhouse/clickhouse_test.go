@@ -396,3 +396,12 @@ func TestFiltersAreBound(t *testing.T) {
 		t.Fatalf("%d events, want %d", n, len(odd))
 	}
 }
+
+// TestOpenHidesPassword: a malformed URL's error does not repeat the
+// password it carries.
+func TestOpenHidesPassword(t *testing.T) {
+	_, err := Open(ctx, "clickhouse://u:secretpw@127.0.0.1:1/x?dial_timeout=abc")
+	if err == nil || strings.Contains(err.Error(), "secretpw") {
+		t.Fatalf("Open error %v", err)
+	}
+}
