@@ -268,3 +268,13 @@ type SaltService interface {
 	// the day before it.
 	DailySalt(ctx context.Context, day string) ([]byte, error)
 }
+
+// ChangeWatcher is implemented by metadata stores that several servers
+// share: it tells a server, as soon as another one commits it, of a change
+// that can revoke or narrow access, so that its caches drop what they hold.
+type ChangeWatcher interface {
+	// WatchChanges calls changed after each such change until ctx ends,
+	// and lost when it stops hearing of changes for a while (it goes on
+	// trying; caches then expire by their TTL only).
+	WatchChanges(ctx context.Context, changed func(), lost func(error))
+}

@@ -420,3 +420,10 @@ func (s *Server) HTTPServer() *http.Server {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 }
+
+// InvalidateCaches makes every cached credential and website stale, for a
+// change another server made (see openfast.ChangeWatcher).
+func (s *Server) InvalidateCaches() {
+	s.verifier.Invalidate()
+	s.websites.invalidate()
+}

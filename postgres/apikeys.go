@@ -94,6 +94,9 @@ func (db *DB) APIKeyByHash(ctx context.Context, hash []byte) (*openfast.APIKey, 
 func (db *DB) RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey string, audit *openfast.AuditEntry) (*openfast.APIKey, error) {
 	var k *openfast.APIKey
 	err := db.tx(ctx, func(tx pgx.Tx) error {
+		if err := notifyChange(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		k, err = scanAPIKey(tx.QueryRow(ctx, `UPDATE api_keys SET hash = $1, display_key = $2 WHERE id = $3 AND website_id = $4 RETURNING `+apiKeyColumns,
 			hash, displayKey, id, websiteID))
@@ -111,6 +114,9 @@ func (db *DB) RollAPIKey(ctx context.Context, websiteID, id string, hash []byte,
 // DeleteAPIKey removes a key of a website, or returns ENOTFOUND.
 func (db *DB) DeleteAPIKey(ctx context.Context, websiteID, id string, audit *openfast.AuditEntry) error {
 	return db.tx(ctx, func(tx pgx.Tx) error {
+		if err := notifyChange(ctx, tx); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `DELETE FROM api_keys WHERE id = $1 AND website_id = $2`, id, websiteID)
 		if err != nil {
 			return fmt.Errorf("delete api key: %w", err)

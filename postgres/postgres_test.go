@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"sync"
@@ -210,4 +211,50 @@ func TestMetadataCopy(t *testing.T) {
 	storetest.MetadataCopy(t, func(t *testing.T) storetest.CopyStore {
 		return openURL(t, freshDatabase(t))
 	})
+}
+
+// TestWatchChanges: a server watching the store hears at once of a key
+// deleted through another connection pool (another server), and not of a
+// change that was rolled back.
+func TestWatchChanges(t *testing.T) {
+	url := freshDatabase(t)
+	a, b := openURL(t, url), openURL(t, url)
+	ctx := context.Background()
+	u := &openfast.User{ID: openfast.NewID(), Email: "watch@example.com"}
+	must(t, b.CreateUser(ctx, u))
+	w := &openfast.Website{ID: openfast.NewID(), TrackingID: "dfid_watch", OwnerID: u.ID, Domain: "watch.example.com", Timezone: "UTC", Currency: "USD"}
+	must(t, b.CreateWebsite(ctx, w, nil))
+	k := &openfast.APIKey{ID: openfast.NewID(), WebsiteID: w.ID, DisplayKey: "df_x...y", Hash: []byte("0123456789abcdef0123456789abcdef"), CreatedBy: "test"}
+	must(t, b.CreateAPIKey(ctx, k, openfast.MaxAPIKeysPerWebsite, nil))
+
+	changes := make(chan struct{}, 16)
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.WatchChanges(wctx, func() { changes <- struct{}{} }, func(err error) { t.Errorf("watch lost: %v", err) })
+	}()
+	defer func() { cancel(); <-done }()
+	select {
+	case <-changes: // the call made once listening
+	case <-time.After(30 * time.Second):
+		t.Fatal("WatchChanges did not start")
+	}
+
+	// A failed update (apply returns an error) is rolled back: no news.
+	_, err := b.UpdateWebsite(ctx, w.ID, func(*openfast.Website) error { return errors.New("no") }, nil)
+	if err == nil {
+		t.Fatal("the update did not fail")
+	}
+	must(t, b.DeleteAPIKey(ctx, w.ID, k.ID, nil))
+	select {
+	case <-changes:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the deletion was not announced")
+	}
+	select {
+	case <-changes:
+		t.Fatal("two announcements for one committed change")
+	case <-time.After(200 * time.Millisecond):
+	}
 }

@@ -180,6 +180,9 @@ func (db *DB) AcceptInvitation(ctx context.Context, id string, user *openfast.Us
 // RemoveMember removes a user from a website, or returns ENOTFOUND.
 func (db *DB) RemoveMember(ctx context.Context, websiteID, userID string, audit *openfast.AuditEntry) error {
 	return db.tx(ctx, func(tx pgx.Tx) error {
+		if err := notifyChange(ctx, tx); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `DELETE FROM members WHERE website_id = $1 AND user_id = $2 AND role <> 'owner'`, websiteID, userID)
 		if err != nil {
 			return fmt.Errorf("delete member: %w", err)

@@ -122,6 +122,9 @@ func (db *DB) AccessTokenByHash(ctx context.Context, hash []byte) (*openfast.Acc
 // DeleteAccessToken removes one of a user's tokens, or returns ENOTFOUND.
 func (db *DB) DeleteAccessToken(ctx context.Context, userID, id string, audit *openfast.AuditEntry) error {
 	return db.tx(ctx, func(tx pgx.Tx) error {
+		if err := notifyChange(ctx, tx); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `DELETE FROM access_tokens WHERE id = $1 AND user_id = $2`, id, userID)
 		if err != nil {
 			return fmt.Errorf("delete access token: %w", err)

@@ -121,6 +121,9 @@ func (db *DB) WebsitesForUser(ctx context.Context, userID string) ([]openfast.We
 func (db *DB) UpdateWebsite(ctx context.Context, id string, apply func(*openfast.Website) error, audit *openfast.AuditEntry) (*openfast.Website, error) {
 	var w *openfast.Website
 	err := db.tx(ctx, func(tx pgx.Tx) error {
+		if err := notifyChange(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		w, err = scanWebsite(tx.QueryRow(ctx, `SELECT `+websiteColumns+` FROM websites w WHERE w.id = $1 FOR UPDATE`, id))
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -156,8 +159,11 @@ func (db *DB) UpdateWebsite(ctx context.Context, id string, apply func(*openfast
 // with it (ON DELETE CASCADE).
 func (db *DB) DeleteWebsite(ctx context.Context, id string) error {
 	var n int64
-	err := db.conn(ctx, func(c *pgx.Conn) error {
-		tag, err := c.Exec(ctx, `DELETE FROM websites WHERE id = $1`, id)
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		if err := notifyChange(ctx, tx); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM websites WHERE id = $1`, id)
 		n = tag.RowsAffected()
 		return err
 	})

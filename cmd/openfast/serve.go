@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/api"
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/enrich"
@@ -174,6 +175,15 @@ func serve(ctx context.Context, o serveOptions) error {
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { srv.Run(bg) })
+	if w, ok := store.(openfast.ChangeWatcher); ok {
+		// Revocations made on other servers apply here at once, not only
+		// when the cache entries expire.
+		wg.Go(func() {
+			w.WatchChanges(bg, srv.InvalidateCaches, func(err error) {
+				log.Warn("not hearing of other servers' changes; retrying (until then caches expire by --credential-cache-ttl)", "error", err)
+			})
+		})
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(ln) }()
