@@ -140,8 +140,8 @@ var _ openfast.EventStore = (*DB)(nil)
 func Open(ctx context.Context, url string) (*DB, error) {
 	opts, err := ch.ParseDSN(url)
 	if err != nil {
-		// The parser's error may quote the URL, password included.
-		return nil, errors.New("event database URL: malformed clickhouse:// URL or option")
+		// net/url masks the password in the URLs its errors quote.
+		return nil, fmt.Errorf("event database URL: %w", err)
 	}
 	database := opts.Auth.Database
 	if database == "" {
