@@ -2,6 +2,7 @@ package openfast
 
 import (
 	"context"
+	"crypto/rand"
 	"time"
 )
 
@@ -267,6 +268,20 @@ type SaltService interface {
 	// random one if the day has none, and deletes the salts of days before
 	// the day before it.
 	DailySalt(ctx context.Context, day string) ([]byte, error)
+}
+
+// NewDailySalt is what a SaltService stores for a day it has no salt for:
+// a random 32-byte salt, and the first day whose salt it keeps with it
+// (the day before; older ones are deleted). A day that is not YYYY-MM-DD
+// is EINVALID.
+func NewDailySalt(day string) (salt []byte, keepFrom string, err error) {
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return nil, "", Errorf(EINVALID, "salt day %q is not a date", day)
+	}
+	salt = make([]byte, 32)
+	rand.Read(salt)
+	return salt, d.AddDate(0, 0, -1).Format(time.DateOnly), nil
 }
 
 // ChangeWatcher is implemented by metadata stores that several servers

@@ -2,6 +2,7 @@ package openfast
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -157,6 +158,18 @@ type EventDeletion struct {
 // LegacyJournal is the journal name under which stores kept the batches
 // of the one journal they knew before journals had names.
 const LegacyJournal = "local"
+
+// CheckBatch refuses what EventStore.InsertBatch cannot record: a batch
+// without a journal name or numbered 0 (journals number from 1).
+func CheckBatch(journal string, seq uint64) error {
+	if seq == 0 {
+		return errors.New("journal batch numbers start at 1")
+	}
+	if journal == "" {
+		return errors.New("a journal batch needs the journal's name")
+	}
+	return nil
+}
 
 // EventStore stores events. Analytics queries over it come with the
 // analytics package.

@@ -183,21 +183,12 @@ func (d *DB) Series(ctx context.Context, r analytics.Request, s analytics.Schedu
 // Breakdown groups the events by b's columns: the number of groups first,
 // then the page of groups asked for.
 func (d *DB) Breakdown(ctx context.Context, r analytics.Request, b analytics.Breakdown, limit, offset int) ([]analytics.Group, int, error) {
-	if len(b.Keys) == 0 {
-		return nil, 0, fmt.Errorf("a breakdown needs a column")
-	}
-	if err := sqlq.CheckFilters(r); err != nil {
+	keys, err := sqlq.BreakdownKeys(r, b)
+	if err != nil {
 		return nil, 0, err
 	}
 	if limit < 0 || offset < 0 {
 		return nil, 0, fmt.Errorf("negative limit or offset")
-	}
-	keys := make([]string, len(b.Keys))
-	for i, k := range b.Keys {
-		if !sqlq.ValidColumn(k) {
-			return nil, 0, fmt.Errorf("unknown breakdown column %q", k)
-		}
-		keys[i] = string(k)
 	}
 	cols := strings.Join(keys, ", ")
 	typ := pageview

@@ -242,27 +242,6 @@ func TestMicroseconds(t *testing.T) {
 	}
 }
 
-// referenceKey is an instant's bucket key, from the timezone database (the
-// definition of analytics.Schedule).
-func referenceKey(unit analytics.Unit, t time.Time, loc *time.Location) int64 {
-	lt := t.In(loc)
-	y, m, d := lt.Date()
-	days := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
-	switch unit {
-	case analytics.UnitHour:
-		return t.Add(-time.Duration(lt.Minute())*time.Minute - time.Duration(lt.Second())*time.Second - time.Duration(lt.Nanosecond())).UnixMicro()
-	case analytics.UnitWeek:
-		k := days + 3
-		if k < 0 {
-			return (k - 6) / 7
-		}
-		return k / 7
-	case analytics.UnitMonth:
-		return int64(y)*12 + int64(m) - 1
-	}
-	return days
-}
-
 // TestBucketKeys: the SQL of the bucket keys agrees with the timezone
 // database on instants around daylight-saving changes, month and year
 // ends, leap days, and before 1970.
@@ -314,7 +293,7 @@ func TestBucketKeys(t *testing.T) {
 					var ts, got int64
 					must(t, rows.Scan(&ts, &got))
 					at := time.UnixMicro(ts).UTC()
-					if want := referenceKey(unit, at, loc); got != want {
+					if want := storetest.BucketKey(unit, at, loc); got != want {
 						t.Errorf("%s %s key of %s: %d, want %d", tz, unit, at, got, want)
 					}
 					n++

@@ -27,7 +27,6 @@ package clickhouse
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -223,11 +222,8 @@ func (d *DB) InsertEvents(ctx context.Context, events []openfast.Event) error {
 // not above the journal's last one marked is skipped (see schema for the
 // steps).
 func (d *DB) InsertBatch(ctx context.Context, journal string, seq uint64, events []openfast.Event) error {
-	if seq == 0 {
-		return errors.New("journal batch numbers start at 1")
-	}
-	if journal == "" {
-		return errors.New("a journal batch needs the journal's name")
+	if err := openfast.CheckBatch(journal, seq); err != nil {
+		return err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

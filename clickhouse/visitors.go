@@ -19,15 +19,6 @@ var _ analytics.VisitorStore = (*DB)(nil)
 // (see analytics/visitors.go); the values picked come out of the picked
 // tuple with tupleElement.
 
-// The values picked from pageviews, in the order of their tie-breaks.
-var (
-	summaryLatest  = []string{"hostname", "path", "country", "region", "city", "browser", "os", "device"}
-	summaryFirst   = []string{"session_referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "ref", "source", "via"}
-	campaignCols   = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "ref", "source", "via"}
-	activityLatest = []string{"ts", "hostname", "path", "country", "region", "city", "browser", "os", "device", "viewport_width", "viewport_height", "session_id"}
-	mapCurrent     = []string{"ts", "path", "country", "region", "city", "browser", "os", "device", "session_referrer", "session_id"}
-)
-
 // tuple returns "tuple(c1, c2, ...)".
 func tuple(cols ...string) string { return "tuple(" + strings.Join(cols, ", ") + ")" }
 
@@ -120,9 +111,9 @@ func (d *DB) Visitors(ctx context.Context, r analytics.VisitorsRequest) ([]analy
 // range.
 func (d *DB) visitorSummaries(ctx context.Context, r analytics.Request, page []analytics.VisitorSummary) error {
 	q := newQuery()
-	q.Add("SELECT visitor_id, " + elements("latest_pv", len(summaryLatest)) + ", " + elements("first_pv", len(summaryFirst)) +
-		" FROM (SELECT visitor_id, argMax(" + tuple(summaryLatest...) + ", " + tuple(prepend("ts", summaryLatest)...) + ") AS latest_pv, " +
-		"argMin(" + tuple(summaryFirst...) + ", " + tuple(prepend("ts", summaryFirst)...) + ") AS first_pv FROM events WHERE ")
+	q.Add("SELECT visitor_id, " + elements("latest_pv", len(sqlq.SummaryLatest)) + ", " + elements("first_pv", len(sqlq.SummaryFirst)) +
+		" FROM (SELECT visitor_id, argMax(" + tuple(sqlq.SummaryLatest...) + ", " + tuple(prepend("ts", sqlq.SummaryLatest)...) + ") AS latest_pv, " +
+		"argMin(" + tuple(sqlq.SummaryFirst...) + ", " + tuple(prepend("ts", sqlq.SummaryFirst)...) + ") AS first_pv FROM events WHERE ")
 	q.Scope(r.WebsiteID, r.Range)
 	q.Add(" AND type = " + pageview + " AND visitor_id IN (")
 	for i, v := range page {
@@ -185,8 +176,8 @@ func (d *DB) visitorSummary(ctx context.Context, websiteID string, visitor openf
 	// is the greatest of the sessions' latest ones, and its session's
 	// first pageview is the current visit.
 	curSession := "argMax(tuple(sess_latest, first_ts), sess_latest)"
-	q.Add("SELECT toInt64(sum(pvs)), toInt64(count()), min(first_ts), "+elements("tupleElement("+curSession+", 1)", len(activityLatest))+
-		", tupleElement("+curSession+", 2) FROM (SELECT count() AS pvs, min(ts) AS first_ts, max("+tuple(activityLatest...)+") AS sess_latest"+
+	q.Add("SELECT toInt64(sum(pvs)), toInt64(count()), min(first_ts), "+elements("tupleElement("+curSession+", 1)", len(sqlq.ActivityLatest))+
+		", tupleElement("+curSession+", 2) FROM (SELECT count() AS pvs, min(ts) AS first_ts, max("+tuple(sqlq.ActivityLatest...)+") AS sess_latest"+
 		" FROM events WHERE website_id = ? AND visitor_id = "+id+" AND "+isPV+" GROUP BY session_id)", websiteID)
 	a := &analytics.VisitorActivity{}
 	var firstVisit, latest, currentVisit int64
@@ -206,7 +197,7 @@ func (d *DB) visitorSummary(ctx context.Context, websiteID string, visitor openf
 	}
 
 	q = newQuery()
-	q.Add("SELECT "+elements("argMinIf("+tuple(campaignCols...)+", "+tuple(prepend("ts", campaignCols)...)+", "+isPV+")", len(campaignCols))+
+	q.Add("SELECT "+elements("argMinIf("+tuple(sqlq.CampaignCols...)+", "+tuple(prepend("ts", sqlq.CampaignCols)...)+", "+isPV+")", len(sqlq.CampaignCols))+
 		", argMinIf(ad_click_ids, tuple(ts, ad_click_ids), "+isPV+" AND ad_click_ids != ''), toInt64(countIf("+isIdent+")), "+
 		elements("argMaxIf(tuple(ts, props), tuple(ts, props), "+isIdent+")", 2)+
 		" FROM events WHERE website_id = ? AND visitor_id = "+id+" AND type IN ("+pageview+", "+identify+")", websiteID)
@@ -283,21 +274,21 @@ func (d *DB) RealtimeActivity(ctx context.Context, websiteID string, since, unti
 func (d *DB) activeVisitors(ctx context.Context, websiteID string, from, to int64) ([]analytics.ActiveVisitor, error) {
 	q := newQuery()
 	w := func() {
-		q.Add("SELECT visitor_id, max(ts) AS seen, argMax("+tuple(mapCurrent...)+", "+tuple(prepend("type = "+pageview, mapCurrent)...)+") AS cur "+
+		q.Add("SELECT visitor_id, max(ts) AS seen, argMax("+tuple(sqlq.MapCurrent...)+", "+tuple(prepend("type = "+pageview, sqlq.MapCurrent)...)+") AS cur "+
 			"FROM events WHERE website_id = ? AND ts >= ? AND ts <= ? AND visitor_id != "+zeroUUID+
 			" GROUP BY visitor_id ORDER BY seen DESC, visitor_id LIMIT ?", websiteID, from, to, analytics.MaxActiveVisitors)
 	}
-	q.Add("SELECT visitor_id, seen, " + elements("cur", len(mapCurrent)) + ", visits, customer, idents, " + elements("ident", 2) +
-		", entries, " + elements("entry", 1+len(campaignCols)) + " FROM (")
+	q.Add("SELECT visitor_id, seen, " + elements("cur", len(sqlq.MapCurrent)) + ", visits, customer, idents, " + elements("ident", 2) +
+		", entries, " + elements("entry", 1+len(sqlq.CampaignCols)) + " FROM (")
 	w()
 	q.Add(")\nALL INNER JOIN (SELECT visitor_id, toInt64(uniqExactIf(session_id, type = " + pageview + ")) AS visits, " +
 		"toUInt8(countIf(type = " + payment + ") > 0) AS customer, toInt64(countIf(type = " + identify + ")) AS idents, " +
 		"argMaxIf(tuple(ts, props), tuple(ts, props), type = " + identify + ") AS ident, ")
 	// The current session's first pageview, of any time.
-	currentPV := "type = " + pageview + " AND (visitor_id, session_id) IN (SELECT visitor_id, tupleElement(cur, " + fmt.Sprint(len(mapCurrent)) + ") FROM ("
+	currentPV := "type = " + pageview + " AND (visitor_id, session_id) IN (SELECT visitor_id, tupleElement(cur, " + fmt.Sprint(len(sqlq.MapCurrent)) + ") FROM ("
 	q.Add("toInt64(countIf(" + currentPV)
 	w()
-	q.Add(")))) AS entries, argMinIf(" + tuple(prepend("ts", campaignCols)...) + ", " + tuple(prepend("ts", campaignCols)...) + ", " + currentPV)
+	q.Add(")))) AS entries, argMinIf(" + tuple(prepend("ts", sqlq.CampaignCols)...) + ", " + tuple(prepend("ts", sqlq.CampaignCols)...) + ", " + currentPV)
 	w()
 	q.Add("))) AS entry FROM events WHERE website_id = ? AND visitor_id IN (SELECT visitor_id FROM (", websiteID)
 	w()

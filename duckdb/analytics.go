@@ -136,18 +136,9 @@ FROM vis JOIN ses USING (k) FULL OUTER JOIN conv USING (k) FULL OUTER JOIN pay U
 
 // Breakdown groups the events by b's columns.
 func (d *DB) Breakdown(ctx context.Context, r analytics.Request, b analytics.Breakdown, limit, offset int) ([]analytics.Group, int, error) {
-	if len(b.Keys) == 0 {
-		return nil, 0, fmt.Errorf("a breakdown needs a column")
-	}
-	if err := sqlq.CheckFilters(r); err != nil {
+	keys, err := sqlq.BreakdownKeys(r, b)
+	if err != nil {
 		return nil, 0, err
-	}
-	keys := make([]string, len(b.Keys))
-	for i, k := range b.Keys {
-		if !sqlq.ValidColumn(k) {
-			return nil, 0, fmt.Errorf("unknown breakdown column %q", k)
-		}
-		keys[i] = string(k)
 	}
 	cols := strings.Join(keys, ", ")
 	q := newQuery()

@@ -183,11 +183,8 @@ func (d *DB) InsertEvents(ctx context.Context, events []openfast.Event) error {
 // journal's last batch loaded, in one transaction; a batch already loaded
 // is skipped.
 func (d *DB) InsertBatch(ctx context.Context, journal string, seq uint64, events []openfast.Event) error {
-	if seq == 0 {
-		return errors.New("journal batch numbers start at 1")
-	}
-	if journal == "" {
-		return errors.New("a journal batch needs the journal's name")
+	if err := openfast.CheckBatch(journal, seq); err != nil {
+		return err
 	}
 	err := d.insert(ctx, journal, seq, events)
 	// A load (and the checkpoint it may trigger) frees most of what it

@@ -47,15 +47,6 @@ func structFields(s string, names ...string) string {
 	return strings.Join(parts, ", ")
 }
 
-// The values picked from pageviews, in the order of their tie-breaks.
-var (
-	summaryLatest  = []string{"hostname", "path", "country", "region", "city", "browser", "os", "device"}
-	summaryFirst   = []string{"session_referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "ref", "source", "via"}
-	campaignCols   = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "ref", "source", "via"}
-	activityLatest = []string{"ts", "hostname", "path", "country", "region", "city", "browser", "os", "device", "viewport_width", "viewport_height", "session_id"}
-	mapCurrent     = []string{"ts", "path", "country", "region", "city", "browser", "os", "device", "session_referrer", "session_id"}
-)
-
 const zeroUUID = "CAST('00000000-0000-0000-0000-000000000000' AS UUID)"
 
 // Visitors returns one page of the visitors list. It finds the page's
@@ -96,12 +87,12 @@ func (d *DB) Visitors(ctx context.Context, r analytics.VisitorsRequest) ([]analy
 		q.Add("last FROM seen")
 	}
 	q.Add(" ORDER BY last DESC, visitor_id LIMIT ? OFFSET ?),\n", r.Limit, r.Offset)
-	q.Add("v AS (SELECT visitor_id, any_value(page.last) AS last, arg_max(" + structOf(summaryLatest...) + ", " +
-		structAfter("ts", "ts", summaryLatest...) + ") AS l, arg_min(" + structOf(summaryFirst...) + ", " +
-		structAfter("ts", "ts", summaryFirst...) + ") AS f FROM events JOIN page USING (visitor_id) WHERE ")
+	q.Add("v AS (SELECT visitor_id, any_value(page.last) AS last, arg_max(" + structOf(sqlq.SummaryLatest...) + ", " +
+		structAfter("ts", "ts", sqlq.SummaryLatest...) + ") AS l, arg_min(" + structOf(sqlq.SummaryFirst...) + ", " +
+		structAfter("ts", "ts", sqlq.SummaryFirst...) + ") AS f FROM events JOIN page USING (visitor_id) WHERE ")
 	q.Scope(r.WebsiteID, r.Range)
 	q.Add(" AND type = " + pageview + " GROUP BY visitor_id)\n")
-	q.Add("SELECT CAST(visitor_id AS VARCHAR), last, " + structFields("l", summaryLatest...) + ", " + structFields("f", summaryFirst...) +
+	q.Add("SELECT CAST(visitor_id AS VARCHAR), last, " + structFields("l", sqlq.SummaryLatest...) + ", " + structFields("f", sqlq.SummaryFirst...) +
 		" FROM v ORDER BY last DESC, visitor_id")
 
 	rows, err := d.db.QueryContext(ctx, q.String(), q.Args...)
@@ -158,17 +149,17 @@ func (d *DB) Visitor(ctx context.Context, websiteID string, visitor openfast.UUI
 
 func visitorSummary(ctx context.Context, tx *sql.Tx, websiteID string, visitor openfast.UUID) (*analytics.VisitorActivity, error) {
 	q := newQuery()
-	q.Add("WITH v AS MATERIALIZED (SELECT type, props, ad_click_ids, "+strings.Join(activityLatest, ", ")+", "+strings.Join(campaignCols, ", ")+
+	q.Add("WITH v AS MATERIALIZED (SELECT type, props, ad_click_ids, "+strings.Join(sqlq.ActivityLatest, ", ")+", "+strings.Join(sqlq.CampaignCols, ", ")+
 		" FROM events WHERE website_id = ? AND visitor_id = CAST(? AS UUID) AND type IN ("+pageview+", "+identify+")),\n", websiteID, visitor.String())
 	q.Add("a AS (SELECT count(*) FILTER (WHERE type = " + pageview + ") AS pageviews, " +
 		"count(DISTINCT session_id) FILTER (WHERE type = " + pageview + ") AS visits, " +
 		"min(ts) FILTER (WHERE type = " + pageview + ") AS first_visit, " +
-		"max(" + structOf(activityLatest...) + ") FILTER (WHERE type = " + pageview + ") AS l, " +
-		"min(" + structAfter("ts", "ts", campaignCols...) + ") FILTER (WHERE type = " + pageview + ") AS f, " +
+		"max(" + structOf(sqlq.ActivityLatest...) + ") FILTER (WHERE type = " + pageview + ") AS l, " +
+		"min(" + structAfter("ts", "ts", sqlq.CampaignCols...) + ") FILTER (WHERE type = " + pageview + ") AS f, " +
 		"min(" + structOf("ts", "ad_click_ids") + ") FILTER (WHERE type = " + pageview + " AND ad_click_ids <> '') AS ad, " +
 		"max(" + structOf("ts", "props") + ") FILTER (WHERE type = " + identify + ") AS ident FROM v)\n")
-	q.Add("SELECT pageviews, visits, first_visit, " + structFields("l", activityLatest[:len(activityLatest)-1]...) +
-		", CAST(struct_extract(l, 'session_id') AS VARCHAR), " + structFields("f", campaignCols...) +
+	q.Add("SELECT pageviews, visits, first_visit, " + structFields("l", sqlq.ActivityLatest[:len(sqlq.ActivityLatest)-1]...) +
+		", CAST(struct_extract(l, 'session_id') AS VARCHAR), " + structFields("f", sqlq.CampaignCols...) +
 		", coalesce(struct_extract(ad, 'ad_click_ids'), ''), struct_extract(ident, 'ts'), coalesce(struct_extract(ident, 'props'), ''), " +
 		"(SELECT min(ts) FROM v WHERE type = " + pageview + " AND session_id = struct_extract(a.l, 'session_id')) FROM a WHERE pageviews > 0")
 	a := &analytics.VisitorActivity{}
@@ -254,18 +245,18 @@ func activeVisitors(ctx context.Context, tx *sql.Tx, websiteID string, since, un
 	q := newQuery()
 	// w: the active visitors and their current event; h: their events of
 	// all time.
-	q.Add("WITH w AS (SELECT visitor_id, max(ts) AS seen, max("+structAfter("pageview", "type = "+pageview, mapCurrent...)+") AS cur "+
+	q.Add("WITH w AS (SELECT visitor_id, max(ts) AS seen, max("+structAfter("pageview", "type = "+pageview, sqlq.MapCurrent...)+") AS cur "+
 		"FROM events WHERE website_id = ? AND ts >= ? AND ts <= ? AND visitor_id <> "+zeroUUID+
 		" GROUP BY visitor_id ORDER BY seen DESC, visitor_id LIMIT ?),\n", websiteID, since.UTC(), until.UTC(), analytics.MaxActiveVisitors)
 	q.Add("h AS (SELECT e.visitor_id, count(DISTINCT e.session_id) FILTER (WHERE e.type = "+pageview+") AS visits, "+
 		"bool_or(e.type = "+payment+") AS customer, "+
 		"max({'ts': e.ts, 'props': e.props}) FILTER (WHERE e.type = "+identify+") AS ident, "+
-		"min("+structAfter("ts", "ts", campaignCols...)+") FILTER (WHERE e.type = "+pageview+
+		"min("+structAfter("ts", "ts", sqlq.CampaignCols...)+") FILTER (WHERE e.type = "+pageview+
 		" AND e.session_id = struct_extract(w.cur, 'session_id')) AS entry "+
 		"FROM events e JOIN w ON e.visitor_id = w.visitor_id WHERE e.website_id = ? GROUP BY e.visitor_id)\n", websiteID)
-	q.Add("SELECT CAST(w.visitor_id AS VARCHAR), seen, " + structFields("cur", mapCurrent[:len(mapCurrent)-1]...) +
+	q.Add("SELECT CAST(w.visitor_id AS VARCHAR), seen, " + structFields("cur", sqlq.MapCurrent[:len(sqlq.MapCurrent)-1]...) +
 		", CAST(struct_extract(cur, 'session_id') AS VARCHAR), visits, customer, struct_extract(ident, 'ts'), coalesce(struct_extract(ident, 'props'), ''), " +
-		"struct_extract(entry, 'ts'), " + structFieldsOrEmpty("entry", campaignCols...) +
+		"struct_extract(entry, 'ts'), " + structFieldsOrEmpty("entry", sqlq.CampaignCols...) +
 		" FROM w JOIN h ON w.visitor_id = h.visitor_id ORDER BY seen DESC, w.visitor_id")
 	rows, err := tx.QueryContext(ctx, q.String(), q.Args...)
 	if err != nil {

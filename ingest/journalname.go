@@ -26,8 +26,11 @@ const (
 )
 
 // JournalName returns the name of the journal in dir, giving the journal
-// one if it has none. dir must exist.
+// one if it has none; dir is created owner-only if missing.
 func JournalName(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create the event journal: %w", err)
+	}
 	path := filepath.Join(dir, nameFile)
 	b, err := os.ReadFile(path)
 	if err == nil {

@@ -130,10 +130,7 @@ func OpenWriter(ctx context.Context, cfg WriterConfig) (*Writer, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create the event journal: %w", err)
-	}
-	journal, err := JournalName(cfg.Dir)
+	journal, err := JournalName(cfg.Dir) // creates the folder
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ type BatchStore interface {
 
 // Source is what is copied.
 type Source struct {
-	Metadata openfast.MetadataCopier
+	Metadata openfast.MetadataCopier // not read when the target has none
 	Events   openfast.EventExporter
 	// ID names the source installation; the target's journal of this copy
 	// is "migrate-" + ID, so that a second run resumes the first.
@@ -38,7 +38,7 @@ type Source struct {
 
 // Target is where it goes.
 type Target struct {
-	Metadata openfast.MetadataCopier
+	Metadata openfast.MetadataCopier // nil: copy the events only
 	Events   BatchStore
 	// BatchEvents is about how many events one batch copies; 0 means
 	// DefaultBatchEvents. Runs that resume one another must use the same.
@@ -67,13 +67,16 @@ func Run(ctx context.Context, src Source, dst Target, progress Progress) (*Summa
 	if progress == nil {
 		progress = func(int64, int64) {}
 	}
-	dump, err := src.Metadata.ExportMetadata(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s := &Summary{Metadata: dump.Counts()}
-	if s.MetadataNew, err = dst.Metadata.ImportMetadata(ctx, dump); err != nil {
-		return nil, err
+	s := &Summary{}
+	if dst.Metadata != nil {
+		dump, err := src.Metadata.ExportMetadata(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.Metadata = dump.Counts()
+		if s.MetadataNew, err = dst.Metadata.ImportMetadata(ctx, dump); err != nil {
+			return nil, err
+		}
 	}
 
 	hours, err := src.Events.EventHours(ctx)

@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/openfast/openfast"
@@ -13,18 +11,16 @@ import (
 // DailySalt returns the salt of a UTC day, creating it if needed. Servers
 // asking at once all get the salt the first one stored.
 func (db *DB) DailySalt(ctx context.Context, day string) ([]byte, error) {
-	d, err := time.Parse(time.DateOnly, day)
+	fresh, keepFrom, err := openfast.NewDailySalt(day)
 	if err != nil {
-		return nil, openfast.Errorf(openfast.EINVALID, "salt day %q is not a date", day)
+		return nil, err
 	}
-	fresh := make([]byte, 32)
-	rand.Read(fresh)
 	var salt []byte
 	err = db.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO salts (day, salt) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING`, day, fresh); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM salts WHERE day < $1`, d.AddDate(0, 0, -1).Format(time.DateOnly)); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM salts WHERE day < $1`, keepFrom); err != nil {
 			return err
 		}
 		return tx.QueryRow(ctx, `SELECT salt FROM salts WHERE day = $1`, day).Scan(&salt)

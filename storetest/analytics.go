@@ -189,8 +189,9 @@ func (ref *Reference) Totals(_ context.Context, r analytics.Request) (analytics.
 	return t, nil
 }
 
-// bucketKey is the key of an event's bucket, from the timezone database.
-func bucketKey(unit analytics.Unit, t time.Time, loc *time.Location) int64 {
+// BucketKey is the key of an event's bucket, from the timezone database
+// (the definition of analytics.Schedule).
+func BucketKey(unit analytics.Unit, t time.Time, loc *time.Location) int64 {
 	lt := t.In(loc)
 	y, m, d := lt.Date()
 	days := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
@@ -235,7 +236,7 @@ func (ref *Reference) Series(_ context.Context, r analytics.Request, s analytics
 		if !inWindow(e) || e.Type != openfast.EventPageview || !pass(e) {
 			continue
 		}
-		k := bucketKey(s.Unit, e.Time, s.Location)
+		k := BucketKey(s.Unit, e.Time, s.Location)
 		if !visitors[kv{k, e.VisitorID}] {
 			visitors[kv{k, e.VisitorID}] = true
 			get(k).Visitors++
@@ -250,7 +251,7 @@ func (ref *Reference) Series(_ context.Context, r analytics.Request, s analytics
 		if !inWindow(e) || (e.Type != openfast.EventCustom && e.Type != openfast.EventPayment) {
 			continue
 		}
-		k := bucketKey(s.Unit, e.Time, s.Location)
+		k := BucketKey(s.Unit, e.Time, s.Location)
 		key := kv{k, e.VisitorID}
 		if visitors[key] && !converts[key] {
 			converts[key] = true

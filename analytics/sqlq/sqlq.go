@@ -280,3 +280,32 @@ func ScanBuckets(rows Rows) ([]analytics.Bucket, error) {
 	}
 	return out, rows.Err()
 }
+
+// BreakdownKeys checks a breakdown and its request (filters, key columns,
+// which are written into the SQL) and returns the key columns.
+func BreakdownKeys(r analytics.Request, b analytics.Breakdown) ([]string, error) {
+	if len(b.Keys) == 0 {
+		return nil, fmt.Errorf("a breakdown needs a column")
+	}
+	if err := CheckFilters(r); err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(b.Keys))
+	for i, k := range b.Keys {
+		if !ValidColumn(k) {
+			return nil, fmt.Errorf("unknown breakdown column %q", k)
+		}
+		keys[i] = string(k)
+	}
+	return keys, nil
+}
+
+// The columns the visitor reads pick from pageviews, in the order of their
+// tie-breaks (see analytics/visitors.go).
+var (
+	SummaryLatest  = []string{"hostname", "path", "country", "region", "city", "browser", "os", "device"}
+	SummaryFirst   = []string{"session_referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "ref", "source", "via"}
+	CampaignCols   = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "ref", "source", "via"}
+	ActivityLatest = []string{"ts", "hostname", "path", "country", "region", "city", "browser", "os", "device", "viewport_width", "viewport_height", "session_id"}
+	MapCurrent     = []string{"ts", "path", "country", "region", "city", "browser", "os", "device", "session_referrer", "session_id"}
+)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
@@ -16,20 +15,16 @@ import (
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/ingest"
 	"github.com/openfast/openfast/migrate"
-	"github.com/openfast/openfast/sqlite"
 )
 
 // copyToClickHouse copies the data set's events into ClickHouse with the
 // migrate package, as `openfast admin migrate` does; a copy made by an
-// earlier run is resumed, not repeated. The metadata stays in SQLite.
-func copyToClickHouse(ctx context.Context, rawURL, dir string, meta *sqlite.DB, events *duckdb.DB, m manifest) (*clickhouse.DB, error) {
+// earlier run is resumed, not repeated. The metadata stays in SQLite (the
+// benchmark serves both stores from it).
+func copyToClickHouse(ctx context.Context, rawURL, dir string, events *duckdb.DB, m manifest) (*clickhouse.DB, error) {
 	// The copy is named after the data folder's journal, as the migrate
 	// command names it: either resumes the other's copy.
-	journal := filepath.Join(dir, ingest.JournalDir)
-	if err := os.MkdirAll(journal, 0o700); err != nil {
-		return nil, err
-	}
-	id, err := ingest.JournalName(journal)
+	id, err := ingest.JournalName(filepath.Join(dir, ingest.JournalDir))
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +34,7 @@ func copyToClickHouse(ctx context.Context, rawURL, dir string, meta *sqlite.DB, 
 	}
 	t0 := time.Now()
 	last := time.Now()
-	s, err := migrate.Run(ctx, migrate.Source{Metadata: meta, Events: events, ID: id}, migrate.Target{Metadata: meta, Events: ch},
+	s, err := migrate.Run(ctx, migrate.Source{Events: events, ID: id}, migrate.Target{Events: ch},
 		func(done, total int64) {
 			if time.Since(last) > 5*time.Second || done == total {
 				fmt.Printf("copying into ClickHouse: %d of %d events\n", done, total)

@@ -236,7 +236,7 @@ func run(ctx context.Context, o options) error {
 	defer ddb.Close()
 	backends := []*backend{{name: "DuckDB", events: ddb}}
 	if o.store == "clickhouse" {
-		ch, err := copyToClickHouse(ctx, o.clickhouseURL, dir, meta, ddb, m)
+		ch, err := copyToClickHouse(ctx, o.clickhouseURL, dir, ddb, m)
 		if err != nil {
 			return err
 		}

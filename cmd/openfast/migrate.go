@@ -69,9 +69,6 @@ func runMigrate(ctx context.Context, from string, to *storeOptions, out, errOut 
 	}
 	defer srcEvents.Close()
 	journal := filepath.Join(from, ingest.JournalDir)
-	if err := os.MkdirAll(journal, 0o700); err != nil {
-		return fmt.Errorf("event journal: %w", err)
-	}
 	id, err := ingest.JournalName(journal)
 	if err != nil {
 		return err

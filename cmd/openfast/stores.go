@@ -66,8 +66,5 @@ func (o *storeOptions) openEvents(ctx context.Context) (eventStore, error) {
 		}
 		return clickhouse.Open(ctx, o.clickhouseURL)
 	}
-	if err := sqlite.EnsureDataDir(o.dataDir); err != nil {
-		return nil, err
-	}
-	return duckdb.OpenDataDir(ctx, o.dataDir)
+	return duckdb.OpenDataDir(ctx, o.dataDir) // the folder must exist
 }
