@@ -52,7 +52,7 @@ func (d *DB) Totals(ctx context.Context, r analytics.Request) (analytics.Totals,
 	q.Add("(SELECT toInt64(count()) AS sessions_n, toInt64(countIf(pageviews_n = 1)) AS bounces_n, toInt64(sum(span_us)) AS duration_us FROM " +
 		"(SELECT count() AS pageviews_n, max(ts) - min(ts) AS span_us FROM events WHERE ")
 	pageviews(q, r)
-	q.Add(" GROUP BY session_id))\nCROSS JOIN (SELECT toInt64(count()) AS payments_n, toInt64(sum(revenue_cents)) AS revenue FROM events WHERE ")
+	q.Add(" GROUP BY visitor_id, session_id))\nCROSS JOIN (SELECT toInt64(count()) AS payments_n, toInt64(sum(revenue_cents)) AS revenue FROM events WHERE ")
 	q.Base(r)
 	q.Add(" AND type = " + payment)
 	if len(r.Filters) > 0 {
@@ -148,7 +148,7 @@ func (d *DB) Series(ctx context.Context, r analytics.Request, s analytics.Schedu
 		q.Add(")")
 	}
 	q.Add("SELECT k, toInt64(sum(visitors_n)), toInt64(sum(sessions_n)), toInt64(sum(converted_n)), toInt64(sum(payments_n)), toInt64(sum(revenue)) FROM (\n")
-	q.Add("SELECT " + key + " AS k, uniqExact(visitor_id) AS visitors_n, uniqExact(session_id) AS sessions_n, toUInt64(0) AS converted_n, " +
+	q.Add("SELECT " + key + " AS k, uniqExact(visitor_id) AS visitors_n, uniqExact(visitor_id, session_id) AS sessions_n, toUInt64(0) AS converted_n, " +
 		"toUInt64(0) AS payments_n, toInt64(0) AS revenue FROM events WHERE ")
 	pv()
 	q.Add(" GROUP BY k\nUNION ALL\n")

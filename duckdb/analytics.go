@@ -16,26 +16,32 @@ var _ analytics.Store = (*DB)(nil)
 // The event types, as SQL literals.
 var pageview, custom, identify, payment = sqlq.Pageview, sqlq.Custom, sqlq.Identify, sqlq.Payment
 
-// dialect is where this store's SQL differs from the other SQL stores'.
-var dialect = sqlq.Dialect{
-	Time:     func(t time.Time) any { return t.UTC() },
-	Contains: func(col string) string { return "contains(" + col + ", ?)" },
+// newDialect is where this store's SQL differs from the other SQL stores'.
+func (d *DB) newDialect() *sqlq.Dialect {
+	return &sqlq.Dialect{
+		Time:     func(t time.Time) any { return t.UTC() },
+		Contains: func(col string) string { return "contains(" + col + ", ?)" },
+		Website:  func(q *sqlq.Query, id string) { q.Add("site = ?", d.site(id)) },
+	}
 }
 
-func newQuery() *sqlq.Query { return sqlq.New(&dialect) }
+func (d *DB) newQuery() *sqlq.Query { return sqlq.New(d.dialect) }
 
 // Totals computes the overview aggregates.
 func (d *DB) Totals(ctx context.Context, r analytics.Request) (analytics.Totals, error) {
 	if err := sqlq.CheckFilters(r); err != nil {
 		return analytics.Totals{}, err
 	}
-	q := newQuery()
+	if len(r.Filters) == 0 {
+		return d.indexedTotals(ctx, r)
+	}
+	q := d.newQuery()
 	q.Add("WITH pv AS (SELECT visitor_id, session_id, ts FROM events WHERE ")
 	q.Base(r)
 	q.Add(" AND type = " + pageview)
 	q.Filters(r)
 	q.Add(`),
-s AS (SELECT count(*) AS n, epoch_us(max(ts)) - epoch_us(min(ts)) AS us FROM pv GROUP BY session_id),
+s AS (SELECT count(*) AS n, epoch_us(max(ts)) - epoch_us(min(ts)) AS us FROM pv GROUP BY visitor_id, session_id),
 v AS (SELECT DISTINCT visitor_id FROM pv),
 c AS (SELECT DISTINCT visitor_id FROM events WHERE `)
 	q.Base(r)
@@ -60,7 +66,11 @@ SELECT (SELECT count(*) FROM v),
 
 // bucketKey returns the SQL expression of an event's bucket key under s
 // (see analytics.Schedule).
-func bucketKey(s analytics.Schedule) (string, error) {
+func bucketKey(s analytics.Schedule) (string, error) { return bucketKeyOf(s, "epoch_us(ts)") }
+
+// bucketKeyOf is bucketKey of the instant of a SQL expression in epoch
+// microseconds.
+func bucketKeyOf(s analytics.Schedule, us string) (string, error) {
 	if len(s.Shifts) == 0 {
 		return "", fmt.Errorf("a schedule needs at least one shift")
 	}
@@ -70,12 +80,12 @@ func bucketKey(s analytics.Schedule) (string, error) {
 	} else {
 		off.WriteString("CASE")
 		for i := 1; i < len(s.Shifts); i++ {
-			fmt.Fprintf(&off, " WHEN epoch_us(ts) < %d THEN %d", s.Shifts[i].From.UnixMicro(), s.Shifts[i-1].Offset)
+			fmt.Fprintf(&off, " WHEN %s < %d THEN %d", us, s.Shifts[i].From.UnixMicro(), s.Shifts[i-1].Offset)
 		}
 		fmt.Fprintf(&off, " ELSE %d END", s.Shifts[len(s.Shifts)-1].Offset)
 	}
 	offUS := "(CAST(" + off.String() + " AS BIGINT) * 1000000)"
-	local := "(epoch_us(ts) + " + offUS + ")"
+	local := "(" + us + " + " + offUS + ")"
 	switch s.Unit {
 	case analytics.UnitHour:
 		return "(" + local + " // 3600000000 * 3600000000 - " + offUS + ")", nil
@@ -98,7 +108,10 @@ func (d *DB) Series(ctx context.Context, r analytics.Request, s analytics.Schedu
 	if err := sqlq.CheckFilters(r); err != nil {
 		return nil, err
 	}
-	q := newQuery()
+	if len(r.Filters) == 0 && monotone(s) {
+		return d.indexedSeries(ctx, r, s)
+	}
+	q := d.newQuery()
 	window := func() {
 		q.Add(" AND ts >= ? AND ts < ?", s.Window.Start.UTC(), s.Window.End.UTC())
 	}
@@ -113,7 +126,7 @@ func (d *DB) Series(ctx context.Context, r analytics.Request, s analytics.Schedu
 	q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
 	q.Add(`pvk AS (SELECT DISTINCT k, visitor_id FROM pv),
 vis AS (SELECT k, count(*) AS visitors FROM pvk GROUP BY k),
-ses AS (SELECT k, count(*) AS sessions FROM (SELECT DISTINCT k, session_id FROM pv) x GROUP BY k),
+ses AS (SELECT k, count(*) AS sessions FROM (SELECT DISTINCT k, visitor_id, session_id FROM pv) x GROUP BY k),
 conv AS (SELECT k, count(*) AS converted FROM (SELECT DISTINCT k, visitor_id FROM ev) x SEMI JOIN pvk USING (k, visitor_id) GROUP BY k),
 pay AS (SELECT k, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM ev `)
 	if len(r.Filters) > 0 {
@@ -140,8 +153,11 @@ func (d *DB) Breakdown(ctx context.Context, r analytics.Request, b analytics.Bre
 	if err != nil {
 		return nil, 0, err
 	}
+	if prev := prevColumn(keys); prev != "" && !b.Goals && len(r.Filters) == 0 {
+		return d.indexedBreakdown(ctx, r, keys, prev, limit, offset)
+	}
 	cols := strings.Join(keys, ", ")
-	q := newQuery()
+	q := d.newQuery()
 	if b.Goals {
 		q.Add("WITH r AS (SELECT " + cols + ", count(DISTINCT visitor_id) AS visitors, count(*) AS completions, 0 AS payments, 0 AS cents FROM events WHERE ")
 		q.Base(r)
@@ -197,8 +213,8 @@ func (d *DB) scanGroups(ctx context.Context, q *sqlq.Query, nkeys int) ([]analyt
 // ActiveVisitors counts the distinct visitors seen in [since, until].
 func (d *DB) ActiveVisitors(ctx context.Context, websiteID string, since, until time.Time) (int64, error) {
 	var n int64
-	err := d.db.QueryRowContext(ctx, `SELECT count(DISTINCT visitor_id) FROM events WHERE website_id = ? AND ts >= ? AND ts <= ? AND visitor_id <> `+zeroUUID,
-		websiteID, since.UTC(), until.UTC()).Scan(&n)
+	err := d.db.QueryRowContext(ctx, `SELECT count(DISTINCT visitor_id) FROM events WHERE site = ? AND ts >= ? AND ts <= ? AND visitor_id <> `+zeroUUID,
+		d.site(websiteID), since.UTC(), until.UTC()).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("active visitors of %s: %w", websiteID, err)
 	}

@@ -14,9 +14,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	ddb "github.com/duckdb/duckdb-go/v2"
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/analytics/sqlq"
 )
 
 // FileName is the event database's name inside the data folder.
@@ -63,7 +65,18 @@ CREATE TABLE IF NOT EXISTS events (
     revenue_cents     BIGINT    NOT NULL,
     currency          VARCHAR   NOT NULL,
     event_id          VARCHAR   NOT NULL,
-    transaction_id    VARCHAR   NOT NULL
+    transaction_id    VARCHAR   NOT NULL,
+    vprev             BIGINT,
+    sprev             BIGINT,
+    sprev2            BIGINT,
+    pprev             BIGINT,
+    rprev             BIGINT,
+    cprev             BIGINT,
+    site              INTEGER
+);
+CREATE TABLE IF NOT EXISTS sites (
+    website_id VARCHAR PRIMARY KEY,
+    n          INTEGER NOT NULL UNIQUE
 );
 CREATE TABLE IF NOT EXISTS ingest_journals (
     journal    VARCHAR PRIMARY KEY,
@@ -73,7 +86,16 @@ CREATE TABLE IF NOT EXISTS ingest_journals (
 
 // DB is the DuckDB event store. It implements openfast.EventStore.
 type DB struct {
-	db *sql.DB
+	db  *sql.DB
+	idx *indexer // nil when nothing indexes in the background (tests)
+	// dialect is the store's SQL dialect (see newDialect).
+	dialect *sqlq.Dialect
+	// sitesMu guards sites, the website numbers of the sites table (see
+	// site.go).
+	sitesMu sync.Mutex
+	sites   map[string]int32
+	// roundMu serializes indexing rounds (index.go).
+	roundMu sync.Mutex
 }
 
 var _ openfast.EventStore = (*DB)(nil)
@@ -88,6 +110,16 @@ func OpenDataDir(ctx context.Context, dir string) (*DB, error) {
 // folder should be the owner-only data folder; the file itself is made
 // owner-only too.
 func Open(ctx context.Context, path string) (*DB, error) {
+	d, err := open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	d.startIndexer()
+	return d, nil
+}
+
+// open opens the event database without its background indexer.
+func open(ctx context.Context, path string) (*DB, error) {
 	connector, err := ddb.NewConnector(path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("open event database %s: %w", path, err)
@@ -101,11 +133,21 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := addEarlierColumns(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("event database mode: %w", err)
 	}
-	return &DB{db: db}, nil
+	d := &DB{db: db}
+	d.dialect = d.newDialect()
+	if err := d.loadSites(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return d, nil
 }
 
 // migrateJournalTable moves the last batch of the one unnamed journal that
@@ -170,13 +212,20 @@ func validMemorySize(s string) bool {
 // and tools.
 func (d *DB) SQL() *sql.DB { return d.db }
 
-// Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+// Close stops the background indexer and closes the database.
+func (d *DB) Close() error {
+	d.stopIndexer()
+	return d.db.Close()
+}
 
 // InsertEvents appends a batch in one transaction, through DuckDB's
 // appender.
 func (d *DB) InsertEvents(ctx context.Context, events []openfast.Event) error {
-	return d.insert(ctx, "", 0, events)
+	err := d.insert(ctx, "", 0, events)
+	if err == nil {
+		d.kickIndexer(events)
+	}
+	return err
 }
 
 // InsertBatch appends batch seq of a journal and records it as the
@@ -187,6 +236,9 @@ func (d *DB) InsertBatch(ctx context.Context, journal string, seq uint64, events
 		return err
 	}
 	err := d.insert(ctx, journal, seq, events)
+	if err == nil {
+		d.kickIndexer(events)
+	}
 	// A load (and the checkpoint it may trigger) frees most of what it
 	// allocated: return it, so that the server's memory does not keep the
 	// high-water mark of every load.
@@ -212,6 +264,10 @@ func (d *DB) LastBatch(ctx context.Context, journal string) (uint64, error) {
 func (d *DB) insert(ctx context.Context, journal string, seq uint64, events []openfast.Event) error {
 	if len(events) == 0 && seq == 0 {
 		return nil
+	}
+	sites, err := d.assignSites(ctx, events)
+	if err != nil {
+		return err
 	}
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
@@ -245,7 +301,7 @@ func (d *DB) insert(ctx context.Context, journal string, seq uint64, events []op
 				return fmt.Errorf("appender: %w", err)
 			}
 			for i := range events {
-				if err := appendEvent(a, &events[i]); err != nil {
+				if err := appendEvent(a, &events[i], sites[events[i].WebsiteID]); err != nil {
 					a.Close()
 					return err
 				}
@@ -267,7 +323,7 @@ func (d *DB) insert(ctx context.Context, journal string, seq uint64, events []op
 	return nil
 }
 
-func appendEvent(a *ddb.Appender, e *openfast.Event) error {
+func appendEvent(a *ddb.Appender, e *openfast.Event, site int32) error {
 	err := a.AppendRow(
 		e.WebsiteID, e.Time.UTC(), uint8(e.Type), ddb.UUID(e.VisitorID), ddb.UUID(e.SessionID),
 		e.Hostname, e.Path, e.EntryPath, e.SessionReferrer, e.Referrer, e.ReferrerHost,
@@ -275,6 +331,8 @@ func appendEvent(a *ddb.Appender, e *openfast.Event) error {
 		e.CountryCode, e.Region, e.City, e.Browser, e.OS, e.Device,
 		e.ScreenWidth, e.ScreenHeight, e.ViewportWidth, e.ViewportHeight, e.Language,
 		e.Goal, e.Props, e.AdClickIDs, e.RevenueCents, e.Currency, e.EventID, e.TransactionID,
+		nil, nil, nil, nil, nil, nil, // indexed later (index.go)
+		site,
 	)
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)

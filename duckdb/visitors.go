@@ -58,7 +58,7 @@ func (d *DB) Visitors(ctx context.Context, r analytics.VisitorsRequest) ([]analy
 		return nil, err
 	}
 	cols, goals, notGoals := vf.Columns, vf.Goals, vf.NotGoals
-	q := newQuery()
+	q := d.newQuery()
 	q.Add("WITH ")
 	if len(goals) > 0 {
 		// The visitors who completed one of the goals of each positive
@@ -137,18 +137,18 @@ func (d *DB) Visitor(ctx context.Context, websiteID string, visitor openfast.UUI
 		return nil, fmt.Errorf("visitor %s: %w", visitor, err)
 	}
 	defer tx.Rollback()
-	a, err := visitorSummary(ctx, tx, websiteID, visitor)
+	a, err := d.visitorSummary(ctx, tx, websiteID, visitor)
 	if err != nil || a == nil {
 		return nil, err
 	}
-	if err := visitorLists(ctx, tx, websiteID, visitor, a); err != nil {
+	if err := d.visitorLists(ctx, tx, websiteID, visitor, a); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
-func visitorSummary(ctx context.Context, tx *sql.Tx, websiteID string, visitor openfast.UUID) (*analytics.VisitorActivity, error) {
-	q := newQuery()
+func (d *DB) visitorSummary(ctx context.Context, tx *sql.Tx, websiteID string, visitor openfast.UUID) (*analytics.VisitorActivity, error) {
+	q := d.newQuery()
 	q.Add("WITH v AS MATERIALIZED (SELECT type, props, ad_click_ids, "+strings.Join(sqlq.ActivityLatest, ", ")+", "+strings.Join(sqlq.CampaignCols, ", ")+
 		" FROM events WHERE website_id = ? AND visitor_id = CAST(? AS UUID) AND type IN ("+pageview+", "+identify+")),\n", websiteID, visitor.String())
 	q.Add("a AS (SELECT count(*) FILTER (WHERE type = " + pageview + ") AS pageviews, " +
@@ -186,8 +186,8 @@ func visitorSummary(ctx context.Context, tx *sql.Tx, websiteID string, visitor o
 	return a, nil
 }
 
-func visitorLists(ctx context.Context, tx *sql.Tx, websiteID string, visitor openfast.UUID, a *analytics.VisitorActivity) error {
-	q := newQuery()
+func (d *DB) visitorLists(ctx context.Context, tx *sql.Tx, websiteID string, visitor openfast.UUID, a *analytics.VisitorActivity) error {
+	q := d.newQuery()
 	q.Add("WITH v AS MATERIALIZED (SELECT ts, type, hostname, path, goal, event_id <> '' AS server, props FROM events "+
 		"WHERE website_id = ? AND visitor_id = CAST(? AS UUID) AND type IN ("+pageview+", "+custom+", "+payment+"))\n",
 		websiteID, visitor.String())
@@ -229,20 +229,20 @@ func (d *DB) RealtimeActivity(ctx context.Context, websiteID string, since, unti
 	}
 	defer tx.Rollback()
 	a := &analytics.RealtimeActivity{}
-	if a.Visitors, err = activeVisitors(ctx, tx, websiteID, since, until); err != nil {
+	if a.Visitors, err = d.activeVisitors(ctx, tx, websiteID, since, until); err != nil {
 		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
 	}
-	if a.Events, err = recentEvents(ctx, tx, websiteID, since, until); err != nil {
+	if a.Events, err = d.recentEvents(ctx, tx, websiteID, since, until); err != nil {
 		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
 	}
-	if a.Payments, err = recentPayments(ctx, tx, websiteID, since, until); err != nil {
+	if a.Payments, err = d.recentPayments(ctx, tx, websiteID, since, until); err != nil {
 		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
 	}
 	return a, nil
 }
 
-func activeVisitors(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.ActiveVisitor, error) {
-	q := newQuery()
+func (d *DB) activeVisitors(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.ActiveVisitor, error) {
+	q := d.newQuery()
 	// w: the active visitors and their current event; h: their events of
 	// all time.
 	q.Add("WITH w AS (SELECT visitor_id, max(ts) AS seen, max("+structAfter("pageview", "type = "+pageview, sqlq.MapCurrent...)+") AS cur "+
@@ -302,7 +302,7 @@ func structFieldsOrEmpty(s string, names ...string) string {
 	return strings.Join(parts, ", ")
 }
 
-func recentEvents(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.RecentEvent, error) {
+func (d *DB) recentEvents(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.RecentEvent, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT event_id, type, goal, CAST(visitor_id AS VARCHAR), ts, path, country, props, session_referrer, revenue_cents
 FROM events WHERE website_id = ? AND ts >= ? AND ts <= ?
 ORDER BY ts DESC, type DESC, goal DESC, visitor_id DESC, event_id DESC, path DESC, country DESC, props DESC, session_referrer DESC, revenue_cents DESC
@@ -328,7 +328,7 @@ LIMIT ?`, websiteID, since.UTC(), until.UTC(), analytics.MaxRecentEvents)
 	return out, rows.Err()
 }
 
-func recentPayments(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.RecentPayment, error) {
+func (d *DB) recentPayments(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.RecentPayment, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT event_id, ts, revenue_cents, currency FROM events
 WHERE website_id = ? AND ts >= ? AND ts <= ? AND type = `+payment+`
 ORDER BY ts DESC, event_id DESC, revenue_cents DESC, currency DESC LIMIT ?`, websiteID, since.UTC(), until.UTC(), analytics.MaxRecentPayments)

@@ -140,7 +140,7 @@ func (ref *Reference) Totals(_ context.Context, r analytics.Request) (analytics.
 	var t analytics.Totals
 	pass := ref.filter(r)
 	visitors := map[openfast.UUID]bool{}
-	sessions := map[openfast.UUID]*session{}
+	sessions := map[[2]openfast.UUID]*session{} // a session is one visitor's
 	converts := map[openfast.UUID]bool{}
 	for i := range ref.Events {
 		e := &ref.Events[i]
@@ -154,10 +154,10 @@ func (ref *Reference) Totals(_ context.Context, r analytics.Request) (analytics.
 			continue
 		}
 		visitors[e.VisitorID] = true
-		s := sessions[e.SessionID]
+		s := sessions[[2]openfast.UUID{e.VisitorID, e.SessionID}]
 		if s == nil {
 			s = &session{first: e.Time, end: e.Time}
-			sessions[e.SessionID] = s
+			sessions[[2]openfast.UUID{e.VisitorID, e.SessionID}] = s
 		}
 		s.n++
 		if e.Time.Before(s.first) {
@@ -217,9 +217,13 @@ func (ref *Reference) Series(_ context.Context, r analytics.Request, s analytics
 		k int64
 		v openfast.UUID
 	}
+	type kvs struct {
+		k    int64
+		v, s openfast.UUID
+	}
 	pass := ref.filter(r)
 	visitors := map[kv]bool{}
-	sessions := map[kv]bool{}
+	sessions := map[kvs]bool{}
 	converts := map[kv]bool{}
 	totals := map[int64]*analytics.Totals{}
 	get := func(k int64) *analytics.Totals {
@@ -241,8 +245,8 @@ func (ref *Reference) Series(_ context.Context, r analytics.Request, s analytics
 			visitors[kv{k, e.VisitorID}] = true
 			get(k).Visitors++
 		}
-		if !sessions[kv{k, e.SessionID}] {
-			sessions[kv{k, e.SessionID}] = true
+		if !sessions[kvs{k, e.VisitorID, e.SessionID}] {
+			sessions[kvs{k, e.VisitorID, e.SessionID}] = true
 			get(k).Sessions++
 		}
 	}

@@ -21,6 +21,9 @@ type Dialect struct {
 	// Contains returns a condition that holds when col contains the next
 	// parameter.
 	Contains func(col string) string
+	// Website, when set, adds the condition that selects a website's
+	// events (default: website_id = the id).
+	Website func(q *Query, websiteID string)
 }
 
 // Query is SQL under construction with its arguments.
@@ -47,7 +50,11 @@ func (q *Query) Base(r analytics.Request) { q.Scope(r.WebsiteID, r.Range) }
 
 // Scope adds the website and, unless rng.All, the range conditions.
 func (q *Query) Scope(websiteID string, rng analytics.Range) {
-	q.Add("website_id = ?", websiteID)
+	if q.dialect.Website != nil {
+		q.dialect.Website(q, websiteID)
+	} else {
+		q.Add("website_id = ?", websiteID)
+	}
 	if !rng.All {
 		q.Between(rng.Start, rng.End)
 	}

@@ -234,6 +234,9 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer ddb.Close()
+	if err := indexAll(ctx, ddb); err != nil {
+		return err
+	}
 	backends := []*backend{{name: "DuckDB", events: ddb}}
 	if o.store == "clickhouse" {
 		ch, err := copyToClickHouse(ctx, o.clickhouseURL, dir, ddb, m)

@@ -133,6 +133,9 @@ func serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	defer events.Close() // on early returns; closed explicitly at the end
+	if ddb, ok := events.(*duckdb.DB); ok {
+		ddb.SetLogger(log)
+	}
 	if o.eventDBMemory != "" {
 		ddb, ok := events.(*duckdb.DB)
 		if !ok {

@@ -1,0 +1,218 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/openfast/openfast"
+)
+
+// Each pageview row carries, once indexed, the time (epoch microseconds)
+// of the visitor's previous pageview in several partitions:
+//
+//	vprev   the visitor's previous pageview on the website
+//	sprev   the previous pageview of the same session (visitor and session id)
+//	sprev2  the one before that in the session
+//	pprev   the visitor's previous pageview of the same hostname and path
+//	rprev   ... with the same session referrer
+//	cprev   ... from the same country
+//
+// or none when there is no such pageview, and NULL until indexed. Pageviews
+// are ordered by time, then by rowid among equal times.
+//
+// They make the unfiltered reads count instead of deduplicate. Over a
+// window [S, E), each visitor (or session, or visitor and page, ...) with a
+// pageview in the window has exactly one pageview there whose previous one
+// is before S: its first in the window. So the visitors are the pageviews
+// in the window with vprev < S, the sessions those with sprev < S, the
+// sessions with two or more pageviews those with sprev >= S > sprev2, and
+// the summed session durations the sum of ts - sprev over the pageviews
+// with sprev >= S. A bucket of a timeseries is a window of its own: a
+// pageview is its visitor's first in its bucket when vprev < S or vprev's
+// bucket is an earlier one (with bucket keys that never go back in time).
+//
+// A pageview inserted later than the others of its visitor leaves their
+// values stale until the next round recomputes the whole visitor. Reads
+// stay exact meanwhile: a pageview outside a window cannot change which
+// pageview is the first inside it, and a visitor with a pending (NULL)
+// pageview inside the window is counted the slow way (see analytics.go).
+const none = -(1 << 62)
+
+// noneSQL is none as a SQL literal.
+var noneSQL = strconv.FormatInt(none, 10)
+
+// addEarlierColumns adds the indexed columns to a file made before them;
+// their rows are then pending, and the first rounds index them.
+func addEarlierColumns(ctx context.Context, db *sql.DB) error {
+	for _, c := range []string{"vprev", "sprev", "sprev2", "pprev", "rprev", "cprev"} {
+		if _, err := db.ExecContext(ctx, "ALTER TABLE events ADD COLUMN IF NOT EXISTS "+c+" BIGINT"); err != nil {
+			return fmt.Errorf("add column %s: %w", c, err)
+		}
+	}
+	return nil
+}
+
+// roundVisitors is how many pending visitors one round indexes at most,
+// which bounds a round's memory when a whole file is pending.
+const roundVisitors = 250_000
+
+// indexRound computes the columns for every pageview of up to
+// roundVisitors visitors that have a pending pageview. It returns how many
+// visitors it indexed.
+func (d *DB) indexRound(ctx context.Context) (int64, error) {
+	d.roundMu.Lock()
+	defer d.roundMu.Unlock()
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("index pageviews: %w", err)
+	}
+	defer conn.Close()
+	_, err = conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE pending_visitors AS
+SELECT DISTINCT website_id, visitor_id FROM events WHERE type = `+pageview+` AND vprev IS NULL LIMIT `+strconv.Itoa(roundVisitors))
+	if err != nil {
+		return 0, fmt.Errorf("index pageviews: find pending visitors: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS pending_visitors")
+	var visitors int64
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM pending_visitors").Scan(&visitors); err != nil || visitors == 0 {
+		return 0, err
+	}
+	lag := func(n int, partition string) string {
+		return "lag(epoch_us(ts), " + strconv.Itoa(n) + ", " + noneSQL + ") OVER (PARTITION BY website_id, visitor_id" + partition + " ORDER BY ts, rowid)"
+	}
+	q := `UPDATE events SET vprev = n.nv, sprev = n.ns, sprev2 = n.ns2, pprev = n.np, rprev = n.nr, cprev = n.nc FROM (
+  SELECT * FROM (
+    SELECT rowid AS rid, vprev, sprev, sprev2, pprev, rprev, cprev,
+      ` + lag(1, "") + ` AS nv,
+      ` + lag(1, ", session_id") + ` AS ns,
+      ` + lag(2, ", session_id") + ` AS ns2,
+      ` + lag(1, ", hostname, path") + ` AS np,
+      ` + lag(1, ", session_referrer") + ` AS nr,
+      ` + lag(1, ", country") + ` AS nc
+    FROM events SEMI JOIN pending_visitors USING (website_id, visitor_id)
+    WHERE type = ` + pageview + `
+  ) WHERE vprev IS DISTINCT FROM nv OR sprev IS DISTINCT FROM ns OR sprev2 IS DISTINCT FROM ns2
+       OR pprev IS DISTINCT FROM np OR rprev IS DISTINCT FROM nr OR cprev IS DISTINCT FROM nc
+) n WHERE events.rowid = n.rid`
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return 0, fmt.Errorf("index pageviews: %w", err)
+	}
+	return visitors, nil
+}
+
+// Index indexes every pending pageview, in rounds, and returns when none
+// is left (pageviews inserted meanwhile included).
+func (d *DB) Index(ctx context.Context) error {
+	for {
+		n, err := d.indexRound(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
+
+// indexBacklog runs rounds while they find a full round's worth of
+// visitors (a file that was pending as a whole), and then one more.
+func (d *DB) indexBacklog(ctx context.Context) error {
+	for {
+		n, err := d.indexRound(ctx)
+		if err != nil || n < roundVisitors {
+			return err
+		}
+	}
+}
+
+// Pending counts the pageviews not indexed yet.
+func (d *DB) Pending(ctx context.Context) (int64, error) {
+	var n int64
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE type = `+pageview+` AND vprev IS NULL`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count pending pageviews: %w", err)
+	}
+	return n, nil
+}
+
+// indexer runs Index in the background after inserts, at most once per
+// interval (longer when a round takes long), so that indexing costs a
+// bounded share of the machine however fast events arrive.
+type indexer struct {
+	kick   chan struct{}
+	cancel context.CancelFunc
+	done   chan struct{}
+	log    *slog.Logger
+	mu     sync.Mutex
+}
+
+// indexInterval is the shortest time between the starts of two indexing
+// passes.
+const indexInterval = time.Second
+
+// SetLogger sets where the background indexer reports its errors.
+func (d *DB) SetLogger(l *slog.Logger) {
+	if d.idx != nil {
+		d.idx.mu.Lock()
+		d.idx.log = l
+		d.idx.mu.Unlock()
+	}
+}
+
+func (d *DB) startIndexer() {
+	ctx, cancel := context.WithCancel(context.Background())
+	ix := &indexer{kick: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{}), log: slog.Default()}
+	d.idx = ix
+	ix.kick <- struct{}{} // whatever an earlier run left pending
+	go func() {
+		defer close(ix.done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ix.kick:
+			}
+			start := time.Now()
+			if err := d.indexBacklog(ctx); err != nil && ctx.Err() == nil {
+				ix.mu.Lock()
+				ix.log.Warn("indexing the event store failed; reads stay exact but slower until a later pass succeeds", "err", err)
+				ix.mu.Unlock()
+				select { // retry, even without new inserts
+				case ix.kick <- struct{}{}:
+				default:
+				}
+			}
+			wait := max(indexInterval, 4*time.Since(start))
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+	}()
+}
+
+// kickIndexer wakes the background indexer after an insert with pageviews.
+func (d *DB) kickIndexer(events []openfast.Event) {
+	if d.idx == nil {
+		return
+	}
+	for i := range events {
+		if events[i].Type == openfast.EventPageview {
+			select {
+			case d.idx.kick <- struct{}{}:
+			default:
+			}
+			return
+		}
+	}
+}
+
+func (d *DB) stopIndexer() {
+	if d.idx != nil {
+		d.idx.cancel()
+		<-d.idx.done
+	}
+}

@@ -1,0 +1,326 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/openfast/openfast/analytics"
+	"github.com/openfast/openfast/analytics/sqlq"
+)
+
+// The unfiltered reads count the indexed pageviews (see index.go) instead
+// of deduplicating visitors, sessions and pairs. Each is one SQL statement,
+// first in its plain form, which also counts the pending pageviews in the
+// window. When there are some, the statement runs again in its mixed form:
+// the visitors with a pending pageview in the window (pend) are left out
+// of the counting and deduplicated the slow way instead, and the two parts,
+// which share no visitor, add up.
+
+// windowStart is S, the start of a window in epoch microseconds, for the
+// conditions "before the window": none+1 for all time.
+func windowStart(rngs ...analytics.Range) int64 {
+	s := int64(none + 1)
+	for _, r := range rngs {
+		if !r.All {
+			s = max(s, r.Start.UnixMicro())
+		}
+	}
+	return s
+}
+
+// pendCTE adds the CTE of the visitors with a pending pageview in the
+// window, whose website and range conditions where writes.
+func pendCTE(q *sqlq.Query, where func()) {
+	q.Add("pend AS (SELECT DISTINCT visitor_id FROM events WHERE ")
+	where()
+	q.Add(" AND type = " + pageview + " AND vprev IS NULL),\n")
+}
+
+// counted is "events", or in the mixed form the events of the visitors
+// that are not pending.
+func counted(mixed bool) string {
+	if mixed {
+		return "events ANTI JOIN pend USING (visitor_id)"
+	}
+	return "events"
+}
+
+// indexedTotals is Totals without filters.
+func (d *DB) indexedTotals(ctx context.Context, r analytics.Request) (analytics.Totals, error) {
+	var t analytics.Totals
+	for _, mixed := range []bool{false, true} {
+		S := strconv.FormatInt(windowStart(r.Range), 10)
+		q := d.newQuery()
+		where := func() { q.Base(r) }
+		q.Add("WITH ")
+		if mixed {
+			pendCTE(q, where)
+			q.Add("sl AS (SELECT count(*) AS n, epoch_us(max(ts)) - epoch_us(min(ts)) AS us FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+			where()
+			q.Add(" AND type = " + pageview + " GROUP BY visitor_id, session_id),\n")
+		}
+		q.Add("a AS (SELECT count(*) FILTER (WHERE vprev IS NULL) AS pending, count(*) FILTER (WHERE vprev < " + S + ") AS visitors, " +
+			"count(*) FILTER (WHERE sprev < " + S + ") AS sessions, count(*) FILTER (WHERE sprev >= " + S + " AND sprev2 < " + S + ") AS multi, " +
+			"CAST(coalesce(sum(epoch_us(ts) - sprev) FILTER (WHERE sprev >= " + S + "), 0) AS BIGINT) AS us FROM " + counted(mixed) + " WHERE ")
+		where()
+		q.Add(" AND type = " + pageview + "),\nc AS (SELECT DISTINCT visitor_id FROM events WHERE ")
+		where()
+		q.Add(" AND type IN (" + custom + ", " + payment + ")),\nv AS (SELECT visitor_id FROM " + counted(mixed) + " WHERE ")
+		where()
+		q.Add(" AND type = " + pageview + " AND vprev < " + S)
+		if mixed {
+			q.Add(" UNION ALL SELECT visitor_id FROM pend")
+		}
+		q.Add("),\np AS (SELECT count(*) AS n, CAST(coalesce(sum(revenue_cents), 0) AS BIGINT) AS cents FROM events WHERE ")
+		where()
+		q.Add(" AND type = " + payment + ")\n")
+		if mixed {
+			q.Add(`SELECT 0, a.visitors + (SELECT count(*) FROM pend), a.sessions + (SELECT count(*) FROM sl),
+  a.sessions - a.multi + (SELECT count(*) FROM sl WHERE n = 1), a.us + (SELECT CAST(coalesce(sum(us), 0) AS BIGINT) FROM sl),`)
+		} else {
+			q.Add("SELECT a.pending, a.visitors, a.sessions, a.sessions - a.multi, a.us,")
+		}
+		q.Add(" (SELECT count(*) FROM v SEMI JOIN c USING (visitor_id)), p.n, p.cents FROM a, p")
+		var pending int64
+		err := d.db.QueryRowContext(ctx, q.String(), q.Args...).Scan(&pending, &t.Visitors, &t.Sessions, &t.Bounces, &t.DurationMicros, &t.Converted, &t.Payments, &t.RevenueCents)
+		if err != nil {
+			return t, fmt.Errorf("overview of %s: %w", r.WebsiteID, err)
+		}
+		if pending == 0 {
+			break
+		}
+	}
+	return t, nil
+}
+
+// monotone reports whether s's bucket keys never decrease with time, which
+// the indexed timeseries needs: an offset change that goes back across a
+// bucket boundary (a daylight-saving change at midnight, for days) breaks
+// it, and such series are deduplicated instead.
+func monotone(s analytics.Schedule) bool {
+	for i := 1; i < len(s.Shifts); i++ {
+		t := s.Shifts[i].From.UnixMicro()
+		if keyAt(s, t-1) > keyAt(s, t) {
+			return false
+		}
+	}
+	return true
+}
+
+// keyAt is bucketKeyOf computed in Go, for monotone.
+func keyAt(s analytics.Schedule, us int64) int64 {
+	off := int64(s.Shifts[0].Offset)
+	for _, sh := range s.Shifts[1:] {
+		if us < sh.From.UnixMicro() {
+			break
+		}
+		off = int64(sh.Offset)
+	}
+	local := us + off*1_000_000
+	const hour, day = 3_600_000_000, 86_400_000_000
+	floor := func(a, b int64) int64 {
+		q := a / b
+		if a%b != 0 && (a < 0) != (b < 0) {
+			q--
+		}
+		return q
+	}
+	switch s.Unit {
+	case analytics.UnitHour:
+		return floor(local, hour)*hour - off*1_000_000
+	case analytics.UnitWeek:
+		return floor(floor(local, day)+3, 7)
+	case analytics.UnitMonth:
+		// Month keys follow days: a decrease of one is a decrease of the other.
+		return floor(local, day)
+	}
+	return floor(local, day)
+}
+
+// indexedSeries is Series without filters, with monotone bucket keys.
+func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics.Schedule) ([]analytics.Bucket, error) {
+	key, err := bucketKey(s)
+	if err != nil {
+		return nil, err
+	}
+	first := func(col string) (string, error) {
+		k, err := bucketKeyOf(s, col)
+		return "CASE WHEN " + col + " < " + strconv.FormatInt(windowStart(r.Range, s.Window), 10) + " THEN true ELSE " + k + " < k END", err
+	}
+	firstVisit, err := first("vprev")
+	if err != nil {
+		return nil, err
+	}
+	firstInSession, err := first("sprev")
+	if err != nil {
+		return nil, err
+	}
+	var out []analytics.Bucket
+	for _, mixed := range []bool{false, true} {
+		q := d.newQuery()
+		where := func() {
+			q.Base(r)
+			q.Add(" AND ts >= ? AND ts < ?", s.Window.Start.UTC(), s.Window.End.UTC())
+		}
+		q.Add("WITH ")
+		if mixed {
+			pendCTE(q, where)
+			q.Add("sl AS (SELECT visitor_id, session_id, " + key + " AS k FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+			where()
+			q.Add(" AND type = " + pageview + "),\nslv AS (SELECT DISTINCT k, visitor_id FROM sl),\n")
+		}
+		q.Add("f AS (SELECT k, visitor_id, vprev, " + firstVisit + " AS fv, " + firstInSession + " AS fs FROM (SELECT visitor_id, vprev, sprev, " + key + " AS k FROM " + counted(mixed) + " WHERE ")
+		where()
+		q.Add(" AND type = " + pageview + ")),\n")
+		q.Add("a AS (SELECT k, count(*) FILTER (WHERE vprev IS NULL) AS pending, count(*) FILTER (WHERE fv) AS visitors, count(*) FILTER (WHERE fs) AS sessions FROM f GROUP BY k")
+		if mixed {
+			q.Add(` UNION ALL SELECT k, 0, count(*), 0 FROM slv GROUP BY k
+  UNION ALL SELECT k, 0, 0, count(*) FROM (SELECT DISTINCT k, visitor_id, session_id FROM sl) x GROUP BY k`)
+		}
+		q.Add("),\nvis AS (SELECT k, sum(pending) AS pending, sum(visitors) AS visitors, sum(sessions) AS sessions FROM a GROUP BY k),\n")
+		q.Add("ev AS (SELECT visitor_id, type, revenue_cents, " + key + " AS k FROM events WHERE ")
+		where()
+		q.Add(" AND type IN (" + custom + ", " + payment + ")),\npvk AS (SELECT k, visitor_id FROM f WHERE fv")
+		if mixed {
+			q.Add(" UNION ALL SELECT k, visitor_id FROM slv")
+		}
+		q.Add(`),
+conv AS (SELECT k, count(*) AS converted FROM (SELECT DISTINCT k, visitor_id FROM ev) x SEMI JOIN pvk USING (k, visitor_id) GROUP BY k),
+pay AS (SELECT k, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM ev WHERE type = ` + payment + ` GROUP BY k)
+SELECT k, CAST(coalesce(pending, 0) AS BIGINT), CAST(coalesce(visitors, 0) AS BIGINT), CAST(coalesce(sessions, 0) AS BIGINT), coalesce(converted, 0), coalesce(payments, 0), coalesce(cents, 0)
+FROM vis FULL OUTER JOIN conv USING (k) FULL OUTER JOIN pay USING (k) ORDER BY k`)
+		out, err = d.scanIndexedBuckets(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("timeseries of %s: %w", r.WebsiteID, err)
+		}
+		if len(out) == 0 || out[0].Key != pendingMarker {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// pendingMarker is the key scanIndexedBuckets returns in its first bucket
+// when a bucket has pending pageviews.
+const pendingMarker = none
+
+func (d *DB) scanIndexedBuckets(ctx context.Context, q *sqlq.Query) ([]analytics.Bucket, error) {
+	rows, err := d.db.QueryContext(ctx, q.String(), q.Args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []analytics.Bucket{}
+	for rows.Next() {
+		var b analytics.Bucket
+		var pending int64
+		if err := rows.Scan(&b.Key, &pending, &b.Visitors, &b.Sessions, &b.Converted, &b.Payments, &b.RevenueCents); err != nil {
+			return nil, err
+		}
+		if pending > 0 {
+			return []analytics.Bucket{{Key: pendingMarker}}, rows.Close()
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// prevColumn is the indexed column of a breakdown's keys, or "".
+func prevColumn(keys []string) string {
+	switch strings.Join(keys, ",") {
+	case "hostname,path":
+		return "pprev"
+	case "session_referrer":
+		return "rprev"
+	case "country":
+		return "cprev"
+	}
+	return ""
+}
+
+// indexedBreakdown is Breakdown of pageviews without filters, by keys that
+// have an indexed column.
+func (d *DB) indexedBreakdown(ctx context.Context, r analytics.Request, keys []string, prev string, limit, offset int) ([]analytics.Group, int, error) {
+	cols := strings.Join(keys, ", ")
+	S := strconv.FormatInt(windowStart(r.Range), 10)
+	build := func(mixed bool, limit, offset int) *sqlq.Query {
+		q := d.newQuery()
+		where := func() {
+			q.Base(r)
+			q.Add(" AND type = " + pageview + " AND NOT (" + sqlq.AllEmpty(keys) + ")")
+		}
+		q.Add("WITH ")
+		if mixed {
+			pendCTE(q, func() { q.Base(r) })
+			q.Add("sl AS (SELECT DISTINCT " + cols + ", visitor_id FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+			where()
+			q.Add("),\n")
+		}
+		q.Add("cnt AS (SELECT " + cols + ", count(*) FILTER (WHERE " + prev + " IS NULL) AS pending, count(*) FILTER (WHERE " + prev + " < " + S + ") AS visitors FROM " + counted(mixed) + " WHERE ")
+		where()
+		q.Add(" GROUP BY " + cols)
+		if mixed {
+			q.Add(" UNION ALL SELECT " + cols + ", 0, count(*) FROM sl GROUP BY " + cols)
+		}
+		q.Add("),\npay AS (SELECT visitor_id, count(*) AS n, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM events WHERE ")
+		q.Base(r)
+		q.Add(" AND type = " + payment + " GROUP BY visitor_id),\npk AS (SELECT " + cols + ", sum(pay.n) AS payments, sum(pay.cents) AS cents FROM (SELECT " + cols + ", visitor_id FROM " + counted(mixed) + " WHERE ")
+		where()
+		q.Add(" AND " + prev + " < " + S)
+		if mixed {
+			q.Add(" UNION ALL SELECT " + cols + ", visitor_id FROM sl")
+		}
+		q.Add(") x JOIN pay USING (visitor_id) GROUP BY " + cols + "),\n")
+		q.Add("r AS (SELECT " + cols + ", sum(pending) AS pending, sum(visitors) AS visitors FROM cnt GROUP BY " + cols + ")\n")
+		q.Add("SELECT "+cols+", CAST(visitors AS BIGINT), 0, CAST(coalesce(payments, 0) AS BIGINT), CAST(coalesce(cents, 0) AS BIGINT), count(*) OVER (), CAST(sum(pending) OVER () AS BIGINT) "+
+			"FROM r LEFT JOIN pk USING ("+cols+") ORDER BY visitors DESC, "+cols+" LIMIT ? OFFSET ?", limit, offset)
+		return q
+	}
+	var groups []analytics.Group
+	var total int
+	for _, mixed := range []bool{false, true} {
+		var pending int64
+		var err error
+		groups, total, pending, err = d.scanIndexedGroups(ctx, build(mixed, limit, offset), len(keys))
+		if err == nil && len(groups) == 0 && offset > 0 {
+			// Past the last row: the window gave no total.
+			_, total, pending, err = d.scanIndexedGroups(ctx, build(mixed, 1, 0), len(keys))
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, cols, err)
+		}
+		if pending == 0 {
+			break
+		}
+	}
+	return groups, total, nil
+}
+
+func (d *DB) scanIndexedGroups(ctx context.Context, q *sqlq.Query, nkeys int) ([]analytics.Group, int, int64, error) {
+	rows, err := d.db.QueryContext(ctx, q.String(), q.Args...)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer rows.Close()
+	var groups []analytics.Group
+	total := 0
+	var pending int64
+	dest := make([]any, nkeys+6)
+	for rows.Next() {
+		g := analytics.Group{Keys: make([]string, nkeys)}
+		for i := range g.Keys {
+			dest[i] = &g.Keys[i]
+		}
+		dest[nkeys], dest[nkeys+1], dest[nkeys+2], dest[nkeys+3], dest[nkeys+4], dest[nkeys+5] = &g.Visitors, &g.Completions, &g.Payments, &g.RevenueCents, &total, &pending
+		if err := rows.Scan(dest...); err != nil {
+			return nil, 0, 0, err
+		}
+		groups = append(groups, g)
+	}
+	return groups, total, pending, rows.Err()
+}

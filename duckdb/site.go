@@ -1,0 +1,107 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/openfast/openfast"
+)
+
+// Each website with events has a number, in the sites table, and its
+// events carry it in the site column: reads select a website by that
+// small integer, which DuckDB stores in a few bits and compares far faster
+// than the website's id. Numbers are given out in order by this process,
+// the only one that opens the file.
+
+// loadSites reads the website numbers, and numbers the events of files
+// made before the site column.
+func (d *DB) loadSites(ctx context.Context) error {
+	if _, err := d.db.ExecContext(ctx, "ALTER TABLE events ADD COLUMN IF NOT EXISTS site INTEGER"); err != nil {
+		return fmt.Errorf("add column site: %w", err)
+	}
+	d.sites = map[string]int32{}
+	rows, err := d.db.QueryContext(ctx, "SELECT website_id, n FROM sites")
+	if err != nil {
+		return fmt.Errorf("read the website numbers: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		var n int32
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return fmt.Errorf("read the website numbers: %w", err)
+		}
+		d.sites[id] = n
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("read the website numbers: %w", err)
+	}
+	var unnumbered []string
+	rows, err = d.db.QueryContext(ctx, "SELECT DISTINCT website_id FROM events WHERE site IS NULL")
+	if err != nil {
+		return fmt.Errorf("number the websites: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("number the websites: %w", err)
+		}
+		unnumbered = append(unnumbered, id)
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("number the websites: %w", err)
+	}
+	for _, id := range unnumbered {
+		n, err := d.number(ctx, id)
+		if err != nil {
+			return err
+		}
+		if _, err := d.db.ExecContext(ctx, "UPDATE events SET site = ? WHERE website_id = ? AND site IS NULL", n, id); err != nil {
+			return fmt.Errorf("number the events of %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// number returns a website's number, giving it the next one if it has
+// none. The caller holds sitesMu or is alone (open).
+func (d *DB) number(ctx context.Context, id string) (int32, error) {
+	if n, ok := d.sites[id]; ok {
+		return n, nil
+	}
+	var n int32
+	err := d.db.QueryRowContext(ctx, "INSERT INTO sites SELECT ?, coalesce(max(n), 0) + 1 FROM sites RETURNING n", id).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("number website %s: %w", id, err)
+	}
+	d.sites[id] = n
+	return n, nil
+}
+
+// site returns a website's number, or 0 (no events) when it has none.
+func (d *DB) site(id string) int32 {
+	d.sitesMu.Lock()
+	defer d.sitesMu.Unlock()
+	return d.sites[id]
+}
+
+// assignSites returns the numbers of the websites of events, numbering new
+// websites first.
+func (d *DB) assignSites(ctx context.Context, events []openfast.Event) (map[string]int32, error) {
+	d.sitesMu.Lock()
+	defer d.sitesMu.Unlock()
+	out := map[string]int32{}
+	for i := range events {
+		id := events[i].WebsiteID
+		if _, ok := out[id]; ok {
+			continue
+		}
+		n, err := d.number(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, nil
+}
