@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -244,65 +245,96 @@ func prevColumn(keys []string) string {
 }
 
 // indexedBreakdown is Breakdown of pageviews without filters, by keys that
-// have an indexed column.
+// have an indexed column. The visitors per key and the payments per key
+// are two statements in one transaction (one snapshot): in one statement
+// DuckDB builds its join's hash table from the millions of pairs instead
+// of the few paying visitors.
 func (d *DB) indexedBreakdown(ctx context.Context, r analytics.Request, keys []string, prev string, limit, offset int) ([]analytics.Group, int, error) {
 	cols := strings.Join(keys, ", ")
 	S := strconv.FormatInt(windowStart(r.Range), 10)
-	build := func(mixed bool, limit, offset int) *sqlq.Query {
+	where := func(q *sqlq.Query) {
+		q.Base(r)
+		q.Add(" AND type = " + pageview + " AND NOT (" + sqlq.AllEmpty(keys) + ")")
+	}
+	// pairs adds the CTEs pend (mixed) and sl (mixed: the pending
+	// visitors' distinct pairs).
+	pairs := func(q *sqlq.Query, mixed bool) {
+		if !mixed {
+			return
+		}
+		pendCTE(q, func() { q.Base(r) })
+		q.Add("sl AS (SELECT DISTINCT " + cols + ", visitor_id FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+		where(q)
+		q.Add("),\n")
+	}
+	visitors := func(mixed bool, limit, offset int) *sqlq.Query {
 		q := d.newQuery()
-		where := func() {
-			q.Base(r)
-			q.Add(" AND type = " + pageview + " AND NOT (" + sqlq.AllEmpty(keys) + ")")
-		}
 		q.Add("WITH ")
-		if mixed {
-			pendCTE(q, func() { q.Base(r) })
-			q.Add("sl AS (SELECT DISTINCT " + cols + ", visitor_id FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
-			where()
-			q.Add("),\n")
-		}
+		pairs(q, mixed)
 		q.Add("cnt AS (SELECT " + cols + ", count(*) FILTER (WHERE " + prev + " IS NULL) AS pending, count(*) FILTER (WHERE " + prev + " < " + S + ") AS visitors FROM " + counted(mixed) + " WHERE ")
-		where()
+		where(q)
 		q.Add(" GROUP BY " + cols)
 		if mixed {
 			q.Add(" UNION ALL SELECT " + cols + ", 0, count(*) FROM sl GROUP BY " + cols)
 		}
-		q.Add("),\npay AS (SELECT visitor_id, count(*) AS n, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM events WHERE ")
+		q.Add("),\nr AS (SELECT " + cols + ", sum(pending) AS pending, sum(visitors) AS visitors FROM cnt GROUP BY " + cols + ")\n")
+		q.Add("SELECT "+cols+", CAST(visitors AS BIGINT), count(*) OVER (), CAST(sum(pending) OVER () AS BIGINT) "+
+			"FROM r ORDER BY visitors DESC, "+cols+" LIMIT ? OFFSET ?", limit, offset)
+		return q
+	}
+	payments := func(mixed bool) *sqlq.Query {
+		q := d.newQuery()
+		q.Add("WITH ")
+		pairs(q, mixed)
+		q.Add("pay AS (SELECT visitor_id, count(*) AS n, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM events WHERE ")
 		q.Base(r)
-		q.Add(" AND type = " + payment + " GROUP BY visitor_id),\npk AS (SELECT " + cols + ", sum(pay.n) AS payments, sum(pay.cents) AS cents FROM (SELECT " + cols + ", visitor_id FROM " + counted(mixed) + " WHERE ")
-		where()
-		q.Add(" AND " + prev + " < " + S)
+		// Without the condition on empty keys, whose group no page shows:
+		// with it DuckDB misjudges the sizes and builds the join's hash
+		// table from the pairs.
+		q.Add(" AND type = " + payment + " GROUP BY visitor_id)\nSELECT " + cols + ", CAST(sum(pay.n) AS BIGINT), CAST(sum(pay.cents) AS BIGINT) FROM (SELECT " + cols + ", visitor_id FROM " + counted(mixed) + " WHERE ")
+		q.Base(r)
+		q.Add(" AND type = " + pageview + " AND " + prev + " < " + S)
 		if mixed {
 			q.Add(" UNION ALL SELECT " + cols + ", visitor_id FROM sl")
 		}
-		q.Add(") x JOIN pay USING (visitor_id) GROUP BY " + cols + "),\n")
-		q.Add("r AS (SELECT " + cols + ", sum(pending) AS pending, sum(visitors) AS visitors FROM cnt GROUP BY " + cols + ")\n")
-		q.Add("SELECT "+cols+", CAST(visitors AS BIGINT), 0, CAST(coalesce(payments, 0) AS BIGINT), CAST(coalesce(cents, 0) AS BIGINT), count(*) OVER (), CAST(sum(pending) OVER () AS BIGINT) "+
-			"FROM r LEFT JOIN pk USING ("+cols+") ORDER BY visitors DESC, "+cols+" LIMIT ? OFFSET ?", limit, offset)
+		q.Add(") x JOIN pay USING (visitor_id) GROUP BY " + cols)
 		return q
 	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, cols, err)
+	}
+	defer tx.Rollback()
 	var groups []analytics.Group
 	var total int
 	for _, mixed := range []bool{false, true} {
 		var pending int64
-		var err error
-		groups, total, pending, err = d.scanIndexedGroups(ctx, build(mixed, limit, offset), len(keys))
+		groups, total, pending, err = scanIndexedGroups(ctx, tx, visitors(mixed, limit, offset), len(keys))
 		if err == nil && len(groups) == 0 && offset > 0 {
 			// Past the last row: the window gave no total.
-			_, total, pending, err = d.scanIndexedGroups(ctx, build(mixed, 1, 0), len(keys))
+			_, total, pending, err = scanIndexedGroups(ctx, tx, visitors(mixed, 1, 0), len(keys))
 		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, cols, err)
 		}
-		if pending == 0 {
-			break
+		if pending > 0 {
+			continue
 		}
+		if len(groups) > 0 {
+			err = addPayments(ctx, tx, payments(mixed), groups)
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("payments by %s of %s: %w", cols, r.WebsiteID, err)
+		}
+		break
 	}
-	return groups, total, nil
+	return groups, total, tx.Commit()
 }
 
-func (d *DB) scanIndexedGroups(ctx context.Context, q *sqlq.Query, nkeys int) ([]analytics.Group, int, int64, error) {
-	rows, err := d.db.QueryContext(ctx, q.String(), q.Args...)
+// scanIndexedGroups reads keys, visitors, the number of groups and the
+// number of pending pageviews.
+func scanIndexedGroups(ctx context.Context, tx *sql.Tx, q *sqlq.Query, nkeys int) ([]analytics.Group, int, int64, error) {
+	rows, err := tx.QueryContext(ctx, q.String(), q.Args...)
 	if err != nil {
 		return nil, 0, 0, err
 	}
@@ -310,17 +342,48 @@ func (d *DB) scanIndexedGroups(ctx context.Context, q *sqlq.Query, nkeys int) ([
 	var groups []analytics.Group
 	total := 0
 	var pending int64
-	dest := make([]any, nkeys+6)
+	dest := make([]any, nkeys+3)
 	for rows.Next() {
 		g := analytics.Group{Keys: make([]string, nkeys)}
 		for i := range g.Keys {
 			dest[i] = &g.Keys[i]
 		}
-		dest[nkeys], dest[nkeys+1], dest[nkeys+2], dest[nkeys+3], dest[nkeys+4], dest[nkeys+5] = &g.Visitors, &g.Completions, &g.Payments, &g.RevenueCents, &total, &pending
+		dest[nkeys], dest[nkeys+1], dest[nkeys+2] = &g.Visitors, &total, &pending
 		if err := rows.Scan(dest...); err != nil {
 			return nil, 0, 0, err
 		}
 		groups = append(groups, g)
 	}
 	return groups, total, pending, rows.Err()
+}
+
+// addPayments adds to groups the payments and revenue per key that q
+// reads (keys, payments, cents).
+func addPayments(ctx context.Context, tx *sql.Tx, q *sqlq.Query, groups []analytics.Group) error {
+	index := make(map[string]*analytics.Group, len(groups))
+	for i := range groups {
+		index[strings.Join(groups[i].Keys, "\x00")] = &groups[i]
+	}
+	rows, err := tx.QueryContext(ctx, q.String(), q.Args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	nkeys := len(groups[0].Keys)
+	keys := make([]string, nkeys)
+	dest := make([]any, nkeys+2)
+	for i := range keys {
+		dest[i] = &keys[i]
+	}
+	var n, cents int64
+	dest[nkeys], dest[nkeys+1] = &n, &cents
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if g := index[strings.Join(keys, "\x00")]; g != nil {
+			g.Payments, g.RevenueCents = n, cents
+		}
+	}
+	return rows.Err()
 }
