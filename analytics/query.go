@@ -154,6 +154,14 @@ type Store interface {
 	ActiveVisitors(ctx context.Context, websiteID string, since, until time.Time) (int64, error)
 }
 
+// SeriesTotaler is a Store that can compute a series together with the
+// totals of its request, for a schedule whose window is the request's
+// whole range: those of Totals for the same request, but like a Bucket's,
+// only Visitors, Sessions, Converted, Payments and RevenueCents.
+type SeriesTotaler interface {
+	SeriesWithTotals(ctx context.Context, r Request, s Schedule) ([]Bucket, Totals, error)
+}
+
 // FilterColumn is the stored column a filter dimension compares with;
 // goal filters select visitors instead (see the package comment).
 func FilterColumn(d Dimension) Column {

@@ -221,21 +221,32 @@ func (s *Service) Timeseries(ctx context.Context, websiteID string, q *Query, cu
 			metricFields = append(metricFields, f)
 		}
 	}
-	t, err := s.Store.Totals(ctx, Request{WebsiteID: websiteID, Range: q.Range, Filters: q.Filters})
-	if err != nil {
-		return nil, err
-	}
-	out.Totals = pick(Derived(t), metricFields)
+	r := Request{WebsiteID: websiteID, Filters: q.Filters, Range: q.Range}
 	if q.Offset >= len(spans) {
+		t, err := s.Store.Totals(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		out.Totals = pick(Derived(t), metricFields)
 		return out, nil
 	}
 	page := spans[q.Offset:min(len(spans), q.Offset+q.Limit)]
 	window := Range{Start: maxTime(q.Range.Start, page[0].Start), End: minTime(q.Range.End, page[len(page)-1].End)}
-	r := Request{WebsiteID: websiteID, Filters: q.Filters, Range: q.Range}
-	buckets, err := s.Store.Series(ctx, r, Schedule{Unit: unit, Window: window, Shifts: Shifts(window.Start, window.End, q.Location), Location: q.Location})
+	schedule := Schedule{Unit: unit, Window: window, Shifts: Shifts(window.Start, window.End, q.Location), Location: q.Location}
+	var t Totals
+	var buckets []Bucket
+	var err error
+	if st, ok := s.Store.(SeriesTotaler); ok && window.Start.Equal(q.Range.Start) && window.End.Equal(q.Range.End) {
+		buckets, t, err = st.SeriesWithTotals(ctx, r, schedule)
+	} else {
+		if t, err = s.Store.Totals(ctx, r); err == nil {
+			buckets, err = s.Store.Series(ctx, r, schedule)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
+	out.Totals = pick(Derived(t), metricFields)
 	byKey := make(map[int64]Totals, len(buckets))
 	for _, b := range buckets {
 		byKey[b.Key] = b.Totals

@@ -109,7 +109,8 @@ func (d *DB) Series(ctx context.Context, r analytics.Request, s analytics.Schedu
 		return nil, err
 	}
 	if len(r.Filters) == 0 && monotone(s) {
-		return d.indexedSeries(ctx, r, s)
+		out, _, err := d.indexedSeries(ctx, r, s, false)
+		return out, err
 	}
 	q := d.newQuery()
 	window := func() {
@@ -145,6 +146,23 @@ FROM vis JOIN ses USING (k) FULL OUTER JOIN conv USING (k) FULL OUTER JOIN pay U
 		return nil, fmt.Errorf("timeseries of %s: %w", r.WebsiteID, err)
 	}
 	return out, nil
+}
+
+// SeriesWithTotals implements analytics.SeriesTotaler: without filters,
+// the totals come from the series' own pass over the pageviews.
+func (d *DB) SeriesWithTotals(ctx context.Context, r analytics.Request, s analytics.Schedule) ([]analytics.Bucket, analytics.Totals, error) {
+	if err := sqlq.CheckFilters(r); err != nil {
+		return nil, analytics.Totals{}, err
+	}
+	if len(r.Filters) > 0 || !monotone(s) {
+		t, err := d.Totals(ctx, r)
+		if err != nil {
+			return nil, t, err
+		}
+		out, err := d.Series(ctx, r, s)
+		return out, t, err
+	}
+	return d.indexedSeries(ctx, r, s, true)
 }
 
 // Breakdown groups the events by b's columns.

@@ -140,23 +140,27 @@ func keyAt(s analytics.Schedule, us int64) int64 {
 	return floor(local, day)
 }
 
-// indexedSeries is Series without filters, with monotone bucket keys.
-func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics.Schedule) ([]analytics.Bucket, error) {
+// indexedSeries is Series without filters, with monotone bucket keys;
+// withTotals, it also computes the totals of the window (the request's
+// whole range, see analytics.SeriesTotaler) in the same pass.
+func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics.Schedule, withTotals bool) ([]analytics.Bucket, analytics.Totals, error) {
+	var t analytics.Totals
 	key, err := bucketKey(s)
 	if err != nil {
-		return nil, err
+		return nil, t, err
 	}
+	S := strconv.FormatInt(windowStart(r.Range, s.Window), 10)
 	first := func(col string) (string, error) {
 		k, err := bucketKeyOf(s, col)
-		return "CASE WHEN " + col + " < " + strconv.FormatInt(windowStart(r.Range, s.Window), 10) + " THEN true ELSE " + k + " < k END", err
+		return "CASE WHEN " + col + " < " + S + " THEN true ELSE " + k + " < k END", err
 	}
 	firstVisit, err := first("vprev")
 	if err != nil {
-		return nil, err
+		return nil, t, err
 	}
 	firstInSession, err := first("sprev")
 	if err != nil {
-		return nil, err
+		return nil, t, err
 	}
 	var out []analytics.Bucket
 	for _, mixed := range []bool{false, true} {
@@ -168,17 +172,25 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 		q.Add("WITH ")
 		if mixed {
 			pendCTE(q, where)
-			q.Add("sl AS (SELECT visitor_id, session_id, " + key + " AS k FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+			q.Add("sl AS (SELECT visitor_id, session_id, ts, " + key + " AS k FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
 			where()
 			q.Add(" AND type = " + pageview + "),\nslv AS (SELECT DISTINCT k, visitor_id FROM sl),\n")
 		}
-		q.Add("f AS (SELECT k, visitor_id, vprev, " + firstVisit + " AS fv, " + firstInSession + " AS fs FROM (SELECT visitor_id, vprev, sprev, " + key + " AS k FROM " + counted(mixed) + " WHERE ")
+		q.Add("f AS (SELECT k, visitor_id, vprev, sprev, " + firstVisit + " AS fv, " + firstInSession + " AS fs FROM (SELECT visitor_id, vprev, sprev, " + key + " AS k FROM " + counted(mixed) + " WHERE ")
 		where()
 		q.Add(" AND type = " + pageview + ")),\n")
-		q.Add("a AS (SELECT k, count(*) FILTER (WHERE vprev IS NULL) AS pending, count(*) FILTER (WHERE fv) AS visitors, count(*) FILTER (WHERE fs) AS sessions FROM f GROUP BY k")
+		q.Add("a AS (SELECT k, count(*) FILTER (WHERE vprev IS NULL) AS pending, count(*) FILTER (WHERE fv) AS visitors, count(*) FILTER (WHERE fs) AS sessions")
+		if withTotals {
+			q.Add(", count(*) FILTER (WHERE vprev < " + S + ") AS tv, count(*) FILTER (WHERE sprev < " + S + ") AS tse")
+		}
+		q.Add(" FROM f GROUP BY k")
 		if mixed {
-			q.Add(` UNION ALL SELECT k, 0, count(*), 0 FROM slv GROUP BY k
-  UNION ALL SELECT k, 0, 0, count(*) FROM (SELECT DISTINCT k, visitor_id, session_id FROM sl) x GROUP BY k`)
+			zeros := ""
+			if withTotals {
+				zeros = ", 0, 0"
+			}
+			q.Add(` UNION ALL SELECT k, 0, count(*), 0` + zeros + ` FROM slv GROUP BY k
+  UNION ALL SELECT k, 0, 0, count(*)` + zeros + ` FROM (SELECT DISTINCT k, visitor_id, session_id FROM sl) x GROUP BY k`)
 		}
 		q.Add("),\nvis AS (SELECT k, sum(pending) AS pending, sum(visitors) AS visitors, sum(sessions) AS sessions FROM a GROUP BY k),\n")
 		q.Add("ev AS (SELECT visitor_id, type, revenue_cents, " + key + " AS k FROM events WHERE ")
@@ -189,46 +201,67 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 		}
 		q.Add(`),
 conv AS (SELECT k, count(*) AS converted FROM (SELECT DISTINCT k, visitor_id FROM ev) x SEMI JOIN pvk USING (k, visitor_id) GROUP BY k),
-pay AS (SELECT k, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM ev WHERE type = ` + payment + ` GROUP BY k)
-SELECT k, CAST(coalesce(pending, 0) AS BIGINT), CAST(coalesce(visitors, 0) AS BIGINT), CAST(coalesce(sessions, 0) AS BIGINT), coalesce(converted, 0), coalesce(payments, 0), coalesce(cents, 0)
-FROM vis FULL OUTER JOIN conv USING (k) FULL OUTER JOIN pay USING (k) ORDER BY k`)
-		out, err = d.scanIndexedBuckets(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("timeseries of %s: %w", r.WebsiteID, err)
+pay AS (SELECT k, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM ev WHERE type = ` + payment + ` GROUP BY k)`)
+		if withTotals {
+			q.Add(",\ntot AS (SELECT CAST(coalesce(sum(tv), 0) AS BIGINT) AS tv, CAST(coalesce(sum(tse), 0) AS BIGINT) AS tse FROM a),\n")
+			q.Add("tv AS (SELECT visitor_id FROM f WHERE vprev < " + S)
+			if mixed {
+				q.Add(" UNION ALL SELECT visitor_id FROM pend")
+			}
+			q.Add("),\ntc AS (SELECT count(*) AS n FROM tv SEMI JOIN (SELECT DISTINCT visitor_id FROM ev) c USING (visitor_id))")
 		}
-		if len(out) == 0 || out[0].Key != pendingMarker {
+		q.Add(`
+SELECT k, CAST(coalesce(pending, 0) AS BIGINT), CAST(coalesce(visitors, 0) AS BIGINT), CAST(coalesce(sessions, 0) AS BIGINT), coalesce(converted, 0), coalesce(payments, 0), coalesce(cents, 0)`)
+		if withTotals {
+			if mixed {
+				q.Add(", tv + (SELECT count(*) FROM pend), tse + (SELECT count(*) FROM (SELECT DISTINCT visitor_id, session_id FROM sl) x)")
+			} else {
+				q.Add(", tv, tse")
+			}
+			q.Add(", tc.n FROM (vis FULL OUTER JOIN conv USING (k) FULL OUTER JOIN pay USING (k)) CROSS JOIN tot CROSS JOIN tc ORDER BY k")
+		} else {
+			q.Add("\nFROM vis FULL OUTER JOIN conv USING (k) FULL OUTER JOIN pay USING (k) ORDER BY k")
+		}
+		var pending bool
+		out, t, pending, err = d.scanIndexedBuckets(ctx, q, withTotals)
+		if err != nil {
+			return nil, t, fmt.Errorf("timeseries of %s: %w", r.WebsiteID, err)
+		}
+		if !pending {
 			break
 		}
 	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return out, nil
+	return out, t, nil
 }
 
-// pendingMarker is the key scanIndexedBuckets returns in its first bucket
-// when a bucket has pending pageviews.
-const pendingMarker = none
-
-func (d *DB) scanIndexedBuckets(ctx context.Context, q *sqlq.Query) ([]analytics.Bucket, error) {
+// scanIndexedBuckets reads the buckets, and withTotals the totals; it
+// stops and reports when a bucket has pending pageviews.
+func (d *DB) scanIndexedBuckets(ctx context.Context, q *sqlq.Query, withTotals bool) ([]analytics.Bucket, analytics.Totals, bool, error) {
+	var t analytics.Totals
 	rows, err := d.db.QueryContext(ctx, q.String(), q.Args...)
 	if err != nil {
-		return nil, err
+		return nil, t, false, err
 	}
 	defer rows.Close()
-	out := []analytics.Bucket{}
+	var out []analytics.Bucket
 	for rows.Next() {
 		var b analytics.Bucket
 		var pending int64
-		if err := rows.Scan(&b.Key, &pending, &b.Visitors, &b.Sessions, &b.Converted, &b.Payments, &b.RevenueCents); err != nil {
-			return nil, err
+		dest := []any{&b.Key, &pending, &b.Visitors, &b.Sessions, &b.Converted, &b.Payments, &b.RevenueCents}
+		if withTotals {
+			dest = append(dest, &t.Visitors, &t.Sessions, &t.Converted)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, t, false, err
 		}
 		if pending > 0 {
-			return []analytics.Bucket{{Key: pendingMarker}}, rows.Close()
+			return nil, t, true, rows.Close()
 		}
 		out = append(out, b)
+		t.Payments += b.Payments
+		t.RevenueCents += b.RevenueCents
 	}
-	return out, rows.Err()
+	return out, t, false, rows.Err()
 }
 
 // prevColumn is the indexed column of a breakdown's keys, or "".

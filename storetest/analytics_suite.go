@@ -275,6 +275,33 @@ func Analytics(t *testing.T, open OpenAnalyticsFunc, queries int) {
 			}
 		}
 	}
+	// A store that computes a series with its totals gives the same totals
+	// (those a timeseries shows, whatever fields a request asks for) and
+	// buckets.
+	if st, ok := store.(analytics.SeriesTotaler); ok {
+		for _, tz := range refTimezones {
+			for _, interval := range analytics.Intervals {
+				for _, dates := range [][2]string{{"2026-03-05", "2026-04-01"}, {"2026-10-22", "2026-11-05"}, {"2026-03-28", "2026-03-29"}} {
+					q := url.Values{"startAt": {dates[0]}, "endAt": {dates[1]}, "timezone": {tz}, "interval": {interval}, "fields": {"visitors"}}
+					query, err := analytics.Parse(analytics.Timeseries, q, "UTC", now)
+					must(t, err)
+					for _, site := range refSites {
+						r := analytics.Request{WebsiteID: site.id, Range: query.Range}
+						s := analytics.Schedule{Unit: analytics.Unit(interval), Window: query.Range,
+							Shifts: analytics.Shifts(query.Range.Start, query.Range.End, query.Location), Location: query.Location}
+						wantTotals, err := ref.Store.Totals(ctx, r)
+						must(t, err)
+						wantTotals.Bounces, wantTotals.DurationMicros = 0, 0
+						wantBuckets, err := ref.Store.Series(ctx, r, s)
+						must(t, err)
+						haveBuckets, haveTotals, err := st.SeriesWithTotals(ctx, r, s)
+						must(t, err)
+						compare("series with totals", q, []any{wantBuckets, wantTotals}, []any{haveBuckets, haveTotals})
+					}
+				}
+			}
+		}
+	}
 	for _, site := range refSites {
 		for _, back := range []time.Duration{0, time.Hour, 24 * time.Hour} {
 			at := now.Add(-back)
