@@ -23,7 +23,17 @@ import (
 //	cprev   ... from the same country
 //
 // or none when there is no such pageview, and NULL until indexed. Pageviews
-// are ordered by time, then by rowid among equal times.
+// are ordered by time, then by rowid among equal times. Goal and payment
+// rows carry the visitor's nearest pageviews instead:
+//
+//	pvprev  the latest pageview at or before it (in that order), or none
+//	pvnext  the earliest after it, or noneNext
+//
+// A visitor with a goal or payment at t in a window [S, E) has a pageview
+// in the window exactly when some such row has pvprev >= S or pvnext < E
+// (the pageview nearest to t on the side it lies is in the window too);
+// the same holds of a bucket. That makes conversions counts over the few
+// goal and payment rows.
 //
 // They make the unfiltered reads count instead of deduplicate. Over a
 // window [S, E), each visitor (or session, or visitor and page, ...) with a
@@ -43,14 +53,24 @@ import (
 // pageview inside the window is counted the slow way (see analytics.go).
 const none = -(1 << 62)
 
-// noneSQL is none as a SQL literal.
-var noneSQL = strconv.FormatInt(none, 10)
+// noneNext is pvnext's none: no later pageview.
+const noneNext = 1 << 62
+
+// noneSQL and noneNextSQL are none and noneNext as SQL literals.
+var noneSQL, noneNextSQL = strconv.FormatInt(none, 10), strconv.FormatInt(noneNext, 10)
+
+// pendingRow is the condition of a row not indexed yet.
+var pendingRow = "((type = " + pageview + " AND vprev IS NULL) OR (type IN (" + custom + ", " + payment + ") AND pvprev IS NULL))"
 
 // addEarlierColumns adds the indexed columns to a file made before them;
 // their rows are then pending, and the first rounds index them.
 func addEarlierColumns(ctx context.Context, db *sql.DB) error {
-	for _, c := range []string{"vprev", "sprev", "sprev2", "pprev", "rprev", "cprev"} {
-		if _, err := db.ExecContext(ctx, "ALTER TABLE events ADD COLUMN IF NOT EXISTS "+c+" BIGINT"); err != nil {
+	for _, c := range []string{"vprev", "sprev", "sprev2", "pprev", "rprev", "cprev", "site", "pvprev", "pvnext"} {
+		typ := "BIGINT"
+		if c == "site" {
+			typ = "INTEGER"
+		}
+		if _, err := db.ExecContext(ctx, "ALTER TABLE events ADD COLUMN IF NOT EXISTS "+c+" "+typ); err != nil {
 			return fmt.Errorf("add column %s: %w", c, err)
 		}
 	}
@@ -73,7 +93,7 @@ func (d *DB) indexRound(ctx context.Context) (int64, error) {
 	}
 	defer conn.Close()
 	_, err = conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE pending_visitors AS
-SELECT DISTINCT website_id, visitor_id FROM events WHERE type = `+pageview+` AND vprev IS NULL LIMIT `+strconv.Itoa(roundVisitors))
+SELECT DISTINCT website_id, visitor_id FROM events WHERE `+pendingRow+` LIMIT `+strconv.Itoa(roundVisitors))
 	if err != nil {
 		return 0, fmt.Errorf("index pageviews: find pending visitors: %w", err)
 	}
@@ -82,22 +102,30 @@ SELECT DISTINCT website_id, visitor_id FROM events WHERE type = `+pageview+` AND
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM pending_visitors").Scan(&visitors); err != nil || visitors == 0 {
 		return 0, err
 	}
+	// Pageview columns over the pageviews only (type is in each
+	// partition), goal and payment columns over the visitor's rows.
 	lag := func(n int, partition string) string {
-		return "lag(epoch_us(ts), " + strconv.Itoa(n) + ", " + noneSQL + ") OVER (PARTITION BY website_id, visitor_id" + partition + " ORDER BY ts, rowid)"
+		return "CASE WHEN type = " + pageview + " THEN lag(epoch_us(ts), " + strconv.Itoa(n) + ", " + noneSQL + ") OVER (PARTITION BY website_id, visitor_id, type" + partition + " ORDER BY ts, rowid) END"
 	}
-	q := `UPDATE events SET vprev = n.nv, sprev = n.ns, sprev2 = n.ns2, pprev = n.np, rprev = n.nr, cprev = n.nc FROM (
+	nearest := func(agg, frame, dflt string) string {
+		return "CASE WHEN type <> " + pageview + " THEN coalesce(" + agg + "(CASE WHEN type = " + pageview + " THEN epoch_us(ts) END) OVER (PARTITION BY website_id, visitor_id ORDER BY ts, rowid ROWS BETWEEN " + frame + "), " + dflt + ") END"
+	}
+	q := `UPDATE events SET vprev = n.nv, sprev = n.ns, sprev2 = n.ns2, pprev = n.np, rprev = n.nr, cprev = n.nc, pvprev = n.npp, pvnext = n.npn FROM (
   SELECT * FROM (
-    SELECT rowid AS rid, vprev, sprev, sprev2, pprev, rprev, cprev,
+    SELECT rowid AS rid, vprev, sprev, sprev2, pprev, rprev, cprev, pvprev, pvnext,
       ` + lag(1, "") + ` AS nv,
       ` + lag(1, ", session_id") + ` AS ns,
       ` + lag(2, ", session_id") + ` AS ns2,
       ` + lag(1, ", hostname, path") + ` AS np,
       ` + lag(1, ", session_referrer") + ` AS nr,
-      ` + lag(1, ", country") + ` AS nc
+      ` + lag(1, ", country") + ` AS nc,
+      ` + nearest("max", "UNBOUNDED PRECEDING AND CURRENT ROW", noneSQL) + ` AS npp,
+      ` + nearest("min", "1 FOLLOWING AND UNBOUNDED FOLLOWING", noneNextSQL) + ` AS npn
     FROM events SEMI JOIN pending_visitors USING (website_id, visitor_id)
-    WHERE type = ` + pageview + `
+    WHERE type IN (` + pageview + `, ` + custom + `, ` + payment + `)
   ) WHERE vprev IS DISTINCT FROM nv OR sprev IS DISTINCT FROM ns OR sprev2 IS DISTINCT FROM ns2
        OR pprev IS DISTINCT FROM np OR rprev IS DISTINCT FROM nr OR cprev IS DISTINCT FROM nc
+       OR pvprev IS DISTINCT FROM npp OR pvnext IS DISTINCT FROM npn
 ) n WHERE events.rowid = n.rid`
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		return 0, fmt.Errorf("index pageviews: %w", err)
@@ -127,10 +155,10 @@ func (d *DB) indexBacklog(ctx context.Context) error {
 	}
 }
 
-// Pending counts the pageviews not indexed yet.
+// Pending counts the pageviews, goals and payments not indexed yet.
 func (d *DB) Pending(ctx context.Context) (int64, error) {
 	var n int64
-	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE type = `+pageview+` AND vprev IS NULL`).Scan(&n)
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE `+pendingRow).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count pending pageviews: %w", err)
 	}

@@ -36,7 +36,8 @@ func TestOlderFileIsNumberedAndIndexed(t *testing.T) {
 	}
 	for _, stmt := range []string{"DROP TABLE sites", "ALTER TABLE events DROP COLUMN site", "ALTER TABLE events DROP COLUMN vprev",
 		"ALTER TABLE events DROP COLUMN sprev", "ALTER TABLE events DROP COLUMN sprev2", "ALTER TABLE events DROP COLUMN pprev",
-		"ALTER TABLE events DROP COLUMN rprev", "ALTER TABLE events DROP COLUMN cprev"} {
+		"ALTER TABLE events DROP COLUMN rprev", "ALTER TABLE events DROP COLUMN cprev", "ALTER TABLE events DROP COLUMN pvprev",
+		"ALTER TABLE events DROP COLUMN pvnext"} {
 		if _, err := raw.Exec(stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}

@@ -31,12 +31,12 @@ func windowStart(rngs ...analytics.Range) int64 {
 	return s
 }
 
-// pendCTE adds the CTE of the visitors with a pending pageview in the
+// pendCTE adds the CTE of the visitors with a row not indexed yet in the
 // window, whose website and range conditions where writes.
 func pendCTE(q *sqlq.Query, where func()) {
 	q.Add("pend AS (SELECT DISTINCT visitor_id FROM events WHERE ")
 	where()
-	q.Add(" AND type = " + pageview + " AND vprev IS NULL),\n")
+	q.Add(" AND " + pendingRow + "),\n")
 }
 
 // counted is "events", or in the mixed form the events of the visitors
@@ -48,42 +48,56 @@ func counted(mixed bool) string {
 	return "events"
 }
 
+// windowEnd is E, the end of a window in epoch microseconds, for the
+// conditions "before the window ends": noneNext for all time.
+func windowEnd(rngs ...analytics.Range) int64 {
+	e := int64(noneNext)
+	for _, r := range rngs {
+		if !r.All {
+			e = min(e, r.End.UnixMicro())
+		}
+	}
+	return e
+}
+
 // indexedTotals is Totals without filters.
 func (d *DB) indexedTotals(ctx context.Context, r analytics.Request) (analytics.Totals, error) {
 	var t analytics.Totals
+	S := strconv.FormatInt(windowStart(r.Range), 10)
+	E := strconv.FormatInt(windowEnd(r.Range), 10)
 	for _, mixed := range []bool{false, true} {
-		S := strconv.FormatInt(windowStart(r.Range), 10)
 		q := d.newQuery()
 		where := func() { q.Base(r) }
 		q.Add("WITH ")
 		if mixed {
+			// The pending visitors' pageviews, sessions and visitors with
+			// a goal or payment, the slow way.
 			pendCTE(q, where)
-			q.Add("sl AS (SELECT count(*) AS n, epoch_us(max(ts)) - epoch_us(min(ts)) AS us FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+			q.Add("slp AS (SELECT visitor_id, session_id, ts FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
 			where()
-			q.Add(" AND type = " + pageview + " GROUP BY visitor_id, session_id),\n")
+			q.Add(" AND type = " + pageview + "),\nsl AS (SELECT count(*) AS n, epoch_us(max(ts)) - epoch_us(min(ts)) AS us FROM slp GROUP BY visitor_id, session_id),\n")
+			q.Add("slv AS (SELECT DISTINCT visitor_id FROM slp),\nslc AS (SELECT count(*) AS n FROM slv SEMI JOIN (SELECT visitor_id FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+			where()
+			q.Add(" AND type IN (" + custom + ", " + payment + ")) c USING (visitor_id)),\n")
 		}
 		q.Add("a AS (SELECT count(*) FILTER (WHERE vprev IS NULL) AS pending, count(*) FILTER (WHERE vprev < " + S + ") AS visitors, " +
 			"count(*) FILTER (WHERE sprev < " + S + ") AS sessions, count(*) FILTER (WHERE sprev >= " + S + " AND sprev2 < " + S + ") AS multi, " +
 			"CAST(coalesce(sum(epoch_us(ts) - sprev) FILTER (WHERE sprev >= " + S + "), 0) AS BIGINT) AS us FROM " + counted(mixed) + " WHERE ")
 		where()
-		q.Add(" AND type = " + pageview + "),\nc AS (SELECT DISTINCT visitor_id FROM events WHERE ")
+		q.Add(" AND type = " + pageview + "),\nc AS (SELECT count(*) FILTER (WHERE pvprev IS NULL) AS pending, " +
+			"count(DISTINCT visitor_id) FILTER (WHERE pvprev >= " + S + " OR pvnext < " + E + ") AS converted FROM " + counted(mixed) + " WHERE ")
 		where()
-		q.Add(" AND type IN (" + custom + ", " + payment + ")),\nv AS (SELECT visitor_id FROM " + counted(mixed) + " WHERE ")
-		where()
-		q.Add(" AND type = " + pageview + " AND vprev < " + S)
-		if mixed {
-			q.Add(" UNION ALL SELECT visitor_id FROM pend")
-		}
-		q.Add("),\np AS (SELECT count(*) AS n, CAST(coalesce(sum(revenue_cents), 0) AS BIGINT) AS cents FROM events WHERE ")
+		q.Add(" AND type IN (" + custom + ", " + payment + ")),\np AS (SELECT count(*) AS n, CAST(coalesce(sum(revenue_cents), 0) AS BIGINT) AS cents FROM events WHERE ")
 		where()
 		q.Add(" AND type = " + payment + ")\n")
 		if mixed {
-			q.Add(`SELECT 0, a.visitors + (SELECT count(*) FROM pend), a.sessions + (SELECT count(*) FROM sl),
-  a.sessions - a.multi + (SELECT count(*) FROM sl WHERE n = 1), a.us + (SELECT CAST(coalesce(sum(us), 0) AS BIGINT) FROM sl),`)
+			q.Add(`SELECT 0, a.visitors + (SELECT count(*) FROM slv), a.sessions + (SELECT count(*) FROM sl),
+  a.sessions - a.multi + (SELECT count(*) FROM sl WHERE n = 1), a.us + (SELECT CAST(coalesce(sum(us), 0) AS BIGINT) FROM sl),
+  c.converted + (SELECT n FROM slc),`)
 		} else {
-			q.Add("SELECT a.pending, a.visitors, a.sessions, a.sessions - a.multi, a.us,")
+			q.Add("SELECT a.pending + c.pending, a.visitors, a.sessions, a.sessions - a.multi, a.us, c.converted,")
 		}
-		q.Add(" (SELECT count(*) FROM v SEMI JOIN c USING (visitor_id)), p.n, p.cents FROM a, p")
+		q.Add(" p.n, p.cents FROM a, c, p")
 		var pending int64
 		err := d.db.QueryRowContext(ctx, q.String(), q.Args...).Scan(&pending, &t.Visitors, &t.Sessions, &t.Bounces, &t.DurationMicros, &t.Converted, &t.Payments, &t.RevenueCents)
 		if err != nil {
@@ -150,15 +164,30 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 		return nil, t, err
 	}
 	S := strconv.FormatInt(windowStart(r.Range, s.Window), 10)
-	first := func(col string) (string, error) {
+	E := strconv.FormatInt(windowEnd(r.Range, s.Window), 10)
+	// keyOf is the bucket key of a column of epoch microseconds, computed
+	// only where cond holds (none and noneNext have no bucket).
+	keyOf := func(cond, col string) (string, error) {
 		k, err := bucketKeyOf(s, col)
-		return "CASE WHEN " + col + " < " + S + " THEN true ELSE " + k + " < k END", err
+		return "CASE WHEN " + cond + " THEN " + k + " END", err
 	}
-	firstVisit, err := first("vprev")
+	// A pageview is its visitor's (session's) first in its bucket when the
+	// previous one is before the window or in an earlier bucket.
+	vk, err := keyOf("vprev >= "+S, "vprev")
 	if err != nil {
 		return nil, t, err
 	}
-	firstInSession, err := first("sprev")
+	sk, err := keyOf("sprev >= "+S, "sprev")
+	if err != nil {
+		return nil, t, err
+	}
+	// A goal or payment's visitor has a pageview in its bucket when the
+	// nearest pageview before or after it is in the window and the bucket.
+	pk, err := keyOf("pvprev >= "+S, "pvprev")
+	if err != nil {
+		return nil, t, err
+	}
+	nk, err := keyOf("pvnext < "+E, "pvnext")
 	if err != nil {
 		return nil, t, err
 	}
@@ -172,18 +201,21 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 		q.Add("WITH ")
 		if mixed {
 			pendCTE(q, where)
-			q.Add("sl AS (SELECT visitor_id, session_id, ts, " + key + " AS k FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+			q.Add("sl AS (SELECT visitor_id, session_id, " + key + " AS k FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
 			where()
 			q.Add(" AND type = " + pageview + "),\nslv AS (SELECT DISTINCT k, visitor_id FROM sl),\n")
+			q.Add("slev AS (SELECT DISTINCT visitor_id, " + key + " AS k FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+			where()
+			q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
 		}
-		q.Add("f AS (SELECT k, visitor_id, vprev, sprev, " + firstVisit + " AS fv, " + firstInSession + " AS fs FROM (SELECT visitor_id, vprev, sprev, " + key + " AS k FROM " + counted(mixed) + " WHERE ")
-		where()
-		q.Add(" AND type = " + pageview + ")),\n")
-		q.Add("a AS (SELECT k, count(*) FILTER (WHERE vprev IS NULL) AS pending, count(*) FILTER (WHERE fv) AS visitors, count(*) FILTER (WHERE fs) AS sessions")
+		q.Add("a AS (SELECT k, count(*) FILTER (WHERE vprev IS NULL) AS pending, count(*) FILTER (WHERE vprev < " + S + " OR vk < k) AS visitors, " +
+			"count(*) FILTER (WHERE sprev < " + S + " OR sk < k) AS sessions")
 		if withTotals {
 			q.Add(", count(*) FILTER (WHERE vprev < " + S + ") AS tv, count(*) FILTER (WHERE sprev < " + S + ") AS tse")
 		}
-		q.Add(" FROM f GROUP BY k")
+		q.Add(" FROM (SELECT vprev, sprev, " + key + " AS k, " + vk + " AS vk, " + sk + " AS sk FROM " + counted(mixed) + " WHERE ")
+		where()
+		q.Add(" AND type = " + pageview + ") x GROUP BY k")
 		if mixed {
 			zeros := ""
 			if withTotals {
@@ -193,35 +225,39 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
   UNION ALL SELECT k, 0, 0, count(*)` + zeros + ` FROM (SELECT DISTINCT k, visitor_id, session_id FROM sl) x GROUP BY k`)
 		}
 		q.Add("),\nvis AS (SELECT k, sum(pending) AS pending, sum(visitors) AS visitors, sum(sessions) AS sessions FROM a GROUP BY k),\n")
-		q.Add("ev AS (SELECT visitor_id, type, revenue_cents, " + key + " AS k FROM events WHERE ")
+		q.Add("ev AS (SELECT visitor_id, type, revenue_cents, pvprev, pvnext, " + key + " AS k, " + pk + " AS pk, " + nk + " AS nk FROM " + counted(mixed) + " WHERE ")
 		where()
-		q.Add(" AND type IN (" + custom + ", " + payment + ")),\npvk AS (SELECT k, visitor_id FROM f WHERE fv")
+		q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
+		q.Add("conv AS (SELECT k, count(*) FILTER (WHERE pvprev IS NULL) AS pending, count(DISTINCT visitor_id) FILTER (WHERE pk = k OR nk = k) AS converted FROM ev GROUP BY k")
 		if mixed {
-			q.Add(" UNION ALL SELECT k, visitor_id FROM slv")
+			q.Add(" UNION ALL SELECT k, 0, count(*) FROM slev SEMI JOIN slv USING (k, visitor_id) GROUP BY k")
 		}
-		q.Add(`),
-conv AS (SELECT k, count(*) AS converted FROM (SELECT DISTINCT k, visitor_id FROM ev) x SEMI JOIN pvk USING (k, visitor_id) GROUP BY k),
-pay AS (SELECT k, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM ev WHERE type = ` + payment + ` GROUP BY k)`)
+		q.Add("),\nconvk AS (SELECT k, sum(pending) AS cpending, sum(converted) AS converted FROM conv GROUP BY k),\n")
+		// Payments of every visitor: those of pending visitors too.
+		q.Add("pay AS (SELECT k, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM (SELECT revenue_cents, " + key + " AS k FROM events WHERE ")
+		where()
+		q.Add(" AND type = " + payment + ") x GROUP BY k)")
 		if withTotals {
 			q.Add(",\ntot AS (SELECT CAST(coalesce(sum(tv), 0) AS BIGINT) AS tv, CAST(coalesce(sum(tse), 0) AS BIGINT) AS tse FROM a),\n")
-			q.Add("tv AS (SELECT visitor_id FROM f WHERE vprev < " + S)
+			q.Add("tc AS (SELECT count(DISTINCT visitor_id) FILTER (WHERE pvprev >= " + S + " OR pvnext < " + E + ")")
 			if mixed {
-				q.Add(" UNION ALL SELECT visitor_id FROM pend")
+				q.Add(" + (SELECT count(*) FROM (SELECT DISTINCT visitor_id FROM slv) x SEMI JOIN (SELECT DISTINCT visitor_id FROM slev) y USING (visitor_id))")
 			}
-			q.Add("),\ntc AS (SELECT count(*) AS n FROM tv SEMI JOIN (SELECT DISTINCT visitor_id FROM ev) c USING (visitor_id))")
+			q.Add(" AS n FROM ev)")
 		}
 		q.Add(`
-SELECT k, CAST(coalesce(pending, 0) AS BIGINT), CAST(coalesce(visitors, 0) AS BIGINT), CAST(coalesce(sessions, 0) AS BIGINT), coalesce(converted, 0), coalesce(payments, 0), coalesce(cents, 0)`)
+SELECT k, CAST(coalesce(pending, 0) + coalesce(cpending, 0) AS BIGINT), CAST(coalesce(visitors, 0) AS BIGINT), CAST(coalesce(sessions, 0) AS BIGINT), CAST(coalesce(converted, 0) AS BIGINT), coalesce(payments, 0), coalesce(cents, 0)`)
 		if withTotals {
 			if mixed {
-				q.Add(", tv + (SELECT count(*) FROM pend), tse + (SELECT count(*) FROM (SELECT DISTINCT visitor_id, session_id FROM sl) x)")
+				q.Add(", tv + (SELECT count(*) FROM (SELECT DISTINCT visitor_id FROM slv) x), tse + (SELECT count(*) FROM (SELECT DISTINCT visitor_id, session_id FROM sl) x)")
 			} else {
 				q.Add(", tv, tse")
 			}
-			q.Add(", tc.n FROM (vis FULL OUTER JOIN conv USING (k) FULL OUTER JOIN pay USING (k)) CROSS JOIN tot CROSS JOIN tc ORDER BY k")
+			q.Add(", tc.n FROM (vis FULL OUTER JOIN convk USING (k) FULL OUTER JOIN pay USING (k)) CROSS JOIN tot CROSS JOIN tc")
 		} else {
-			q.Add("\nFROM vis FULL OUTER JOIN conv USING (k) FULL OUTER JOIN pay USING (k) ORDER BY k")
+			q.Add("\nFROM vis FULL OUTER JOIN convk USING (k) FULL OUTER JOIN pay USING (k)")
 		}
+		q.Add(" WHERE coalesce(visitors, 0) + coalesce(converted, 0) + coalesce(payments, 0) + coalesce(pending, 0) + coalesce(cpending, 0) > 0 ORDER BY k")
 		var pending bool
 		out, t, pending, err = d.scanIndexedBuckets(ctx, q, withTotals)
 		if err != nil {

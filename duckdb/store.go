@@ -72,7 +72,9 @@ CREATE TABLE IF NOT EXISTS events (
     pprev             BIGINT,
     rprev             BIGINT,
     cprev             BIGINT,
-    site              INTEGER
+    site              INTEGER,
+    pvprev            BIGINT,
+    pvnext            BIGINT
 );
 CREATE TABLE IF NOT EXISTS sites (
     website_id VARCHAR PRIMARY KEY,
@@ -333,6 +335,7 @@ func appendEvent(a *ddb.Appender, e *openfast.Event, site int32) error {
 		e.Goal, e.Props, e.AdClickIDs, e.RevenueCents, e.Currency, e.EventID, e.TransactionID,
 		nil, nil, nil, nil, nil, nil, // indexed later (index.go)
 		site,
+		nil, nil, // indexed later (index.go)
 	)
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)

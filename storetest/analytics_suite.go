@@ -92,6 +92,9 @@ func GenerateAnalyticsEvents(r *rand.Rand, visitorsPerSite int) []openfast.Event
 					case x < 12:
 						g := ev
 						g.Type, g.Goal, g.Time = openfast.EventCustom, pick(refGoals), t.Add(time.Second)
+						if r.IntN(3) == 0 { // server-side, before the pageview (or its bucket)
+							g.Time = t.Add(-time.Duration(1+r.IntN(7200)) * time.Second)
+						}
 						out = append(out, g)
 					case x < 18:
 						pay := ev
