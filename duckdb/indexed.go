@@ -48,6 +48,12 @@ func counted(mixed bool) string {
 	return "events"
 }
 
+// countIf is the SQL of the number of rows where cond holds: a sum, which
+// DuckDB computes faster than count(*) FILTER.
+func countIf(cond string) string {
+	return "CAST(coalesce(sum(CAST(" + cond + " AS INTEGER)), 0) AS BIGINT)"
+}
+
 // windowEnd is E, the end of a window in epoch microseconds, for the
 // conditions "before the window ends": noneNext for all time.
 func windowEnd(rngs ...analytics.Range) int64 {
@@ -80,9 +86,9 @@ func (d *DB) indexedTotals(ctx context.Context, r analytics.Request) (analytics.
 			where()
 			q.Add(" AND type IN (" + custom + ", " + payment + ")) c USING (visitor_id)),\n")
 		}
-		q.Add("a AS (SELECT count(*) FILTER (WHERE vprev IS NULL) AS pending, count(*) FILTER (WHERE vprev < " + S + ") AS visitors, " +
-			"count(*) FILTER (WHERE sprev < " + S + ") AS sessions, count(*) FILTER (WHERE sprev >= " + S + " AND sprev2 < " + S + ") AS multi, " +
-			"CAST(coalesce(sum(epoch_us(ts) - sprev) FILTER (WHERE sprev >= " + S + "), 0) AS BIGINT) AS us FROM " + counted(mixed) + " WHERE ")
+		q.Add("a AS (SELECT " + countIf("vprev IS NULL") + " AS pending, " + countIf("vprev < "+S) + " AS visitors, " +
+			countIf("sprev < "+S) + " AS sessions, " + countIf("sprev >= "+S+" AND sprev2 < "+S) + " AS multi, " +
+			"CAST(coalesce(sum(CASE WHEN sprev >= " + S + " THEN epoch_us(ts) - sprev ELSE 0 END), 0) AS BIGINT) AS us FROM " + counted(mixed) + " WHERE ")
 		where()
 		q.Add(" AND type = " + pageview + "),\nc AS (SELECT count(*) FILTER (WHERE pvprev IS NULL) AS pending, " +
 			"count(DISTINCT visitor_id) FILTER (WHERE pvprev >= " + S + " OR pvnext < " + E + ") AS converted FROM " + counted(mixed) + " WHERE ")
@@ -172,12 +178,13 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 		return "CASE WHEN " + cond + " THEN " + k + " END", err
 	}
 	// A pageview is its visitor's (session's) first in its bucket when the
-	// previous one is before the window or in an earlier bucket.
-	vk, err := keyOf("vprev >= "+S, "vprev")
+	// previous one is before the window or in an earlier bucket. (The key
+	// of none is far in the past, and the comparison with S decides.)
+	vk, err := bucketKeyOf(s, "vprev")
 	if err != nil {
 		return nil, t, err
 	}
-	sk, err := keyOf("sprev >= "+S, "sprev")
+	sk, err := bucketKeyOf(s, "sprev")
 	if err != nil {
 		return nil, t, err
 	}
@@ -208,10 +215,10 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 			where()
 			q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
 		}
-		q.Add("a AS (SELECT k, count(*) FILTER (WHERE vprev IS NULL) AS pending, count(*) FILTER (WHERE vprev < " + S + " OR vk < k) AS visitors, " +
-			"count(*) FILTER (WHERE sprev < " + S + " OR sk < k) AS sessions")
+		q.Add("a AS (SELECT k, " + countIf("vprev IS NULL") + " AS pending, " + countIf("vprev < "+S+" OR vk < k") + " AS visitors, " +
+			countIf("sprev < "+S+" OR sk < k") + " AS sessions")
 		if withTotals {
-			q.Add(", count(*) FILTER (WHERE vprev < " + S + ") AS tv, count(*) FILTER (WHERE sprev < " + S + ") AS tse")
+			q.Add(", " + countIf("vprev < "+S) + " AS tv, " + countIf("sprev < "+S) + " AS tse")
 		}
 		q.Add(" FROM (SELECT vprev, sprev, " + key + " AS k, " + vk + " AS vk, " + sk + " AS sk FROM " + counted(mixed) + " WHERE ")
 		where()
