@@ -84,7 +84,7 @@ const roundVisitors = 250_000
 // indexRound computes the columns for every pageview of up to
 // roundVisitors visitors that have a pending pageview. It returns how many
 // visitors it indexed.
-func (d *DB) indexRound(ctx context.Context) (int64, error) {
+func (d *DB) indexRound(ctx context.Context, since int64) (int64, error) {
 	d.roundMu.Lock()
 	defer d.roundMu.Unlock()
 	conn, err := d.db.Conn(ctx)
@@ -93,7 +93,7 @@ func (d *DB) indexRound(ctx context.Context) (int64, error) {
 	}
 	defer conn.Close()
 	_, err = conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE pending_visitors AS
-SELECT DISTINCT website_id, visitor_id FROM events WHERE `+pendingRow+` LIMIT `+strconv.Itoa(roundVisitors))
+SELECT DISTINCT site, visitor_id FROM events WHERE ts >= make_timestamp(`+strconv.FormatInt(since, 10)+`) AND `+pendingRow+` LIMIT `+strconv.Itoa(roundVisitors))
 	if err != nil {
 		return 0, fmt.Errorf("index pageviews: find pending visitors: %w", err)
 	}
@@ -108,7 +108,7 @@ SELECT DISTINCT website_id, visitor_id FROM events WHERE `+pendingRow+` LIMIT `+
 		return "CASE WHEN type = " + pageview + " THEN lag(epoch_us(ts), " + strconv.Itoa(n) + ", " + noneSQL + ") OVER (PARTITION BY website_id, visitor_id, type" + partition + " ORDER BY ts, rowid) END"
 	}
 	nearest := func(agg, frame, dflt string) string {
-		return "CASE WHEN type <> " + pageview + " THEN coalesce(" + agg + "(CASE WHEN type = " + pageview + " THEN epoch_us(ts) END) OVER (PARTITION BY website_id, visitor_id ORDER BY ts, rowid ROWS BETWEEN " + frame + "), " + dflt + ") END"
+		return "CASE WHEN type <> " + pageview + " THEN coalesce(" + agg + "(CASE WHEN type = " + pageview + " THEN epoch_us(ts) END) OVER (PARTITION BY site, visitor_id ORDER BY ts, rowid ROWS BETWEEN " + frame + "), " + dflt + ") END"
 	}
 	q := `UPDATE events SET vprev = n.nv, sprev = n.ns, sprev2 = n.ns2, pprev = n.np, rprev = n.nr, cprev = n.nc, pvprev = n.npp, pvnext = n.npn FROM (
   SELECT * FROM (
@@ -121,7 +121,7 @@ SELECT DISTINCT website_id, visitor_id FROM events WHERE `+pendingRow+` LIMIT `+
       ` + lag(1, ", country") + ` AS nc,
       ` + nearest("max", "UNBOUNDED PRECEDING AND CURRENT ROW", noneSQL) + ` AS npp,
       ` + nearest("min", "1 FOLLOWING AND UNBOUNDED FOLLOWING", noneNextSQL) + ` AS npn
-    FROM events SEMI JOIN pending_visitors USING (website_id, visitor_id)
+    FROM events SEMI JOIN pending_visitors USING (site, visitor_id)
     WHERE type IN (` + pageview + `, ` + custom + `, ` + payment + `)
   ) WHERE vprev IS DISTINCT FROM nv OR sprev IS DISTINCT FROM ns OR sprev2 IS DISTINCT FROM ns2
        OR pprev IS DISTINCT FROM np OR rprev IS DISTINCT FROM nr OR cprev IS DISTINCT FROM nc
@@ -133,22 +133,23 @@ SELECT DISTINCT website_id, visitor_id FROM events WHERE `+pendingRow+` LIMIT `+
 	return visitors, nil
 }
 
-// Index indexes every pending pageview, in rounds, and returns when none
-// is left (pageviews inserted meanwhile included).
+// Index indexes every pending row, in rounds, and returns when none is
+// left (rows inserted meanwhile included).
 func (d *DB) Index(ctx context.Context) error {
 	for {
-		n, err := d.indexRound(ctx)
+		n, err := d.indexRound(ctx, none)
 		if err != nil || n == 0 {
 			return err
 		}
 	}
 }
 
-// indexBacklog runs rounds while they find a full round's worth of
-// visitors (a file that was pending as a whole), and then one more.
-func (d *DB) indexBacklog(ctx context.Context) error {
+// indexBacklog runs rounds over the rows at or after since while they
+// find a full round's worth of visitors (a file that was pending as a
+// whole), and then one more.
+func (d *DB) indexBacklog(ctx context.Context, since int64) error {
 	for {
-		n, err := d.indexRound(ctx)
+		n, err := d.indexRound(ctx, since)
 		if err != nil || n < roundVisitors {
 			return err
 		}
@@ -165,10 +166,16 @@ func (d *DB) Pending(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// indexer runs Index in the background after inserts, at most once per
-// interval (longer when a round takes long), so that indexing costs a
-// bounded share of the machine however fast events arrive.
+// indexer runs indexing passes in the background after inserts, at most
+// once per interval, and then 20 times as long as the last pass took, so
+// that indexing costs a bounded share of the machine however fast events
+// arrive. A pass looks for pending rows from the earliest time inserted
+// since the last pass on (every time, for the first one).
 type indexer struct {
+	// dirty is the earliest time of the goal, payment and pageview rows
+	// inserted since the last pass began, in epoch microseconds, or
+	// noneNext when there are none; guarded by mu.
+	dirty  int64
 	kick   chan struct{}
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -191,7 +198,7 @@ func (d *DB) SetLogger(l *slog.Logger) {
 
 func (d *DB) startIndexer() {
 	ctx, cancel := context.WithCancel(context.Background())
-	ix := &indexer{kick: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{}), log: slog.Default()}
+	ix := &indexer{kick: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{}), log: slog.Default(), dirty: none}
 	d.idx = ix
 	ix.kick <- struct{}{} // whatever an earlier run left pending
 	go func() {
@@ -203,8 +210,13 @@ func (d *DB) startIndexer() {
 			case <-ix.kick:
 			}
 			start := time.Now()
-			if err := d.indexBacklog(ctx); err != nil && ctx.Err() == nil {
+			ix.mu.Lock()
+			since := ix.dirty
+			ix.dirty = noneNext
+			ix.mu.Unlock()
+			if err := d.indexBacklog(ctx, since); err != nil && ctx.Err() == nil {
 				ix.mu.Lock()
+				ix.dirty = min(ix.dirty, since)
 				ix.log.Warn("indexing the event store failed; reads stay exact but slower until a later pass succeeds", "err", err)
 				ix.mu.Unlock()
 				select { // retry, even without new inserts
@@ -212,7 +224,7 @@ func (d *DB) startIndexer() {
 				default:
 				}
 			}
-			wait := max(indexInterval, 4*time.Since(start))
+			wait := max(indexInterval, 20*time.Since(start))
 			select {
 			case <-ctx.Done():
 				return
@@ -222,19 +234,28 @@ func (d *DB) startIndexer() {
 	}()
 }
 
-// kickIndexer wakes the background indexer after an insert with pageviews.
+// kickIndexer wakes the background indexer after an insert with rows to
+// index.
 func (d *DB) kickIndexer(events []openfast.Event) {
 	if d.idx == nil {
 		return
 	}
+	earliest := int64(noneNext)
 	for i := range events {
-		if events[i].Type == openfast.EventPageview {
-			select {
-			case d.idx.kick <- struct{}{}:
-			default:
-			}
-			return
+		switch events[i].Type {
+		case openfast.EventPageview, openfast.EventCustom, openfast.EventPayment:
+			earliest = min(earliest, events[i].Time.UnixMicro())
 		}
+	}
+	if earliest == noneNext {
+		return
+	}
+	d.idx.mu.Lock()
+	d.idx.dirty = min(d.idx.dirty, earliest)
+	d.idx.mu.Unlock()
+	select {
+	case d.idx.kick <- struct{}{}:
+	default:
 	}
 }
 

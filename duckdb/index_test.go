@@ -66,23 +66,45 @@ func TestOlderFileIsNumberedAndIndexed(t *testing.T) {
 		}
 	}
 	check() // whatever is indexed by now
-	deadline := time.Now().Add(time.Minute)
-	for {
-		n, err := db.Pending(ctx)
-		if err != nil {
-			t.Fatal(err)
+	waitIndexed(t, db)
+	check()
+	// Later inserts, some earlier in time than everything indexed, are
+	// indexed in the background too.
+	more := storetest.GenerateAnalyticsEvents(rand.New(rand.NewPCG(5, 6)), 10)
+	for i := range more {
+		more[i].WebsiteID = data[i%len(data)].WebsiteID
+		if i%2 == 0 {
+			more[i].Time = more[i].Time.AddDate(0, -1, 0)
 		}
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d pageviews still pending after a minute", n)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
+	if err := db.InsertEvents(ctx, more); err != nil {
+		t.Fatal(err)
+	}
+	data = append(data, more...)
+	ref.Events = data
+	waitIndexed(t, db)
 	check()
 	var unnumbered int
 	if err := db.SQL().QueryRow("SELECT count(*) FROM events WHERE site IS NULL").Scan(&unnumbered); err != nil || unnumbered != 0 {
 		t.Fatalf("%d events without a site number (%v)", unnumbered, err)
+	}
+}
+
+// waitIndexed waits until the background indexer has indexed every row.
+func waitIndexed(t *testing.T, db *DB) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		n, err := db.Pending(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d rows still pending after a minute", n)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
