@@ -214,7 +214,11 @@ func (d *DB) startIndexer() {
 			since := ix.dirty
 			ix.dirty = noneNext
 			ix.mu.Unlock()
-			if err := d.indexBacklog(ctx, since); err != nil && ctx.Err() == nil {
+			err := d.indexBacklog(ctx, since)
+			// A pass frees most of what it allocated: return it (see
+			// InsertBatch).
+			releaseMemory()
+			if err != nil && ctx.Err() == nil {
 				ix.mu.Lock()
 				ix.dirty = min(ix.dirty, since)
 				ix.log.Warn("indexing the event store failed; reads stay exact but slower until a later pass succeeds", "err", err)

@@ -67,6 +67,7 @@ type options struct {
 	dir           string
 	runs          int
 	ingest        int
+	eventDBMemory string
 	json          bool
 	store         string
 	clickhouseURL string
@@ -93,6 +94,7 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 5, "requests per widget; the median is reported")
 	flag.IntVar(&o.ingest, "ingest", 5000, "events/s posted during the second pass (0 skips it)")
 	flag.BoolVar(&o.json, "json", false, "also print the results as JSON")
+	flag.StringVar(&o.eventDBMemory, "event-db-memory", "", "DuckDB's memory cap while measuring (serve's --event-db-memory; default serve's default)")
 	flag.StringVar(&o.store, "store", "duckdb", "event store: duckdb, or clickhouse to copy the data set into ClickHouse and measure both side by side")
 	flag.StringVar(&o.clickhouseURL, "clickhouse-url", os.Getenv("OPENFAST_TEST_CLICKHOUSE_URL"), "ClickHouse server for -store clickhouse (clickhouse://host:port/database; the database is created)")
 	flag.Parse()
@@ -236,6 +238,11 @@ func run(ctx context.Context, o options) error {
 	defer ddb.Close()
 	if err := indexAll(ctx, ddb); err != nil {
 		return err
+	}
+	if o.eventDBMemory != "" {
+		if err := ddb.SetMemoryLimit(ctx, o.eventDBMemory); err != nil {
+			return err
+		}
 	}
 	backends := []*backend{{name: "DuckDB", events: ddb}}
 	if o.store == "clickhouse" {
