@@ -136,22 +136,51 @@ SELECT DISTINCT site, visitor_id FROM events WHERE ts >= make_timestamp(`+strcon
 // Index indexes every pending row, in rounds, and returns when none is
 // left (rows inserted meanwhile included).
 func (d *DB) Index(ctx context.Context) error {
+	total := int64(0)
 	for {
 		n, err := d.indexRound(ctx, none)
-		if err != nil || n == 0 {
+		if err != nil {
 			return err
 		}
+		if n == 0 {
+			d.checkpointAfter(ctx, total)
+			return nil
+		}
+		total += n
+	}
+}
+
+// checkpointAfter checkpoints after a pass that indexed a backlog of
+// visitors, so that reads scan the updated columns in their compressed
+// form rather than through DuckDB's in-memory updates. A checkpoint that
+// cannot run now (other transactions are open) waits for DuckDB's
+// automatic one.
+func (d *DB) checkpointAfter(ctx context.Context, visitors int64) {
+	if visitors >= roundVisitors/10 {
+		d.db.ExecContext(ctx, "CHECKPOINT")
 	}
 }
 
 // indexBacklog runs rounds over the rows at or after since while they
 // find a full round's worth of visitors (a file that was pending as a
-// whole), and then one more.
-func (d *DB) indexBacklog(ctx context.Context, since int64) error {
+// whole), and then one more, unless stop is done. A round runs to its end
+// (DuckDB's statements are not interrupted: an interrupted round once
+// left the database unable to reopen in the same process).
+func (d *DB) indexBacklog(stop context.Context, since int64) error {
+	ctx := context.WithoutCancel(stop)
+	total := int64(0)
 	for {
+		if stop.Err() != nil {
+			return nil
+		}
 		n, err := d.indexRound(ctx, since)
-		if err != nil || n < roundVisitors {
+		if err != nil {
 			return err
+		}
+		total += n
+		if n < roundVisitors {
+			d.checkpointAfter(ctx, total)
+			return nil
 		}
 	}
 }
