@@ -16,7 +16,9 @@
 // With -ingest N (default 5,000) it then posts N tracker events per second
 // to POST /api/events (the big site's pageviews, through the ingest writer
 // and its journal, as serve wires them) and times the same widgets again
-// while that load runs, and reports both.
+// while that load runs, and reports both. The load is open-loop: 32
+// senders each keep to a schedule and catch up after a slow answer, as
+// independent visitors would, over raw keep-alive HTTP/1.1 connections.
 //
 // Usage:
 //
@@ -32,6 +34,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -44,7 +47,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -68,6 +73,7 @@ type options struct {
 	runs          int
 	ingest        int
 	eventDBMemory string
+	cpuprofile    string
 	json          bool
 	store         string
 	clickhouseURL string
@@ -94,6 +100,7 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 5, "requests per widget; the median is reported")
 	flag.IntVar(&o.ingest, "ingest", 5000, "events/s posted during the second pass (0 skips it)")
 	flag.BoolVar(&o.json, "json", false, "also print the results as JSON")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the Go side of the pass under ingest to this file")
 	flag.StringVar(&o.eventDBMemory, "event-db-memory", "", "DuckDB's memory cap while measuring (serve's --event-db-memory; default serve's default)")
 	flag.StringVar(&o.store, "store", "duckdb", "event store: duckdb, or clickhouse to copy the data set into ClickHouse and measure both side by side")
 	flag.StringVar(&o.clickhouseURL, "clickhouse-url", os.Getenv("OPENFAST_TEST_CLICKHOUSE_URL"), "ClickHouse server for -store clickhouse (clickhouse://host:port/database; the database is created)")
@@ -358,9 +365,16 @@ func run(ctx context.Context, o options) error {
 			var wg sync.WaitGroup
 			var postErr atomic.Pointer[error]
 			t0 := time.Now()
-			wg.Go(func() { paceIngest(ctx, client, b.base, site, o.ingest, stop, &posted, &postErr) })
+			wg.Go(func() { paceIngest(ctx, b.base, site, o.ingest, stop, &posted, &postErr) })
 			time.Sleep(2 * time.Second) // the load settles
+			stopProfile, perr := startProfile(o.cpuprofile)
+			if perr != nil {
+				close(stop)
+				wg.Wait()
+				return perr
+			}
 			b.loaded, err = measure(b.base)
+			stopProfile()
 			close(stop)
 			wg.Wait()
 			b.rate = float64(posted.Load()) / time.Since(t0).Seconds()
@@ -384,36 +398,104 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
+// startProfile starts a CPU profile into path ("" for none) and returns
+// what stops it.
+func startProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// poster posts tracker events on one keep-alive connection, writing
+// HTTP/1.1 itself and reading the answer with http.ReadResponse: a load
+// generator that takes little of the CPU it shares with the server (a
+// net/http client costs about as much per request as the server's work).
+type poster struct {
+	addr string
+	conn net.Conn
+	br   *bufio.Reader
+}
+
+func (p *poster) send(ctx context.Context, body string) error {
+	if p.conn == nil {
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", p.addr)
+		if err != nil {
+			return err
+		}
+		p.conn, p.br = conn, bufio.NewReader(conn)
+	}
+	req := "POST /api/events HTTP/1.1\r\nHost: " + p.addr + "\r\nContent-Type: application/json\r\n" +
+		"User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+	p.conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(p.conn, req); err != nil {
+		p.close()
+		return err
+	}
+	res, err := http.ReadResponse(p.br, nil)
+	if err != nil {
+		p.close()
+		return err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.Close {
+		p.close()
+	}
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("POST /api/events: status %d", res.StatusCode)
+	}
+	return nil
+}
+
+func (p *poster) close() {
+	if p.conn != nil {
+		p.conn.Close()
+		p.conn, p.br = nil, nil
+	}
+}
+
 // paceIngest posts rate pageviews per second of site until stop.
-func paceIngest(ctx context.Context, client *http.Client, base string, site *openfast.Website, rate int, stop chan struct{}, posted *atomic.Int64, failed *atomic.Pointer[error]) {
+func paceIngest(ctx context.Context, base string, site *openfast.Website, rate int, stop chan struct{}, posted *atomic.Int64, failed *atomic.Pointer[error]) {
 	const workers = 32
 	per := time.Second * workers / time.Duration(rate)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(w), 7))
-			tick := time.NewTicker(per)
-			defer tick.Stop()
+			post := &poster{addr: strings.TrimPrefix(base, "http://")}
+			defer post.close()
+			// Each worker keeps to its own schedule, catching up after a
+			// slow response (a ticker would drop the ticks it missed).
+			next := time.Now().Add(time.Duration(w) * per / workers)
 			for {
-				select {
-				case <-stop:
-					return
-				case <-tick.C:
-				}
-				body := fmt.Sprintf(`{"websiteId":%q,"domain":%q,"href":"https://%s/p/%d","referrer":null,"viewport":{"width":1280,"height":720},"visitorId":"%s","sessionId":"s%s","type":"pageview"}`,
-					site.TrackingID, site.Domain, site.Domain, r.IntN(500), uuidString(r), uuidString(r))
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/events", strings.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36")
-				res, err := client.Do(req)
-				if err == nil {
-					io.Copy(io.Discard, res.Body)
-					res.Body.Close()
-					if res.StatusCode != http.StatusOK {
-						err = fmt.Errorf("POST /api/events: status %d", res.StatusCode)
+				if wait := time.Until(next); wait > 0 {
+					select {
+					case <-stop:
+						return
+					case <-time.After(wait):
+					}
+				} else {
+					select {
+					case <-stop:
+						return
+					default:
 					}
 				}
-				if err != nil {
+				next = next.Add(per)
+				body := fmt.Sprintf(`{"websiteId":%q,"domain":%q,"href":"https://%s/p/%d","referrer":null,"viewport":{"width":1280,"height":720},"visitorId":"%s","sessionId":"s%s","type":"pageview"}`,
+					site.TrackingID, site.Domain, site.Domain, r.IntN(500), uuidString(r), uuidString(r))
+				if err := post.send(ctx, body); err != nil {
 					failed.CompareAndSwap(nil, &err)
 					continue
 				}
