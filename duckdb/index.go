@@ -151,12 +151,14 @@ func (d *DB) Index(ctx context.Context) error {
 }
 
 // checkpointAfter checkpoints after a pass that indexed a backlog of
-// visitors, so that reads scan the updated columns in their compressed
-// form rather than through DuckDB's in-memory updates. A checkpoint that
+// visitors (more than one round's), so that reads scan the updated
+// columns in their compressed form rather than through DuckDB's in-memory
+// updates. Not after the passes of live traffic: a checkpoint of a large
+// file holds up the reads running meanwhile. A checkpoint that
 // cannot run now (other transactions are open) waits for DuckDB's
 // automatic one.
 func (d *DB) checkpointAfter(ctx context.Context, visitors int64) {
-	if visitors >= roundVisitors/10 {
+	if visitors > roundVisitors {
 		d.db.ExecContext(ctx, "CHECKPOINT")
 	}
 }
