@@ -11,13 +11,14 @@ import (
 	"github.com/openfast/openfast/analytics/sqlq"
 )
 
-// The unfiltered reads count the indexed pageviews (see index.go) instead
-// of deduplicating visitors, sessions and pairs. Each is one SQL statement,
-// first in its plain form, which also counts the pending pageviews in the
-// window. When there are some, the statement runs again in its mixed form:
-// the visitors with a pending pageview in the window (pend) are left out
-// of the counting and deduplicated the slow way instead, and the two parts,
-// which share no visitor, add up.
+// The unfiltered reads count the indexed rows (see index.go) instead of
+// deduplicating visitors, sessions and pairs. Each runs first in its plain
+// form, which also counts the rows not indexed yet (pending) in the
+// window. When there are some, it runs again in its mixed form: the
+// visitors with a pending row in the window (pend) are left out of the
+// counting and deduplicated the slow way instead, and the two parts, which
+// share no visitor, add up. Each form is one statement (the breakdowns: two
+// in one transaction), so one snapshot.
 
 // windowStart is S, the start of a window in epoch microseconds, for the
 // conditions "before the window": none+1 for all time.
