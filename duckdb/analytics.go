@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -206,26 +207,39 @@ func (d *DB) Breakdown(ctx context.Context, r analytics.Request, b analytics.Bre
 }
 
 func (d *DB) scanGroups(ctx context.Context, q *sqlq.Query, nkeys int) ([]analytics.Group, int, error) {
-	rows, err := d.db.QueryContext(ctx, q.String(), q.Args...)
+	total := 0
+	groups, err := scanKeyed(ctx, d.db, q, nkeys, func(g *analytics.Group) []any {
+		return []any{&g.Visitors, &g.Completions, &g.Payments, &g.RevenueCents, &total}
+	})
+	return groups, total, err
+}
+
+// querier is a database or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// scanKeyed runs q and reads its rows: nkeys key columns into a group's
+// keys, then the columns fields names for the group.
+func scanKeyed(ctx context.Context, db querier, q *sqlq.Query, nkeys int, fields func(g *analytics.Group) []any) ([]analytics.Group, error) {
+	rows, err := db.QueryContext(ctx, q.String(), q.Args...)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	defer rows.Close()
 	var groups []analytics.Group
-	total := 0
-	dest := make([]any, nkeys+5)
 	for rows.Next() {
 		g := analytics.Group{Keys: make([]string, nkeys)}
+		dest := make([]any, nkeys, nkeys+6)
 		for i := range g.Keys {
 			dest[i] = &g.Keys[i]
 		}
-		dest[nkeys], dest[nkeys+1], dest[nkeys+2], dest[nkeys+3], dest[nkeys+4] = &g.Visitors, &g.Completions, &g.Payments, &g.RevenueCents, &total
-		if err := rows.Scan(dest...); err != nil {
-			return nil, 0, err
+		if err := rows.Scan(append(dest, fields(&g)...)...); err != nil {
+			return nil, err
 		}
 		groups = append(groups, g)
 	}
-	return groups, total, rows.Err()
+	return groups, rows.Err()
 }
 
 // ActiveVisitors counts the distinct visitors seen in [since, until].

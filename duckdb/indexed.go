@@ -411,56 +411,27 @@ func (d *DB) indexedBreakdown(ctx context.Context, r analytics.Request, keys []s
 // scanIndexedGroups reads keys, visitors, the number of groups and the
 // number of pending pageviews.
 func scanIndexedGroups(ctx context.Context, tx *sql.Tx, q *sqlq.Query, nkeys int) ([]analytics.Group, int, int64, error) {
-	rows, err := tx.QueryContext(ctx, q.String(), q.Args...)
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	defer rows.Close()
-	var groups []analytics.Group
 	total := 0
 	var pending int64
-	dest := make([]any, nkeys+3)
-	for rows.Next() {
-		g := analytics.Group{Keys: make([]string, nkeys)}
-		for i := range g.Keys {
-			dest[i] = &g.Keys[i]
-		}
-		dest[nkeys], dest[nkeys+1], dest[nkeys+2] = &g.Visitors, &total, &pending
-		if err := rows.Scan(dest...); err != nil {
-			return nil, 0, 0, err
-		}
-		groups = append(groups, g)
-	}
-	return groups, total, pending, rows.Err()
+	groups, err := scanKeyed(ctx, tx, q, nkeys, func(g *analytics.Group) []any { return []any{&g.Visitors, &total, &pending} })
+	return groups, total, pending, err
 }
 
 // addPayments adds to groups the payments and revenue per key that q
 // reads (keys, payments, cents).
 func addPayments(ctx context.Context, tx *sql.Tx, q *sqlq.Query, groups []analytics.Group) error {
+	paid, err := scanKeyed(ctx, tx, q, len(groups[0].Keys), func(g *analytics.Group) []any { return []any{&g.Payments, &g.RevenueCents} })
+	if err != nil {
+		return err
+	}
 	index := make(map[string]*analytics.Group, len(groups))
 	for i := range groups {
 		index[strings.Join(groups[i].Keys, "\x00")] = &groups[i]
 	}
-	rows, err := tx.QueryContext(ctx, q.String(), q.Args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	nkeys := len(groups[0].Keys)
-	keys := make([]string, nkeys)
-	dest := make([]any, nkeys+2)
-	for i := range keys {
-		dest[i] = &keys[i]
-	}
-	var n, cents int64
-	dest[nkeys], dest[nkeys+1] = &n, &cents
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
-		if g := index[strings.Join(keys, "\x00")]; g != nil {
-			g.Payments, g.RevenueCents = n, cents
+	for _, p := range paid {
+		if g := index[strings.Join(p.Keys, "\x00")]; g != nil {
+			g.Payments, g.RevenueCents = p.Payments, p.RevenueCents
 		}
 	}
-	return rows.Err()
+	return nil
 }
