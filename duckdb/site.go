@@ -14,11 +14,8 @@ import (
 // the only one that opens the file.
 
 // loadSites reads the website numbers, and numbers the events of files
-// made before the site column.
+// made before the site column (which addEarlierColumns added).
 func (d *DB) loadSites(ctx context.Context) error {
-	if _, err := d.db.ExecContext(ctx, "ALTER TABLE events ADD COLUMN IF NOT EXISTS site INTEGER"); err != nil {
-		return fmt.Errorf("add column site: %w", err)
-	}
 	d.sites = map[string]int32{}
 	rows, err := d.db.QueryContext(ctx, "SELECT website_id, n FROM sites")
 	if err != nil {

@@ -346,7 +346,7 @@ func appendEvent(a *ddb.Appender, e *openfast.Event, site int32) error {
 // CountEvents counts a website's events.
 func (d *DB) CountEvents(ctx context.Context, websiteID string) (int64, error) {
 	var n int64
-	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE website_id = ?`, websiteID).Scan(&n); err != nil {
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE site = ?`, d.site(websiteID)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count events: %w", err)
 	}
 	return n, nil
@@ -355,8 +355,8 @@ func (d *DB) CountEvents(ctx context.Context, websiteID string) (int64, error) {
 // HasPageview reports whether a visitor has a pageview on a website.
 func (d *DB) HasPageview(ctx context.Context, websiteID string, visitor openfast.UUID) (bool, error) {
 	var n int
-	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM events WHERE website_id = ? AND visitor_id = CAST(? AS UUID) AND type = ? LIMIT 1)`,
-		websiteID, visitor.String(), uint8(openfast.EventPageview)).Scan(&n)
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM events WHERE site = ? AND visitor_id = CAST(? AS UUID) AND type = ? LIMIT 1)`,
+		d.site(websiteID), visitor.String(), uint8(openfast.EventPageview)).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("look up pageview: %w", err)
 	}
@@ -367,8 +367,8 @@ func (d *DB) HasPageview(ctx context.Context, websiteID string, visitor openfast
 // transaction id.
 func (d *DB) PaymentExists(ctx context.Context, websiteID, transactionID string) (bool, error) {
 	var n int
-	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM events WHERE website_id = ? AND type = ? AND transaction_id = ? LIMIT 1)`,
-		websiteID, uint8(openfast.EventPayment), transactionID).Scan(&n)
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM events WHERE site = ? AND type = ? AND transaction_id = ? LIMIT 1)`,
+		d.site(websiteID), uint8(openfast.EventPayment), transactionID).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("look up payment: %w", err)
 	}
@@ -377,8 +377,8 @@ func (d *DB) PaymentExists(ctx context.Context, websiteID, transactionID string)
 
 // DeleteEvents deletes the selected events.
 func (d *DB) DeleteEvents(ctx context.Context, del openfast.EventDeletion) (int64, error) {
-	q := `DELETE FROM events WHERE website_id = ? AND type = ?`
-	args := []any{del.WebsiteID, uint8(del.Type)}
+	q := `DELETE FROM events WHERE site = ? AND type = ?`
+	args := []any{d.site(del.WebsiteID), uint8(del.Type)}
 	if del.Visitor != nil {
 		q += ` AND visitor_id = CAST(? AS UUID)`
 		args = append(args, del.Visitor.String())

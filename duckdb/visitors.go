@@ -150,7 +150,7 @@ func (d *DB) Visitor(ctx context.Context, websiteID string, visitor openfast.UUI
 func (d *DB) visitorSummary(ctx context.Context, tx *sql.Tx, websiteID string, visitor openfast.UUID) (*analytics.VisitorActivity, error) {
 	q := d.newQuery()
 	q.Add("WITH v AS MATERIALIZED (SELECT type, props, ad_click_ids, "+strings.Join(sqlq.ActivityLatest, ", ")+", "+strings.Join(sqlq.CampaignCols, ", ")+
-		" FROM events WHERE website_id = ? AND visitor_id = CAST(? AS UUID) AND type IN ("+pageview+", "+identify+")),\n", websiteID, visitor.String())
+		" FROM events WHERE site = ? AND visitor_id = CAST(? AS UUID) AND type IN ("+pageview+", "+identify+")),\n", d.site(websiteID), visitor.String())
 	q.Add("a AS (SELECT count(*) FILTER (WHERE type = " + pageview + ") AS pageviews, " +
 		"count(DISTINCT session_id) FILTER (WHERE type = " + pageview + ") AS visits, " +
 		"min(ts) FILTER (WHERE type = " + pageview + ") AS first_visit, " +
@@ -189,8 +189,8 @@ func (d *DB) visitorSummary(ctx context.Context, tx *sql.Tx, websiteID string, v
 func (d *DB) visitorLists(ctx context.Context, tx *sql.Tx, websiteID string, visitor openfast.UUID, a *analytics.VisitorActivity) error {
 	q := d.newQuery()
 	q.Add("WITH v AS MATERIALIZED (SELECT ts, type, hostname, path, goal, event_id <> '' AS server, props FROM events "+
-		"WHERE website_id = ? AND visitor_id = CAST(? AS UUID) AND type IN ("+pageview+", "+custom+", "+payment+"))\n",
-		websiteID, visitor.String())
+		"WHERE site = ? AND visitor_id = CAST(? AS UUID) AND type IN ("+pageview+", "+custom+", "+payment+"))\n",
+		d.site(websiteID), visitor.String())
 	q.Add("SELECT * FROM ((SELECT ts, hostname, path, type, goal, server, '' AS props FROM v WHERE type = "+pageview+
 		" ORDER BY ts DESC, hostname DESC, path DESC LIMIT ?)\nUNION ALL\n", analytics.MaxVisitedPages)
 	q.Add("(SELECT ts, '', '', type, goal, server, props FROM v WHERE type <> "+pageview+
@@ -246,14 +246,14 @@ func (d *DB) activeVisitors(ctx context.Context, tx *sql.Tx, websiteID string, s
 	// w: the active visitors and their current event; h: their events of
 	// all time.
 	q.Add("WITH w AS (SELECT visitor_id, max(ts) AS seen, max("+structAfter("pageview", "type = "+pageview, sqlq.MapCurrent...)+") AS cur "+
-		"FROM events WHERE website_id = ? AND ts >= ? AND ts <= ? AND visitor_id <> "+zeroUUID+
-		" GROUP BY visitor_id ORDER BY seen DESC, visitor_id LIMIT ?),\n", websiteID, since.UTC(), until.UTC(), analytics.MaxActiveVisitors)
+		"FROM events WHERE site = ? AND ts >= ? AND ts <= ? AND visitor_id <> "+zeroUUID+
+		" GROUP BY visitor_id ORDER BY seen DESC, visitor_id LIMIT ?),\n", d.site(websiteID), since.UTC(), until.UTC(), analytics.MaxActiveVisitors)
 	q.Add("h AS (SELECT e.visitor_id, count(DISTINCT e.session_id) FILTER (WHERE e.type = "+pageview+") AS visits, "+
 		"bool_or(e.type = "+payment+") AS customer, "+
 		"max({'ts': e.ts, 'props': e.props}) FILTER (WHERE e.type = "+identify+") AS ident, "+
 		"min("+structAfter("ts", "ts", sqlq.CampaignCols...)+") FILTER (WHERE e.type = "+pageview+
 		" AND e.session_id = struct_extract(w.cur, 'session_id')) AS entry "+
-		"FROM events e JOIN w ON e.visitor_id = w.visitor_id WHERE e.website_id = ? GROUP BY e.visitor_id)\n", websiteID)
+		"FROM events e JOIN w ON e.visitor_id = w.visitor_id WHERE e.site = ? GROUP BY e.visitor_id)\n", d.site(websiteID))
 	q.Add("SELECT CAST(w.visitor_id AS VARCHAR), seen, " + structFields("cur", sqlq.MapCurrent[:len(sqlq.MapCurrent)-1]...) +
 		", CAST(struct_extract(cur, 'session_id') AS VARCHAR), visits, customer, struct_extract(ident, 'ts'), coalesce(struct_extract(ident, 'props'), ''), " +
 		"struct_extract(entry, 'ts'), " + structFieldsOrEmpty("entry", sqlq.CampaignCols...) +
@@ -304,9 +304,9 @@ func structFieldsOrEmpty(s string, names ...string) string {
 
 func (d *DB) recentEvents(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.RecentEvent, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT event_id, type, goal, CAST(visitor_id AS VARCHAR), ts, path, country, props, session_referrer, revenue_cents
-FROM events WHERE website_id = ? AND ts >= ? AND ts <= ?
+FROM events WHERE site = ? AND ts >= ? AND ts <= ?
 ORDER BY ts DESC, type DESC, goal DESC, visitor_id DESC, event_id DESC, path DESC, country DESC, props DESC, session_referrer DESC, revenue_cents DESC
-LIMIT ?`, websiteID, since.UTC(), until.UTC(), analytics.MaxRecentEvents)
+LIMIT ?`, d.site(websiteID), since.UTC(), until.UTC(), analytics.MaxRecentEvents)
 	if err != nil {
 		return nil, err
 	}
@@ -330,8 +330,8 @@ LIMIT ?`, websiteID, since.UTC(), until.UTC(), analytics.MaxRecentEvents)
 
 func (d *DB) recentPayments(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.RecentPayment, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT event_id, ts, revenue_cents, currency FROM events
-WHERE website_id = ? AND ts >= ? AND ts <= ? AND type = `+payment+`
-ORDER BY ts DESC, event_id DESC, revenue_cents DESC, currency DESC LIMIT ?`, websiteID, since.UTC(), until.UTC(), analytics.MaxRecentPayments)
+WHERE site = ? AND ts >= ? AND ts <= ? AND type = `+payment+`
+ORDER BY ts DESC, event_id DESC, revenue_cents DESC, currency DESC LIMIT ?`, d.site(websiteID), since.UTC(), until.UTC(), analytics.MaxRecentPayments)
 	if err != nil {
 		return nil, err
 	}
