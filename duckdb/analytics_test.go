@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -15,10 +16,16 @@ import (
 // the naive reference computes, over random events and requests, whatever
 // share of the pageviews is indexed: none (every read deduplicates), all
 // (unfiltered reads count), or half (indexed in one round, the other half
-// inserted afterwards, in random order, and pending: mixed reads).
+// inserted afterwards, in random order, and pending: mixed reads). In
+// "rounds", the second half comes in three parts, each indexed in rounds
+// of a few dozen rows.
 func TestAnalyticsMatchesReference(t *testing.T) {
-	for _, mode := range []string{"pending", "indexed", "mixed"} {
+	for _, mode := range []string{"pending", "indexed", "mixed", "rounds"} {
 		t.Run(mode, func(t *testing.T) {
+			if mode == "rounds" {
+				defer func(n int) { roundRows = n }(roundRows)
+				roundRows = 40
+			}
 			storetest.Analytics(t, func(t *testing.T) (openfast.EventStore, analytics.Store) {
 				db, err := open(context.Background(), filepath.Join(t.TempDir(), FileName))
 				if err != nil {
@@ -55,6 +62,21 @@ func (s *indexingStore) InsertEvents(ctx context.Context, events []openfast.Even
 	}
 	if err := s.DB.Index(ctx); err != nil {
 		return err
+	}
+	if s.mode == "rounds" {
+		r.Shuffle(len(later), func(i, j int) { later[i], later[j] = later[j], later[i] })
+		for part := range 3 {
+			if err := s.DB.InsertEvents(ctx, later[part*len(later)/3:(part+1)*len(later)/3]); err != nil {
+				return err
+			}
+			if err := s.DB.Index(ctx); err != nil {
+				return err
+			}
+		}
+		if n, err := s.DB.Pending(ctx); err != nil || n != 0 {
+			panic(fmt.Sprintf("%d rows left pending (%v)", n, err))
+		}
+		return nil
 	}
 	if err := s.DB.InsertEvents(ctx, later); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,42 +78,151 @@ func addEarlierColumns(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// roundVisitors is how many pending visitors one round indexes at most,
-// which bounds a round's memory when a whole file is pending.
-const roundVisitors = 250_000
+// Round sizes. A round takes the pending visitors in turn while their
+// pending rows add up to less than roundRows (at least one visitor), out
+// of at most roundCandidates visitors with pending rows. What a round
+// orders and updates goes with the rows it recomputes (see indexSQL), so
+// roundRows bounds a round's memory when a backlog is pending (a bulk
+// load, an upgraded file). Smaller rounds did not use less: below about
+// 100,000 rows DuckDB's window and update structures take 50-150 MB
+// whatever the count, and each round scans the table a few times.
+var (
+	roundRows       = 100_000 // a variable for the tests' small rounds
+	roundCandidates = 100_000
+)
 
-// indexRound computes the columns of every pageview, goal and payment of
-// up to roundVisitors visitors that have a pending row at or after since
-// (epoch microseconds). It returns how many visitors it indexed.
-func (d *DB) indexRound(ctx context.Context, since int64) (int64, error) {
+// backlogVisitors is the number of visitors indexed in one pass above
+// which the pass checkpoints (see checkpointAfter).
+const backlogVisitors = 250_000
+
+// indexRound computes the columns of the rows that changed for a round of
+// the visitors that have a pending row at or after since (epoch
+// microseconds). It returns how many visitors it indexed, and whether
+// more visitors than it took had pending rows at or after since.
+func (d *DB) indexRound(ctx context.Context, since int64) (visitors int64, more bool, err error) {
 	d.roundMu.Lock()
 	defer d.roundMu.Unlock()
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("index pageviews: %w", err)
+		return 0, false, fmt.Errorf("index pageviews: %w", err)
 	}
 	defer conn.Close()
+	// The round's visitors, each with the time of its earliest pending
+	// row (over all its rows, not only those at or after since).
 	_, err = conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE pending_visitors AS
-SELECT DISTINCT site, visitor_id FROM events WHERE ts >= make_timestamp(`+strconv.FormatInt(since, 10)+`) AND `+pendingRow+` LIMIT `+strconv.Itoa(roundVisitors))
+WITH candidates AS (
+  SELECT DISTINCT site, visitor_id FROM events
+  WHERE ts >= make_timestamp(`+strconv.FormatInt(since, 10)+`) AND `+pendingRow+`
+  LIMIT `+strconv.Itoa(roundCandidates)+`
+), pending AS (
+  SELECT site, visitor_id, min(ts) AS m, count(*) AS n FROM events SEMI JOIN candidates USING (site, visitor_id)
+  WHERE `+pendingRow+`
+  GROUP BY site, visitor_id
+), running AS (
+  SELECT *, sum(n) OVER (ORDER BY site, visitor_id ROWS UNBOUNDED PRECEDING) AS upto, count(*) OVER () AS candidates FROM pending
+)
+SELECT site, visitor_id, m, candidates FROM running WHERE upto - n < `+strconv.Itoa(roundRows))
 	if err != nil {
-		return 0, fmt.Errorf("index pageviews: find pending visitors: %w", err)
+		return 0, false, fmt.Errorf("index pageviews: find pending visitors: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS pending_visitors")
-	var visitors int64
-	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM pending_visitors").Scan(&visitors); err != nil || visitors == 0 {
-		return 0, err
+	var candidates int64
+	if err := conn.QueryRowContext(ctx, "SELECT count(*), coalesce(max(candidates), 0) FROM pending_visitors").Scan(&visitors, &candidates); err != nil || visitors == 0 {
+		return 0, false, err
 	}
+	more = visitors < candidates || candidates == int64(roundCandidates)
+	_, err = conn.ExecContext(ctx, indexSQL)
+	// A round frees most of what it allocated: return it (see
+	// InsertBatch) before the next one.
+	releaseMemory()
+	if err != nil {
+		return 0, false, fmt.Errorf("index pageviews: %w", err)
+	}
+	return visitors, more, nil
+}
+
+// indexSQL recomputes the columns of the rows of the visitors in
+// pending_visitors(site, visitor_id, m) that an insert at or after m can
+// change, and writes those that changed.
+//
+// Rows before m are all indexed, and stay right: an insert changes the
+// values of later rows only, except pvnext. So the rows recomputed
+// ("cur") are the visitor's rows at or after m, and the goals and payments
+// before m whose pvnext is at or after m (no pageview lies between them and
+// m). Their values need, of the pageviews before m ("old"), only the latest
+// of each partition: the visitor's latest (vprev, and pvprev), the latest
+// two of each of their sessions (sprev, sprev2), and the latest of each of
+// their pages, session referrers and countries. Those few rows join the
+// window as "keep" rows, each with the key of its own partition only (the
+// other keys NULL: partitions no recomputed row is in); any older pageview
+// they bring into the visitor's partition comes before the latest one, so
+// no value changes. A round therefore orders the new rows and a few rows a
+// partition, not the visitors' whole history, which a returning visitor
+// would otherwise bring in again at every visit; the history is only
+// aggregated, in a stream.
+var indexSQL = func() string {
 	// Pageview columns over the pageviews only (type is in each
 	// partition), goal and payment columns over the visitor's rows.
 	lag := func(n int, partition string) string {
-		return "CASE WHEN type = " + pageview + " THEN lag(epoch_us(ts), " + strconv.Itoa(n) + ", " + noneSQL + ") OVER (PARTITION BY site, visitor_id, type" + partition + " ORDER BY ts, rowid) END"
+		return "CASE WHEN target AND type = " + pageview + " THEN lag(epoch_us(ts), " + strconv.Itoa(n) + ", " + noneSQL + ") OVER (PARTITION BY site, visitor_id, type" + partition + " ORDER BY ts, rid) END"
 	}
 	nearest := func(agg, frame, dflt string) string {
-		return "CASE WHEN type <> " + pageview + " THEN coalesce(" + agg + "(CASE WHEN type = " + pageview + " THEN epoch_us(ts) END) OVER (PARTITION BY site, visitor_id ORDER BY ts, rowid ROWS BETWEEN " + frame + "), " + dflt + ") END"
+		return "CASE WHEN target AND type <> " + pageview + " THEN coalesce(" + agg + "(CASE WHEN type = " + pageview + " THEN epoch_us(ts) END) OVER (PARTITION BY site, visitor_id ORDER BY ts, rid ROWS BETWEEN " + frame + "), " + dflt + ") END"
 	}
-	q := `UPDATE events SET vprev = n.nv, sprev = n.ns, sprev2 = n.ns2, pprev = n.np, rprev = n.nr, cprev = n.nc, pvprev = n.npp, pvnext = n.npn FROM (
+	// keep selects the latest n pageviews before m of each partition by
+	// keys that a recomputed row has too.
+	keep := func(keys []string, n int) string {
+		cols := make([]string, 0, 5)
+		for _, c := range []string{"session_id", "hostname", "path", "session_referrer", "country"} {
+			typ := "VARCHAR"
+			if c == "session_id" {
+				typ = "UUID"
+			}
+			v := "CAST(NULL AS " + typ + ")"
+			for _, k := range keys {
+				if k == c {
+					v = c
+				}
+			}
+			cols = append(cols, v+" AS "+c)
+		}
+		by := "site, visitor_id"
+		for _, k := range keys {
+			by += ", " + k
+		}
+		from := "old"
+		if len(keys) > 0 {
+			from = "old SEMI JOIN cur USING (" + by + ")"
+		}
+		return `SELECT site, visitor_id, ` + strings.Join(cols, ", ") + `, unnest(arg_max(struct_pack(rid := rid, ts := ts), ts, ` + strconv.Itoa(n) + `)) AS k
+    FROM ` + from + ` GROUP BY ` + by
+	}
+	return `UPDATE events SET vprev = n.nv, sprev = n.ns, sprev2 = n.ns2, pprev = n.np, rprev = n.nr, cprev = n.nc, pvprev = n.npp, pvnext = n.npn FROM (
+  WITH cur AS MATERIALIZED (
+    SELECT e.rowid AS rid, e.site, e.visitor_id, e.type, e.ts, e.session_id, e.hostname, e.path, e.session_referrer, e.country,
+      e.vprev, e.sprev, e.sprev2, e.pprev, e.rprev, e.cprev, e.pvprev, e.pvnext
+    FROM events e JOIN pending_visitors p ON e.site = p.site AND e.visitor_id = p.visitor_id
+    WHERE e.type IN (` + pageview + `, ` + custom + `, ` + payment + `)
+      AND (e.ts >= p.m OR (e.type <> ` + pageview + ` AND e.pvnext >= epoch_us(p.m)))
+  ), old AS NOT MATERIALIZED (
+    SELECT e.rowid AS rid, e.site, e.visitor_id, e.ts, e.session_id, e.hostname, e.path, e.session_referrer, e.country
+    FROM events e JOIN pending_visitors p ON e.site = p.site AND e.visitor_id = p.visitor_id
+    WHERE e.type = ` + pageview + ` AND e.ts < p.m
+  ), keep AS (
+    ` + keep(nil, 1) + `
+    UNION ALL ` + keep([]string{"session_id"}, 2) + `
+    UNION ALL ` + keep([]string{"hostname", "path"}, 1) + `
+    UNION ALL ` + keep([]string{"session_referrer"}, 1) + `
+    UNION ALL ` + keep([]string{"country"}, 1) + `
+  ), rows AS (
+    SELECT *, true AS target FROM cur
+    UNION ALL
+    SELECT k.rid, site, visitor_id, ` + pageview + `, k.ts, session_id, hostname, path, session_referrer, country,
+      NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false
+    FROM keep
+  )
   SELECT * FROM (
-    SELECT rowid AS rid, vprev, sprev, sprev2, pprev, rprev, cprev, pvprev, pvnext,
+    SELECT rid, target, vprev, sprev, sprev2, pprev, rprev, cprev, pvprev, pvnext,
       ` + lag(1, "") + ` AS nv,
       ` + lag(1, ", session_id") + ` AS ns,
       ` + lag(2, ", session_id") + ` AS ns2,
@@ -121,24 +231,19 @@ SELECT DISTINCT site, visitor_id FROM events WHERE ts >= make_timestamp(`+strcon
       ` + lag(1, ", country") + ` AS nc,
       ` + nearest("max", "UNBOUNDED PRECEDING AND CURRENT ROW", noneSQL) + ` AS npp,
       ` + nearest("min", "1 FOLLOWING AND UNBOUNDED FOLLOWING", noneNextSQL) + ` AS npn
-    FROM events SEMI JOIN pending_visitors USING (site, visitor_id)
-    WHERE type IN (` + pageview + `, ` + custom + `, ` + payment + `)
-  ) WHERE vprev IS DISTINCT FROM nv OR sprev IS DISTINCT FROM ns OR sprev2 IS DISTINCT FROM ns2
+    FROM rows
+  ) WHERE target AND (vprev IS DISTINCT FROM nv OR sprev IS DISTINCT FROM ns OR sprev2 IS DISTINCT FROM ns2
        OR pprev IS DISTINCT FROM np OR rprev IS DISTINCT FROM nr OR cprev IS DISTINCT FROM nc
-       OR pvprev IS DISTINCT FROM npp OR pvnext IS DISTINCT FROM npn
+       OR pvprev IS DISTINCT FROM npp OR pvnext IS DISTINCT FROM npn)
 ) n WHERE events.rowid = n.rid`
-	if _, err := conn.ExecContext(ctx, q); err != nil {
-		return 0, fmt.Errorf("index pageviews: %w", err)
-	}
-	return visitors, nil
-}
+}()
 
 // Index indexes every pending row, in rounds, and returns when none is
 // left (rows inserted meanwhile included).
 func (d *DB) Index(ctx context.Context) error {
 	total := int64(0)
 	for {
-		n, err := d.indexRound(ctx, none)
+		n, _, err := d.indexRound(ctx, none)
 		if err != nil {
 			return err
 		}
@@ -151,22 +256,22 @@ func (d *DB) Index(ctx context.Context) error {
 }
 
 // checkpointAfter checkpoints after a pass that indexed a backlog of
-// visitors (more than one round's), so that reads scan the updated
+// visitors (more than backlogVisitors), so that reads scan the updated
 // columns in their compressed form rather than through DuckDB's in-memory
 // updates. Not after the passes of live traffic: a checkpoint of a large
 // file holds up the reads running meanwhile. A checkpoint that cannot run
 // now (other transactions are open) is left to DuckDB's automatic one.
 func (d *DB) checkpointAfter(ctx context.Context, visitors int64) {
-	if visitors > roundVisitors {
+	if visitors > backlogVisitors {
 		d.db.ExecContext(ctx, "CHECKPOINT")
 	}
 }
 
-// indexBacklog runs rounds over the rows at or after since while they
-// find a full round's worth of visitors (a file that was pending as a
-// whole), and then one more, unless stop is done. A round runs to its end:
-// while rounds were interrupted on Close, reopening the file in the same
-// process sometimes hung (1 test run in 7; none in 12 since).
+// indexBacklog runs rounds over the rows at or after since while visitors
+// with pending rows there are left over (a burst, a file that was pending
+// as a whole), unless stop is done. A round runs to its end: while rounds
+// were interrupted on Close, reopening the file in the same process
+// sometimes hung (1 test run in 7; none in 12 since).
 func (d *DB) indexBacklog(stop context.Context, since int64) error {
 	ctx := context.WithoutCancel(stop)
 	total := int64(0)
@@ -174,12 +279,12 @@ func (d *DB) indexBacklog(stop context.Context, since int64) error {
 		if stop.Err() != nil {
 			return nil
 		}
-		n, err := d.indexRound(ctx, since)
+		n, more, err := d.indexRound(ctx, since)
 		if err != nil {
 			return err
 		}
 		total += n
-		if n < roundVisitors {
+		if !more {
 			d.checkpointAfter(ctx, total)
 			return nil
 		}
@@ -245,9 +350,6 @@ func (d *DB) startIndexer() {
 			ix.dirty = noneNext
 			ix.mu.Unlock()
 			err := d.indexBacklog(ctx, since)
-			// A pass frees most of what it allocated: return it (see
-			// InsertBatch).
-			releaseMemory()
 			if err != nil && ctx.Err() == nil {
 				ix.mu.Lock()
 				ix.dirty = min(ix.dirty, since)

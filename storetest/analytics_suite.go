@@ -69,6 +69,9 @@ func GenerateAnalyticsEvents(r *rand.Rand, visitorsPerSite int) []openfast.Event
 				w := refWindows[r.IntN(len(refWindows))]
 				t := w[0].Add(time.Duration(r.Int64N(int64(w[1].Sub(w[0])))) / time.Microsecond * time.Microsecond)
 				session := randUUID()
+				if r.IntN(4) == 0 { // travelling, or behind a VPN
+					geo = refCountries[r.IntN(len(refCountries))]
+				}
 				entry, sessionRef := pick(refPaths), pick(refReferrers)
 				source := pick(refSources)
 				for p := range 1 + r.IntN(4) {
