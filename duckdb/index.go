@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,15 +92,22 @@ var (
 	roundCandidates = 100_000
 )
 
-// backlogVisitors is the number of visitors indexed in one pass above
+// wholeVisitors is how many visitors a round takes when it indexes their
+// whole history (see wholeSQL), which bounds its memory when a whole file
+// is pending; it is also the number of visitors indexed in one pass above
 // which the pass checkpoints (see checkpointAfter).
-const backlogVisitors = 250_000
+const wholeVisitors = 250_000
 
 // indexRound computes the columns of the rows that changed for a round of
 // the visitors that have a pending row at or after since (epoch
-// microseconds). It returns how many visitors it indexed, and whether
-// more visitors than it took had pending rows at or after since.
-func (d *DB) indexRound(ctx context.Context, since int64) (visitors int64, more bool, err error) {
+// microseconds): with whole, of up to wholeVisitors visitors over their
+// whole history (wholeSQL: right for a file that is pending as a whole,
+// where the history is what is pending), otherwise incrementally
+// (indexSQL: right for live traffic, where a returning visitor's history
+// is long and indexed already). It returns how many visitors it indexed,
+// and whether more visitors than it took had pending rows at or after
+// since.
+func (d *DB) indexRound(ctx context.Context, since int64, whole bool) (visitors int64, more bool, err error) {
 	d.roundMu.Lock()
 	defer d.roundMu.Unlock()
 	conn, err := d.db.Conn(ctx)
@@ -107,13 +115,17 @@ func (d *DB) indexRound(ctx context.Context, since int64) (visitors int64, more 
 		return 0, false, fmt.Errorf("index pageviews: %w", err)
 	}
 	defer conn.Close()
+	candidateLimit, rowLimit, update := roundCandidates, roundRows, indexSQL
+	if whole {
+		candidateLimit, rowLimit, update = wholeVisitors, math.MaxInt32, wholeSQL
+	}
 	// The round's visitors, each with the time of its earliest pending
 	// row (over all its rows, not only those at or after since).
 	_, err = conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE pending_visitors AS
 WITH candidates AS (
   SELECT DISTINCT site, visitor_id FROM events
   WHERE ts >= make_timestamp(`+strconv.FormatInt(since, 10)+`) AND `+pendingRow+`
-  LIMIT `+strconv.Itoa(roundCandidates)+`
+  LIMIT `+strconv.Itoa(candidateLimit)+`
 ), pending AS (
   SELECT site, visitor_id, min(ts) AS m, count(*) AS n FROM events SEMI JOIN candidates USING (site, visitor_id)
   WHERE `+pendingRow+`
@@ -121,7 +133,7 @@ WITH candidates AS (
 ), running AS (
   SELECT *, sum(n) OVER (ORDER BY site, visitor_id ROWS UNBOUNDED PRECEDING) AS upto, count(*) OVER () AS candidates FROM pending
 )
-SELECT site, visitor_id, m, candidates FROM running WHERE upto - n < `+strconv.Itoa(roundRows))
+SELECT site, visitor_id, m, candidates FROM running WHERE upto - n < `+strconv.Itoa(rowLimit))
 	if err != nil {
 		return 0, false, fmt.Errorf("index pageviews: find pending visitors: %w", err)
 	}
@@ -130,8 +142,8 @@ SELECT site, visitor_id, m, candidates FROM running WHERE upto - n < `+strconv.I
 	if err := conn.QueryRowContext(ctx, "SELECT count(*), coalesce(max(candidates), 0) FROM pending_visitors").Scan(&visitors, &candidates); err != nil || visitors == 0 {
 		return 0, false, err
 	}
-	more = visitors < candidates || candidates == int64(roundCandidates)
-	_, err = conn.ExecContext(ctx, indexSQL)
+	more = visitors < candidates || candidates == int64(candidateLimit)
+	_, err = conn.ExecContext(ctx, update)
 	// A round frees most of what it allocated: return it (see
 	// InsertBatch) before the next one.
 	releaseMemory()
@@ -238,12 +250,48 @@ var indexSQL = func() string {
 ) n WHERE events.rowid = n.rid`
 }()
 
-// Index indexes every pending row, in rounds, and returns when none is
-// left (rows inserted meanwhile included).
+// wholeSQL recomputes the columns of every pageview, goal and payment of
+// the visitors in pending_visitors, over their whole history, and writes
+// those that changed.
+var wholeSQL = func() string {
+	// Pageview columns over the pageviews only (type is in each
+	// partition), goal and payment columns over the visitor's rows.
+	lag := func(n int, partition string) string {
+		return "CASE WHEN type = " + pageview + " THEN lag(epoch_us(ts), " + strconv.Itoa(n) + ", " + noneSQL + ") OVER (PARTITION BY site, visitor_id, type" + partition + " ORDER BY ts, rowid) END"
+	}
+	nearest := func(agg, frame, dflt string) string {
+		return "CASE WHEN type <> " + pageview + " THEN coalesce(" + agg + "(CASE WHEN type = " + pageview + " THEN epoch_us(ts) END) OVER (PARTITION BY site, visitor_id ORDER BY ts, rowid ROWS BETWEEN " + frame + "), " + dflt + ") END"
+	}
+	return `UPDATE events SET vprev = n.nv, sprev = n.ns, sprev2 = n.ns2, pprev = n.np, rprev = n.nr, cprev = n.nc, pvprev = n.npp, pvnext = n.npn FROM (
+  SELECT * FROM (
+    SELECT rowid AS rid, vprev, sprev, sprev2, pprev, rprev, cprev, pvprev, pvnext,
+      ` + lag(1, "") + ` AS nv,
+      ` + lag(1, ", session_id") + ` AS ns,
+      ` + lag(2, ", session_id") + ` AS ns2,
+      ` + lag(1, ", hostname, path") + ` AS np,
+      ` + lag(1, ", session_referrer") + ` AS nr,
+      ` + lag(1, ", country") + ` AS nc,
+      ` + nearest("max", "UNBOUNDED PRECEDING AND CURRENT ROW", noneSQL) + ` AS npp,
+      ` + nearest("min", "1 FOLLOWING AND UNBOUNDED FOLLOWING", noneNextSQL) + ` AS npn
+    FROM events SEMI JOIN pending_visitors USING (site, visitor_id)
+    WHERE type IN (` + pageview + `, ` + custom + `, ` + payment + `)
+  ) WHERE vprev IS DISTINCT FROM nv OR sprev IS DISTINCT FROM ns OR sprev2 IS DISTINCT FROM ns2
+       OR pprev IS DISTINCT FROM np OR rprev IS DISTINCT FROM nr OR cprev IS DISTINCT FROM nc
+       OR pvprev IS DISTINCT FROM npp OR pvnext IS DISTINCT FROM npn
+) n WHERE events.rowid = n.rid`
+}()
+
+// Index indexes every pending row, in rounds over the visitors' whole
+// history (as after a bulk load), and returns when none is left (rows
+// inserted meanwhile included).
 func (d *DB) Index(ctx context.Context) error {
+	return d.index(ctx, true)
+}
+
+func (d *DB) index(ctx context.Context, whole bool) error {
 	total := int64(0)
 	for {
-		n, _, err := d.indexRound(ctx, none)
+		n, _, err := d.indexRound(ctx, none, whole)
 		if err != nil {
 			return err
 		}
@@ -256,13 +304,13 @@ func (d *DB) Index(ctx context.Context) error {
 }
 
 // checkpointAfter checkpoints after a pass that indexed a backlog of
-// visitors (more than backlogVisitors), so that reads scan the updated
+// visitors (more than wholeVisitors), so that reads scan the updated
 // columns in their compressed form rather than through DuckDB's in-memory
 // updates. Not after the passes of live traffic: a checkpoint of a large
 // file holds up the reads running meanwhile. A checkpoint that cannot run
 // now (other transactions are open) is left to DuckDB's automatic one.
 func (d *DB) checkpointAfter(ctx context.Context, visitors int64) {
-	if visitors > backlogVisitors {
+	if visitors > wholeVisitors {
 		d.db.ExecContext(ctx, "CHECKPOINT")
 	}
 }
@@ -279,7 +327,9 @@ func (d *DB) indexBacklog(stop context.Context, since int64) error {
 		if stop.Err() != nil {
 			return nil
 		}
-		n, more, err := d.indexRound(ctx, since)
+		// The first pass (since none) takes what an earlier run left
+		// pending, or a whole file made before the index: whole rounds.
+		n, more, err := d.indexRound(ctx, since, since == none)
 		if err != nil {
 			return err
 		}
