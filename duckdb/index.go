@@ -173,14 +173,6 @@ SELECT site, visitor_id, m, candidates FROM running WHERE upto - n < `+strconv.I
 // would otherwise bring in again at every visit; the history is only
 // aggregated, in a stream.
 var indexSQL = func() string {
-	// Pageview columns over the pageviews only (type is in each
-	// partition), goal and payment columns over the visitor's rows.
-	lag := func(n int, partition string) string {
-		return "CASE WHEN target AND type = " + pageview + " THEN lag(epoch_us(ts), " + strconv.Itoa(n) + ", " + noneSQL + ") OVER (PARTITION BY site, visitor_id, type" + partition + " ORDER BY ts, rid) END"
-	}
-	nearest := func(agg, frame, dflt string) string {
-		return "CASE WHEN target AND type <> " + pageview + " THEN coalesce(" + agg + "(CASE WHEN type = " + pageview + " THEN epoch_us(ts) END) OVER (PARTITION BY site, visitor_id ORDER BY ts, rid ROWS BETWEEN " + frame + "), " + dflt + ") END"
-	}
 	// keep selects the latest n pageviews before m of each partition by
 	// keys that a recomputed row has too.
 	keep := func(keys []string, n int) string {
@@ -209,62 +201,53 @@ var indexSQL = func() string {
 		return `SELECT site, visitor_id, ` + strings.Join(cols, ", ") + `, unnest(arg_max(struct_pack(rid := rid, ts := ts), ts, ` + strconv.Itoa(n) + `)) AS k
     FROM ` + from + ` GROUP BY ` + by
 	}
-	return `UPDATE events SET vprev = n.nv, sprev = n.ns, sprev2 = n.ns2, pprev = n.np, rprev = n.nr, cprev = n.nc, pvprev = n.npp, pvnext = n.npn FROM (
-  WITH cur AS MATERIALIZED (
+	return recomputeSQL(`WITH cur AS MATERIALIZED (
     SELECT e.rowid AS rid, e.site, e.visitor_id, e.type, e.ts, e.session_id, e.hostname, e.path, e.session_referrer, e.country,
       e.vprev, e.sprev, e.sprev2, e.pprev, e.rprev, e.cprev, e.pvprev, e.pvnext
     FROM events e JOIN pending_visitors p ON e.site = p.site AND e.visitor_id = p.visitor_id
-    WHERE e.type IN (` + pageview + `, ` + custom + `, ` + payment + `)
-      AND (e.ts >= p.m OR (e.type <> ` + pageview + ` AND e.pvnext >= epoch_us(p.m)))
+    WHERE e.type IN (`+pageview+`, `+custom+`, `+payment+`)
+      AND (e.ts >= p.m OR (e.type <> `+pageview+` AND e.pvnext >= epoch_us(p.m)))
   ), old AS NOT MATERIALIZED (
     SELECT e.rowid AS rid, e.site, e.visitor_id, e.ts, e.session_id, e.hostname, e.path, e.session_referrer, e.country
     FROM events e JOIN pending_visitors p ON e.site = p.site AND e.visitor_id = p.visitor_id
-    WHERE e.type = ` + pageview + ` AND e.ts < p.m
+    WHERE e.type = `+pageview+` AND e.ts < p.m
   ), keep AS (
-    ` + keep(nil, 1) + `
-    UNION ALL ` + keep([]string{"session_id"}, 2) + `
-    UNION ALL ` + keep([]string{"hostname", "path"}, 1) + `
-    UNION ALL ` + keep([]string{"session_referrer"}, 1) + `
-    UNION ALL ` + keep([]string{"country"}, 1) + `
+    `+keep(nil, 1)+`
+    UNION ALL `+keep([]string{"session_id"}, 2)+`
+    UNION ALL `+keep([]string{"hostname", "path"}, 1)+`
+    UNION ALL `+keep([]string{"session_referrer"}, 1)+`
+    UNION ALL `+keep([]string{"country"}, 1)+`
   ), rows AS (
     SELECT *, true AS target FROM cur
     UNION ALL
-    SELECT k.rid, site, visitor_id, ` + pageview + `, k.ts, session_id, hostname, path, session_referrer, country,
+    SELECT k.rid, site, visitor_id, `+pageview+`, k.ts, session_id, hostname, path, session_referrer, country,
       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false
     FROM keep
-  )
-  SELECT * FROM (
-    SELECT rid, target, vprev, sprev, sprev2, pprev, rprev, cprev, pvprev, pvnext,
-      ` + lag(1, "") + ` AS nv,
-      ` + lag(1, ", session_id") + ` AS ns,
-      ` + lag(2, ", session_id") + ` AS ns2,
-      ` + lag(1, ", hostname, path") + ` AS np,
-      ` + lag(1, ", session_referrer") + ` AS nr,
-      ` + lag(1, ", country") + ` AS nc,
-      ` + nearest("max", "UNBOUNDED PRECEDING AND CURRENT ROW", noneSQL) + ` AS npp,
-      ` + nearest("min", "1 FOLLOWING AND UNBOUNDED FOLLOWING", noneNextSQL) + ` AS npn
-    FROM rows
-  ) WHERE target AND (vprev IS DISTINCT FROM nv OR sprev IS DISTINCT FROM ns OR sprev2 IS DISTINCT FROM ns2
-       OR pprev IS DISTINCT FROM np OR rprev IS DISTINCT FROM nr OR cprev IS DISTINCT FROM nc
-       OR pvprev IS DISTINCT FROM npp OR pvnext IS DISTINCT FROM npn)
-) n WHERE events.rowid = n.rid`
+  )`, "rows", "rid", "target")
 }()
 
 // wholeSQL recomputes the columns of every pageview, goal and payment of
 // the visitors in pending_visitors, over their whole history, and writes
 // those that changed.
-var wholeSQL = func() string {
+var wholeSQL = recomputeSQL("", "events SEMI JOIN pending_visitors USING (site, visitor_id) WHERE type IN ("+pageview+", "+custom+", "+payment+")", "rowid", "true")
+
+// recomputeSQL is the UPDATE that computes the index columns with window
+// functions over the rows of from (after the common table expressions of
+// with), ordered by time and then by rid (the events' rowid), and writes
+// them into the rows for which target holds, where they changed.
+func recomputeSQL(with, from, rid, target string) string {
 	// Pageview columns over the pageviews only (type is in each
 	// partition), goal and payment columns over the visitor's rows.
 	lag := func(n int, partition string) string {
-		return "CASE WHEN type = " + pageview + " THEN lag(epoch_us(ts), " + strconv.Itoa(n) + ", " + noneSQL + ") OVER (PARTITION BY site, visitor_id, type" + partition + " ORDER BY ts, rowid) END"
+		return "CASE WHEN " + target + " AND type = " + pageview + " THEN lag(epoch_us(ts), " + strconv.Itoa(n) + ", " + noneSQL + ") OVER (PARTITION BY site, visitor_id, type" + partition + " ORDER BY ts, " + rid + ") END"
 	}
 	nearest := func(agg, frame, dflt string) string {
-		return "CASE WHEN type <> " + pageview + " THEN coalesce(" + agg + "(CASE WHEN type = " + pageview + " THEN epoch_us(ts) END) OVER (PARTITION BY site, visitor_id ORDER BY ts, rowid ROWS BETWEEN " + frame + "), " + dflt + ") END"
+		return "CASE WHEN " + target + " AND type <> " + pageview + " THEN coalesce(" + agg + "(CASE WHEN type = " + pageview + " THEN epoch_us(ts) END) OVER (PARTITION BY site, visitor_id ORDER BY ts, " + rid + " ROWS BETWEEN " + frame + "), " + dflt + ") END"
 	}
 	return `UPDATE events SET vprev = n.nv, sprev = n.ns, sprev2 = n.ns2, pprev = n.np, rprev = n.nr, cprev = n.nc, pvprev = n.npp, pvnext = n.npn FROM (
+  ` + with + `
   SELECT * FROM (
-    SELECT rowid AS rid, vprev, sprev, sprev2, pprev, rprev, cprev, pvprev, pvnext,
+    SELECT ` + rid + ` AS rid, ` + target + ` AS target, vprev, sprev, sprev2, pprev, rprev, cprev, pvprev, pvnext,
       ` + lag(1, "") + ` AS nv,
       ` + lag(1, ", session_id") + ` AS ns,
       ` + lag(2, ", session_id") + ` AS ns2,
@@ -273,13 +256,12 @@ var wholeSQL = func() string {
       ` + lag(1, ", country") + ` AS nc,
       ` + nearest("max", "UNBOUNDED PRECEDING AND CURRENT ROW", noneSQL) + ` AS npp,
       ` + nearest("min", "1 FOLLOWING AND UNBOUNDED FOLLOWING", noneNextSQL) + ` AS npn
-    FROM events SEMI JOIN pending_visitors USING (site, visitor_id)
-    WHERE type IN (` + pageview + `, ` + custom + `, ` + payment + `)
-  ) WHERE vprev IS DISTINCT FROM nv OR sprev IS DISTINCT FROM ns OR sprev2 IS DISTINCT FROM ns2
+    FROM ` + from + `
+  ) WHERE target AND (vprev IS DISTINCT FROM nv OR sprev IS DISTINCT FROM ns OR sprev2 IS DISTINCT FROM ns2
        OR pprev IS DISTINCT FROM np OR rprev IS DISTINCT FROM nr OR cprev IS DISTINCT FROM nc
-       OR pvprev IS DISTINCT FROM npp OR pvnext IS DISTINCT FROM npn
+       OR pvprev IS DISTINCT FROM npp OR pvnext IS DISTINCT FROM npn)
 ) n WHERE events.rowid = n.rid`
-}()
+}
 
 // Index indexes every pending row, in rounds over the visitors' whole
 // history (as after a bulk load), and returns when none is left (rows
