@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,10 +86,9 @@ func addEarlierColumns(ctx context.Context, db *sql.DB) error {
 // load, an upgraded file). Smaller rounds did not use less: below about
 // 100,000 rows DuckDB's window and update structures take 50-150 MB
 // whatever the count, and each round scans the table a few times.
-var (
-	roundRows       = 100_000 // a variable for the tests' small rounds
-	roundCandidates = 100_000
-)
+var roundRows = 100_000 // a variable for the tests' small rounds
+
+const roundCandidates = 100_000
 
 // wholeVisitors is how many visitors a round takes when it indexes their
 // whole history (see wholeSQL), which bounds its memory when a whole file
@@ -115,26 +113,30 @@ func (d *DB) indexRound(ctx context.Context, since int64, whole bool) (visitors 
 		return 0, false, fmt.Errorf("index pageviews: %w", err)
 	}
 	defer conn.Close()
-	candidateLimit, rowLimit, update := roundCandidates, roundRows, indexSQL
-	if whole {
-		candidateLimit, rowLimit, update = wholeVisitors, math.MaxInt32, wholeSQL
-	}
-	// The round's visitors, each with the time of its earliest pending
-	// row (over all its rows, not only those at or after since).
-	_, err = conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE pending_visitors AS
-WITH candidates AS (
-  SELECT DISTINCT site, visitor_id FROM events
-  WHERE ts >= make_timestamp(`+strconv.FormatInt(since, 10)+`) AND `+pendingRow+`
-  LIMIT `+strconv.Itoa(candidateLimit)+`
-), pending AS (
+	limit, update := roundCandidates, indexSQL
+	// The round's visitors: with whole, the first wholeVisitors with a
+	// pending row; otherwise, each with the time m of its earliest pending
+	// row (over all its rows, not only those at or after since), while
+	// their pending rows add up to less than roundRows.
+	chosen := `, pending AS (
   SELECT site, visitor_id, min(ts) AS m, count(*) AS n FROM events SEMI JOIN candidates USING (site, visitor_id)
-  WHERE `+pendingRow+`
+  WHERE ` + pendingRow + `
   GROUP BY site, visitor_id
 ), running AS (
   SELECT *, sum(n) OVER (ORDER BY site, visitor_id ROWS UNBOUNDED PRECEDING) AS upto, count(*) OVER () AS candidates FROM pending
 )
-SELECT site, visitor_id, m, candidates FROM running WHERE upto - n < `+strconv.Itoa(rowLimit))
-	if err != nil {
+SELECT site, visitor_id, m, candidates FROM running WHERE upto - n < ` + strconv.Itoa(roundRows)
+	if whole {
+		limit, update = wholeVisitors, wholeSQL
+		chosen = "\nSELECT site, visitor_id, count(*) OVER () AS candidates FROM candidates"
+	}
+	q := `CREATE OR REPLACE TEMP TABLE pending_visitors AS
+WITH candidates AS (
+  SELECT DISTINCT site, visitor_id FROM events
+  WHERE ts >= make_timestamp(` + strconv.FormatInt(since, 10) + `) AND ` + pendingRow + `
+  LIMIT ` + strconv.Itoa(limit) + `
+)` + chosen
+	if _, err = conn.ExecContext(ctx, q); err != nil {
 		return 0, false, fmt.Errorf("index pageviews: find pending visitors: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS pending_visitors")
@@ -142,7 +144,7 @@ SELECT site, visitor_id, m, candidates FROM running WHERE upto - n < `+strconv.I
 	if err := conn.QueryRowContext(ctx, "SELECT count(*), coalesce(max(candidates), 0) FROM pending_visitors").Scan(&visitors, &candidates); err != nil || visitors == 0 {
 		return 0, false, err
 	}
-	more = visitors < candidates || candidates == int64(candidateLimit)
+	more = visitors < candidates || candidates == int64(limit)
 	_, err = conn.ExecContext(ctx, update)
 	// A round frees most of what it allocated: return it (see
 	// InsertBatch) before the next one.
@@ -304,8 +306,8 @@ func (d *DB) checkpointAfter(ctx context.Context, visitors int64) {
 // whether visitors with pending rows were left over; the indexer then
 // runs another pass after its usual pause. One round a pass lets DuckDB
 // checkpoint in between and free what the round's updates hold: the
-// ingest benchmark's peak went from 421-426 MB to a median of 348 MB over
-// five runs (302-447). A round runs to its end: while rounds were
+// ingest benchmark's peak went from 421-460 MB to 302-447 MB over eight
+// runs, about 350 MB in the median. A round runs to its end: while rounds were
 // interrupted on Close, reopening the file in the same process sometimes
 // hung (1 test run in 7; none in 12 since).
 func (d *DB) indexPass(stop context.Context, since int64) (more bool, err error) {
