@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics"
@@ -18,9 +20,12 @@ import (
 // (unfiltered reads count), or half (indexed in one round, the other half
 // inserted afterwards, in random order, and pending: mixed reads). In
 // "rounds", the second half comes in three parts, each indexed
-// incrementally (as live traffic is) in rounds of a few dozen rows.
+// incrementally (as live traffic is) in rounds of a few dozen rows. In
+// "live", events come in small batches in time order but for a few late
+// ones, so that the live index computes most rows on insert and leaves the
+// others pending; "live-rounds" then indexes those incrementally.
 func TestAnalyticsMatchesReference(t *testing.T) {
-	for _, mode := range []string{"pending", "indexed", "mixed", "rounds"} {
+	for _, mode := range []string{"pending", "indexed", "mixed", "rounds", "live", "live-rounds"} {
 		t.Run(mode, func(t *testing.T) {
 			if mode == "rounds" {
 				defer func(n int) { roundRows = n }(roundRows)
@@ -32,7 +37,12 @@ func TestAnalyticsMatchesReference(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { db.Close() })
-				return &indexingStore{DB: db, mode: mode}, db
+				if mode == "pending" {
+					db.stopLive()
+				} else {
+					waitLive(t, db)
+				}
+				return &indexingStore{DB: db, mode: mode, t: t}, db
 			}, 400)
 		})
 	}
@@ -42,11 +52,21 @@ func TestAnalyticsMatchesReference(t *testing.T) {
 type indexingStore struct {
 	*DB
 	mode string
+	t    *testing.T
 }
 
 func (s *indexingStore) InsertEvents(ctx context.Context, events []openfast.Event) error {
 	if s.mode == "pending" {
 		return s.DB.InsertEvents(ctx, events)
+	}
+	if s.mode == "live" || s.mode == "live-rounds" {
+		insertLive(s.t, s.DB, events, rand.New(rand.NewPCG(7, 8)), true)
+		if s.mode == "live-rounds" {
+			defer func(n int) { roundRows = n }(roundRows)
+			roundRows = 40
+			return s.DB.index(ctx, false)
+		}
+		return nil
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	var first, later []openfast.Event
@@ -89,4 +109,70 @@ func (s *indexingStore) InsertEvents(ctx context.Context, events []openfast.Even
 		return s.DB.Index(ctx)
 	}
 	return nil
+}
+
+// insertLive inserts events as live traffic brings them: sorted by time, in
+// batches of a few dozen, but for one in fifty, which comes one to five
+// batches late. With check, it checks that the live index computed most of
+// the rows on insert and left some pending.
+func insertLive(t *testing.T, db *DB, events []openfast.Event, r *rand.Rand, check bool) {
+	t.Helper()
+	ctx := context.Background()
+	before, err := db.Pending(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sorted := slices.Clone(events)
+	slices.SortStableFunc(sorted, func(a, b openfast.Event) int { return a.Time.Compare(b.Time) })
+	const batch = 37
+	late := map[int][]openfast.Event{}
+	var rows int
+	for n := 0; n*batch < len(sorted) || len(late) > 0; n++ {
+		var b []openfast.Event
+		if n*batch < len(sorted) {
+			for _, e := range sorted[n*batch : min((n+1)*batch, len(sorted))] {
+				if r.IntN(50) == 0 {
+					k := n + 1 + r.IntN(5)
+					late[k] = append(late[k], e)
+					continue
+				}
+				b = append(b, e)
+			}
+		}
+		b = append(b, late[n]...)
+		delete(late, n)
+		if err := db.InsertEvents(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range b {
+			if indexed(e.Type) {
+				rows++
+			}
+		}
+	}
+	after, err := db.Pending(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pending := after - before; check && (pending == 0 || pending > int64(rows)/2) {
+		t.Fatalf("%d of %d rows pending after live inserts: want some, and most computed on insert", pending, rows)
+	}
+}
+
+// waitLive waits until the live index knows the file's visitors.
+func waitLive(t *testing.T, db *DB) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		db.live.mu.Lock()
+		ready := db.live.ready
+		db.live.mu.Unlock()
+		if ready {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the live index is not ready after a minute")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

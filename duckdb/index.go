@@ -9,8 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/openfast/openfast"
 )
 
 // Each pageview row carries, once indexed, the time (epoch microseconds)
@@ -23,7 +21,8 @@ import (
 //	rprev   ... with the same session referrer
 //	cprev   ... from the same country
 //
-// or none when there is no such pageview, and NULL until indexed. Pageviews
+// or none when there is no such pageview, and NULL until indexed (rows of
+// live traffic are indexed as they are inserted, see live.go). Pageviews
 // are ordered by time, then by rowid among equal times. Goal and payment
 // rows carry the visitor's nearest pageviews instead:
 //
@@ -420,20 +419,10 @@ func (d *DB) startIndexer() {
 	}()
 }
 
-// kickIndexer wakes the background indexer after an insert with rows to
-// index.
-func (d *DB) kickIndexer(events []openfast.Event) {
-	if d.idx == nil {
-		return
-	}
-	earliest := int64(noneNext)
-	for i := range events {
-		switch events[i].Type {
-		case openfast.EventPageview, openfast.EventCustom, openfast.EventPayment:
-			earliest = min(earliest, events[i].Time.UnixMicro())
-		}
-	}
-	if earliest == noneNext {
+// kickIndexer wakes the background indexer after an insert whose
+// earliest pending row is at earliest (epoch microseconds; noneNext: none).
+func (d *DB) kickIndexer(earliest int64) {
+	if d.idx == nil || earliest == noneNext {
 		return
 	}
 	d.idx.mu.Lock()

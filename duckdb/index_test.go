@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/storetest"
 )
@@ -107,4 +109,107 @@ func waitIndexed(t *testing.T, db *DB) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestLiveIndexConverges: rows computed on insert by the live index, and
+// the pending ones indexed incrementally afterwards, end up with the
+// columns that indexing the whole history from scratch gives. With reopen,
+// the file is closed halfway and reopened: the live index then reads the
+// visitors already in the file (in small chunks), and leaves every new row
+// of theirs pending.
+func TestLiveIndexConverges(t *testing.T) {
+	defer func(n int64) { seenChunk = n }(seenChunk)
+	seenChunk = 50
+	ctx := context.Background()
+	for seed := range uint64(6) {
+		reopen := seed%2 == 1
+		path := filepath.Join(t.TempDir(), FileName)
+		db, err := open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitLive(t, db)
+		r := rand.New(rand.NewPCG(seed, 11))
+		events := storetest.GenerateAnalyticsEvents(r, 40)
+		if reopen {
+			slices.SortStableFunc(events, func(a, b openfast.Event) int { return a.Time.Compare(b.Time) })
+			first := events[:len(events)/2]
+			insertLive(t, db, first, r, true)
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if db, err = open(ctx, path); err != nil {
+				t.Fatal(err)
+			}
+			waitLive(t, db)
+			events = events[len(events)/2:]
+			old := map[openfast.UUID]bool{}
+			for _, e := range first {
+				if indexed(e.Type) {
+					old[e.VisitorID] = true
+				}
+			}
+			// Only the rows of new visitors may be computed.
+			var maybe int64
+			for _, e := range events {
+				if indexed(e.Type) && !old[e.VisitorID] {
+					maybe++
+				}
+			}
+			before := countComputed(t, db)
+			insertLive(t, db, events, r, false)
+			if n := countComputed(t, db) - before; n > maybe {
+				t.Fatalf("seed %d: %d rows computed on insert after reopening, but only %d are of new visitors", seed, n, maybe)
+			}
+		} else {
+			insertLive(t, db, events, r, true)
+		}
+		if err := db.index(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+		live := indexColumns(t, db)
+		if _, err := db.SQL().Exec("UPDATE events SET vprev = NULL, sprev = NULL, sprev2 = NULL, pprev = NULL, rprev = NULL, cprev = NULL, pvprev = NULL, pvnext = NULL"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Index(ctx); err != nil {
+			t.Fatal(err)
+		}
+		whole := indexColumns(t, db)
+		for rid, want := range whole {
+			if live[rid] != want {
+				t.Errorf("seed %d, row %d: live %s, whole history %s", seed, rid, live[rid], want)
+			}
+		}
+		db.Close()
+	}
+}
+
+// countComputed counts the indexed rows.
+func countComputed(t *testing.T, db *DB) int64 {
+	t.Helper()
+	var n int64
+	if err := db.SQL().QueryRow("SELECT count(*) FROM events WHERE type IN (" + pageview + ", " + custom + ", " + payment + ") AND NOT " + pendingRow).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// indexColumns reads every row's index columns, by rowid.
+func indexColumns(t *testing.T, db *DB) map[int64]string {
+	t.Helper()
+	rows, err := db.SQL().Query(`SELECT rowid, concat_ws(' ', type, ts, vprev, sprev, sprev2, pprev, rprev, cprev, pvprev, pvnext) FROM events`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var rid int64
+		var s string
+		if err := rows.Scan(&rid, &s); err != nil {
+			t.Fatal(err)
+		}
+		out[rid] = s
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,6 +114,10 @@ type DB struct {
 	sites   map[string]int32
 	// roundMu serializes indexing rounds (index.go).
 	roundMu sync.Mutex
+	// insertMu serializes inserts, and guards live, the index columns
+	// computed on insert (live.go; nil when off).
+	insertMu sync.Mutex
+	live     *liveIndex
 }
 
 var _ openfast.EventStore = (*DB)(nil)
@@ -168,6 +173,7 @@ func open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	d.startLive(slog.Default())
 	return d, nil
 }
 
@@ -236,15 +242,16 @@ func (d *DB) SQL() *sql.DB { return d.db }
 // Close stops the background indexer and closes the database.
 func (d *DB) Close() error {
 	d.stopIndexer()
+	d.stopLive()
 	return d.db.Close()
 }
 
 // InsertEvents appends a batch in one transaction, through DuckDB's
 // appender.
 func (d *DB) InsertEvents(ctx context.Context, events []openfast.Event) error {
-	err := d.insert(ctx, "", 0, events)
+	pending, err := d.insert(ctx, "", 0, events)
 	if err == nil {
-		d.kickIndexer(events)
+		d.kickIndexer(pending)
 	}
 	return err
 }
@@ -256,9 +263,9 @@ func (d *DB) InsertBatch(ctx context.Context, journal string, seq uint64, events
 	if err := openfast.CheckBatch(journal, seq); err != nil {
 		return err
 	}
-	err := d.insert(ctx, journal, seq, events)
+	pending, err := d.insert(ctx, journal, seq, events)
 	if err == nil {
-		d.kickIndexer(events)
+		d.kickIndexer(pending)
 	}
 	// A load (and the checkpoint it may trigger) frees most of what it
 	// allocated: return it, so that the server's memory does not keep the
@@ -281,22 +288,43 @@ func (d *DB) LastBatch(ctx context.Context, journal string) (uint64, error) {
 }
 
 // insert appends events in one transaction, and with a batch number
-// records it as the journal's last in the same transaction.
-func (d *DB) insert(ctx context.Context, journal string, seq uint64, events []openfast.Event) error {
+// records it as the journal's last in the same transaction. It returns the
+// earliest time (epoch microseconds) of the rows it inserted pending, for
+// the indexer, or noneNext when there are none.
+func (d *DB) insert(ctx context.Context, journal string, seq uint64, events []openfast.Event) (pending int64, err error) {
 	if len(events) == 0 && seq == 0 {
-		return nil
+		return noneNext, nil
 	}
 	sites, err := d.assignSites(ctx, events)
 	if err != nil {
-		return err
+		return noneNext, err
 	}
+	d.insertMu.Lock()
+	defer d.insertMu.Unlock()
+	pending, err = d.insertTx(ctx, journal, seq, events, sites, d.live)
+	if errors.Is(err, errGoalUpdate) {
+		// The goals were being indexed meanwhile, most likely (a
+		// write conflict): insert the batch pending instead.
+		pending, err = d.insertTx(ctx, journal, seq, events, sites, nil)
+	}
+	return pending, err
+}
+
+// errGoalUpdate is the failure of the update of the open goals a batch's
+// pageviews follow.
+var errGoalUpdate = errors.New("update the goals the new pageviews follow")
+
+// insertTx is insert's transaction, with the index columns computed by
+// live (nil: none; all rows pending). The caller holds insertMu.
+func (d *DB) insertTx(ctx context.Context, journal string, seq uint64, events []openfast.Event, sites map[string]int32, live *liveIndex) (pending int64, err error) {
+	pending = noneNext
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("event store connection: %w", err)
+		return noneNext, fmt.Errorf("event store connection: %w", err)
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return noneNext, fmt.Errorf("begin: %w", err)
 	}
 	rollback := func() { conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK") }
 	if seq != 0 {
@@ -304,15 +332,33 @@ func (d *DB) insert(ctx context.Context, journal string, seq uint64, events []op
 		err := conn.QueryRowContext(ctx, `SELECT last_batch FROM ingest_journals WHERE journal = ?`, journal).Scan(&last)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			rollback()
-			return fmt.Errorf("read the last journal batch: %w", err)
+			return noneNext, fmt.Errorf("read the last journal batch: %w", err)
 		}
 		if seq <= last {
 			rollback()
-			return nil
+			return noneNext, nil
 		}
 		if _, err := conn.ExecContext(ctx, `INSERT OR REPLACE INTO ingest_journals VALUES (?, ?)`, journal, seq); err != nil {
 			rollback()
-			return fmt.Errorf("record journal batch %d: %w", seq, err)
+			return noneNext, fmt.Errorf("record journal batch %d: %w", seq, err)
+		}
+	}
+	var index []rowIndex
+	var touched []visitorKey
+	var updates []goalUpdate
+	if live != nil && len(events) > 0 {
+		index, touched, updates = live.compute(events, sites)
+	}
+	failed := func() {
+		rollback()
+		if live != nil {
+			live.forget(touched)
+		}
+	}
+	if len(updates) > 0 {
+		if _, err := conn.ExecContext(ctx, goalUpdateSQL(updates)); err != nil {
+			failed()
+			return noneNext, fmt.Errorf("%w: %w", errGoalUpdate, err)
 		}
 	}
 	if len(events) > 0 {
@@ -322,7 +368,13 @@ func (d *DB) insert(ctx context.Context, journal string, seq uint64, events []op
 				return fmt.Errorf("appender: %w", err)
 			}
 			for i := range events {
-				if err := appendEvent(a, &events[i], sites[events[i].WebsiteID]); err != nil {
+				var ix *rowIndex
+				if index != nil && index[i].ok {
+					ix = &index[i]
+				} else if indexed(events[i].Type) {
+					pending = min(pending, events[i].Time.UnixMicro())
+				}
+				if err := appendEvent(a, &events[i], sites[events[i].WebsiteID], ix); err != nil {
 					a.Close()
 					return err
 				}
@@ -333,18 +385,28 @@ func (d *DB) insert(ctx context.Context, journal string, seq uint64, events []op
 			return nil
 		})
 		if err != nil {
-			rollback()
-			return err
+			failed()
+			return noneNext, err
 		}
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		rollback()
-		return fmt.Errorf("commit events: %w", err)
+		failed()
+		return noneNext, fmt.Errorf("commit events: %w", err)
 	}
-	return nil
+	return pending, nil
 }
 
-func appendEvent(a *ddb.Appender, e *openfast.Event, site int32) error {
+// appendEvent appends an event, with its index columns when ix is not nil
+// (pending otherwise: NULL, see index.go).
+func appendEvent(a *ddb.Appender, e *openfast.Event, site int32, ix *rowIndex) error {
+	var vprev, sprev, sprev2, pprev, rprev, cprev, pvprev, pvnext any
+	if ix != nil {
+		if e.Type == openfast.EventPageview {
+			vprev, sprev, sprev2, pprev, rprev, cprev = ix.vprev, ix.sprev, ix.sprev2, ix.pprev, ix.rprev, ix.cprev
+		} else {
+			pvprev, pvnext = ix.pvprev, ix.pvnext
+		}
+	}
 	err := a.AppendRow(
 		e.WebsiteID, e.Time.UTC(), uint8(e.Type), ddb.UUID(e.VisitorID), ddb.UUID(e.SessionID),
 		e.Hostname, e.Path, e.EntryPath, e.SessionReferrer, e.Referrer, e.ReferrerHost,
@@ -352,9 +414,9 @@ func appendEvent(a *ddb.Appender, e *openfast.Event, site int32) error {
 		e.CountryCode, e.Region, e.City, e.Browser, e.OS, e.Device,
 		e.ScreenWidth, e.ScreenHeight, e.ViewportWidth, e.ViewportHeight, e.Language,
 		e.Goal, e.Props, e.AdClickIDs, e.RevenueCents, e.Currency, e.EventID, e.TransactionID,
-		nil, nil, nil, nil, nil, nil, // indexed later (index.go)
+		vprev, sprev, sprev2, pprev, rprev, cprev,
 		site,
-		nil, nil, // indexed later (index.go)
+		pvprev, pvnext,
 	)
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)
@@ -417,6 +479,14 @@ func (d *DB) DeleteEvents(ctx context.Context, del openfast.EventDeletion) (int6
 	if !del.End.IsZero() {
 		q += ` AND ts <= ?`
 		args = append(args, del.End.UTC())
+	}
+	if del.Type == openfast.EventPageview {
+		// The live index's states would keep the deleted pageviews.
+		d.insertMu.Lock()
+		defer d.insertMu.Unlock()
+		if d.live != nil {
+			d.live.forgetAll()
+		}
 	}
 	res, err := d.db.ExecContext(ctx, q, args...)
 	if err != nil {

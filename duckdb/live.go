@@ -1,0 +1,498 @@
+package duckdb
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unique"
+
+	"github.com/bits-and-blooms/bloom/v3"
+	"github.com/openfast/openfast"
+)
+
+// Live traffic arrives in time order: a visitor's new pageview or goal is
+// later than all their rows stored so far. The index columns of such a row
+// (index.go) depend only on the latest earlier pageview of each of its
+// partitions, which the writer can keep in memory for the visitors it has
+// seen since the server started. liveIndex computes them as the row is
+// inserted, so that the background indexer has nothing left to do for it.
+// Otherwise the indexer's UPDATE rewrites each new row once more, and
+// DuckDB holds a copy of every vector it touches until the next
+// checkpoint: most of the memory the server used while events arrived.
+//
+// A row is computed on insert only when its visitor's whole history is
+// known: the visitor's first row was inserted by this process and was
+// certainly their first (seen, a Bloom filter over every visitor in the
+// file, said no), and every later row was inserted in order. Everything
+// else is inserted pending (NULL), as before, and indexed in the
+// background:
+//
+//   - a visitor seen in the file before, or possibly (a false positive of
+//     seen), or forgotten (the cache keeps the most recent visitors only);
+//   - a row earlier than one of its visitor's (the visitor is then
+//     forgotten);
+//   - a pageview after goals or payments later than the visitor's latest
+//     pageview (open goals) when the earliest of them is more than
+//     maxOpenAge older than the pageview.
+//
+// The open goals' pvnext changes with such a pageview: those in its batch
+// are inserted with it, and those inserted earlier are updated in the
+// insert's transaction (goalUpdateSQL), which finds them by time in the
+// latest rows.
+//
+// A visitor with more than maxParts pages, referrers, countries and
+// sessions is forgotten too, which bounds the state a visitor takes.
+type liveIndex struct {
+	// cur and old are the visitors' states, the most recent in cur; a
+	// lookup moves a state from old to cur, and when cur holds
+	// generation states, old is dropped and cur becomes old. Only the
+	// writer uses them (it holds DB.insertMu).
+	cur, old   map[visitorKey]*visitorState
+	generation int
+
+	// mu guards the fields below, which the writer and the goroutine
+	// that builds seen share.
+	mu sync.Mutex
+	// seen holds every visitor (site and visitor id) with a pageview,
+	// goal or payment in the file, once ready. A visitor it does not hold
+	// has none (the other rows have no index columns).
+	seen  *bloom.BloomFilter
+	ready bool
+	// capacity is what seen was sized for, and added how many visitors it
+	// did not hold when added; more than twice the capacity, and a larger
+	// one is built (in building, which the writer adds to as well).
+	capacity, added uint
+	building        *bloom.BloomFilter
+	rebuild         chan struct{}
+	cancel          context.CancelFunc
+	done            chan struct{}
+}
+
+// The live index's sizes: a generation of visitor states (the cache keeps
+// one to two generations), the parts a visitor's state may have, the
+// smallest Bloom filter (about 1.2 MB) and its false positive rate, and
+// how old a visitor's open goals may be for a pageview to update them on
+// insert (epoch microseconds).
+const (
+	liveGeneration  = 65_536
+	maxParts        = 64
+	minSeenCapacity = 1 << 20
+	seenFalseRate   = 0.01
+	maxOpenAge      = int64(time.Hour / time.Microsecond)
+)
+
+type visitorKey struct {
+	site int32
+	id   openfast.UUID
+}
+
+func (k visitorKey) bytes() []byte {
+	var b [20]byte
+	binary.LittleEndian.PutUint32(b[:4], uint32(k.site))
+	copy(b[4:], k.id[:])
+	return b[:]
+}
+
+// visitorState is what the index columns of a visitor's next row depend
+// on, in epoch microseconds (none: there is none): the time of their
+// latest pageview, of their latest goal or payment, and of the earliest
+// goal or payment after the latest pageview (openFrom: the open goals), the
+// latest two pageviews of each session, and the latest pageview of each
+// page, session referrer and country (parts, by a key: the kind, a letter,
+// then the value).
+type visitorState struct {
+	lastPV, lastGoal, openFrom int64
+	sessions                   []sessionPart
+	parts                      []part
+}
+
+type sessionPart struct {
+	id         openfast.UUID
+	last, prev int64
+}
+
+type part struct {
+	key  unique.Handle[string]
+	last int64
+}
+
+// rowIndex is an inserted row's index columns, when computed (ok).
+type rowIndex struct {
+	ok                                        bool
+	vprev, sprev, sprev2, pprev, rprev, cprev int64
+	pvprev, pvnext                            int64
+}
+
+// goalUpdate sets the pvnext of a visitor's goals and payments at or after
+// from that have none to next (see goalUpdateSQL).
+type goalUpdate struct {
+	visitor    visitorKey
+	from, next int64
+}
+
+func newLiveIndex() *liveIndex {
+	return &liveIndex{
+		cur: map[visitorKey]*visitorState{}, old: map[visitorKey]*visitorState{}, generation: liveGeneration,
+		capacity: minSeenCapacity, rebuild: make(chan struct{}, 1), done: make(chan struct{}),
+	}
+}
+
+// startLive starts the live index and the goroutine that builds seen from
+// the file's rows; until it has, every row is inserted pending.
+func (d *DB) startLive(log *slog.Logger) {
+	l := newLiveIndex()
+	ctx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
+	d.live = l
+	l.rebuild <- struct{}{}
+	go func() {
+		defer close(l.done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-l.rebuild:
+			}
+			if err := d.buildSeen(ctx, l); err != nil && ctx.Err() == nil {
+				log.Warn("reading the visitors for the live index failed; new rows stay pending until the indexer indexes them", "err", err)
+				return
+			}
+		}
+	}()
+}
+
+// stopLive stops building seen and turns the live index off: every row is
+// inserted pending from then on.
+func (d *DB) stopLive() {
+	d.insertMu.Lock()
+	l := d.live
+	d.live = nil
+	d.insertMu.Unlock()
+	if l != nil {
+		l.cancel()
+		<-l.done
+	}
+}
+
+// seenChunk is how many rows buildSeen reads a query.
+var seenChunk int64 = 262_144 // a variable for the tests
+
+// buildSeen builds a Bloom filter of the visitors in the file and makes it
+// seen. The writer adds the visitors it inserts meanwhile to it too: from
+// the moment building is set, with no insert running, so that each row is
+// either in the snapshot read here or added by the writer.
+func (d *DB) buildSeen(ctx context.Context, l *liveIndex) error {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var rows, last int64
+	d.insertMu.Lock()
+	l.mu.Lock()
+	capacity := l.capacity
+	l.mu.Unlock()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION READ ONLY"); err != nil {
+		d.insertMu.Unlock()
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	err = conn.QueryRowContext(ctx, "SELECT count(*), coalesce(max(rowid), -1) FROM events").Scan(&rows, &last)
+	if err != nil {
+		d.insertMu.Unlock()
+		return err
+	}
+	capacity = max(capacity, uint(rows)/2)
+	f := bloom.NewWithEstimates(capacity, seenFalseRate)
+	l.mu.Lock()
+	l.building = f
+	l.mu.Unlock()
+	d.insertMu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		if l.building == f {
+			l.building = nil
+		}
+		l.mu.Unlock()
+	}()
+
+	var added uint
+	keys := make([]visitorKey, 0, seenChunk)
+	for lo := int64(0); lo <= last; lo += seenChunk {
+		keys = keys[:0]
+		r, err := conn.QueryContext(ctx, "SELECT site, visitor_id FROM events WHERE rowid >= ? AND rowid < ? AND type IN ("+pageview+", "+custom+", "+payment+")", lo, lo+seenChunk)
+		if err != nil {
+			return err
+		}
+		for r.Next() {
+			var k visitorKey
+			var id []byte
+			if err := r.Scan(&k.site, &id); err != nil {
+				r.Close()
+				return err
+			}
+			if len(id) != len(k.id) {
+				r.Close()
+				return fmt.Errorf("visitor id of %d bytes", len(id))
+			}
+			copy(k.id[:], id)
+			keys = append(keys, k)
+		}
+		if err := r.Close(); err != nil {
+			return err
+		}
+		l.mu.Lock()
+		for _, k := range keys {
+			if !f.TestAndAdd(k.bytes()) {
+				added++
+			}
+		}
+		l.mu.Unlock()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.seen, l.ready, l.building = f, true, nil
+	l.capacity, l.added = capacity, added
+	if added > capacity {
+		l.capacity = 2 * added
+		l.requestRebuild()
+	}
+	return nil
+}
+
+// requestRebuild asks for a larger seen; l.mu is held.
+func (l *liveIndex) requestRebuild() {
+	select {
+	case l.rebuild <- struct{}{}:
+	default:
+	}
+}
+
+// lookup returns a visitor's state, or nil when unknown.
+func (l *liveIndex) lookup(k visitorKey) *visitorState {
+	if s, ok := l.cur[k]; ok {
+		return s
+	}
+	s, ok := l.old[k]
+	if !ok {
+		return nil
+	}
+	delete(l.old, k)
+	l.store(k, s)
+	return s
+}
+
+func (l *liveIndex) store(k visitorKey, s *visitorState) {
+	if len(l.cur) >= l.generation {
+		l.old, l.cur = l.cur, make(map[visitorKey]*visitorState, l.generation/4)
+	}
+	l.cur[k] = s
+}
+
+// forget drops visitors' states: their later rows are inserted pending.
+func (l *liveIndex) forget(keys []visitorKey) {
+	for _, k := range keys {
+		delete(l.cur, k)
+		delete(l.old, k)
+	}
+}
+
+// forgetAll drops every visitor's state.
+func (l *liveIndex) forgetAll() {
+	clear(l.cur)
+	clear(l.old)
+}
+
+// batchVisitor is what compute keeps of a visitor during a batch: the
+// time of their earliest open goal inserted before the batch (none: none),
+// and the open goals of the batch, by index.
+type batchVisitor struct {
+	prior int64
+	goals []int
+}
+
+// compute returns the index columns of the events about to be inserted in
+// this order (with their websites' numbers), and updates the visitors'
+// states as if they were. It returns the visitors whose state it changed,
+// which the caller forgets if the insert fails, and the updates of the
+// goals inserted before that the batch's pageviews follow.
+func (l *liveIndex) compute(events []openfast.Event, sites map[string]int32) (out []rowIndex, touched []visitorKey, updates []goalUpdate) {
+	out = make([]rowIndex, len(events))
+	batch := map[visitorKey]*batchVisitor{}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ready := l.ready
+	for i := range events {
+		e := &events[i]
+		if !indexed(e.Type) {
+			continue
+		}
+		k := visitorKey{site: sites[e.WebsiteID], id: e.VisitorID}
+		b := k.bytes()
+		known := true
+		if l.seen != nil {
+			known = l.seen.TestAndAdd(b)
+			if !known {
+				l.added++
+				if l.added > 2*l.capacity && l.building == nil {
+					l.capacity = 2 * l.added
+					l.requestRebuild()
+				}
+			}
+		}
+		if l.building != nil {
+			l.building.Add(b)
+		}
+		s := l.lookup(k)
+		if s == nil {
+			if !ready || known {
+				continue
+			}
+			s = &visitorState{lastPV: none, lastGoal: none, openFrom: none}
+			l.store(k, s)
+		}
+		bv := batch[k]
+		if bv == nil {
+			bv = &batchVisitor{prior: s.openFrom}
+			batch[k] = bv
+			touched = append(touched, k)
+		}
+		var u *goalUpdate
+		out[i], u = l.next(k, s, bv, out, i, e)
+		if u != nil {
+			updates = append(updates, *u)
+		}
+	}
+	return out, touched, updates
+}
+
+// indexed reports whether rows of a type have index columns.
+func indexed(t openfast.EventType) bool {
+	return t == openfast.EventPageview || t == openfast.EventCustom || t == openfast.EventPayment
+}
+
+// next returns the index columns of a visitor's next row e, the i-th of
+// the batch (not computed when e cannot be, see liveIndex), and adds e to
+// the visitor's state s. A pageview that follows open goals sets the
+// pvnext of those of the batch (in out), and returns the update of those
+// inserted before.
+func (l *liveIndex) next(k visitorKey, s *visitorState, bv *batchVisitor, out []rowIndex, i int, e *openfast.Event) (rowIndex, *goalUpdate) {
+	t := e.Time.UnixMicro()
+	if e.Type != openfast.EventPageview {
+		if t < s.lastPV {
+			l.forget([]visitorKey{k})
+			return rowIndex{}, nil
+		}
+		if s.openFrom == none {
+			s.openFrom = t
+		}
+		bv.goals = append(bv.goals, i)
+		s.lastGoal = max(s.lastGoal, t)
+		return rowIndex{ok: true, pvprev: s.lastPV, pvnext: noneNext}, nil
+	}
+	if t < s.lastPV || t < s.lastGoal {
+		l.forget([]visitorKey{k})
+		return rowIndex{}, nil
+	}
+	r := rowIndex{ok: true, vprev: s.lastPV, sprev: none, sprev2: none, pprev: none, rprev: none, cprev: none}
+	var u *goalUpdate
+	if s.openFrom != none {
+		if bv.prior != none && t-bv.prior > maxOpenAge {
+			// Too far back to look for them on insert: the
+			// indexer updates them when it indexes this pageview.
+			r.ok = false
+		} else {
+			if bv.prior != none {
+				u = &goalUpdate{visitor: k, from: bv.prior, next: t}
+			}
+			for _, j := range bv.goals {
+				out[j].pvnext = t
+			}
+		}
+		s.openFrom, bv.prior, bv.goals = none, none, bv.goals[:0]
+	}
+	s.lastPV = t
+
+	si := -1
+	for i := range s.sessions {
+		if s.sessions[i].id == e.SessionID {
+			si = i
+			break
+		}
+	}
+	if si >= 0 {
+		r.sprev, r.sprev2 = s.sessions[si].last, s.sessions[si].prev
+	}
+	keys := [3]unique.Handle[string]{
+		unique.Make("p" + e.Hostname + "\x00" + e.Path),
+		unique.Make("r" + e.SessionReferrer),
+		unique.Make("c" + e.CountryCode),
+	}
+	at := [3]int{-1, -1, -1}
+	grow := 0
+	if si < 0 {
+		grow++
+	}
+	for j, key := range keys {
+		for p := range s.parts {
+			if s.parts[p].key == key {
+				at[j] = p
+				break
+			}
+		}
+		if at[j] < 0 {
+			grow++
+		}
+	}
+	for j, dst := range []*int64{&r.pprev, &r.rprev, &r.cprev} {
+		if at[j] >= 0 {
+			*dst = s.parts[at[j]].last
+		}
+	}
+	if len(s.sessions)+len(s.parts)+grow > maxParts {
+		// The row's columns are right (the state was whole until
+		// now), but the visitor's next ones will be pending.
+		l.forget([]visitorKey{k})
+		return r, u
+	}
+	if si >= 0 {
+		s.sessions[si].prev, s.sessions[si].last = s.sessions[si].last, t
+	} else {
+		s.sessions = append(s.sessions, sessionPart{id: e.SessionID, last: t, prev: none})
+	}
+	for j, key := range keys {
+		if at[j] >= 0 {
+			s.parts[at[j]].last = t
+		} else {
+			s.parts = append(s.parts, part{key: key, last: t})
+		}
+	}
+	return r, u
+}
+
+// goalUpdateSQL is the UPDATE of the pvnext of the goals and payments that
+// updates name, which were inserted (and are committed) before the batch
+// of the pageviews that follow them; it runs before the batch is appended.
+// Each visitor's open goals are those at or after from with pvnext none
+// (noneNext); pending ones have NULL, and the indexer sets theirs. Every
+// value written into the statement is a number or a UUID.
+func goalUpdateSQL(updates []goalUpdate) string {
+	var b strings.Builder
+	from := int64(noneNext)
+	b.WriteString("UPDATE events SET pvnext = u.next FROM (VALUES ")
+	for i, u := range updates {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "(%d, CAST('%s' AS UUID), %d, %d)", u.visitor.site, u.visitor.id.String(), u.from, u.next)
+		from = min(from, u.from)
+	}
+	fmt.Fprintf(&b, `) u(site, visitor_id, since, next)
+WHERE events.ts >= make_timestamp(%d) AND events.type IN (%s, %s) AND events.pvnext = %s
+  AND events.site = u.site AND events.visitor_id = u.visitor_id AND epoch_us(events.ts) >= u.since`, from, custom, payment, noneNextSQL)
+	return b.String()
+}
