@@ -162,17 +162,14 @@ func insertLive(t *testing.T, db *DB, events []openfast.Event, r *rand.Rand, che
 // waitLive waits until the live index knows the file's visitors.
 func waitLive(t *testing.T, db *DB) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		db.live.mu.Lock()
-		ready := db.live.ready
-		db.live.mu.Unlock()
-		if ready {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the live index is not ready after a minute")
-		}
-		time.Sleep(time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := db.WaitLive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db.live.mu.Lock()
+	defer db.live.mu.Unlock()
+	if !db.live.ready {
+		t.Fatal("the live index stopped without reading the file's visitors")
 	}
 }

@@ -165,6 +165,35 @@ func (d *DB) startLive(log *slog.Logger) {
 	}()
 }
 
+// WaitLive waits until the live index has read the visitors in the file
+// (or is off), which it does in the background after opening.
+func (d *DB) WaitLive(ctx context.Context) error {
+	for {
+		d.insertMu.Lock()
+		l := d.live
+		d.insertMu.Unlock()
+		if l == nil {
+			return nil
+		}
+		l.mu.Lock()
+		ready := l.ready
+		l.mu.Unlock()
+		select {
+		case <-l.done:
+			return nil // stopped, or failed (and logged)
+		default:
+		}
+		if ready {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
 // stopLive stops building seen and turns the live index off: every row is
 // inserted pending from then on.
 func (d *DB) stopLive() {
