@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unique"
 
 	"github.com/bits-and-blooms/bloom/v3"
 	"github.com/openfast/openfast"
@@ -49,10 +48,13 @@ import (
 type liveIndex struct {
 	// cur and old are the visitors' states, the most recent in cur; a
 	// lookup moves a state from old to cur, and when cur holds
-	// generation states, old is dropped and cur becomes old. Only the
+	// generation states, old is dropped and cur becomes old. keys numbers
+	// the pages, referrers and countries that states name. Only the
 	// writer uses them (it holds DB.insertMu).
-	cur, old   map[visitorKey]*visitorState
+	cur, old   map[visitorKey]visitorState
 	generation int
+	keys       map[string]uint64
+	keyEpoch   int
 
 	// mu guards the fields below, which the writer and the goroutine
 	// that builds seen share.
@@ -100,24 +102,113 @@ func (k visitorKey) bytes() []byte {
 // visitorState is what the index columns of a visitor's next row depend
 // on, in epoch microseconds (none: there is none): the time of their
 // latest pageview, of their latest goal or payment, and of the earliest
-// goal or payment after the latest pageview (openFrom: the open goals), the
-// latest two pageviews of each session, and the latest pageview of each
-// page, session referrer and country (parts, by a key: the kind, a letter,
-// then the value).
-type visitorState struct {
-	lastPV, lastGoal, openFrom int64
-	sessions                   []sessionPart
-	parts                      []part
+// goal or payment after the latest pageview (openFrom: the open goals),
+// the latest two pageviews of each session, and the latest pageview of
+// each page, session referrer and country (parts, by the number keys gives
+// their kind, a letter, and value). It is one slice of words without
+// pointers, which the garbage collector does not scan:
+//
+//	lastPV, lastGoal, openFrom, sessions | parts<<32,
+//	then per session: id (two words), last, prev,
+//	then per part: key number, last.
+type visitorState []uint64
+
+// maxKeys is how many keys the live index numbers before it drops them
+// and every state; a variable for the tests.
+var maxKeys = 1 << 17
+
+// noneWord is none in a state's words.
+var noneWord = func() uint64 { n := int64(none); return uint64(n) }()
+
+const (
+	stateHeader  = 4
+	sessionWords = 4
+	partWords    = 2
+)
+
+func newVisitorState() visitorState {
+	return visitorState{noneWord, noneWord, noneWord, 0}
 }
 
-type sessionPart struct {
-	id         openfast.UUID
-	last, prev int64
+func (s visitorState) lastPV() int64      { return int64(s[0]) }
+func (s visitorState) lastGoal() int64    { return int64(s[1]) }
+func (s visitorState) openFrom() int64    { return int64(s[2]) }
+func (s visitorState) counts() (int, int) { return int(uint32(s[3])), int(s[3] >> 32) }
+
+// session returns the words of session i.
+func (s visitorState) session(i int) []uint64 {
+	o := stateHeader + i*sessionWords
+	return s[o : o+sessionWords]
 }
 
-type part struct {
-	key  unique.Handle[string]
-	last int64
+// part returns the words of part i.
+func (s visitorState) part(i int) []uint64 {
+	sessions, _ := s.counts()
+	o := stateHeader + sessions*sessionWords + i*partWords
+	return s[o : o+partWords]
+}
+
+func sessionWordsOf(id openfast.UUID) (uint64, uint64) {
+	return binary.LittleEndian.Uint64(id[:8]), binary.LittleEndian.Uint64(id[8:])
+}
+
+// findSession returns the index of a session, or -1.
+func (s visitorState) findSession(id openfast.UUID) int {
+	lo, hi := sessionWordsOf(id)
+	n, _ := s.counts()
+	for i := range n {
+		if w := s.session(i); w[0] == lo && w[1] == hi {
+			return i
+		}
+	}
+	return -1
+}
+
+// findPart returns the index of a part, or -1.
+func (s visitorState) findPart(key uint64) int {
+	_, n := s.counts()
+	for i := range n {
+		if s.part(i)[0] == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// addSession adds a session with one pageview at t.
+func (s visitorState) addSession(id openfast.UUID, t int64) visitorState {
+	sessions, parts := s.counts()
+	at := stateHeader + sessions*sessionWords
+	s = append(s, make([]uint64, sessionWords)...)
+	copy(s[at+sessionWords:], s[at:at+parts*partWords])
+	lo, hi := sessionWordsOf(id)
+	copy(s[at:], []uint64{lo, hi, uint64(t), noneWord})
+	s[3] = uint64(sessions+1) | uint64(parts)<<32
+	return s
+}
+
+// addPart adds a part whose latest pageview is at t.
+func (s visitorState) addPart(key uint64, t int64) visitorState {
+	sessions, parts := s.counts()
+	s = append(s, key, uint64(t))
+	s[3] = uint64(sessions) | uint64(parts+1)<<32
+	return s
+}
+
+// key returns the number of a part's key, numbering it if new. Past
+// maxKeys numbers, they are dropped with every state that uses them.
+func (l *liveIndex) key(k string) uint64 {
+	if n, ok := l.keys[k]; ok {
+		return n
+	}
+	if len(l.keys) >= maxKeys {
+		clear(l.keys)
+		l.forgetAll()
+		l.keyEpoch++
+	}
+	n := uint64(len(l.keys))
+	l.keys[k] = n
+	return n
 }
 
 // rowIndex is an inserted row's index columns, when computed (ok).
@@ -136,7 +227,7 @@ type goalUpdate struct {
 
 func newLiveIndex() *liveIndex {
 	return &liveIndex{
-		cur: map[visitorKey]*visitorState{}, old: map[visitorKey]*visitorState{}, generation: liveGeneration,
+		cur: map[visitorKey]visitorState{}, old: map[visitorKey]visitorState{}, generation: liveGeneration, keys: map[string]uint64{},
 		capacity: minSeenCapacity, rebuild: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 }
@@ -302,7 +393,7 @@ func (l *liveIndex) requestRebuild() {
 }
 
 // lookup returns a visitor's state, or nil when unknown.
-func (l *liveIndex) lookup(k visitorKey) *visitorState {
+func (l *liveIndex) lookup(k visitorKey) visitorState {
 	if s, ok := l.cur[k]; ok {
 		return s
 	}
@@ -315,9 +406,9 @@ func (l *liveIndex) lookup(k visitorKey) *visitorState {
 	return s
 }
 
-func (l *liveIndex) store(k visitorKey, s *visitorState) {
-	if len(l.cur) >= l.generation {
-		l.old, l.cur = l.cur, make(map[visitorKey]*visitorState, l.generation/4)
+func (l *liveIndex) store(k visitorKey, s visitorState) {
+	if _, ok := l.cur[k]; !ok && len(l.cur) >= l.generation {
+		l.old, l.cur = l.cur, make(map[visitorKey]visitorState, l.generation/4)
 	}
 	l.cur[k] = s
 }
@@ -381,12 +472,12 @@ func (l *liveIndex) compute(events []openfast.Event, sites map[string]int32) (ou
 			if !ready || known {
 				continue
 			}
-			s = &visitorState{lastPV: none, lastGoal: none, openFrom: none}
+			s = newVisitorState()
 			l.store(k, s)
 		}
 		bv := batch[k]
 		if bv == nil {
-			bv = &batchVisitor{prior: s.openFrom}
+			bv = &batchVisitor{prior: s.openFrom()}
 			batch[k] = bv
 			touched = append(touched, k)
 		}
@@ -406,30 +497,41 @@ func indexed(t openfast.EventType) bool {
 
 // next returns the index columns of a visitor's next row e, the i-th of
 // the batch (not computed when e cannot be, see liveIndex), and adds e to
-// the visitor's state s. A pageview that follows open goals sets the
-// pvnext of those of the batch (in out), and returns the update of those
-// inserted before.
-func (l *liveIndex) next(k visitorKey, s *visitorState, bv *batchVisitor, out []rowIndex, i int, e *openfast.Event) (rowIndex, *goalUpdate) {
+// the visitor's state s (stored again: it may move). A pageview that
+// follows open goals sets the pvnext of those of the batch (in out), and
+// returns the update of those inserted before.
+func (l *liveIndex) next(k visitorKey, s visitorState, bv *batchVisitor, out []rowIndex, i int, e *openfast.Event) (rowIndex, *goalUpdate) {
 	t := e.Time.UnixMicro()
 	if e.Type != openfast.EventPageview {
-		if t < s.lastPV {
+		if t < s.lastPV() {
 			l.forget([]visitorKey{k})
 			return rowIndex{}, nil
 		}
-		if s.openFrom == none {
-			s.openFrom = t
+		if s.openFrom() == none {
+			s[2] = uint64(t)
 		}
 		bv.goals = append(bv.goals, i)
-		s.lastGoal = max(s.lastGoal, t)
-		return rowIndex{ok: true, pvprev: s.lastPV, pvnext: noneNext}, nil
+		s[1] = uint64(max(s.lastGoal(), t))
+		return rowIndex{ok: true, pvprev: s.lastPV(), pvnext: noneNext}, nil
 	}
-	if t < s.lastPV || t < s.lastGoal {
+	if t < s.lastPV() || t < s.lastGoal() {
 		l.forget([]visitorKey{k})
 		return rowIndex{}, nil
 	}
-	r := rowIndex{ok: true, vprev: s.lastPV, sprev: none, sprev2: none, pprev: none, rprev: none, cprev: none}
+	// The keys first: numbering a new one may drop every state.
+	keys := [3]string{"p" + e.Hostname + "\x00" + e.Path, "r" + e.SessionReferrer, "c" + e.CountryCode}
+	var nums [3]uint64
+	epoch := l.keyEpoch
+	for j, key := range keys {
+		nums[j] = l.key(key)
+	}
+	if l.keyEpoch != epoch {
+		return rowIndex{}, nil
+	}
+
+	r := rowIndex{ok: true, vprev: s.lastPV(), sprev: none, sprev2: none, pprev: none, rprev: none, cprev: none}
 	var u *goalUpdate
-	if s.openFrom != none {
+	if s.openFrom() != none {
 		if bv.prior != none && t-bv.prior > maxOpenAge {
 			// Too far back to look for them on insert: the
 			// indexer updates them when it indexes this pageview.
@@ -442,64 +544,50 @@ func (l *liveIndex) next(k visitorKey, s *visitorState, bv *batchVisitor, out []
 				out[j].pvnext = t
 			}
 		}
-		s.openFrom, bv.prior, bv.goals = none, none, bv.goals[:0]
+		s[2], bv.prior, bv.goals = noneWord, none, bv.goals[:0]
 	}
-	s.lastPV = t
+	s[0] = uint64(t)
 
-	si := -1
-	for i := range s.sessions {
-		if s.sessions[i].id == e.SessionID {
-			si = i
-			break
-		}
-	}
+	si := s.findSession(e.SessionID)
 	if si >= 0 {
-		r.sprev, r.sprev2 = s.sessions[si].last, s.sessions[si].prev
-	}
-	keys := [3]unique.Handle[string]{
-		unique.Make("p" + e.Hostname + "\x00" + e.Path),
-		unique.Make("r" + e.SessionReferrer),
-		unique.Make("c" + e.CountryCode),
+		w := s.session(si)
+		r.sprev, r.sprev2 = int64(w[2]), int64(w[3])
 	}
 	at := [3]int{-1, -1, -1}
 	grow := 0
 	if si < 0 {
 		grow++
 	}
-	for j, key := range keys {
-		for p := range s.parts {
-			if s.parts[p].key == key {
-				at[j] = p
-				break
-			}
-		}
-		if at[j] < 0 {
+	for j, n := range nums {
+		if at[j] = s.findPart(n); at[j] < 0 {
 			grow++
 		}
 	}
 	for j, dst := range []*int64{&r.pprev, &r.rprev, &r.cprev} {
 		if at[j] >= 0 {
-			*dst = s.parts[at[j]].last
+			*dst = int64(s.part(at[j])[1])
 		}
 	}
-	if len(s.sessions)+len(s.parts)+grow > maxParts {
+	if sessions, parts := s.counts(); sessions+parts+grow > maxParts {
 		// The row's columns are right (the state was whole until
 		// now), but the visitor's next ones will be pending.
 		l.forget([]visitorKey{k})
 		return r, u
 	}
 	if si >= 0 {
-		s.sessions[si].prev, s.sessions[si].last = s.sessions[si].last, t
+		w := s.session(si)
+		w[3], w[2] = w[2], uint64(t)
 	} else {
-		s.sessions = append(s.sessions, sessionPart{id: e.SessionID, last: t, prev: none})
+		s = s.addSession(e.SessionID, t)
 	}
-	for j, key := range keys {
+	for j, n := range nums {
 		if at[j] >= 0 {
-			s.parts[at[j]].last = t
+			s.part(at[j])[1] = uint64(t)
 		} else {
-			s.parts = append(s.parts, part{key: key, last: t})
+			s = s.addPart(n, t)
 		}
 	}
+	l.cur[k] = s
 	return r, u
 }
 
