@@ -81,6 +81,12 @@ CREATE TABLE IF NOT EXISTS sites (
     website_id VARCHAR PRIMARY KEY,
     n          INTEGER NOT NULL UNIQUE
 );
+CREATE TABLE IF NOT EXISTS pvnext_updates (
+    site       INTEGER NOT NULL,
+    visitor_id UUID    NOT NULL,
+    since      BIGINT  NOT NULL,
+    next       BIGINT  NOT NULL
+);
 CREATE TABLE IF NOT EXISTS ingest_journals (
     journal    VARCHAR PRIMARY KEY,
     last_batch UBIGINT NOT NULL
@@ -356,7 +362,7 @@ func (d *DB) insertTx(ctx context.Context, journal string, seq uint64, events []
 		}
 	}
 	if len(updates) > 0 {
-		if _, err := conn.ExecContext(ctx, goalUpdateSQL(updates)); err != nil {
+		if err := updateOpenGoals(ctx, conn, updates); err != nil {
 			failed()
 			return noneNext, fmt.Errorf("%w: %w", errGoalUpdate, err)
 		}

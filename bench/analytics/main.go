@@ -307,6 +307,7 @@ func run(ctx context.Context, o options) error {
 
 	fmt.Printf("\nanalytics: %d events, %d sites, %d days ending %s; median of %d requests per widget over HTTP\n",
 		m.Events, m.Config.Sites, m.Config.Days, m.Config.End.Format(time.DateOnly), o.runs)
+	openfast.TuneGC() // as serve runs
 	for i, b := range backends {
 		// Each store gets its own server, ingest writer and journal, as
 		// serve wires them.

@@ -230,6 +230,7 @@ type target struct {
 // temporary data folder, with one website. cleanup closes the stores and
 // removes the folder.
 func startInProcess(ctx context.Context, o options) (t *target, cleanup func(), err error) {
+	openfast.TuneGC()
 	dir, err := os.MkdirTemp("", "openfast-ingest-")
 	if err != nil {
 		return nil, nil, fmt.Errorf("create temp folder: %w", err)

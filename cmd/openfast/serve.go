@@ -93,6 +93,7 @@ func newLogger(format string) (*slog.Logger, error) {
 }
 
 func serve(ctx context.Context, o serveOptions) error {
+	openfast.TuneGC()
 	log, err := newLogger(o.logFormat)
 	if err != nil {
 		return err

@@ -1,0 +1,25 @@
+package openfast
+
+import (
+	"os"
+	"runtime/debug"
+)
+
+// ServerGCPercent is the garbage collector's target (GOGC) that `openfast
+// serve` runs with when the GOGC environment variable is not set. Most of
+// the server's Go heap lives long (the ingest path's caches, the live
+// index's visitor states), and with Go's default of 100 the heap grows to
+// twice that between collections. At 50 it grows to 1.5 times: in the
+// ingest benchmark (30 s at 20,000 events/s) the server's peak memory fell
+// from 313-315 MB to 285-286 MB, for about 4% of its throughput.
+const ServerGCPercent = 50
+
+// TuneGC sets the garbage collector's target to ServerGCPercent, unless
+// GOGC is set in the environment (which then decides, as in any Go
+// program). serve calls it, and so do the benchmarks that run the server
+// in process.
+func TuneGC() {
+	if _, ok := os.LookupEnv("GOGC"); !ok {
+		debug.SetGCPercent(ServerGCPercent)
+	}
+}
