@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/openfast/openfast"
@@ -111,7 +112,13 @@ type response struct {
 // ServeEvent handles one event. Its errors are application errors for the
 // API's error envelope; a filtered event is answered 200 all the same.
 func (h *Handler) ServeEvent(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	buf := bodyPool.Get().(*[]byte)
+	body, err := readBody(http.MaxBytesReader(w, r.Body, MaxBodyBytes), (*buf)[:0])
+	defer func() {
+		// Nothing keeps the body: decoding copies what it takes.
+		*buf = body[:0]
+		bodyPool.Put(buf)
+	}()
 	if err != nil {
 		h.rejected.Inc()
 		var tooLarge *http.MaxBytesError
@@ -142,6 +149,27 @@ func (h *Handler) ServeEvent(w http.ResponseWriter, r *http.Request) error {
 	h.received.WithLabelValues(ev.Type.String()).Inc()
 	writeResponse(w, response{Status: "success", VisitorID: visitor})
 	return nil
+}
+
+// bodyPool recycles request body buffers (io.ReadAll allocated one or two
+// for each event).
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// readBody reads r to its end, appending to b.
+func readBody(r io.Reader, b []byte) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 func writeResponse(w http.ResponseWriter, v response) {
