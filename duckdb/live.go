@@ -22,9 +22,10 @@ import (
 // partitions, which the writer can keep in memory for the visitors it has
 // seen since the server started. liveIndex computes them as the row is
 // inserted, so that the background indexer has nothing left to do for it.
-// Otherwise the indexer's UPDATE rewrites each new row once more, and
-// DuckDB holds a copy of every vector it touches until the next
-// checkpoint: most of the memory the server used while events arrived.
+// Otherwise the indexer's rounds rewrite each new row once more, and their
+// window functions, hash tables and updates (which DuckDB holds until the
+// next checkpoint) were most of the memory the server used while events
+// arrived.
 //
 // A row is computed on insert only when its visitor's whole history is
 // known: the visitor's first row was inserted by this process and was
@@ -81,14 +82,17 @@ type liveIndex struct {
 // one to two generations), the parts a visitor's state may have, the
 // smallest Bloom filter (about 1.2 MB) and its false positive rate, and
 // how old a visitor's open goals may be for a pageview to update them on
-// insert (epoch microseconds).
+// insert (epoch microseconds): the update scans the rows since the
+// earliest open goal of its batch, so this bounds its work.
 const (
 	liveGeneration  = 65_536
 	maxParts        = 64
 	minSeenCapacity = 1 << 20
 	seenFalseRate   = 0.01
-	maxOpenAge      = int64(time.Hour / time.Microsecond)
 )
+
+// maxOpenAge: see above; a variable for the tests.
+var maxOpenAge = int64(30 * time.Second / time.Microsecond)
 
 type visitorKey struct {
 	site int32
