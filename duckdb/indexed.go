@@ -215,6 +215,44 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 			q.Base(r)
 			q.Add(" AND ts >= ? AND ts < ?", s.Window.Start.UTC(), s.Window.End.UTC())
 		}
+		if !mixed && d.smallSite(d.site(r.WebsiteID)) {
+			// One scan of the window's pageviews, goals and payments
+			// (see smallSite).
+			q.Add("WITH g AS (SELECT k, grouping(k) AS whole, " +
+				countIf("type = "+pageview+" AND vprev IS NULL") + " + count(*) FILTER (WHERE type <> " + pageview + " AND pvprev IS NULL) AS pending, " +
+				countIf("type = "+pageview+" AND (vprev < "+S+" OR vk < k)") + " AS visitors, " +
+				countIf("type = "+pageview+" AND (sprev < "+S+" OR sk < k)") + " AS sessions, " +
+				"count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pk = k OR nk = k)) AS converted, " +
+				"count(*) FILTER (WHERE type = " + payment + ") AS payments, CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) AS cents")
+			if withTotals {
+				q.Add(", " + countIf("type = "+pageview+" AND vprev < "+S) + " AS tv, " + countIf("type = "+pageview+" AND sprev < "+S) + " AS tse, " +
+					"count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pvprev >= " + S + " OR pvnext < " + E + ")) AS tc")
+			}
+			q.Add("\nFROM (SELECT type, visitor_id, vprev, sprev, pvprev, pvnext, revenue_cents, " + key + " AS k, " + vk + " AS vk, " + sk + " AS sk, " + pk + " AS pk, " + nk + " AS nk FROM events WHERE ")
+			where()
+			q.Add(" AND type IN (" + pageview + ", " + custom + ", " + payment + ")) x GROUP BY ")
+			if withTotals {
+				q.Add("GROUPING SETS ((k), ())")
+			} else {
+				q.Add("k")
+			}
+			q.Add(")\nSELECT g.k, g.pending, g.visitors, g.sessions, g.converted, g.payments, g.cents")
+			if withTotals {
+				q.Add(", t.tv, t.tse, t.tc FROM g CROSS JOIN (SELECT tv, tse, tc FROM g WHERE whole = 1) t WHERE g.whole = 0 AND")
+			} else {
+				q.Add(" FROM g WHERE")
+			}
+			q.Add(" g.visitors + g.converted + g.payments + g.pending > 0 ORDER BY g.k")
+			var pending bool
+			out, t, pending, err = d.scanIndexedBuckets(ctx, q, withTotals)
+			if err != nil {
+				return nil, t, fmt.Errorf("timeseries of %s: %w", r.WebsiteID, err)
+			}
+			if !pending {
+				break
+			}
+			continue
+		}
 		q.Add("WITH ")
 		if mixed {
 			pendCTE(q, where)

@@ -33,6 +33,24 @@ func (d *DB) loadSites(ctx context.Context) error {
 	if err := rows.Close(); err != nil {
 		return fmt.Errorf("read the website numbers: %w", err)
 	}
+	d.rows = map[int32]int64{}
+	rows, err = d.db.QueryContext(ctx, "SELECT site, count(*) FROM events WHERE site IS NOT NULL GROUP BY site")
+	if err != nil {
+		return fmt.Errorf("count the websites' events: %w", err)
+	}
+	for rows.Next() {
+		var site int32
+		var n int64
+		if err := rows.Scan(&site, &n); err != nil {
+			rows.Close()
+			return fmt.Errorf("count the websites' events: %w", err)
+		}
+		d.rows[site] += n
+		d.total += n
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("count the websites' events: %w", err)
+	}
 	var unnumbered []string
 	rows, err = d.db.QueryContext(ctx, "SELECT DISTINCT website_id FROM events WHERE site IS NULL")
 	if err != nil {
@@ -101,4 +119,31 @@ func (d *DB) assignSites(ctx context.Context, events []openfast.Event) (map[stri
 		out[id] = n
 	}
 	return out, nil
+}
+
+// countRows adds inserted events to the websites' counts.
+func (d *DB) countRows(events []openfast.Event, sites map[string]int32) {
+	d.sitesMu.Lock()
+	defer d.sitesMu.Unlock()
+	for i := range events {
+		d.rows[sites[events[i].WebsiteID]]++
+	}
+	d.total += int64(len(events))
+}
+
+// smallShare is the share of all events below which a website counts as
+// small (see smallSite); a variable for the tests.
+var smallShare = 0.05
+
+// smallSite reports whether a website has less than smallShare of the
+// events. Its reads then take the rows they need in one scan: a scan
+// filters the window's rows of every website, which is most of what a
+// small site's read costs, while a big site's distinct counts run faster
+// over goals alone (an indexed series over 30 days of the benchmark's
+// biggest site: 53 ms in two scans, 138 ms in one; over 7 days of its
+// smallest: 8.0 ms in two, 6.8 ms in one).
+func (d *DB) smallSite(site int32) bool {
+	d.sitesMu.Lock()
+	defer d.sitesMu.Unlock()
+	return float64(d.rows[site]) < smallShare*float64(d.total)
 }

@@ -118,6 +118,11 @@ type DB struct {
 	// site.go).
 	sitesMu sync.Mutex
 	sites   map[string]int32
+	// rows counts the events of each website number (roughly: deletes
+	// are not subtracted), and total all of them; guarded by sitesMu.
+	// Reads use them to choose a query's shape (see smallSite).
+	rows  map[int32]int64
+	total int64
 	// roundMu serializes indexing rounds (index.go).
 	roundMu sync.Mutex
 	// insertMu serializes inserts, and guards live, the index columns
@@ -312,6 +317,9 @@ func (d *DB) insert(ctx context.Context, journal string, seq uint64, events []op
 		// The goals were being indexed meanwhile, most likely (a
 		// write conflict): insert the batch pending instead.
 		pending, err = d.insertTx(ctx, journal, seq, events, sites, nil)
+	}
+	if err == nil {
+		d.countRows(events, sites)
 	}
 	return pending, err
 }
