@@ -180,7 +180,7 @@ func waitLive(t *testing.T, db *DB) {
 	}
 	db.live.mu.Lock()
 	defer db.live.mu.Unlock()
-	if !db.live.ready {
+	if db.live.seen == nil {
 		t.Fatal("the live index stopped without reading the file's visitors")
 	}
 }

@@ -362,13 +362,21 @@ type indexer struct {
 // passes.
 const indexInterval = time.Second
 
-// SetLogger sets where the background indexer reports its errors.
+// SetLogger sets where the background indexer and the live index report
+// their errors.
 func (d *DB) SetLogger(l *slog.Logger) {
 	if d.idx != nil {
 		d.idx.mu.Lock()
 		d.idx.log = l
 		d.idx.mu.Unlock()
 	}
+	d.insertMu.Lock()
+	if d.live != nil {
+		d.live.mu.Lock()
+		d.live.log = l
+		d.live.mu.Unlock()
+	}
+	d.insertMu.Unlock()
 }
 
 func (d *DB) startIndexer() {

@@ -208,51 +208,40 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 	if err != nil {
 		return nil, t, err
 	}
-	var out []analytics.Bucket
-	for _, mixed := range []bool{false, true} {
-		q := d.newQuery()
-		where := func() {
-			q.Base(r)
-			q.Add(" AND ts >= ? AND ts < ?", s.Window.Start.UTC(), s.Window.End.UTC())
+	// oneScan is the statement of a small website's series without
+	// pending rows: one scan of the window's pageviews, goals and
+	// payments (see smallSite).
+	oneScan := func(q *sqlq.Query, where func()) {
+		q.Add("WITH g AS (SELECT k, grouping(k) AS whole, " +
+			countIf("type = "+pageview+" AND vprev IS NULL") + " + count(*) FILTER (WHERE type <> " + pageview + " AND pvprev IS NULL) AS pending, " +
+			countIf("type = "+pageview+" AND (vprev < "+S+" OR vk < k)") + " AS visitors, " +
+			countIf("type = "+pageview+" AND (sprev < "+S+" OR sk < k)") + " AS sessions, " +
+			"count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pk = k OR nk = k)) AS converted, " +
+			"count(*) FILTER (WHERE type = " + payment + ") AS payments, CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) AS cents")
+		if withTotals {
+			q.Add(", " + countIf("type = "+pageview+" AND vprev < "+S) + " AS tv, " + countIf("type = "+pageview+" AND sprev < "+S) + " AS tse, " +
+				"count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pvprev >= " + S + " OR pvnext < " + E + ")) AS tc")
 		}
-		if !mixed && d.smallSite(d.site(r.WebsiteID)) {
-			// One scan of the window's pageviews, goals and payments
-			// (see smallSite).
-			q.Add("WITH g AS (SELECT k, grouping(k) AS whole, " +
-				countIf("type = "+pageview+" AND vprev IS NULL") + " + count(*) FILTER (WHERE type <> " + pageview + " AND pvprev IS NULL) AS pending, " +
-				countIf("type = "+pageview+" AND (vprev < "+S+" OR vk < k)") + " AS visitors, " +
-				countIf("type = "+pageview+" AND (sprev < "+S+" OR sk < k)") + " AS sessions, " +
-				"count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pk = k OR nk = k)) AS converted, " +
-				"count(*) FILTER (WHERE type = " + payment + ") AS payments, CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) AS cents")
-			if withTotals {
-				q.Add(", " + countIf("type = "+pageview+" AND vprev < "+S) + " AS tv, " + countIf("type = "+pageview+" AND sprev < "+S) + " AS tse, " +
-					"count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pvprev >= " + S + " OR pvnext < " + E + ")) AS tc")
-			}
-			q.Add("\nFROM (SELECT type, visitor_id, vprev, sprev, pvprev, pvnext, revenue_cents, " + key + " AS k, " + vk + " AS vk, " + sk + " AS sk, " + pk + " AS pk, " + nk + " AS nk FROM events WHERE ")
-			where()
-			q.Add(" AND type IN (" + pageview + ", " + custom + ", " + payment + ")) x GROUP BY ")
-			if withTotals {
-				q.Add("GROUPING SETS ((k), ())")
-			} else {
-				q.Add("k")
-			}
-			q.Add(")\nSELECT g.k, g.pending, g.visitors, g.sessions, g.converted, g.payments, g.cents")
-			if withTotals {
-				q.Add(", t.tv, t.tse, t.tc FROM g CROSS JOIN (SELECT tv, tse, tc FROM g WHERE whole = 1) t WHERE g.whole = 0 AND")
-			} else {
-				q.Add(" FROM g WHERE")
-			}
-			q.Add(" g.visitors + g.converted + g.payments + g.pending > 0 ORDER BY g.k")
-			var pending bool
-			out, t, pending, err = d.scanIndexedBuckets(ctx, q, withTotals)
-			if err != nil {
-				return nil, t, fmt.Errorf("timeseries of %s: %w", r.WebsiteID, err)
-			}
-			if !pending {
-				break
-			}
-			continue
+		q.Add("\nFROM (SELECT type, visitor_id, vprev, sprev, pvprev, pvnext, revenue_cents, " + key + " AS k, " + vk + " AS vk, " + sk + " AS sk, " + pk + " AS pk, " + nk + " AS nk FROM events WHERE ")
+		where()
+		q.Add(" AND type IN (" + pageview + ", " + custom + ", " + payment + ")) x GROUP BY ")
+		if withTotals {
+			q.Add("GROUPING SETS ((k), ())")
+		} else {
+			q.Add("k")
 		}
+		q.Add(")\nSELECT g.k, g.pending, g.visitors, g.sessions, g.converted, g.payments, g.cents")
+		if withTotals {
+			q.Add(", t.tv, t.tse, t.tc FROM g CROSS JOIN (SELECT tv, tse, tc FROM g WHERE whole = 1) t WHERE g.whole = 0 AND")
+		} else {
+			q.Add(" FROM g WHERE")
+		}
+		q.Add(" g.visitors + g.converted + g.payments + g.pending > 0 ORDER BY g.k")
+	}
+	// twoScans is the statement of the other series: the pageviews and
+	// the goals and payments apart, and mixed, the pending visitors'
+	// rows deduplicated.
+	twoScans := func(q *sqlq.Query, where func(), mixed bool) {
 		q.Add("WITH ")
 		if mixed {
 			pendCTE(q, where)
@@ -319,6 +308,20 @@ SELECT k, CAST(coalesce(pending, 0) + coalesce(cpending, 0) AS BIGINT), CAST(coa
 			q.Add("\nFROM vis FULL OUTER JOIN convk USING (k) FULL OUTER JOIN pay USING (k)")
 		}
 		q.Add(" WHERE coalesce(visitors, 0) + coalesce(converted, 0) + coalesce(payments, 0) + coalesce(pending, 0) + coalesce(cpending, 0) > 0 ORDER BY k")
+	}
+	small := d.smallSite(d.site(r.WebsiteID))
+	var out []analytics.Bucket
+	for _, mixed := range []bool{false, true} {
+		q := d.newQuery()
+		where := func() {
+			q.Base(r)
+			q.Add(" AND ts >= ? AND ts < ?", s.Window.Start.UTC(), s.Window.End.UTC())
+		}
+		if small && !mixed {
+			oneScan(q, where)
+		} else {
+			twoScans(q, where, mixed)
+		}
 		var pending bool
 		out, t, pending, err = d.scanIndexedBuckets(ctx, q, withTotals)
 		if err != nil {

@@ -64,18 +64,22 @@ type liveIndex struct {
 	// that builds seen share.
 	mu sync.Mutex
 	// seen holds every visitor (site and visitor id) with a pageview,
-	// goal or payment in the file, once ready. A visitor it does not hold
-	// has none (the other rows have no index columns).
-	seen  *bloom.BloomFilter
-	ready bool
+	// goal or payment in the file, once read (nil before; ready is then
+	// closed). A visitor it does not hold has none (the other rows have no
+	// index columns).
+	seen *bloom.BloomFilter
 	// capacity is what seen was sized for, and added how many visitors it
 	// did not hold when added; more than twice the capacity, and a larger
 	// one is built (in building, which the writer adds to as well).
 	capacity, added uint
 	building        *bloom.BloomFilter
 	rebuild         chan struct{}
-	cancel          context.CancelFunc
-	done            chan struct{}
+	// log is where reading the file's visitors reports its failure.
+	log *slog.Logger
+
+	ready  chan struct{}
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 // The live index's sizes: a generation of visitor states (the cache keeps
@@ -235,14 +239,15 @@ type goalUpdate struct {
 func newLiveIndex() *liveIndex {
 	return &liveIndex{
 		cur: map[visitorKey]visitorState{}, old: map[visitorKey]visitorState{}, generation: liveGeneration, keys: map[string]uint64{},
-		capacity: minSeenCapacity, rebuild: make(chan struct{}, 1), done: make(chan struct{}),
+		capacity: minSeenCapacity, rebuild: make(chan struct{}, 1), ready: make(chan struct{}), done: make(chan struct{}),
 	}
 }
 
 // startLive starts the live index and the goroutine that builds seen from
 // the file's rows; until it has, every row is inserted pending.
-func (d *DB) startLive(log *slog.Logger) {
+func (d *DB) startLive() {
 	l := newLiveIndex()
+	l.log = slog.Default()
 	ctx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
 	d.live = l
@@ -256,6 +261,9 @@ func (d *DB) startLive(log *slog.Logger) {
 			case <-l.rebuild:
 			}
 			if err := d.buildSeen(ctx, l); err != nil && ctx.Err() == nil {
+				l.mu.Lock()
+				log := l.log
+				l.mu.Unlock()
 				log.Warn("reading the visitors for the live index failed; new rows stay pending until the indexer indexes them", "err", err)
 				return
 			}
@@ -266,30 +274,19 @@ func (d *DB) startLive(log *slog.Logger) {
 // WaitLive waits until the live index has read the visitors in the file
 // (or is off), which it does in the background after opening.
 func (d *DB) WaitLive(ctx context.Context) error {
-	for {
-		d.insertMu.Lock()
-		l := d.live
-		d.insertMu.Unlock()
-		if l == nil {
-			return nil
-		}
-		l.mu.Lock()
-		ready := l.ready
-		l.mu.Unlock()
-		select {
-		case <-l.done:
-			return nil // stopped, or failed (and logged)
-		default:
-		}
-		if ready {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
+	d.insertMu.Lock()
+	l := d.live
+	d.insertMu.Unlock()
+	if l == nil {
+		return nil
 	}
+	select {
+	case <-l.ready:
+	case <-l.done: // stopped, or failed (and logged)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
 }
 
 // stopLive stops building seen and turns the live index off: every row is
@@ -382,7 +379,10 @@ func (d *DB) buildSeen(ctx context.Context, l *liveIndex) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.seen, l.ready, l.building = f, true, nil
+	if l.seen == nil {
+		close(l.ready)
+	}
+	l.seen, l.building = f, nil
 	l.capacity, l.added = capacity, added
 	if added > capacity {
 		l.capacity = 2 * added
@@ -421,7 +421,7 @@ func (l *liveIndex) store(k visitorKey, s visitorState) {
 }
 
 // forget drops visitors' states: their later rows are inserted pending.
-func (l *liveIndex) forget(keys []visitorKey) {
+func (l *liveIndex) forget(keys ...visitorKey) {
 	for _, k := range keys {
 		delete(l.cur, k)
 		delete(l.old, k)
@@ -452,7 +452,6 @@ func (l *liveIndex) compute(events []openfast.Event, sites map[string]int32) (ou
 	batch := map[visitorKey]*batchVisitor{}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ready := l.ready
 	for i := range events {
 		e := &events[i]
 		if !indexed(e.Type) {
@@ -460,7 +459,7 @@ func (l *liveIndex) compute(events []openfast.Event, sites map[string]int32) (ou
 		}
 		k := visitorKey{site: sites[e.WebsiteID], id: e.VisitorID}
 		b := k.bytes()
-		known := true
+		known := true // until seen is read, every visitor may be
 		if l.seen != nil {
 			known = l.seen.TestAndAdd(b)
 			if !known {
@@ -476,7 +475,7 @@ func (l *liveIndex) compute(events []openfast.Event, sites map[string]int32) (ou
 		}
 		s := l.lookup(k)
 		if s == nil {
-			if !ready || known {
+			if known {
 				continue
 			}
 			s = newVisitorState()
@@ -511,7 +510,7 @@ func (l *liveIndex) next(k visitorKey, s visitorState, bv *batchVisitor, out []r
 	t := e.Time.UnixMicro()
 	if e.Type != openfast.EventPageview {
 		if t < s.lastPV() {
-			l.forget([]visitorKey{k})
+			l.forget(k)
 			return rowIndex{}, nil
 		}
 		if s.openFrom() == none {
@@ -522,7 +521,7 @@ func (l *liveIndex) next(k visitorKey, s visitorState, bv *batchVisitor, out []r
 		return rowIndex{ok: true, pvprev: s.lastPV(), pvnext: noneNext}, nil
 	}
 	if t < s.lastPV() || t < s.lastGoal() {
-		l.forget([]visitorKey{k})
+		l.forget(k)
 		return rowIndex{}, nil
 	}
 	// The keys first: numbering a new one may drop every state.
@@ -578,7 +577,7 @@ func (l *liveIndex) next(k visitorKey, s visitorState, bv *batchVisitor, out []r
 	if sessions, parts := s.counts(); sessions+parts+grow > maxParts {
 		// The row's columns are right (the state was whole until
 		// now), but the visitor's next ones will be pending.
-		l.forget([]visitorKey{k})
+		l.forget(k)
 		return r, u
 	}
 	if si >= 0 {

@@ -11,7 +11,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -184,7 +183,7 @@ func open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	d.startLive(slog.Default())
+	d.startLive()
 	return d, nil
 }
 
@@ -366,7 +365,7 @@ func (d *DB) insertTx(ctx context.Context, journal string, seq uint64, events []
 	failed := func() {
 		rollback()
 		if live != nil {
-			live.forget(touched)
+			live.forget(touched...)
 		}
 	}
 	if len(updates) > 0 {

@@ -1,10 +1,10 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -112,13 +112,11 @@ type response struct {
 // ServeEvent handles one event. Its errors are application errors for the
 // API's error envelope; a filtered event is answered 200 all the same.
 func (h *Handler) ServeEvent(w http.ResponseWriter, r *http.Request) error {
-	buf := bodyPool.Get().(*[]byte)
-	body, err := readBody(http.MaxBytesReader(w, r.Body, MaxBodyBytes), (*buf)[:0])
-	defer func() {
-		// Nothing keeps the body: decoding copies what it takes.
-		*buf = body[:0]
-		bodyPool.Put(buf)
-	}()
+	buf := bodyPool.Get().(*bytes.Buffer)
+	defer bodyPool.Put(buf) // nothing keeps the body: decoding copies what it takes
+	buf.Reset()
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body := buf.Bytes()
 	if err != nil {
 		h.rejected.Inc()
 		var tooLarge *http.MaxBytesError
@@ -153,24 +151,7 @@ func (h *Handler) ServeEvent(w http.ResponseWriter, r *http.Request) error {
 
 // bodyPool recycles request body buffers (io.ReadAll allocated one or two
 // for each event).
-var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-
-// readBody reads r to its end, appending to b.
-func readBody(r io.Reader, b []byte) ([]byte, error) {
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-	}
-}
+var bodyPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 1024)) }}
 
 func writeResponse(w http.ResponseWriter, v response) {
 	b, _ := json.Marshal(v)
