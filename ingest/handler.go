@@ -154,11 +154,22 @@ func (h *Handler) ServeEvent(w http.ResponseWriter, r *http.Request) error {
 var bodyPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 1024)) }}
 
 func writeResponse(w http.ResponseWriter, v response) {
-	b, _ := json.Marshal(v)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	b := successBody
+	if v != (response{Status: "success"}) {
+		b, _ = json.Marshal(v)
+	}
+	h := w.Header()
+	// Shared, never modified values: Set would allocate both for each event.
+	h["Content-Type"] = jsonContentType
+	h["Cache-Control"] = noStore
 	w.Write(b)
 }
+
+var (
+	successBody     = []byte(`{"status":"success"}`)
+	jsonContentType = []string{"application/json; charset=utf-8"}
+	noStore         = []string{"no-store"}
+)
 
 // event builds the stored event of a request, or says why it is not
 // stored. visitor is the visitor id to return to a cookieless client.

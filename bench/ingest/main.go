@@ -128,6 +128,7 @@ type options struct {
 	website    string
 	pid        int
 	cpuProfile string
+	memProfile string
 	logFormat  string
 	bodies     int
 	visitors   int
@@ -150,6 +151,7 @@ func main() {
 	flag.StringVar(&o.website, "website", "", "with -url: the trackingId (dfid_...) of a website whose domain is example.com")
 	flag.IntVar(&o.pid, "pid", 0, "with -url: process id of the server, to report its memory")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured window (client and, in-process, server) to this file")
+	flag.StringVar(&o.memProfile, "memprofile", "", "write a profile of what the process allocated during the run (client and, in-process, server) to this file")
 	flag.StringVar(&o.logFormat, "log", "text", "in-process request log: text (formatted as serve does, then discarded) or off")
 	flag.IntVar(&o.bodies, "bodies", 4096, "distinct request bodies built before the run")
 	flag.IntVar(&o.visitors, "visitors", 50_000, "visitors in the pool")
@@ -658,8 +660,9 @@ func (s *stdSender) close() {}
 
 // rawSender (-client raw) writes each request, the same headers as
 // stdSender's, with one write on its own connection and reads the answer
-// with http.ReadResponse: no transport goroutines, no request object, so
-// that the load generator takes less of the CPU it shares with the server.
+// with readResponseHead: no transport goroutines, no request or response
+// objects, so that the load generator takes less of the CPU it shares with
+// the server.
 type rawSender struct {
 	addr, path string
 	conn       net.Conn
@@ -699,22 +702,74 @@ func (s *rawSender) send(ctx context.Context, body []byte, ua string) (outcome, 
 		s.close()
 		return outcomeOther, nil, err
 	}
-	resp, err := http.ReadResponse(s.br, nil)
+	status, length, closing, err := readResponseHead(s.br)
 	if err != nil {
 		s.close()
 		return outcomeOther, nil, err
 	}
 	s.buf.Reset()
-	_, err = s.buf.ReadFrom(io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	if err != nil {
+	s.buf.Grow(length)
+	b := s.buf.AvailableBuffer()[:length]
+	if _, err := io.ReadFull(s.br, b); err != nil {
 		s.close()
 		return outcomeOther, nil, fmt.Errorf("read response: %w", err)
 	}
-	if resp.Close {
+	if closing {
 		s.close()
 	}
-	return classify(resp.StatusCode, s.buf.Bytes())
+	return classify(status, b)
+}
+
+// readResponseHead reads an HTTP/1.1 response's status line and headers
+// without allocating, and returns the status, the body's length and
+// whether the server closes the connection. The server always sends a
+// Content-Length for the small answers of /api/events; a chunked answer is
+// an error here.
+func readResponseHead(br *bufio.Reader) (status, length int, closing bool, err error) {
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("read status line: %w", err)
+	}
+	// "HTTP/1.1 200 OK\r\n"
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
+		return 0, 0, false, fmt.Errorf("malformed status line %q", line)
+	}
+	status, err = strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("malformed status line %q", line)
+	}
+	length = -1
+	for {
+		line, err = br.ReadSlice('\n')
+		if err != nil {
+			return 0, 0, false, fmt.Errorf("read header: %w", err)
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			return 0, 0, false, fmt.Errorf("malformed header %q", line)
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			n, err := strconv.Atoi(string(value))
+			if err != nil || n < 0 || n > 64<<10 {
+				return 0, 0, false, fmt.Errorf("bad Content-Length %q", value)
+			}
+			length = n
+		case bytes.EqualFold(name, []byte("Connection")):
+			closing = bytes.EqualFold(value, []byte("close"))
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			return 0, 0, false, fmt.Errorf("unexpected Transfer-Encoding %q", value)
+		}
+	}
+	if length < 0 {
+		return 0, 0, false, errors.New("response without Content-Length")
+	}
+	return status, length, closing, nil
 }
 
 func (s *rawSender) close() {
@@ -728,7 +783,7 @@ func (s *rawSender) close() {
 // full503 and errors are those of the requests started in the measured
 // window; warmAcked those acknowledged before it.
 type loadStats struct {
-	lat       []time.Duration // sorted
+	lat       []uint32 // microseconds, sorted
 	requests  int64
 	acked     int64
 	warmAcked int64
@@ -747,7 +802,9 @@ type loadStats struct {
 
 // clientStats is one client goroutine's share, merged at the end.
 type clientStats struct {
-	lat       []time.Duration
+	// lat holds the latencies in microseconds: half the memory of
+	// time.Durations, which the in-process server's RSS counts too.
+	lat       []uint32
 	acked     int64
 	warmAcked int64
 	byKind    [numKinds]int64
@@ -776,7 +833,7 @@ func load(ctx context.Context, client *http.Client, eventsURL string, w *workloa
 			s := newSender(o.client, client, eventsURL)
 			defer s.close()
 			st := &stats[i]
-			st.lat = make([]time.Duration, 0, 1<<14)
+			st.lat = make([]uint32, 0, 1<<14)
 			for {
 				v := &w.visitors[rng.IntN(len(w.visitors))]
 				pool := w.desktop
@@ -812,7 +869,7 @@ func load(ctx context.Context, client *http.Client, eventsURL string, w *workloa
 					}
 				}
 				if measured {
-					st.lat = append(st.lat, d)
+					st.lat = append(st.lat, uint32(min(d.Microseconds(), math.MaxUint32)))
 				}
 			}
 		})
@@ -846,8 +903,11 @@ func load(ctx context.Context, client *http.Client, eventsURL string, w *workloa
 		ls.othersKnown = true
 	}
 	stopProfile()
+	if err := writeAllocs(o.memProfile); err != nil {
+		return ls, err
+	}
 
-	var all [][]time.Duration
+	var all [][]uint32
 	for i := range stats {
 		st := &stats[i]
 		all = append(all, st.lat)
@@ -860,6 +920,9 @@ func load(ctx context.Context, client *http.Client, eventsURL string, w *workloa
 		}
 	}
 	ls.lat = slices.Concat(all...)
+	for i := range stats {
+		stats[i].lat = nil
+	}
 	slices.Sort(ls.lat)
 	ls.requests = int64(len(ls.lat))
 	if len(perSecond) > 0 {
@@ -886,6 +949,23 @@ func startProfile(path string) (stop func(), err error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
+}
+
+// writeAllocs writes the allocation profile of the run so far into path
+// ("" for none): go tool pprof -sample_index=alloc_space.
+func writeAllocs(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create allocation profile: %w", err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		return fmt.Errorf("write allocation profile: %w", err)
+	}
+	return nil
 }
 
 // machineCPU returns the CPU time all processors spent busy since boot
@@ -1102,12 +1182,12 @@ func mixString(mix map[string]int64, total int64) string {
 }
 
 // percentile returns the p-quantile of sorted (nearest rank).
-func percentile(sorted []time.Duration, p float64) time.Duration {
+func percentile(sorted []uint32, p float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0
 	}
 	i := int(math.Ceil(p*float64(len(sorted)))) - 1
-	return sorted[max(0, min(i, len(sorted)-1))]
+	return time.Duration(sorted[max(0, min(i, len(sorted)-1))]) * time.Microsecond
 }
 
 func perEvent(d time.Duration, n int64) time.Duration {
