@@ -72,48 +72,26 @@ func (d *DB) indexedTotals(ctx context.Context, r analytics.Request) (analytics.
 	var t analytics.Totals
 	S := strconv.FormatInt(windowStart(r.Range), 10)
 	E := strconv.FormatInt(windowEnd(r.Range), 10)
+	small := d.smallSite(d.site(r.WebsiteID))
 	for _, mixed := range []bool{false, true} {
 		q := d.newQuery()
 		where := func() { q.Base(r) }
-		q.Add("WITH ")
-		if mixed {
-			// The pending visitors' pageviews, sessions and visitors with
-			// a goal or payment, the slow way.
-			pendCTE(q, where)
-			q.Add("slp AS (SELECT visitor_id, session_id, ts FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+		if small && !mixed {
+			// A small website's overview without pending rows: one scan
+			// of the window's pageviews, goals and payments (see
+			// smallSite), the same sums as twoScanTotals' a and c.
+			pv, goal := "type = "+pageview+" AND ", "type <> "+pageview+" AND "
+			q.Add("SELECT " + countIf(pv+"vprev IS NULL") + " + count(*) FILTER (WHERE " + goal + "pvprev IS NULL), " +
+				countIf(pv+"vprev < "+S) + ", " + countIf(pv+"sprev < "+S) + ", " +
+				countIf(pv+"sprev < "+S) + " - " + countIf(pv+"sprev >= "+S+" AND sprev2 < "+S) + ", " +
+				"CAST(coalesce(sum(CASE WHEN " + pv + "sprev >= " + S + " THEN epoch_us(ts) - sprev ELSE 0 END), 0) AS BIGINT), " +
+				"count(DISTINCT visitor_id) FILTER (WHERE " + goal + "(pvprev >= " + S + " OR pvnext < " + E + ")), " +
+				"count(*) FILTER (WHERE type = " + payment + "), CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) FROM events WHERE ")
 			where()
-			q.Add(" AND type = " + pageview + "),\nsl AS (SELECT count(*) AS n, epoch_us(max(ts)) - epoch_us(min(ts)) AS us FROM slp GROUP BY visitor_id, session_id),\n")
-			q.Add("slv AS (SELECT DISTINCT visitor_id FROM slp),\nslc AS (SELECT count(*) AS n FROM slv SEMI JOIN (SELECT visitor_id FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
-			where()
-			q.Add(" AND type IN (" + custom + ", " + payment + ")) c USING (visitor_id)),\n")
-		}
-		q.Add("a AS (SELECT " + countIf("vprev IS NULL") + " AS pending, " + countIf("vprev < "+S) + " AS visitors, " +
-			countIf("sprev < "+S) + " AS sessions, " + countIf("sprev >= "+S+" AND sprev2 < "+S) + " AS multi, " +
-			"CAST(coalesce(sum(CASE WHEN sprev >= " + S + " THEN epoch_us(ts) - sprev ELSE 0 END), 0) AS BIGINT) AS us FROM " + counted(mixed) + " WHERE ")
-		where()
-		q.Add(" AND type = " + pageview + "),\nc AS (SELECT count(*) FILTER (WHERE pvprev IS NULL) AS pending, " +
-			"count(DISTINCT visitor_id) FILTER (WHERE pvprev >= " + S + " OR pvnext < " + E + ") AS converted, " +
-			"count(*) FILTER (WHERE type = " + payment + ") AS n, CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) AS cents FROM " + counted(mixed) + " WHERE ")
-		where()
-		q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
-		// Payments of every visitor: those of pending visitors too, which
-		// c leaves out when mixed (otherwise c has them all, and one scan
-		// fewer is a few milliseconds of a small site's overview).
-		if mixed {
-			q.Add("p AS (SELECT count(*) AS n, CAST(coalesce(sum(revenue_cents), 0) AS BIGINT) AS cents FROM events WHERE ")
-			where()
-			q.Add(" AND type = " + payment + ")\n")
+			q.Add(" AND type IN (" + pageview + ", " + custom + ", " + payment + ")")
 		} else {
-			q.Add("p AS (SELECT n, cents FROM c)\n")
+			twoScanTotals(q, where, S, E, mixed)
 		}
-		if mixed {
-			q.Add(`SELECT 0, a.visitors + (SELECT count(*) FROM slv), a.sessions + (SELECT count(*) FROM sl),
-  a.sessions - a.multi + (SELECT count(*) FROM sl WHERE n = 1), a.us + (SELECT CAST(coalesce(sum(us), 0) AS BIGINT) FROM sl),
-  c.converted + (SELECT n FROM slc),`)
-		} else {
-			q.Add("SELECT a.pending + c.pending, a.visitors, a.sessions, a.sessions - a.multi, a.us, c.converted,")
-		}
-		q.Add(" p.n, p.cents FROM a, c, p")
 		var pending int64
 		err := d.db.QueryRowContext(ctx, q.String(), q.Args...).Scan(&pending, &t.Visitors, &t.Sessions, &t.Bounces, &t.DurationMicros, &t.Converted, &t.Payments, &t.RevenueCents)
 		if err != nil {
@@ -124,6 +102,50 @@ func (d *DB) indexedTotals(ctx context.Context, r analytics.Request) (analytics.
 		}
 	}
 	return t, nil
+}
+
+// twoScanTotals is the statement of the overview of a website that is not
+// small, or mixed: the pageviews and the goals and payments apart.
+func twoScanTotals(q *sqlq.Query, where func(), S, E string, mixed bool) {
+	q.Add("WITH ")
+	if mixed {
+		// The pending visitors' pageviews, sessions and visitors with
+		// a goal or payment, the slow way.
+		pendCTE(q, where)
+		q.Add("slp AS (SELECT visitor_id, session_id, ts FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+		where()
+		q.Add(" AND type = " + pageview + "),\nsl AS (SELECT count(*) AS n, epoch_us(max(ts)) - epoch_us(min(ts)) AS us FROM slp GROUP BY visitor_id, session_id),\n")
+		q.Add("slv AS (SELECT DISTINCT visitor_id FROM slp),\nslc AS (SELECT count(*) AS n FROM slv SEMI JOIN (SELECT visitor_id FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+		where()
+		q.Add(" AND type IN (" + custom + ", " + payment + ")) c USING (visitor_id)),\n")
+	}
+	q.Add("a AS (SELECT " + countIf("vprev IS NULL") + " AS pending, " + countIf("vprev < "+S) + " AS visitors, " +
+		countIf("sprev < "+S) + " AS sessions, " + countIf("sprev >= "+S+" AND sprev2 < "+S) + " AS multi, " +
+		"CAST(coalesce(sum(CASE WHEN sprev >= " + S + " THEN epoch_us(ts) - sprev ELSE 0 END), 0) AS BIGINT) AS us FROM " + counted(mixed) + " WHERE ")
+	where()
+	q.Add(" AND type = " + pageview + "),\nc AS (SELECT count(*) FILTER (WHERE pvprev IS NULL) AS pending, " +
+		"count(DISTINCT visitor_id) FILTER (WHERE pvprev >= " + S + " OR pvnext < " + E + ") AS converted, " +
+		"count(*) FILTER (WHERE type = " + payment + ") AS n, CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) AS cents FROM " + counted(mixed) + " WHERE ")
+	where()
+	q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
+	// Payments of every visitor: those of pending visitors too, which
+	// c leaves out when mixed (otherwise c has them all, and one scan
+	// fewer is a few milliseconds of a small site's overview).
+	if mixed {
+		q.Add("p AS (SELECT count(*) AS n, CAST(coalesce(sum(revenue_cents), 0) AS BIGINT) AS cents FROM events WHERE ")
+		where()
+		q.Add(" AND type = " + payment + ")\n")
+	} else {
+		q.Add("p AS (SELECT n, cents FROM c)\n")
+	}
+	if mixed {
+		q.Add(`SELECT 0, a.visitors + (SELECT count(*) FROM slv), a.sessions + (SELECT count(*) FROM sl),
+  a.sessions - a.multi + (SELECT count(*) FROM sl WHERE n = 1), a.us + (SELECT CAST(coalesce(sum(us), 0) AS BIGINT) FROM sl),
+  c.converted + (SELECT n FROM slc),`)
+	} else {
+		q.Add("SELECT a.pending + c.pending, a.visitors, a.sessions, a.sessions - a.multi, a.us, c.converted,")
+	}
+	q.Add(" p.n, p.cents FROM a, c, p")
 }
 
 // monotone reports whether s's bucket keys never decrease with time, which
@@ -433,6 +455,15 @@ func (d *DB) indexedBreakdown(ctx context.Context, r analytics.Request, keys []s
 		q.Add(") x JOIN pay USING (visitor_id) GROUP BY " + cols)
 		return q
 	}
+	if d.smallSite(d.site(r.WebsiteID)) {
+		groups, total, ok, err := d.smallBreakdown(ctx, r, keys, prev, limit, offset)
+		if err != nil {
+			return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, cols, err)
+		}
+		if ok {
+			return groups, total, nil
+		}
+	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, cols, err)
@@ -462,6 +493,39 @@ func (d *DB) indexedBreakdown(ctx context.Context, r analytics.Request, keys []s
 		break
 	}
 	return groups, total, tx.Commit()
+}
+
+// smallBreakdown is indexedBreakdown of a small website (see smallSite):
+// the visitors and the payments per key from one scan of the window's
+// pageviews and payments, in one statement. It reports false, and nothing
+// else, when the window has pending pageviews or the page is past the
+// last row (which gives no total): indexedBreakdown's statements answer
+// those.
+func (d *DB) smallBreakdown(ctx context.Context, r analytics.Request, keys []string, prev string, limit, offset int) ([]analytics.Group, int, bool, error) {
+	cols := strings.Join(keys, ", ")
+	S := strconv.FormatInt(windowStart(r.Range), 10)
+	q := d.newQuery()
+	q.Add("WITH x AS MATERIALIZED (SELECT type, visitor_id, " + cols + ", " + prev + " AS prev, revenue_cents FROM events WHERE ")
+	q.Base(r)
+	q.Add(" AND type IN (" + pageview + ", " + payment + ")),\n")
+	q.Add("cnt AS (SELECT " + cols + ", count(*) FILTER (WHERE prev IS NULL) AS pending, count(*) FILTER (WHERE prev < " + S + ") AS visitors " +
+		"FROM x WHERE type = " + pageview + " AND NOT (" + sqlq.AllEmpty(keys) + ") GROUP BY " + cols + "),\n")
+	q.Add("pay AS (SELECT visitor_id, count(*) AS n, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM x WHERE type = " + payment + " GROUP BY visitor_id),\n")
+	q.Add("pp AS (SELECT " + cols + ", CAST(sum(pay.n) AS BIGINT) AS n, CAST(sum(pay.cents) AS BIGINT) AS cents FROM x JOIN pay USING (visitor_id) " +
+		"WHERE type = " + pageview + " AND prev < " + S + " GROUP BY " + cols + "),\n")
+	q.Add("r AS (SELECT "+cols+", visitors, count(*) OVER () AS total, CAST(sum(pending) OVER () AS BIGINT) AS pending "+
+		"FROM cnt ORDER BY visitors DESC, "+cols+" LIMIT ? OFFSET ?)\n", limit, offset)
+	q.Add("SELECT " + cols + ", CAST(visitors AS BIGINT), total, pending, coalesce(pp.n, 0), coalesce(pp.cents, 0) " +
+		"FROM r LEFT JOIN pp USING (" + cols + ") ORDER BY visitors DESC, " + cols)
+	total := 0
+	var pending int64
+	groups, err := scanKeyed(ctx, d.db, q, len(keys), func(g *analytics.Group) []any {
+		return []any{&g.Visitors, &total, &pending, &g.Payments, &g.RevenueCents}
+	})
+	if err != nil || pending > 0 || (len(groups) == 0 && offset > 0) {
+		return nil, 0, false, err
+	}
+	return groups, total, true, nil
 }
 
 // scanIndexedGroups reads keys, visitors, the number of groups and the
