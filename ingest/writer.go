@@ -49,6 +49,15 @@ type WriterConfig struct {
 	// MaxUnloaded is how many journaled events may wait for the store
 	// before Submit answers ErrQueueFull (default 2,000,000).
 	MaxUnloaded int
+	// CommitGap is the least time from the start of one journal commit to
+	// the start of the next (default 1 ms; negative: none). Events that
+	// arrive meanwhile wait and share the next commit. Without it, a
+	// moderate stream of events (a few thousand a second from many
+	// clients) gets a commit, and an fsync, for every event or two: the
+	// fsyncs cost the kernel ~75 µs of CPU each, taken from the queries
+	// that run meanwhile. At most 1,000 commits a second add at most 1 ms
+	// to an acknowledgement.
+	CommitGap time.Duration
 	// Logger reports load failures; nil discards them.
 	Logger *slog.Logger
 }
@@ -128,6 +137,9 @@ func OpenWriter(ctx context.Context, cfg WriterConfig) (*Writer, error) {
 	}
 	if cfg.MaxUnloaded < 1 {
 		cfg.MaxUnloaded = 2_000_000
+	}
+	if cfg.CommitGap == 0 {
+		cfg.CommitGap = time.Millisecond
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -307,6 +319,7 @@ func (w *Writer) commitLoop() {
 	tick := time.NewTicker(max(w.cfg.LoadDelay/4, time.Millisecond))
 	defer tick.Stop()
 	batch := make([]*item, 0, w.cfg.MaxBatch)
+	var last time.Time // the start of the last commit
 	for {
 		select {
 		case it, ok := <-w.queue:
@@ -314,6 +327,11 @@ func (w *Writer) commitLoop() {
 				return
 			}
 			batch = append(batch[:0], it)
+			if wait := w.cfg.CommitGap - time.Since(last); wait > 0 && len(w.queue) < w.cfg.MaxBatch {
+				// Let the events that arrive until then share this commit.
+				time.Sleep(wait)
+			}
+			last = time.Now()
 		fill:
 			for len(batch) < w.cfg.MaxBatch {
 				select {
