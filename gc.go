@@ -11,8 +11,10 @@ import (
 // index's visitor states), and with Go's default of 100 the heap grows to
 // twice that between collections. At 50 it grows to 1.5 times: in the
 // ingest benchmark (30 s at 20,000 events/s) the server's peak memory fell
-// from 313-315 MB to 285-286 MB, for about 4% of its throughput.
-const ServerGCPercent = 50
+// from 313-315 MB to 285-286 MB, for about 4% of its throughput. Once the
+// ingest path allocated less, 40 gave 281 MB where 50 gave 293-301 MB
+// (30 s at 23,000 events/s), at the same throughput.
+const ServerGCPercent = 40
 
 // TuneGC sets the garbage collector's target to ServerGCPercent, unless
 // GOGC is set in the environment (which then decides, as in any Go

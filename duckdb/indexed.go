@@ -232,29 +232,29 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 	}
 	// oneScan is the statement of a small website's series without
 	// pending rows: one scan of the window's pageviews, goals and
-	// payments (see smallSite).
+	// payments (see smallSite), materialized as x. The totals' visitors
+	// and sessions add up over the buckets; their converted visitors are
+	// deduplicated over x (GROUPING SETS took 1-2 ms more).
 	oneScan := func(q *sqlq.Query, where func()) {
-		q.Add("WITH g AS (SELECT k, grouping(k) AS whole, " +
+		q.Add("WITH x AS MATERIALIZED (SELECT type, visitor_id, vprev, sprev, pvprev, pvnext, revenue_cents, " + key + " AS k, " + vk + " AS vk, " + sk + " AS sk, " + pk + " AS pk, " + nk + " AS nk FROM events WHERE ")
+		where()
+		q.Add(" AND type IN (" + pageview + ", " + custom + ", " + payment + ")),\n")
+		q.Add("g AS (SELECT k, " +
 			countIf("type = "+pageview+" AND vprev IS NULL") + " + count(*) FILTER (WHERE type <> " + pageview + " AND pvprev IS NULL) AS pending, " +
 			countIf("type = "+pageview+" AND (vprev < "+S+" OR vk < k)") + " AS visitors, " +
 			countIf("type = "+pageview+" AND (sprev < "+S+" OR sk < k)") + " AS sessions, " +
 			"count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pk = k OR nk = k)) AS converted, " +
 			"count(*) FILTER (WHERE type = " + payment + ") AS payments, CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) AS cents")
 		if withTotals {
-			q.Add(", " + countIf("type = "+pageview+" AND vprev < "+S) + " AS tv, " + countIf("type = "+pageview+" AND sprev < "+S) + " AS tse, " +
-				"count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pvprev >= " + S + " OR pvnext < " + E + ")) AS tc")
+			q.Add(", " + countIf("type = "+pageview+" AND vprev < "+S) + " AS tv, " + countIf("type = "+pageview+" AND sprev < "+S) + " AS tse")
 		}
-		q.Add("\nFROM (SELECT type, visitor_id, vprev, sprev, pvprev, pvnext, revenue_cents, " + key + " AS k, " + vk + " AS vk, " + sk + " AS sk, " + pk + " AS pk, " + nk + " AS nk FROM events WHERE ")
-		where()
-		q.Add(" AND type IN (" + pageview + ", " + custom + ", " + payment + ")) x GROUP BY ")
+		q.Add(" FROM x GROUP BY k)")
 		if withTotals {
-			q.Add("GROUPING SETS ((k), ())")
-		} else {
-			q.Add("k")
+			q.Add(",\ntc AS (SELECT count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pvprev >= " + S + " OR pvnext < " + E + ")) AS n FROM x)")
 		}
-		q.Add(")\nSELECT g.k, g.pending, g.visitors, g.sessions, g.converted, g.payments, g.cents")
+		q.Add("\nSELECT g.k, g.pending, g.visitors, g.sessions, g.converted, g.payments, g.cents")
 		if withTotals {
-			q.Add(", t.tv, t.tse, t.tc FROM g CROSS JOIN (SELECT tv, tse, tc FROM g WHERE whole = 1) t WHERE g.whole = 0 AND")
+			q.Add(", (SELECT CAST(sum(tv) AS BIGINT) FROM g), (SELECT CAST(sum(tse) AS BIGINT) FROM g), tc.n FROM g CROSS JOIN tc WHERE")
 		} else {
 			q.Add(" FROM g WHERE")
 		}
