@@ -62,8 +62,8 @@ type WriterConfig struct {
 	// moderate stream of events (a few thousand a second from many
 	// clients) gets a commit, and an fsync, for every event or two: the
 	// fsyncs cost the kernel ~75 µs of CPU each, taken from the queries
-	// that run meanwhile. At most 1,000 commits a second add at most 1 ms
-	// to an acknowledgement.
+	// that run meanwhile. The default caps commits at 1,000 a second and
+	// adds at most 1 ms to an acknowledgement.
 	CommitGap time.Duration
 	// Logger reports load failures; nil discards them.
 	Logger *slog.Logger

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -96,6 +97,47 @@ func TestWriter_GroupCommit(t *testing.T) {
 		t.Fatalf("%d events unloaded after Close", w.Unloaded())
 	}
 	t.Logf("5000 events in %d commits", batches.Load())
+}
+
+// TestWriter_CommitGap: events that arrive within CommitGap of the start
+// of the last commit share the next one.
+func TestWriter_CommitGap(t *testing.T) {
+	store := openStore(t)
+	w := openWriter(t, store, t.TempDir(), WriterConfig{CommitGap: 500 * time.Millisecond})
+	var batches []int
+	var mu sync.Mutex
+	w.SetOnBatch(func(n int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			t.Errorf("commit: %v", err)
+		}
+		batches = append(batches, n)
+	})
+	site := openfast.NewID()
+	start := time.Now()
+	if err := w.Submit(context.Background(), storetest.SampleEvent(site, 0)); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			if err := w.Submit(context.Background(), storetest.SampleEvent(site, i+1)); err != nil {
+				t.Errorf("submit: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	mu.Lock()
+	got := slices.Clone(batches)
+	mu.Unlock()
+	if !slices.Equal(got, []int{1, 20}) {
+		t.Fatalf("commits of %v events, want [1 20]: the 20 events that came within the gap did not share one", got)
+	}
+	if elapsed < 400*time.Millisecond {
+		t.Fatalf("the second commit came %v after the first, before the gap of 500ms", elapsed)
+	}
 }
 
 // TestWriter_Sync: after Sync, every acknowledged event is readable,
