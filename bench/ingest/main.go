@@ -660,7 +660,7 @@ func (s *stdSender) close() {}
 
 // rawSender (-client raw) writes each request, the same headers as
 // stdSender's, with one write on its own connection and reads the answer
-// with readResponseHead: no transport goroutines, no request or response
+// with loopback.ReadResponseHead: no transport goroutines, no request or response
 // objects, so that the load generator takes less of the CPU it shares with
 // the server.
 type rawSender struct {
@@ -702,7 +702,7 @@ func (s *rawSender) send(ctx context.Context, body []byte, ua string) (outcome, 
 		s.close()
 		return outcomeOther, nil, err
 	}
-	status, length, closing, err := readResponseHead(s.br)
+	status, length, closing, err := loopback.ReadResponseHead(s.br)
 	if err != nil {
 		s.close()
 		return outcomeOther, nil, err
@@ -718,58 +718,6 @@ func (s *rawSender) send(ctx context.Context, body []byte, ua string) (outcome, 
 		s.close()
 	}
 	return classify(status, b)
-}
-
-// readResponseHead reads an HTTP/1.1 response's status line and headers
-// without allocating, and returns the status, the body's length and
-// whether the server closes the connection. The server always sends a
-// Content-Length for the small answers of /api/events; a chunked answer is
-// an error here.
-func readResponseHead(br *bufio.Reader) (status, length int, closing bool, err error) {
-	line, err := br.ReadSlice('\n')
-	if err != nil {
-		return 0, 0, false, fmt.Errorf("read status line: %w", err)
-	}
-	// "HTTP/1.1 200 OK\r\n"
-	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
-		return 0, 0, false, fmt.Errorf("malformed status line %q", line)
-	}
-	status, err = strconv.Atoi(string(line[9:12]))
-	if err != nil {
-		return 0, 0, false, fmt.Errorf("malformed status line %q", line)
-	}
-	length = -1
-	for {
-		line, err = br.ReadSlice('\n')
-		if err != nil {
-			return 0, 0, false, fmt.Errorf("read header: %w", err)
-		}
-		line = bytes.TrimRight(line, "\r\n")
-		if len(line) == 0 {
-			break
-		}
-		name, value, ok := bytes.Cut(line, []byte(":"))
-		if !ok {
-			return 0, 0, false, fmt.Errorf("malformed header %q", line)
-		}
-		value = bytes.TrimSpace(value)
-		switch {
-		case bytes.EqualFold(name, []byte("Content-Length")):
-			n, err := strconv.Atoi(string(value))
-			if err != nil || n < 0 || n > 64<<10 {
-				return 0, 0, false, fmt.Errorf("bad Content-Length %q", value)
-			}
-			length = n
-		case bytes.EqualFold(name, []byte("Connection")):
-			closing = bytes.EqualFold(value, []byte("close"))
-		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
-			return 0, 0, false, fmt.Errorf("unexpected Transfer-Encoding %q", value)
-		}
-	}
-	if length < 0 {
-		return 0, 0, false, errors.New("response without Content-Length")
-	}
-	return status, length, closing, nil
 }
 
 func (s *rawSender) close() {
