@@ -10,15 +10,19 @@
 // times each widget over real HTTP with a dft_ token: overview,
 // timeseries (day), pages, referrers, countries and realtime, for the big
 // site over its last 30 days and for the smallest site over its last 7
-// days. Each figure is the median of -runs requests. openfast keeps no
-// query cache, so every request runs its queries.
+// days. A pass's figure for a widget is the median of -runs requests.
+// openfast keeps no query cache, so every request runs its queries.
 //
-// With -ingest N (default 5,000) it then posts N tracker events per second
-// to POST /api/events (the big site's pageviews, through the ingest writer
-// and its journal, as serve wires them) and times the same widgets again
-// while that load runs, and reports both. The load is open-loop: 32
-// senders each keep to a schedule and catch up after a slow answer, as
-// independent visitors would, over raw keep-alive HTTP/1.1 connections.
+// With -ingest N (default 5,000) each quiet pass is followed by one while
+// N tracker events per second are posted to POST /api/events (the big
+// site's pageviews, through the ingest writer and its journal, as serve
+// wires them), and it reports both. The load is open-loop: 32 senders each
+// keep to a schedule and catch up after a slow answer, as independent
+// visitors would, over raw keep-alive HTTP/1.1 connections. It runs
+// -rounds (default 3) rounds of the two passes in turn and reports each
+// widget's median over the rounds, and each round's summary: the speed
+// of this shared machine drifts by 20-30% within a minute, and passes
+// taken in turn see it alike.
 //
 // Usage:
 //
@@ -71,6 +75,7 @@ type options struct {
 	end           string
 	dir           string
 	runs          int
+	rounds        int
 	ingest        int
 	eventDBMemory string
 	cpuprofile    string
@@ -97,7 +102,8 @@ func main() {
 	flag.Uint64Var(&o.cfg.Seed, "seed", 1, "seed of the generated traffic")
 	flag.StringVar(&o.end, "end", "2026-11-01", "the data ends at this UTC date")
 	flag.StringVar(&o.dir, "dir", "", "data folder to load into, or to reuse when it holds the same data set (default: a temporary folder)")
-	flag.IntVar(&o.runs, "runs", 5, "requests per widget; the median is reported")
+	flag.IntVar(&o.runs, "runs", 5, "requests per widget in a pass; the median is the pass's figure")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds of a quiet pass then a pass under ingest; each widget's figure is the median over the rounds")
 	flag.IntVar(&o.ingest, "ingest", 5000, "events/s posted during the second pass (0 skips it)")
 	flag.BoolVar(&o.json, "json", false, "also print the results as JSON")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the Go side of the pass under ingest to this file")
@@ -110,8 +116,8 @@ func main() {
 		os.Exit(2)
 	}
 	end, err := time.Parse(time.DateOnly, o.end)
-	if err != nil || o.runs < 1 || o.ingest < 0 || o.cfg.Events < 1 || o.cfg.Sites < 2 || o.cfg.Days < 8 {
-		fmt.Fprintln(os.Stderr, "analytics: -end must be a date, -runs 1 or more, -ingest 0 or more, -events 1 or more, -sites 2 or more, -days 8 or more")
+	if err != nil || o.runs < 1 || o.rounds < 1 || o.ingest < 0 || o.cfg.Events < 1 || o.cfg.Sites < 2 || o.cfg.Days < 8 {
+		fmt.Fprintln(os.Stderr, "analytics: -end must be a date, -runs and -rounds 1 or more, -ingest 0 or more, -events 1 or more, -sites 2 or more, -days 8 or more")
 		os.Exit(2)
 	}
 	o.cfg.End = end
@@ -221,10 +227,12 @@ type eventStore interface {
 type backend struct {
 	name   string
 	events eventStore
-	base   string // the server's URL
-	quiet  map[string]time.Duration
+	base   string                   // the server's URL
+	quiet  map[string]time.Duration // medians over the rounds
 	loaded map[string]time.Duration
-	rate   float64 // ingested events/s during the second pass
+	rate   float64 // ingested events/s during the passes under ingest
+	// rounds are each round's figures (quiet, loaded), for the report.
+	rounds [][2]map[string]time.Duration
 }
 
 func run(ctx context.Context, o options) error {
@@ -305,8 +313,8 @@ func run(ctx context.Context, o options) error {
 		return out, nil
 	}
 
-	fmt.Printf("\nanalytics: %d events, %d sites, %d days ending %s; median of %d requests per widget over HTTP\n",
-		m.Events, m.Config.Sites, m.Config.Days, m.Config.End.Format(time.DateOnly), o.runs)
+	fmt.Printf("\nanalytics: %d events, %d sites, %d days ending %s; median of %d requests per widget over HTTP in a pass; median over %d rounds\n",
+		m.Events, m.Config.Sites, m.Config.Days, m.Config.End.Format(time.DateOnly), o.runs, o.rounds)
 	openfast.TuneGC() // as serve runs
 	for i, b := range backends {
 		// Each store gets its own server, ingest writer and journal, as
@@ -350,53 +358,114 @@ func run(ctx context.Context, o options) error {
 		}
 		fmt.Printf("%s and %s give the same answers to all %d requests (every breakdown, overview, timeseries, realtime, visitors)\n", backends[0].name, backends[1].name, n)
 	}
-	for _, b := range backends {
-		if b.quiet, err = measure(b.base); err != nil {
+	var site *openfast.Website
+	if o.ingest > 0 {
+		if site, err = meta.Website(ctx, m.Sites[0].ID); err != nil {
 			return err
 		}
 	}
-	if o.ingest > 0 {
-		site, err := meta.Website(ctx, m.Sites[0].ID)
-		if err != nil {
-			return err
-		}
+	// Rounds of a quiet pass then a pass under ingest, in turn, so that
+	// both see the machine in the same state: on a shared machine its
+	// speed drifts by 20-30% within a minute.
+	for round := range o.rounds {
 		for _, b := range backends {
-			stop := make(chan struct{})
-			var posted atomic.Int64
-			var wg sync.WaitGroup
-			var postErr atomic.Pointer[error]
-			t0 := time.Now()
-			wg.Go(func() { paceIngest(ctx, b.base, site, o.ingest, stop, &posted, &postErr) })
-			time.Sleep(2 * time.Second) // the load settles
-			stopProfile, perr := startProfile(o.cpuprofile)
-			if perr != nil {
-				close(stop)
-				wg.Wait()
-				return perr
-			}
-			b.loaded, err = measure(b.base)
-			stopProfile()
-			close(stop)
-			wg.Wait()
-			b.rate = float64(posted.Load()) / time.Since(t0).Seconds()
+			quiet, err := measure(b.base)
 			if err != nil {
 				return err
 			}
-			if p := postErr.Load(); p != nil {
-				return fmt.Errorf("ingest during the measurement: %w", *p)
+			var loaded map[string]time.Duration
+			if o.ingest > 0 {
+				stop := make(chan struct{})
+				var posted atomic.Int64
+				var wg sync.WaitGroup
+				var postErr atomic.Pointer[error]
+				t0 := time.Now()
+				wg.Go(func() { paceIngest(ctx, b.base, site, o.ingest, stop, &posted, &postErr) })
+				time.Sleep(2 * time.Second) // the load settles
+				profile := ""
+				if round == 0 {
+					profile = o.cpuprofile
+				}
+				stopProfile, perr := startProfile(profile)
+				if perr != nil {
+					close(stop)
+					wg.Wait()
+					return perr
+				}
+				loaded, err = measure(b.base)
+				stopProfile()
+				close(stop)
+				wg.Wait()
+				b.rate += float64(posted.Load()) / time.Since(t0).Seconds() / float64(o.rounds)
+				if err != nil {
+					return err
+				}
+				if p := postErr.Load(); p != nil {
+					return fmt.Errorf("ingest during the measurement: %w", *p)
+				}
 			}
+			b.rounds = append(b.rounds, [2]map[string]time.Duration{quiet, loaded})
 		}
+	}
+	for _, b := range backends {
+		b.quiet, b.loaded = medianOver(b.rounds, 0), medianOver(b.rounds, 1)
 	}
 	for _, b := range backends {
 		if len(backends) > 1 {
 			fmt.Printf("\n%s\n", b.name)
 		}
 		report(os.Stdout, o, m, b.quiet, b.loaded, b.rate)
+		if o.rounds > 1 {
+			roundsReport(os.Stdout, m, b.rounds)
+		}
 	}
 	if len(backends) > 1 {
 		sideBySide(os.Stdout, m, backends)
 	}
 	return nil
+}
+
+// medianOver is each widget's median over the rounds of their figures of
+// one kind (0 quiet, 1 under ingest), or nil when there are none.
+func medianOver(rounds [][2]map[string]time.Duration, kind int) map[string]time.Duration {
+	if len(rounds) == 0 || rounds[0][kind] == nil {
+		return nil
+	}
+	out := map[string]time.Duration{}
+	for k := range rounds[0][kind] {
+		var ds []time.Duration
+		for _, r := range rounds {
+			ds = append(ds, r[kind][k])
+		}
+		slices.Sort(ds)
+		out[k] = ds[len(ds)/2]
+	}
+	return out
+}
+
+// roundsReport prints each round's six big-site widgets together and its
+// worst ratio under ingest, which the medians above summarize.
+func roundsReport(w io.Writer, m manifest, rounds [][2]map[string]time.Duration) {
+	for i, r := range rounds {
+		var six time.Duration
+		worst := 0.0
+		for _, sc := range scenarios(m) {
+			for _, wd := range sc.widgets {
+				k := sc.name + "|" + wd.name
+				if strings.HasPrefix(sc.name, "big") {
+					six += r[0][k]
+				}
+				if r[1] != nil {
+					worst = max(worst, float64(r[1][k])/float64(r[0][k]))
+				}
+			}
+		}
+		fmt.Fprintf(w, "round %d: big site's six widgets %.1f ms quiet", i+1, ms(six))
+		if r[1] != nil {
+			fmt.Fprintf(w, ", worst ratio under ingest %.2f", worst)
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // startProfile starts a CPU profile into path ("" for none) and returns
