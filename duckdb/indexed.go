@@ -79,16 +79,11 @@ func (d *DB) indexedTotals(ctx context.Context, r analytics.Request) (analytics.
 		if small && !mixed {
 			// A small website's overview without pending rows: one scan
 			// of the window's pageviews, goals and payments (see
-			// smallSite), the same sums as twoScanTotals' a and c.
-			pv, goal := "type = "+pageview+" AND ", "type <> "+pageview+" AND "
-			q.Add("SELECT " + countIf(pv+"vprev IS NULL") + " + count(*) FILTER (WHERE " + goal + "pvprev IS NULL), " +
-				countIf(pv+"vprev < "+S) + ", " + countIf(pv+"sprev < "+S) + ", " +
-				countIf(pv+"sprev < "+S) + " - " + countIf(pv+"sprev >= "+S+" AND sprev2 < "+S) + ", " +
-				"CAST(coalesce(sum(CASE WHEN " + pv + "sprev >= " + S + " THEN epoch_us(ts) - sprev ELSE 0 END), 0) AS BIGINT), " +
-				"count(DISTINCT visitor_id) FILTER (WHERE " + goal + "(pvprev >= " + S + " OR pvnext < " + E + ")), " +
-				"count(*) FILTER (WHERE type = " + payment + "), CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) FROM events WHERE ")
+			// smallSite), the sums of twoScanTotals' a and c.
+			q.Add("SELECT pending + cpending, visitors, sessions, sessions - multi, us, converted, n, cents FROM (SELECT " +
+				pageviewSums("type = "+pageview+" AND ", S) + ", " + goalSums("type <> "+pageview+" AND ", S, E) + " FROM events WHERE ")
 			where()
-			q.Add(" AND type IN (" + pageview + ", " + custom + ", " + payment + ")")
+			q.Add(" AND type IN (" + pageview + ", " + custom + ", " + payment + "))")
 		} else {
 			twoScanTotals(q, where, S, E, mixed)
 		}
@@ -102,6 +97,25 @@ func (d *DB) indexedTotals(ctx context.Context, r analytics.Request) (analytics.
 		}
 	}
 	return t, nil
+}
+
+// pageviewSums are the overview's sums over pageview rows, each row
+// counted where guard (a condition and " AND ", or "") holds: pending
+// rows, visitors, sessions, sessions with a second pageview in the window
+// (multi) and the durations inside it (us).
+func pageviewSums(guard, S string) string {
+	return countIf(guard+"vprev IS NULL") + " AS pending, " + countIf(guard+"vprev < "+S) + " AS visitors, " +
+		countIf(guard+"sprev < "+S) + " AS sessions, " + countIf(guard+"sprev >= "+S+" AND sprev2 < "+S) + " AS multi, " +
+		"CAST(coalesce(sum(CASE WHEN " + guard + "sprev >= " + S + " THEN epoch_us(ts) - sprev ELSE 0 END), 0) AS BIGINT) AS us"
+}
+
+// goalSums are the overview's sums over goal and payment rows where guard
+// holds: pending rows (cpending), visitors converted in the window, and
+// the payments and their revenue.
+func goalSums(guard, S, E string) string {
+	return "count(*) FILTER (WHERE " + guard + "pvprev IS NULL) AS cpending, " +
+		"count(DISTINCT visitor_id) FILTER (WHERE " + guard + "(pvprev >= " + S + " OR pvnext < " + E + ")) AS converted, " +
+		"count(*) FILTER (WHERE type = " + payment + ") AS n, CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) AS cents"
 }
 
 // twoScanTotals is the statement of the overview of a website that is not
@@ -119,13 +133,9 @@ func twoScanTotals(q *sqlq.Query, where func(), S, E string, mixed bool) {
 		where()
 		q.Add(" AND type IN (" + custom + ", " + payment + ")) c USING (visitor_id)),\n")
 	}
-	q.Add("a AS (SELECT " + countIf("vprev IS NULL") + " AS pending, " + countIf("vprev < "+S) + " AS visitors, " +
-		countIf("sprev < "+S) + " AS sessions, " + countIf("sprev >= "+S+" AND sprev2 < "+S) + " AS multi, " +
-		"CAST(coalesce(sum(CASE WHEN sprev >= " + S + " THEN epoch_us(ts) - sprev ELSE 0 END), 0) AS BIGINT) AS us FROM " + counted(mixed) + " WHERE ")
+	q.Add("a AS (SELECT " + pageviewSums("", S) + " FROM " + counted(mixed) + " WHERE ")
 	where()
-	q.Add(" AND type = " + pageview + "),\nc AS (SELECT count(*) FILTER (WHERE pvprev IS NULL) AS pending, " +
-		"count(DISTINCT visitor_id) FILTER (WHERE pvprev >= " + S + " OR pvnext < " + E + ") AS converted, " +
-		"count(*) FILTER (WHERE type = " + payment + ") AS n, CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) AS cents FROM " + counted(mixed) + " WHERE ")
+	q.Add(" AND type = " + pageview + "),\nc AS (SELECT " + goalSums("", S, E) + " FROM " + counted(mixed) + " WHERE ")
 	where()
 	q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
 	// Payments of every visitor: those of pending visitors too, which
@@ -143,7 +153,7 @@ func twoScanTotals(q *sqlq.Query, where func(), S, E string, mixed bool) {
   a.sessions - a.multi + (SELECT count(*) FROM sl WHERE n = 1), a.us + (SELECT CAST(coalesce(sum(us), 0) AS BIGINT) FROM sl),
   c.converted + (SELECT n FROM slc),`)
 	} else {
-		q.Add("SELECT a.pending + c.pending, a.visitors, a.sessions, a.sessions - a.multi, a.us, c.converted,")
+		q.Add("SELECT a.pending + c.cpending, a.visitors, a.sessions, a.sessions - a.multi, a.us, c.converted,")
 	}
 	q.Add(" p.n, p.cents FROM a, c, p")
 }
