@@ -160,17 +160,17 @@ const (
 	AuditTeamRemove        = "team.remove"
 )
 
-// UserService stores users.
-type UserService interface {
+// UserStore stores users.
+type UserStore interface {
 	CreateUser(ctx context.Context, u *User) error // ECONFLICT if the email is taken
 	UserByID(ctx context.Context, id string) (*User, error)
 	UserByEmail(ctx context.Context, email string) (*User, error)
 	UpdateUserName(ctx context.Context, id, name string, audit *AuditEntry) (*User, error)
 }
 
-// WebsiteService stores websites. CreateWebsite also makes w.OwnerID the
+// WebsiteStore stores websites. CreateWebsite also makes w.OwnerID the
 // website's owner, in the same transaction.
-type WebsiteService interface {
+type WebsiteStore interface {
 	CreateWebsite(ctx context.Context, w *Website, audit *AuditEntry) error // ECONFLICT if the owner has the domain
 	Website(ctx context.Context, id string) (*Website, error)
 	// WebsiteByTrackingID finds a website by the trackingId its tracker
@@ -185,8 +185,8 @@ type WebsiteService interface {
 	DeleteWebsite(ctx context.Context, id string) error
 }
 
-// APIKeyService stores website keys.
-type APIKeyService interface {
+// APIKeyStore stores website keys.
+type APIKeyStore interface {
 	// CreateAPIKey inserts k unless its website already has limit keys, in
 	// which case it returns ELIMIT. The check and the insert are atomic,
 	// also across processes.
@@ -198,8 +198,8 @@ type APIKeyService interface {
 	DeleteAPIKey(ctx context.Context, websiteID, id string, audit *AuditEntry) error
 }
 
-// AccessTokenService stores account tokens.
-type AccessTokenService interface {
+// AccessTokenStore stores account tokens.
+type AccessTokenStore interface {
 	// CreateAccessToken inserts t unless its user already has limit tokens
 	// (ELIMIT), atomically.
 	CreateAccessToken(ctx context.Context, t *AccessToken, limit int, audit *AuditEntry) error
@@ -209,14 +209,14 @@ type AccessTokenService interface {
 	DeleteAccessToken(ctx context.Context, userID, id string, audit *AuditEntry) error
 }
 
-// CredentialUseService records when credentials were last used.
-type CredentialUseService interface {
+// CredentialUseStore records when credentials were last used.
+type CredentialUseStore interface {
 	// TouchCredentials sets lastUsedAt of the given key and token IDs.
 	TouchCredentials(ctx context.Context, keys, tokens map[string]time.Time) error
 }
 
-// TeamService stores memberships and invitations.
-type TeamService interface {
+// TeamStore stores memberships and invitations.
+type TeamStore interface {
 	Members(ctx context.Context, websiteID string) ([]*Member, error)
 	// Memberships returns the user's role on each website they belong to.
 	Memberships(ctx context.Context, userID string) (map[string]Role, error)
@@ -239,38 +239,38 @@ type AuditQuery struct {
 	UserID    string
 }
 
-// AuditLogService reads the audit log.
-type AuditLogService interface {
+// AuditLogStore reads the audit log.
+type AuditLogStore interface {
 	// AuditLog returns the selected entries, newest first, and their total count.
 	AuditLog(ctx context.Context, q AuditQuery, limit, offset int) ([]*AuditEntry, int, error)
 }
 
 // MetadataStore is everything the account API needs from a metadata store.
 type MetadataStore interface {
-	UserService
-	WebsiteService
-	APIKeyService
-	AccessTokenService
-	CredentialUseService
-	TeamService
-	AuditLogService
-	SaltService
+	UserStore
+	WebsiteStore
+	APIKeyStore
+	AccessTokenStore
+	CredentialUseStore
+	TeamStore
+	AuditLogStore
+	SaltStore
 	Ping(ctx context.Context) error
 	Close() error
 }
 
-// SaltService keeps the daily salts from which cookieless visitor ids are
+// SaltStore keeps the daily salts from which cookieless visitor ids are
 // derived, so that every server of an installation, and a server after a
 // restart, derives the same id for the same visitor on the same day. Old
 // salts are deleted: yesterday's visitors cannot be linked to today's.
-type SaltService interface {
+type SaltStore interface {
 	// DailySalt returns the salt of a UTC day (YYYY-MM-DD), creating a
 	// random one if the day has none, and deletes the salts of days before
 	// the day before it.
 	DailySalt(ctx context.Context, day string) ([]byte, error)
 }
 
-// NewDailySalt is what a SaltService stores for a day it has no salt for:
+// NewDailySalt is what a SaltStore stores for a day it has no salt for:
 // a random 32-byte salt, and the first day whose salt it keeps with it
 // (the day before; older ones are deleted). A day that is not YYYY-MM-DD
 // is EINVALID.

@@ -155,10 +155,6 @@ type EventDeletion struct {
 	Start, End    time.Time
 }
 
-// LegacyJournal is the journal name under which stores kept the batches
-// of the one journal they knew before journals had names.
-const LegacyJournal = "local"
-
 // CheckBatch refuses what EventStore.InsertBatch cannot record: a batch
 // without a journal name or numbered 0 (journals number from 1).
 func CheckBatch(journal string, seq uint64) error {

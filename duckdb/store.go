@@ -189,7 +189,11 @@ func open(ctx context.Context, path string) (*DB, error) {
 
 // migrateJournalTable moves the last batch of the one unnamed journal that
 // files made before journals had names recorded (table ingest_journal) to
-// the journal named openfast.LegacyJournal.
+// the journal named "local" (the name ingest gives the legacy journal).
+// legacyJournal is the name under which the batches of the unnamed journal
+// are recorded (ingest.LegacyJournalName).
+const legacyJournal = "local"
+
 func migrateJournalTable(ctx context.Context, db *sql.DB) error {
 	var n int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'ingest_journal'`).Scan(&n); err != nil {
@@ -203,7 +207,7 @@ func migrateJournalTable(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("move the old journal table: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ingest_journals SELECT ?, last_batch FROM ingest_journal WHERE id = 1 ON CONFLICT DO NOTHING`, openfast.LegacyJournal); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ingest_journals SELECT ?, last_batch FROM ingest_journal WHERE id = 1 ON CONFLICT DO NOTHING`, legacyJournal); err != nil {
 		return fmt.Errorf("move the old journal table: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DROP TABLE ingest_journal`); err != nil {

@@ -115,7 +115,7 @@ func TestOldJournalTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if last, err := db.LastBatch(ctx, openfast.LegacyJournal); err != nil || last != 42 {
+	if last, err := db.LastBatch(ctx, legacyJournal); err != nil || last != 42 {
 		t.Fatalf("legacy journal's last batch %d (%v), want 42", last, err)
 	}
 	if last, err := db.LastBatch(ctx, "0123456789abcdef"); err != nil || last != 0 {

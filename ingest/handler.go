@@ -33,7 +33,7 @@ type Config struct {
 	Now func() time.Time
 	// Salts keeps the daily salts of cookieless visitor ids, shared by the
 	// servers of an installation; nil means a salt of this process only.
-	Salts openfast.SaltService
+	Salts openfast.SaltStore
 }
 
 // Handler serves POST /api/events.

@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/openfast/openfast"
 )
 
 // The journal's name tells the event store whose batches it records: each
@@ -22,7 +20,7 @@ const (
 	// LegacyJournalName is the name of a journal folder made before journals
 	// had names that still holds segments: its batch numbers are the ones
 	// the event store recorded without a name.
-	LegacyJournalName = openfast.LegacyJournal
+	LegacyJournalName = "local"
 )
 
 // JournalName returns the name of the journal in dir, giving the journal

@@ -110,7 +110,7 @@ func randomUUID() openfast.UUID {
 // without one, it lives in this process only. Either way yesterday's
 // visitors cannot be linked to today's.
 type salts struct {
-	store openfast.SaltService
+	store openfast.SaltStore
 	mu    sync.Mutex
 	day   string
 	salt  []byte

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/sqlmeta"
 )
 
 var _ openfast.MetadataCopier = (*DB)(nil)
@@ -118,7 +119,7 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 				u.ID, u.Email, u.Name, u.Image, ms(u.CreatedAt))
 		}
 		for _, w := range d.Websites {
-			settings, err := openfast.EncodeSettings(w.WebsiteSettings)
+			settings, err := sqlmeta.EncodeSettings(w.WebsiteSettings)
 			if err != nil {
 				return fmt.Errorf("website %s: %w", w.ID, err)
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/sqlmeta"
 )
 
 var _ openfast.MetadataCopier = (*DB)(nil)
@@ -122,7 +123,7 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 			}
 		}
 		for _, w := range d.Websites {
-			settings, err := openfast.EncodeSettings(w.WebsiteSettings)
+			settings, err := sqlmeta.EncodeSettings(w.WebsiteSettings)
 			if err != nil {
 				return fmt.Errorf("website %s: %w", w.ID, err)
 			}

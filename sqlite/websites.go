@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/sqlmeta"
 )
 
 const websiteColumns = `w.id, w.tracking_id, w.owner_id, w.domain, w.name, w.timezone, w.currency, w.settings, w.created_at`
@@ -21,7 +22,7 @@ func scanWebsite(row interface{ Scan(...any) error }, extra ...any) (*openfast.W
 		return nil, err
 	}
 	w.Name, w.CreatedAt = strPtr(name), fromMS(created)
-	s, err := openfast.DecodeSettings(settings)
+	s, err := sqlmeta.DecodeSettings(settings)
 	if err != nil {
 		return nil, fmt.Errorf("decode settings of website %s: %w", w.ID, err)
 	}
@@ -34,7 +35,7 @@ func (db *DB) CreateWebsite(ctx context.Context, w *openfast.Website, audit *ope
 	if w.CreatedAt.IsZero() {
 		w.CreatedAt = db.now().UTC()
 	}
-	settings, err := openfast.EncodeSettings(w.WebsiteSettings)
+	settings, err := sqlmeta.EncodeSettings(w.WebsiteSettings)
 	if err != nil {
 		return fmt.Errorf("encode settings: %w", err)
 	}
@@ -116,7 +117,7 @@ func (db *DB) UpdateWebsite(ctx context.Context, id string, apply func(*openfast
 		if err := apply(w); err != nil {
 			return err
 		}
-		settings, err := openfast.EncodeSettings(w.WebsiteSettings)
+		settings, err := sqlmeta.EncodeSettings(w.WebsiteSettings)
 		if err != nil {
 			return fmt.Errorf("encode settings: %w", err)
 		}

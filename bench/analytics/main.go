@@ -67,6 +67,7 @@ import (
 	"github.com/openfast/openfast/bench/internal/loopback"
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/ingest"
+	"github.com/openfast/openfast/internal/servergc"
 	"github.com/openfast/openfast/sqlite"
 )
 
@@ -315,7 +316,7 @@ func run(ctx context.Context, o options) error {
 
 	fmt.Printf("\nanalytics: %d events, %d sites, %d days ending %s; median of %d requests per widget over HTTP in a pass; median over %d rounds\n",
 		m.Events, m.Config.Sites, m.Config.Days, m.Config.End.Format(time.DateOnly), o.runs, o.rounds)
-	openfast.TuneGC() // as serve runs
+	servergc.Tune() // as serve runs
 	for i, b := range backends {
 		// Each store gets its own server, ingest writer and journal, as
 		// serve wires them.

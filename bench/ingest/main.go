@@ -107,6 +107,7 @@ import (
 	"github.com/openfast/openfast/bench/internal/loopback"
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/ingest"
+	"github.com/openfast/openfast/internal/servergc"
 	"github.com/openfast/openfast/sqlite"
 )
 
@@ -232,7 +233,7 @@ type target struct {
 // temporary data folder, with one website. cleanup closes the stores and
 // removes the folder.
 func startInProcess(ctx context.Context, o options) (t *target, cleanup func(), err error) {
-	openfast.TuneGC()
+	servergc.Tune()
 	dir, err := os.MkdirTemp("", "openfast-ingest-")
 	if err != nil {
 		return nil, nil, fmt.Errorf("create temp folder: %w", err)

@@ -19,6 +19,7 @@ import (
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/enrich"
 	"github.com/openfast/openfast/ingest"
+	"github.com/openfast/openfast/internal/servergc"
 	"github.com/openfast/openfast/sqlite"
 	"github.com/spf13/cobra"
 )
@@ -93,7 +94,7 @@ func newLogger(format string) (*slog.Logger, error) {
 }
 
 func serve(ctx context.Context, o serveOptions) error {
-	openfast.TuneGC()
+	servergc.Tune()
 	log, err := newLogger(o.logFormat)
 	if err != nil {
 		return err

@@ -1,6 +1,12 @@
-package openfast
+// Package sqlmeta holds what the SQL metadata stores (SQLite and
+// PostgreSQL) share: how they keep a website's settings.
+package sqlmeta
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/openfast/openfast"
+)
 
 // storedSettings is the JSON document in which metadata stores keep a
 // website's settings (one column, so that adding a setting needs no
@@ -26,14 +32,14 @@ type storedSettings struct {
 
 // EncodeSettings returns the settings as the JSON document metadata stores
 // keep.
-func EncodeSettings(s WebsiteSettings) (string, error) {
+func EncodeSettings(s openfast.WebsiteSettings) (string, error) {
 	b, err := json.Marshal(storedSettings(s))
 	return string(b), err
 }
 
 // DecodeSettings reads a document written by EncodeSettings.
-func DecodeSettings(doc string) (WebsiteSettings, error) {
+func DecodeSettings(doc string) (openfast.WebsiteSettings, error) {
 	var v storedSettings
 	err := json.Unmarshal([]byte(doc), &v)
-	return WebsiteSettings(v), err
+	return openfast.WebsiteSettings(v), err
 }
