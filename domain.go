@@ -154,6 +154,7 @@ const (
 	AuditAccessTokenDelete = "access_token.delete"
 	AuditWebsiteCreate     = "website.create"
 	AuditWebsiteUpdate     = "website.update"
+	AuditWebsiteDelete     = "website.delete"
 	AuditAccountUpdate     = "account.update"
 	AuditTeamInvite        = "team.invite"
 	AuditInvitationAccept  = "team.accept"
@@ -181,8 +182,9 @@ type WebsiteStore interface {
 	// result, atomically: concurrent updates never lose each other's
 	// changes. An error from apply aborts the update and is returned.
 	UpdateWebsite(ctx context.Context, id string, apply func(*Website) error, audit *AuditEntry) (*Website, error)
-	// DeleteWebsite removes the website with its keys, members and invitations.
-	DeleteWebsite(ctx context.Context, id string) error
+	// DeleteWebsite removes the website with its keys, members and
+	// invitations, and records audit (if not nil) in the same transaction.
+	DeleteWebsite(ctx context.Context, id string, audit *AuditEntry) error
 }
 
 // APIKeyStore stores website keys.

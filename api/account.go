@@ -2,9 +2,6 @@ package api
 
 import (
 	"net/http"
-
-	"github.com/openfast/openfast"
-	"github.com/openfast/openfast/auth"
 )
 
 type accountJSON struct {
@@ -34,28 +31,16 @@ type credentialJSON struct {
 // getAccount: GET /admin/account. A website key answers with the account
 // of its website's owner and adds websiteId.
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, c *call) error {
-	userID := c.p.UserID
-	cred := credentialJSON{Type: c.p.Kind.String(), DisplayKey: c.p.DisplayKey, Permissions: nonNil(c.p.Permissions), WebsiteIDs: nonNil(c.p.WebsiteIDs)}
-	if c.p.Kind == auth.KindWebsiteKey {
-		site, err := s.website(r.Context(), c.p.WebsiteID)
-		if err != nil {
-			return err
-		}
-		userID = site.OwnerID
-		cred.Permissions, cred.WebsiteIDs = []string{auth.PermAll}, []string{c.p.WebsiteID}
-	}
-	u, err := s.store.UserByID(r.Context(), userID)
+	acc, err := s.app.Account(r.Context(), c.caller)
 	if err != nil {
 		return err
 	}
-	a := accountJSON{
+	u := acc.User
+	writeData(w, []accountJSON{{
 		ID: u.ID, Name: u.Name, Email: u.Email, Image: u.Image, HasAccess: true,
-		CreatedAt: isoTime(u.CreatedAt), Credential: cred,
-	}
-	if c.p.Kind == auth.KindWebsiteKey {
-		a.WebsiteID = c.p.WebsiteID
-	}
-	writeData(w, []accountJSON{a})
+		CreatedAt: isoTime(u.CreatedAt), WebsiteID: acc.WebsiteID,
+		Credential: credentialJSON{Type: acc.Kind.String(), DisplayKey: acc.DisplayKey, Permissions: nonNil(acc.Permissions), WebsiteIDs: nonNil(acc.WebsiteIDs)},
+	}})
 	return nil
 }
 
@@ -72,21 +57,11 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	raw, present, err := body.string("name")
+	name, err := body.optionalString("name")
 	if err != nil {
 		return err
 	}
-	if !present {
-		return openfast.Errorf(openfast.EINVALID, "name is required.")
-	}
-	name, err := openfast.NormalizeName("name", raw)
-	if err != nil {
-		return err
-	}
-	if name == nil {
-		return openfast.Errorf(openfast.EINVALID, "name must not be empty.")
-	}
-	u, err := s.store.UpdateUserName(r.Context(), c.p.UserID, *name, c.audit(openfast.AuditAccountUpdate, "user", c.p.UserID, ""))
+	u, err := s.app.UpdateAccountName(r.Context(), c.caller, name)
 	if err != nil {
 		return err
 	}

@@ -3,44 +3,20 @@ package api
 import (
 	"net/http"
 
-	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics"
+	"github.com/openfast/openfast/app"
 )
 
-// The analytics reads of the Website API (§5.2–5.7). A df_ key implies its
-// website; a dft_ token names it with ?websiteId= (the route policy).
+// The analytics reads of the Website API (§5.2–5.10). A df_ key implies its
+// website; a dft_ token names it with ?websiteId=.
 
-func (s *Server) analyticsReady() error {
-	if s.analytics == nil {
-		return openfast.Errorf(openfast.EUNAVAILABLE, "Analytics are not enabled on this server.")
-	}
-	return nil
-}
-
-// analyticsQuery parses the query string for endpoint e against the
-// website's timezone, and returns the website too.
-func (s *Server) analyticsQuery(r *http.Request, c *call, e analytics.Endpoint) (*analytics.Query, *openfast.Website, error) {
-	if err := s.analyticsReady(); err != nil {
-		return nil, nil, err
-	}
-	site, err := s.website(r.Context(), c.websiteID)
-	if err != nil {
-		return nil, nil, err
-	}
-	q, err := analytics.Parse(e, c.query, site.Timezone, s.now())
-	if err != nil {
-		return nil, nil, err
-	}
-	return q, site.Website, nil
+func (c *call) read() app.Read {
+	return app.Read{WebsiteID: c.websiteID, Params: c.query}
 }
 
 // getOverview: GET /api/v1/analytics/overview.
 func (s *Server) getOverview(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, site, err := s.analyticsQuery(r, c, analytics.Overview)
-	if err != nil {
-		return err
-	}
-	row, err := s.analytics.Overview(r.Context(), site.ID, q, site.Currency)
+	row, err := s.app.Overview(r.Context(), c.caller, c.read())
 	if err != nil {
 		return err
 	}
@@ -50,11 +26,7 @@ func (s *Server) getOverview(w http.ResponseWriter, r *http.Request, c *call) er
 
 // getTimeseries: GET /api/v1/analytics/timeseries.
 func (s *Server) getTimeseries(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, site, err := s.analyticsQuery(r, c, analytics.Timeseries)
-	if err != nil {
-		return err
-	}
-	ts, err := s.analytics.Timeseries(r.Context(), site.ID, q, site.Currency)
+	ts, q, err := s.app.Timeseries(r.Context(), c.caller, c.read())
 	if err != nil {
 		return err
 	}
@@ -68,11 +40,7 @@ func (s *Server) getTimeseries(w http.ResponseWriter, r *http.Request, c *call) 
 
 // getRealtime: GET /api/v1/analytics/realtime.
 func (s *Server) getRealtime(w http.ResponseWriter, r *http.Request, c *call) error {
-	_, site, err := s.analyticsQuery(r, c, analytics.Realtime)
-	if err != nil {
-		return err
-	}
-	n, err := s.analytics.Realtime(r.Context(), site.ID)
+	n, err := s.app.Realtime(r.Context(), c.caller, c.read())
 	if err != nil {
 		return err
 	}
@@ -83,11 +51,7 @@ func (s *Server) getRealtime(w http.ResponseWriter, r *http.Request, c *call) er
 // breakdown returns the handler of one breakdown endpoint (§5.7).
 func (s *Server) breakdown(e analytics.Endpoint) func(http.ResponseWriter, *http.Request, *call) error {
 	return func(w http.ResponseWriter, r *http.Request, c *call) error {
-		q, site, err := s.analyticsQuery(r, c, e)
-		if err != nil {
-			return err
-		}
-		rows, total, err := s.analytics.Breakdown(r.Context(), e, site.ID, q)
+		rows, total, q, err := s.app.Breakdown(r.Context(), c.caller, e, c.read())
 		if err != nil {
 			return err
 		}
@@ -98,4 +62,46 @@ func (s *Server) breakdown(e analytics.Endpoint) func(http.ResponseWriter, *http
 		}{"success", rows, paginationJSON{Limit: q.Limit, Offset: q.Offset, Total: total}})
 		return nil
 	}
+}
+
+// visitorsPaginationJSON is the pagination of the visitors list.
+type visitorsPaginationJSON struct {
+	Limit   int  `json:"limit"`
+	Offset  int  `json:"offset"`
+	HasMore bool `json:"hasMore"`
+}
+
+// listVisitors: GET /api/v1/visitors.
+func (s *Server) listVisitors(w http.ResponseWriter, r *http.Request, c *call) error {
+	page, q, err := s.app.Visitors(r.Context(), c.caller, c.read())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Status     string                 `json:"status"`
+		Data       []analytics.VisitorRow `json:"data"`
+		Pagination visitorsPaginationJSON `json:"pagination"`
+	}{"success", page.Rows, visitorsPaginationJSON{Limit: q.Limit, Offset: q.Offset, HasMore: page.HasMore}})
+	return nil
+}
+
+// getVisitor: GET /api/v1/visitors/{visitorId}. Its data is an object.
+func (s *Server) getVisitor(w http.ResponseWriter, r *http.Request, c *call) error {
+	profile, err := s.app.Visitor(r.Context(), c.caller, c.websiteID, r.PathValue("visitorId"))
+	if err != nil {
+		return err
+	}
+	writeData(w, profile)
+	return nil
+}
+
+// getRealtimeMap: GET /api/v1/analytics/realtime/map. Its data is an
+// object.
+func (s *Server) getRealtimeMap(w http.ResponseWriter, r *http.Request, c *call) error {
+	m, err := s.app.RealtimeMap(r.Context(), c.caller, c.websiteID)
+	if err != nil {
+		return err
+	}
+	writeData(w, m)
+	return nil
 }

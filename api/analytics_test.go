@@ -43,7 +43,7 @@ func newAnalyticsEnv(t testing.TB) *analyticsEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { events.Close() })
-	e := newTestEnv(t, func(c *Config) {
+	e := newTestEnv(t, func(c *testConfig) {
 		c.Analytics = events
 		c.Now = func() time.Time { return analyticsNow }
 	})

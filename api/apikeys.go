@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/openfast/openfast"
-	"github.com/openfast/openfast/auth"
 )
 
 type apiKeyJSON struct {
@@ -17,22 +16,22 @@ type apiKeyJSON struct {
 	Key        string  `json:"key,omitempty"`
 }
 
-func (s *Server) apiKeyJSON(k *openfast.APIKey) apiKeyJSON {
+func apiKeyOf(k *openfast.APIKey) apiKeyJSON {
 	return apiKeyJSON{
 		ID: k.ID, Name: k.Name, DisplayKey: k.DisplayKey, WebsiteID: k.WebsiteID,
-		LastUsedAt: isoTimePtr(s.lastUsed(auth.KindWebsiteKey, k.ID, k.LastUsedAt)), CreatedAt: isoTime(k.CreatedAt),
+		LastUsedAt: isoTimePtr(k.LastUsedAt), CreatedAt: isoTime(k.CreatedAt),
 	}
 }
 
 // listAPIKeys: GET /admin/websites/{websiteId}/apikeys, masked.
 func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, c *call) error {
-	keys, err := s.store.APIKeys(r.Context(), c.websiteID)
+	keys, err := s.app.APIKeys(r.Context(), c.caller, c.websiteID)
 	if err != nil {
 		return err
 	}
 	out := make([]apiKeyJSON, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, s.apiKeyJSON(k))
+		out = append(out, apiKeyOf(k))
 	}
 	writeData(w, out)
 	return nil
@@ -45,23 +44,16 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	rawName, _, err := body.nullableString("name")
+	name, _, err := body.nullableString("name")
 	if err != nil {
 		return err
 	}
-	var name *string
-	if rawName != nil {
-		if name, err = openfast.NormalizeName("name", *rawName); err != nil {
-			return err
-		}
-	}
-	secret, k := auth.NewAPIKey(c.websiteID, name, c.p.DisplayKey)
-	if err := s.store.CreateAPIKey(r.Context(), k, openfast.MaxAPIKeysPerWebsite,
-		c.audit(openfast.AuditAPIKeyCreate, "apikey", k.ID, k.DisplayKey)); err != nil {
+	raw, k, err := s.app.CreateAPIKey(r.Context(), c.caller, c.websiteID, name)
+	if err != nil {
 		return err
 	}
-	out := s.apiKeyJSON(k)
-	out.Key = secret.Raw
+	out := apiKeyOf(k)
+	out.Key = raw
 	writeData(w, []apiKeyJSON{out})
 	return nil
 }
@@ -70,33 +62,22 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, c *call) e
 // keeps its _id and gets a new value; the old value is refused from the
 // next request on.
 func (s *Server) rollAPIKey(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := pathID(r, "apiKeyId")
+	raw, k, err := s.app.RollAPIKey(r.Context(), c.caller, c.websiteID, r.PathValue("apiKeyId"))
 	if err != nil {
 		return err
 	}
-	secret := auth.NewSecret(auth.KindWebsiteKey)
-	k, err := s.store.RollAPIKey(r.Context(), c.websiteID, id, secret.Hash, secret.DisplayKey,
-		c.audit(openfast.AuditAPIKeyRoll, "apikey", id, secret.DisplayKey))
-	if err != nil {
-		return err
-	}
-	s.verifier.Invalidate()
-	out := s.apiKeyJSON(k)
-	out.Key = secret.Raw
+	out := apiKeyOf(k)
+	out.Key = raw
 	writeData(w, []apiKeyJSON{out})
 	return nil
 }
 
 // deleteAPIKey: DELETE /admin/websites/{websiteId}/apikeys/{apiKeyId}.
 func (s *Server) deleteAPIKey(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := pathID(r, "apiKeyId")
-	if err != nil {
+	id := r.PathValue("apiKeyId")
+	if err := s.app.DeleteAPIKey(r.Context(), c.caller, c.websiteID, id); err != nil {
 		return err
 	}
-	if err := s.store.DeleteAPIKey(r.Context(), c.websiteID, id, c.audit(openfast.AuditAPIKeyDelete, "apikey", id, "")); err != nil {
-		return err
-	}
-	s.verifier.Invalidate()
 	writeData(w, []map[string]any{{"_id": id, "deleted": true}})
 	return nil
 }

@@ -135,7 +135,7 @@ func TestAPIKeyService_ListRollDelete(t *testing.T) {
 			t.Fatalf("lastUsedAt = %v, want a time after %v", k["lastUsedAt"], before)
 		}
 		// Written to the store by the flusher, once.
-		if err := e.srv.verifier.FlushUsage(context.Background()); err != nil {
+		if err := e.srv.app.FlushUsage(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		keys, err := e.store.APIKeys(context.Background(), site)

@@ -3,7 +3,7 @@ package api
 import (
 	"net/http"
 
-	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/app"
 )
 
 type auditEntryJSON struct {
@@ -42,30 +42,44 @@ func optional(s string) *string {
 
 // listAuditLog: GET /admin/websites/{websiteId}/audit-log, newest first.
 func (s *Server) listAuditLog(w http.ResponseWriter, r *http.Request, c *call) error {
-	return s.writeAuditLog(w, r, c, openfast.AuditQuery{WebsiteID: c.websiteID})
+	limit, offset, err := auditPaging(c)
+	if err != nil {
+		return err
+	}
+	page, err := s.app.WebsiteAuditLog(r.Context(), c.caller, c.websiteID, limit, offset)
+	if err != nil {
+		return err
+	}
+	writeAuditLog(w, page)
+	return nil
 }
 
 // listAccountAuditLog: GET /admin/audit-log, the account-level entries
 // (tokens, account) of the calling user's actions, newest first.
 func (s *Server) listAccountAuditLog(w http.ResponseWriter, r *http.Request, c *call) error {
-	return s.writeAuditLog(w, r, c, openfast.AuditQuery{UserID: c.p.UserID})
+	limit, offset, err := auditPaging(c)
+	if err != nil {
+		return err
+	}
+	page, err := s.app.AccountAuditLog(r.Context(), c.caller, limit, offset)
+	if err != nil {
+		return err
+	}
+	writeAuditLog(w, page)
+	return nil
 }
 
-func (s *Server) writeAuditLog(w http.ResponseWriter, r *http.Request, c *call, q openfast.AuditQuery) error {
-	limit, err := queryInt(c.query, "limit", 50, 1, 200)
-	if err != nil {
-		return err
+func auditPaging(c *call) (limit, offset int, err error) {
+	if limit, err = queryInt(c.query, "limit", app.DefaultAuditLimit, 1, app.MaxAuditLimit); err != nil {
+		return 0, 0, err
 	}
-	offset, err := queryInt(c.query, "offset", 0, 0, 1_000_000_000)
-	if err != nil {
-		return err
-	}
-	entries, total, err := s.store.AuditLog(r.Context(), q, limit, offset)
-	if err != nil {
-		return err
-	}
-	out := make([]auditEntryJSON, 0, len(entries))
-	for _, e := range entries {
+	offset, err = queryInt(c.query, "offset", 0, 0, app.MaxAuditOffset)
+	return limit, offset, err
+}
+
+func writeAuditLog(w http.ResponseWriter, page *app.AuditPage) {
+	out := make([]auditEntryJSON, 0, len(page.Entries))
+	for _, e := range page.Entries {
 		out = append(out, auditEntryJSON{
 			ID: e.ID, WebsiteID: optional(e.WebsiteID), Action: e.Action,
 			Actor:  auditActorJSON{UserID: optional(e.ActorUserID), DisplayKey: e.ActorDisplayKey},
@@ -77,6 +91,5 @@ func (s *Server) writeAuditLog(w http.ResponseWriter, r *http.Request, c *call, 
 		Status     string           `json:"status"`
 		Data       []auditEntryJSON `json:"data"`
 		Pagination paginationJSON   `json:"pagination"`
-	}{"success", out, paginationJSON{Limit: limit, Offset: offset, Total: total}})
-	return nil
+	}{"success", out, paginationJSON{Limit: page.Limit, Offset: page.Offset, Total: page.Total}})
 }

@@ -149,7 +149,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Fatalf("route %s is not in the spec table", name)
 		}
 		seen[name] = true
-		p := rt.policy
+		p := rt.action.Policy
 		if p.Permission != sr.perm || p.MinRole != sr.minRole || p.AllowWebsiteKey != (sr.keyOK && !sr.ownerOnly) || p.OwnerOnly != sr.ownerOnly || p.AllWebsites != sr.allSites {
 			t.Fatalf("route %s declares %+v, spec says %+v", name, p, sr)
 		}

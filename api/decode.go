@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/app"
 )
 
 // maxBodyBytes is the largest request body the API reads.
@@ -123,4 +124,20 @@ func (o object) strings(field string, maxItems int) (v []string, present bool, e
 		v = []string{}
 	}
 	return v, true, nil
+}
+
+// optionalString reads an optional, non-null string member: nil when it
+// was not sent.
+func (o object) optionalString(field string) (*string, error) {
+	v, present, err := o.string(field)
+	if err != nil || !present {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// settable reads an optional string member that may be null.
+func (o object) settable(field string) (app.Set[string], error) {
+	v, present, err := o.nullableString(field)
+	return app.Set[string]{Set: present, Value: v}, err
 }

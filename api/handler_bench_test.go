@@ -22,7 +22,7 @@ func benchServer(b *testing.B) (h http.Handler, key string) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { store.Close() })
-	e := newTestEnv(b, func(c *Config) {
+	e := newTestEnv(b, func(c *testConfig) {
 		c.Store = store
 		c.RateLimit, c.RateBurst = 1e9, 1e9
 		c.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))

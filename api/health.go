@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/openfast/openfast"
 )
 
 // healthz: liveness. It answers as long as the process serves HTTP.
@@ -17,9 +16,8 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ *call) error 
 
 // readyz: readiness. It answers 200 when the store answers a query.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *call) error {
-	if err := s.store.Ping(r.Context()); err != nil {
-		s.log.Error("readiness check failed", "error", err)
-		return openfast.Errorf(openfast.EUNAVAILABLE, "The store is not reachable.")
+	if err := s.app.Ready(r.Context()); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil

@@ -65,9 +65,9 @@ func specRouter(t testing.TB) routers.Router {
 	return openAPIRouter
 }
 
-func newTestEnv(t testing.TB, opts ...func(*Config)) *testEnv {
+func newTestEnv(t testing.TB, opts ...func(*testConfig)) *testEnv {
 	t.Helper()
-	cfg := Config{RateLimit: 0}
+	cfg := testConfig{RateLimit: 0}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -79,7 +79,7 @@ func newTestEnv(t testing.TB, opts ...func(*Config)) *testEnv {
 		}
 		cfg.Store = store
 	}
-	srv, err := New(cfg)
+	srv, err := cfg.server()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,18 +46,27 @@ func (s *Server) getMetadata(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	site, err := s.website(r.Context(), c.websiteID)
+	site, err := s.app.Metadata(r.Context(), c.caller, c.websiteID)
 	if err != nil {
 		return err
 	}
-	obj := site.metadata
-	if len(fields) != len(metadataFields) {
-		if obj, err = encodeMetadata(site.Website, fields); err != nil {
-			return err
-		}
+	var obj []byte
+	if len(fields) == len(metadataFields) {
+		obj, err = site.Encoded(encodeAllMetadata)
+	} else {
+		obj, err = encodeMetadata(site.Website, fields)
+	}
+	if err != nil {
+		return err
 	}
 	writeRawData(w, obj)
 	return nil
+}
+
+// encodeAllMetadata encodes the metadata object with every field, which
+// the app keeps with its cached website.
+func encodeAllMetadata(site *openfast.Website) ([]byte, error) {
+	return encodeMetadata(site, metadataFields)
 }
 
 // encodeMetadata encodes the metadata object of a website with the given

@@ -18,9 +18,12 @@ type metrics struct {
 	rateLimited  prometheus.Counter
 }
 
-func newMetrics() *metrics {
+func newMetrics(reg *prometheus.Registry) *metrics {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
 	m := &metrics{
-		reg: prometheus.NewRegistry(),
+		reg: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "openfast_http_requests_total",
 			Help: "HTTP requests by method, route pattern and status.",

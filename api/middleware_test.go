@@ -117,7 +117,7 @@ func TestRateLimit(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	e := newTestEnv(t, func(c *Config) { c.RateLimit, c.RateBurst, c.Now = 600, 100, clock })
+	e := newTestEnv(t, func(c *testConfig) { c.RateLimit, c.RateBurst, c.Now = 600, 100, clock })
 	_, tok := e.user("owner@example.com", nil, nil)
 	_, other := e.user("other@example.com", nil, nil)
 
@@ -168,7 +168,7 @@ func counterValue(t *testing.T, e *testEnv, prefix string) string {
 
 func TestMetricsAndLogs(t *testing.T) {
 	var buf syncBuffer
-	e := newTestEnv(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&buf, nil)) })
+	e := newTestEnv(t, func(c *testConfig) { c.Logger = slog.New(slog.NewJSONHandler(&buf, nil)) })
 	_, tok := e.user("owner@example.com", nil, nil)
 	e.do("GET", "/api/v1/admin/account", tok, nil).ok()
 	e.do("GET", "/api/v1/admin/account", "", nil).fails(401)
@@ -225,10 +225,10 @@ func (failingStore) Website(ctx context.Context, id string) (*openfast.Website, 
 
 func TestInternalErrorsAreGeneric(t *testing.T) {
 	var buf syncBuffer
-	e := newTestEnv(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&buf, nil)) })
+	e := newTestEnv(t, func(c *testConfig) { c.Logger = slog.New(slog.NewTextHandler(&buf, nil)) })
 	_, tok := e.user("owner@example.com", nil, nil)
 	site := e.website(tok)
-	srv, err := New(Config{Store: failingStore{e.store}, Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	srv, err := testConfig{Store: failingStore{e.store}, Logger: slog.New(slog.NewTextHandler(&buf, nil))}.server()
 	if err != nil {
 		t.Fatal(err)
 	}

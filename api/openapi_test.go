@@ -17,12 +17,13 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	legacyrouter "github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
 	"github.com/openfast/openfast/sqlite"
 )
 
 // openAPITestServer returns a server over a fresh SQLite store.
-func openAPITestServer(t *testing.T, cfg Config) (*Server, *sqlite.DB) {
+func openAPITestServer(t *testing.T, cfg testConfig) (*Server, *sqlite.DB) {
 	t.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
@@ -30,7 +31,7 @@ func openAPITestServer(t *testing.T, cfg Config) (*Server, *sqlite.DB) {
 	}
 	t.Cleanup(func() { store.Close() })
 	cfg.Store = store
-	s, err := New(cfg)
+	s, err := cfg.server()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func policyOfRoute(p auth.Policy) openAPIPolicy {
 
 func TestOpenAPIMatchesRouteTable(t *testing.T) {
 	doc := loadValidOpenAPI(t)
-	s, _ := openAPITestServer(t, Config{})
+	s, _ := openAPITestServer(t, testConfig{})
 
 	inTable := map[string]bool{}
 	for _, rt := range s.routes {
@@ -163,17 +164,17 @@ func checkOperation(t *testing.T, name string, rt route, op *openapi3.Operation)
 			t.Errorf("%s: an authenticated route uses the default bearer security", name)
 		}
 		want = append(want, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
-		if rt.policy.Scope != auth.ScopeAccount {
+		if rt.action.Policy.Scope != auth.ScopeAccount {
 			want = append(want, http.StatusBadRequest, http.StatusNotFound)
 		}
 		var got openAPIPolicy
 		if b, err := json.Marshal(raw); !hasPolicy || err != nil || json.Unmarshal(b, &got) != nil {
 			t.Errorf("%s: no readable x-openfast-policy", name)
-		} else if w := policyOfRoute(rt.policy); got != w {
+		} else if w := policyOfRoute(rt.action.Policy); got != w {
 			t.Errorf("%s: x-openfast-policy = %+v, route table says %+v", name, got, w)
 		}
-		if rt.policy.Permission != "" && !strings.Contains(op.Description, "`"+rt.policy.Permission+"`") {
-			t.Errorf("%s: the description does not name the permission %s", name, rt.policy.Permission)
+		if rt.action.Policy.Permission != "" && !strings.Contains(op.Description, "`"+rt.action.Policy.Permission+"`") {
+			t.Errorf("%s: the description does not name the permission %s", name, rt.action.Policy.Permission)
 		}
 	}
 	if strings.Contains(name, "{") && !strings.Contains(name, "{websiteId}") {
@@ -190,7 +191,7 @@ func checkOperation(t *testing.T, name string, rt route, op *openapi3.Operation)
 }
 
 func TestOpenAPIServedAsJSON(t *testing.T) {
-	s, _ := openAPITestServer(t, Config{})
+	s, _ := openAPITestServer(t, testConfig{})
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/openapi.json", nil))
 	if rec.Code != http.StatusOK {
@@ -288,7 +289,11 @@ func (c *openAPIChecker) want(status int, method, target, token, body string) ma
 // openAPIUser creates a user and a full-access token in the store.
 func openAPIUser(t *testing.T, store *sqlite.DB, email string) string {
 	t.Helper()
-	raw, _, err := Bootstrap(context.Background(), store, email, "", "test")
+	a, err := app.New(app.Config{Metadata: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _, err := a.Bootstrap(context.Background(), email, "", "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +304,7 @@ func openAPIUser(t *testing.T, store *sqlite.DB, email string) string {
 // path and on typical failures, and validates each response.
 func TestOpenAPIDescribesResponses(t *testing.T) {
 	doc := loadValidOpenAPI(t)
-	s, store := openAPITestServer(t, Config{})
+	s, store := openAPITestServer(t, testConfig{})
 	c := newOpenAPIChecker(t, doc, s.Handler())
 	const admin = "/api/v1/admin"
 	const badID = "not-an-id"
@@ -419,7 +424,7 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 
 func TestOpenAPIDescribesRateLimitAndUnavailable(t *testing.T) {
 	doc := loadValidOpenAPI(t)
-	s, store := openAPITestServer(t, Config{RateLimit: 1, RateBurst: 1})
+	s, store := openAPITestServer(t, testConfig{RateLimit: 1, RateBurst: 1})
 	c := newOpenAPIChecker(t, doc, s.Handler())
 	tok := openAPIUser(t, store, "limited@example.com")
 	c.want(http.StatusOK, http.MethodGet, "/api/v1/admin/account", tok, "")

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/openfast/openfast/auth"
 	"golang.org/x/time/rate"
 )
 
@@ -19,6 +20,12 @@ type rateLimiter struct {
 	mu        sync.Mutex
 	buckets   map[credentialRef]*bucket
 	lastPrune time.Time
+}
+
+// credentialRef names the credential a bucket belongs to.
+type credentialRef struct {
+	kind auth.Kind
+	id   string
 }
 
 type bucket struct {

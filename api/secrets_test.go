@@ -25,7 +25,7 @@ func TestSecretsNeverStored(t *testing.T) {
 		t.Fatalf("data folder mode %v, want 0700 (%v)", fi.Mode().Perm(), err)
 	}
 	var logs syncBuffer
-	e := newTestEnv(t, func(c *Config) {
+	e := newTestEnv(t, func(c *testConfig) {
 		c.Store = store
 		c.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
@@ -54,7 +54,7 @@ func TestSecretsNeverStored(t *testing.T) {
 			e.do("DELETE", "/api/v1/admin/access-tokens/"+d["_id"].(string), root, nil).ok()
 		}
 	}
-	if err := e.srv.verifier.FlushUsage(context.Background()); err != nil {
+	if err := e.srv.app.FlushUsage(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 

@@ -5,7 +5,6 @@
 package api
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -20,83 +19,54 @@ import (
 	"time"
 
 	"github.com/openfast/openfast"
-	"github.com/openfast/openfast/analytics"
+	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config configures a Server.
 type Config struct {
-	Store  openfast.MetadataStore
+	// App serves every action of the API; the API reaches the stores only
+	// through it.
+	App    *app.App
 	Logger *slog.Logger
 	// RateLimit is the number of requests a credential may make per minute
 	// (0 disables the limit) and RateBurst the size of its bursts.
 	RateLimit int
 	RateBurst int
-	// CacheTTL bounds how long a verified credential, or a website's
-	// settings, are trusted without looking at the store again. Changes
-	// made through this server take effect at once whatever its value.
-	CacheTTL time.Duration
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
 	// Events, when set, serves POST /api/events, the tracker's endpoint:
 	// public, open to any origin (CORS). Its errors are rendered as the
 	// error envelope like any handler's.
 	Events func(w http.ResponseWriter, r *http.Request) error
-	// EventStore and EventWriter, when set, serve the server-side writes of
-	// the Website API: goals, payments and identify.
-	EventStore  openfast.EventStore
-	EventWriter openfast.EventWriter
-	// Analytics, when set, serves the analytics reads of the Website API.
-	Analytics analytics.Store
+	// Registry receives the API's metrics and serves /metrics; nil means a
+	// registry of the server's own.
+	Registry *prometheus.Registry
 }
 
 // Server serves the openfast HTTP API.
 type Server struct {
-	store    openfast.MetadataStore
-	log      *slog.Logger
-	verifier *Verifier
-	websites *genCache[string, *cachedWebsite]
-	limiter  *rateLimiter
-	metrics  *metrics
-	now      func() time.Time
-	handler  http.Handler
-	routes   []route
-	events   func(w http.ResponseWriter, r *http.Request) error
-
-	eventStore  openfast.EventStore
-	eventWriter openfast.EventWriter
-	analytics   *analytics.Service
+	app     *app.App
+	log     *slog.Logger
+	limiter *rateLimiter
+	metrics *metrics
+	handler http.Handler
+	routes  []route
+	events  func(w http.ResponseWriter, r *http.Request) error
 }
 
 // New returns a Server for cfg.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil {
-		return nil, errors.New("api: Config.Store is required")
+	if cfg.App == nil {
+		return nil, errors.New("api: Config.App is required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.CacheTTL <= 0 {
-		cfg.CacheTTL = 5 * time.Second
-	}
 	s := &Server{
-		store:    cfg.Store,
-		log:      cfg.Logger,
-		verifier: NewVerifier(cfg.Store, cfg.CacheTTL, cfg.Now),
-		websites: newGenCache[string, *cachedWebsite](cfg.CacheTTL, maxCachedWebsites),
-		metrics:  newMetrics(),
-		now:      cfg.Now,
-		events:   cfg.Events,
-
-		eventStore:  cfg.EventStore,
-		eventWriter: cfg.EventWriter,
-	}
-	if cfg.Analytics != nil {
-		s.analytics = &analytics.Service{Store: cfg.Analytics, Now: cfg.Now}
+		app:     cfg.App,
+		log:     cfg.Logger,
+		metrics: newMetrics(cfg.Registry),
+		events:  cfg.Events,
 	}
 	if cfg.RateLimit > 0 {
 		s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
@@ -138,6 +108,9 @@ func (s *Server) buildHandler() http.Handler {
 
 var errMethodNotAllowed = errors.New("method not allowed")
 
+// failMissing is the reason a request without a credential is refused.
+const failMissing = "missing"
+
 // Handler returns the HTTP handler of the whole API.
 func (s *Server) Handler() http.Handler { return s.handler }
 
@@ -145,40 +118,20 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // parts wired around it.
 func (s *Server) Registerer() prometheus.Registerer { return s.metrics.reg }
 
-// Verifier returns the server's credential verifier.
-func (s *Server) Verifier() *Verifier { return s.verifier }
-
-// Run runs the server's background work (writing credential last-use
-// times) until ctx ends, then flushes it.
-func (s *Server) Run(ctx context.Context) {
-	s.verifier.RunUsageFlusher(ctx, time.Second, func(err error) {
-		s.log.Error("flush credential use", "error", err)
-	})
-}
-
 // route is one entry of the route table.
 type route struct {
 	method string
 	path   string
-	public bool // no credential needed
-	policy auth.Policy
+	public bool       // no credential needed
+	action app.Action // what an authenticated route does, and its policy
 	handle func(w http.ResponseWriter, r *http.Request, c *call) error
 }
 
 // call is what a handler knows about an authenticated request.
 type call struct {
 	query     url.Values // the parsed query string, parsed once
-	p         *auth.Principal
+	caller    app.Caller
 	websiteID string // the website the route acts on, for website scopes
-	ip        string
-}
-
-// audit returns an audit entry for an action of this call.
-func (c *call) audit(action, targetType, targetID, targetDisplayKey string) *openfast.AuditEntry {
-	return &openfast.AuditEntry{
-		WebsiteID: c.websiteID, ActorUserID: c.p.UserID, ActorDisplayKey: c.p.DisplayKey,
-		Action: action, TargetType: targetType, TargetID: targetID, TargetDisplayKey: targetDisplayKey, IP: c.ip,
-	}
 }
 
 // requestInfo travels with the response writer (see infoOf) so that the
@@ -303,8 +256,8 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 		s.metrics.authFailure(failMissing)
 		return openfast.Errorf(openfast.EUNAUTHORIZED, "Missing API token: send the header Authorization: Bearer <df_ or dft_ token>.")
 	}
-	now := s.now()
-	p, reason, err := s.verifier.VerifyAt(r.Context(), raw, now)
+	now := s.app.Now()
+	p, reason, err := s.app.Authenticate(r.Context(), raw, now)
 	if err != nil {
 		return err
 	}
@@ -329,24 +282,22 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 		}
 	}
 
-	c := &call{p: p, ip: clientIP(r), query: noQuery}
+	c := &call{caller: app.Caller{Principal: p, IP: clientIP(r)}, query: noQuery}
 	if r.URL.RawQuery != "" {
 		c.query = r.URL.Query()
 	}
-	t := auth.Target{}
-	switch rt.policy.Scope {
+	// The action's policy is decided here, before the handler reads the
+	// request, so that a caller who may not act learns nothing from the
+	// validation of its input; the app method decides again.
+	var websiteID string
+	switch rt.action.Policy.Scope {
 	case auth.ScopeWebsitePath:
-		t.WebsiteID = r.PathValue("websiteId")
+		websiteID = r.PathValue("websiteId")
 	case auth.ScopeWebsiteQuery:
-		t.WebsiteID = c.query.Get("websiteId")
-		if t.WebsiteID == "" && p.Kind == auth.KindWebsiteKey {
-			t.WebsiteID = p.WebsiteID
-		}
+		websiteID = c.query.Get("websiteId")
 	}
-	if rt.policy.Scope != auth.ScopeAccount {
-		t.Role = p.RoleOn(t.WebsiteID)
-	}
-	if d := auth.Decide(rt.policy, p, t); !d.Allowed {
+	d, t := app.Decide(rt.action, p, websiteID)
+	if !d.Allowed {
 		s.metrics.authFailure(d.Reason)
 		return d.Err()
 	}
@@ -421,11 +372,4 @@ func (s *Server) HTTPServer() *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-}
-
-// InvalidateCaches makes every cached credential and website stale, for a
-// change another server made (see openfast.ChangeWatcher).
-func (s *Server) InvalidateCaches() {
-	s.verifier.Invalidate()
-	s.websites.invalidate()
 }

@@ -36,7 +36,7 @@ func newEventsEnv(t testing.TB) *eventsEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { writer.Close(); events.Close() })
-	e := newTestEnv(t, func(c *Config) { c.EventStore, c.EventWriter = events, writer })
+	e := newTestEnv(t, func(c *testConfig) { c.EventStore, c.EventWriter = events, writer })
 	e.setup()
 	pv := storetest.SampleEvent(e.site, 1)
 	if err := events.InsertEvents(context.Background(), []openfast.Event{pv}); err != nil {

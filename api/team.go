@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/app"
 )
 
 type memberJSON struct {
@@ -17,7 +18,7 @@ type memberJSON struct {
 
 // listTeam: GET /admin/websites/{websiteId}/team.
 func (s *Server) listTeam(w http.ResponseWriter, r *http.Request, c *call) error {
-	members, err := s.store.Members(r.Context(), c.websiteID)
+	members, err := s.app.Members(r.Context(), c.caller, c.websiteID)
 	if err != nil {
 		return err
 	}
@@ -42,39 +43,23 @@ func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	rawEmail, present, err := body.string("email")
+	var in app.NewInvitation
+	if in.Email, err = body.optionalString("email"); err != nil {
+		return err
+	}
+	role, err := body.optionalString("role")
 	if err != nil {
 		return err
 	}
-	if !present {
-		return openfast.Errorf(openfast.EINVALID, "email is required.")
+	if role != nil {
+		in.Role = (*openfast.Role)(role)
 	}
-	email, err := openfast.NormalizeEmail(rawEmail)
+	inv, err := s.app.Invite(r.Context(), c.caller, c.websiteID, in)
 	if err != nil {
-		return err
-	}
-	role := openfast.RoleViewer
-	if v, ok, err := body.string("role"); err != nil {
-		return err
-	} else if ok {
-		role = openfast.Role(v)
-		if role != openfast.RoleViewer && role != openfast.RoleMember {
-			return openfast.Errorf(openfast.EINVALID, "role must be viewer or member.")
-		}
-	}
-	me, err := s.store.UserByID(r.Context(), c.p.UserID)
-	if err != nil {
-		return err
-	}
-	if me.Email == email {
-		return openfast.Errorf(openfast.EINVALID, "You cannot invite yourself.")
-	}
-	inv := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: c.websiteID, Email: email, Role: role, InvitedBy: c.p.UserID}
-	if err := s.store.CreateInvitation(r.Context(), inv, c.audit(openfast.AuditTeamInvite, "invitation", inv.ID, "")); err != nil {
 		return err
 	}
 	writeData(w, []invitationCreatedJSON{{
-		Message: "Invitation created. Send the invite link to the user.", InvitationID: inv.ID, Email: email, Role: role,
+		Message: "Invitation created. Send the invite link to the user.", InvitationID: inv.ID, Email: inv.Email, Role: inv.Role,
 	}})
 	return nil
 }
@@ -86,23 +71,13 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	userID, present, err := body.string("userId")
+	userID, _, err := body.string("userId")
 	if err != nil {
 		return err
 	}
-	if !present || userID == "" {
-		return openfast.Errorf(openfast.EINVALID, "userId is required.")
-	}
-	if !openfast.ValidID(userID) {
-		return openfast.Errorf(openfast.EINVALID, "userId must be a 24-character hex ObjectId.")
-	}
-	if userID == c.p.UserID {
-		return openfast.Errorf(openfast.EINVALID, "You cannot remove yourself from a website you own.")
-	}
-	if err := s.store.RemoveMember(r.Context(), c.websiteID, userID, c.audit(openfast.AuditTeamRemove, "user", userID, "")); err != nil {
+	if err := s.app.RemoveMember(r.Context(), c.caller, c.websiteID, userID); err != nil {
 		return err
 	}
-	s.verifier.Invalidate()
 	writeData(w, []map[string]string{{"message": "Team member removed successfully"}})
 	return nil
 }
@@ -118,11 +93,7 @@ type invitationJSON struct {
 
 // listInvitations: GET /admin/invitations, the caller's pending invitations.
 func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, c *call) error {
-	me, err := s.store.UserByID(r.Context(), c.p.UserID)
-	if err != nil {
-		return err
-	}
-	invs, err := s.store.PendingInvitations(r.Context(), me.Email)
+	invs, err := s.app.Invitations(r.Context(), c.caller)
 	if err != nil {
 		return err
 	}
@@ -137,19 +108,10 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, c *call
 // acceptInvitation: POST /admin/invitations/{invitationId}/accept. Only the
 // invitee (the user whose email the invitation names) can accept.
 func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := pathID(r, "invitationId")
+	inv, err := s.app.AcceptInvitation(r.Context(), c.caller, r.PathValue("invitationId"))
 	if err != nil {
 		return err
 	}
-	me, err := s.store.UserByID(r.Context(), c.p.UserID)
-	if err != nil {
-		return err
-	}
-	inv, err := s.store.AcceptInvitation(r.Context(), id, me, c.audit(openfast.AuditInvitationAccept, "invitation", id, ""))
-	if err != nil {
-		return err
-	}
-	s.verifier.Invalidate()
 	writeData(w, []map[string]any{{"message": "Invitation accepted", "websiteId": inv.WebsiteID, "domain": inv.Domain, "role": inv.Role}})
 	return nil
 }

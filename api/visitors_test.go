@@ -298,7 +298,7 @@ type notVisitorStore struct{ analytics.Store }
 // is not a VisitorStore, the three routes answer 503 after authorization.
 func TestVisitorsUnavailable(t *testing.T) {
 	a := newAnalyticsEnv(t)
-	partial := newTestEnv(t, func(c *Config) { c.Analytics = notVisitorStore{a.events} })
+	partial := newTestEnv(t, func(c *testConfig) { c.Analytics = notVisitorStore{a.events} })
 	partial.setup()
 	none := newTestEnv(t)
 	none.setup()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/openfast/openfast/api"
+	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/client"
 	"github.com/openfast/openfast/sqlite"
 )
@@ -189,13 +190,17 @@ func TestClient_AgainstServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	srv, err := api.New(api.Config{Store: store})
+	a, err := app.New(app.Config{Metadata: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := api.New(api.Config{App: a})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	token, _, err := api.Bootstrap(ctx, store, "owner@example.com", "Owner", "test")
+	token, _, err := a.Bootstrap(ctx, "owner@example.com", "Owner", "test")
 	if err != nil {
 		t.Fatal(err)
 	}

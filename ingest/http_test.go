@@ -13,9 +13,11 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/api"
+	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/ingest"
 	"github.com/openfast/openfast/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 const chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
@@ -48,12 +50,16 @@ func newServer(t testing.TB, configure ...func(*openfast.Website)) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h *ingest.Handler
-	srv, err := api.New(api.Config{Store: meta, Events: func(w http.ResponseWriter, r *http.Request) error { return h.ServeEvent(w, r) }})
+	a, err := app.New(app.Config{Metadata: meta})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h = ingest.NewHandler(ingest.Config{Writer: writer, Website: srv.TrackedWebsite, Registerer: srv.Registerer()})
+	reg := prometheus.NewRegistry()
+	h := ingest.NewHandler(ingest.Config{Writer: writer, Website: a.TrackedWebsite, Registerer: reg})
+	srv, err := api.New(api.Config{App: a, Events: h.ServeEvent, Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
 	u := &openfast.User{ID: openfast.NewID(), Email: "o@example.com"}
 	if err := meta.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)

@@ -158,21 +158,18 @@ func (db *DB) UpdateWebsite(ctx context.Context, id string, apply func(*openfast
 
 // DeleteWebsite removes a website; its keys, members and invitations go
 // with it (ON DELETE CASCADE).
-func (db *DB) DeleteWebsite(ctx context.Context, id string) error {
-	var n int64
-	err := db.tx(ctx, func(tx pgx.Tx) error {
+func (db *DB) DeleteWebsite(ctx context.Context, id string, audit *openfast.AuditEntry) error {
+	return db.tx(ctx, func(tx pgx.Tx) error {
 		if err := notifyChange(ctx, tx); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM websites WHERE id = $1`, id)
-		n = tag.RowsAffected()
-		return err
+		if err != nil {
+			return fmt.Errorf("delete website: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return notFound("Website")
+		}
+		return insertAudit(ctx, tx, audit, db.now())
 	})
-	if err != nil {
-		return fmt.Errorf("delete website: %w", err)
-	}
-	if n == 0 {
-		return notFound("Website")
-	}
-	return nil
 }

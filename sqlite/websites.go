@@ -138,13 +138,15 @@ func (db *DB) UpdateWebsite(ctx context.Context, id string, apply func(*openfast
 }
 
 // DeleteWebsite removes a website; its keys, members and invitations go with it.
-func (db *DB) DeleteWebsite(ctx context.Context, id string) error {
-	res, err := db.write.ExecContext(ctx, `DELETE FROM websites WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("delete website: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("Website")
-	}
-	return nil
+func (db *DB) DeleteWebsite(ctx context.Context, id string, audit *openfast.AuditEntry) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM websites WHERE id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("delete website: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("Website")
+		}
+		return insertAudit(ctx, tx, audit, db.now())
+	})
 }

@@ -344,8 +344,8 @@ func testDeleteWebsite(t *testing.T, s openfast.MetadataStore) {
 	must(t, s.CreateAPIKey(ctx, k, 10, nil))
 	inv := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: bob.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}
 	must(t, s.CreateInvitation(ctx, inv, nil))
-	must(t, s.DeleteWebsite(ctx, w.ID))
-	wantCode(t, s.DeleteWebsite(ctx, w.ID), openfast.ENOTFOUND)
+	must(t, s.DeleteWebsite(ctx, w.ID, nil))
+	wantCode(t, s.DeleteWebsite(ctx, w.ID, nil), openfast.ENOTFOUND)
 	_, err := s.APIKeyByHash(ctx, k.Hash)
 	wantCode(t, err, openfast.ENOTFOUND)
 	roles, err := s.Memberships(ctx, owner.ID)

@@ -63,6 +63,7 @@ import (
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/api"
+	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
 	"github.com/openfast/openfast/bench/internal/loopback"
 	"github.com/openfast/openfast/duckdb"
@@ -330,16 +331,18 @@ func run(ctx context.Context, o options) error {
 		}
 		defer writer.Close()
 		now := m.Config.End // realtime: the last 10 minutes of the data set
-		var h *ingest.Handler
-		srv, err := api.New(api.Config{
-			Store: meta, Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now },
-			Events:     func(w http.ResponseWriter, r *http.Request) error { return h.ServeEvent(w, r) },
-			EventStore: b.events, EventWriter: writer, Analytics: b.events,
+		a, err := app.New(app.Config{
+			Metadata: meta, Events: b.events, Writer: writer, Analytics: b.events,
+			Now: func() time.Time { return now },
 		})
 		if err != nil {
 			return err
 		}
-		h = ingest.NewHandler(ingest.Config{Writer: writer, Website: srv.TrackedWebsite})
+		h := ingest.NewHandler(ingest.Config{Writer: writer, Website: a.TrackedWebsite})
+		srv, err := api.New(api.Config{App: a, Logger: slog.New(slog.DiscardHandler), Events: h.ServeEvent})
+		if err != nil {
+			return err
+		}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return err

@@ -58,6 +58,7 @@ import (
 	"time"
 
 	"github.com/openfast/openfast/api"
+	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
 	"github.com/openfast/openfast/bench/internal/loopback"
 	"github.com/openfast/openfast/sqlite"
@@ -153,7 +154,11 @@ func run(o options) (unexpected int64, err error) {
 	if o.logFormat == "text" {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	srv, err := api.New(api.Config{Store: store, Logger: logger, RateLimit: 1e9, RateBurst: 1e9})
+	a, err := app.New(app.Config{Metadata: store, Logger: logger})
+	if err != nil {
+		return 0, err
+	}
+	srv, err := api.New(api.Config{App: a, Logger: logger, RateLimit: 1e9, RateBurst: 1e9})
 	if err != nil {
 		return 0, err
 	}
@@ -166,7 +171,7 @@ func run(o options) (unexpected int64, err error) {
 	go func() { served <- httpServer.Serve(ln) }()
 	bg, stopBackground := context.WithCancel(ctx)
 	var bgDone sync.WaitGroup
-	bgDone.Go(func() { srv.Run(bg) })
+	bgDone.Go(func() { a.Run(bg) })
 	defer func() {
 		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		httpServer.Shutdown(sctx)
@@ -396,7 +401,11 @@ func selectPhases(all []phase, list string) ([]phase, error) {
 // bootstrapToken creates a user and a full-access account token directly in
 // the store, as "openfast admin bootstrap" does, and returns the raw token.
 func bootstrapToken(ctx context.Context, store *sqlite.DB) (string, error) {
-	raw, _, err := api.Bootstrap(ctx, store, "authload@example.com", "", "authload")
+	a, err := app.New(app.Config{Metadata: store})
+	if err != nil {
+		return "", err
+	}
+	raw, _, err := a.Bootstrap(ctx, "authload@example.com", "", "authload")
 	return raw, err
 }
 

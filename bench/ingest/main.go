@@ -103,12 +103,14 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/api"
+	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
 	"github.com/openfast/openfast/bench/internal/loopback"
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/ingest"
 	"github.com/openfast/openfast/internal/servergc"
 	"github.com/openfast/openfast/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // The acceptance goal.
@@ -282,16 +284,19 @@ func startInProcess(ctx context.Context, o options) (t *target, cleanup func(), 
 	if o.logFormat == "text" {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	var h *ingest.Handler
+	a, err := app.New(app.Config{Metadata: meta, Events: events, Writer: writer, CacheTTL: 5 * time.Second, Logger: logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	reg := prometheus.NewRegistry()
+	h := ingest.NewHandler(ingest.Config{Writer: writer, Website: a.TrackedWebsite, Registerer: reg})
 	srv, err := api.New(api.Config{
-		Store: meta, Logger: logger, RateLimit: 600, RateBurst: 100, CacheTTL: 5 * time.Second,
-		Events:     func(w http.ResponseWriter, r *http.Request) error { return h.ServeEvent(w, r) },
-		EventStore: events, EventWriter: writer,
+		App: a, Logger: logger, RateLimit: 600, RateBurst: 100, Registry: reg,
+		Events: h.ServeEvent,
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	h = ingest.NewHandler(ingest.Config{Writer: writer, Website: srv.TrackedWebsite, Registerer: srv.Registerer()})
 	writerClosed := false
 	closers = append(closers, func() {
 		if !writerClosed {
@@ -316,7 +321,7 @@ func startInProcess(ctx context.Context, o options) (t *target, cleanup func(), 
 	httpServer := srv.HTTPServer()
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var bgDone sync.WaitGroup
-	bgDone.Go(func() { srv.Run(bg) })
+	bgDone.Go(func() { a.Run(bg) })
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(ln) }()
 

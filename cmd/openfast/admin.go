@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/openfast/openfast"
-	"github.com/openfast/openfast/api"
+	"github.com/openfast/openfast/app"
 	"github.com/spf13/cobra"
 )
 
@@ -63,7 +63,11 @@ func bootstrap(ctx context.Context, stores *storeOptions, email, name string) (s
 		return "", nil, err
 	}
 	defer store.Close()
-	return api.Bootstrap(ctx, store, email, name, "openfast admin bootstrap")
+	a, err := app.New(app.Config{Metadata: store})
+	if err != nil {
+		return "", nil, err
+	}
+	return a.Bootstrap(ctx, email, name, "openfast admin bootstrap")
 }
 
 func newDeleteWebsiteCommand() *cobra.Command {
@@ -87,7 +91,11 @@ credential cache TTL (5 seconds by default).`,
 				return err
 			}
 			defer store.Close()
-			if err := store.DeleteWebsite(cmd.Context(), id); err != nil {
+			a, err := app.New(app.Config{Metadata: store})
+			if err != nil {
+				return err
+			}
+			if err := a.DeleteWebsiteAsOperator(cmd.Context(), id, "openfast admin delete-website"); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Deleted website %s.\n", id)

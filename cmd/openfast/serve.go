@@ -16,11 +16,13 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/api"
+	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/enrich"
 	"github.com/openfast/openfast/ingest"
 	"github.com/openfast/openfast/internal/servergc"
 	"github.com/openfast/openfast/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 )
 
@@ -158,19 +160,24 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	defer writer.Close() // on early returns; runs after the HTTP server's shutdown
 
-	var ingestHandler *ingest.Handler
-	srv, err := api.New(api.Config{
-		Store: store, Logger: log, RateLimit: o.rateLimit, RateBurst: o.rateBurst, CacheTTL: o.cacheTTL,
-		Events:     func(w http.ResponseWriter, r *http.Request) error { return ingestHandler.ServeEvent(w, r) },
-		EventStore: events, EventWriter: writer, Analytics: events,
+	a, err := app.New(app.Config{
+		Metadata: store, Events: events, Writer: writer, Analytics: events, CacheTTL: o.cacheTTL, Logger: log,
 	})
 	if err != nil {
 		return err
 	}
-	ingestHandler = ingest.NewHandler(ingest.Config{
-		Writer: writer, Website: srv.TrackedWebsite, GeoIP: geo, TrustedProxies: trusted, Registerer: srv.Registerer(),
+	metrics := prometheus.NewRegistry()
+	ingestHandler := ingest.NewHandler(ingest.Config{
+		Writer: writer, Website: a.TrackedWebsite, GeoIP: geo, TrustedProxies: trusted, Registerer: metrics,
 		Salts: store,
 	})
+	srv, err := api.New(api.Config{
+		App: a, Logger: log, RateLimit: o.rateLimit, RateBurst: o.rateBurst, Registry: metrics,
+		Events: ingestHandler.ServeEvent,
+	})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)
@@ -179,12 +186,12 @@ func serve(ctx context.Context, o serveOptions) error {
 
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Go(func() { srv.Run(bg) })
+	wg.Go(func() { a.Run(bg) })
 	if w, ok := store.(openfast.ChangeWatcher); ok {
 		// Revocations made on other servers apply here at once, not only
 		// when the cache entries expire.
 		wg.Go(func() {
-			w.WatchChanges(bg, srv.InvalidateCaches, func(err error) {
+			w.WatchChanges(bg, a.InvalidateCaches, func(err error) {
 				log.Warn("not hearing of other servers' changes; retrying (until then caches expire by --credential-cache-ttl)", "error", err)
 			})
 		})

@@ -1,4 +1,4 @@
-package api
+package app
 
 import (
 	"context"
@@ -155,8 +155,8 @@ func TestVerify_BadChecksumTouchesNoStore(t *testing.T) {
 		t.Run("Malformed/"+tc.name, func(t *testing.T) {
 			before := store.calls()
 			p, reason, err := v.Verify(ctx, tc.raw)
-			if err != nil || p != nil || reason != failMalformed {
-				t.Fatalf("Verify(%q) = %v, %q, %v; want nil, %q, nil", tc.raw, p, reason, err, failMalformed)
+			if err != nil || p != nil || reason != FailMalformed {
+				t.Fatalf("Verify(%q) = %v, %q, %v; want nil, %q, nil", tc.raw, p, reason, err, FailMalformed)
 			}
 			if after := store.calls(); after != before {
 				t.Fatalf("Verify(%q) called the store: calls %v -> %v", tc.raw, before, after)
@@ -179,8 +179,8 @@ func TestVerify_BadChecksumTouchesNoStore(t *testing.T) {
 		t.Run("Unknown/"+tc.name, func(t *testing.T) {
 			before := store.calls()
 			p, reason, err := v.Verify(ctx, tc.raw)
-			if err != nil || p != nil || reason != failUnknown {
-				t.Fatalf("Verify(unknown) = %v, %q, %v; want nil, %q, nil", p, reason, err, failUnknown)
+			if err != nil || p != nil || reason != FailUnknown {
+				t.Fatalf("Verify(unknown) = %v, %q, %v; want nil, %q, nil", p, reason, err, FailUnknown)
 			}
 			after := store.calls()
 			for i := range after {
@@ -214,8 +214,8 @@ func TestVerify_BadChecksumTouchesNoStore(t *testing.T) {
 			t.Fatalf("cached Verify store calls = %v, want none", got)
 		}
 		// The bad-checksum twin of a cached key is still refused without the store.
-		if p, reason, _ := v.Verify(ctx, withBadChecksum(key)); p != nil || reason != failMalformed {
-			t.Fatalf("Verify(bad checksum of cached key) = %v, %q; want nil, %q", p, reason, failMalformed)
+		if p, reason, _ := v.Verify(ctx, withBadChecksum(key)); p != nil || reason != FailMalformed {
+			t.Fatalf("Verify(bad checksum of cached key) = %v, %q; want nil, %q", p, reason, FailMalformed)
 		}
 		if got := sub(store.calls(), cached); got != [3]int64{} {
 			t.Fatalf("bad checksum after cache store calls = %v, want none", got)
@@ -300,8 +300,8 @@ func BenchmarkVerify_BadChecksum(b *testing.B) {
 	for b.Loop() {
 		sinkPrincipal, reason, _ = v.Verify(ctx, f.badChecksum)
 	}
-	if sinkPrincipal != nil || reason != failMalformed {
-		b.Fatalf("Verify(bad checksum) = %v, %q; want nil, %q", sinkPrincipal, reason, failMalformed)
+	if sinkPrincipal != nil || reason != FailMalformed {
+		b.Fatalf("Verify(bad checksum) = %v, %q; want nil, %q", sinkPrincipal, reason, FailMalformed)
 	}
 	if n := store.total(); n != 0 {
 		b.Fatalf("bad checksums made %d store calls, want 0", n)

@@ -1,4 +1,4 @@
-package api
+package app
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // account token for them with permissions ["*"] on all their websites. It
 // returns the raw token, which is stored nowhere. actor names the operator
 // command in the audit log.
-func Bootstrap(ctx context.Context, store openfast.MetadataStore, rawEmail, rawName, actor string) (string, *openfast.User, error) {
+func (a *App) Bootstrap(ctx context.Context, rawEmail, rawName, actor string) (string, *openfast.User, error) {
 	email, err := openfast.NormalizeEmail(rawEmail)
 	if err != nil {
 		return "", nil, err
@@ -21,11 +21,11 @@ func Bootstrap(ctx context.Context, store openfast.MetadataStore, rawEmail, rawN
 	if err != nil {
 		return "", nil, err
 	}
-	u, err := store.UserByEmail(ctx, email)
+	u, err := a.store.UserByEmail(ctx, email)
 	if openfast.ErrorCode(err) == openfast.ENOTFOUND {
 		u = &openfast.User{ID: openfast.NewID(), Email: email, Name: name}
-		if err = store.CreateUser(ctx, u); openfast.ErrorCode(err) == openfast.ECONFLICT {
-			u, err = store.UserByEmail(ctx, email) // created meanwhile by another process
+		if err = a.store.CreateUser(ctx, u); openfast.ErrorCode(err) == openfast.ECONFLICT {
+			u, err = a.store.UserByEmail(ctx, email) // created meanwhile by another process
 		}
 	}
 	if err != nil {
@@ -36,7 +36,7 @@ func Bootstrap(ctx context.Context, store openfast.MetadataStore, rawEmail, rawN
 		ActorUserID: u.ID, ActorDisplayKey: actor, Action: openfast.AuditAccessTokenCreate,
 		TargetType: "access_token", TargetID: t.ID, TargetDisplayKey: t.DisplayKey, IP: "local",
 	}
-	if err := store.CreateAccessToken(ctx, t, openfast.MaxAccessTokensPerUser, audit); err != nil {
+	if err := a.store.CreateAccessToken(ctx, t, openfast.MaxAccessTokensPerUser, audit); err != nil {
 		return "", nil, fmt.Errorf("bootstrap token for %s: %w", email, err)
 	}
 	return secret.Raw, u, nil

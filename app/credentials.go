@@ -1,4 +1,4 @@
-package api
+package app
 
 import (
 	"context"
@@ -41,9 +41,8 @@ func NewVerifier(store openfast.MetadataStore, ttl time.Duration, now func() tim
 
 // Reasons a credential is refused with 401.
 const (
-	failMissing   = "missing"
-	failMalformed = "malformed"
-	failUnknown   = "unknown"
+	FailMalformed = "malformed"
+	FailUnknown   = "unknown"
 )
 
 // Verify authenticates raw. On refusal it returns a nil principal and the
@@ -56,7 +55,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (p *auth.Principal, r
 func (v *Verifier) VerifyAt(ctx context.Context, raw string, now time.Time) (p *auth.Principal, reason string, err error) {
 	kind := auth.Parse(raw)
 	if kind == auth.KindNone {
-		return nil, failMalformed, nil
+		return nil, FailMalformed, nil
 	}
 	h := auth.Hash(raw)
 	if p, ok := v.cache.get(h, now); ok {
@@ -68,7 +67,7 @@ func (v *Verifier) VerifyAt(ctx context.Context, raw string, now time.Time) (p *
 	p, err = v.load(ctx, kind, h)
 	if err != nil {
 		if openfast.ErrorCode(err) == openfast.ENOTFOUND {
-			return nil, failUnknown, nil
+			return nil, FailUnknown, nil
 		}
 		return nil, "", err
 	}

@@ -1,0 +1,38 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/analytics"
+	"github.com/openfast/openfast/app"
+)
+
+// testConfig is what the tests set up: the stores of the app and the
+// settings of the server over it.
+type testConfig struct {
+	Store       openfast.MetadataStore
+	Logger      *slog.Logger
+	RateLimit   int
+	RateBurst   int
+	CacheTTL    time.Duration
+	Now         func() time.Time
+	Events      func(w http.ResponseWriter, r *http.Request) error
+	EventStore  openfast.EventStore
+	EventWriter openfast.EventWriter
+	Analytics   analytics.Store
+}
+
+// server returns the app over the config's stores and the server over it.
+func (c testConfig) server() (*Server, error) {
+	a, err := app.New(app.Config{
+		Metadata: c.Store, Events: c.EventStore, Writer: c.EventWriter, Analytics: c.Analytics,
+		CacheTTL: c.CacheTTL, Now: c.Now, Logger: c.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return New(Config{App: a, Logger: c.Logger, RateLimit: c.RateLimit, RateBurst: c.RateBurst, Events: c.Events})
+}

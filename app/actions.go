@@ -1,0 +1,113 @@
+package app
+
+import (
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/auth"
+)
+
+// Action is one thing a caller can do, with the policy that decides who
+// may. The methods of App decide with their action's policy themselves; a
+// front door may also decide before it reads a request's body, so that a
+// caller who may not act learns nothing from the validation of its input.
+type Action struct {
+	Name   string
+	Policy auth.Policy
+}
+
+// Policy shapes, named for what they guard.
+func accountAction(name, perm string, websiteKey bool) Action {
+	return Action{name, auth.Policy{Scope: auth.ScopeAccount, Permission: perm, AllowWebsiteKey: websiteKey}}
+}
+
+// websiteAction acts on the website named in the path of the admin API.
+func websiteAction(name, perm string, min openfast.Role) Action {
+	return Action{name, auth.Policy{Scope: auth.ScopeWebsitePath, Permission: perm, MinRole: min, AllowWebsiteKey: true}}
+}
+
+func ownerAction(name, perm string) Action {
+	return Action{name, auth.Policy{Scope: auth.ScopeWebsitePath, Permission: perm, MinRole: openfast.RoleOwner, OwnerOnly: true}}
+}
+
+// websiteAPIAction is an action of the Website API: a website key implies
+// its website, an account token names it.
+func websiteAPIAction(name, perm string, min openfast.Role) Action {
+	return Action{name, auth.Policy{Scope: auth.ScopeWebsiteQuery, Permission: perm, MinRole: min, AllowWebsiteKey: true}}
+}
+
+// The actions.
+var (
+	ActGetAccount    = accountAction("account.get", auth.PermAnalyticsRead, true)
+	ActUpdateAccount = accountAction("account.update", auth.PermAnalyticsRead, false)
+
+	ActListAccessTokens  = accountAction("access_tokens.list", auth.PermAPIKeysRead, false)
+	ActCreateAccessToken = accountAction("access_tokens.create", auth.PermAPIKeysWrite, false)
+	ActDeleteAccessToken = accountAction("access_tokens.delete", auth.PermAPIKeysWrite, false)
+
+	ActListWebsites  = accountAction("websites.list", auth.PermWebsitesRead, false)
+	ActCreateWebsite = accountAction("websites.create", auth.PermWebsitesWrite, false)
+	ActGetWebsite    = websiteAction("websites.get", auth.PermSettingsRead, openfast.RoleViewer)
+	ActUpdateWebsite = websiteAction("websites.update", auth.PermSettingsWrite, openfast.RoleMember)
+	ActDeleteWebsite = ownerAction("websites.delete", auth.PermWebsitesWrite)
+
+	ActListAPIKeys  = websiteAction("apikeys.list", auth.PermAPIKeysRead, openfast.RoleViewer)
+	ActCreateAPIKey = websiteAction("apikeys.create", auth.PermAPIKeysWrite, openfast.RoleMember)
+	ActRollAPIKey   = websiteAction("apikeys.roll", auth.PermAPIKeysWrite, openfast.RoleMember)
+	ActDeleteAPIKey = websiteAction("apikeys.delete", auth.PermAPIKeysWrite, openfast.RoleMember)
+
+	ActListTeam         = websiteAction("team.list", auth.PermTeamRead, openfast.RoleViewer)
+	ActInviteMember     = ownerAction("team.invite", auth.PermTeamWrite)
+	ActRemoveMember     = ownerAction("team.remove", auth.PermTeamWrite)
+	ActWebsiteAuditLog  = websiteAction("audit_log.website", auth.PermSettingsRead, openfast.RoleMember)
+	ActAccountAuditLog  = accountAction("audit_log.account", auth.PermSettingsRead, false)
+	ActListInvitations  = accountAction("invitations.list", auth.PermTeamRead, false)
+	ActAcceptInvitation = Action{"invitations.accept", auth.Policy{Scope: auth.ScopeAccount, Permission: auth.PermTeamWrite, AllWebsites: true}}
+
+	ActReadAnalytics = websiteAPIAction("analytics.read", auth.PermAnalyticsRead, openfast.RoleViewer)
+	ActWriteGoals    = websiteAPIAction("goals.write", auth.PermGoalsWrite, openfast.RoleMember)
+	ActWritePayments = websiteAPIAction("payments.write", auth.PermPaymentsWrite, openfast.RoleMember)
+	ActWriteIdentify = websiteAPIAction("identify.write", auth.PermIdentifyWrite, openfast.RoleMember)
+)
+
+// Actions lists every action, for tests and documentation.
+var Actions = []Action{
+	ActGetAccount, ActUpdateAccount,
+	ActListAccessTokens, ActCreateAccessToken, ActDeleteAccessToken,
+	ActListWebsites, ActCreateWebsite, ActGetWebsite, ActUpdateWebsite, ActDeleteWebsite,
+	ActListAPIKeys, ActCreateAPIKey, ActRollAPIKey, ActDeleteAPIKey,
+	ActListTeam, ActInviteMember, ActRemoveMember, ActWebsiteAuditLog, ActAccountAuditLog,
+	ActListInvitations, ActAcceptInvitation,
+	ActReadAnalytics, ActWriteGoals, ActWritePayments, ActWriteIdentify,
+}
+
+// Target is the website an action of p acts on: for the Website API, a
+// website key with no website named acts on its own.
+func Target(act Action, p *auth.Principal, websiteID string) auth.Target {
+	t := auth.Target{WebsiteID: websiteID}
+	if act.Policy.Scope == auth.ScopeAccount {
+		return auth.Target{}
+	}
+	if t.WebsiteID == "" && act.Policy.Scope == auth.ScopeWebsiteQuery && p != nil && p.Kind == auth.KindWebsiteKey {
+		t.WebsiteID = p.WebsiteID
+	}
+	if p != nil {
+		t.Role = p.RoleOn(t.WebsiteID)
+	}
+	return t
+}
+
+// Decide decides whether p may do act on websiteID ("" for account
+// actions, or for a website key's own website in the Website API).
+func Decide(act Action, p *auth.Principal, websiteID string) (auth.Decision, auth.Target) {
+	t := Target(act, p, websiteID)
+	return auth.Decide(act.Policy, p, t), t
+}
+
+// authorize is the check every App method makes first. It returns the
+// website the action acts on.
+func authorize(c Caller, act Action, websiteID string) (string, error) {
+	d, t := Decide(act, c.Principal, websiteID)
+	if !d.Allowed {
+		return "", d.Err()
+	}
+	return t.WebsiteID, nil
+}

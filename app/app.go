@@ -1,0 +1,148 @@
+// Package app holds openfast's application services: one method per action
+// (create a key, roll it, update a website, invite, record a payment, read
+// an overview...). Each method takes the caller and a typed input, decides
+// with auth.Decide and the action's policy whether the caller may act,
+// validates, writes the audit entry, drops the caches the change makes
+// stale, and returns domain values or an *openfast.Error.
+//
+// Every front door (the JSON API today; the dashboard and the MCP server
+// next) calls these methods and nothing else, so a rule written here holds
+// whichever way a request comes in. The stores are reached only from here.
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/analytics"
+	"github.com/openfast/openfast/auth"
+)
+
+// Config configures an App.
+type Config struct {
+	// Metadata keeps users, websites, credentials, teams and the audit log.
+	Metadata openfast.MetadataStore
+	// Events and Writer, when set, serve the server-side writes of the
+	// Website API: goals, payments and identify.
+	Events openfast.EventStore
+	Writer openfast.EventWriter
+	// Analytics, when set, serves the analytics reads.
+	Analytics analytics.Store
+	// CacheTTL bounds how long a verified credential, or a website's
+	// settings, are trusted without asking the store again. Changes made
+	// through this App take effect at once whatever its value; 0 means 5 s.
+	CacheTTL time.Duration
+	// Now returns the current time; nil means time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// App is the application layer over the stores.
+type App struct {
+	store       openfast.MetadataStore
+	eventStore  openfast.EventStore
+	eventWriter openfast.EventWriter
+	analytics   *analytics.Service
+	verifier    *Verifier
+	websites    *genCache[string, *Website]
+	now         func() time.Time
+	log         *slog.Logger
+}
+
+// New returns the App of cfg.
+func New(cfg Config) (*App, error) {
+	if cfg.Metadata == nil {
+		return nil, errors.New("app: Config.Metadata is required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.CacheTTL <= 0 {
+		cfg.CacheTTL = 5 * time.Second
+	}
+	a := &App{
+		store:       cfg.Metadata,
+		eventStore:  cfg.Events,
+		eventWriter: cfg.Writer,
+		verifier:    NewVerifier(cfg.Metadata, cfg.CacheTTL, cfg.Now),
+		websites:    newGenCache[string, *Website](cfg.CacheTTL, maxCachedWebsites),
+		now:         cfg.Now,
+		log:         cfg.Logger,
+	}
+	if cfg.Analytics != nil {
+		a.analytics = &analytics.Service{Store: cfg.Analytics, Now: cfg.Now}
+	}
+	return a, nil
+}
+
+// Caller is who acts: an authenticated credential and the client address
+// it acts from (recorded in the audit log).
+type Caller struct {
+	*auth.Principal
+	IP string
+}
+
+// audit returns the audit entry of an action of c on a website ("" for
+// account-level actions).
+func (c Caller) audit(websiteID, action, targetType, targetID, targetDisplayKey string) *openfast.AuditEntry {
+	return &openfast.AuditEntry{
+		WebsiteID: websiteID, ActorUserID: c.UserID, ActorDisplayKey: c.DisplayKey,
+		Action: action, TargetType: targetType, TargetID: targetID, TargetDisplayKey: targetDisplayKey, IP: c.IP,
+	}
+}
+
+// Now is the App's clock.
+func (a *App) Now() time.Time { return a.now() }
+
+// Run runs the App's background work (writing credential last-use times)
+// until ctx ends, then flushes it.
+func (a *App) Run(ctx context.Context) {
+	a.verifier.RunUsageFlusher(ctx, time.Second, func(err error) {
+		a.log.Error("flush credential use", "error", err)
+	})
+}
+
+// InvalidateCaches makes every cached credential and website stale, for a
+// change another server made (see openfast.ChangeWatcher).
+func (a *App) InvalidateCaches() {
+	a.verifier.Invalidate()
+	a.websites.invalidate()
+}
+
+// Ready reports whether the metadata store answers.
+func (a *App) Ready(ctx context.Context) error {
+	if err := a.store.Ping(ctx); err != nil {
+		a.log.Error("readiness check failed", "error", err)
+		return openfast.Errorf(openfast.EUNAVAILABLE, "The store is not reachable.")
+	}
+	return nil
+}
+
+// Authenticate turns a raw bearer credential into a principal. On refusal
+// it returns a nil principal and the reason (FailMalformed, FailUnknown);
+// err is set only when the store failed.
+func (a *App) Authenticate(ctx context.Context, raw string, now time.Time) (*auth.Principal, string, error) {
+	return a.verifier.VerifyAt(ctx, raw, now)
+}
+
+// Verifier returns the App's credential verifier (for benchmarks and
+// tests of the credential cache).
+func (a *App) Verifier() *Verifier { return a.verifier }
+
+// FlushUsage writes the pending credential last-use times now.
+func (a *App) FlushUsage(ctx context.Context) error { return a.verifier.FlushUsage(ctx) }
+
+// lastUsed is the newer of the stored last use and the one this process saw.
+func (a *App) lastUsed(kind auth.Kind, id string, stored *time.Time) *time.Time {
+	seen, ok := a.verifier.LastUsed(kind, id)
+	if ok && (stored == nil || seen.After(*stored)) {
+		return &seen
+	}
+	return stored
+}

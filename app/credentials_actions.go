@@ -1,0 +1,192 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/auth"
+)
+
+// APIKeys lists a website's keys, masked, with the newest use this process
+// has seen.
+func (a *App) APIKeys(ctx context.Context, c Caller, websiteID string) ([]*openfast.APIKey, error) {
+	id, err := authorize(c, ActListAPIKeys, websiteID)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := a.store.APIKeys(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		k.LastUsedAt = a.lastUsed(auth.KindWebsiteKey, k.ID, k.LastUsedAt)
+	}
+	return keys, nil
+}
+
+// CreateAPIKey creates a df_ key on a website. The raw key is returned
+// here and nowhere else: only its hash is stored.
+func (a *App) CreateAPIKey(ctx context.Context, c Caller, websiteID string, name *string) (raw string, key *openfast.APIKey, err error) {
+	id, err := authorize(c, ActCreateAPIKey, websiteID)
+	if err != nil {
+		return "", nil, err
+	}
+	if name != nil {
+		if name, err = openfast.NormalizeName("name", *name); err != nil {
+			return "", nil, err
+		}
+	}
+	secret, k := auth.NewAPIKey(id, name, c.DisplayKey)
+	if err := a.store.CreateAPIKey(ctx, k, openfast.MaxAPIKeysPerWebsite,
+		c.audit(id, openfast.AuditAPIKeyCreate, "apikey", k.ID, k.DisplayKey)); err != nil {
+		return "", nil, err
+	}
+	return secret.Raw, k, nil
+}
+
+// RollAPIKey gives a key a new value and keeps its _id; the old value is
+// refused from the next request on.
+func (a *App) RollAPIKey(ctx context.Context, c Caller, websiteID, keyID string) (raw string, key *openfast.APIKey, err error) {
+	id, err := authorize(c, ActRollAPIKey, websiteID)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := checkID("apiKeyId", keyID); err != nil {
+		return "", nil, err
+	}
+	secret := auth.NewSecret(auth.KindWebsiteKey)
+	k, err := a.store.RollAPIKey(ctx, id, keyID, secret.Hash, secret.DisplayKey,
+		c.audit(id, openfast.AuditAPIKeyRoll, "apikey", keyID, secret.DisplayKey))
+	if err != nil {
+		return "", nil, err
+	}
+	a.verifier.Invalidate()
+	k.LastUsedAt = a.lastUsed(auth.KindWebsiteKey, k.ID, k.LastUsedAt)
+	return secret.Raw, k, nil
+}
+
+// DeleteAPIKey revokes a key at once.
+func (a *App) DeleteAPIKey(ctx context.Context, c Caller, websiteID, keyID string) error {
+	id, err := authorize(c, ActDeleteAPIKey, websiteID)
+	if err != nil {
+		return err
+	}
+	if err := checkID("apiKeyId", keyID); err != nil {
+		return err
+	}
+	if err := a.store.DeleteAPIKey(ctx, id, keyID, c.audit(id, openfast.AuditAPIKeyDelete, "apikey", keyID, "")); err != nil {
+		return err
+	}
+	a.verifier.Invalidate()
+	return nil
+}
+
+// checkID refuses an id that is not an ObjectId, naming the parameter.
+func checkID(name, id string) error {
+	if !openfast.ValidID(id) {
+		return openfast.Errorf(openfast.EINVALID, "%s must be a 24-character hex ObjectId.", name)
+	}
+	return nil
+}
+
+// AccessTokens lists the caller's user's tokens, masked.
+func (a *App) AccessTokens(ctx context.Context, c Caller) ([]*openfast.AccessToken, error) {
+	if _, err := authorize(c, ActListAccessTokens, ""); err != nil {
+		return nil, err
+	}
+	tokens, err := a.store.AccessTokens(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tokens {
+		t.LastUsedAt = a.lastUsed(auth.KindAccountToken, t.ID, t.LastUsedAt)
+	}
+	return tokens, nil
+}
+
+// NewAccessToken is the input of CreateAccessToken. A nil Permissions
+// means ["*"]; an empty one is refused. WebsiteIDs empty means every
+// website of the user.
+type NewAccessToken struct {
+	Name        *string
+	Permissions []string
+	WebsiteIDs  []string
+}
+
+// CreateAccessToken creates a dft_ token for the caller's user. The new
+// token never holds more permissions or websites than the calling token.
+func (a *App) CreateAccessToken(ctx context.Context, c Caller, in NewAccessToken) (raw string, token *openfast.AccessToken, err error) {
+	if _, err := authorize(c, ActCreateAccessToken, ""); err != nil {
+		return "", nil, err
+	}
+	name := in.Name
+	if name != nil {
+		if name, err = openfast.NormalizeName("name", *name); err != nil {
+			return "", nil, err
+		}
+	}
+	perms := in.Permissions
+	if perms == nil {
+		perms = []string{auth.PermAll}
+	}
+	if len(perms) == 0 {
+		return "", nil, openfast.Errorf(openfast.EINVALID, "permissions must not be empty; omit it or use [\"*\"] for full access.")
+	}
+	for _, p := range perms {
+		if !auth.ValidPermission(p) {
+			return "", nil, openfast.Errorf(openfast.EINVALID, "Unknown permission %q. Valid permissions: *, %s.", openfast.Truncate(p, 40), strings.Join(auth.Permissions, ", "))
+		}
+	}
+	perms = auth.NormalizePermissions(perms)
+	if !auth.PermissionsWithin(perms, c.Permissions) {
+		return "", nil, openfast.Errorf(openfast.EFORBIDDEN, "A token cannot be given permissions that the calling token does not have.")
+	}
+	sites := slices.Clone(in.WebsiteIDs)
+	for _, id := range sites {
+		if !openfast.ValidID(id) {
+			return "", nil, openfast.Errorf(openfast.EINVALID, "websiteIds must hold 24-character hex ObjectIds; %q is not one.", openfast.Truncate(id, 40))
+		}
+	}
+	slices.Sort(sites)
+	sites = slices.Compact(sites)
+	if !auth.WebsitesWithin(sites, c.WebsiteIDs) {
+		return "", nil, openfast.Errorf(openfast.EFORBIDDEN, "A token cannot be given websites outside the calling token's websites.")
+	}
+	for _, id := range sites {
+		if c.Memberships[id] == "" {
+			return "", nil, openfast.Errorf(openfast.EFORBIDDEN, "You do not have access to website %s.", id)
+		}
+	}
+	secret, t := auth.NewAccessToken(c.UserID, name, perms, sites)
+	if err := a.store.CreateAccessToken(ctx, t, openfast.MaxAccessTokensPerUser,
+		c.audit("", openfast.AuditAccessTokenCreate, "access_token", t.ID, t.DisplayKey)); err != nil {
+		return "", nil, err
+	}
+	return secret.Raw, t, nil
+}
+
+// DeleteAccessToken revokes one of the caller's user's tokens at once, but
+// none with a wider scope than the calling token.
+func (a *App) DeleteAccessToken(ctx context.Context, c Caller, tokenID string) error {
+	if _, err := authorize(c, ActDeleteAccessToken, ""); err != nil {
+		return err
+	}
+	if err := checkID("tokenId", tokenID); err != nil {
+		return err
+	}
+	t, err := a.store.AccessToken(ctx, c.UserID, tokenID)
+	if err != nil {
+		return err
+	}
+	if t.ID != c.ID && (!auth.PermissionsWithin(t.Permissions, c.Permissions) || !auth.WebsitesWithin(t.WebsiteIDs, c.WebsiteIDs)) {
+		return openfast.Errorf(openfast.EFORBIDDEN, "A token cannot delete a token with wider permissions or websites than its own.")
+	}
+	if err := a.store.DeleteAccessToken(ctx, c.UserID, tokenID,
+		c.audit("", openfast.AuditAccessTokenDelete, "access_token", t.ID, t.DisplayKey)); err != nil {
+		return err
+	}
+	a.verifier.Invalidate()
+	return nil
+}

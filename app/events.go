@@ -1,0 +1,477 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/openfast/openfast"
+)
+
+// Server-side writes of the Website API (§5.11–5.15): goals, payments and
+// identify. Events go through the same writer as the tracker's.
+
+const (
+	maxMetadataKeys  = 10
+	maxMetadataKey   = 64
+	maxMetadataValue = 255
+	maxDescription   = 500
+	maxTransactionID = 255
+	maxUserID        = 255
+)
+
+func invalidf(format string, args ...any) error {
+	return openfast.Errorf(openfast.EINVALID, format, args...)
+}
+
+func (a *App) eventsReady() error {
+	if a.eventStore == nil || a.eventWriter == nil {
+		return openfast.Errorf(openfast.EUNAVAILABLE, "The event store is not enabled on this server.")
+	}
+	return nil
+}
+
+// syncedEvents returns the event store once every event acknowledged so far
+// is in it: the server-side writes read (a pageview, a transaction) or
+// delete what a request a moment ago may have sent.
+func (a *App) syncedEvents(ctx context.Context) (openfast.EventStore, error) {
+	if err := a.eventWriter.Sync(ctx); err != nil {
+		return nil, err
+	}
+	return a.eventStore, nil
+}
+
+// parseVisitor reads a datafast_visitor_id ("" when not given).
+func parseVisitor(raw string, required bool) (*openfast.UUID, error) {
+	if raw == "" {
+		if required {
+			return nil, invalidf("datafast_visitor_id is required.")
+		}
+		return nil, nil
+	}
+	v, ok := openfast.ParseUUID(raw)
+	if !ok {
+		return nil, invalidf("datafast_visitor_id must be a UUID such as a3ab2331-989f-4cfa-91c6-2461c9e3c6bd.")
+	}
+	return &v, nil
+}
+
+// requirePageview answers 404 unless the visitor has a pageview on the
+// website: server-side events attach to known visitors only.
+func (a *App) requirePageview(ctx context.Context, websiteID string, visitor openfast.UUID) error {
+	events, err := a.syncedEvents(ctx)
+	if err != nil {
+		return err
+	}
+	ok, err := events.HasPageview(ctx, websiteID, visitor)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return openfast.Errorf(openfast.ENOTFOUND, "No pageview of this visitor on this website: it must have visited first.")
+	}
+	return nil
+}
+
+// normalizeGoalName lowercases a goal name and turns spaces into
+// underscores, then checks it.
+func normalizeGoalName(raw string) (string, error) {
+	name, ok := openfast.NormalizeGoalName(raw)
+	if !ok {
+		return "", invalidf("name must use lowercase a-z, 0-9, _, - and :, at most 64 characters.")
+	}
+	if name == "identify" {
+		return "", invalidf("The goal name identify is reserved.")
+	}
+	return name, nil
+}
+
+// stripMarkup removes HTML tags and markup characters from a value.
+func stripMarkup(s string) string {
+	var b strings.Builder
+	inTag := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			inTag = true
+		case r == '>':
+			inTag = false
+		case !inTag && r != '"' && r != '\'' && r != '&':
+			b.WriteRune(r)
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func propsJSON(m map[string]string) string {
+	if len(m) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(m) // a map of strings always marshals
+	return string(b)
+}
+
+// NewGoal is the input of CreateGoal.
+type NewGoal struct {
+	VisitorID   string         // datafast_visitor_id (required)
+	Name        *string        // required
+	Metadata    map[string]any // of strings
+	Description string
+}
+
+// CreateGoal records a custom event of a visitor who has visited the
+// website, and returns its event id.
+func (a *App) CreateGoal(ctx context.Context, c Caller, websiteID string, in NewGoal) (string, error) {
+	id, err := authorize(c, ActWriteGoals, websiteID)
+	if err != nil {
+		return "", err
+	}
+	if err := a.eventsReady(); err != nil {
+		return "", err
+	}
+	visitor, err := parseVisitor(in.VisitorID, true)
+	if err != nil {
+		return "", err
+	}
+	if in.Name == nil {
+		return "", invalidf("name is required.")
+	}
+	name, err := normalizeGoalName(*in.Name)
+	if err != nil {
+		return "", err
+	}
+	props := map[string]string{}
+	if len(in.Metadata) > maxMetadataKeys {
+		return "", invalidf("metadata can have at most %d keys.", maxMetadataKeys)
+	}
+	for k, v := range in.Metadata {
+		if !openfast.ValidPropertyName(k) {
+			return "", invalidf("metadata key %q is invalid: use a-z, 0-9, _ and -, at most %d characters.", openfast.Truncate(k, 70), maxMetadataKey)
+		}
+		v, ok := v.(string)
+		if !ok {
+			return "", invalidf("metadata.%s must be a string.", k)
+		}
+		if len([]rune(v)) > maxMetadataValue {
+			return "", invalidf("metadata.%s is longer than %d characters.", k, maxMetadataValue)
+		}
+		props[k] = stripMarkup(v)
+	}
+	if d := in.Description; d != "" {
+		if len([]rune(d)) > maxDescription {
+			return "", invalidf("description is longer than %d characters.", maxDescription)
+		}
+		props["description"] = stripMarkup(d)
+	}
+	if err := a.requirePageview(ctx, id, *visitor); err != nil {
+		return "", err
+	}
+	ev := openfast.Event{
+		WebsiteID: id, Time: a.now().UTC(), Type: openfast.EventCustom, VisitorID: *visitor,
+		Goal: name, Props: propsJSON(props), EventID: openfast.NewID(),
+	}
+	if err := a.eventWriter.Submit(ctx, ev); err != nil {
+		return "", err
+	}
+	return ev.EventID, nil
+}
+
+// EventSelection selects the server-side events to delete: by visitor, by
+// goal name (goals), by transaction id (payments) and by time range
+// (start and end: ISO 8601 times, or YYYY-MM-DD dates that cover whole UTC
+// days). Empty members select nothing.
+type EventSelection struct {
+	VisitorID     string
+	GoalName      string
+	TransactionID string
+	Start, End    string
+}
+
+// timeRange reads the bounds of a deletion.
+func (in EventSelection) timeRange() (start, end time.Time, err error) {
+	if (in.Start == "") != (in.End == "") {
+		return start, end, invalidf("start and end go together: send both or neither.")
+	}
+	if in.Start == "" {
+		return start, end, nil
+	}
+	if start, err = parseBound(in.Start, false); err != nil {
+		return start, end, invalidf("start must be an ISO 8601 time or a YYYY-MM-DD date.")
+	}
+	if end, err = parseBound(in.End, true); err != nil {
+		return start, end, invalidf("end must be an ISO 8601 time or a YYYY-MM-DD date.")
+	}
+	if end.Before(start) {
+		return start, end, invalidf("end is before start.")
+	}
+	return start, end, nil
+}
+
+func parseBound(s string, isEnd bool) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return t, err
+	}
+	if isEnd {
+		t = t.Add(24*time.Hour - time.Millisecond)
+	}
+	return t, nil
+}
+
+// DeleteGoals deletes a website's custom events by visitor, name or time
+// range, and returns what it deleted and how many.
+func (a *App) DeleteGoals(ctx context.Context, c Caller, websiteID string, in EventSelection) (*openfast.EventDeletion, int64, error) {
+	id, err := authorize(c, ActWriteGoals, websiteID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := a.eventsReady(); err != nil {
+		return nil, 0, err
+	}
+	del := &openfast.EventDeletion{WebsiteID: id, Type: openfast.EventCustom}
+	if in.VisitorID != "" {
+		v, ok := openfast.ParseUUID(in.VisitorID)
+		if !ok {
+			return nil, 0, invalidf("datafast_visitor_id must be a UUID.")
+		}
+		del.Visitor = &v
+	}
+	if in.GoalName != "" {
+		if del.Goal, err = normalizeGoalName(in.GoalName); err != nil {
+			return nil, 0, err
+		}
+	}
+	if del.Start, del.End, err = in.timeRange(); err != nil {
+		return nil, 0, err
+	}
+	if del.Visitor == nil && del.Goal == "" && del.Start.IsZero() {
+		return nil, 0, invalidf("Give datafast_visitor_id, name, or a time range (start and end).")
+	}
+	events, err := a.syncedEvents(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := events.DeleteEvents(ctx, *del)
+	if err != nil {
+		return nil, 0, err
+	}
+	if n == 0 {
+		return nil, 0, openfast.Errorf(openfast.ENOTFOUND, "No goal events match.")
+	}
+	return del, n, nil
+}
+
+// NewPayment is the input of CreatePayment.
+type NewPayment struct {
+	// Amount in major units (29.99); nil when not given or not a number.
+	Amount        *float64
+	Currency      *string
+	TransactionID *string
+	VisitorID     string // optional
+	Email         string
+	Name          string
+	CustomerID    string
+	Renewal       bool
+	Refunded      bool
+	IsFreeTrial   bool
+	Timestamp     string // ISO 8601; "" for now
+}
+
+// paymentLocks serialize the duplicate check and the write of payments
+// per website, so that one transaction id is stored once.
+var paymentLocks sync.Map // website id -> *sync.Mutex
+
+// CreatePayment records a payment once per transaction id. It returns the
+// transaction id as recorded (trimmed), and duplicate true, recording
+// nothing, when the website already has a payment with it.
+func (a *App) CreatePayment(ctx context.Context, c Caller, websiteID string, in NewPayment) (transactionID string, duplicate bool, err error) {
+	id, err := authorize(c, ActWritePayments, websiteID)
+	if err != nil {
+		return "", false, err
+	}
+	if err := a.eventsReady(); err != nil {
+		return "", false, err
+	}
+	if in.Amount == nil || *in.Amount < 0 || math.IsInf(*in.Amount, 0) || *in.Amount > 1e12 {
+		return "", false, invalidf("amount is required: a number of major units (29.99), 0 or more.")
+	}
+	amount := *in.Amount
+	var currency string
+	valid := false
+	if in.Currency != nil {
+		currency, valid = openfast.NormalizeCurrency(*in.Currency)
+	}
+	if !valid {
+		return "", false, invalidf("currency is required: a three-letter ISO 4217 code such as USD.")
+	}
+	var tx string
+	if in.TransactionID != nil {
+		tx = strings.TrimSpace(*in.TransactionID)
+	}
+	if tx == "" || len(tx) > maxTransactionID {
+		return "", false, invalidf("transaction_id is required: a string of at most %d characters.", maxTransactionID)
+	}
+	visitor, err := parseVisitor(in.VisitorID, false)
+	if err != nil {
+		return "", false, err
+	}
+	props := map[string]string{}
+	for k, v := range map[string]string{"email": in.Email, "name": in.Name, "customer_id": in.CustomerID} {
+		if v != "" {
+			props[k] = stripMarkup(openfast.Truncate(v, maxMetadataValue))
+		}
+	}
+	for k, v := range map[string]bool{"renewal": in.Renewal, "refunded": in.Refunded, "is_free_trial": in.IsFreeTrial} {
+		if v {
+			props[k] = "true"
+		}
+	}
+	if amount == 0 {
+		props["is_free_trial"] = "true"
+	}
+	at := a.now().UTC()
+	if in.Timestamp != "" {
+		if at, err = time.Parse(time.RFC3339Nano, in.Timestamp); err != nil {
+			return "", false, invalidf("timestamp must be an ISO 8601 time.")
+		}
+	}
+	cents := int64(math.Round(amount * 100))
+	if in.Refunded {
+		cents = -cents
+	}
+	ev := openfast.Event{
+		WebsiteID: id, Time: at.UTC(), Type: openfast.EventPayment, RevenueCents: cents, Currency: currency,
+		TransactionID: tx, Props: propsJSON(props), EventID: openfast.NewID(),
+	}
+	if visitor != nil {
+		ev.VisitorID = *visitor
+	}
+	lock, _ := paymentLocks.LoadOrStore(id, &sync.Mutex{})
+	mu := lock.(*sync.Mutex)
+	mu.Lock()
+	defer mu.Unlock()
+	events, err := a.syncedEvents(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	dup, err := events.PaymentExists(ctx, id, tx)
+	if err != nil {
+		return "", false, err
+	}
+	if dup {
+		return tx, true, nil
+	}
+	if err := a.eventWriter.Submit(ctx, ev); err != nil {
+		return "", false, err
+	}
+	return tx, false, nil
+}
+
+// DeletePayments deletes a website's payments by transaction id, or by
+// visitor and time range, and returns what it deleted and how many.
+func (a *App) DeletePayments(ctx context.Context, c Caller, websiteID string, in EventSelection) (*openfast.EventDeletion, int64, error) {
+	id, err := authorize(c, ActWritePayments, websiteID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := a.eventsReady(); err != nil {
+		return nil, 0, err
+	}
+	del := &openfast.EventDeletion{WebsiteID: id, Type: openfast.EventPayment}
+	if in.TransactionID != "" {
+		del.TransactionID = in.TransactionID
+	} else {
+		if in.VisitorID != "" {
+			v, ok := openfast.ParseUUID(in.VisitorID)
+			if !ok {
+				return nil, 0, invalidf("datafast_visitor_id must be a UUID.")
+			}
+			del.Visitor = &v
+		}
+		if del.Start, del.End, err = in.timeRange(); err != nil {
+			return nil, 0, err
+		}
+		if del.Visitor == nil && del.Start.IsZero() {
+			return nil, 0, invalidf("Give transaction_id, datafast_visitor_id, or a time range (start and end).")
+		}
+	}
+	events, err := a.syncedEvents(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := events.DeleteEvents(ctx, *del)
+	if err != nil {
+		return nil, 0, err
+	}
+	if n == 0 {
+		if del.TransactionID != "" {
+			return nil, 0, openfast.Errorf(openfast.ENOTFOUND, "Transaction not found.")
+		}
+		return nil, 0, openfast.Errorf(openfast.ENOTFOUND, "No payments match.")
+	}
+	return del, n, nil
+}
+
+// NewIdentity is the input of Identify: the visitor's user id and profile
+// properties (strings, numbers and booleans; other values are not kept).
+type NewIdentity struct {
+	UserID     *string
+	VisitorID  string
+	Properties map[string]any
+}
+
+// Identify links a visitor to a user id with profile properties, and
+// returns the profile's id. On a cookieless website nothing is stored.
+func (a *App) Identify(ctx context.Context, c Caller, websiteID string, in NewIdentity) (string, error) {
+	id, err := authorize(c, ActWriteIdentify, websiteID)
+	if err != nil {
+		return "", err
+	}
+	if err := a.eventsReady(); err != nil {
+		return "", err
+	}
+	if in.UserID == nil || strings.TrimSpace(*in.UserID) == "" || len(*in.UserID) > maxUserID {
+		return "", invalidf("user_id is required: a string of 1 to %d characters.", maxUserID)
+	}
+	visitor, err := parseVisitor(in.VisitorID, true)
+	if err != nil {
+		return "", err
+	}
+	props := map[string]string{"user_id": *in.UserID}
+	for k, v := range in.Properties {
+		switch x := v.(type) {
+		case string:
+			props[k] = stripMarkup(openfast.Truncate(x, maxMetadataValue))
+		case float64, bool:
+			b, _ := json.Marshal(x)
+			props[k] = string(b)
+		}
+		if len(props) > maxMetadataKeys+1 {
+			return "", invalidf("At most %d profile properties are kept.", maxMetadataKeys)
+		}
+	}
+	site, err := a.website(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	profileID := openfast.NewID()
+	if !site.IsCookieless {
+		if err := a.requirePageview(ctx, id, *visitor); err != nil {
+			return "", err
+		}
+		ev := openfast.Event{
+			WebsiteID: id, Time: a.now().UTC(), Type: openfast.EventIdentify, VisitorID: *visitor,
+			Props: propsJSON(props), EventID: profileID,
+		}
+		if err := a.eventWriter.Submit(ctx, ev); err != nil {
+			return "", err
+		}
+	}
+	return profileID, nil
+}

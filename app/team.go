@@ -1,0 +1,114 @@
+package app
+
+import (
+	"context"
+
+	"github.com/openfast/openfast"
+)
+
+// Members lists a website's team.
+func (a *App) Members(ctx context.Context, c Caller, websiteID string) ([]*openfast.Member, error) {
+	id, err := authorize(c, ActListTeam, websiteID)
+	if err != nil {
+		return nil, err
+	}
+	return a.store.Members(ctx, id)
+}
+
+// NewInvitation is the input of Invite: the invitee's email (required)
+// and role (nil means viewer).
+type NewInvitation struct {
+	Email *string
+	Role  *openfast.Role
+}
+
+// Invite invites an email address to a website. The owner cannot invite
+// themselves.
+func (a *App) Invite(ctx context.Context, c Caller, websiteID string, in NewInvitation) (*openfast.Invitation, error) {
+	id, err := authorize(c, ActInviteMember, websiteID)
+	if err != nil {
+		return nil, err
+	}
+	if in.Email == nil {
+		return nil, openfast.Errorf(openfast.EINVALID, "email is required.")
+	}
+	addr, err := openfast.NormalizeEmail(*in.Email)
+	if err != nil {
+		return nil, err
+	}
+	role := openfast.RoleViewer
+	if in.Role != nil {
+		role = *in.Role
+	}
+	if role != openfast.RoleViewer && role != openfast.RoleMember {
+		return nil, openfast.Errorf(openfast.EINVALID, "role must be viewer or member.")
+	}
+	me, err := a.store.UserByID(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if me.Email == addr {
+		return nil, openfast.Errorf(openfast.EINVALID, "You cannot invite yourself.")
+	}
+	inv := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: id, Email: addr, Role: role, InvitedBy: c.UserID}
+	if err := a.store.CreateInvitation(ctx, inv, c.audit(id, openfast.AuditTeamInvite, "invitation", inv.ID, "")); err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// RemoveMember removes a user from a website's team; the owner cannot
+// remove themselves.
+func (a *App) RemoveMember(ctx context.Context, c Caller, websiteID, userID string) error {
+	id, err := authorize(c, ActRemoveMember, websiteID)
+	if err != nil {
+		return err
+	}
+	if userID == "" {
+		return openfast.Errorf(openfast.EINVALID, "userId is required.")
+	}
+	if err := checkID("userId", userID); err != nil {
+		return err
+	}
+	if userID == c.UserID {
+		return openfast.Errorf(openfast.EINVALID, "You cannot remove yourself from a website you own.")
+	}
+	if err := a.store.RemoveMember(ctx, id, userID, c.audit(id, openfast.AuditTeamRemove, "user", userID, "")); err != nil {
+		return err
+	}
+	a.verifier.Invalidate()
+	return nil
+}
+
+// Invitations lists the invitations addressed to the caller's user.
+func (a *App) Invitations(ctx context.Context, c Caller) ([]*openfast.Invitation, error) {
+	if _, err := authorize(c, ActListInvitations, ""); err != nil {
+		return nil, err
+	}
+	me, err := a.store.UserByID(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return a.store.PendingInvitations(ctx, me.Email)
+}
+
+// AcceptInvitation makes the caller's user a member. Only the invitee
+// (the user whose email the invitation names) can accept.
+func (a *App) AcceptInvitation(ctx context.Context, c Caller, invitationID string) (*openfast.Invitation, error) {
+	if _, err := authorize(c, ActAcceptInvitation, ""); err != nil {
+		return nil, err
+	}
+	if err := checkID("invitationId", invitationID); err != nil {
+		return nil, err
+	}
+	me, err := a.store.UserByID(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := a.store.AcceptInvitation(ctx, invitationID, me, c.audit("", openfast.AuditInvitationAccept, "invitation", invitationID, ""))
+	if err != nil {
+		return nil, err
+	}
+	a.verifier.Invalidate()
+	return inv, nil
+}
