@@ -8,126 +8,8 @@ import (
 	"testing"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/internal/authzspec"
 )
-
-// specRoute is one row of the DataFast endpoint index (spec §4), plus the
-// openfast extensions, written out independently of the route table.
-type specRoute struct {
-	perm      string
-	minRole   openfast.Role // "" for account-level routes
-	keyOK     bool          // df_ keys allowed
-	ownerOnly bool
-	query     bool // Website API: the website comes from ?websiteId=
-	allSites  bool // needs a token that is not limited to some websites
-}
-
-var specRoutes = map[string]specRoute{
-	"POST /api/v1/goals":                                           {perm: "goals:write", minRole: "member", keyOK: true, query: true},
-	"DELETE /api/v1/goals":                                         {perm: "goals:write", minRole: "member", keyOK: true, query: true},
-	"POST /api/v1/payments":                                        {perm: "payments:write", minRole: "member", keyOK: true, query: true},
-	"DELETE /api/v1/payments":                                      {perm: "payments:write", minRole: "member", keyOK: true, query: true},
-	"POST /api/v1/identify":                                        {perm: "identify:write", minRole: "member", keyOK: true, query: true},
-	"GET /api/v1/analytics/metadata":                               {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/analytics/overview":                               {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/analytics/timeseries":                             {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/analytics/realtime":                               {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/analytics/pages":                                  {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/analytics/referrers":                              {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/analytics/countries":                              {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/analytics/regions":                                {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/analytics/cities":                                 {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/analytics/browsers":                               {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/analytics/operating-systems":                      {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/analytics/devices":                                {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/analytics/campaigns":                              {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/analytics/goals":                                  {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/analytics/hostnames":                              {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/analytics/realtime/map":                           {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/visitors":                                         {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/visitors/{visitorId}":                             {perm: "analytics:read", minRole: "viewer", keyOK: true, query: true},
-	"GET /api/v1/admin/account":                                    {perm: "analytics:read", keyOK: true},
-	"PUT /api/v1/admin/account":                                    {perm: "analytics:read"},
-	"GET /api/v1/admin/access-tokens":                              {perm: "api-keys:read"},
-	"POST /api/v1/admin/access-tokens":                             {perm: "api-keys:write"},
-	"DELETE /api/v1/admin/access-tokens/{tokenId}":                 {perm: "api-keys:write"},
-	"GET /api/v1/admin/websites":                                   {perm: "websites:read"},
-	"POST /api/v1/admin/websites":                                  {perm: "websites:write"},
-	"GET /api/v1/admin/websites/{websiteId}":                       {perm: "settings:read", minRole: "viewer", keyOK: true},
-	"PUT /api/v1/admin/websites/{websiteId}":                       {perm: "settings:write", minRole: "member", keyOK: true},
-	"DELETE /api/v1/admin/websites/{websiteId}":                    {perm: "websites:write", minRole: "owner", ownerOnly: true},
-	"GET /api/v1/admin/websites/{websiteId}/apikeys":               {perm: "api-keys:read", minRole: "viewer", keyOK: true},
-	"POST /api/v1/admin/websites/{websiteId}/apikeys":              {perm: "api-keys:write", minRole: "member", keyOK: true},
-	"PUT /api/v1/admin/websites/{websiteId}/apikeys/{apiKeyId}":    {perm: "api-keys:write", minRole: "member", keyOK: true},
-	"DELETE /api/v1/admin/websites/{websiteId}/apikeys/{apiKeyId}": {perm: "api-keys:write", minRole: "member", keyOK: true},
-	"GET /api/v1/admin/websites/{websiteId}/team":                  {perm: "team:read", minRole: "viewer", keyOK: true},
-	"POST /api/v1/admin/websites/{websiteId}/team":                 {perm: "team:write", minRole: "owner", ownerOnly: true},
-	"DELETE /api/v1/admin/websites/{websiteId}/team":               {perm: "team:write", minRole: "owner", ownerOnly: true},
-	"GET /api/v1/admin/websites/{websiteId}/audit-log":             {perm: "settings:read", minRole: "member", keyOK: true},
-	"GET /api/v1/admin/audit-log":                                  {perm: "settings:read"},
-	"GET /api/v1/admin/invitations":                                {perm: "team:read"},
-	"POST /api/v1/admin/invitations/{invitationId}/accept":         {perm: "team:write", allSites: true},
-}
-
-var rank = map[openfast.Role]int{"owner": 3, "member": 2, "viewer": 1}
-
-// credCase is one credential of the walk.
-type credCase struct {
-	name  string
-	raw   string
-	isKey bool
-	keyOn string // key: its website
-	perms []string
-	sites []string
-	roles map[string]openfast.Role
-}
-
-// expectStatus is the spec's §2.6 order applied to one case, stated apart
-// from auth.Decide: 403 kind, 400 website missing or malformed, 403
-// allowlist or no access (a website that does not exist is not accessible),
-// 403 permission, 403 owner/role.
-func expectStatus(sr specRoute, c credCase, target string) int {
-	if c.isKey && (!sr.keyOK || sr.ownerOnly) {
-		return 403
-	}
-	if sr.minRole == "" {
-		if !c.isKey && sr.allSites && len(c.sites) > 0 {
-			return 403
-		}
-		if !c.isKey && !slices.Contains(c.perms, "*") && !slices.Contains(c.perms, sr.perm) {
-			return 403
-		}
-		return 200
-	}
-	if target == "" && c.isKey {
-		target = c.keyOn
-	}
-	if target == "" || !openfast.ValidID(target) {
-		return 400
-	}
-	if c.isKey {
-		if target != c.keyOn {
-			return 403
-		}
-		if rank["member"] < rank[sr.minRole] {
-			return 403
-		}
-		return 200
-	}
-	if len(c.sites) > 0 && !slices.Contains(c.sites, target) {
-		return 403
-	}
-	role := c.roles[target]
-	if role == "" {
-		return 403
-	}
-	if !slices.Contains(c.perms, "*") && !slices.Contains(c.perms, sr.perm) {
-		return 403
-	}
-	if (sr.ownerOnly && role != "owner") || rank[role] < rank[sr.minRole] {
-		return 403
-	}
-	return 200
-}
 
 // TestAuthorizationMatrix walks every authenticated route × credential kind
 // × permission × role × allowlist × target website, through the real
@@ -144,17 +26,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 			continue
 		}
 		name := rt.method + " " + rt.path
-		sr, ok := specRoutes[name]
+		sr, ok := authzspec.Routes[name]
 		if !ok {
 			t.Fatalf("route %s is not in the spec table", name)
 		}
 		seen[name] = true
 		p := rt.action.Policy
-		if p.Permission != sr.perm || p.MinRole != sr.minRole || p.AllowWebsiteKey != (sr.keyOK && !sr.ownerOnly) || p.OwnerOnly != sr.ownerOnly || p.AllWebsites != sr.allSites {
+		if p.Permission != sr.Perm || p.MinRole != sr.MinRole || p.AllowWebsiteKey != (sr.KeyOK && !sr.OwnerOnly) || p.OwnerOnly != sr.OwnerOnly || p.AllWebsites != sr.AllSites {
 			t.Fatalf("route %s declares %+v, spec says %+v", name, p, sr)
 		}
 	}
-	for name := range specRoutes {
+	for name := range authzspec.Routes {
 		if !seen[name] {
 			t.Fatalf("spec route %s is not served", name)
 		}
@@ -195,24 +77,24 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{outsiderID, map[string]openfast.Role{siteB: "owner"}},
 	}
 	permSets := [][]string{{"*"}}
-	for _, sr := range specRoutes {
-		if !slices.ContainsFunc(permSets, func(p []string) bool { return p[0] == sr.perm }) {
-			permSets = append(permSets, []string{sr.perm})
+	for _, sr := range authzspec.Routes {
+		if !slices.ContainsFunc(permSets, func(p []string) bool { return p[0] == sr.Perm }) {
+			permSets = append(permSets, []string{sr.Perm})
 		}
 	}
 	permSets = append(permSets, []string{"goals:read", "payments:read"}) // grants no route here
 	allowlists := [][]string{{}, {siteA}, {siteB}, {siteA, siteB}}
 
-	creds := []credCase{
-		{name: "df_ site A", raw: keyA, isKey: true, keyOn: siteA},
-		{name: "df_ site B", raw: keyB, isKey: true, keyOn: siteB},
+	creds := []authzspec.Cred{
+		{Name: "df_ site A", Raw: keyA, IsKey: true, KeyOn: siteA},
+		{Name: "df_ site B", Raw: keyB, IsKey: true, KeyOn: siteB},
 	}
 	for _, u := range users {
 		for _, perms := range permSets {
 			for _, sites := range allowlists {
-				creds = append(creds, credCase{
-					name: fmt.Sprintf("dft_ %v perms=%v sites=%d", u.roles, perms, len(sites)),
-					raw:  e.token(u.id, perms, sites), perms: perms, sites: sites, roles: u.roles,
+				creds = append(creds, authzspec.Cred{
+					Name: fmt.Sprintf("dft_ %v perms=%v sites=%d", u.roles, perms, len(sites)),
+					Raw:  e.token(u.id, perms, sites), Perms: perms, Sites: sites, Roles: u.roles,
 				})
 			}
 		}
@@ -221,25 +103,25 @@ func TestAuthorizationMatrix(t *testing.T) {
 	targets := []struct{ id string }{{siteA}, {siteB}, {missing}, {"not-an-objectid"}, {""}}
 	id := "0123456789abcdef0123abcd"
 	cases := 0
-	for name, sr := range specRoutes {
+	for name, sr := range authzspec.Routes {
 		method, pattern, _ := strings.Cut(name, " ")
 		for _, tg := range targets {
-			if sr.minRole == "" && tg.id != siteA {
+			if sr.MinRole == "" && tg.id != siteA {
 				continue // account-level routes name no website
 			}
-			if !sr.query && tg.id == "" {
+			if !sr.Query && tg.id == "" {
 				continue // a path needs a website segment
 			}
 			path := strings.NewReplacer("{websiteId}", tg.id, "{apiKeyId}", id, "{tokenId}", id, "{invitationId}", id).Replace(pattern)
-			if sr.query && tg.id != "" {
+			if sr.Query && tg.id != "" {
 				path += "?websiteId=" + tg.id
 			}
 			for _, c := range creds {
-				want := expectStatus(sr, c, tg.id)
-				got := e.do(method, path, c.raw, nil)
+				want := authzspec.Expect(sr, c, tg.id)
+				got := e.do(method, path, c.Raw, nil)
 				cases++
 				if got.status != want {
-					t.Fatalf("%s %s as %s: status %d, want %d: %s", method, path, c.name, got.status, want, got.body)
+					t.Fatalf("%s %s as %s: status %d, want %d: %s", method, path, c.Name, got.status, want, got.body)
 				}
 				if want != 200 {
 					got.fails(want)
@@ -247,7 +129,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("authorization matrix: %d routes × %d credentials: %d cases checked", len(specRoutes), len(creds), cases)
+	t.Logf("authorization matrix: %d routes × %d credentials: %d cases checked", len(authzspec.Routes), len(creds), cases)
 	if cases < 2000 {
 		t.Fatalf("only %d cases", cases)
 	}

@@ -131,10 +131,6 @@ func (a *App) Authenticate(ctx context.Context, raw string, now time.Time) (*aut
 	return a.verifier.VerifyAt(ctx, raw, now)
 }
 
-// Verifier returns the App's credential verifier (for benchmarks and
-// tests of the credential cache).
-func (a *App) Verifier() *Verifier { return a.verifier }
-
 // FlushUsage writes the pending credential last-use times now.
 func (a *App) FlushUsage(ctx context.Context) error { return a.verifier.FlushUsage(ctx) }
 

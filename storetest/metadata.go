@@ -344,9 +344,15 @@ func testDeleteWebsite(t *testing.T, s openfast.MetadataStore) {
 	must(t, s.CreateAPIKey(ctx, k, 10, nil))
 	inv := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: bob.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}
 	must(t, s.CreateInvitation(ctx, inv, nil))
-	must(t, s.DeleteWebsite(ctx, w.ID, nil))
-	wantCode(t, s.DeleteWebsite(ctx, w.ID, nil), openfast.ENOTFOUND)
-	_, err := s.APIKeyByHash(ctx, k.Hash)
+	audit := &openfast.AuditEntry{ActorUserID: owner.ID, ActorDisplayKey: "operator", Action: openfast.AuditWebsiteDelete, TargetType: "website", TargetID: w.ID, IP: "local"}
+	must(t, s.DeleteWebsite(ctx, w.ID, audit))
+	wantCode(t, s.DeleteWebsite(ctx, w.ID, &openfast.AuditEntry{ActorUserID: owner.ID, ActorDisplayKey: "operator", Action: "refused", IP: "local"}), openfast.ENOTFOUND)
+	entries, _, err := s.AuditLog(ctx, openfast.AuditQuery{UserID: owner.ID}, 10, 0)
+	must(t, err)
+	if len(entries) != 1 || entries[0].Action != openfast.AuditWebsiteDelete || entries[0].TargetID != w.ID {
+		t.Fatalf("owner's account log after the deletion: %+v", entries)
+	}
+	_, err = s.APIKeyByHash(ctx, k.Hash)
 	wantCode(t, err, openfast.ENOTFOUND)
 	roles, err := s.Memberships(ctx, owner.ID)
 	must(t, err)
