@@ -30,3 +30,12 @@ func ValidID(s string) bool {
 	}
 	return true
 }
+
+// CheckID returns an EINVALID error naming field unless id has the ObjectId
+// form.
+func CheckID(field, id string) error {
+	if !ValidID(id) {
+		return Errorf(EINVALID, "%s must be a 24-character hex ObjectId.", field)
+	}
+	return nil
+}

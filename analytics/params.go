@@ -1,8 +1,10 @@
-// Package analytics turns the query string of the Website API reads
-// (/analytics/* and /visitors, spec §3.4, §3.5, §5.0–5.7, §5.9) into a Query:
-// a date range in a timezone, the requested fields, the timeseries interval,
-// paging and filters. It is pure code without I/O, apart from the time zone
-// database that openfast.LoadTimezone reads (once per zone).
+// Package analytics answers the Website API reads (/analytics/* and
+// /visitors, spec §3.4, §3.5, §5.0–5.10). Parse turns a query string into a
+// Query (a date range in a timezone, the requested fields, the timeseries
+// interval, paging and filters) without I/O, apart from the time zone
+// database that openfast.LoadTimezone reads once per zone. Service then
+// asks a Store (the event store: DuckDB or ClickHouse) for the figures and
+// shapes them into the response rows.
 package analytics
 
 import (

@@ -30,8 +30,8 @@ type credentialJSON struct {
 
 // getAccount: GET /admin/account. A website key answers with the account
 // of its website's owner and adds websiteId.
-func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, c *call) error {
-	acc, err := s.app.Account(r.Context(), c.caller)
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	acc, err := s.app.Account(r.Context(), req.caller)
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ type profileJSON struct {
 }
 
 // updateAccount: PUT /admin/account. Only the name can change.
-func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	body, err := readObject(w, r, false)
 	if err != nil {
 		return err
@@ -61,7 +61,7 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	u, err := s.app.UpdateAccountName(r.Context(), c.caller, name)
+	u, err := s.app.UpdateAccountName(r.Context(), req.caller, name)
 	if err != nil {
 		return err
 	}

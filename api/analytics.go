@@ -10,13 +10,13 @@ import (
 // The analytics reads of the Website API (§5.2–5.10). A df_ key implies its
 // website; a dft_ token names it with ?websiteId=.
 
-func (c *call) read() app.Read {
-	return app.Read{WebsiteID: c.websiteID, Params: c.query}
+func (req *authRequest) read() app.Read {
+	return app.Read{WebsiteID: req.websiteID, Params: req.query}
 }
 
 // getOverview: GET /api/v1/analytics/overview.
-func (s *Server) getOverview(w http.ResponseWriter, r *http.Request, c *call) error {
-	row, err := s.app.Overview(r.Context(), c.caller, c.read())
+func (s *Server) getOverview(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	row, err := s.app.Overview(r.Context(), req.caller, req.read())
 	if err != nil {
 		return err
 	}
@@ -25,8 +25,8 @@ func (s *Server) getOverview(w http.ResponseWriter, r *http.Request, c *call) er
 }
 
 // getTimeseries: GET /api/v1/analytics/timeseries.
-func (s *Server) getTimeseries(w http.ResponseWriter, r *http.Request, c *call) error {
-	ts, q, err := s.app.Timeseries(r.Context(), c.caller, c.read())
+func (s *Server) getTimeseries(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	ts, q, err := s.app.Timeseries(r.Context(), req.caller, req.read())
 	if err != nil {
 		return err
 	}
@@ -39,8 +39,8 @@ func (s *Server) getTimeseries(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 // getRealtime: GET /api/v1/analytics/realtime.
-func (s *Server) getRealtime(w http.ResponseWriter, r *http.Request, c *call) error {
-	n, err := s.app.Realtime(r.Context(), c.caller, c.read())
+func (s *Server) getRealtime(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	n, err := s.app.Realtime(r.Context(), req.caller, req.read())
 	if err != nil {
 		return err
 	}
@@ -49,9 +49,9 @@ func (s *Server) getRealtime(w http.ResponseWriter, r *http.Request, c *call) er
 }
 
 // breakdown returns the handler of one breakdown endpoint (§5.7).
-func (s *Server) breakdown(e analytics.Endpoint) func(http.ResponseWriter, *http.Request, *call) error {
-	return func(w http.ResponseWriter, r *http.Request, c *call) error {
-		rows, total, q, err := s.app.Breakdown(r.Context(), c.caller, e, c.read())
+func (s *Server) breakdown(e analytics.Endpoint) func(http.ResponseWriter, *http.Request, *authRequest) error {
+	return func(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+		rows, total, q, err := s.app.Breakdown(r.Context(), req.caller, e, req.read())
 		if err != nil {
 			return err
 		}
@@ -72,8 +72,8 @@ type visitorsPaginationJSON struct {
 }
 
 // listVisitors: GET /api/v1/visitors.
-func (s *Server) listVisitors(w http.ResponseWriter, r *http.Request, c *call) error {
-	page, q, err := s.app.Visitors(r.Context(), c.caller, c.read())
+func (s *Server) listVisitors(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	page, q, err := s.app.Visitors(r.Context(), req.caller, req.read())
 	if err != nil {
 		return err
 	}
@@ -86,8 +86,8 @@ func (s *Server) listVisitors(w http.ResponseWriter, r *http.Request, c *call) e
 }
 
 // getVisitor: GET /api/v1/visitors/{visitorId}. Its data is an object.
-func (s *Server) getVisitor(w http.ResponseWriter, r *http.Request, c *call) error {
-	profile, err := s.app.Visitor(r.Context(), c.caller, c.websiteID, r.PathValue("visitorId"))
+func (s *Server) getVisitor(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	profile, err := s.app.Visitor(r.Context(), req.caller, req.websiteID, r.PathValue("visitorId"))
 	if err != nil {
 		return err
 	}
@@ -97,8 +97,8 @@ func (s *Server) getVisitor(w http.ResponseWriter, r *http.Request, c *call) err
 
 // getRealtimeMap: GET /api/v1/analytics/realtime/map. Its data is an
 // object.
-func (s *Server) getRealtimeMap(w http.ResponseWriter, r *http.Request, c *call) error {
-	m, err := s.app.RealtimeMap(r.Context(), c.caller, c.websiteID)
+func (s *Server) getRealtimeMap(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	m, err := s.app.RealtimeMap(r.Context(), req.caller, req.websiteID)
 	if err != nil {
 		return err
 	}

@@ -24,8 +24,8 @@ func apiKeyOf(k *openfast.APIKey) apiKeyJSON {
 }
 
 // listAPIKeys: GET /admin/websites/{websiteId}/apikeys, masked.
-func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, c *call) error {
-	keys, err := s.app.APIKeys(r.Context(), c.caller, c.websiteID)
+func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	keys, err := s.app.APIKeys(r.Context(), req.caller, req.websiteID)
 	if err != nil {
 		return err
 	}
@@ -39,7 +39,7 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, c *call) er
 
 // createAPIKey: POST /admin/websites/{websiteId}/apikeys (the seed). The
 // body is optional; the raw key is in this response and nowhere else.
-func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	body, err := readObject(w, r, true)
 	if err != nil {
 		return err
@@ -48,7 +48,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	raw, k, err := s.app.CreateAPIKey(r.Context(), c.caller, c.websiteID, name)
+	raw, k, err := s.app.CreateAPIKey(r.Context(), req.caller, req.websiteID, name)
 	if err != nil {
 		return err
 	}
@@ -61,8 +61,8 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, c *call) e
 // rollAPIKey: PUT /admin/websites/{websiteId}/apikeys/{apiKeyId}. The key
 // keeps its _id and gets a new value; the old value is refused from the
 // next request on.
-func (s *Server) rollAPIKey(w http.ResponseWriter, r *http.Request, c *call) error {
-	raw, k, err := s.app.RollAPIKey(r.Context(), c.caller, c.websiteID, r.PathValue("apiKeyId"))
+func (s *Server) rollAPIKey(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	raw, k, err := s.app.RollAPIKey(r.Context(), req.caller, req.websiteID, r.PathValue("apiKeyId"))
 	if err != nil {
 		return err
 	}
@@ -73,9 +73,9 @@ func (s *Server) rollAPIKey(w http.ResponseWriter, r *http.Request, c *call) err
 }
 
 // deleteAPIKey: DELETE /admin/websites/{websiteId}/apikeys/{apiKeyId}.
-func (s *Server) deleteAPIKey(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Server) deleteAPIKey(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	id := r.PathValue("apiKeyId")
-	if err := s.app.DeleteAPIKey(r.Context(), c.caller, c.websiteID, id); err != nil {
+	if err := s.app.DeleteAPIKey(r.Context(), req.caller, req.websiteID, id); err != nil {
 		return err
 	}
 	writeData(w, []map[string]any{{"_id": id, "deleted": true}})

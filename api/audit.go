@@ -41,12 +41,12 @@ func optional(s string) *string {
 }
 
 // listAuditLog: GET /admin/websites/{websiteId}/audit-log, newest first.
-func (s *Server) listAuditLog(w http.ResponseWriter, r *http.Request, c *call) error {
-	limit, offset, err := auditPaging(c)
+func (s *Server) listAuditLog(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	limit, offset, err := auditPaging(req)
 	if err != nil {
 		return err
 	}
-	page, err := s.app.WebsiteAuditLog(r.Context(), c.caller, c.websiteID, limit, offset)
+	page, err := s.app.WebsiteAuditLog(r.Context(), req.caller, req.websiteID, limit, offset)
 	if err != nil {
 		return err
 	}
@@ -56,12 +56,12 @@ func (s *Server) listAuditLog(w http.ResponseWriter, r *http.Request, c *call) e
 
 // listAccountAuditLog: GET /admin/audit-log, the account-level entries
 // (tokens, account) of the calling user's actions, newest first.
-func (s *Server) listAccountAuditLog(w http.ResponseWriter, r *http.Request, c *call) error {
-	limit, offset, err := auditPaging(c)
+func (s *Server) listAccountAuditLog(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	limit, offset, err := auditPaging(req)
 	if err != nil {
 		return err
 	}
-	page, err := s.app.AccountAuditLog(r.Context(), c.caller, limit, offset)
+	page, err := s.app.AccountAuditLog(r.Context(), req.caller, limit, offset)
 	if err != nil {
 		return err
 	}
@@ -69,11 +69,11 @@ func (s *Server) listAccountAuditLog(w http.ResponseWriter, r *http.Request, c *
 	return nil
 }
 
-func auditPaging(c *call) (limit, offset int, err error) {
-	if limit, err = queryInt(c.query, "limit", app.DefaultAuditLimit, 1, app.MaxAuditLimit); err != nil {
+func auditPaging(req *authRequest) (limit, offset int, err error) {
+	if limit, err = queryInt(req.query, "limit", app.DefaultAuditLimit, 1, app.MaxAuditLimit); err != nil {
 		return 0, 0, err
 	}
-	offset, err = queryInt(c.query, "offset", 0, 0, app.MaxAuditOffset)
+	offset, err = queryInt(req.query, "offset", 0, 0, app.MaxAuditOffset)
 	return limit, offset, err
 }
 

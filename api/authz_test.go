@@ -59,7 +59,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 	for i := range e.srv.routes {
 		if !e.srv.routes[i].public {
-			e.srv.routes[i].handle = func(w http.ResponseWriter, r *http.Request, c *call) error {
+			e.srv.routes[i].handle = func(w http.ResponseWriter, r *http.Request, c *authRequest) error {
 				writeData(w, []any{})
 				return nil
 			}

@@ -20,13 +20,13 @@ func corsHeaders(w http.ResponseWriter) {
 var trackerHandler = tracker.Handler()
 
 // serveTracker: GET /js/script.js, the tracker snippet's script.
-func serveTracker(w http.ResponseWriter, r *http.Request, _ *call) error {
+func serveTracker(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
 	trackerHandler.ServeHTTP(w, r)
 	return nil
 }
 
 // serveEvent: POST /api/events, handed to the ingest path.
-func (s *Server) serveEvent(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *Server) serveEvent(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
 	corsHeaders(w)
 	if s.events == nil {
 		return openfast.Errorf(openfast.EUNAVAILABLE, "Event ingestion is not enabled on this server.")
@@ -35,7 +35,7 @@ func (s *Server) serveEvent(w http.ResponseWriter, r *http.Request, _ *call) err
 }
 
 // preflightEvents: OPTIONS /api/events, the CORS preflight.
-func preflightEvents(w http.ResponseWriter, r *http.Request, _ *call) error {
+func preflightEvents(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
 	corsHeaders(w)
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -9,13 +9,13 @@ import (
 )
 
 // healthz: liveness. It answers as long as the process serves HTTP.
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil
 }
 
 // readyz: readiness. It answers 200 when the store answers a query.
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
 	if err := s.app.Ready(r.Context()); err != nil {
 		return err
 	}
@@ -23,7 +23,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *call) error {
 	return nil
 }
 
-func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
 	s.metrics.handler().ServeHTTP(w, r)
 	return nil
 }
@@ -57,7 +57,7 @@ func LoadOpenAPI() (*openapi3.T, error) {
 }
 
 // serveOpenAPI: GET /api/v1/openapi.json.
-func serveOpenAPI(w http.ResponseWriter, r *http.Request, _ *call) error {
+func serveOpenAPI(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Write(openAPIJSON)

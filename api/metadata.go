@@ -41,12 +41,12 @@ func parseFields(q url.Values, valid []string) ([]string, error) {
 }
 
 // getMetadata: GET /api/v1/analytics/metadata.
-func (s *Server) getMetadata(w http.ResponseWriter, r *http.Request, c *call) error {
-	fields, err := parseFields(c.query, metadataFields)
+func (s *Server) getMetadata(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	fields, err := parseFields(req.query, metadataFields)
 	if err != nil {
 		return err
 	}
-	site, err := s.app.Metadata(r.Context(), c.caller, c.websiteID)
+	site, err := s.app.Metadata(r.Context(), req.caller, req.websiteID)
 	if err != nil {
 		return err
 	}

@@ -248,7 +248,7 @@ func TestPanicRecovery(t *testing.T) {
 	e.validate = false
 	for i := range e.srv.routes {
 		if e.srv.routes[i].path == "/healthz" {
-			e.srv.routes[i].handle = func(http.ResponseWriter, *http.Request, *call) error { panic("boom") }
+			e.srv.routes[i].handle = func(http.ResponseWriter, *http.Request, *authRequest) error { panic("boom") }
 		}
 	}
 	e.srv.handler = e.srv.buildHandler()

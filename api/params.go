@@ -1,21 +1,11 @@
 package api
 
 import (
-	"net/http"
 	"net/url"
 	"strconv"
 
 	"github.com/openfast/openfast"
 )
-
-// pathID reads an ObjectId path parameter.
-func pathID(r *http.Request, name string) (string, error) {
-	id := r.PathValue(name)
-	if !openfast.ValidID(id) {
-		return "", openfast.Errorf(openfast.EINVALID, "%s must be a 24-character hex ObjectId.", name)
-	}
-	return id, nil
-}
 
 // queryInt reads an optional integer query parameter within [lo, hi].
 func queryInt(q url.Values, name string, def, lo, hi int) (int, error) {

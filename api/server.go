@@ -1,7 +1,9 @@
-// Package api is openfast's HTTP layer: one route table, the middleware
-// (request id, recovery, logging, metrics, authentication, rate limit,
-// authorization), the DataFast success and error envelopes, and one file
-// per resource.
+// Package api is openfast's JSON API, the first of its front doors: one
+// route table, the middleware (request id, recovery, logging, metrics,
+// authentication, rate limit, and an early authorization decision with the
+// route's app action), the DataFast success and error envelopes, and one
+// file per resource. A handler decodes the request, calls the app method
+// of its action, and encodes the result; it never reaches a store.
 package api
 
 import (
@@ -95,12 +97,12 @@ func (s *Server) buildHandler() http.Handler {
 	}
 	for _, p := range paths {
 		allow := strings.Join(allowed[p], ", ")
-		mux.Handle(p, s.wrap(route{path: p, public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *call) error {
+		mux.Handle(p, s.wrap(route{path: p, public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
 			w.Header().Set("Allow", allow)
 			return errMethodNotAllowed
 		}}))
 	}
-	mux.Handle("/", s.wrap(route{path: "unmatched", public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *call) error {
+	mux.Handle("/", s.wrap(route{path: "unmatched", public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
 		return openfast.Errorf(openfast.ENOTFOUND, "No route for %s %s.", r.Method, openfast.Truncate(r.URL.Path, 200))
 	}}))
 	return s.outer(mux)
@@ -124,11 +126,12 @@ type route struct {
 	path   string
 	public bool       // no credential needed
 	action app.Action // what an authenticated route does, and its policy
-	handle func(w http.ResponseWriter, r *http.Request, c *call) error
+	handle func(w http.ResponseWriter, r *http.Request, req *authRequest) error
 }
 
-// call is what a handler knows about an authenticated request.
-type call struct {
+// authRequest is what a handler knows about an authenticated request
+// whose caller may do the route's action.
+type authRequest struct {
 	query     url.Values // the parsed query string, parsed once
 	caller    app.Caller
 	websiteID string // the website the route acts on, for website scopes
@@ -282,9 +285,9 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 		}
 	}
 
-	c := &call{caller: app.Caller{Principal: p, IP: clientIP(r)}, query: noQuery}
+	req := &authRequest{caller: app.Caller{Principal: p, IP: clientIP(r)}, query: noQuery}
 	if r.URL.RawQuery != "" {
-		c.query = r.URL.Query()
+		req.query = r.URL.Query()
 	}
 	// The action's policy is decided here, before the handler reads the
 	// request, so that a caller who may not act learns nothing from the
@@ -294,15 +297,15 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 	case auth.ScopeWebsitePath:
 		websiteID = r.PathValue("websiteId")
 	case auth.ScopeWebsiteQuery:
-		websiteID = c.query.Get("websiteId")
+		websiteID = req.query.Get("websiteId")
 	}
 	d, t := app.Decide(rt.action, p, websiteID)
 	if !d.Allowed {
 		s.metrics.authFailure(d.Reason)
 		return d.Err()
 	}
-	c.websiteID = t.WebsiteID
-	return rt.handle(w, r, c)
+	req.websiteID = t.WebsiteID
+	return rt.handle(w, r, req)
 }
 
 // noQuery is the parsed query of a request without one (never modified).

@@ -40,7 +40,7 @@ func metadataMember(body object) (map[string]any, error) {
 }
 
 // createGoal: POST /api/v1/goals.
-func (s *Server) createGoal(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Server) createGoal(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	body, err := readObject(w, r, false)
 	if err != nil {
 		return err
@@ -58,7 +58,7 @@ func (s *Server) createGoal(w http.ResponseWriter, r *http.Request, c *call) err
 	if in.Description, _, err = body.string("description"); err != nil {
 		return err
 	}
-	id, err := s.app.CreateGoal(r.Context(), c.caller, c.websiteID, in)
+	id, err := s.app.CreateGoal(r.Context(), req.caller, req.websiteID, in)
 	if err != nil {
 		return err
 	}
@@ -68,16 +68,16 @@ func (s *Server) createGoal(w http.ResponseWriter, r *http.Request, c *call) err
 
 // selection reads the query parameters that select events to delete; the
 // time range is start/end or startAt/endAt.
-func selection(c *call) app.EventSelection {
+func selection(req *authRequest) app.EventSelection {
 	get := func(a, b string) string {
-		if v := c.query.Get(a); v != "" {
+		if v := req.query.Get(a); v != "" {
 			return v
 		}
-		return c.query.Get(b)
+		return req.query.Get(b)
 	}
 	return app.EventSelection{
-		VisitorID:     c.query.Get("datafast_visitor_id"),
-		GoalName:      c.query.Get("name"),
+		VisitorID:     req.query.Get("datafast_visitor_id"),
+		GoalName:      req.query.Get("name"),
 		TransactionID: get("transaction_id", "tx_id"),
 		Start:         get("start", "startAt"),
 		End:           get("end", "endAt"),
@@ -109,10 +109,10 @@ func deletionJSON(del *openfast.EventDeletion, n int64, message string) []map[st
 }
 
 // deleteGoals: DELETE /api/v1/goals.
-func (s *Server) deleteGoals(w http.ResponseWriter, r *http.Request, c *call) error {
-	in := selection(c)
+func (s *Server) deleteGoals(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	in := selection(req)
 	in.TransactionID = ""
-	del, n, err := s.app.DeleteGoals(r.Context(), c.caller, c.websiteID, in)
+	del, n, err := s.app.DeleteGoals(r.Context(), req.caller, req.websiteID, in)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (s *Server) deleteGoals(w http.ResponseWriter, r *http.Request, c *call) er
 
 // createPayment: POST /api/v1/payments. Its answer is a plain object
 // without the status envelope, as DataFast's.
-func (s *Server) createPayment(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Server) createPayment(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	body, err := readObject(w, r, false)
 	if err != nil {
 		return err
@@ -173,7 +173,7 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request, c *call) 
 	if in.Timestamp, _, err = body.string("timestamp"); err != nil {
 		return err
 	}
-	tx, dup, err := s.app.CreatePayment(r.Context(), c.caller, c.websiteID, in)
+	tx, dup, err := s.app.CreatePayment(r.Context(), req.caller, req.websiteID, in)
 	if err != nil {
 		return err
 	}
@@ -186,10 +186,10 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 // deletePayments: DELETE /api/v1/payments.
-func (s *Server) deletePayments(w http.ResponseWriter, r *http.Request, c *call) error {
-	in := selection(c)
+func (s *Server) deletePayments(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	in := selection(req)
 	in.GoalName = ""
-	del, n, err := s.app.DeletePayments(r.Context(), c.caller, c.websiteID, in)
+	del, n, err := s.app.DeletePayments(r.Context(), req.caller, req.websiteID, in)
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func (s *Server) deletePayments(w http.ResponseWriter, r *http.Request, c *call)
 
 // identify: POST /api/v1/identify. Members other than user_id and the
 // visitor id are kept as profile metadata. Its data is an object.
-func (s *Server) identify(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Server) identify(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	body, err := readObject(w, r, false)
 	if err != nil {
 		return err
@@ -232,7 +232,7 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request, c *call) error
 			in.Properties[k] = v
 		}
 	}
-	profileID, err := s.app.Identify(r.Context(), c.caller, c.websiteID, in)
+	profileID, err := s.app.Identify(r.Context(), req.caller, req.websiteID, in)
 	if err != nil {
 		return err
 	}

@@ -17,8 +17,8 @@ type memberJSON struct {
 }
 
 // listTeam: GET /admin/websites/{websiteId}/team.
-func (s *Server) listTeam(w http.ResponseWriter, r *http.Request, c *call) error {
-	members, err := s.app.Members(r.Context(), c.caller, c.websiteID)
+func (s *Server) listTeam(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	members, err := s.app.Members(r.Context(), req.caller, req.websiteID)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ type invitationCreatedJSON struct {
 }
 
 // inviteMember: POST /admin/websites/{websiteId}/team (owner only).
-func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	body, err := readObject(w, r, false)
 	if err != nil {
 		return err
@@ -54,7 +54,7 @@ func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, c *call) e
 	if role != nil {
 		in.Role = (*openfast.Role)(role)
 	}
-	inv, err := s.app.Invite(r.Context(), c.caller, c.websiteID, in)
+	inv, err := s.app.Invite(r.Context(), req.caller, req.websiteID, in)
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, c *call) e
 
 // removeMember: DELETE /admin/websites/{websiteId}/team with {"userId"} in
 // the body (owner only).
-func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	body, err := readObject(w, r, false)
 	if err != nil {
 		return err
@@ -75,7 +75,7 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	if err := s.app.RemoveMember(r.Context(), c.caller, c.websiteID, userID); err != nil {
+	if err := s.app.RemoveMember(r.Context(), req.caller, req.websiteID, userID); err != nil {
 		return err
 	}
 	writeData(w, []map[string]string{{"message": "Team member removed successfully"}})
@@ -92,8 +92,8 @@ type invitationJSON struct {
 }
 
 // listInvitations: GET /admin/invitations, the caller's pending invitations.
-func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, c *call) error {
-	invs, err := s.app.Invitations(r.Context(), c.caller)
+func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	invs, err := s.app.Invitations(r.Context(), req.caller)
 	if err != nil {
 		return err
 	}
@@ -107,8 +107,8 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, c *call
 
 // acceptInvitation: POST /admin/invitations/{invitationId}/accept. Only the
 // invitee (the user whose email the invitation names) can accept.
-func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
-	inv, err := s.app.AcceptInvitation(r.Context(), c.caller, r.PathValue("invitationId"))
+func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	inv, err := s.app.AcceptInvitation(r.Context(), req.caller, r.PathValue("invitationId"))
 	if err != nil {
 		return err
 	}

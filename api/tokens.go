@@ -29,8 +29,8 @@ func accessTokenOf(t *openfast.AccessToken) accessTokenJSON {
 }
 
 // listAccessTokens: GET /admin/access-tokens, the caller's user's tokens.
-func (s *Server) listAccessTokens(w http.ResponseWriter, r *http.Request, c *call) error {
-	tokens, err := s.app.AccessTokens(r.Context(), c.caller)
+func (s *Server) listAccessTokens(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	tokens, err := s.app.AccessTokens(r.Context(), req.caller)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func (s *Server) listAccessTokens(w http.ResponseWriter, r *http.Request, c *cal
 
 // createAccessToken: POST /admin/access-tokens. The new token can never
 // hold more permissions or websites than the calling token.
-func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	body, err := readObject(w, r, true)
 	if err != nil {
 		return err
@@ -59,7 +59,7 @@ func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, c *ca
 	if in.WebsiteIDs, _, err = body.strings("websiteIds", openfast.MaxListItems); err != nil {
 		return err
 	}
-	raw, t, err := s.app.CreateAccessToken(r.Context(), c.caller, in)
+	raw, t, err := s.app.CreateAccessToken(r.Context(), req.caller, in)
 	if err != nil {
 		return err
 	}
@@ -71,8 +71,8 @@ func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, c *ca
 
 // deleteAccessToken: DELETE /admin/access-tokens/{tokenId}. Only the
 // caller's own tokens, and none with a wider scope than the caller's.
-func (s *Server) deleteAccessToken(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.app.DeleteAccessToken(r.Context(), c.caller, r.PathValue("tokenId")); err != nil {
+func (s *Server) deleteAccessToken(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	if err := s.app.DeleteAccessToken(r.Context(), req.caller, r.PathValue("tokenId")); err != nil {
 		return err
 	}
 	writeData(w, []map[string]string{{"message": "Access token deleted successfully"}})

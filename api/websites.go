@@ -58,8 +58,8 @@ func toWebsiteJSON(w *openfast.Website) websiteJSON {
 }
 
 // listWebsites: GET /admin/websites, limited to the token's allowlist.
-func (s *Server) listWebsites(w http.ResponseWriter, r *http.Request, c *call) error {
-	sites, err := s.app.Websites(r.Context(), c.caller)
+func (s *Server) listWebsites(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	sites, err := s.app.Websites(r.Context(), req.caller)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (s *Server) listWebsites(w http.ResponseWriter, r *http.Request, c *call) e
 }
 
 // createWebsite: POST /admin/websites. The caller's user becomes its owner.
-func (s *Server) createWebsite(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Server) createWebsite(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	body, err := readObject(w, r, false)
 	if err != nil {
 		return err
@@ -90,7 +90,7 @@ func (s *Server) createWebsite(w http.ResponseWriter, r *http.Request, c *call) 
 	if in.Name, _, err = body.nullableString("name"); err != nil {
 		return err
 	}
-	site, err := s.app.CreateWebsite(r.Context(), c.caller, in)
+	site, err := s.app.CreateWebsite(r.Context(), req.caller, in)
 	if err != nil {
 		return err
 	}
@@ -99,8 +99,8 @@ func (s *Server) createWebsite(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 // getWebsite: GET /admin/websites/{websiteId}.
-func (s *Server) getWebsite(w http.ResponseWriter, r *http.Request, c *call) error {
-	site, err := s.app.Website(r.Context(), c.caller, c.websiteID)
+func (s *Server) getWebsite(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	site, err := s.app.Website(r.Context(), req.caller, req.websiteID)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func (s *Server) getWebsite(w http.ResponseWriter, r *http.Request, c *call) err
 }
 
 // updateWebsite: PUT /admin/websites/{websiteId}, a partial update.
-func (s *Server) updateWebsite(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Server) updateWebsite(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	body, err := readObject(w, r, false)
 	if err != nil {
 		return err
@@ -118,7 +118,7 @@ func (s *Server) updateWebsite(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	site, err := s.app.UpdateWebsite(r.Context(), c.caller, c.websiteID, in)
+	site, err := s.app.UpdateWebsite(r.Context(), req.caller, req.websiteID, in)
 	if err != nil {
 		return err
 	}
@@ -188,6 +188,6 @@ func decodeWebsiteUpdate(body object) (app.WebsiteUpdate, error) {
 
 // deleteWebsite: DELETE /admin/websites/{websiteId} always answers 403, as
 // DataFast does. Operators delete websites with the admin command.
-func (s *Server) deleteWebsite(w http.ResponseWriter, r *http.Request, c *call) error {
-	return s.app.DeleteWebsite(r.Context(), c.caller, c.websiteID)
+func (s *Server) deleteWebsite(w http.ResponseWriter, r *http.Request, req *authRequest) error {
+	return s.app.DeleteWebsite(r.Context(), req.caller, req.websiteID)
 }

@@ -53,7 +53,7 @@ func (a *App) RollAPIKey(ctx context.Context, c Caller, websiteID, keyID string)
 	if err != nil {
 		return "", nil, err
 	}
-	if err := checkID("apiKeyId", keyID); err != nil {
+	if err := openfast.CheckID("apiKeyId", keyID); err != nil {
 		return "", nil, err
 	}
 	secret := auth.NewSecret(auth.KindWebsiteKey)
@@ -73,21 +73,13 @@ func (a *App) DeleteAPIKey(ctx context.Context, c Caller, websiteID, keyID strin
 	if err != nil {
 		return err
 	}
-	if err := checkID("apiKeyId", keyID); err != nil {
+	if err := openfast.CheckID("apiKeyId", keyID); err != nil {
 		return err
 	}
 	if err := a.store.DeleteAPIKey(ctx, id, keyID, c.audit(id, openfast.AuditAPIKeyDelete, "apikey", keyID, "")); err != nil {
 		return err
 	}
 	a.verifier.Invalidate()
-	return nil
-}
-
-// checkID refuses an id that is not an ObjectId, naming the parameter.
-func checkID(name, id string) error {
-	if !openfast.ValidID(id) {
-		return openfast.Errorf(openfast.EINVALID, "%s must be a 24-character hex ObjectId.", name)
-	}
 	return nil
 }
 
@@ -173,7 +165,7 @@ func (a *App) DeleteAccessToken(ctx context.Context, c Caller, tokenID string) e
 	if _, err := authorize(c, ActDeleteAccessToken, ""); err != nil {
 		return err
 	}
-	if err := checkID("tokenId", tokenID); err != nil {
+	if err := openfast.CheckID("tokenId", tokenID); err != nil {
 		return err
 	}
 	t, err := a.store.AccessToken(ctx, c.UserID, tokenID)

@@ -67,7 +67,7 @@ func (a *App) RemoveMember(ctx context.Context, c Caller, websiteID, userID stri
 	if userID == "" {
 		return openfast.Errorf(openfast.EINVALID, "userId is required.")
 	}
-	if err := checkID("userId", userID); err != nil {
+	if err := openfast.CheckID("userId", userID); err != nil {
 		return err
 	}
 	if userID == c.UserID {
@@ -98,7 +98,7 @@ func (a *App) AcceptInvitation(ctx context.Context, c Caller, invitationID strin
 	if _, err := authorize(c, ActAcceptInvitation, ""); err != nil {
 		return nil, err
 	}
-	if err := checkID("invitationId", invitationID); err != nil {
+	if err := openfast.CheckID("invitationId", invitationID); err != nil {
 		return nil, err
 	}
 	me, err := a.store.UserByID(ctx, c.UserID)

@@ -373,8 +373,8 @@ func (a *App) DeleteWebsite(ctx context.Context, c Caller, websiteID string) err
 // an account-level entry of the website's owner, so that the owner's audit
 // log shows it after the website is gone.
 func (a *App) DeleteWebsiteAsOperator(ctx context.Context, websiteID, actor string) error {
-	if !openfast.ValidID(websiteID) {
-		return openfast.Errorf(openfast.EINVALID, "The website id must be a 24-character hex ObjectId.")
+	if err := openfast.CheckID("websiteId", websiteID); err != nil {
+		return err
 	}
 	site, err := a.store.Website(ctx, websiteID)
 	if err != nil {

@@ -1,7 +1,9 @@
-// Package auth is the pure core of openfast's security: credential
-// generation and parsing, hashing, masking, permission strings, and the
-// policy that decides whether a credential may perform a route's action on a
-// website. It does no I/O.
+// Package auth is the core of openfast's security: credential generation
+// and parsing, hashing, masking, permission strings, and the policy that
+// decides whether a credential may perform an action on a website. It
+// reads no store, file or network; its only source outside the program is
+// crypto/rand, for new credentials, so the policy is a pure function that
+// tests can walk exhaustively.
 package auth
 
 import (
