@@ -253,18 +253,28 @@ func (a *App) DeleteGoals(ctx context.Context, c Caller, websiteID string, in Ev
 	if del.Visitor == nil && del.Goal == "" && del.Start.IsZero() {
 		return nil, 0, invalidf("Give datafast_visitor_id, name, or a time range (start and end).")
 	}
-	events, err := a.syncedEvents(ctx)
+	n, err := a.deleteEvents(ctx, del, "No goal events match.")
 	if err != nil {
 		return nil, 0, err
+	}
+	return del, n, nil
+}
+
+// deleteEvents deletes the selected events once every event acknowledged
+// so far is stored, and answers 404 with notFound when none matched.
+func (a *App) deleteEvents(ctx context.Context, del *openfast.EventDeletion, notFound string) (int64, error) {
+	events, err := a.syncedEvents(ctx)
+	if err != nil {
+		return 0, err
 	}
 	n, err := events.DeleteEvents(ctx, *del)
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	if n == 0 {
-		return nil, 0, openfast.Errorf(openfast.ENOTFOUND, "No goal events match.")
+		return 0, openfast.Errorf(openfast.ENOTFOUND, "%s", notFound)
 	}
-	return del, n, nil
+	return n, nil
 }
 
 // NewPayment is the input of CreatePayment.
@@ -401,19 +411,13 @@ func (a *App) DeletePayments(ctx context.Context, c Caller, websiteID string, in
 			return nil, 0, invalidf("Give transaction_id, datafast_visitor_id, or a time range (start and end).")
 		}
 	}
-	events, err := a.syncedEvents(ctx)
+	notFound := "No payments match."
+	if del.TransactionID != "" {
+		notFound = "Transaction not found."
+	}
+	n, err := a.deleteEvents(ctx, del, notFound)
 	if err != nil {
 		return nil, 0, err
-	}
-	n, err := events.DeleteEvents(ctx, *del)
-	if err != nil {
-		return nil, 0, err
-	}
-	if n == 0 {
-		if del.TransactionID != "" {
-			return nil, 0, openfast.Errorf(openfast.ENOTFOUND, "Transaction not found.")
-		}
-		return nil, 0, openfast.Errorf(openfast.ENOTFOUND, "No payments match.")
 	}
 	return del, n, nil
 }
