@@ -55,8 +55,8 @@ type VisitorsRequest struct {
 	Limit, Offset int
 }
 
-// Client is where a pageview came from.
-type Client struct {
+// GeoAndDevice is where a pageview came from: the place and the software.
+type GeoAndDevice struct {
 	CountryCode, Region, City string
 	Browser, OS, Device       string
 }
@@ -74,7 +74,7 @@ type VisitorSummary struct {
 	// The latest pageview in the range: the greatest (time, hostname,
 	// path, country, region, city, browser, os, device).
 	Hostname, Path string
-	Client
+	GeoAndDevice
 	// The first pageview in the range: the least (time, session referrer,
 	// utm_source, utm_medium, utm_campaign, utm_term, utm_content, ref,
 	// source, via).
@@ -111,7 +111,7 @@ type VisitorActivity struct {
 	// session id).
 	Latest         time.Time
 	Hostname, Path string
-	Client
+	GeoAndDevice
 	ViewportWidth, ViewportHeight uint16
 	Session                       openfast.UUID
 	// The first pageview: the least (time, utm_source, utm_medium,
@@ -143,11 +143,11 @@ type ActiveVisitor struct {
 	// The current event: the greatest (is a pageview, time, path, country,
 	// region, city, browser, os, device, session referrer, session id) of
 	// the window.
-	Time     time.Time
-	Path     string
-	Client   Client
-	Referrer string // the session's referrer
-	Session  openfast.UUID
+	Time         time.Time
+	Path         string
+	GeoAndDevice GeoAndDevice
+	Referrer     string // the session's referrer
+	Session      openfast.UUID
 	// The first pageview of Session (any time): its time (zero when the
 	// session has no pageview) and campaign, the least (time, utm_source,
 	// utm_medium, utm_campaign, utm_term, utm_content, ref, source, via).
@@ -634,9 +634,9 @@ func (s *Service) RealtimeMap(ctx context.Context, websiteID string) (*RealtimeM
 		}
 		mv := MapVisitor{
 			VisitorID: v.VisitorID.String(),
-			Location:  MapLocation{City: v.Client.City, Region: v.Client.Region, CountryCode: v.Client.CountryCode},
-			System: MapSystem{Browser: Named{v.Client.Browser}, OS: Named{v.Client.OS},
-				Device: Typed{v.Client.Device}},
+			Location:  MapLocation{City: v.GeoAndDevice.City, Region: v.GeoAndDevice.Region, CountryCode: v.GeoAndDevice.CountryCode},
+			System: MapSystem{Browser: Named{v.GeoAndDevice.Browser}, OS: Named{v.GeoAndDevice.OS},
+				Device: Typed{v.GeoAndDevice.Device}},
 			CurrentURL:       v.Path,
 			Referrer:         sessionReferrer(v.Referrer),
 			SessionStartTime: isoTime(start),
