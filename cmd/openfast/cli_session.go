@@ -243,7 +243,7 @@ func (a *cliApp) whoamiCommand() *cobra.Command {
 					{"USER ID", acct.ID},
 					{"CREDENTIAL", credentialLabel(s.token)},
 				}
-				if cr := acct.Credential; cr != nil {
+				if cr := acct.Credential; cr.Type != "" { // servers other than openfast send none
 					pairs = append(pairs, [2]string{"PERMISSIONS", joinList(cr.Permissions, dash)})
 					if !client.IsWebsiteKey(s.token) {
 						pairs = append(pairs, [2]string{"WEBSITES", joinList(cr.WebsiteIDs, "all")})
