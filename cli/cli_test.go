@@ -2,10 +2,13 @@ package cli
 
 import (
 	"encoding/json"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/openfast/openfast/client"
+	"github.com/openfast/openfast/wire"
 )
 
 func TestCLI_ParseFilter(t *testing.T) {
@@ -60,6 +63,28 @@ func TestCLI_Columns(t *testing.T) {
 	for raw, want := range map[string]string{`null`: "-", `""`: "-", `["a","b"]`: "a,b", `12.5`: "12.5", `"2026-05-21T10:00:00.000Z"`: "2026-05-21 10:00:00"} {
 		if c := cell(json.RawMessage(raw)); c != want {
 			t.Errorf("cell(%s) = %q, want %q", raw, c, want)
+		}
+	}
+}
+
+// TestWebsiteSettings checks that `websites update` has a flag for every
+// setting of wire.Website, each of a kind it knows how to send.
+func TestWebsiteSettings(t *testing.T) {
+	flags := map[string]bool{}
+	for _, st := range websiteSettings {
+		switch st.kind() {
+		case settingString, settingNullable, settingBool, settingList:
+		default:
+			t.Errorf("--%s sets %s, of type %v, which no flag kind sends", st.flag, st.member, st.kind())
+		}
+		flags[st.member] = true
+	}
+	readOnly := []string{"_id", "trackingId", "createdAt"}
+	typ := reflect.TypeFor[wire.Website]()
+	for i := range typ.NumField() {
+		name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		if !flags[name] && !slices.Contains(readOnly, name) {
+			t.Errorf("wire.Website.%s (%s) has no flag in websites update", typ.Field(i).Name, name)
 		}
 	}
 }
