@@ -6,8 +6,10 @@ package wire
 
 // Metadata is the data[0] of GET /api/v1/analytics/metadata. A field not
 // asked for is a nil outer pointer (omitted); a nullable field asked for
-// and unset is a non-nil pointer to nil (null). The server writes the
-// fields in the order of ?fields=; this type has the order of all fields.
+// and unset is a non-nil pointer to nil (null). That is for encoding:
+// decoding leaves a null member a nil outer pointer, as if absent. The
+// server writes the fields in the order of ?fields=; this type has the
+// order of all fields, the answer when ?fields= is not given.
 type Metadata struct {
 	Domain         *string  `json:"domain,omitempty"`
 	Timezone       *string  `json:"timezone,omitempty"`
