@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/wire"
 )
 
 // The visitor reads of the Website API: the visitors list (§5.9), one
@@ -55,8 +56,8 @@ type VisitorsRequest struct {
 	Limit, Offset int
 }
 
-// Client is where a pageview came from.
-type Client struct {
+// GeoAndDevice is where a pageview came from: the place and the software.
+type GeoAndDevice struct {
 	CountryCode, Region, City string
 	Browser, OS, Device       string
 }
@@ -74,7 +75,7 @@ type VisitorSummary struct {
 	// The latest pageview in the range: the greatest (time, hostname,
 	// path, country, region, city, browser, os, device).
 	Hostname, Path string
-	Client
+	GeoAndDevice
 	// The first pageview in the range: the least (time, session referrer,
 	// utm_source, utm_medium, utm_campaign, utm_term, utm_content, ref,
 	// source, via).
@@ -111,7 +112,7 @@ type VisitorActivity struct {
 	// session id).
 	Latest         time.Time
 	Hostname, Path string
-	Client
+	GeoAndDevice
 	ViewportWidth, ViewportHeight uint16
 	Session                       openfast.UUID
 	// The first pageview: the least (time, utm_source, utm_medium,
@@ -143,11 +144,11 @@ type ActiveVisitor struct {
 	// The current event: the greatest (is a pageview, time, path, country,
 	// region, city, browser, os, device, session referrer, session id) of
 	// the window.
-	Time     time.Time
-	Path     string
-	Client   Client
-	Referrer string // the session's referrer
-	Session  openfast.UUID
+	Time         time.Time
+	Path         string
+	GeoAndDevice GeoAndDevice
+	Referrer     string // the session's referrer
+	Session      openfast.UUID
 	// The first pageview of Session (any time): its time (zero when the
 	// session has no pageview) and campaign, the least (time, utm_source,
 	// utm_medium, utm_campaign, utm_term, utm_content, ref, source, via).
@@ -256,37 +257,14 @@ func sinceMillis(now, t time.Time) int64 {
 // --- GET /visitors ---
 
 // VisitorIdentity is the identity of a visitors list row: flat strings.
-type VisitorIdentity struct {
-	Country string `json:"country"` // ISO code
-	Region  string `json:"region"`
-	City    string `json:"city"`
-	Browser string `json:"browser"`
-	OS      string `json:"os"`
-	Device  string `json:"device"`
-}
+type VisitorIdentity = wire.VisitorIdentity
 
 // Acquisition is how a visitors list row's visitor came: its first
 // pageview's session referrer and campaign parameters ("" when absent).
-type Acquisition struct {
-	Referrer    string `json:"referrer"`
-	UTMSource   string `json:"utm_source"`
-	UTMMedium   string `json:"utm_medium"`
-	UTMCampaign string `json:"utm_campaign"`
-	UTMTerm     string `json:"utm_term"`
-	UTMContent  string `json:"utm_content"`
-	Ref         string `json:"ref"`
-	Source      string `json:"source"`
-	Via         string `json:"via"`
-}
+type Acquisition = wire.Acquisition
 
 // VisitorRow is one row of GET /visitors.
-type VisitorRow struct {
-	VisitorID   string          `json:"visitorId"`
-	LastSeenAt  string          `json:"lastSeenAt"`
-	CurrentURL  string          `json:"currentUrl"` // hostname + path, no scheme
-	Identity    VisitorIdentity `json:"identity"`
-	Acquisition Acquisition     `json:"acquisition"`
-}
+type VisitorRow = wire.VisitorRow
 
 // VisitorPage is the answer of GET /visitors.
 type VisitorPage struct {
@@ -331,16 +309,7 @@ func (s *Service) Visitors(ctx context.Context, websiteID string, q *Query) (*Vi
 
 // Params are the campaign parameters of a page URL, null when absent, in
 // the order of the spec.
-type Params struct {
-	Ref         *string `json:"ref"`
-	Source      *string `json:"source"`
-	Via         *string `json:"via"`
-	UTMSource   *string `json:"utm_source"`
-	UTMMedium   *string `json:"utm_medium"`
-	UTMCampaign *string `json:"utm_campaign"`
-	UTMContent  *string `json:"utm_content"`
-	UTMTerm     *string `json:"utm_term"`
-}
+type Params = wire.CampaignParams
 
 func paramsOf(c Campaign) Params {
 	return Params{Ref: orNull(c.Ref), Source: orNull(c.Source), Via: orNull(c.Via),
@@ -349,23 +318,13 @@ func paramsOf(c Campaign) Params {
 }
 
 // Software is a browser or an operating system; openfast keeps no version.
-type Software struct {
-	Name    *string `json:"name"`
-	Version *string `json:"version"`
-}
+type Software = wire.Software
 
 // DeviceInfo is a device; openfast keeps its type only.
-type DeviceInfo struct {
-	Type   *string `json:"type"`
-	Vendor *string `json:"vendor"`
-	Model  *string `json:"model"`
-}
+type DeviceInfo = wire.DeviceInfo
 
 // Viewport is a window size in pixels, null when unknown.
-type Viewport struct {
-	Width  *int `json:"width"`
-	Height *int `json:"height"`
-}
+type Viewport = wire.Viewport
 
 func pixels(n uint16) *int {
 	if n == 0 {
@@ -377,62 +336,22 @@ func pixels(n uint16) *int {
 
 // ProfileIdentity is the identity of one visitor: its latest pageview,
 // with the campaign of its first.
-type ProfileIdentity struct {
-	Country     *string         `json:"country"` // full name
-	CountryCode *string         `json:"countryCode"`
-	Region      *string         `json:"region"`
-	City        *string         `json:"city"`
-	Params      Params          `json:"params"`
-	AdClickIDs  json.RawMessage `json:"adClickIds"`
-	Browser     Software        `json:"browser"`
-	OS          Software        `json:"os"`
-	Device      DeviceInfo      `json:"device"`
-	Viewport    Viewport        `json:"viewport"`
-}
+type ProfileIdentity = wire.ProfileIdentity
 
 // VisitedPage is one entry of visitedPages.
-type VisitedPage struct {
-	URL       string `json:"url"`
-	Timestamp string `json:"timestamp"`
-}
+type VisitedPage = wire.VisitedPage
 
 // CompletedGoal is one entry of completedGoals.
-type CompletedGoal struct {
-	Name        string  `json:"name"`
-	Description *string `json:"description"`
-	IsServer    bool    `json:"isServer"`
-	Origin      string  `json:"origin"` // manual or payment_provider
-	Timestamp   string  `json:"timestamp"`
-}
+type CompletedGoal = wire.CompletedGoal
 
 // ProfileActivity is the activity of one visitor.
-type ProfileActivity struct {
-	VisitCount            int64           `json:"visitCount"`
-	PageViewCount         int64           `json:"pageViewCount"`
-	TimeSinceFirstVisit   int64           `json:"timeSinceFirstVisit"`   // ms
-	TimeSinceCurrentVisit int64           `json:"timeSinceCurrentVisit"` // ms
-	FirstVisitAt          string          `json:"firstVisitAt"`
-	LastVisitAt           string          `json:"lastVisitAt"`
-	CurrentURL            string          `json:"currentUrl"`
-	VisitedPages          []VisitedPage   `json:"visitedPages"`
-	CompletedGoals        []CompletedGoal `json:"completedGoals"`
-}
+type ProfileActivity = wire.ProfileActivity
 
 // IdentifiedProfile is what the latest identify event said.
-type IdentifiedProfile struct {
-	UserID       string         `json:"userId"`
-	Metadata     map[string]any `json:"metadata"`
-	IdentifiedAt string         `json:"identifiedAt"`
-}
+type IdentifiedProfile = wire.IdentifiedProfile
 
 // VisitorProfile is the answer of GET /visitors/{visitorId}.
-type VisitorProfile struct {
-	VisitorID  string             `json:"visitorId"`
-	Identity   ProfileIdentity    `json:"identity"`
-	Activity   ProfileActivity    `json:"activity"`
-	Profile    *IdentifiedProfile `json:"profile,omitempty"`
-	Prediction *struct{}          `json:"prediction"` // always null: openfast makes no predictions
-}
+type VisitorProfile = wire.VisitorProfile
 
 // Visitor answers GET /visitors/{visitorId}; ENOTFOUND when the visitor
 // has no pageview on the website.
@@ -506,95 +425,32 @@ func jsonObject(s string) json.RawMessage {
 // --- GET /analytics/realtime/map ---
 
 // MapLocation is where an active visitor is.
-type MapLocation struct {
-	City        string `json:"city"`
-	Region      string `json:"region"`
-	CountryCode string `json:"countryCode"`
-}
+type MapLocation = wire.MapLocation
 
 // Named is a {"name": ...} object.
-type Named struct {
-	Name string `json:"name"`
-}
+type Named = wire.Named
 
 // Typed is a {"type": ...} object.
-type Typed struct {
-	Type string `json:"type"`
-}
+type Typed = wire.Typed
 
 // MapSystem is an active visitor's software, in the nested form of the
 // spec's example.
-type MapSystem struct {
-	Browser Named `json:"browser"`
-	OS      Named `json:"os"`
-	Device  Typed `json:"device"`
-}
+type MapSystem = wire.MapSystem
 
 // ProfileData is what an identify event said of an active visitor.
-type ProfileData struct {
-	DisplayName  *string `json:"displayName"`
-	UserID       *string `json:"userId"`
-	HasProfile   bool    `json:"hasProfile"`
-	IsRandomName bool    `json:"isRandomName"`
-}
+type ProfileData = wire.ProfileData
 
 // MapVisitor is one visitor of the realtime map.
-type MapVisitor struct {
-	VisitorID            string      `json:"visitorId"`
-	Location             MapLocation `json:"location"`
-	System               MapSystem   `json:"system"`
-	CurrentURL           string      `json:"currentUrl"` // the path
-	Referrer             *string     `json:"referrer"`   // null for Direct/None
-	SessionStartTime     string      `json:"sessionStartTime"`
-	VisitCount           int64       `json:"visitCount"`
-	Params               Params      `json:"params"`
-	Latitude             *float64    `json:"latitude"`
-	Longitude            *float64    `json:"longitude"`
-	IsCustomer           bool        `json:"isCustomer"`
-	CustomerName         *string     `json:"customerName"`
-	CustomerEmail        *string     `json:"customerEmail"`
-	ProfileData          ProfileData `json:"profileData"`
-	ConversionLikelihood *struct{}   `json:"conversionLikelihood"`
-}
+type MapVisitor = wire.MapVisitor
 
 // MapEvent is one recent event of the realtime map.
-type MapEvent struct {
-	ID           string          `json:"_id"`  // the EventID of a server-side event, else ""
-	Type         string          `json:"type"` // pageview, identify, payment, external_link, or the goal name
-	VisitorID    *string         `json:"visitorId"`
-	Timestamp    string          `json:"timestamp"`
-	Path         string          `json:"path"`
-	CountryCode  string          `json:"countryCode"`
-	ExtraData    json.RawMessage `json:"extraData"`
-	Referrer     *string         `json:"referrer"`
-	CustomerName *string         `json:"customerName"`
-	Amount       *float64        `json:"amount"`
-	DisplayName  *string         `json:"displayName"`
-}
+type MapEvent = wire.MapEvent
 
 // MapPayment is one recent payment of the realtime map.
-type MapPayment struct {
-	ID          string  `json:"_id"`
-	Type        string  `json:"type"`
-	Timestamp   string  `json:"timestamp"`
-	Name        *string `json:"name"`
-	Email       *string `json:"email"`
-	Amount      float64 `json:"amount"`
-	Currency    string  `json:"currency"`
-	Renewal     bool    `json:"renewal"`
-	DisplayName *string `json:"displayName"`
-	IsNew       bool    `json:"isNew"`
-	Visible     bool    `json:"visible"`
-}
+type MapPayment = wire.MapPayment
 
 // RealtimeMap is the answer of GET /analytics/realtime/map.
-type RealtimeMap struct {
-	Count                    int64        `json:"count"`
-	Visitors                 []MapVisitor `json:"visitors"`
-	HasConversionPredictions bool         `json:"hasConversionPredictions"`
-	RecentEvents             []MapEvent   `json:"recentEvents"`
-	RecentPayments           []MapPayment `json:"recentPayments"`
-}
+type RealtimeMap = wire.RealtimeMap
 
 // sessionReferrer is a session's referrer, null for none.
 func sessionReferrer(s string) *string {
@@ -634,9 +490,9 @@ func (s *Service) RealtimeMap(ctx context.Context, websiteID string) (*RealtimeM
 		}
 		mv := MapVisitor{
 			VisitorID: v.VisitorID.String(),
-			Location:  MapLocation{City: v.Client.City, Region: v.Client.Region, CountryCode: v.Client.CountryCode},
-			System: MapSystem{Browser: Named{v.Client.Browser}, OS: Named{v.Client.OS},
-				Device: Typed{v.Client.Device}},
+			Location:  MapLocation{City: v.GeoAndDevice.City, Region: v.GeoAndDevice.Region, CountryCode: v.GeoAndDevice.CountryCode},
+			System: MapSystem{Browser: Named{Name: v.GeoAndDevice.Browser}, OS: Named{Name: v.GeoAndDevice.OS},
+				Device: Typed{Type: v.GeoAndDevice.Device}},
 			CurrentURL:       v.Path,
 			Referrer:         sessionReferrer(v.Referrer),
 			SessionStartTime: isoTime(start),

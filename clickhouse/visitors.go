@@ -304,7 +304,7 @@ func (d *DB) activeVisitors(ctx context.Context, websiteID string, from, to int6
 		var id, session, identProps string
 		var seen, at, identAt, entries, start, idents int64
 		var customer uint8
-		c, e := &v.Client, &v.Entry
+		c, e := &v.GeoAndDevice, &v.Entry
 		err := rows.Scan(&id, &seen, &at, &v.Path, &c.CountryCode, &c.Region, &c.City, &c.Browser, &c.OS, &c.Device, &v.Referrer, &session,
 			&v.Visits, &customer, &idents, &identAt, &identProps,
 			&entries, &start, &e.UTMSource, &e.UTMMedium, &e.UTMCampaign, &e.UTMTerm, &e.UTMContent, &e.Ref, &e.Source, &e.Via)

@@ -2,10 +2,11 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/openfast/openfast/wire"
 )
 
 // The Account API (/api/v1/admin): the account, access tokens, websites,
@@ -13,39 +14,24 @@ import (
 
 const admin = "/api/v1/admin"
 
-// Account is the data of GET /admin/account.
-type Account struct {
-	ID                  string      `json:"_id"`
-	Name                *string     `json:"name"`
-	Email               string      `json:"email"`
-	Image               *string     `json:"image"`
-	HasAccess           bool        `json:"hasAccess"`
-	PlanType            *string     `json:"planType"`
-	IsFreeTrialActive   bool        `json:"isFreeTrialActive"`
-	FreeTrialStartAt    *string     `json:"freeTrialStartAt"`
-	BillingCycleStartAt *string     `json:"billingCycleStartAt"`
-	BillingCycleEndAt   *string     `json:"billingCycleEndAt"`
-	CreatedAt           string      `json:"createdAt,omitempty"`
-	WebsiteID           string      `json:"websiteId,omitempty"` // df_ keys only: the key's website
-	Credential          *Credential `json:"credential,omitempty"`
-}
-
-// Credential describes the calling credential (an openfast extension of
-// the account answer; nil from servers without it).
-type Credential struct {
-	Type        string   `json:"type"`
-	DisplayKey  string   `json:"displayKey"`
-	Permissions []string `json:"permissions"`
-	WebsiteIDs  []string `json:"websiteIds"`
-}
-
-// Profile is the data of PUT /admin/account.
-type Profile struct {
-	ID    string  `json:"_id"`
-	Name  *string `json:"name"`
-	Email string  `json:"email"`
-	Image *string `json:"image"`
-}
+// The answers of the Account API are the shapes of package wire; these
+// names are kept for the callers of this package.
+type (
+	Account            = wire.Account            // GET /admin/account
+	Credential         = wire.Credential         // Account.Credential
+	Profile            = wire.Profile            // PUT /admin/account
+	AccessToken        = wire.AccessToken        // Key only in the answer that creates it
+	WebsiteListItem    = wire.WebsiteListItem    // GET /admin/websites
+	Website            = wire.Website            // GET and PUT /admin/websites/{id}
+	CreatedWebsite     = wire.WebsiteCreated     // POST /admin/websites
+	APIKey             = wire.APIKey             // Key only in the answers that create or roll it
+	Deleted            = wire.APIKeyDeleted      // DELETE /admin/websites/{id}/apikeys/{keyId}
+	Member             = wire.Member             // GET /admin/websites/{id}/team
+	InvitationCreated  = wire.InvitationCreated  // POST /admin/websites/{id}/team
+	Invitation         = wire.Invitation         // GET /admin/invitations
+	AcceptedInvitation = wire.InvitationAccepted // POST /admin/invitations/{id}/accept
+	AuditEntry         = wire.AuditEntry         // the audit logs
+)
 
 // Account returns the account of the calling credential (for a df_ key,
 // its website owner's, with WebsiteID set).
@@ -56,20 +42,6 @@ func (c *Client) Account(ctx context.Context) (*Account, *Response, error) {
 // UpdateAccount changes the account's name.
 func (c *Client) UpdateAccount(ctx context.Context, name string) (*Profile, *Response, error) {
 	return one[Profile](ctx, c, http.MethodPut, admin+"/account", nil, map[string]string{"name": name})
-}
-
-// AccessToken is a dft_ account token. Key is set only in the answer that
-// creates it.
-type AccessToken struct {
-	ID          string   `json:"_id"`
-	Name        *string  `json:"name"`
-	DisplayKey  string   `json:"displayKey"`
-	Scope       string   `json:"scope"`
-	Permissions []string `json:"permissions"`
-	WebsiteIDs  []string `json:"websiteIds"`
-	LastUsedAt  *string  `json:"lastUsedAt"`
-	CreatedAt   string   `json:"createdAt"`
-	Key         string   `json:"key,omitempty"`
 }
 
 // CreateAccessTokenParams is the body of POST /admin/access-tokens. Nil
@@ -96,35 +68,6 @@ func (c *Client) DeleteAccessToken(ctx context.Context, tokenID string) (*Messag
 	return one[Message](ctx, c, http.MethodDelete, admin+"/access-tokens/"+seg(tokenID), nil, nil)
 }
 
-// Website is a website as GET /admin/websites lists it (with Role) or as
-// GET /admin/websites/{id} returns it (with its settings).
-type Website struct {
-	ID                       string   `json:"_id"`
-	Domain                   string   `json:"domain"`
-	Name                     *string  `json:"name"`
-	TrackingID               string   `json:"trackingId"`
-	Timezone                 string   `json:"timezone"`
-	Currency                 string   `json:"currency"`
-	Role                     string   `json:"role,omitempty"`
-	KPI                      *string  `json:"kpi,omitempty"`
-	KPIColorScheme           *string  `json:"kpiColorScheme,omitempty"`
-	RevenueMetric            *string  `json:"revenueMetric,omitempty"`
-	IsCookieless             bool     `json:"isCookieless,omitempty"`
-	IncludeRenewalRevenue    bool     `json:"includeRenewalRevenue,omitempty"`
-	AllowedHostnames         []string `json:"allowedHostnames,omitempty"`
-	ExcludedIPs              []string `json:"excludedIps,omitempty"`
-	ExcludedPaths            []string `json:"excludedPaths,omitempty"`
-	ExcludedCountries        []string `json:"excludedCountries,omitempty"`
-	ExcludedHostnames        []string `json:"excludedHostnames,omitempty"`
-	IsAllHostnamesAllowed    bool     `json:"isAllHostnamesAllowed,omitempty"`
-	SendWeeklyReports        bool     `json:"sendWeeklyReports,omitempty"`
-	SendViralTrafficAlerts   bool     `json:"sendViralTrafficAlerts,omitempty"`
-	IsPublicDashboardEnabled bool     `json:"isPublicDashboardEnabled,omitempty"`
-	IsPublicDataEnabled      bool     `json:"isPublicDataEnabled,omitempty"`
-	IsAttackModeEnabled      bool     `json:"isAttackModeEnabled,omitempty"`
-	CreatedAt                string   `json:"createdAt,omitempty"`
-}
-
 // CreateWebsiteParams is the body of POST /admin/websites.
 type CreateWebsiteParams struct {
 	Domain   string  `json:"domain"`
@@ -132,16 +75,9 @@ type CreateWebsiteParams struct {
 	Name     *string `json:"name,omitempty"`
 }
 
-// CreatedWebsite is the data of POST /admin/websites.
-type CreatedWebsite struct {
-	WebsiteID  string `json:"websiteId"`
-	Domain     string `json:"domain"`
-	TrackingID string `json:"trackingId"`
-}
-
 // Websites lists the websites the credential can see, with the user's role.
-func (c *Client) Websites(ctx context.Context) ([]Website, *Response, error) {
-	return many[Website](ctx, c, http.MethodGet, admin+"/websites", nil, nil)
+func (c *Client) Websites(ctx context.Context) ([]WebsiteListItem, *Response, error) {
+	return many[WebsiteListItem](ctx, c, http.MethodGet, admin+"/websites", nil, nil)
 }
 
 // CreateWebsite creates a website owned by the caller's user.
@@ -165,24 +101,6 @@ func (c *Client) UpdateWebsite(ctx context.Context, websiteID string, changes ma
 // with a 403 whose message says how to do it instead.
 func (c *Client) DeleteWebsite(ctx context.Context, websiteID string) (*Response, error) {
 	return c.call(ctx, http.MethodDelete, admin+"/websites/"+seg(websiteID), nil, nil, nil)
-}
-
-// APIKey is a df_ website key. Key is set only in the answers that create
-// or roll it.
-type APIKey struct {
-	ID         string  `json:"_id"`
-	Name       *string `json:"name"`
-	DisplayKey string  `json:"displayKey"`
-	WebsiteID  string  `json:"websiteId"`
-	LastUsedAt *string `json:"lastUsedAt"`
-	CreatedAt  string  `json:"createdAt"`
-	Key        string  `json:"key,omitempty"`
-}
-
-// Deleted is the data of the deletes that answer data[0].deleted.
-type Deleted struct {
-	ID      string `json:"_id,omitempty"`
-	Deleted bool   `json:"deleted"`
 }
 
 func apiKeysPath(websiteID string) string {
@@ -212,42 +130,6 @@ func (c *Client) RollAPIKey(ctx context.Context, websiteID, keyID string) (*APIK
 // DeleteAPIKey revokes a website key.
 func (c *Client) DeleteAPIKey(ctx context.Context, websiteID, keyID string) (*Deleted, *Response, error) {
 	return one[Deleted](ctx, c, http.MethodDelete, apiKeysPath(websiteID)+"/"+seg(keyID), nil, nil)
-}
-
-// Member is a user with a role on a website.
-type Member struct {
-	UserID   string  `json:"userId"`
-	Name     *string `json:"name"`
-	Email    string  `json:"email"`
-	Image    *string `json:"image"`
-	Role     string  `json:"role"`
-	JoinedAt string  `json:"joinedAt"`
-}
-
-// InvitationCreated is the data of POST /admin/websites/{id}/team.
-type InvitationCreated struct {
-	Message      string `json:"message"`
-	InvitationID string `json:"invitationId"`
-	Email        string `json:"email"`
-	Role         string `json:"role"`
-}
-
-// Invitation is a pending invitation addressed to the caller.
-type Invitation struct {
-	ID        string `json:"_id"`
-	WebsiteID string `json:"websiteId"`
-	Domain    string `json:"domain"`
-	Email     string `json:"email"`
-	Role      string `json:"role"`
-	CreatedAt string `json:"createdAt"`
-}
-
-// AcceptedInvitation is the data of POST /admin/invitations/{id}/accept.
-type AcceptedInvitation struct {
-	Message   string `json:"message"`
-	WebsiteID string `json:"websiteId"`
-	Domain    string `json:"domain"`
-	Role      string `json:"role"`
 }
 
 func teamPath(websiteID string) string {
@@ -284,24 +166,6 @@ func (c *Client) Invitations(ctx context.Context) ([]Invitation, *Response, erro
 // openfast route).
 func (c *Client) AcceptInvitation(ctx context.Context, invitationID string) (*AcceptedInvitation, *Response, error) {
 	return one[AcceptedInvitation](ctx, c, http.MethodPost, admin+"/invitations/"+seg(invitationID)+"/accept", nil, nil)
-}
-
-// AuditEntry is one entry of an audit log (an openfast route).
-type AuditEntry struct {
-	ID        json.Number `json:"id"`
-	WebsiteID *string     `json:"websiteId"`
-	Action    string      `json:"action"`
-	Actor     struct {
-		UserID     *string `json:"userId"`
-		DisplayKey string  `json:"displayKey"`
-	} `json:"actor"`
-	Target struct {
-		Type       string  `json:"type"`
-		ID         string  `json:"id"`
-		DisplayKey *string `json:"displayKey"`
-	} `json:"target"`
-	IP        string `json:"ip"`
-	CreatedAt string `json:"createdAt"`
 }
 
 // Page selects a page of a list; zero values mean the server's defaults.

@@ -27,6 +27,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/openfast/openfast/wire"
 )
 
 // DefaultTimeout bounds a request (connection, headers and body) unless
@@ -388,6 +390,4 @@ func websiteQuery(websiteID string) url.Values {
 }
 
 // Message is the {"message": ...} data of several answers.
-type Message struct {
-	Message string `json:"message"`
-}
+type Message = wire.Message

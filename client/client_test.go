@@ -213,7 +213,7 @@ func TestClient_AgainstServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if acct.Email != "owner@example.com" || acct.Credential == nil || acct.Credential.Type == "" {
+	if acct.Email != "owner@example.com" || acct.Credential.Type == "" {
 		t.Errorf("account = %+v", acct)
 	}
 	name := "Shop"

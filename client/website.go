@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/openfast/openfast/wire"
 )
 
 // The Website API (/api/v1): analytics, visitors, and the server-side
@@ -16,6 +18,22 @@ import (
 // token and must be empty with a df_ website key.
 
 const websiteAPI = "/api/v1"
+
+// The answers of the Website API are the shapes of package wire; these
+// names are kept for the callers of this package. The analytics rows of
+// the overview, the metadata and the breakdowns hold only the fields asked
+// for and are decoded as Row; wire.Overview, wire.Metadata and
+// wire.BreakdownRow are their typed forms (decode Response.Data).
+type (
+	Timeseries      = wire.Timeseries      // the whole answer of GET /analytics/timeseries
+	RealtimeMap     = wire.RealtimeMap     // GET /analytics/realtime/map
+	VisitorRow      = wire.VisitorRow      // GET /visitors
+	VisitorProfile  = wire.VisitorProfile  // GET /visitors/{visitorId}
+	GoalCreated     = wire.GoalCreated     // POST /goals
+	Deletion        = wire.Deletion        // DELETE /goals and DELETE /payments
+	PaymentRecorded = wire.PaymentRecorded // POST /payments, without the envelope
+	Identified      = wire.Identified      // POST /identify
+)
 
 // Reports lists the analytics reports of GET /api/v1/analytics/<report>
 // that answer rows: the breakdowns.
@@ -111,16 +129,6 @@ func (c *Client) Overview(ctx context.Context, websiteID string, q Query) (Row, 
 	return *row, resp, nil
 }
 
-// Timeseries is the answer of GET /analytics/timeseries.
-type Timeseries struct {
-	Fields   []string `json:"fields"`
-	Interval string   `json:"interval"`
-	Timezone string   `json:"timezone"`
-	Currency *string  `json:"currency"`
-	Totals   Row      `json:"totals"`
-	Data     []Row    `json:"data"`
-}
-
 // Timeseries returns the buckets of GET /analytics/timeseries. Fields and
 // Interval are required by DataFast.
 func (c *Client) Timeseries(ctx context.Context, websiteID string, q Query) (*Timeseries, *Response, error) {
@@ -139,9 +147,7 @@ func (c *Client) Timeseries(ctx context.Context, websiteID string, q Query) (*Ti
 
 // Realtime returns the number of visitors active now.
 func (c *Client) Realtime(ctx context.Context, websiteID string) (int64, *Response, error) {
-	row, resp, err := one[struct {
-		Visitors int64 `json:"visitors"`
-	}](ctx, c, http.MethodGet, websiteAPI+"/analytics/realtime", websiteQuery(websiteID), nil)
+	row, resp, err := one[wire.Realtime](ctx, c, http.MethodGet, websiteAPI+"/analytics/realtime", websiteQuery(websiteID), nil)
 	if err != nil {
 		return 0, resp, err
 	}
@@ -150,12 +156,8 @@ func (c *Client) Realtime(ctx context.Context, websiteID string) (int64, *Respon
 
 // RealtimeMap returns the data object of GET /analytics/realtime/map
 // (count, visitors, recentEvents, recentPayments...).
-func (c *Client) RealtimeMap(ctx context.Context, websiteID string) (map[string]any, *Response, error) {
-	m, resp, err := object[map[string]any](ctx, c, http.MethodGet, websiteAPI+"/analytics/realtime/map", websiteQuery(websiteID), nil)
-	if err != nil {
-		return nil, resp, err
-	}
-	return *m, resp, nil
+func (c *Client) RealtimeMap(ctx context.Context, websiteID string) (*RealtimeMap, *Response, error) {
+	return object[RealtimeMap](ctx, c, http.MethodGet, websiteAPI+"/analytics/realtime/map", websiteQuery(websiteID), nil)
 }
 
 // Metadata returns the website's metadata (domain, timezone, name, kpi,
@@ -179,75 +181,11 @@ func (c *Client) Breakdown(ctx context.Context, websiteID, report string, q Quer
 	return many[Row](ctx, c, http.MethodGet, websiteAPI+"/analytics/"+seg(report), q.values(websiteID, "filter_"), nil)
 }
 
-// VisitorRow is one row of the visitors list.
-type VisitorRow struct {
-	VisitorID  string `json:"visitorId"`
-	LastSeenAt string `json:"lastSeenAt"`
-	CurrentURL string `json:"currentUrl"`
-	Identity   struct {
-		Country string `json:"country"`
-		Region  string `json:"region"`
-		City    string `json:"city"`
-		Browser string `json:"browser"`
-		OS      string `json:"os"`
-		Device  string `json:"device"`
-	} `json:"identity"`
-	Acquisition map[string]any `json:"acquisition"`
-}
-
 // Visitors lists visitors. Filters are sent un-prefixed (country=,
 // device=, page=...), as the visitors list takes them; Extra carries the
 // list's other parameters (isCustomer, completedGoal, visitedPageContains).
 func (c *Client) Visitors(ctx context.Context, websiteID string, q Query) ([]VisitorRow, *Response, error) {
 	return many[VisitorRow](ctx, c, http.MethodGet, websiteAPI+"/visitors", q.values(websiteID, ""), nil)
-}
-
-// Named is a software name and version.
-type Named struct {
-	Name    *string `json:"name"`
-	Version *string `json:"version"`
-}
-
-// VisitorProfile is the data of GET /visitors/{visitorId}. Members not named
-// here are in the Response's Data.
-type VisitorProfile struct {
-	VisitorID string `json:"visitorId"`
-	Identity  struct {
-		Country     *string        `json:"country"`
-		CountryCode *string        `json:"countryCode"`
-		Region      *string        `json:"region"`
-		City        *string        `json:"city"`
-		Params      map[string]any `json:"params"`
-		Browser     Named          `json:"browser"`
-		OS          Named          `json:"os"`
-		Device      struct {
-			Type   *string `json:"type"`
-			Vendor *string `json:"vendor"`
-			Model  *string `json:"model"`
-		} `json:"device"`
-	} `json:"identity"`
-	Activity struct {
-		VisitCount    json.Number `json:"visitCount"`
-		PageViewCount json.Number `json:"pageViewCount"`
-		FirstVisitAt  *string     `json:"firstVisitAt"`
-		LastVisitAt   *string     `json:"lastVisitAt"`
-		CurrentURL    *string     `json:"currentUrl"`
-		VisitedPages  []struct {
-			URL       string `json:"url"`
-			Timestamp string `json:"timestamp"`
-		} `json:"visitedPages"`
-		CompletedGoals []struct {
-			Name        string  `json:"name"`
-			Description *string `json:"description"`
-			IsServer    bool    `json:"isServer"`
-			Timestamp   string  `json:"timestamp"`
-		} `json:"completedGoals"`
-	} `json:"activity"`
-	Profile *struct {
-		UserID       string         `json:"userId"`
-		Metadata     map[string]any `json:"metadata"`
-		IdentifiedAt string         `json:"identifiedAt"`
-	} `json:"profile"`
 }
 
 // Visitor returns one visitor's profile and activity.
@@ -263,12 +201,6 @@ type GoalParams struct {
 	Metadata    map[string]string `json:"metadata,omitempty"`
 }
 
-// GoalCreated is the data of POST /goals.
-type GoalCreated struct {
-	Message string `json:"message"`
-	EventID string `json:"eventId"`
-}
-
 // CreateGoal records a custom goal of a visitor that has visited the
 // website.
 func (c *Client) CreateGoal(ctx context.Context, websiteID string, p GoalParams) (*GoalCreated, *Response, error) {
@@ -282,19 +214,6 @@ type DeleteGoalsParams struct {
 	VisitorID  string
 	Name       string
 	Start, End string
-}
-
-// Deletion is the data of DELETE /goals and DELETE /payments.
-type Deletion struct {
-	Message       string      `json:"message"`
-	VisitorID     string      `json:"datafast_visitor_id,omitempty"`
-	GoalName      string      `json:"goal_name,omitempty"`
-	TransactionID string      `json:"transaction_id,omitempty"`
-	Deleted       json.Number `json:"deleted,omitempty"`
-	TimeRange     *struct {
-		Start string `json:"start"`
-		End   string `json:"end"`
-	} `json:"timeRange,omitempty"`
 }
 
 func rangeQuery(q url.Values, start, end string) {
@@ -334,13 +253,6 @@ type PaymentParams struct {
 	Timestamp     string  `json:"timestamp,omitempty"`
 }
 
-// PaymentRecorded is the answer of POST /payments, a plain object without
-// the envelope.
-type PaymentRecorded struct {
-	Message       string `json:"message"`
-	TransactionID string `json:"transaction_id"`
-}
-
 // CreatePayment records a payment; a transaction id already recorded is
 // answered with a message and not added twice.
 func (c *Client) CreatePayment(ctx context.Context, websiteID string, p PaymentParams) (*PaymentRecorded, *Response, error) {
@@ -375,12 +287,6 @@ type IdentifyParams struct {
 	VisitorID  string
 	UserID     string
 	Properties map[string]any
-}
-
-// Identified is the data of POST /identify.
-type Identified struct {
-	Message   string `json:"message"`
-	ProfileID string `json:"profileId"`
 }
 
 // Identify ties a visitor to a user of the application.

@@ -268,7 +268,7 @@ func (d *DB) activeVisitors(ctx context.Context, tx *sql.Tx, websiteID string, s
 		var v analytics.ActiveVisitor
 		var id, session, identProps string
 		var identAt, start sql.NullTime
-		c := &v.Client
+		c := &v.GeoAndDevice
 		err := rows.Scan(&id, &v.LastSeen, &v.Time, &v.Path, &c.CountryCode, &c.Region, &c.City, &c.Browser, &c.OS, &c.Device, &v.Referrer, &session,
 			&v.Visits, &v.Customer, &identAt, &identProps, &start,
 			&v.Entry.UTMSource, &v.Entry.UTMMedium, &v.Entry.UTMCampaign, &v.Entry.UTMTerm, &v.Entry.UTMContent, &v.Entry.Ref, &v.Entry.Source, &v.Entry.Via)

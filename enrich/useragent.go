@@ -19,8 +19,8 @@ const (
 	deviceTablet  = "tablet"
 )
 
-// Client is what a user agent says about the visitor's software and device.
-type Client struct {
+// UserAgent is what a user agent says about the visitor's software and device.
+type UserAgent struct {
 	// Browser is a DataFast-style display name: "Chrome", "Safari", "Firefox",
 	// "Edge", "Opera", "Samsung Internet", "Instagram", "Facebook", "Twitter"...;
 	// "" when unknown.
@@ -93,13 +93,13 @@ var windowsVersions = map[string]string{
 // ParseUserAgent reads the browser, operating system and device type from a
 // User-Agent header. Unknown parts are empty, except Device, which defaults to
 // "desktop". It does not decide whether the agent is a bot; see IsBot.
-func ParseUserAgent(ua string) Client {
+func ParseUserAgent(ua string) UserAgent {
 	if len(ua) > maxUserAgentLen {
 		ua = ua[:maxUserAgentLen]
 	}
 	parsed := uaParser().Parse(ua)
 
-	c := Client{
+	c := UserAgent{
 		Browser:        displayName(browserNames, parsed.Browser()),
 		BrowserVersion: majorVersion(parsed.BrowserVersion()),
 		OS:             displayName(osNames, parsed.OS()),

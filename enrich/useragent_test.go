@@ -60,68 +60,68 @@ func TestParseUserAgent(t *testing.T) {
 	tests := []struct {
 		name string
 		ua   string
-		want Client
+		want UserAgent
 	}{
 		// Desktop.
-		{"ChromeWindows", uaChromeWindows, Client{"Chrome", "120", "Windows", "10", "desktop"}},
-		{"FirefoxWindows", uaFirefoxWindows, Client{"Firefox", "121", "Windows", "10", "desktop"}},
-		{"EdgeWindows", uaEdgeWindows, Client{"Edge", "120", "Windows", "10", "desktop"}},
-		{"OperaWindows", uaOperaWindows, Client{"Opera", "106", "Windows", "10", "desktop"}},
-		{"YandexWindows", uaYandexWindows, Client{"Yandex", "24", "Windows", "10", "desktop"}},
-		{"VivaldiWindows", uaVivaldiWindows, Client{"Vivaldi", "6", "Windows", "10", "desktop"}},
-		{"ChromeWindows7", uaChromeWindows7, Client{"Chrome", "109", "Windows", "7", "desktop"}},
-		{"IE11Windows7", uaIE11Windows7, Client{"IE", "11", "Windows", "7", "desktop"}},
-		{"IE10Windows8", uaIE10Windows8, Client{"IE", "10", "Windows", "8", "desktop"}},
-		{"SafariMac", uaSafariMac, Client{"Safari", "17", "Mac OS", "10.15.7", "desktop"}},
-		{"ChromeMac", uaChromeMac, Client{"Chrome", "120", "Mac OS", "10.15.7", "desktop"}},
-		{"FirefoxMac", uaFirefoxMac, Client{"Firefox", "121", "Mac OS", "10.15", "desktop"}},
-		{"ChromeLinux", uaChromeLinux, Client{"Chrome", "120", "Linux", "", "desktop"}},
-		{"FirefoxUbuntu", uaFirefoxUbuntu, Client{"Firefox", "121", "Linux", "", "desktop"}},
-		{"FirefoxFreeBSD", uaFirefoxFreeBSD, Client{"Firefox", "121", "FreeBSD", "", "desktop"}},
-		{"ChromeOS", uaChromeOS, Client{"Chrome", "120", "Chrome OS", "14541.0.0", "desktop"}},
+		{"ChromeWindows", uaChromeWindows, UserAgent{"Chrome", "120", "Windows", "10", "desktop"}},
+		{"FirefoxWindows", uaFirefoxWindows, UserAgent{"Firefox", "121", "Windows", "10", "desktop"}},
+		{"EdgeWindows", uaEdgeWindows, UserAgent{"Edge", "120", "Windows", "10", "desktop"}},
+		{"OperaWindows", uaOperaWindows, UserAgent{"Opera", "106", "Windows", "10", "desktop"}},
+		{"YandexWindows", uaYandexWindows, UserAgent{"Yandex", "24", "Windows", "10", "desktop"}},
+		{"VivaldiWindows", uaVivaldiWindows, UserAgent{"Vivaldi", "6", "Windows", "10", "desktop"}},
+		{"ChromeWindows7", uaChromeWindows7, UserAgent{"Chrome", "109", "Windows", "7", "desktop"}},
+		{"IE11Windows7", uaIE11Windows7, UserAgent{"IE", "11", "Windows", "7", "desktop"}},
+		{"IE10Windows8", uaIE10Windows8, UserAgent{"IE", "10", "Windows", "8", "desktop"}},
+		{"SafariMac", uaSafariMac, UserAgent{"Safari", "17", "Mac OS", "10.15.7", "desktop"}},
+		{"ChromeMac", uaChromeMac, UserAgent{"Chrome", "120", "Mac OS", "10.15.7", "desktop"}},
+		{"FirefoxMac", uaFirefoxMac, UserAgent{"Firefox", "121", "Mac OS", "10.15", "desktop"}},
+		{"ChromeLinux", uaChromeLinux, UserAgent{"Chrome", "120", "Linux", "", "desktop"}},
+		{"FirefoxUbuntu", uaFirefoxUbuntu, UserAgent{"Firefox", "121", "Linux", "", "desktop"}},
+		{"FirefoxFreeBSD", uaFirefoxFreeBSD, UserAgent{"Firefox", "121", "FreeBSD", "", "desktop"}},
+		{"ChromeOS", uaChromeOS, UserAgent{"Chrome", "120", "Chrome OS", "14541.0.0", "desktop"}},
 
 		// Apple mobile.
-		{"SafariIPhone", uaSafariIPhone, Client{"Safari", "17", "iOS", "17.2", "mobile"}},
-		{"ChromeIPhone", uaChromeIPhone, Client{"Chrome", "120", "iOS", "17.2", "mobile"}},
-		{"FirefoxIPhone", uaFirefoxIPhone, Client{"Firefox", "121", "iOS", "17.2", "mobile"}},
-		{"SafariIPad", uaSafariIPad, Client{"Safari", "17", "iOS", "17.2", "tablet"}},
+		{"SafariIPhone", uaSafariIPhone, UserAgent{"Safari", "17", "iOS", "17.2", "mobile"}},
+		{"ChromeIPhone", uaChromeIPhone, UserAgent{"Chrome", "120", "iOS", "17.2", "mobile"}},
+		{"FirefoxIPhone", uaFirefoxIPhone, UserAgent{"Firefox", "121", "iOS", "17.2", "mobile"}},
+		{"SafariIPad", uaSafariIPad, UserAgent{"Safari", "17", "iOS", "17.2", "tablet"}},
 
 		// Android.
-		{"ChromeAndroidPhone", uaChromeAndroid, Client{"Chrome", "120", "Android", "10", "mobile"}},
-		{"ChromeAndroidTablet", uaChromeAndroidTab, Client{"Chrome", "120", "Android", "10", "tablet"}},
-		{"ChromeGalaxyTab", uaChromeGalaxyTab, Client{"Chrome", "120", "Android", "12", "tablet"}},
-		{"EdgeAndroid", uaEdgeAndroid, Client{"Edge", "120", "Android", "10", "mobile"}},
-		{"FirefoxAndroidPhone", uaFirefoxAndroid, Client{"Firefox", "121", "Android", "14", "mobile"}},
-		{"FirefoxAndroidTablet", uaFirefoxAndroidTab, Client{"Firefox", "121", "Android", "14", "tablet"}},
-		{"SamsungInternetPhone", uaSamsungPhone, Client{"Samsung Internet", "23", "Android", "14", "mobile"}},
-		{"SamsungInternetTablet", uaSamsungTablet, Client{"Samsung Internet", "23", "Android", "13", "tablet"}},
-		{"SilkKindle", uaSilkKindle, Client{"Silk", "120", "Android", "9", "tablet"}},
-		{"OperaMini", uaOperaMini, Client{"Opera Mini", "9", "", "", "mobile"}},
+		{"ChromeAndroidPhone", uaChromeAndroid, UserAgent{"Chrome", "120", "Android", "10", "mobile"}},
+		{"ChromeAndroidTablet", uaChromeAndroidTab, UserAgent{"Chrome", "120", "Android", "10", "tablet"}},
+		{"ChromeGalaxyTab", uaChromeGalaxyTab, UserAgent{"Chrome", "120", "Android", "12", "tablet"}},
+		{"EdgeAndroid", uaEdgeAndroid, UserAgent{"Edge", "120", "Android", "10", "mobile"}},
+		{"FirefoxAndroidPhone", uaFirefoxAndroid, UserAgent{"Firefox", "121", "Android", "14", "mobile"}},
+		{"FirefoxAndroidTablet", uaFirefoxAndroidTab, UserAgent{"Firefox", "121", "Android", "14", "tablet"}},
+		{"SamsungInternetPhone", uaSamsungPhone, UserAgent{"Samsung Internet", "23", "Android", "14", "mobile"}},
+		{"SamsungInternetTablet", uaSamsungTablet, UserAgent{"Samsung Internet", "23", "Android", "13", "tablet"}},
+		{"SilkKindle", uaSilkKindle, UserAgent{"Silk", "120", "Android", "9", "tablet"}},
+		{"OperaMini", uaOperaMini, UserAgent{"Opera Mini", "9", "", "", "mobile"}},
 
 		// In-app browsers report the app, not the engine.
-		{"InstagramIPhone", uaInstagramIPhone, Client{"Instagram", "311", "iOS", "17.1.2", "mobile"}},
-		{"InstagramIPad", uaInstagramIPad, Client{"Instagram", "308", "iOS", "17.1", "tablet"}},
-		{"InstagramAndroid", uaInstagramAndroid, Client{"Instagram", "309", "Android", "13", "mobile"}},
-		{"FacebookIPhone", uaFacebookIPhone, Client{"Facebook", "442", "iOS", "17.1.2", "mobile"}},
-		{"FacebookAndroid", uaFacebookAndroid, Client{"Facebook", "444", "Android", "14", "mobile"}},
-		{"TwitterIPhone", uaTwitterIPhone, Client{"Twitter", "10", "iOS", "17.2", "mobile"}},
-		{"TwitterAndroid", uaTwitterAndroid, Client{"Twitter", "", "Android", "13", "mobile"}},
-		{"LinkedInIPhone", uaLinkedInIPhone, Client{"LinkedIn", "9", "iOS", "17.2", "mobile"}},
-		{"TikTokAndroid", uaTikTokAndroid, Client{"TikTok", "32", "Android", "14", "mobile"}},
+		{"InstagramIPhone", uaInstagramIPhone, UserAgent{"Instagram", "311", "iOS", "17.1.2", "mobile"}},
+		{"InstagramIPad", uaInstagramIPad, UserAgent{"Instagram", "308", "iOS", "17.1", "tablet"}},
+		{"InstagramAndroid", uaInstagramAndroid, UserAgent{"Instagram", "309", "Android", "13", "mobile"}},
+		{"FacebookIPhone", uaFacebookIPhone, UserAgent{"Facebook", "442", "iOS", "17.1.2", "mobile"}},
+		{"FacebookAndroid", uaFacebookAndroid, UserAgent{"Facebook", "444", "Android", "14", "mobile"}},
+		{"TwitterIPhone", uaTwitterIPhone, UserAgent{"Twitter", "10", "iOS", "17.2", "mobile"}},
+		{"TwitterAndroid", uaTwitterAndroid, UserAgent{"Twitter", "", "Android", "13", "mobile"}},
+		{"LinkedInIPhone", uaLinkedInIPhone, UserAgent{"LinkedIn", "9", "iOS", "17.2", "mobile"}},
+		{"TikTokAndroid", uaTikTokAndroid, UserAgent{"TikTok", "32", "Android", "14", "mobile"}},
 
 		// Bots still parse; IsBot is what filters them.
-		{"Googlebot", uaGooglebot, Client{"", "", "", "", "desktop"}},
-		{"GooglebotSmartphone", uaGooglebotSmartphone, Client{"Chrome", "120", "Android", "6.0.1", "mobile"}},
-		{"Bingbot", uaBingbot, Client{"", "", "", "", "desktop"}},
-		{"Curl", uaCurl, Client{"", "", "", "", "desktop"}},
-		{"PythonRequests", uaPythonRequests, Client{"", "", "", "", "desktop"}},
-		{"HeadlessChrome", uaHeadlessChrome, Client{"Chrome", "120", "Linux", "", "desktop"}},
-		{"Lighthouse", uaLighthouse, Client{"Chrome", "119", "Android", "11", "mobile"}},
+		{"Googlebot", uaGooglebot, UserAgent{"", "", "", "", "desktop"}},
+		{"GooglebotSmartphone", uaGooglebotSmartphone, UserAgent{"Chrome", "120", "Android", "6.0.1", "mobile"}},
+		{"Bingbot", uaBingbot, UserAgent{"", "", "", "", "desktop"}},
+		{"Curl", uaCurl, UserAgent{"", "", "", "", "desktop"}},
+		{"PythonRequests", uaPythonRequests, UserAgent{"", "", "", "", "desktop"}},
+		{"HeadlessChrome", uaHeadlessChrome, UserAgent{"Chrome", "120", "Linux", "", "desktop"}},
+		{"Lighthouse", uaLighthouse, UserAgent{"Chrome", "119", "Android", "11", "mobile"}},
 
 		// Nothing to go on.
-		{"Empty", "", Client{"", "", "", "", "desktop"}},
-		{"MozillaOnly", "Mozilla/5.0", Client{"", "", "", "", "desktop"}},
-		{"Garbage", "\xff\xfe(;;)//", Client{"", "", "", "", "desktop"}},
+		{"Empty", "", UserAgent{"", "", "", "", "desktop"}},
+		{"MozillaOnly", "Mozilla/5.0", UserAgent{"", "", "", "", "desktop"}},
+		{"Garbage", "\xff\xfe(;;)//", UserAgent{"", "", "", "", "desktop"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,7 +136,7 @@ func TestParseUserAgent(t *testing.T) {
 func TestParseUserAgent_Long(t *testing.T) {
 	// Only the first maxUserAgentLen bytes count; what follows is ignored.
 	ua := uaSafariIPhone + strings.Repeat(" x", maxUserAgentLen) + " Instagram 300.0"
-	want := Client{"Safari", "17", "iOS", "17.2", "mobile"}
+	want := UserAgent{"Safari", "17", "iOS", "17.2", "mobile"}
 	if got := ParseUserAgent(ua); got != want {
 		t.Errorf("got %+v, want %+v", got, want)
 	}

@@ -20,7 +20,7 @@ type userAgents struct {
 
 type userAgent struct {
 	bot    bool
-	client enrich.Client
+	client enrich.UserAgent
 }
 
 func (c *userAgents) get(ua string) userAgent {

@@ -55,8 +55,8 @@ func campaignOf(e *openfast.Event) analytics.Campaign {
 		UTMContent: e.UTMContent, Ref: e.Ref, Source: e.Source, Via: e.Via}
 }
 
-func clientOf(e *openfast.Event) analytics.Client {
-	return analytics.Client{CountryCode: e.CountryCode, Region: e.Region, City: e.City, Browser: e.Browser, OS: e.OS, Device: e.Device}
+func geoAndDeviceOf(e *openfast.Event) analytics.GeoAndDevice {
+	return analytics.GeoAndDevice{CountryCode: e.CountryCode, Region: e.Region, City: e.City, Browser: e.Browser, OS: e.OS, Device: e.Device}
 }
 
 func identifyKey(e *openfast.Event) key { return key{timeKey(e.Time), e.Props} }
@@ -130,7 +130,7 @@ func (ref *Reference) Visitors(_ context.Context, r analytics.VisitorsRequest) (
 			continue
 		}
 		s := analytics.VisitorSummary{VisitorID: id, LastSeen: v.last, Hostname: v.latest.e.Hostname, Path: v.latest.e.Path,
-			Client: clientOf(v.latest.e), Referrer: v.first.e.SessionReferrer, Campaign: campaignOf(v.first.e)}
+			GeoAndDevice: geoAndDeviceOf(v.latest.e), Referrer: v.first.e.SessionReferrer, Campaign: campaignOf(v.first.e)}
 		if len(positive) > 0 {
 			s.LastSeen = done[id]
 		}
@@ -183,7 +183,7 @@ func (ref *Reference) Visitor(_ context.Context, websiteID string, id openfast.U
 		return nil, nil
 	}
 	l := latest.e
-	a.Latest, a.Hostname, a.Path, a.Client = l.Time, l.Hostname, l.Path, clientOf(l)
+	a.Latest, a.Hostname, a.Path, a.GeoAndDevice = l.Time, l.Hostname, l.Path, geoAndDeviceOf(l)
 	a.ViewportWidth, a.ViewportHeight, a.Session = l.ViewportWidth, l.ViewportHeight, l.SessionID
 	a.First = campaignOf(first.e)
 	if ad.e != nil {
@@ -261,7 +261,7 @@ func (ref *Reference) RealtimeActivity(_ context.Context, websiteID string, sinc
 	})
 	for _, v := range actives[:min(len(actives), analytics.MaxActiveVisitors)] {
 		c := v.cur.e
-		av := analytics.ActiveVisitor{VisitorID: v.id, LastSeen: v.seen, Time: c.Time, Path: c.Path, Client: clientOf(c),
+		av := analytics.ActiveVisitor{VisitorID: v.id, LastSeen: v.seen, Time: c.Time, Path: c.Path, GeoAndDevice: geoAndDeviceOf(c),
 			Referrer: c.SessionReferrer, Session: c.SessionID}
 		sessions := map[openfast.UUID]bool{}
 		var ident, entry pick

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openfast/openfast/client"
+	"github.com/openfast/openfast/cli"
 	"github.com/spf13/cobra"
 )
 
@@ -242,7 +242,7 @@ func TestCLI_WebsiteKeyLifecycle(t *testing.T) {
 	}
 	checkMode(t, u.configFile(), 0o600)
 	checkMode(t, filepath.Dir(u.configFile()), 0o700)
-	var cfg cliConfig
+	var cfg cli.Config
 	b, err := os.ReadFile(u.configFile())
 	if err != nil {
 		t.Fatal(err)
@@ -774,14 +774,14 @@ func TestCLI_UsageErrors(t *testing.T) {
 		{[]string{"whoami", "--token", "dft_x", "--url", "ftp://example.com"}, "scheme must be http or https"},
 		{[]string{"serve", "--bogus"}, "unknown flag: --bogus"},
 	} {
-		r := u.fail(t, exitUsage, tc.stderr, tc.args...)
+		r := u.fail(t, cli.ExitUsage, tc.stderr, tc.args...)
 		if !strings.Contains(r.stderr, "--help' for usage") {
 			t.Errorf("openfast %s: stderr %q does not say where help is", strings.Join(tc.args, " "), r.stderr)
 		}
 	}
 	// Errors that are not about the command line exit with 1.
-	u.fail(t, exitError, "connection refused", "whoami", "--token", "dft_x")
-	u.fail(t, exitError, "--email is required", "admin", "bootstrap", "--data-dir", filepath.Join(t.TempDir(), "d"))
+	u.fail(t, cli.ExitError, "connection refused", "whoami", "--token", "dft_x")
+	u.fail(t, cli.ExitError, "--email is required", "admin", "bootstrap", "--data-dir", filepath.Join(t.TempDir(), "d"))
 
 	// A group alone prints its help and succeeds.
 	if out := u.ok(t, "analytics"); !strings.Contains(out, "Available Commands:") || !strings.Contains(out, "operating-systems") {
@@ -809,7 +809,7 @@ func TestCLI_Help(t *testing.T) {
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		for _, sub := range c.Commands() {
-			if sub.GroupID == groupServer || sub.Name() == "help" || sub.Name() == "completion" {
+			if sub.GroupID == cli.GroupServer || sub.Name() == "help" || sub.Name() == "completion" {
 				continue
 			}
 			if sub.Short == "" {
@@ -822,60 +822,4 @@ func TestCLI_Help(t *testing.T) {
 		}
 	}
 	walk(newRootCommand())
-}
-
-func TestCLI_ParseFilter(t *testing.T) {
-	for _, tc := range []struct {
-		in, dim, op string
-		values      []string
-	}{
-		{"country=US", "country", "", []string{"US"}},
-		{"filter_country=is_not:France,DE", "country", "is_not", []string{"France", "DE"}},
-		{"page=contains:/docs", "page", "contains", []string{"/docs"}},
-		{"referrer=https://news.ycombinator.com/", "referrer", "", []string{"https://news.ycombinator.com/"}},
-		{"utm_source=does_not_contain:news", "utm_source", "does_not_contain", []string{"news"}},
-	} {
-		f, err := parseFilter(tc.in)
-		if err != nil {
-			t.Errorf("parseFilter(%q): %v", tc.in, err)
-			continue
-		}
-		if f.Dimension != tc.dim || f.Op != tc.op || strings.Join(f.Values, "|") != strings.Join(tc.values, "|") {
-			t.Errorf("parseFilter(%q) = %+v", tc.in, f)
-		}
-	}
-	for _, bad := range []string{"country", "=US", "Country=US", "country=", "country=is:"} {
-		if _, err := parseFilter(bad); err == nil || exitCode(err) != exitUsage {
-			t.Errorf("parseFilter(%q) = %v, want a usage error", bad, err)
-		}
-	}
-	f, _ := parseFilter("page=contains:/docs")
-	g, _ := parseFilter("goal=signup")
-	c, _ := parseFilter("country=US")
-	rest, extra, err := visitorFilters([]client.Filter{f, g, c})
-	if err != nil || len(rest) != 1 || rest[0].Dimension != "country" ||
-		extra["visitedPageContains"][0] != "/docs" || extra["completedGoal"][0] != "signup" {
-		t.Errorf("visitorFilters = %v, %v, %v", rest, extra, err)
-	}
-}
-
-func TestCLI_Columns(t *testing.T) {
-	rows, err := decodeObjects(json.RawMessage(`[{"payments":0,"path":"/","campaign":{"utm_source":"x"},"visitors":3,"image":"u"}]`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := columns(rows, []string{"path", "utm_source", "visitors"}, []string{"image"})
-	if want := []string{"path", "campaign.utm_source", "visitors", "payments"}; strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("columns = %v, want %v", got, want)
-	}
-	for key, want := range map[string]string{"bounce_rate": "BOUNCE RATE", "system.browser.name": "BROWSER", "location.countryCode": "COUNTRY CODE"} {
-		if h := header(key); h != want {
-			t.Errorf("header(%q) = %q, want %q", key, h, want)
-		}
-	}
-	for raw, want := range map[string]string{`null`: "-", `""`: "-", `["a","b"]`: "a,b", `12.5`: "12.5", `"2026-05-21T10:00:00.000Z"`: "2026-05-21 10:00:00"} {
-		if c := cell(json.RawMessage(raw)); c != want {
-			t.Errorf("cell(%s) = %q, want %q", raw, c, want)
-		}
-	}
 }

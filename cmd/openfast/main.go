@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/openfast/openfast/cli"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	_ "time/tzdata" // IANA time zones even on machines without them
@@ -15,7 +16,7 @@ import (
 func main() {
 	// Exit status 2 for a bad command line, 1 for any other error.
 	if cmd, err := newRootCommand().ExecuteC(); err != nil {
-		os.Exit(reportError(cmd, err))
+		os.Exit(cli.ReportError(cmd, err))
 	}
 }
 
@@ -27,7 +28,7 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCommand(), newAdminCommand())
-	addClientCommands(root)
+	cli.AddCommands(root)
 	return root
 }
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -15,9 +15,9 @@ import (
 	"golang.org/x/term"
 )
 
-// cliConfig is the file that login writes: the server, the credential and the
+// Config is the config file that login writes: the server, the credential and the
 // default website.
-type cliConfig struct {
+type Config struct {
 	URL     string `json:"url,omitempty"`
 	Token   string `json:"token,omitempty"`
 	Website string `json:"website,omitempty"`
@@ -40,15 +40,15 @@ func configPath() (string, error) {
 }
 
 // loadConfig reads the config file; a missing file is an empty config.
-func loadConfig(path string) (*cliConfig, error) {
+func loadConfig(path string) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return &cliConfig{}, nil
+		return &Config{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read config file: %w", err)
 	}
-	var c cliConfig
+	var c Config
 	if err := json.Unmarshal(b, &c); err != nil {
 		return nil, fmt.Errorf("config file %s is not valid JSON (%v): fix it, or remove it and log in again", path, err)
 	}
@@ -57,8 +57,8 @@ func loadConfig(path string) (*cliConfig, error) {
 
 // saveConfig writes the config file with mode 0600 in a folder with mode
 // 0700, replacing the old file at once. An empty config removes the file.
-func saveConfig(path string, c *cliConfig) error {
-	if *c == (cliConfig{}) {
+func saveConfig(path string, c *Config) error {
+	if *c == (Config{}) {
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("remove config file: %w", err)
 		}
@@ -243,7 +243,7 @@ func (a *cliApp) whoamiCommand() *cobra.Command {
 					{"USER ID", acct.ID},
 					{"CREDENTIAL", credentialLabel(s.token)},
 				}
-				if cr := acct.Credential; cr != nil {
+				if cr := acct.Credential; cr.Type != "" { // servers other than openfast send none
 					pairs = append(pairs, [2]string{"PERMISSIONS", joinList(cr.Permissions, dash)})
 					if !client.IsWebsiteKey(s.token) {
 						pairs = append(pairs, [2]string{"WEBSITES", joinList(cr.WebsiteIDs, "all")})

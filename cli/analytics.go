@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -426,12 +426,8 @@ payments, false those without.`,
 			return s.output(resp, func() error {
 				t := newTable(s.out, "VISITOR ID", "LAST SEEN", "URL", "COUNTRY", "DEVICE", "BROWSER", "OS", "REFERRER")
 				for _, v := range rows {
-					ref := ""
-					if r, ok := v.Acquisition["referrer"].(string); ok {
-						ref = r
-					}
 					t.row(v.VisitorID, when(v.LastSeenAt), str(v.CurrentURL), str(v.Identity.Country), str(v.Identity.Device),
-						str(v.Identity.Browser), str(v.Identity.OS), str(ref))
+						str(v.Identity.Browser), str(v.Identity.OS), str(v.Acquisition.Referrer))
 				}
 				if err := t.flush(); err != nil {
 					return err
@@ -505,15 +501,21 @@ func visitorTable(s *session, v *client.VisitorProfile) error {
 		{"BROWSER", str(strings.TrimSpace(deref(id.Browser.Name) + " " + deref(id.Browser.Version)))},
 		{"OS", str(strings.TrimSpace(deref(id.OS.Name) + " " + deref(id.OS.Version)))},
 		{"DEVICE", strPtr(id.Device.Type)},
-		{"VISITS", str(v.Activity.VisitCount.String())},
-		{"PAGEVIEWS", str(v.Activity.PageViewCount.String())},
-		{"FIRST VISIT", whenPtr(v.Activity.FirstVisitAt)},
-		{"LAST VISIT", whenPtr(v.Activity.LastVisitAt)},
-		{"CURRENT URL", strPtr(v.Activity.CurrentURL)},
+		{"VISITS", strconv.FormatInt(v.Activity.VisitCount, 10)},
+		{"PAGEVIEWS", strconv.FormatInt(v.Activity.PageViewCount, 10)},
+		{"FIRST VISIT", when(v.Activity.FirstVisitAt)},
+		{"LAST VISIT", when(v.Activity.LastVisitAt)},
+		{"CURRENT URL", str(v.Activity.CurrentURL)},
 	}
-	for _, k := range []string{"referrer", "utm_source", "utm_medium", "utm_campaign", "ref", "source", "via"} {
-		if s, ok := id.Params[k].(string); ok && s != "" {
-			pairs = append(pairs, [2]string{strings.ToUpper(strings.ReplaceAll(k, "_", " ")), s})
+	for _, p := range []struct {
+		label string
+		value *string
+	}{
+		{"UTM SOURCE", id.Params.UTMSource}, {"UTM MEDIUM", id.Params.UTMMedium}, {"UTM CAMPAIGN", id.Params.UTMCampaign},
+		{"REF", id.Params.Ref}, {"SOURCE", id.Params.Source}, {"VIA", id.Params.Via},
+	} {
+		if deref(p.value) != "" {
+			pairs = append(pairs, [2]string{p.label, *p.value})
 		}
 	}
 	if p := v.Profile; p != nil {
@@ -636,8 +638,8 @@ within a time range, or the intersection of several. At least one is needed.`,
 
 func deletionLine(s *session, d *client.Deletion) error {
 	msg := strings.TrimSuffix(d.Message, ".")
-	if d.Deleted != "" {
-		msg += fmt.Sprintf(" (%s deleted)", d.Deleted)
+	if d.Deleted != 0 {
+		msg += fmt.Sprintf(" (%d deleted)", d.Deleted)
 	}
 	_, err := fmt.Fprintln(s.out, msg+".")
 	return err

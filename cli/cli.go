@@ -1,4 +1,10 @@
-package main
+// Package cli holds the client commands of the openfast binary: login,
+// websites, tokens, team, analytics, visitors, goals, payments, identify
+// and the rest, DataFast-style commands that talk to an openfast server,
+// or any server that speaks the DataFast API, over HTTP through package
+// client. Command openfast adds them to its root command with AddCommands
+// and reports every command's error with ReportError.
+package cli
 
 import (
 	"bufio"
@@ -18,13 +24,10 @@ import (
 	"golang.org/x/term"
 )
 
-// The client commands talk to an openfast server, or any server that speaks
-// the DataFast API, over HTTP through package client.
-
 // Exit statuses of the binary.
 const (
-	exitError = 1 // an API error, a network error, any other failure
-	exitUsage = 2 // bad flags or arguments, a missing token or website
+	ExitError = 1 // an API error, a network error, any other failure
+	ExitUsage = 2 // bad flags or arguments, a missing token or website
 )
 
 // defaultServerURL is the server of a fresh installation (`openfast serve`).
@@ -55,23 +58,23 @@ var cobraUsagePrefixes = []string{
 func exitCode(err error) int {
 	var u *usageError
 	if errors.As(err, &u) {
-		return exitUsage
+		return ExitUsage
 	}
 	msg := err.Error()
 	for _, p := range cobraUsagePrefixes {
 		if strings.HasPrefix(msg, p) {
-			return exitUsage
+			return ExitUsage
 		}
 	}
-	return exitError
+	return ExitError
 }
 
-// reportError prints the error of cmd and returns the exit status. A usage
+// ReportError prints the error of cmd and returns the exit status. A usage
 // error says where help is.
-func reportError(cmd *cobra.Command, err error) int {
+func ReportError(cmd *cobra.Command, err error) int {
 	fmt.Fprintln(os.Stderr, "openfast:", err)
 	code := exitCode(err)
-	if code == exitUsage && cmd != nil {
+	if code == ExitUsage && cmd != nil {
 		fmt.Fprintf(os.Stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
 	return code
@@ -95,13 +98,15 @@ type cliApp struct {
 	opts globalOptions
 }
 
-// addClientCommands adds the client commands to root.
-func addClientCommands(root *cobra.Command) {
+// AddCommands adds the client commands to root, after the server commands
+// (serve, admin...), which it puts in the group GroupServer. It also sets
+// root's help text and makes flag errors usage errors (exit status 2).
+func AddCommands(root *cobra.Command) {
 	app := &cliApp{}
 	root.Long = rootLong
 	root.Example = rootExample
 	root.AddGroup(
-		&cobra.Group{ID: groupServer, Title: "Server commands:"},
+		&cobra.Group{ID: GroupServer, Title: "Server commands:"},
 		&cobra.Group{ID: groupSession, Title: "Session commands:"},
 		&cobra.Group{ID: groupAccount, Title: "Account commands (websites, tokens, keys, team):"},
 		&cobra.Group{ID: groupData, Title: "Data commands (analytics, visitors, server-side events):"},
@@ -112,7 +117,7 @@ func addClientCommands(root *cobra.Command) {
 	// server.
 	for _, c := range root.Commands() {
 		if c.GroupID == "" {
-			c.GroupID = groupServer
+			c.GroupID = GroupServer
 		}
 	}
 	add := func(group string, cmds ...*cobra.Command) {
@@ -127,8 +132,10 @@ func addClientCommands(root *cobra.Command) {
 	add(groupData, app.analyticsCommand(), app.visitorsCommand(), app.goalsCommand(), app.paymentsCommand(), app.identifyCommand())
 }
 
+// Groups of the root command's help; GroupServer holds the commands that
+// run or manage a server.
 const (
-	groupServer  = "server"
+	GroupServer  = "server"
 	groupSession = "session"
 	groupAccount = "account"
 	groupData    = "data"
@@ -196,7 +203,7 @@ type session struct {
 	opts   globalOptions
 
 	cfgPath string
-	cfg     *cliConfig
+	cfg     *Config
 
 	url, token, website                   string
 	urlSource, tokenSource, websiteSource settingSource

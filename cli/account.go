@@ -1,11 +1,13 @@
-package main
+package cli
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/openfast/openfast/client"
+	"github.com/openfast/openfast/wire"
 	"github.com/spf13/cobra"
 )
 
@@ -209,7 +211,7 @@ func argOr(args []string, i int) string {
 	return ""
 }
 
-func websiteTable(s *session, w *client.Website) error {
+func websiteTable(s *session, w *wire.Website) error {
 	return keyValues(s.out, [][2]string{
 		{"ID", w.ID},
 		{"DOMAIN", w.Domain},
@@ -237,40 +239,55 @@ func websiteTable(s *session, w *client.Website) error {
 	})
 }
 
-// websiteSetting is a flag of `websites update` and the member of the
-// PUT body it sets.
+// websiteSetting is a flag of `websites update` and the member of the PUT
+// body it sets. What the flag takes follows the member's field in
+// wire.Website: a string; a nullable string, where "" sends null (clears
+// it); a bool; a list, comma-separated, where "" sends [].
 type websiteSetting struct {
-	flag, member, kind, usage string
+	flag, member, usage string
 }
 
-const (
-	settingString   = "string"   // a string
-	settingNullable = "nullable" // a string; empty sends null (clears it)
-	settingBool     = "bool"
-	settingList     = "list" // comma-separated; empty sends []
+// Kinds of the fields of wire.Website that websiteSettings set.
+var (
+	settingString   = reflect.TypeFor[string]()
+	settingNullable = reflect.TypeFor[*string]()
+	settingBool     = reflect.TypeFor[bool]()
+	settingList     = reflect.TypeFor[[]string]()
 )
 
+// kind is the type of the setting's field in wire.Website; a member that
+// wire.Website does not have is a bug of this table, and panics.
+func (st websiteSetting) kind() reflect.Type {
+	t := reflect.TypeFor[wire.Website]()
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name == st.member {
+			return t.Field(i).Type
+		}
+	}
+	panic("wire.Website has no member " + st.member)
+}
+
 var websiteSettings = []websiteSetting{
-	{"domain", "domain", settingString, "domain, such as example.com"},
-	{"name", "name", settingNullable, `display name ("" clears it)`},
-	{"timezone", "timezone", settingString, "IANA time zone, such as Europe/Paris"},
-	{"currency", "currency", settingString, "ISO 4217 currency code, such as EUR"},
-	{"kpi", "kpi", settingNullable, `goal shown as the KPI ("" clears it)`},
-	{"kpi-color-scheme", "kpiColorScheme", settingNullable, "KPI palette: red, orange, yellow, green, purple, pink, gray, blue, teal, indigo"},
-	{"revenue-metric", "revenueMetric", settingNullable, "revenue or mrr"},
-	{"cookieless", "isCookieless", settingBool, "track without cookies"},
-	{"include-renewal-revenue", "includeRenewalRevenue", settingBool, "count renewals in revenue"},
-	{"all-hostnames-allowed", "isAllHostnamesAllowed", settingBool, "accept events from any hostname"},
-	{"allowed-hostnames", "allowedHostnames", settingList, "comma-separated hostnames events may come from"},
-	{"excluded-ips", "excludedIps", settingList, "comma-separated IP addresses or CIDR prefixes to ignore"},
-	{"excluded-paths", "excludedPaths", settingList, "comma-separated paths to ignore, such as /admin"},
-	{"excluded-countries", "excludedCountries", settingList, "comma-separated ISO country codes to ignore"},
-	{"excluded-hostnames", "excludedHostnames", settingList, "comma-separated hostnames to ignore"},
-	{"weekly-reports", "sendWeeklyReports", settingBool, "send weekly reports"},
-	{"viral-traffic-alerts", "sendViralTrafficAlerts", settingBool, "send viral traffic alerts"},
-	{"public-dashboard", "isPublicDashboardEnabled", settingBool, "public dashboard"},
-	{"public-data", "isPublicDataEnabled", settingBool, "public data"},
-	{"attack-mode", "isAttackModeEnabled", settingBool, "attack mode"},
+	{"domain", "domain", "domain, such as example.com"},
+	{"name", "name", `display name ("" clears it)`},
+	{"timezone", "timezone", "IANA time zone, such as Europe/Paris"},
+	{"currency", "currency", "ISO 4217 currency code, such as EUR"},
+	{"kpi", "kpi", `goal shown as the KPI ("" clears it)`},
+	{"kpi-color-scheme", "kpiColorScheme", "KPI palette: red, orange, yellow, green, purple, pink, gray, blue, teal, indigo"},
+	{"revenue-metric", "revenueMetric", "revenue or mrr"},
+	{"cookieless", "isCookieless", "track without cookies"},
+	{"include-renewal-revenue", "includeRenewalRevenue", "count renewals in revenue"},
+	{"all-hostnames-allowed", "isAllHostnamesAllowed", "accept events from any hostname"},
+	{"allowed-hostnames", "allowedHostnames", "comma-separated hostnames events may come from"},
+	{"excluded-ips", "excludedIps", "comma-separated IP addresses or CIDR prefixes to ignore"},
+	{"excluded-paths", "excludedPaths", "comma-separated paths to ignore, such as /admin"},
+	{"excluded-countries", "excludedCountries", "comma-separated ISO country codes to ignore"},
+	{"excluded-hostnames", "excludedHostnames", "comma-separated hostnames to ignore"},
+	{"weekly-reports", "sendWeeklyReports", "send weekly reports"},
+	{"viral-traffic-alerts", "sendViralTrafficAlerts", "send viral traffic alerts"},
+	{"public-dashboard", "isPublicDashboardEnabled", "public dashboard"},
+	{"public-data", "isPublicDataEnabled", "public data"},
+	{"attack-mode", "isAttackModeEnabled", "attack mode"},
 }
 
 func (a *cliApp) websitesUpdateCommand() *cobra.Command {
@@ -294,7 +311,7 @@ the API body; the value is read as JSON when it is JSON (true, 3, ["a"]).`,
 				if !s.cmd.Flags().Changed(st.flag) {
 					continue
 				}
-				switch st.kind {
+				switch st.kind() {
 				case settingString:
 					changes[st.member] = *strs[st.flag]
 				case settingNullable:
@@ -337,7 +354,7 @@ the API body; the value is read as JSON when it is JSON (true, 3, ["a"]).`,
 	}
 	f := cmd.Flags()
 	for _, st := range websiteSettings {
-		if st.kind == settingBool {
+		if st.kind() == settingBool {
 			bools[st.flag] = f.Bool(st.flag, false, st.usage)
 		} else {
 			strs[st.flag] = f.String(st.flag, "", st.usage)

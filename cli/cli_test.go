@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/openfast/openfast/client"
+	"github.com/openfast/openfast/wire"
+)
+
+func TestCLI_ParseFilter(t *testing.T) {
+	for _, tc := range []struct {
+		in, dim, op string
+		values      []string
+	}{
+		{"country=US", "country", "", []string{"US"}},
+		{"filter_country=is_not:France,DE", "country", "is_not", []string{"France", "DE"}},
+		{"page=contains:/docs", "page", "contains", []string{"/docs"}},
+		{"referrer=https://news.ycombinator.com/", "referrer", "", []string{"https://news.ycombinator.com/"}},
+		{"utm_source=does_not_contain:news", "utm_source", "does_not_contain", []string{"news"}},
+	} {
+		f, err := parseFilter(tc.in)
+		if err != nil {
+			t.Errorf("parseFilter(%q): %v", tc.in, err)
+			continue
+		}
+		if f.Dimension != tc.dim || f.Op != tc.op || strings.Join(f.Values, "|") != strings.Join(tc.values, "|") {
+			t.Errorf("parseFilter(%q) = %+v", tc.in, f)
+		}
+	}
+	for _, bad := range []string{"country", "=US", "Country=US", "country=", "country=is:"} {
+		if _, err := parseFilter(bad); err == nil || exitCode(err) != ExitUsage {
+			t.Errorf("parseFilter(%q) = %v, want a usage error", bad, err)
+		}
+	}
+	f, _ := parseFilter("page=contains:/docs")
+	g, _ := parseFilter("goal=signup")
+	c, _ := parseFilter("country=US")
+	rest, extra, err := visitorFilters([]client.Filter{f, g, c})
+	if err != nil || len(rest) != 1 || rest[0].Dimension != "country" ||
+		extra["visitedPageContains"][0] != "/docs" || extra["completedGoal"][0] != "signup" {
+		t.Errorf("visitorFilters = %v, %v, %v", rest, extra, err)
+	}
+}
+
+func TestCLI_Columns(t *testing.T) {
+	rows, err := decodeObjects(json.RawMessage(`[{"payments":0,"path":"/","campaign":{"utm_source":"x"},"visitors":3,"image":"u"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := columns(rows, []string{"path", "utm_source", "visitors"}, []string{"image"})
+	if want := []string{"path", "campaign.utm_source", "visitors", "payments"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("columns = %v, want %v", got, want)
+	}
+	for key, want := range map[string]string{"bounce_rate": "BOUNCE RATE", "system.browser.name": "BROWSER", "location.countryCode": "COUNTRY CODE"} {
+		if h := header(key); h != want {
+			t.Errorf("header(%q) = %q, want %q", key, h, want)
+		}
+	}
+	for raw, want := range map[string]string{`null`: "-", `""`: "-", `["a","b"]`: "a,b", `12.5`: "12.5", `"2026-05-21T10:00:00.000Z"`: "2026-05-21 10:00:00"} {
+		if c := cell(json.RawMessage(raw)); c != want {
+			t.Errorf("cell(%s) = %q, want %q", raw, c, want)
+		}
+	}
+}
+
+// TestWebsiteSettings checks that `websites update` has a flag for every
+// setting of wire.Website, each of a kind it knows how to send.
+func TestWebsiteSettings(t *testing.T) {
+	flags := map[string]bool{}
+	for _, st := range websiteSettings {
+		switch st.kind() {
+		case settingString, settingNullable, settingBool, settingList:
+		default:
+			t.Errorf("--%s sets %s, of type %v, which no flag kind sends", st.flag, st.member, st.kind())
+		}
+		flags[st.member] = true
+	}
+	readOnly := []string{"_id", "trackingId", "createdAt"}
+	typ := reflect.TypeFor[wire.Website]()
+	for i := range typ.NumField() {
+		name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		if !flags[name] && !slices.Contains(readOnly, name) {
+			t.Errorf("wire.Website.%s (%s) has no flag in websites update", typ.Field(i).Name, name)
+		}
+	}
+}
