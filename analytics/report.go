@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/enrich"
+	"github.com/openfast/openfast/wire"
 )
 
 // RealtimeWindow is how far back "active now" reaches (§5.4).
@@ -40,47 +42,82 @@ func percent(part, whole int64) float64 {
 // Money turns cents into a currency amount.
 func Money(cents int64) float64 { return float64(cents) / 100 }
 
-// Derived are the figures computed from Totals.
-func Derived(t Totals) map[string]any {
-	m := map[string]any{
-		"visitors":             t.Visitors,
-		"sessions":             t.Sessions,
-		"bounce_rate":          percent(t.Bounces, t.Sessions),
-		"avg_session_duration": 0.0,
-		"revenue":              Money(t.RevenueCents),
-		"payments":             t.Payments,
-		"revenue_per_visitor":  0.0,
-		"conversion_rate":      percent(t.Converted, t.Visitors),
-	}
-	if t.Sessions > 0 {
-		m["avg_session_duration"] = Round2(float64(t.DurationMicros) / 1000 / float64(t.Sessions))
-	}
-	if t.Visitors > 0 {
-		m["revenue_per_visitor"] = Round2(Money(t.RevenueCents) / float64(t.Visitors))
-	}
-	return m
+// figures are the metrics computed from Totals, each in the unit and
+// rounding of the API.
+type figures struct {
+	visitors, sessions, payments                                         int64
+	bounceRate, avgSessionDuration, revenue, revenuePerVisitor, convRate float64
 }
 
-func pick(all map[string]any, fields []string) map[string]any {
-	out := make(map[string]any, len(fields))
-	for _, f := range fields {
-		if v, ok := all[f]; ok {
-			out[f] = v
+func figuresOf(t Totals) figures {
+	f := figures{
+		visitors: t.Visitors, sessions: t.Sessions, payments: t.Payments,
+		bounceRate: percent(t.Bounces, t.Sessions), revenue: Money(t.RevenueCents),
+		convRate: percent(t.Converted, t.Visitors),
+	}
+	if t.Sessions > 0 {
+		f.avgSessionDuration = Round2(float64(t.DurationMicros) / 1000 / float64(t.Sessions))
+	}
+	if t.Visitors > 0 {
+		f.revenuePerVisitor = Round2(Money(t.RevenueCents) / float64(t.Visitors))
+	}
+	return f
+}
+
+// metricFields are pointers to the metric members of an answer row, by
+// field name; nil for a field the row does not have.
+type metricFields struct {
+	visitors, sessions, payments                                         **int64
+	bounceRate, avgSessionDuration, revenue, revenuePerVisitor, convRate **float64
+}
+
+// set sets the members of the fields asked for.
+func (m metricFields) set(f figures, fields []string) {
+	for _, name := range fields {
+		switch name {
+		case "visitors":
+			setPtr(m.visitors, f.visitors)
+		case "sessions":
+			setPtr(m.sessions, f.sessions)
+		case "payments":
+			setPtr(m.payments, f.payments)
+		case "bounce_rate":
+			setPtr(m.bounceRate, f.bounceRate)
+		case "avg_session_duration":
+			setPtr(m.avgSessionDuration, f.avgSessionDuration)
+		case "revenue":
+			setPtr(m.revenue, f.revenue)
+		case "revenue_per_visitor":
+			setPtr(m.revenuePerVisitor, f.revenuePerVisitor)
+		case "conversion_rate":
+			setPtr(m.convRate, f.convRate)
 		}
 	}
-	return out
+}
+
+func setPtr[T any](dst **T, v T) {
+	if dst != nil {
+		*dst = &v
+	}
 }
 
 // Overview answers GET /analytics/overview: one object with the fields
 // asked for.
-func (s *Service) Overview(ctx context.Context, websiteID string, q *Query, currency string) (map[string]any, error) {
+func (s *Service) Overview(ctx context.Context, websiteID string, q *Query, currency string) (*wire.Overview, error) {
 	t, err := s.Store.Totals(ctx, Request{WebsiteID: websiteID, Range: q.Range, Filters: q.Filters})
 	if err != nil {
 		return nil, err
 	}
-	all := Derived(t)
-	all["currency"] = currency
-	return pick(all, q.Fields), nil
+	var row wire.Overview
+	metricFields{
+		visitors: &row.Visitors, sessions: &row.Sessions, payments: &row.Payments, bounceRate: &row.BounceRate,
+		avgSessionDuration: &row.AvgSessionDuration, revenue: &row.Revenue, revenuePerVisitor: &row.RevenuePerVisitor,
+		convRate: &row.ConversionRate,
+	}.set(figuresOf(t), q.Fields)
+	if slices.Contains(q.Fields, "currency") {
+		row.Currency = &currency
+	}
+	return &row, nil
 }
 
 // Realtime answers GET /analytics/realtime.
@@ -195,15 +232,25 @@ func Label(unit Unit, start time.Time) string {
 	return start.Format("02 Jan")
 }
 
-// Series is the answer of GET /analytics/timeseries.
+// Series is the answer of GET /analytics/timeseries: the page of buckets
+// asked for and the totals, and Total, the number of buckets in all pages.
 type Series struct {
-	Fields   []string         `json:"fields"`
-	Interval string           `json:"interval"`
-	Timezone string           `json:"timezone"`
-	Currency string           `json:"currency"`
-	Totals   map[string]any   `json:"totals"`
-	Data     []map[string]any `json:"data"`
-	Total    int              `json:"-"`
+	Fields   []string
+	Interval string
+	Timezone string
+	Currency string
+	Totals   wire.TimeseriesTotals
+	Data     []wire.TimeseriesRow
+	Total    int
+}
+
+func seriesTotals(t Totals, fields []string) wire.TimeseriesTotals {
+	var out wire.TimeseriesTotals
+	metricFields{
+		visitors: &out.Visitors, sessions: &out.Sessions, payments: &out.Payments,
+		revenue: &out.Revenue, convRate: &out.ConversionRate,
+	}.set(figuresOf(t), fields)
+	return out
 }
 
 // Timeseries answers GET /analytics/timeseries: the page of buckets asked
@@ -214,20 +261,14 @@ func (s *Service) Timeseries(ctx context.Context, websiteID string, q *Query, cu
 		return nil, openfast.Errorf(openfast.EINVALID, "startAt to endAt holds about %d %s intervals; at most %d are allowed: narrow the range or use a longer interval.", n, q.Interval, MaxBuckets)
 	}
 	spans := Spans(unit, q.Range, q.Location)
-	out := &Series{Fields: q.Fields, Interval: q.Interval, Timezone: q.Timezone, Currency: currency, Total: len(spans), Data: []map[string]any{}}
-	metricFields := make([]string, 0, len(q.Fields))
-	for _, f := range q.Fields {
-		if f != "name" {
-			metricFields = append(metricFields, f)
-		}
-	}
+	out := &Series{Fields: q.Fields, Interval: q.Interval, Timezone: q.Timezone, Currency: currency, Total: len(spans), Data: []wire.TimeseriesRow{}}
 	r := Request{WebsiteID: websiteID, Filters: q.Filters, Range: q.Range}
 	if q.Offset >= len(spans) {
 		t, err := s.Store.Totals(ctx, r)
 		if err != nil {
 			return nil, err
 		}
-		out.Totals = pick(Derived(t), metricFields)
+		out.Totals = seriesTotals(t, q.Fields)
 		return out, nil
 	}
 	page := spans[q.Offset:min(len(spans), q.Offset+q.Limit)]
@@ -246,15 +287,17 @@ func (s *Service) Timeseries(ctx context.Context, websiteID string, q *Query, cu
 	if err != nil {
 		return nil, err
 	}
-	out.Totals = pick(Derived(t), metricFields)
+	out.Totals = seriesTotals(t, q.Fields)
 	byKey := make(map[int64]Totals, len(buckets))
 	for _, b := range buckets {
 		byKey[b.Key] = b.Totals
 	}
 	for _, sp := range page {
-		row := pick(Derived(byKey[sp.Key]), metricFields)
-		row["name"] = Label(unit, sp.Start.In(q.Location))
-		row["timestamp"] = sp.Start.In(q.Location).Format(time.RFC3339)
+		row := wire.TimeseriesRow{Name: Label(unit, sp.Start.In(q.Location)), Timestamp: sp.Start.In(q.Location).Format(time.RFC3339)}
+		metricFields{
+			visitors: &row.Visitors, sessions: &row.Sessions, payments: &row.Payments,
+			revenue: &row.Revenue, convRate: &row.ConversionRate,
+		}.set(figuresOf(byKey[sp.Key]), q.Fields)
 		out.Data = append(out.Data, row)
 	}
 	return out, nil
@@ -318,7 +361,7 @@ func breakdownSpec(e Endpoint, fields []string) (Breakdown, []string, error) {
 
 // Breakdown answers one of the breakdown endpoints of §5.7: its rows and
 // the total number of rows.
-func (s *Service) Breakdown(ctx context.Context, e Endpoint, websiteID string, q *Query) ([]map[string]any, int, error) {
+func (s *Service) Breakdown(ctx context.Context, e Endpoint, websiteID string, q *Query) ([]wire.BreakdownRow, int, error) {
 	spec, names, err := breakdownSpec(e, q.Fields)
 	if err != nil {
 		return nil, 0, err
@@ -331,49 +374,98 @@ func (s *Service) Breakdown(ctx context.Context, e Endpoint, websiteID string, q
 	for _, f := range q.Fields {
 		want[f] = true
 	}
-	rows := make([]map[string]any, 0, len(groups))
+	rows := make([]wire.BreakdownRow, 0, len(groups))
 	for _, g := range groups {
-		row := make(map[string]any, len(q.Fields)+1)
+		var row wire.BreakdownRow
 		switch e.Name {
 		case Campaigns.Name:
-			c := make(map[string]string, len(names))
+			row.Campaign = &wire.Campaign{}
 			for i, n := range names {
-				c[n] = g.Keys[i]
+				if dst := campaignKey(row.Campaign, n); dst != nil {
+					*dst = &g.Keys[i]
+				}
 			}
-			row["campaign"] = c
 		case Countries.Name:
 			if want["country"] {
-				row["country"] = countryName(g.Keys[0])
+				row.Country = ptr(countryName(g.Keys[0]))
 			}
 			if want["image"] {
-				row["image"] = enrich.FlagURL(g.Keys[0])
+				row.Image = ptr(enrich.FlagURL(g.Keys[0]))
 			}
 		case Goals.Name:
 			if want["name"] {
-				row["goal"] = g.Keys[0]
+				row.Goal = &g.Keys[0]
 			}
 		default:
 			for i, n := range names {
-				if want[n] {
-					row[n] = g.Keys[i]
+				if dst := breakdownKey(&row, n); want[n] && dst != nil {
+					*dst = &g.Keys[i]
 				}
 			}
 		}
 		if want["visitors"] {
-			row["visitors"] = g.Visitors
+			row.Visitors = ptr(g.Visitors)
 		}
 		if want["completions"] {
-			row["completions"] = g.Completions
+			row.Completions = ptr(g.Completions)
 		}
 		if want["revenue"] {
-			row["revenue"] = Money(g.RevenueCents)
+			row.Revenue = ptr(Money(g.RevenueCents))
 		}
 		if want["payments"] {
-			row["payments"] = g.Payments
+			row.Payments = ptr(g.Payments)
 		}
 		rows = append(rows, row)
 	}
 	return rows, total, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// breakdownKey is the member of a breakdown row that holds key field name.
+func breakdownKey(row *wire.BreakdownRow, name string) **string {
+	switch name {
+	case "hostname":
+		return &row.Hostname
+	case "path":
+		return &row.Path
+	case "referrer":
+		return &row.Referrer
+	case "region":
+		return &row.Region
+	case "city":
+		return &row.City
+	case "browser":
+		return &row.Browser
+	case "operating_system":
+		return &row.OperatingSystem
+	case "device":
+		return &row.Device
+	}
+	return nil
+}
+
+// campaignKey is the member of a campaign that holds parameter name.
+func campaignKey(c *wire.Campaign, name string) **string {
+	switch name {
+	case "utm_source":
+		return &c.UTMSource
+	case "utm_medium":
+		return &c.UTMMedium
+	case "utm_campaign":
+		return &c.UTMCampaign
+	case "utm_term":
+		return &c.UTMTerm
+	case "utm_content":
+		return &c.UTMContent
+	case "ref":
+		return &c.Ref
+	case "source":
+		return &c.Source
+	case "via":
+		return &c.Via
+	}
+	return nil
 }
 
 func countryName(code string) string {

@@ -2,31 +2,9 @@ package api
 
 import (
 	"net/http"
+
+	"github.com/openfast/openfast/wire"
 )
-
-type accountJSON struct {
-	ID                  string         `json:"_id"`
-	Name                *string        `json:"name"`
-	Email               string         `json:"email"`
-	Image               *string        `json:"image"`
-	HasAccess           bool           `json:"hasAccess"`
-	PlanType            *string        `json:"planType"`
-	IsFreeTrialActive   bool           `json:"isFreeTrialActive"`
-	FreeTrialStartAt    *string        `json:"freeTrialStartAt"`
-	BillingCycleStartAt *string        `json:"billingCycleStartAt"`
-	BillingCycleEndAt   *string        `json:"billingCycleEndAt"`
-	CreatedAt           string         `json:"createdAt"`
-	WebsiteID           string         `json:"websiteId,omitempty"`
-	Credential          credentialJSON `json:"credential"`
-}
-
-// credentialJSON describes the calling credential (an openfast extension).
-type credentialJSON struct {
-	Type        string   `json:"type"`
-	DisplayKey  string   `json:"displayKey"`
-	Permissions []string `json:"permissions"`
-	WebsiteIDs  []string `json:"websiteIds"`
-}
 
 // getAccount: GET /admin/account. A website key answers with the account
 // of its website's owner and adds websiteId.
@@ -36,19 +14,12 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, req *authReq
 		return err
 	}
 	u := acc.User
-	writeData(w, []accountJSON{{
+	writeData(w, []wire.Account{{
 		ID: u.ID, Name: u.Name, Email: u.Email, Image: u.Image, HasAccess: true,
 		CreatedAt: isoTime(u.CreatedAt), WebsiteID: acc.WebsiteID,
-		Credential: credentialJSON{Type: acc.Kind.String(), DisplayKey: acc.DisplayKey, Permissions: nonNil(acc.Permissions), WebsiteIDs: nonNil(acc.WebsiteIDs)},
+		Credential: wire.Credential{Type: acc.Kind.String(), DisplayKey: acc.DisplayKey, Permissions: nonNil(acc.Permissions), WebsiteIDs: nonNil(acc.WebsiteIDs)},
 	}})
 	return nil
-}
-
-type profileJSON struct {
-	ID    string  `json:"_id"`
-	Name  *string `json:"name"`
-	Email string  `json:"email"`
-	Image *string `json:"image"`
 }
 
 // updateAccount: PUT /admin/account. Only the name can change.
@@ -65,6 +36,6 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request, req *auth
 	if err != nil {
 		return err
 	}
-	writeData(w, []profileJSON{{ID: u.ID, Name: u.Name, Email: u.Email, Image: u.Image}})
+	writeData(w, []wire.Profile{{ID: u.ID, Name: u.Name, Email: u.Email, Image: u.Image}})
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/wire"
 )
 
 // The analytics reads of the Website API (§5.2–5.10). A df_ key implies its
@@ -20,7 +21,7 @@ func (s *Server) getOverview(w http.ResponseWriter, r *http.Request, req *authRe
 	if err != nil {
 		return err
 	}
-	writeData(w, []map[string]any{row})
+	writeData(w, []*wire.Overview{row})
 	return nil
 }
 
@@ -30,11 +31,10 @@ func (s *Server) getTimeseries(w http.ResponseWriter, r *http.Request, req *auth
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Status string `json:"status"`
-		*analytics.Series
-		Pagination paginationJSON `json:"pagination"`
-	}{"success", ts, paginationJSON{Limit: q.Limit, Offset: q.Offset, Total: ts.Total}})
+	writeJSON(w, http.StatusOK, wire.Timeseries{
+		Status: wire.StatusSuccess, Fields: ts.Fields, Interval: ts.Interval, Timezone: ts.Timezone, Currency: ts.Currency,
+		Totals: ts.Totals, Data: ts.Data, Pagination: wire.Pagination{Limit: q.Limit, Offset: q.Offset, Total: ts.Total},
+	})
 	return nil
 }
 
@@ -44,7 +44,7 @@ func (s *Server) getRealtime(w http.ResponseWriter, r *http.Request, req *authRe
 	if err != nil {
 		return err
 	}
-	writeData(w, []map[string]int64{{"visitors": n}})
+	writeData(w, []wire.Realtime{{Visitors: n}})
 	return nil
 }
 
@@ -55,20 +55,11 @@ func (s *Server) breakdown(e analytics.Endpoint) func(http.ResponseWriter, *http
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, struct {
-			Status     string           `json:"status"`
-			Data       []map[string]any `json:"data"`
-			Pagination paginationJSON   `json:"pagination"`
-		}{"success", rows, paginationJSON{Limit: q.Limit, Offset: q.Offset, Total: total}})
+		writeJSON(w, http.StatusOK, wire.Paged[wire.BreakdownRow, wire.Pagination]{
+			Status: wire.StatusSuccess, Data: rows, Pagination: wire.Pagination{Limit: q.Limit, Offset: q.Offset, Total: total},
+		})
 		return nil
 	}
-}
-
-// visitorsPaginationJSON is the pagination of the visitors list.
-type visitorsPaginationJSON struct {
-	Limit   int  `json:"limit"`
-	Offset  int  `json:"offset"`
-	HasMore bool `json:"hasMore"`
 }
 
 // listVisitors: GET /api/v1/visitors.
@@ -77,11 +68,9 @@ func (s *Server) listVisitors(w http.ResponseWriter, r *http.Request, req *authR
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Status     string                 `json:"status"`
-		Data       []analytics.VisitorRow `json:"data"`
-		Pagination visitorsPaginationJSON `json:"pagination"`
-	}{"success", page.Rows, visitorsPaginationJSON{Limit: q.Limit, Offset: q.Offset, HasMore: page.HasMore}})
+	writeJSON(w, http.StatusOK, wire.Paged[wire.VisitorRow, wire.VisitorsPagination]{
+		Status: wire.StatusSuccess, Data: page.Rows, Pagination: wire.VisitorsPagination{Limit: q.Limit, Offset: q.Offset, HasMore: page.HasMore},
+	})
 	return nil
 }
 

@@ -4,20 +4,11 @@ import (
 	"net/http"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/wire"
 )
 
-type apiKeyJSON struct {
-	ID         string  `json:"_id"`
-	Name       *string `json:"name"`
-	DisplayKey string  `json:"displayKey"`
-	WebsiteID  string  `json:"websiteId"`
-	LastUsedAt *string `json:"lastUsedAt"`
-	CreatedAt  string  `json:"createdAt"`
-	Key        string  `json:"key,omitempty"`
-}
-
-func apiKeyOf(k *openfast.APIKey) apiKeyJSON {
-	return apiKeyJSON{
+func apiKeyOf(k *openfast.APIKey) wire.APIKey {
+	return wire.APIKey{
 		ID: k.ID, Name: k.Name, DisplayKey: k.DisplayKey, WebsiteID: k.WebsiteID,
 		LastUsedAt: isoTimePtr(k.LastUsedAt), CreatedAt: isoTime(k.CreatedAt),
 	}
@@ -29,7 +20,7 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, req *authRe
 	if err != nil {
 		return err
 	}
-	out := make([]apiKeyJSON, 0, len(keys))
+	out := make([]wire.APIKey, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, apiKeyOf(k))
 	}
@@ -54,7 +45,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, req *authR
 	}
 	out := apiKeyOf(k)
 	out.Key = raw
-	writeData(w, []apiKeyJSON{out})
+	writeData(w, []wire.APIKey{out})
 	return nil
 }
 
@@ -68,7 +59,7 @@ func (s *Server) rollAPIKey(w http.ResponseWriter, r *http.Request, req *authReq
 	}
 	out := apiKeyOf(k)
 	out.Key = raw
-	writeData(w, []apiKeyJSON{out})
+	writeData(w, []wire.APIKey{out})
 	return nil
 }
 
@@ -78,6 +69,6 @@ func (s *Server) deleteAPIKey(w http.ResponseWriter, r *http.Request, req *authR
 	if err := s.app.DeleteAPIKey(r.Context(), req.caller, req.websiteID, id); err != nil {
 		return err
 	}
-	writeData(w, []map[string]any{{"_id": id, "deleted": true}})
+	writeData(w, []wire.APIKeyDeleted{{ID: id, Deleted: true}})
 	return nil
 }

@@ -4,34 +4,8 @@ import (
 	"net/http"
 
 	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/wire"
 )
-
-type auditEntryJSON struct {
-	ID        int64           `json:"id"`
-	WebsiteID *string         `json:"websiteId"`
-	Action    string          `json:"action"`
-	Actor     auditActorJSON  `json:"actor"`
-	Target    auditTargetJSON `json:"target"`
-	IP        string          `json:"ip"`
-	CreatedAt string          `json:"createdAt"`
-}
-
-type auditActorJSON struct {
-	UserID     *string `json:"userId"`
-	DisplayKey string  `json:"displayKey"`
-}
-
-type auditTargetJSON struct {
-	Type       string  `json:"type"`
-	ID         string  `json:"id"`
-	DisplayKey *string `json:"displayKey"`
-}
-
-type paginationJSON struct {
-	Limit  int `json:"limit"`
-	Offset int `json:"offset"`
-	Total  int `json:"total"`
-}
 
 func optional(s string) *string {
 	if s == "" {
@@ -78,18 +52,16 @@ func auditPaging(req *authRequest) (limit, offset int, err error) {
 }
 
 func writeAuditLog(w http.ResponseWriter, page *app.AuditPage) {
-	out := make([]auditEntryJSON, 0, len(page.Entries))
+	out := make([]wire.AuditEntry, 0, len(page.Entries))
 	for _, e := range page.Entries {
-		out = append(out, auditEntryJSON{
+		out = append(out, wire.AuditEntry{
 			ID: e.ID, WebsiteID: optional(e.WebsiteID), Action: e.Action,
-			Actor:  auditActorJSON{UserID: optional(e.ActorUserID), DisplayKey: e.ActorDisplayKey},
-			Target: auditTargetJSON{Type: e.TargetType, ID: e.TargetID, DisplayKey: optional(e.TargetDisplayKey)},
+			Actor:  wire.AuditActor{UserID: optional(e.ActorUserID), DisplayKey: e.ActorDisplayKey},
+			Target: wire.AuditTarget{Type: e.TargetType, ID: e.TargetID, DisplayKey: optional(e.TargetDisplayKey)},
 			IP:     e.IP, CreatedAt: isoTime(e.CreatedAt),
 		})
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Status     string           `json:"status"`
-		Data       []auditEntryJSON `json:"data"`
-		Pagination paginationJSON   `json:"pagination"`
-	}{"success", out, paginationJSON{Limit: page.Limit, Offset: page.Offset, Total: page.Total}})
+	writeJSON(w, http.StatusOK, wire.Paged[wire.AuditEntry, wire.Pagination]{
+		Status: wire.StatusSuccess, Data: out, Pagination: wire.Pagination{Limit: page.Limit, Offset: page.Offset, Total: page.Total},
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/wire"
 )
 
 // statusOf maps an application error code to its HTTP status. This is the
@@ -39,21 +40,6 @@ var (
 	newline         = []byte{'\n'}
 )
 
-type errorBody struct {
-	Status string      `json:"status"`
-	Error  errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
-}
-
-type successBody struct {
-	Status string `json:"status"`
-	Data   any    `json:"data"`
-}
-
 // writeJSON writes v as JSON with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
@@ -71,7 +57,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // writeData writes the success envelope {"status":"success","data":data}.
 func writeData(w http.ResponseWriter, data any) {
-	writeJSON(w, http.StatusOK, successBody{Status: "success", Data: data})
+	writeJSON(w, http.StatusOK, wire.Success[any]{Status: wire.StatusSuccess, Data: data})
 }
 
 // writeRawData writes the success envelope around one already-encoded
@@ -93,7 +79,7 @@ var (
 
 // writeErrorStatus writes the error envelope.
 func writeErrorStatus(w http.ResponseWriter, status int, message string) {
-	writeJSON(w, status, errorBody{Status: "error", Error: errorDetail{Code: status, Message: message}})
+	writeJSON(w, status, wire.Error{Status: wire.StatusError, Error: wire.ErrorDetail{Code: status, Message: message}})
 }
 
 // isoTime formats a time as DataFast does: ISO 8601 UTC with milliseconds.

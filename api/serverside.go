@@ -6,6 +6,7 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/wire"
 )
 
 // Server-side writes of the Website API (§5.11–5.15): goals, payments and
@@ -62,7 +63,7 @@ func (s *Server) createGoal(w http.ResponseWriter, r *http.Request, req *authReq
 	if err != nil {
 		return err
 	}
-	writeData(w, []map[string]string{{"message": "Custom event created successfully", "eventId": id}})
+	writeData(w, []wire.GoalCreated{{Message: "Custom event created successfully", EventID: id}})
 	return nil
 }
 
@@ -84,28 +85,17 @@ func selection(req *authRequest) app.EventSelection {
 	}
 }
 
-type timeRangeJSON struct {
-	Start string `json:"start"`
-	End   string `json:"end"`
-}
-
-// deletionJSON is the answer of a deletion: what it selected, a message
+// deletionOf is the answer of a deletion: what it selected, a message
 // and how many events it deleted.
-func deletionJSON(del *openfast.EventDeletion, n int64, message string) []map[string]any {
-	out := map[string]any{"message": message, "deleted": n}
+func deletionOf(del *openfast.EventDeletion, n int64, message string) []wire.Deletion {
+	out := wire.Deletion{Message: message, Deleted: n, GoalName: del.Goal, TransactionID: del.TransactionID}
 	if del.Visitor != nil {
-		out["datafast_visitor_id"] = del.Visitor.String()
-	}
-	if del.Goal != "" {
-		out["goal_name"] = del.Goal
-	}
-	if del.TransactionID != "" {
-		out["transaction_id"] = del.TransactionID
+		out.VisitorID = del.Visitor.String()
 	}
 	if !del.Start.IsZero() {
-		out["timeRange"] = timeRangeJSON{isoTime(del.Start), isoTime(del.End)}
+		out.TimeRange = &wire.TimeRange{Start: isoTime(del.Start), End: isoTime(del.End)}
 	}
-	return []map[string]any{out}
+	return []wire.Deletion{out}
 }
 
 // deleteGoals: DELETE /api/v1/goals.
@@ -120,7 +110,7 @@ func (s *Server) deleteGoals(w http.ResponseWriter, r *http.Request, req *authRe
 	if !del.Start.IsZero() {
 		msg = "Goal events deleted successfully within time range"
 	}
-	writeData(w, deletionJSON(del, n, msg))
+	writeData(w, deletionOf(del, n, msg))
 	return nil
 }
 
@@ -181,7 +171,7 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request, req *auth
 	if dup {
 		msg = "Payment already recorded (duplicate transaction_id): nothing was added"
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"message": msg, "transaction_id": tx})
+	writeJSON(w, http.StatusOK, wire.PaymentRecorded{Message: msg, TransactionID: tx})
 	return nil
 }
 
@@ -204,7 +194,7 @@ func (s *Server) deletePayments(w http.ResponseWriter, r *http.Request, req *aut
 	default:
 		msg = "Payments deleted successfully within time range"
 	}
-	writeData(w, deletionJSON(del, n, msg))
+	writeData(w, deletionOf(del, n, msg))
 	return nil
 }
 
@@ -236,6 +226,6 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request, req *authReque
 	if err != nil {
 		return err
 	}
-	writeData(w, map[string]string{"message": "User profile created successfully", "profileId": profileID})
+	writeData(w, wire.Identified{Message: "User profile created successfully", ProfileID: profileID})
 	return nil
 }

@@ -5,16 +5,8 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/wire"
 )
-
-type memberJSON struct {
-	UserID   string        `json:"userId"`
-	Name     *string       `json:"name"`
-	Email    string        `json:"email"`
-	Image    *string       `json:"image"`
-	Role     openfast.Role `json:"role"`
-	JoinedAt string        `json:"joinedAt"`
-}
 
 // listTeam: GET /admin/websites/{websiteId}/team.
 func (s *Server) listTeam(w http.ResponseWriter, r *http.Request, req *authRequest) error {
@@ -22,19 +14,12 @@ func (s *Server) listTeam(w http.ResponseWriter, r *http.Request, req *authReque
 	if err != nil {
 		return err
 	}
-	out := make([]memberJSON, 0, len(members))
+	out := make([]wire.Member, 0, len(members))
 	for _, m := range members {
-		out = append(out, memberJSON{UserID: m.UserID, Name: m.Name, Email: m.Email, Image: m.Image, Role: m.Role, JoinedAt: isoTime(m.JoinedAt)})
+		out = append(out, wire.Member{UserID: m.UserID, Name: m.Name, Email: m.Email, Image: m.Image, Role: string(m.Role), JoinedAt: isoTime(m.JoinedAt)})
 	}
 	writeData(w, out)
 	return nil
-}
-
-type invitationCreatedJSON struct {
-	Message      string        `json:"message"`
-	InvitationID string        `json:"invitationId"`
-	Email        string        `json:"email"`
-	Role         openfast.Role `json:"role"`
 }
 
 // inviteMember: POST /admin/websites/{websiteId}/team (owner only).
@@ -58,8 +43,8 @@ func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, req *authR
 	if err != nil {
 		return err
 	}
-	writeData(w, []invitationCreatedJSON{{
-		Message: "Invitation created. Send the invite link to the user.", InvitationID: inv.ID, Email: inv.Email, Role: inv.Role,
+	writeData(w, []wire.InvitationCreated{{
+		Message: "Invitation created. Send the invite link to the user.", InvitationID: inv.ID, Email: inv.Email, Role: string(inv.Role),
 	}})
 	return nil
 }
@@ -78,17 +63,8 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, req *authR
 	if err := s.app.RemoveMember(r.Context(), req.caller, req.websiteID, userID); err != nil {
 		return err
 	}
-	writeData(w, []map[string]string{{"message": "Team member removed successfully"}})
+	writeData(w, []wire.Message{{Message: "Team member removed successfully"}})
 	return nil
-}
-
-type invitationJSON struct {
-	ID        string        `json:"_id"`
-	WebsiteID string        `json:"websiteId"`
-	Domain    string        `json:"domain"`
-	Email     string        `json:"email"`
-	Role      openfast.Role `json:"role"`
-	CreatedAt string        `json:"createdAt"`
 }
 
 // listInvitations: GET /admin/invitations, the caller's pending invitations.
@@ -97,9 +73,9 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, req *au
 	if err != nil {
 		return err
 	}
-	out := make([]invitationJSON, 0, len(invs))
+	out := make([]wire.Invitation, 0, len(invs))
 	for _, inv := range invs {
-		out = append(out, invitationJSON{ID: inv.ID, WebsiteID: inv.WebsiteID, Domain: inv.Domain, Email: inv.Email, Role: inv.Role, CreatedAt: isoTime(inv.CreatedAt)})
+		out = append(out, wire.Invitation{ID: inv.ID, WebsiteID: inv.WebsiteID, Domain: inv.Domain, Email: inv.Email, Role: string(inv.Role), CreatedAt: isoTime(inv.CreatedAt)})
 	}
 	writeData(w, out)
 	return nil
@@ -112,6 +88,6 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, req *a
 	if err != nil {
 		return err
 	}
-	writeData(w, []map[string]any{{"message": "Invitation accepted", "websiteId": inv.WebsiteID, "domain": inv.Domain, "role": inv.Role}})
+	writeData(w, []wire.InvitationAccepted{{Message: "Invitation accepted", WebsiteID: inv.WebsiteID, Domain: inv.Domain, Role: string(inv.Role)}})
 	return nil
 }

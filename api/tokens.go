@@ -6,22 +6,11 @@ import (
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/wire"
 )
 
-type accessTokenJSON struct {
-	ID          string   `json:"_id"`
-	Name        *string  `json:"name"`
-	DisplayKey  string   `json:"displayKey"`
-	Scope       string   `json:"scope"`
-	Permissions []string `json:"permissions"`
-	WebsiteIDs  []string `json:"websiteIds"`
-	LastUsedAt  *string  `json:"lastUsedAt"`
-	CreatedAt   string   `json:"createdAt"`
-	Key         string   `json:"key,omitempty"`
-}
-
-func accessTokenOf(t *openfast.AccessToken) accessTokenJSON {
-	return accessTokenJSON{
+func accessTokenOf(t *openfast.AccessToken) wire.AccessToken {
+	return wire.AccessToken{
 		ID: t.ID, Name: t.Name, DisplayKey: t.DisplayKey, Scope: "user",
 		Permissions: nonNil(t.Permissions), WebsiteIDs: nonNil(t.WebsiteIDs),
 		LastUsedAt: isoTimePtr(t.LastUsedAt), CreatedAt: isoTime(t.CreatedAt),
@@ -34,7 +23,7 @@ func (s *Server) listAccessTokens(w http.ResponseWriter, r *http.Request, req *a
 	if err != nil {
 		return err
 	}
-	out := make([]accessTokenJSON, 0, len(tokens))
+	out := make([]wire.AccessToken, 0, len(tokens))
 	for _, t := range tokens {
 		out = append(out, accessTokenOf(t))
 	}
@@ -65,7 +54,7 @@ func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, req *
 	}
 	out := accessTokenOf(t)
 	out.Key = raw
-	writeData(w, []accessTokenJSON{out})
+	writeData(w, []wire.AccessToken{out})
 	return nil
 }
 
@@ -75,6 +64,6 @@ func (s *Server) deleteAccessToken(w http.ResponseWriter, r *http.Request, req *
 	if err := s.app.DeleteAccessToken(r.Context(), req.caller, r.PathValue("tokenId")); err != nil {
 		return err
 	}
-	writeData(w, []map[string]string{{"message": "Access token deleted successfully"}})
+	writeData(w, []wire.Message{{Message: "Access token deleted successfully"}})
 	return nil
 }

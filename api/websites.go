@@ -5,46 +5,11 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/wire"
 )
 
-type websiteListItemJSON struct {
-	ID         string        `json:"_id"`
-	Domain     string        `json:"domain"`
-	Name       *string       `json:"name"`
-	TrackingID string        `json:"trackingId"`
-	Timezone   string        `json:"timezone"`
-	Currency   string        `json:"currency"`
-	Role       openfast.Role `json:"role"`
-}
-
-type websiteJSON struct {
-	ID                       string   `json:"_id"`
-	Domain                   string   `json:"domain"`
-	Name                     *string  `json:"name"`
-	TrackingID               string   `json:"trackingId"`
-	Timezone                 string   `json:"timezone"`
-	Currency                 string   `json:"currency"`
-	KPI                      *string  `json:"kpi"`
-	KPIColorScheme           *string  `json:"kpiColorScheme"`
-	RevenueMetric            *string  `json:"revenueMetric"`
-	IsCookieless             bool     `json:"isCookieless"`
-	IncludeRenewalRevenue    bool     `json:"includeRenewalRevenue"`
-	AllowedHostnames         []string `json:"allowedHostnames"`
-	ExcludedIPs              []string `json:"excludedIps"`
-	ExcludedPaths            []string `json:"excludedPaths"`
-	ExcludedCountries        []string `json:"excludedCountries"`
-	ExcludedHostnames        []string `json:"excludedHostnames"`
-	IsAllHostnamesAllowed    bool     `json:"isAllHostnamesAllowed"`
-	SendWeeklyReports        bool     `json:"sendWeeklyReports"`
-	SendViralTrafficAlerts   bool     `json:"sendViralTrafficAlerts"`
-	IsPublicDashboardEnabled bool     `json:"isPublicDashboardEnabled"`
-	IsPublicDataEnabled      bool     `json:"isPublicDataEnabled"`
-	IsAttackModeEnabled      bool     `json:"isAttackModeEnabled"`
-	CreatedAt                string   `json:"createdAt"`
-}
-
-func toWebsiteJSON(w *openfast.Website) websiteJSON {
-	return websiteJSON{
+func toWebsiteJSON(w *openfast.Website) wire.Website {
+	return wire.Website{
 		ID: w.ID, Domain: w.Domain, Name: w.Name, TrackingID: w.TrackingID, Timezone: w.Timezone, Currency: w.Currency,
 		KPI: w.KPI, KPIColorScheme: w.KPIColorScheme, RevenueMetric: w.RevenueMetric,
 		IsCookieless: w.IsCookieless, IncludeRenewalRevenue: w.IncludeRenewalRevenue,
@@ -63,11 +28,11 @@ func (s *Server) listWebsites(w http.ResponseWriter, r *http.Request, req *authR
 	if err != nil {
 		return err
 	}
-	out := make([]websiteListItemJSON, 0, len(sites))
+	out := make([]wire.WebsiteListItem, 0, len(sites))
 	for _, site := range sites {
-		out = append(out, websiteListItemJSON{
+		out = append(out, wire.WebsiteListItem{
 			ID: site.ID, Domain: site.Domain, Name: site.Name, TrackingID: site.TrackingID,
-			Timezone: site.Timezone, Currency: site.Currency, Role: site.Role,
+			Timezone: site.Timezone, Currency: site.Currency, Role: string(site.Role),
 		})
 	}
 	writeData(w, out)
@@ -94,7 +59,7 @@ func (s *Server) createWebsite(w http.ResponseWriter, r *http.Request, req *auth
 	if err != nil {
 		return err
 	}
-	writeData(w, []map[string]string{{"websiteId": site.ID, "domain": site.Domain, "trackingId": site.TrackingID}})
+	writeData(w, []wire.WebsiteCreated{{WebsiteID: site.ID, Domain: site.Domain, TrackingID: site.TrackingID}})
 	return nil
 }
 
@@ -104,7 +69,7 @@ func (s *Server) getWebsite(w http.ResponseWriter, r *http.Request, req *authReq
 	if err != nil {
 		return err
 	}
-	writeData(w, []websiteJSON{toWebsiteJSON(site.Website)})
+	writeData(w, []wire.Website{toWebsiteJSON(site.Website)})
 	return nil
 }
 
@@ -122,7 +87,7 @@ func (s *Server) updateWebsite(w http.ResponseWriter, r *http.Request, req *auth
 	if err != nil {
 		return err
 	}
-	writeData(w, []websiteJSON{toWebsiteJSON(site)})
+	writeData(w, []wire.Website{toWebsiteJSON(site)})
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics"
+	"github.com/openfast/openfast/wire"
 )
 
 // The analytics reads of the Website API (§5.2–5.10). Their input is the
@@ -56,7 +57,7 @@ func (a *App) readQuery(ctx context.Context, c Caller, in Read, e analytics.Endp
 }
 
 // Overview reads the totals of a period.
-func (a *App) Overview(ctx context.Context, c Caller, in Read) (map[string]any, error) {
+func (a *App) Overview(ctx context.Context, c Caller, in Read) (*wire.Overview, error) {
 	q, site, err := a.readQuery(ctx, c, in, analytics.Overview)
 	if err != nil {
 		return nil, err
@@ -86,7 +87,7 @@ func (a *App) Realtime(ctx context.Context, c Caller, in Read) (int64, error) {
 
 // Breakdown reads one breakdown (pages, referrers, countries...), with its
 // total row count and the query it read.
-func (a *App) Breakdown(ctx context.Context, c Caller, e analytics.Endpoint, in Read) ([]map[string]any, int, *analytics.Query, error) {
+func (a *App) Breakdown(ctx context.Context, c Caller, e analytics.Endpoint, in Read) ([]wire.BreakdownRow, int, *analytics.Query, error) {
 	q, site, err := a.readQuery(ctx, c, in, e)
 	if err != nil {
 		return nil, 0, nil, err
