@@ -2,7 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -11,80 +10,33 @@ import (
 	"time"
 )
 
-// Each pageview row carries, once indexed, the time (epoch microseconds)
-// of the visitor's previous pageview in several partitions:
+// The index columns (prev_visitor_pageview, prev_session_pageview, ...,
+// nearest_pageview_before, nearest_pageview_after) let the unfiltered
+// reads count rows instead of deduplicating visitors. What each holds, why
+// counting them is exact, and how the live index and the background
+// indexer below keep them up to date: docs/analytics-index.md.
 //
-//	vprev   the visitor's previous pageview on the website
-//	sprev   the previous pageview of the same session (visitor and session id)
-//	sprev2  the one before that in the session
-//	pprev   the visitor's previous pageview of the same hostname and path
-//	rprev   ... with the same session referrer
-//	cprev   ... from the same country
-//
-// or none when there is no such pageview, and NULL until indexed (rows of
-// live traffic are indexed as they are inserted, see live.go). Pageviews
-// are ordered by time, then by rowid among equal times. Goal and payment
-// rows carry the visitor's nearest pageviews instead:
-//
-//	pvprev  the latest pageview at or before it (in that order), or none
-//	pvnext  the earliest after it, or noneNext
-//
-// A visitor with a goal or payment at t in a window [S, E) has a pageview
-// in the window exactly when some such row has pvprev >= S or pvnext < E
-// (the pageview nearest to t on the side it lies is in the window too);
-// the same holds of a bucket. That makes conversions counts over the few
-// goal and payment rows.
-//
-// They make the unfiltered reads count instead of deduplicate. Over a
-// window [S, E), each visitor (or session, or visitor and page, ...) with a
-// pageview in the window has exactly one pageview there whose previous one
-// is before S: its first in the window. So the visitors are the pageviews
-// in the window with vprev < S, the sessions those with sprev < S, the
-// sessions with two or more pageviews those with sprev >= S > sprev2, and
-// the summed session durations the sum of ts - sprev over the pageviews
-// with sprev >= S. A bucket of a timeseries is a window of its own: a
-// pageview is its visitor's first in its bucket when vprev < S or vprev's
-// bucket is an earlier one (with bucket keys that never go back in time).
-//
-// A pageview inserted later than the others of its visitor leaves their
-// values stale until the next round recomputes the whole visitor. Reads
-// stay exact meanwhile: a pageview outside a window cannot change which
-// pageview is the first inside it, and a visitor with a pending (NULL)
-// row inside the window is counted the slow way (see indexed.go).
+// none is the value of a column when there is no such pageview; a row not
+// indexed yet (pending) has NULL.
 const none = -(1 << 62)
 
-// noneNext is pvnext's none: no later pageview.
+// noneNext is nearest_pageview_after's none: no later pageview.
 const noneNext = 1 << 62
 
 // noneSQL and noneNextSQL are none and noneNext as SQL literals.
 var noneSQL, noneNextSQL = strconv.FormatInt(none, 10), strconv.FormatInt(noneNext, 10)
 
 // pendingRow is the condition of a row not indexed yet.
-var pendingRow = "((type = " + pageview + " AND vprev IS NULL) OR (type IN (" + custom + ", " + payment + ") AND pvprev IS NULL))"
-
-// addEarlierColumns adds the indexed columns to a file made before them;
-// their rows are then pending, and the first rounds index them.
-func addEarlierColumns(ctx context.Context, db *sql.DB) error {
-	for _, c := range []string{"vprev", "sprev", "sprev2", "pprev", "rprev", "cprev", "site", "pvprev", "pvnext"} {
-		typ := "BIGINT"
-		if c == "site" {
-			typ = "INTEGER"
-		}
-		if _, err := db.ExecContext(ctx, "ALTER TABLE events ADD COLUMN IF NOT EXISTS "+c+" "+typ); err != nil {
-			return fmt.Errorf("add column %s: %w", c, err)
-		}
-	}
-	return nil
-}
+var pendingRow = "((type = " + pageview + " AND prev_visitor_pageview IS NULL) OR (type IN (" + custom + ", " + payment + ") AND nearest_pageview_before IS NULL))"
 
 // Round sizes. A round takes the pending visitors in turn while their
 // pending rows add up to less than roundRows (at least one visitor), out
 // of at most roundCandidates visitors with pending rows. What a round
 // orders and updates goes with the rows it recomputes (see indexSQL), so
 // roundRows bounds a round's memory when a backlog is pending (a bulk
-// load, an upgraded file). Smaller rounds did not use less: below about
-// 100,000 rows DuckDB's window and update structures take 50-150 MB
-// whatever the count, and each round scans the table a few times.
+// load, an upgraded file). It is not smaller because DuckDB's window and
+// update structures take about as much memory for fewer rows, and each
+// round scans the table a few times (docs/benchmarks.md).
 var roundRows = 100_000 // a variable for the tests' small rounds
 
 const roundCandidates = 100_000
@@ -159,12 +111,12 @@ WITH candidates AS (
 // change, and writes those that changed.
 //
 // Rows before m are all indexed, and stay right: an insert changes the
-// values of later rows only, except pvnext. So the rows recomputed
+// values of later rows only, except nearest_pageview_after. So the rows recomputed
 // ("cur") are the visitor's rows at or after m, and the goals and payments
-// before m whose pvnext is at or after m (no pageview lies between them and
+// before m whose nearest_pageview_after is at or after m (no pageview lies between them and
 // m). Their values need, of the pageviews before m ("old"), only the latest
-// of each partition: the visitor's latest (vprev, and pvprev), the latest
-// two of each of their sessions (sprev, sprev2), and the latest of each of
+// of each partition: the visitor's latest (prev_visitor_pageview, and nearest_pageview_before), the latest
+// two of each of their sessions (prev_session_pageview, second_prev_session_pageview), and the latest of each of
 // their pages, session referrers and countries. Those few rows join the
 // window as "keep" rows, each with the key of its own partition only (the
 // other keys NULL: partitions no recomputed row is in); any older pageview
@@ -204,10 +156,10 @@ var indexSQL = func() string {
 	}
 	return recomputeSQL(`WITH cur AS MATERIALIZED (
     SELECT e.rowid AS rid, e.site, e.visitor_id, e.type, e.ts, e.session_id, e.hostname, e.path, e.session_referrer, e.country,
-      e.vprev, e.sprev, e.sprev2, e.pprev, e.rprev, e.cprev, e.pvprev, e.pvnext
+      e.prev_visitor_pageview, e.prev_session_pageview, e.second_prev_session_pageview, e.prev_page_pageview, e.prev_referrer_pageview, e.prev_country_pageview, e.nearest_pageview_before, e.nearest_pageview_after
     FROM events e JOIN pending_visitors p ON e.site = p.site AND e.visitor_id = p.visitor_id
     WHERE e.type IN (`+pageview+`, `+custom+`, `+payment+`)
-      AND (e.ts >= p.m OR (e.type <> `+pageview+` AND e.pvnext >= epoch_us(p.m)))
+      AND (e.ts >= p.m OR (e.type <> `+pageview+` AND e.nearest_pageview_after >= epoch_us(p.m)))
   ), old AS NOT MATERIALIZED (
     SELECT e.rowid AS rid, e.site, e.visitor_id, e.ts, e.session_id, e.hostname, e.path, e.session_referrer, e.country
     FROM events e JOIN pending_visitors p ON e.site = p.site AND e.visitor_id = p.visitor_id
@@ -245,10 +197,10 @@ func recomputeSQL(with, from, rid, target string) string {
 	nearest := func(agg, frame, dflt string) string {
 		return "CASE WHEN " + target + " AND type <> " + pageview + " THEN coalesce(" + agg + "(CASE WHEN type = " + pageview + " THEN epoch_us(ts) END) OVER (PARTITION BY site, visitor_id ORDER BY ts, " + rid + " ROWS BETWEEN " + frame + "), " + dflt + ") END"
 	}
-	return `UPDATE events SET vprev = n.nv, sprev = n.ns, sprev2 = n.ns2, pprev = n.np, rprev = n.nr, cprev = n.nc, pvprev = n.npp, pvnext = n.npn FROM (
+	return `UPDATE events SET prev_visitor_pageview = n.nv, prev_session_pageview = n.ns, second_prev_session_pageview = n.ns2, prev_page_pageview = n.np, prev_referrer_pageview = n.nr, prev_country_pageview = n.nc, nearest_pageview_before = n.npp, nearest_pageview_after = n.npn FROM (
   ` + with + `
   SELECT * FROM (
-    SELECT ` + rid + ` AS rid, ` + target + ` AS target, vprev, sprev, sprev2, pprev, rprev, cprev, pvprev, pvnext,
+    SELECT ` + rid + ` AS rid, ` + target + ` AS target, prev_visitor_pageview, prev_session_pageview, second_prev_session_pageview, prev_page_pageview, prev_referrer_pageview, prev_country_pageview, nearest_pageview_before, nearest_pageview_after,
       ` + lag(1, "") + ` AS nv,
       ` + lag(1, ", session_id") + ` AS ns,
       ` + lag(2, ", session_id") + ` AS ns2,
@@ -258,9 +210,9 @@ func recomputeSQL(with, from, rid, target string) string {
       ` + nearest("max", "UNBOUNDED PRECEDING AND CURRENT ROW", noneSQL) + ` AS npp,
       ` + nearest("min", "1 FOLLOWING AND UNBOUNDED FOLLOWING", noneNextSQL) + ` AS npn
     FROM ` + from + `
-  ) WHERE target AND (vprev IS DISTINCT FROM nv OR sprev IS DISTINCT FROM ns OR sprev2 IS DISTINCT FROM ns2
-       OR pprev IS DISTINCT FROM np OR rprev IS DISTINCT FROM nr OR cprev IS DISTINCT FROM nc
-       OR pvprev IS DISTINCT FROM npp OR pvnext IS DISTINCT FROM npn)
+  ) WHERE target AND (prev_visitor_pageview IS DISTINCT FROM nv OR prev_session_pageview IS DISTINCT FROM ns OR second_prev_session_pageview IS DISTINCT FROM ns2
+       OR prev_page_pageview IS DISTINCT FROM np OR prev_referrer_pageview IS DISTINCT FROM nr OR prev_country_pageview IS DISTINCT FROM nc
+       OR nearest_pageview_before IS DISTINCT FROM npp OR nearest_pageview_after IS DISTINCT FROM npn)
 ) n WHERE events.rowid = n.rid`
 }
 
@@ -304,11 +256,10 @@ func (d *DB) checkpointAfter(ctx context.Context, visitors int64) {
 // nothing is left. A live pass runs one incremental round and reports
 // whether visitors with pending rows were left over; the indexer then
 // runs another pass after its usual pause. One round a pass lets DuckDB
-// checkpoint in between and free what the round's updates hold: the
-// ingest benchmark's peak went from 421-460 MB to 302-447 MB over eight
-// runs, about 350 MB in the median. A round runs to its end: while rounds were
-// interrupted on Close, reopening the file in the same process sometimes
-// hung (1 test run in 7; none in 12 since).
+// checkpoint in between and free what the round's updates hold, which
+// keeps the server's peak memory down under ingest. A round runs to its
+// end, even when stop is done: interrupting rounds on Close made reopening
+// the file in the same process hang at times (docs/benchmarks.md).
 func (d *DB) indexPass(stop context.Context, since int64) (more bool, err error) {
 	ctx := context.WithoutCancel(stop)
 	total := int64(0)

@@ -11,14 +11,13 @@ import (
 	"github.com/openfast/openfast/analytics/sqlq"
 )
 
-// The unfiltered reads count the indexed rows (see index.go) instead of
+// The unfiltered reads count the indexed rows (index.go) instead of
 // deduplicating visitors, sessions and pairs. Each runs first in its plain
-// form, which also counts the rows not indexed yet (pending) in the
-// window. When there are some, it runs again in its mixed form: the
-// visitors with a pending row in the window (pend) are left out of the
-// counting and deduplicated the slow way instead, and the two parts, which
-// share no visitor, add up. Each form is one statement (the breakdowns: two
-// in one transaction), so one snapshot.
+// form, which also counts the pending rows in the window, and when there
+// are some, again in its mixed form, where the visitors with a pending row
+// in the window are deduplicated the slow way (docs/analytics-index.md).
+// Each form is one statement (the breakdowns: two in one transaction), so
+// one snapshot.
 
 // windowStart is S, the start of a window in epoch microseconds, for the
 // conditions "before the window": none+1 for all time.
@@ -104,17 +103,17 @@ func (d *DB) indexedTotals(ctx context.Context, r analytics.Request) (analytics.
 // rows, visitors, sessions, sessions with a second pageview in the window
 // (multi) and the durations inside it (us).
 func pageviewSums(guard, S string) string {
-	return countIf(guard+"vprev IS NULL") + " AS pending, " + countIf(guard+"vprev < "+S) + " AS visitors, " +
-		countIf(guard+"sprev < "+S) + " AS sessions, " + countIf(guard+"sprev >= "+S+" AND sprev2 < "+S) + " AS multi, " +
-		"CAST(coalesce(sum(CASE WHEN " + guard + "sprev >= " + S + " THEN epoch_us(ts) - sprev ELSE 0 END), 0) AS BIGINT) AS us"
+	return countIf(guard+"prev_visitor_pageview IS NULL") + " AS pending, " + countIf(guard+"prev_visitor_pageview < "+S) + " AS visitors, " +
+		countIf(guard+"prev_session_pageview < "+S) + " AS sessions, " + countIf(guard+"prev_session_pageview >= "+S+" AND second_prev_session_pageview < "+S) + " AS multi, " +
+		"CAST(coalesce(sum(CASE WHEN " + guard + "prev_session_pageview >= " + S + " THEN epoch_us(ts) - prev_session_pageview ELSE 0 END), 0) AS BIGINT) AS us"
 }
 
 // goalSums are the overview's sums over goal and payment rows where guard
 // holds: pending rows (cpending), visitors converted in the window, and
 // the payments and their revenue.
 func goalSums(guard, S, E string) string {
-	return "count(*) FILTER (WHERE " + guard + "pvprev IS NULL) AS cpending, " +
-		"count(DISTINCT visitor_id) FILTER (WHERE " + guard + "(pvprev >= " + S + " OR pvnext < " + E + ")) AS converted, " +
+	return "count(*) FILTER (WHERE " + guard + "nearest_pageview_before IS NULL) AS cpending, " +
+		"count(DISTINCT visitor_id) FILTER (WHERE " + guard + "(nearest_pageview_before >= " + S + " OR nearest_pageview_after < " + E + ")) AS converted, " +
 		"count(*) FILTER (WHERE type = " + payment + ") AS n, CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) AS cents"
 }
 
@@ -222,21 +221,21 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 	// A pageview is its visitor's (session's) first in its bucket when the
 	// previous one is before the window or in an earlier bucket. (The key
 	// of none is far in the past, and the comparison with S decides.)
-	vk, err := bucketKeyOf(s, "vprev")
+	vk, err := bucketKeyOf(s, "prev_visitor_pageview")
 	if err != nil {
 		return nil, t, err
 	}
-	sk, err := bucketKeyOf(s, "sprev")
+	sk, err := bucketKeyOf(s, "prev_session_pageview")
 	if err != nil {
 		return nil, t, err
 	}
 	// A goal or payment's visitor has a pageview in its bucket when the
 	// nearest pageview before or after it is in the window and the bucket.
-	pk, err := keyOf("pvprev >= "+S, "pvprev")
+	pk, err := keyOf("nearest_pageview_before >= "+S, "nearest_pageview_before")
 	if err != nil {
 		return nil, t, err
 	}
-	nk, err := keyOf("pvnext < "+E, "pvnext")
+	nk, err := keyOf("nearest_pageview_after < "+E, "nearest_pageview_after")
 	if err != nil {
 		return nil, t, err
 	}
@@ -244,23 +243,23 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 	// pending rows: one scan of the window's pageviews, goals and
 	// payments (see smallSite), materialized as x. The totals' visitors
 	// and sessions add up over the buckets; their converted visitors are
-	// deduplicated over x (GROUPING SETS took 1-2 ms more).
+	// deduplicated over x (faster than GROUPING SETS).
 	oneScan := func(q *sqlq.Query, where func()) {
-		q.Add("WITH x AS MATERIALIZED (SELECT type, visitor_id, vprev, sprev, pvprev, pvnext, revenue_cents, " + key + " AS k, " + vk + " AS vk, " + sk + " AS sk, " + pk + " AS pk, " + nk + " AS nk FROM events WHERE ")
+		q.Add("WITH x AS MATERIALIZED (SELECT type, visitor_id, prev_visitor_pageview, prev_session_pageview, nearest_pageview_before, nearest_pageview_after, revenue_cents, " + key + " AS k, " + vk + " AS vk, " + sk + " AS sk, " + pk + " AS pk, " + nk + " AS nk FROM events WHERE ")
 		where()
 		q.Add(" AND type IN (" + pageview + ", " + custom + ", " + payment + ")),\n")
 		q.Add("g AS (SELECT k, " +
-			countIf("type = "+pageview+" AND vprev IS NULL") + " + count(*) FILTER (WHERE type <> " + pageview + " AND pvprev IS NULL) AS pending, " +
-			countIf("type = "+pageview+" AND (vprev < "+S+" OR vk < k)") + " AS visitors, " +
-			countIf("type = "+pageview+" AND (sprev < "+S+" OR sk < k)") + " AS sessions, " +
+			countIf("type = "+pageview+" AND prev_visitor_pageview IS NULL") + " + count(*) FILTER (WHERE type <> " + pageview + " AND nearest_pageview_before IS NULL) AS pending, " +
+			countIf("type = "+pageview+" AND (prev_visitor_pageview < "+S+" OR vk < k)") + " AS visitors, " +
+			countIf("type = "+pageview+" AND (prev_session_pageview < "+S+" OR sk < k)") + " AS sessions, " +
 			"count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pk = k OR nk = k)) AS converted, " +
 			"count(*) FILTER (WHERE type = " + payment + ") AS payments, CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) AS cents")
 		if withTotals {
-			q.Add(", " + countIf("type = "+pageview+" AND vprev < "+S) + " AS tv, " + countIf("type = "+pageview+" AND sprev < "+S) + " AS tse")
+			q.Add(", " + countIf("type = "+pageview+" AND prev_visitor_pageview < "+S) + " AS tv, " + countIf("type = "+pageview+" AND prev_session_pageview < "+S) + " AS tse")
 		}
 		q.Add(" FROM x GROUP BY k)")
 		if withTotals {
-			q.Add(",\ntc AS (SELECT count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pvprev >= " + S + " OR pvnext < " + E + ")) AS n FROM x)")
+			q.Add(",\ntc AS (SELECT count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (nearest_pageview_before >= " + S + " OR nearest_pageview_after < " + E + ")) AS n FROM x)")
 		}
 		q.Add("\nSELECT g.k, g.pending, g.visitors, g.sessions, g.converted, g.payments, g.cents")
 		if withTotals {
@@ -284,12 +283,12 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 			where()
 			q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
 		}
-		q.Add("a AS (SELECT k, " + countIf("vprev IS NULL") + " AS pending, " + countIf("vprev < "+S+" OR vk < k") + " AS visitors, " +
-			countIf("sprev < "+S+" OR sk < k") + " AS sessions")
+		q.Add("a AS (SELECT k, " + countIf("prev_visitor_pageview IS NULL") + " AS pending, " + countIf("prev_visitor_pageview < "+S+" OR vk < k") + " AS visitors, " +
+			countIf("prev_session_pageview < "+S+" OR sk < k") + " AS sessions")
 		if withTotals {
-			q.Add(", " + countIf("vprev < "+S) + " AS tv, " + countIf("sprev < "+S) + " AS tse")
+			q.Add(", " + countIf("prev_visitor_pageview < "+S) + " AS tv, " + countIf("prev_session_pageview < "+S) + " AS tse")
 		}
-		q.Add(" FROM (SELECT vprev, sprev, " + key + " AS k, " + vk + " AS vk, " + sk + " AS sk FROM " + counted(mixed) + " WHERE ")
+		q.Add(" FROM (SELECT prev_visitor_pageview, prev_session_pageview, " + key + " AS k, " + vk + " AS vk, " + sk + " AS sk FROM " + counted(mixed) + " WHERE ")
 		where()
 		q.Add(" AND type = " + pageview + ") x GROUP BY k")
 		if mixed {
@@ -301,10 +300,10 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
   UNION ALL SELECT k, 0, 0, count(*)` + zeros + ` FROM (SELECT DISTINCT k, visitor_id, session_id FROM sl) x GROUP BY k`)
 		}
 		q.Add("),\nvis AS (SELECT k, sum(pending) AS pending, sum(visitors) AS visitors, sum(sessions) AS sessions FROM a GROUP BY k),\n")
-		q.Add("ev AS (SELECT visitor_id, type, revenue_cents, pvprev, pvnext, " + key + " AS k, " + pk + " AS pk, " + nk + " AS nk FROM " + counted(mixed) + " WHERE ")
+		q.Add("ev AS (SELECT visitor_id, type, revenue_cents, nearest_pageview_before, nearest_pageview_after, " + key + " AS k, " + pk + " AS pk, " + nk + " AS nk FROM " + counted(mixed) + " WHERE ")
 		where()
 		q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
-		q.Add("conv AS (SELECT k, count(*) FILTER (WHERE pvprev IS NULL) AS pending, count(DISTINCT visitor_id) FILTER (WHERE pk = k OR nk = k) AS converted FROM ev GROUP BY k")
+		q.Add("conv AS (SELECT k, count(*) FILTER (WHERE nearest_pageview_before IS NULL) AS pending, count(DISTINCT visitor_id) FILTER (WHERE pk = k OR nk = k) AS converted FROM ev GROUP BY k")
 		if mixed {
 			q.Add(" UNION ALL SELECT k, 0, count(*) FROM slev SEMI JOIN slv USING (k, visitor_id) GROUP BY k")
 		}
@@ -321,7 +320,7 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 		}
 		if withTotals {
 			q.Add(",\ntot AS (SELECT CAST(coalesce(sum(tv), 0) AS BIGINT) AS tv, CAST(coalesce(sum(tse), 0) AS BIGINT) AS tse FROM a),\n")
-			q.Add("tc AS (SELECT count(DISTINCT visitor_id) FILTER (WHERE pvprev >= " + S + " OR pvnext < " + E + ")")
+			q.Add("tc AS (SELECT count(DISTINCT visitor_id) FILTER (WHERE nearest_pageview_before >= " + S + " OR nearest_pageview_after < " + E + ")")
 			if mixed {
 				q.Add(" + (SELECT count(*) FROM (SELECT DISTINCT visitor_id FROM slv) x SEMI JOIN (SELECT DISTINCT visitor_id FROM slev) y USING (visitor_id))")
 			}
@@ -400,11 +399,11 @@ func (d *DB) scanIndexedBuckets(ctx context.Context, q *sqlq.Query, withTotals b
 func prevColumn(keys []string) string {
 	switch strings.Join(keys, ",") {
 	case "hostname,path":
-		return "pprev"
+		return "prev_page_pageview"
 	case "session_referrer":
-		return "rprev"
+		return "prev_referrer_pageview"
 	case "country":
-		return "cprev"
+		return "prev_country_pageview"
 	}
 	return ""
 }
