@@ -143,16 +143,16 @@ func (d *DB) Series(ctx context.Context, r analytics.Request, s analytics.Schedu
 	}
 	// inPV: the (bucket, visitor) of the event is one of a pageview.
 	inPV := func() {
-		q.Add("(k, visitor_id) IN (SELECT " + key + " AS pk, visitor_id FROM events WHERE ")
+		q.Add("(bucket, visitor_id) IN (SELECT " + key + " AS pageview_bucket, visitor_id FROM events WHERE ")
 		pv()
 		q.Add(")")
 	}
-	q.Add("SELECT k, toInt64(sum(visitors_n)), toInt64(sum(sessions_n)), toInt64(sum(converted_n)), toInt64(sum(payments_n)), toInt64(sum(revenue)) FROM (\n")
-	q.Add("SELECT " + key + " AS k, uniqExact(visitor_id) AS visitors_n, uniqExact(visitor_id, session_id) AS sessions_n, toUInt64(0) AS converted_n, " +
+	q.Add("SELECT bucket, toInt64(sum(visitors_n)), toInt64(sum(sessions_n)), toInt64(sum(converted_n)), toInt64(sum(payments_n)), toInt64(sum(revenue)) FROM (\n")
+	q.Add("SELECT " + key + " AS bucket, uniqExact(visitor_id) AS visitors_n, uniqExact(visitor_id, session_id) AS sessions_n, toUInt64(0) AS converted_n, " +
 		"toUInt64(0) AS payments_n, toInt64(0) AS revenue FROM events WHERE ")
 	pv()
-	q.Add(" GROUP BY k\nUNION ALL\n")
-	q.Add("SELECT " + key + " AS k, toUInt64(0), toUInt64(0), uniqExactIf(visitor_id, ")
+	q.Add(" GROUP BY bucket\nUNION ALL\n")
+	q.Add("SELECT " + key + " AS bucket, toUInt64(0), toUInt64(0), uniqExactIf(visitor_id, ")
 	inPV()
 	q.Add(") AS conv, countIf(type = " + payment)
 	if len(r.Filters) > 0 {
@@ -167,7 +167,7 @@ func (d *DB) Series(ctx context.Context, r analytics.Request, s analytics.Schedu
 	q.Add(")) FROM events WHERE ")
 	q.Base(r)
 	q.Between(s.Window.Start, s.Window.End)
-	q.Add(" AND type IN (" + custom + ", " + payment + ") GROUP BY k HAVING conv > 0 OR pays > 0\n) GROUP BY k ORDER BY k")
+	q.Add(" AND type IN (" + custom + ", " + payment + ") GROUP BY bucket HAVING conv > 0 OR pays > 0\n) GROUP BY bucket ORDER BY bucket")
 	rows, err := d.conn.Query(ctx, q.String(), q.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("timeseries of %s: %w", r.WebsiteID, err)

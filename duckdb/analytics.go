@@ -37,26 +37,26 @@ func (d *DB) Totals(ctx context.Context, r analytics.Request) (analytics.Totals,
 		return d.indexedTotals(ctx, r)
 	}
 	q := d.newQuery()
-	q.Add("WITH pv AS (SELECT visitor_id, session_id, ts FROM events WHERE ")
+	q.Add("WITH pageviews AS (SELECT visitor_id, session_id, ts FROM events WHERE ")
 	q.Base(r)
 	q.Add(" AND type = " + pageview)
 	q.Filters(r)
 	q.Add(`),
-s AS (SELECT count(*) AS n, epoch_us(max(ts)) - epoch_us(min(ts)) AS us FROM pv GROUP BY visitor_id, session_id),
-v AS (SELECT DISTINCT visitor_id FROM pv),
-c AS (SELECT DISTINCT visitor_id FROM events WHERE `)
+sessions AS (SELECT count(*) AS pageview_count, epoch_us(max(ts)) - epoch_us(min(ts)) AS duration_us FROM pageviews GROUP BY visitor_id, session_id),
+visitors AS (SELECT DISTINCT visitor_id FROM pageviews),
+goal_visitors AS (SELECT DISTINCT visitor_id FROM events WHERE `)
 	q.Base(r)
-	q.Add(" AND type IN (" + custom + ", " + payment + ")),\np AS (SELECT visitor_id, revenue_cents FROM events WHERE ")
+	q.Add(" AND type IN (" + custom + ", " + payment + ")),\npayments AS (SELECT visitor_id, revenue_cents FROM events WHERE ")
 	q.Base(r)
 	q.Add(" AND type = " + payment)
 	if len(r.Filters) > 0 {
-		q.Add(" AND visitor_id IN (SELECT visitor_id FROM v)")
+		q.Add(" AND visitor_id IN (SELECT visitor_id FROM visitors)")
 	}
 	q.Add(`)
-SELECT (SELECT count(*) FROM v),
-       (SELECT count(*) FROM s), (SELECT count(*) FROM s WHERE n = 1), (SELECT CAST(coalesce(sum(us), 0) AS BIGINT) FROM s),
-       (SELECT count(*) FROM v SEMI JOIN c USING (visitor_id)),
-       (SELECT count(*) FROM p), (SELECT CAST(coalesce(sum(revenue_cents), 0) AS BIGINT) FROM p)`)
+SELECT (SELECT count(*) FROM visitors),
+       (SELECT count(*) FROM sessions), (SELECT count(*) FROM sessions WHERE pageview_count = 1), (SELECT CAST(coalesce(sum(duration_us), 0) AS BIGINT) FROM sessions),
+       (SELECT count(*) FROM visitors SEMI JOIN goal_visitors USING (visitor_id)),
+       (SELECT count(*) FROM payments), (SELECT CAST(coalesce(sum(revenue_cents), 0) AS BIGINT) FROM payments)`)
 	var t analytics.Totals
 	err := d.db.QueryRowContext(ctx, q.String(), q.Args...).Scan(&t.Visitors, &t.Sessions, &t.Bounces, &t.DurationMicros, &t.Converted, &t.Payments, &t.RevenueCents)
 	if err != nil {
@@ -117,26 +117,26 @@ func (d *DB) Series(ctx context.Context, r analytics.Request, s analytics.Schedu
 	window := func() {
 		q.Add(" AND ts >= ? AND ts < ?", s.Window.Start.UTC(), s.Window.End.UTC())
 	}
-	q.Add("WITH pv AS (SELECT visitor_id, session_id, " + key + " AS k FROM events WHERE ")
+	q.Add("WITH pageviews AS (SELECT visitor_id, session_id, " + key + " AS bucket FROM events WHERE ")
 	q.Base(r)
 	window()
 	q.Add(" AND type = " + pageview)
 	q.Filters(r)
-	q.Add("),\nev AS (SELECT visitor_id, type, revenue_cents, " + key + " AS k FROM events WHERE ")
+	q.Add("),\ngoals AS (SELECT visitor_id, type, revenue_cents, " + key + " AS bucket FROM events WHERE ")
 	q.Base(r)
 	window()
 	q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
-	q.Add(`pvk AS (SELECT DISTINCT k, visitor_id FROM pv),
-vis AS (SELECT k, count(*) AS visitors FROM pvk GROUP BY k),
-ses AS (SELECT k, count(*) AS sessions FROM (SELECT DISTINCT k, visitor_id, session_id FROM pv) x GROUP BY k),
-conv AS (SELECT k, count(*) AS converted FROM (SELECT DISTINCT k, visitor_id FROM ev) x SEMI JOIN pvk USING (k, visitor_id) GROUP BY k),
-pay AS (SELECT k, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM ev `)
+	q.Add(`bucket_visitors AS (SELECT DISTINCT bucket, visitor_id FROM pageviews),
+vis AS (SELECT bucket, count(*) AS visitors FROM bucket_visitors GROUP BY bucket),
+ses AS (SELECT bucket, count(*) AS sessions FROM (SELECT DISTINCT bucket, visitor_id, session_id FROM pageviews) bucket_sessions GROUP BY bucket),
+conv AS (SELECT bucket, count(*) AS converted FROM (SELECT DISTINCT bucket, visitor_id FROM goals) goal_visitors SEMI JOIN bucket_visitors USING (bucket, visitor_id) GROUP BY bucket),
+pay AS (SELECT bucket, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM goals `)
 	if len(r.Filters) > 0 {
-		q.Add("SEMI JOIN pvk USING (k, visitor_id) ")
+		q.Add("SEMI JOIN bucket_visitors USING (bucket, visitor_id) ")
 	}
-	q.Add(`WHERE type = ` + payment + ` GROUP BY k)
-SELECT k, coalesce(visitors, 0), coalesce(sessions, 0), coalesce(converted, 0), coalesce(payments, 0), coalesce(cents, 0)
-FROM vis JOIN ses USING (k) FULL OUTER JOIN conv USING (k) FULL OUTER JOIN pay USING (k) ORDER BY k`)
+	q.Add(`WHERE type = ` + payment + ` GROUP BY bucket)
+SELECT bucket, coalesce(visitors, 0), coalesce(sessions, 0), coalesce(converted, 0), coalesce(payments, 0), coalesce(cents, 0)
+FROM vis JOIN ses USING (bucket) FULL OUTER JOIN conv USING (bucket) FULL OUTER JOIN pay USING (bucket) ORDER BY bucket`)
 	rows, err := d.db.QueryContext(ctx, q.String(), q.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("timeseries of %s: %w", r.WebsiteID, err)
@@ -178,22 +178,22 @@ func (d *DB) Breakdown(ctx context.Context, r analytics.Request, b analytics.Bre
 	cols := strings.Join(keys, ", ")
 	q := d.newQuery()
 	if b.Goals {
-		q.Add("WITH r AS (SELECT " + cols + ", count(DISTINCT visitor_id) AS visitors, count(*) AS completions, 0 AS payments, 0 AS cents FROM events WHERE ")
+		q.Add("WITH breakdown AS (SELECT " + cols + ", count(DISTINCT visitor_id) AS visitors, count(*) AS completions, 0 AS payments, 0 AS cents FROM events WHERE ")
 		q.Base(r)
 		q.Add(" AND type = " + custom)
 		q.Filters(r)
 		q.Add(" AND NOT (" + sqlq.AllEmpty(keys) + ") GROUP BY " + cols + ")\n")
 	} else {
-		q.Add("WITH g AS (SELECT DISTINCT " + cols + ", visitor_id FROM events WHERE ")
+		q.Add("WITH key_visitors AS (SELECT DISTINCT " + cols + ", visitor_id FROM events WHERE ")
 		q.Base(r)
 		q.Add(" AND type = " + pageview)
 		q.Filters(r)
 		q.Add(" AND NOT (" + sqlq.AllEmpty(keys) + ")),\npay AS (SELECT visitor_id, count(*) AS n, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM events WHERE ")
 		q.Base(r)
 		q.Add(" AND type = " + payment + " GROUP BY visitor_id),\n")
-		q.Add("r AS (SELECT " + cols + ", count(*) AS visitors, 0 AS completions, CAST(coalesce(sum(pay.n), 0) AS BIGINT) AS payments, CAST(coalesce(sum(pay.cents), 0) AS BIGINT) AS cents FROM g LEFT JOIN pay USING (visitor_id) GROUP BY " + cols + ")\n")
+		q.Add("breakdown AS (SELECT " + cols + ", count(*) AS visitors, 0 AS completions, CAST(coalesce(sum(pay.n), 0) AS BIGINT) AS payments, CAST(coalesce(sum(pay.cents), 0) AS BIGINT) AS cents FROM key_visitors LEFT JOIN pay USING (visitor_id) GROUP BY " + cols + ")\n")
 	}
-	q.Add("SELECT "+cols+", visitors, completions, payments, cents, count(*) OVER () FROM r ORDER BY visitors DESC, "+cols+" LIMIT ? OFFSET ?", limit, offset)
+	q.Add("SELECT "+cols+", visitors, completions, payments, cents, count(*) OVER () FROM breakdown ORDER BY visitors DESC, "+cols+" LIMIT ? OFFSET ?", limit, offset)
 	groups, total, err := d.scanGroups(ctx, q, len(keys))
 	if err == nil && len(groups) == 0 && offset > 0 {
 		// Past the last row: the window gave no total.

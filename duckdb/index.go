@@ -2,7 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -11,80 +10,33 @@ import (
 	"time"
 )
 
-// Each pageview row carries, once indexed, the time (epoch microseconds)
-// of the visitor's previous pageview in several partitions:
+// The index columns (prev_visitor_pageview, prev_session_pageview, ...,
+// nearest_pageview_before, nearest_pageview_after) let the unfiltered
+// reads count rows instead of deduplicating visitors. What each holds, why
+// counting them is exact, and how the live index and the background
+// indexer below keep them up to date: docs/analytics-index.md.
 //
-//	vprev   the visitor's previous pageview on the website
-//	sprev   the previous pageview of the same session (visitor and session id)
-//	sprev2  the one before that in the session
-//	pprev   the visitor's previous pageview of the same hostname and path
-//	rprev   ... with the same session referrer
-//	cprev   ... from the same country
-//
-// or none when there is no such pageview, and NULL until indexed (rows of
-// live traffic are indexed as they are inserted, see live.go). Pageviews
-// are ordered by time, then by rowid among equal times. Goal and payment
-// rows carry the visitor's nearest pageviews instead:
-//
-//	pvprev  the latest pageview at or before it (in that order), or none
-//	pvnext  the earliest after it, or noneNext
-//
-// A visitor with a goal or payment at t in a window [S, E) has a pageview
-// in the window exactly when some such row has pvprev >= S or pvnext < E
-// (the pageview nearest to t on the side it lies is in the window too);
-// the same holds of a bucket. That makes conversions counts over the few
-// goal and payment rows.
-//
-// They make the unfiltered reads count instead of deduplicate. Over a
-// window [S, E), each visitor (or session, or visitor and page, ...) with a
-// pageview in the window has exactly one pageview there whose previous one
-// is before S: its first in the window. So the visitors are the pageviews
-// in the window with vprev < S, the sessions those with sprev < S, the
-// sessions with two or more pageviews those with sprev >= S > sprev2, and
-// the summed session durations the sum of ts - sprev over the pageviews
-// with sprev >= S. A bucket of a timeseries is a window of its own: a
-// pageview is its visitor's first in its bucket when vprev < S or vprev's
-// bucket is an earlier one (with bucket keys that never go back in time).
-//
-// A pageview inserted later than the others of its visitor leaves their
-// values stale until the next round recomputes the whole visitor. Reads
-// stay exact meanwhile: a pageview outside a window cannot change which
-// pageview is the first inside it, and a visitor with a pending (NULL)
-// row inside the window is counted the slow way (see indexed.go).
+// none is the value of a column when there is no such pageview; a row not
+// indexed yet (pending) has NULL.
 const none = -(1 << 62)
 
-// noneNext is pvnext's none: no later pageview.
+// noneNext is nearest_pageview_after's none: no later pageview.
 const noneNext = 1 << 62
 
 // noneSQL and noneNextSQL are none and noneNext as SQL literals.
 var noneSQL, noneNextSQL = strconv.FormatInt(none, 10), strconv.FormatInt(noneNext, 10)
 
 // pendingRow is the condition of a row not indexed yet.
-var pendingRow = "((type = " + pageview + " AND vprev IS NULL) OR (type IN (" + custom + ", " + payment + ") AND pvprev IS NULL))"
-
-// addEarlierColumns adds the indexed columns to a file made before them;
-// their rows are then pending, and the first rounds index them.
-func addEarlierColumns(ctx context.Context, db *sql.DB) error {
-	for _, c := range []string{"vprev", "sprev", "sprev2", "pprev", "rprev", "cprev", "site", "pvprev", "pvnext"} {
-		typ := "BIGINT"
-		if c == "site" {
-			typ = "INTEGER"
-		}
-		if _, err := db.ExecContext(ctx, "ALTER TABLE events ADD COLUMN IF NOT EXISTS "+c+" "+typ); err != nil {
-			return fmt.Errorf("add column %s: %w", c, err)
-		}
-	}
-	return nil
-}
+var pendingRow = "((type = " + pageview + " AND prev_visitor_pageview IS NULL) OR (type IN (" + custom + ", " + payment + ") AND nearest_pageview_before IS NULL))"
 
 // Round sizes. A round takes the pending visitors in turn while their
 // pending rows add up to less than roundRows (at least one visitor), out
 // of at most roundCandidates visitors with pending rows. What a round
 // orders and updates goes with the rows it recomputes (see indexSQL), so
 // roundRows bounds a round's memory when a backlog is pending (a bulk
-// load, an upgraded file). Smaller rounds did not use less: below about
-// 100,000 rows DuckDB's window and update structures take 50-150 MB
-// whatever the count, and each round scans the table a few times.
+// load, an upgraded file). It is not smaller because DuckDB's window and
+// update structures take about as much memory for fewer rows, and each
+// round scans the table a few times (docs/benchmarks.md).
 var roundRows = 100_000 // a variable for the tests' small rounds
 
 const roundCandidates = 100_000
@@ -114,17 +66,17 @@ func (d *DB) indexRound(ctx context.Context, since int64, whole bool) (visitors 
 	defer conn.Close()
 	limit, update := roundCandidates, indexSQL
 	// The round's visitors: with whole, the first wholeVisitors with a
-	// pending row; otherwise, each with the time m of its earliest pending
-	// row (over all its rows, not only those at or after since), while
-	// their pending rows add up to less than roundRows.
+	// pending row; otherwise, each with the time earliest_pending of its
+	// earliest pending row (over all its rows, not only those at or after
+	// since), while their pending rows add up to less than roundRows.
 	chosen := `, pending AS (
-  SELECT site, visitor_id, min(ts) AS m, count(*) AS n FROM events SEMI JOIN candidates USING (site, visitor_id)
+  SELECT site, visitor_id, min(ts) AS earliest_pending, count(*) AS pending_rows FROM events SEMI JOIN candidates USING (site, visitor_id)
   WHERE ` + pendingRow + `
   GROUP BY site, visitor_id
 ), running AS (
-  SELECT *, sum(n) OVER (ORDER BY site, visitor_id ROWS UNBOUNDED PRECEDING) AS upto, count(*) OVER () AS candidates FROM pending
+  SELECT *, sum(pending_rows) OVER (ORDER BY site, visitor_id ROWS UNBOUNDED PRECEDING) AS rows_so_far, count(*) OVER () AS candidates FROM pending
 )
-SELECT site, visitor_id, m, candidates FROM running WHERE upto - n < ` + strconv.Itoa(roundRows)
+SELECT site, visitor_id, earliest_pending, candidates FROM running WHERE rows_so_far - pending_rows < ` + strconv.Itoa(roundRows)
 	if whole {
 		limit, update = wholeVisitors, wholeSQL
 		chosen = "\nSELECT site, visitor_id, count(*) OVER () AS candidates FROM candidates"
@@ -155,28 +107,31 @@ WITH candidates AS (
 }
 
 // indexSQL recomputes the columns of the rows of the visitors in
-// pending_visitors(site, visitor_id, m) that an insert at or after m can
-// change, and writes those that changed.
+// pending_visitors(site, visitor_id, earliest_pending) that an insert at or
+// after earliest_pending can change, and writes those that changed.
 //
-// Rows before m are all indexed, and stay right: an insert changes the
-// values of later rows only, except pvnext. So the rows recomputed
-// ("cur") are the visitor's rows at or after m, and the goals and payments
-// before m whose pvnext is at or after m (no pageview lies between them and
-// m). Their values need, of the pageviews before m ("old"), only the latest
-// of each partition: the visitor's latest (vprev, and pvprev), the latest
-// two of each of their sessions (sprev, sprev2), and the latest of each of
-// their pages, session referrers and countries. Those few rows join the
-// window as "keep" rows, each with the key of its own partition only (the
-// other keys NULL: partitions no recomputed row is in); any older pageview
-// they bring into the visitor's partition comes before the latest one, so
-// no value changes. A round therefore orders the new rows and a few rows a
-// partition, not the visitors' whole history, which a returning visitor
-// would otherwise bring in again at every visit; the history is only
-// aggregated, in a stream.
+// Rows before earliest_pending are all indexed, and stay right: an insert
+// changes the values of later rows only, except nearest_pageview_after. So
+// the rows recomputed (recomputed) are the visitor's rows at or after
+// earliest_pending, and the goals and payments before it whose
+// nearest_pageview_after is at or after it (no pageview lies between them
+// and earliest_pending). Their values need, of the pageviews before
+// earliest_pending (earlier_pageviews), only the latest of each partition:
+// the visitor's latest (prev_visitor_pageview, and
+// nearest_pageview_before), the latest two of each of their sessions
+// (prev_session_pageview, second_prev_session_pageview), and the latest of
+// each of their pages, session referrers and countries. Those few rows
+// join the window as latest_earlier rows, each with the key of its own
+// partition only (the other keys NULL: partitions no recomputed row is
+// in); any older pageview they bring into the visitor's partition comes
+// before the latest one, so no value changes. A round therefore orders the
+// new rows and a few rows a partition, not the visitors' whole history,
+// which a returning visitor would otherwise bring in again at every visit;
+// the history is only aggregated, in a stream.
 var indexSQL = func() string {
-	// keep selects the latest n pageviews before m of each partition by
-	// keys that a recomputed row has too.
-	keep := func(keys []string, n int) string {
+	// latestEarlier selects the latest n pageviews before earliest_pending
+	// of each partition by keys that a recomputed row has too.
+	latestEarlier := func(keys []string, n int) string {
 		cols := make([]string, 0, 5)
 		for _, c := range []string{"session_id", "hostname", "path", "session_referrer", "country"} {
 			typ := "VARCHAR"
@@ -195,36 +150,43 @@ var indexSQL = func() string {
 		for _, k := range keys {
 			by += ", " + k
 		}
-		from := "old"
+		from := "earlier_pageviews"
 		if len(keys) > 0 {
-			from = "old SEMI JOIN cur USING (" + by + ")"
+			from = "earlier_pageviews SEMI JOIN recomputed USING (" + by + ")"
 		}
-		return `SELECT site, visitor_id, ` + strings.Join(cols, ", ") + `, unnest(arg_max(struct_pack(rid := rid, ts := ts), ts, ` + strconv.Itoa(n) + `)) AS k
+		return `SELECT site, visitor_id, ` + strings.Join(cols, ", ") + `, unnest(arg_max(struct_pack(row_id := row_id, ts := ts), ts, ` + strconv.Itoa(n) + `)) AS latest
     FROM ` + from + ` GROUP BY ` + by
 	}
-	return recomputeSQL(`WITH cur AS MATERIALIZED (
-    SELECT e.rowid AS rid, e.site, e.visitor_id, e.type, e.ts, e.session_id, e.hostname, e.path, e.session_referrer, e.country,
-      e.vprev, e.sprev, e.sprev2, e.pprev, e.rprev, e.cprev, e.pvprev, e.pvnext
-    FROM events e JOIN pending_visitors p ON e.site = p.site AND e.visitor_id = p.visitor_id
-    WHERE e.type IN (`+pageview+`, `+custom+`, `+payment+`)
-      AND (e.ts >= p.m OR (e.type <> `+pageview+` AND e.pvnext >= epoch_us(p.m)))
-  ), old AS NOT MATERIALIZED (
-    SELECT e.rowid AS rid, e.site, e.visitor_id, e.ts, e.session_id, e.hostname, e.path, e.session_referrer, e.country
-    FROM events e JOIN pending_visitors p ON e.site = p.site AND e.visitor_id = p.visitor_id
-    WHERE e.type = `+pageview+` AND e.ts < p.m
-  ), keep AS (
-    `+keep(nil, 1)+`
-    UNION ALL `+keep([]string{"session_id"}, 2)+`
-    UNION ALL `+keep([]string{"hostname", "path"}, 1)+`
-    UNION ALL `+keep([]string{"session_referrer"}, 1)+`
-    UNION ALL `+keep([]string{"country"}, 1)+`
-  ), rows AS (
-    SELECT *, true AS target FROM cur
+	return recomputeSQL(`WITH recomputed AS MATERIALIZED (
+    SELECT visitor_events.rowid AS row_id, visitor_events.site, visitor_events.visitor_id, visitor_events.type, visitor_events.ts,
+      visitor_events.session_id, visitor_events.hostname, visitor_events.path, visitor_events.session_referrer, visitor_events.country,
+      visitor_events.prev_visitor_pageview, visitor_events.prev_session_pageview, visitor_events.second_prev_session_pageview,
+      visitor_events.prev_page_pageview, visitor_events.prev_referrer_pageview, visitor_events.prev_country_pageview,
+      visitor_events.nearest_pageview_before, visitor_events.nearest_pageview_after
+    FROM events visitor_events JOIN pending_visitors
+      ON visitor_events.site = pending_visitors.site AND visitor_events.visitor_id = pending_visitors.visitor_id
+    WHERE visitor_events.type IN (`+pageview+`, `+custom+`, `+payment+`)
+      AND (visitor_events.ts >= pending_visitors.earliest_pending
+        OR (visitor_events.type <> `+pageview+` AND visitor_events.nearest_pageview_after >= epoch_us(pending_visitors.earliest_pending)))
+  ), earlier_pageviews AS NOT MATERIALIZED (
+    SELECT visitor_events.rowid AS row_id, visitor_events.site, visitor_events.visitor_id, visitor_events.ts,
+      visitor_events.session_id, visitor_events.hostname, visitor_events.path, visitor_events.session_referrer, visitor_events.country
+    FROM events visitor_events JOIN pending_visitors
+      ON visitor_events.site = pending_visitors.site AND visitor_events.visitor_id = pending_visitors.visitor_id
+    WHERE visitor_events.type = `+pageview+` AND visitor_events.ts < pending_visitors.earliest_pending
+  ), latest_earlier AS (
+    `+latestEarlier(nil, 1)+`
+    UNION ALL `+latestEarlier([]string{"session_id"}, 2)+`
+    UNION ALL `+latestEarlier([]string{"hostname", "path"}, 1)+`
+    UNION ALL `+latestEarlier([]string{"session_referrer"}, 1)+`
+    UNION ALL `+latestEarlier([]string{"country"}, 1)+`
+  ), window_rows AS (
+    SELECT *, true AS target FROM recomputed
     UNION ALL
-    SELECT k.rid, site, visitor_id, `+pageview+`, k.ts, session_id, hostname, path, session_referrer, country,
+    SELECT latest.row_id, site, visitor_id, `+pageview+`, latest.ts, session_id, hostname, path, session_referrer, country,
       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false
-    FROM keep
-  )`, "rows", "rid", "target")
+    FROM latest_earlier
+  )`, "window_rows", "row_id", "target")
 }()
 
 // wholeSQL recomputes the columns of every pageview, goal and payment of
@@ -234,34 +196,43 @@ var wholeSQL = recomputeSQL("", "events SEMI JOIN pending_visitors USING (site, 
 
 // recomputeSQL is the UPDATE that computes the index columns with window
 // functions over the rows of from (after the common table expressions of
-// with), ordered by time and then by rid (the events' rowid), and writes
+// with), ordered by time and then by rowID (the events' rowid), and writes
 // them into the rows for which target holds, where they changed.
-func recomputeSQL(with, from, rid, target string) string {
+func recomputeSQL(with, from, rowID, target string) string {
 	// Pageview columns over the pageviews only (type is in each
 	// partition), goal and payment columns over the visitor's rows.
 	lag := func(n int, partition string) string {
-		return "CASE WHEN " + target + " AND type = " + pageview + " THEN lag(epoch_us(ts), " + strconv.Itoa(n) + ", " + noneSQL + ") OVER (PARTITION BY site, visitor_id, type" + partition + " ORDER BY ts, " + rid + ") END"
+		return "CASE WHEN " + target + " AND type = " + pageview + " THEN lag(epoch_us(ts), " + strconv.Itoa(n) + ", " + noneSQL + ") OVER (PARTITION BY site, visitor_id, type" + partition + " ORDER BY ts, " + rowID + ") END"
 	}
 	nearest := func(agg, frame, dflt string) string {
-		return "CASE WHEN " + target + " AND type <> " + pageview + " THEN coalesce(" + agg + "(CASE WHEN type = " + pageview + " THEN epoch_us(ts) END) OVER (PARTITION BY site, visitor_id ORDER BY ts, " + rid + " ROWS BETWEEN " + frame + "), " + dflt + ") END"
+		return "CASE WHEN " + target + " AND type <> " + pageview + " THEN coalesce(" + agg + "(CASE WHEN type = " + pageview + " THEN epoch_us(ts) END) OVER (PARTITION BY site, visitor_id ORDER BY ts, " + rowID + " ROWS BETWEEN " + frame + "), " + dflt + ") END"
 	}
-	return `UPDATE events SET vprev = n.nv, sprev = n.ns, sprev2 = n.ns2, pprev = n.np, rprev = n.nr, cprev = n.nc, pvprev = n.npp, pvnext = n.npn FROM (
+	// Each index column and the expression of its new value, computed as
+	// new_<column>.
+	columns := []struct{ name, value string }{
+		{"prev_visitor_pageview", lag(1, "")},
+		{"prev_session_pageview", lag(1, ", session_id")},
+		{"second_prev_session_pageview", lag(2, ", session_id")},
+		{"prev_page_pageview", lag(1, ", hostname, path")},
+		{"prev_referrer_pageview", lag(1, ", session_referrer")},
+		{"prev_country_pageview", lag(1, ", country")},
+		{"nearest_pageview_before", nearest("max", "UNBOUNDED PRECEDING AND CURRENT ROW", noneSQL)},
+		{"nearest_pageview_after", nearest("min", "1 FOLLOWING AND UNBOUNDED FOLLOWING", noneNextSQL)},
+	}
+	var set, old, computed, changed []string
+	for _, c := range columns {
+		set = append(set, c.name+" = computed.new_"+c.name)
+		old = append(old, c.name)
+		computed = append(computed, "\n      "+c.value+" AS new_"+c.name)
+		changed = append(changed, c.name+" IS DISTINCT FROM new_"+c.name)
+	}
+	return `UPDATE events SET ` + strings.Join(set, ", ") + ` FROM (
   ` + with + `
   SELECT * FROM (
-    SELECT ` + rid + ` AS rid, ` + target + ` AS target, vprev, sprev, sprev2, pprev, rprev, cprev, pvprev, pvnext,
-      ` + lag(1, "") + ` AS nv,
-      ` + lag(1, ", session_id") + ` AS ns,
-      ` + lag(2, ", session_id") + ` AS ns2,
-      ` + lag(1, ", hostname, path") + ` AS np,
-      ` + lag(1, ", session_referrer") + ` AS nr,
-      ` + lag(1, ", country") + ` AS nc,
-      ` + nearest("max", "UNBOUNDED PRECEDING AND CURRENT ROW", noneSQL) + ` AS npp,
-      ` + nearest("min", "1 FOLLOWING AND UNBOUNDED FOLLOWING", noneNextSQL) + ` AS npn
+    SELECT ` + rowID + ` AS row_id, ` + target + ` AS target, ` + strings.Join(old, ", ") + `,` + strings.Join(computed, ",") + `
     FROM ` + from + `
-  ) WHERE target AND (vprev IS DISTINCT FROM nv OR sprev IS DISTINCT FROM ns OR sprev2 IS DISTINCT FROM ns2
-       OR pprev IS DISTINCT FROM np OR rprev IS DISTINCT FROM nr OR cprev IS DISTINCT FROM nc
-       OR pvprev IS DISTINCT FROM npp OR pvnext IS DISTINCT FROM npn)
-) n WHERE events.rowid = n.rid`
+  ) WHERE target AND (` + strings.Join(changed, "\n       OR ") + `)
+) computed WHERE events.rowid = computed.row_id`
 }
 
 // Index indexes every pending row, in rounds over the visitors' whole
@@ -304,11 +275,10 @@ func (d *DB) checkpointAfter(ctx context.Context, visitors int64) {
 // nothing is left. A live pass runs one incremental round and reports
 // whether visitors with pending rows were left over; the indexer then
 // runs another pass after its usual pause. One round a pass lets DuckDB
-// checkpoint in between and free what the round's updates hold: the
-// ingest benchmark's peak went from 421-460 MB to 302-447 MB over eight
-// runs, about 350 MB in the median. A round runs to its end: while rounds were
-// interrupted on Close, reopening the file in the same process sometimes
-// hung (1 test run in 7; none in 12 since).
+// checkpoint in between and free what the round's updates hold, which
+// keeps the server's peak memory down under ingest. A round runs to its
+// end, even when stop is done: interrupting rounds on Close made reopening
+// the file in the same process hang at times (docs/benchmarks.md).
 func (d *DB) indexPass(stop context.Context, since int64) (more bool, err error) {
 	ctx := context.WithoutCancel(stop)
 	total := int64(0)

@@ -36,10 +36,12 @@ func TestOlderFileIsNumberedAndIndexed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, stmt := range []string{"DROP TABLE sites", "ALTER TABLE events DROP COLUMN site", "ALTER TABLE events DROP COLUMN vprev",
-		"ALTER TABLE events DROP COLUMN sprev", "ALTER TABLE events DROP COLUMN sprev2", "ALTER TABLE events DROP COLUMN pprev",
-		"ALTER TABLE events DROP COLUMN rprev", "ALTER TABLE events DROP COLUMN cprev", "ALTER TABLE events DROP COLUMN pvprev",
-		"ALTER TABLE events DROP COLUMN pvnext"} {
+	// What files made before numbered migrations, the website numbers and
+	// the index lack.
+	for _, stmt := range []string{"DROP TABLE schema_migrations", "DROP TABLE open_goal_updates", "DROP TABLE sites", "ALTER TABLE events DROP COLUMN site", "ALTER TABLE events DROP COLUMN prev_visitor_pageview",
+		"ALTER TABLE events DROP COLUMN prev_session_pageview", "ALTER TABLE events DROP COLUMN second_prev_session_pageview", "ALTER TABLE events DROP COLUMN prev_page_pageview",
+		"ALTER TABLE events DROP COLUMN prev_referrer_pageview", "ALTER TABLE events DROP COLUMN prev_country_pageview", "ALTER TABLE events DROP COLUMN nearest_pageview_before",
+		"ALTER TABLE events DROP COLUMN nearest_pageview_after"} {
 		if _, err := raw.Exec(stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}
@@ -181,7 +183,7 @@ func TestLiveIndexConverges(t *testing.T) {
 			t.Fatal(err)
 		}
 		live := indexColumns(t, db)
-		if _, err := db.SQL().Exec("UPDATE events SET vprev = NULL, sprev = NULL, sprev2 = NULL, pprev = NULL, rprev = NULL, cprev = NULL, pvprev = NULL, pvnext = NULL"); err != nil {
+		if _, err := db.SQL().Exec("UPDATE events SET prev_visitor_pageview = NULL, prev_session_pageview = NULL, second_prev_session_pageview = NULL, prev_page_pageview = NULL, prev_referrer_pageview = NULL, prev_country_pageview = NULL, nearest_pageview_before = NULL, nearest_pageview_after = NULL"); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Index(ctx); err != nil {
@@ -210,7 +212,7 @@ func countComputed(t *testing.T, db *DB) int64 {
 // indexColumns reads every row's index columns, by rowid.
 func indexColumns(t *testing.T, db *DB) map[int64]string {
 	t.Helper()
-	rows, err := db.SQL().Query(`SELECT rowid, concat_ws(' ', type, ts, vprev, sprev, sprev2, pprev, rprev, cprev, pvprev, pvnext) FROM events`)
+	rows, err := db.SQL().Query(`SELECT rowid, concat_ws(' ', type, ts, prev_visitor_pageview, prev_session_pageview, second_prev_session_pageview, prev_page_pageview, prev_referrer_pageview, prev_country_pageview, nearest_pageview_before, nearest_pageview_after) FROM events`)
 	if err != nil {
 		t.Fatal(err)
 	}

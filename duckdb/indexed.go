@@ -11,14 +11,13 @@ import (
 	"github.com/openfast/openfast/analytics/sqlq"
 )
 
-// The unfiltered reads count the indexed rows (see index.go) instead of
+// The unfiltered reads count the indexed rows (index.go) instead of
 // deduplicating visitors, sessions and pairs. Each runs first in its plain
-// form, which also counts the rows not indexed yet (pending) in the
-// window. When there are some, it runs again in its mixed form: the
-// visitors with a pending row in the window (pend) are left out of the
-// counting and deduplicated the slow way instead, and the two parts, which
-// share no visitor, add up. Each form is one statement (the breakdowns: two
-// in one transaction), so one snapshot.
+// form, which also counts the pending rows in the window, and when there
+// are some, again in its mixed form, where the visitors with a pending row
+// in the window are deduplicated the slow way (docs/analytics-index.md).
+// Each form is one statement (the breakdowns: two in one transaction), so
+// one snapshot.
 
 // windowStart is S, the start of a window in epoch microseconds, for the
 // conditions "before the window": none+1 for all time.
@@ -32,10 +31,11 @@ func windowStart(rngs ...analytics.Range) int64 {
 	return s
 }
 
-// pendCTE adds the CTE of the visitors with a row not indexed yet in the
-// window, whose website and range conditions where writes.
-func pendCTE(q *sqlq.Query, where func()) {
-	q.Add("pend AS (SELECT DISTINCT visitor_id FROM events WHERE ")
+// pendingCTE adds the CTE pending_in_window, the visitors with a row not
+// indexed yet in the window, whose website and range conditions where
+// writes.
+func pendingCTE(q *sqlq.Query, where func()) {
+	q.Add("pending_in_window AS (SELECT DISTINCT visitor_id FROM events WHERE ")
 	where()
 	q.Add(" AND " + pendingRow + "),\n")
 }
@@ -44,7 +44,7 @@ func pendCTE(q *sqlq.Query, where func()) {
 // that are not pending.
 func counted(mixed bool) string {
 	if mixed {
-		return "events ANTI JOIN pend USING (visitor_id)"
+		return "events ANTI JOIN pending_in_window USING (visitor_id)"
 	}
 	return "events"
 }
@@ -79,8 +79,9 @@ func (d *DB) indexedTotals(ctx context.Context, r analytics.Request) (analytics.
 		if small && !mixed {
 			// A small website's overview without pending rows: one scan
 			// of the window's pageviews, goals and payments (see
-			// smallSite), the sums of twoScanTotals' a and c.
-			q.Add("SELECT pending + cpending, visitors, sessions, sessions - multi, us, converted, n, cents FROM (SELECT " +
+			// smallSite), the sums of twoScanTotals' pageview_sums and
+			// goal_sums.
+			q.Add("SELECT pending + goal_pending, visitors, sessions, sessions - multi_pageview_sessions, duration_us, converted, payments, cents FROM (SELECT " +
 				pageviewSums("type = "+pageview+" AND ", S) + ", " + goalSums("type <> "+pageview+" AND ", S, E) + " FROM events WHERE ")
 			where()
 			q.Add(" AND type IN (" + pageview + ", " + custom + ", " + payment + "))")
@@ -102,20 +103,20 @@ func (d *DB) indexedTotals(ctx context.Context, r analytics.Request) (analytics.
 // pageviewSums are the overview's sums over pageview rows, each row
 // counted where guard (a condition and " AND ", or "") holds: pending
 // rows, visitors, sessions, sessions with a second pageview in the window
-// (multi) and the durations inside it (us).
+// (multi_pageview_sessions) and the durations inside it (duration_us).
 func pageviewSums(guard, S string) string {
-	return countIf(guard+"vprev IS NULL") + " AS pending, " + countIf(guard+"vprev < "+S) + " AS visitors, " +
-		countIf(guard+"sprev < "+S) + " AS sessions, " + countIf(guard+"sprev >= "+S+" AND sprev2 < "+S) + " AS multi, " +
-		"CAST(coalesce(sum(CASE WHEN " + guard + "sprev >= " + S + " THEN epoch_us(ts) - sprev ELSE 0 END), 0) AS BIGINT) AS us"
+	return countIf(guard+"prev_visitor_pageview IS NULL") + " AS pending, " + countIf(guard+"prev_visitor_pageview < "+S) + " AS visitors, " +
+		countIf(guard+"prev_session_pageview < "+S) + " AS sessions, " + countIf(guard+"prev_session_pageview >= "+S+" AND second_prev_session_pageview < "+S) + " AS multi_pageview_sessions, " +
+		"CAST(coalesce(sum(CASE WHEN " + guard + "prev_session_pageview >= " + S + " THEN epoch_us(ts) - prev_session_pageview ELSE 0 END), 0) AS BIGINT) AS duration_us"
 }
 
 // goalSums are the overview's sums over goal and payment rows where guard
-// holds: pending rows (cpending), visitors converted in the window, and
-// the payments and their revenue.
+// holds: pending rows (goal_pending), visitors converted in the window,
+// and the payments and their revenue.
 func goalSums(guard, S, E string) string {
-	return "count(*) FILTER (WHERE " + guard + "pvprev IS NULL) AS cpending, " +
-		"count(DISTINCT visitor_id) FILTER (WHERE " + guard + "(pvprev >= " + S + " OR pvnext < " + E + ")) AS converted, " +
-		"count(*) FILTER (WHERE type = " + payment + ") AS n, CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) AS cents"
+	return "count(*) FILTER (WHERE " + guard + "nearest_pageview_before IS NULL) AS goal_pending, " +
+		"count(DISTINCT visitor_id) FILTER (WHERE " + guard + "(nearest_pageview_before >= " + S + " OR nearest_pageview_after < " + E + ")) AS converted, " +
+		"count(*) FILTER (WHERE type = " + payment + ") AS payments, CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) AS cents"
 }
 
 // twoScanTotals is the statement of the overview of a website that is not
@@ -125,37 +126,40 @@ func twoScanTotals(q *sqlq.Query, where func(), S, E string, mixed bool) {
 	if mixed {
 		// The pending visitors' pageviews, sessions and visitors with
 		// a goal or payment, the slow way.
-		pendCTE(q, where)
-		q.Add("slp AS (SELECT visitor_id, session_id, ts FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+		pendingCTE(q, where)
+		q.Add("pending_pageviews AS (SELECT visitor_id, session_id, ts FROM events SEMI JOIN pending_in_window USING (visitor_id) WHERE ")
 		where()
-		q.Add(" AND type = " + pageview + "),\nsl AS (SELECT count(*) AS n, epoch_us(max(ts)) - epoch_us(min(ts)) AS us FROM slp GROUP BY visitor_id, session_id),\n")
-		q.Add("slv AS (SELECT DISTINCT visitor_id FROM slp),\nslc AS (SELECT count(*) AS n FROM slv SEMI JOIN (SELECT visitor_id FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+		q.Add(" AND type = " + pageview + "),\npending_sessions AS (SELECT count(*) AS pageview_count, epoch_us(max(ts)) - epoch_us(min(ts)) AS duration_us FROM pending_pageviews GROUP BY visitor_id, session_id),\n")
+		q.Add("pending_pageview_visitors AS (SELECT DISTINCT visitor_id FROM pending_pageviews),\npending_converted AS (SELECT count(*) AS visitors FROM pending_pageview_visitors SEMI JOIN (SELECT visitor_id FROM events SEMI JOIN pending_in_window USING (visitor_id) WHERE ")
 		where()
-		q.Add(" AND type IN (" + custom + ", " + payment + ")) c USING (visitor_id)),\n")
+		q.Add(" AND type IN (" + custom + ", " + payment + ")) pending_goals USING (visitor_id)),\n")
 	}
-	q.Add("a AS (SELECT " + pageviewSums("", S) + " FROM " + counted(mixed) + " WHERE ")
+	q.Add("pageview_sums AS (SELECT " + pageviewSums("", S) + " FROM " + counted(mixed) + " WHERE ")
 	where()
-	q.Add(" AND type = " + pageview + "),\nc AS (SELECT " + goalSums("", S, E) + " FROM " + counted(mixed) + " WHERE ")
+	q.Add(" AND type = " + pageview + "),\ngoal_sums AS (SELECT " + goalSums("", S, E) + " FROM " + counted(mixed) + " WHERE ")
 	where()
 	q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
 	// Payments of every visitor: those of pending visitors too, which
-	// c leaves out when mixed (otherwise c has them all, and one scan
-	// fewer is a few milliseconds of a small site's overview).
+	// goal_sums leaves out when mixed (otherwise goal_sums has them all,
+	// and one scan fewer matters to a small site's overview).
 	if mixed {
-		q.Add("p AS (SELECT count(*) AS n, CAST(coalesce(sum(revenue_cents), 0) AS BIGINT) AS cents FROM events WHERE ")
+		q.Add("payment_sums AS (SELECT count(*) AS payments, CAST(coalesce(sum(revenue_cents), 0) AS BIGINT) AS cents FROM events WHERE ")
 		where()
 		q.Add(" AND type = " + payment + ")\n")
 	} else {
-		q.Add("p AS (SELECT n, cents FROM c)\n")
+		q.Add("payment_sums AS (SELECT payments, cents FROM goal_sums)\n")
 	}
 	if mixed {
-		q.Add(`SELECT 0, a.visitors + (SELECT count(*) FROM slv), a.sessions + (SELECT count(*) FROM sl),
-  a.sessions - a.multi + (SELECT count(*) FROM sl WHERE n = 1), a.us + (SELECT CAST(coalesce(sum(us), 0) AS BIGINT) FROM sl),
-  c.converted + (SELECT n FROM slc),`)
+		q.Add(`SELECT 0, pageview_sums.visitors + (SELECT count(*) FROM pending_pageview_visitors),
+  pageview_sums.sessions + (SELECT count(*) FROM pending_sessions),
+  pageview_sums.sessions - pageview_sums.multi_pageview_sessions + (SELECT count(*) FROM pending_sessions WHERE pageview_count = 1),
+  pageview_sums.duration_us + (SELECT CAST(coalesce(sum(duration_us), 0) AS BIGINT) FROM pending_sessions),
+  goal_sums.converted + (SELECT visitors FROM pending_converted),`)
 	} else {
-		q.Add("SELECT a.pending + c.cpending, a.visitors, a.sessions, a.sessions - a.multi, a.us, c.converted,")
+		q.Add("SELECT pageview_sums.pending + goal_sums.goal_pending, pageview_sums.visitors, pageview_sums.sessions, " +
+			"pageview_sums.sessions - pageview_sums.multi_pageview_sessions, pageview_sums.duration_us, goal_sums.converted,")
 	}
-	q.Add(" p.n, p.cents FROM a, c, p")
+	q.Add(" payment_sums.payments, payment_sums.cents FROM pageview_sums, goal_sums, payment_sums")
 }
 
 // monotone reports whether s's bucket keys never decrease with time, which
@@ -222,53 +226,54 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 	// A pageview is its visitor's (session's) first in its bucket when the
 	// previous one is before the window or in an earlier bucket. (The key
 	// of none is far in the past, and the comparison with S decides.)
-	vk, err := bucketKeyOf(s, "vprev")
+	vk, err := bucketKeyOf(s, "prev_visitor_pageview")
 	if err != nil {
 		return nil, t, err
 	}
-	sk, err := bucketKeyOf(s, "sprev")
+	sk, err := bucketKeyOf(s, "prev_session_pageview")
 	if err != nil {
 		return nil, t, err
 	}
 	// A goal or payment's visitor has a pageview in its bucket when the
 	// nearest pageview before or after it is in the window and the bucket.
-	pk, err := keyOf("pvprev >= "+S, "pvprev")
+	pk, err := keyOf("nearest_pageview_before >= "+S, "nearest_pageview_before")
 	if err != nil {
 		return nil, t, err
 	}
-	nk, err := keyOf("pvnext < "+E, "pvnext")
+	nk, err := keyOf("nearest_pageview_after < "+E, "nearest_pageview_after")
 	if err != nil {
 		return nil, t, err
 	}
 	// oneScan is the statement of a small website's series without
 	// pending rows: one scan of the window's pageviews, goals and
-	// payments (see smallSite), materialized as x. The totals' visitors
-	// and sessions add up over the buckets; their converted visitors are
-	// deduplicated over x (GROUPING SETS took 1-2 ms more).
+	// payments (see smallSite), materialized as window_rows. The totals'
+	// visitors and sessions add up over the buckets; their converted
+	// visitors are deduplicated over window_rows (faster than GROUPING
+	// SETS).
 	oneScan := func(q *sqlq.Query, where func()) {
-		q.Add("WITH x AS MATERIALIZED (SELECT type, visitor_id, vprev, sprev, pvprev, pvnext, revenue_cents, " + key + " AS k, " + vk + " AS vk, " + sk + " AS sk, " + pk + " AS pk, " + nk + " AS nk FROM events WHERE ")
+		q.Add("WITH window_rows AS MATERIALIZED (SELECT type, visitor_id, prev_visitor_pageview, prev_session_pageview, nearest_pageview_before, nearest_pageview_after, revenue_cents, " + key + " AS bucket, " + vk + " AS prev_visitor_bucket, " + sk + " AS prev_session_bucket, " + pk + " AS pageview_before_bucket, " + nk + " AS pageview_after_bucket FROM events WHERE ")
 		where()
 		q.Add(" AND type IN (" + pageview + ", " + custom + ", " + payment + ")),\n")
-		q.Add("g AS (SELECT k, " +
-			countIf("type = "+pageview+" AND vprev IS NULL") + " + count(*) FILTER (WHERE type <> " + pageview + " AND pvprev IS NULL) AS pending, " +
-			countIf("type = "+pageview+" AND (vprev < "+S+" OR vk < k)") + " AS visitors, " +
-			countIf("type = "+pageview+" AND (sprev < "+S+" OR sk < k)") + " AS sessions, " +
-			"count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pk = k OR nk = k)) AS converted, " +
+		q.Add("buckets AS (SELECT bucket, " +
+			countIf("type = "+pageview+" AND prev_visitor_pageview IS NULL") + " + count(*) FILTER (WHERE type <> " + pageview + " AND nearest_pageview_before IS NULL) AS pending, " +
+			countIf("type = "+pageview+" AND (prev_visitor_pageview < "+S+" OR prev_visitor_bucket < bucket)") + " AS visitors, " +
+			countIf("type = "+pageview+" AND (prev_session_pageview < "+S+" OR prev_session_bucket < bucket)") + " AS sessions, " +
+			"count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pageview_before_bucket = bucket OR pageview_after_bucket = bucket)) AS converted, " +
 			"count(*) FILTER (WHERE type = " + payment + ") AS payments, CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) AS cents")
 		if withTotals {
-			q.Add(", " + countIf("type = "+pageview+" AND vprev < "+S) + " AS tv, " + countIf("type = "+pageview+" AND sprev < "+S) + " AS tse")
+			q.Add(", " + countIf("type = "+pageview+" AND prev_visitor_pageview < "+S) + " AS total_visitors, " + countIf("type = "+pageview+" AND prev_session_pageview < "+S) + " AS total_sessions")
 		}
-		q.Add(" FROM x GROUP BY k)")
+		q.Add(" FROM window_rows GROUP BY bucket)")
 		if withTotals {
-			q.Add(",\ntc AS (SELECT count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pvprev >= " + S + " OR pvnext < " + E + ")) AS n FROM x)")
+			q.Add(",\ntotal_converted AS (SELECT count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (nearest_pageview_before >= " + S + " OR nearest_pageview_after < " + E + ")) AS converted_visitors FROM window_rows)")
 		}
-		q.Add("\nSELECT g.k, g.pending, g.visitors, g.sessions, g.converted, g.payments, g.cents")
+		q.Add("\nSELECT buckets.bucket, buckets.pending, buckets.visitors, buckets.sessions, buckets.converted, buckets.payments, buckets.cents")
 		if withTotals {
-			q.Add(", (SELECT CAST(sum(tv) AS BIGINT) FROM g), (SELECT CAST(sum(tse) AS BIGINT) FROM g), tc.n FROM g CROSS JOIN tc WHERE")
+			q.Add(", (SELECT CAST(sum(total_visitors) AS BIGINT) FROM buckets), (SELECT CAST(sum(total_sessions) AS BIGINT) FROM buckets), total_converted.converted_visitors FROM buckets CROSS JOIN total_converted WHERE")
 		} else {
-			q.Add(" FROM g WHERE")
+			q.Add(" FROM buckets WHERE")
 		}
-		q.Add(" g.visitors + g.converted + g.payments + g.pending > 0 ORDER BY g.k")
+		q.Add(" buckets.visitors + buckets.converted + buckets.payments + buckets.pending > 0 ORDER BY buckets.bucket")
 	}
 	// twoScans is the statement of the other series: the pageviews and
 	// the goals and payments apart, and mixed, the pending visitors'
@@ -276,70 +281,70 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 	twoScans := func(q *sqlq.Query, where func(), mixed bool) {
 		q.Add("WITH ")
 		if mixed {
-			pendCTE(q, where)
-			q.Add("sl AS (SELECT visitor_id, session_id, " + key + " AS k FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+			pendingCTE(q, where)
+			q.Add("pending_pageviews AS (SELECT visitor_id, session_id, " + key + " AS bucket FROM events SEMI JOIN pending_in_window USING (visitor_id) WHERE ")
 			where()
-			q.Add(" AND type = " + pageview + "),\nslv AS (SELECT DISTINCT k, visitor_id FROM sl),\n")
-			q.Add("slev AS (SELECT DISTINCT visitor_id, " + key + " AS k FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+			q.Add(" AND type = " + pageview + "),\npending_bucket_visitors AS (SELECT DISTINCT bucket, visitor_id FROM pending_pageviews),\n")
+			q.Add("pending_goal_buckets AS (SELECT DISTINCT visitor_id, " + key + " AS bucket FROM events SEMI JOIN pending_in_window USING (visitor_id) WHERE ")
 			where()
 			q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
 		}
-		q.Add("a AS (SELECT k, " + countIf("vprev IS NULL") + " AS pending, " + countIf("vprev < "+S+" OR vk < k") + " AS visitors, " +
-			countIf("sprev < "+S+" OR sk < k") + " AS sessions")
+		q.Add("pageview_counts AS (SELECT bucket, " + countIf("prev_visitor_pageview IS NULL") + " AS pending, " + countIf("prev_visitor_pageview < "+S+" OR prev_visitor_bucket < bucket") + " AS visitors, " +
+			countIf("prev_session_pageview < "+S+" OR prev_session_bucket < bucket") + " AS sessions")
 		if withTotals {
-			q.Add(", " + countIf("vprev < "+S) + " AS tv, " + countIf("sprev < "+S) + " AS tse")
+			q.Add(", " + countIf("prev_visitor_pageview < "+S) + " AS total_visitors, " + countIf("prev_session_pageview < "+S) + " AS total_sessions")
 		}
-		q.Add(" FROM (SELECT vprev, sprev, " + key + " AS k, " + vk + " AS vk, " + sk + " AS sk FROM " + counted(mixed) + " WHERE ")
+		q.Add(" FROM (SELECT prev_visitor_pageview, prev_session_pageview, " + key + " AS bucket, " + vk + " AS prev_visitor_bucket, " + sk + " AS prev_session_bucket FROM " + counted(mixed) + " WHERE ")
 		where()
-		q.Add(" AND type = " + pageview + ") x GROUP BY k")
+		q.Add(" AND type = " + pageview + ") pageview_rows GROUP BY bucket")
 		if mixed {
 			zeros := ""
 			if withTotals {
 				zeros = ", 0, 0"
 			}
-			q.Add(` UNION ALL SELECT k, 0, count(*), 0` + zeros + ` FROM slv GROUP BY k
-  UNION ALL SELECT k, 0, 0, count(*)` + zeros + ` FROM (SELECT DISTINCT k, visitor_id, session_id FROM sl) x GROUP BY k`)
+			q.Add(` UNION ALL SELECT bucket, 0, count(*), 0` + zeros + ` FROM pending_bucket_visitors GROUP BY bucket
+  UNION ALL SELECT bucket, 0, 0, count(*)` + zeros + ` FROM (SELECT DISTINCT bucket, visitor_id, session_id FROM pending_pageviews) pending_bucket_sessions GROUP BY bucket`)
 		}
-		q.Add("),\nvis AS (SELECT k, sum(pending) AS pending, sum(visitors) AS visitors, sum(sessions) AS sessions FROM a GROUP BY k),\n")
-		q.Add("ev AS (SELECT visitor_id, type, revenue_cents, pvprev, pvnext, " + key + " AS k, " + pk + " AS pk, " + nk + " AS nk FROM " + counted(mixed) + " WHERE ")
+		q.Add("),\nbucket_visitors AS (SELECT bucket, sum(pending) AS pending, sum(visitors) AS visitors, sum(sessions) AS sessions FROM pageview_counts GROUP BY bucket),\n")
+		q.Add("goals AS (SELECT visitor_id, type, revenue_cents, nearest_pageview_before, nearest_pageview_after, " + key + " AS bucket, " + pk + " AS pageview_before_bucket, " + nk + " AS pageview_after_bucket FROM " + counted(mixed) + " WHERE ")
 		where()
 		q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
-		q.Add("conv AS (SELECT k, count(*) FILTER (WHERE pvprev IS NULL) AS pending, count(DISTINCT visitor_id) FILTER (WHERE pk = k OR nk = k) AS converted FROM ev GROUP BY k")
+		q.Add("bucket_conversions AS (SELECT bucket, count(*) FILTER (WHERE nearest_pageview_before IS NULL) AS pending, count(DISTINCT visitor_id) FILTER (WHERE pageview_before_bucket = bucket OR pageview_after_bucket = bucket) AS converted FROM goals GROUP BY bucket")
 		if mixed {
-			q.Add(" UNION ALL SELECT k, 0, count(*) FROM slev SEMI JOIN slv USING (k, visitor_id) GROUP BY k")
+			q.Add(" UNION ALL SELECT bucket, 0, count(*) FROM pending_goal_buckets SEMI JOIN pending_bucket_visitors USING (bucket, visitor_id) GROUP BY bucket")
 		}
-		q.Add("),\nconvk AS (SELECT k, sum(pending) AS cpending, sum(converted) AS converted FROM conv GROUP BY k),\n")
+		q.Add("),\nconversions AS (SELECT bucket, sum(pending) AS goal_pending, sum(converted) AS converted FROM bucket_conversions GROUP BY bucket),\n")
 		// Payments of every visitor: those of pending visitors too, which
-		// ev leaves out when mixed (otherwise ev has them all, and one
-		// scan fewer is a few milliseconds of a small site's series).
+		// goals leaves out when mixed (otherwise goals has them all, and
+		// one scan fewer matters to a small site's series).
 		if mixed {
-			q.Add("pay AS (SELECT k, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM (SELECT revenue_cents, " + key + " AS k FROM events WHERE ")
+			q.Add("bucket_payments AS (SELECT bucket, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM (SELECT revenue_cents, " + key + " AS bucket FROM events WHERE ")
 			where()
-			q.Add(" AND type = " + payment + ") x GROUP BY k)")
+			q.Add(" AND type = " + payment + ") payment_rows GROUP BY bucket)")
 		} else {
-			q.Add("pay AS (SELECT k, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM ev WHERE type = " + payment + " GROUP BY k)")
+			q.Add("bucket_payments AS (SELECT bucket, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM goals WHERE type = " + payment + " GROUP BY bucket)")
 		}
 		if withTotals {
-			q.Add(",\ntot AS (SELECT CAST(coalesce(sum(tv), 0) AS BIGINT) AS tv, CAST(coalesce(sum(tse), 0) AS BIGINT) AS tse FROM a),\n")
-			q.Add("tc AS (SELECT count(DISTINCT visitor_id) FILTER (WHERE pvprev >= " + S + " OR pvnext < " + E + ")")
+			q.Add(",\ntotals AS (SELECT CAST(coalesce(sum(total_visitors), 0) AS BIGINT) AS total_visitors, CAST(coalesce(sum(total_sessions), 0) AS BIGINT) AS total_sessions FROM pageview_counts),\n")
+			q.Add("total_converted AS (SELECT count(DISTINCT visitor_id) FILTER (WHERE nearest_pageview_before >= " + S + " OR nearest_pageview_after < " + E + ")")
 			if mixed {
-				q.Add(" + (SELECT count(*) FROM (SELECT DISTINCT visitor_id FROM slv) x SEMI JOIN (SELECT DISTINCT visitor_id FROM slev) y USING (visitor_id))")
+				q.Add(" + (SELECT count(*) FROM (SELECT DISTINCT visitor_id FROM pending_bucket_visitors) pending_pageview_visitors SEMI JOIN (SELECT DISTINCT visitor_id FROM pending_goal_buckets) pending_goal_visitors USING (visitor_id))")
 			}
-			q.Add(" AS n FROM ev)")
+			q.Add(" AS converted_visitors FROM goals)")
 		}
 		q.Add(`
-SELECT k, CAST(coalesce(pending, 0) + coalesce(cpending, 0) AS BIGINT), CAST(coalesce(visitors, 0) AS BIGINT), CAST(coalesce(sessions, 0) AS BIGINT), CAST(coalesce(converted, 0) AS BIGINT), coalesce(payments, 0), coalesce(cents, 0)`)
+SELECT bucket, CAST(coalesce(pending, 0) + coalesce(goal_pending, 0) AS BIGINT), CAST(coalesce(visitors, 0) AS BIGINT), CAST(coalesce(sessions, 0) AS BIGINT), CAST(coalesce(converted, 0) AS BIGINT), coalesce(payments, 0), coalesce(cents, 0)`)
 		if withTotals {
 			if mixed {
-				q.Add(", tv + (SELECT count(*) FROM (SELECT DISTINCT visitor_id FROM slv) x), tse + (SELECT count(*) FROM (SELECT DISTINCT visitor_id, session_id FROM sl) x)")
+				q.Add(", total_visitors + (SELECT count(*) FROM (SELECT DISTINCT visitor_id FROM pending_bucket_visitors) pending_visitor_ids), total_sessions + (SELECT count(*) FROM (SELECT DISTINCT visitor_id, session_id FROM pending_pageviews) pending_session_ids)")
 			} else {
-				q.Add(", tv, tse")
+				q.Add(", total_visitors, total_sessions")
 			}
-			q.Add(", tc.n FROM (vis FULL OUTER JOIN convk USING (k) FULL OUTER JOIN pay USING (k)) CROSS JOIN tot CROSS JOIN tc")
+			q.Add(", total_converted.converted_visitors FROM (bucket_visitors FULL OUTER JOIN conversions USING (bucket) FULL OUTER JOIN bucket_payments USING (bucket)) CROSS JOIN totals CROSS JOIN total_converted")
 		} else {
-			q.Add("\nFROM vis FULL OUTER JOIN convk USING (k) FULL OUTER JOIN pay USING (k)")
+			q.Add("\nFROM bucket_visitors FULL OUTER JOIN conversions USING (bucket) FULL OUTER JOIN bucket_payments USING (bucket)")
 		}
-		q.Add(" WHERE coalesce(visitors, 0) + coalesce(converted, 0) + coalesce(payments, 0) + coalesce(pending, 0) + coalesce(cpending, 0) > 0 ORDER BY k")
+		q.Add(" WHERE coalesce(visitors, 0) + coalesce(converted, 0) + coalesce(payments, 0) + coalesce(pending, 0) + coalesce(goal_pending, 0) > 0 ORDER BY bucket")
 	}
 	small := d.smallSite(d.site(r.WebsiteID))
 	var out []analytics.Bucket
@@ -400,11 +405,11 @@ func (d *DB) scanIndexedBuckets(ctx context.Context, q *sqlq.Query, withTotals b
 func prevColumn(keys []string) string {
 	switch strings.Join(keys, ",") {
 	case "hostname,path":
-		return "pprev"
+		return "prev_page_pageview"
 	case "session_referrer":
-		return "rprev"
+		return "prev_referrer_pageview"
 	case "country":
-		return "cprev"
+		return "prev_country_pageview"
 	}
 	return ""
 }
@@ -421,14 +426,14 @@ func (d *DB) indexedBreakdown(ctx context.Context, r analytics.Request, keys []s
 		q.Base(r)
 		q.Add(" AND type = " + pageview + " AND NOT (" + sqlq.AllEmpty(keys) + ")")
 	}
-	// pairs adds the CTEs pend (mixed) and sl (mixed: the pending
-	// visitors' distinct pairs).
+	// pairs adds, when mixed, the CTEs pending_in_window and
+	// pending_pairs (the pending visitors' distinct pairs).
 	pairs := func(q *sqlq.Query, mixed bool) {
 		if !mixed {
 			return
 		}
-		pendCTE(q, func() { q.Base(r) })
-		q.Add("sl AS (SELECT DISTINCT " + cols + ", visitor_id FROM events SEMI JOIN pend USING (visitor_id) WHERE ")
+		pendingCTE(q, func() { q.Base(r) })
+		q.Add("pending_pairs AS (SELECT DISTINCT " + cols + ", visitor_id FROM events SEMI JOIN pending_in_window USING (visitor_id) WHERE ")
 		where(q)
 		q.Add("),\n")
 	}
@@ -436,33 +441,33 @@ func (d *DB) indexedBreakdown(ctx context.Context, r analytics.Request, keys []s
 		q := d.newQuery()
 		q.Add("WITH ")
 		pairs(q, mixed)
-		q.Add("cnt AS (SELECT " + cols + ", count(*) FILTER (WHERE " + prev + " IS NULL) AS pending, count(*) FILTER (WHERE " + prev + " < " + S + ") AS visitors FROM " + counted(mixed) + " WHERE ")
+		q.Add("key_counts AS (SELECT " + cols + ", count(*) FILTER (WHERE " + prev + " IS NULL) AS pending, count(*) FILTER (WHERE " + prev + " < " + S + ") AS visitors FROM " + counted(mixed) + " WHERE ")
 		where(q)
 		q.Add(" GROUP BY " + cols)
 		if mixed {
-			q.Add(" UNION ALL SELECT " + cols + ", 0, count(*) FROM sl GROUP BY " + cols)
+			q.Add(" UNION ALL SELECT " + cols + ", 0, count(*) FROM pending_pairs GROUP BY " + cols)
 		}
-		q.Add("),\nr AS (SELECT " + cols + ", sum(pending) AS pending, sum(visitors) AS visitors FROM cnt GROUP BY " + cols + ")\n")
+		q.Add("),\nbreakdown AS (SELECT " + cols + ", sum(pending) AS pending, sum(visitors) AS visitors FROM key_counts GROUP BY " + cols + ")\n")
 		q.Add("SELECT "+cols+", CAST(visitors AS BIGINT), count(*) OVER (), CAST(sum(pending) OVER () AS BIGINT) "+
-			"FROM r ORDER BY visitors DESC, "+cols+" LIMIT ? OFFSET ?", limit, offset)
+			"FROM breakdown ORDER BY visitors DESC, "+cols+" LIMIT ? OFFSET ?", limit, offset)
 		return q
 	}
 	payments := func(mixed bool) *sqlq.Query {
 		q := d.newQuery()
 		q.Add("WITH ")
 		pairs(q, mixed)
-		q.Add("pay AS (SELECT visitor_id, count(*) AS n, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM events WHERE ")
+		q.Add("pay AS (SELECT visitor_id, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM events WHERE ")
 		q.Base(r)
 		// Without the condition on empty keys, whose group no page shows:
 		// with it DuckDB misjudges the sizes and builds the join's hash
 		// table from the pairs.
-		q.Add(" AND type = " + payment + " GROUP BY visitor_id)\nSELECT " + cols + ", CAST(sum(pay.n) AS BIGINT), CAST(sum(pay.cents) AS BIGINT) FROM (SELECT " + cols + ", visitor_id FROM " + counted(mixed) + " WHERE ")
+		q.Add(" AND type = " + payment + " GROUP BY visitor_id)\nSELECT " + cols + ", CAST(sum(pay.payments) AS BIGINT), CAST(sum(pay.cents) AS BIGINT) FROM (SELECT " + cols + ", visitor_id FROM " + counted(mixed) + " WHERE ")
 		q.Base(r)
 		q.Add(" AND type = " + pageview + " AND " + prev + " < " + S)
 		if mixed {
-			q.Add(" UNION ALL SELECT " + cols + ", visitor_id FROM sl")
+			q.Add(" UNION ALL SELECT " + cols + ", visitor_id FROM pending_pairs")
 		}
-		q.Add(") x JOIN pay USING (visitor_id) GROUP BY " + cols)
+		q.Add(") counted_pairs JOIN pay USING (visitor_id) GROUP BY " + cols)
 		return q
 	}
 	if d.smallSite(d.site(r.WebsiteID)) {
@@ -515,18 +520,18 @@ func (d *DB) smallBreakdown(ctx context.Context, r analytics.Request, keys []str
 	cols := strings.Join(keys, ", ")
 	S := strconv.FormatInt(windowStart(r.Range), 10)
 	q := d.newQuery()
-	q.Add("WITH x AS MATERIALIZED (SELECT type, visitor_id, " + cols + ", " + prev + " AS prev, revenue_cents FROM events WHERE ")
+	q.Add("WITH window_rows AS MATERIALIZED (SELECT type, visitor_id, " + cols + ", " + prev + " AS prev, revenue_cents FROM events WHERE ")
 	q.Base(r)
 	q.Add(" AND type IN (" + pageview + ", " + payment + ")),\n")
-	q.Add("cnt AS (SELECT " + cols + ", count(*) FILTER (WHERE prev IS NULL) AS pending, count(*) FILTER (WHERE prev < " + S + ") AS visitors " +
-		"FROM x WHERE type = " + pageview + " AND NOT (" + sqlq.AllEmpty(keys) + ") GROUP BY " + cols + "),\n")
-	q.Add("pay AS (SELECT visitor_id, count(*) AS n, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM x WHERE type = " + payment + " GROUP BY visitor_id),\n")
-	q.Add("pp AS (SELECT " + cols + ", CAST(sum(pay.n) AS BIGINT) AS n, CAST(sum(pay.cents) AS BIGINT) AS cents FROM x JOIN pay USING (visitor_id) " +
+	q.Add("key_counts AS (SELECT " + cols + ", count(*) FILTER (WHERE prev IS NULL) AS pending, count(*) FILTER (WHERE prev < " + S + ") AS visitors " +
+		"FROM window_rows WHERE type = " + pageview + " AND NOT (" + sqlq.AllEmpty(keys) + ") GROUP BY " + cols + "),\n")
+	q.Add("pay AS (SELECT visitor_id, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM window_rows WHERE type = " + payment + " GROUP BY visitor_id),\n")
+	q.Add("key_payments AS (SELECT " + cols + ", CAST(sum(pay.payments) AS BIGINT) AS payments, CAST(sum(pay.cents) AS BIGINT) AS cents FROM window_rows JOIN pay USING (visitor_id) " +
 		"WHERE type = " + pageview + " AND prev < " + S + " GROUP BY " + cols + "),\n")
-	q.Add("r AS (SELECT "+cols+", visitors, count(*) OVER () AS total, CAST(sum(pending) OVER () AS BIGINT) AS pending "+
-		"FROM cnt ORDER BY visitors DESC, "+cols+" LIMIT ? OFFSET ?)\n", limit, offset)
-	q.Add("SELECT " + cols + ", CAST(visitors AS BIGINT), total, pending, coalesce(pp.n, 0), coalesce(pp.cents, 0) " +
-		"FROM r LEFT JOIN pp USING (" + cols + ") ORDER BY visitors DESC, " + cols)
+	q.Add("page_rows AS (SELECT "+cols+", visitors, count(*) OVER () AS total, CAST(sum(pending) OVER () AS BIGINT) AS pending "+
+		"FROM key_counts ORDER BY visitors DESC, "+cols+" LIMIT ? OFFSET ?)\n", limit, offset)
+	q.Add("SELECT " + cols + ", CAST(visitors AS BIGINT), total, pending, coalesce(key_payments.payments, 0), coalesce(key_payments.cents, 0) " +
+		"FROM page_rows LEFT JOIN key_payments USING (" + cols + ") ORDER BY visitors DESC, " + cols)
 	total := 0
 	var pending int64
 	groups, err := scanKeyed(ctx, d.db, q, len(keys), func(g *analytics.Group) []any {

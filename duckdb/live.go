@@ -16,39 +16,15 @@ import (
 	"github.com/openfast/openfast"
 )
 
-// Live traffic arrives in time order: a visitor's new pageview or goal is
-// later than all their rows stored so far. The index columns of such a row
-// (index.go) depend only on the latest earlier pageview of each of its
-// partitions, which the writer can keep in memory for the visitors it has
-// seen since the server started. liveIndex computes them as the row is
-// inserted, so that the background indexer has nothing left to do for it.
-// Otherwise the indexer's rounds rewrite each new row once more, and their
-// window functions, hash tables and updates (which DuckDB holds until the
-// next checkpoint) were most of the memory the server used while events
-// arrived.
-//
-// A row is computed on insert only when its visitor's whole history is
-// known: the visitor's first row was inserted by this process and was
-// certainly their first (seen, a Bloom filter over every visitor in the
-// file, said no), and every later row was inserted in order. Everything
-// else is inserted pending (NULL), as before, and indexed in the
-// background:
-//
-//   - a visitor seen in the file before, or possibly (a false positive of
-//     seen), or forgotten (the cache keeps the most recent visitors only);
-//   - a row earlier than one of its visitor's (the visitor is then
-//     forgotten);
-//   - a pageview after goals or payments later than the visitor's latest
-//     pageview (open goals) when the earliest of them is more than
-//     maxOpenAge older than the pageview.
-//
-// The open goals' pvnext changes with such a pageview: those in its batch
-// are inserted with it, and those inserted earlier are updated in the
-// insert's transaction (updateOpenGoals), which finds them by time in the
-// latest rows.
-//
-// A visitor with more than maxParts pages, referrers, countries and
-// sessions is forgotten too, which bounds the state a visitor takes.
+// liveIndex computes the index columns (index.go) of the rows of live
+// traffic as they are inserted, from each recent visitor's state in
+// memory, so that the background indexer has nothing left to do for them:
+// its rounds would rewrite each new row once more, and DuckDB holds their
+// updates until the next checkpoint. A row is computed on insert only when
+// its visitor's whole history is known; every other row is inserted
+// pending (NULL) and left to the indexer. When that is, how open goals are
+// updated (updateOpenGoals) and what bounds a visitor's state:
+// docs/analytics-index.md.
 type liveIndex struct {
 	// cur and old are the visitors' states, the most recent in cur; a
 	// lookup moves a state from old to cur, and when cur holds
@@ -224,12 +200,12 @@ func (l *liveIndex) key(k string) uint64 {
 
 // rowIndex is an inserted row's index columns, when computed (ok).
 type rowIndex struct {
-	ok                                        bool
-	vprev, sprev, sprev2, pprev, rprev, cprev int64
-	pvprev, pvnext                            int64
+	ok                                                                               bool
+	prevVisitor, prevSession, secondPrevSession, prevPage, prevReferrer, prevCountry int64
+	pageviewBefore, pageviewAfter                                                    int64
 }
 
-// goalUpdate sets the pvnext of a visitor's goals and payments at or after
+// goalUpdate sets the nearest_pageview_after of a visitor's goals and payments at or after
 // from that have none to next (see updateOpenGoals).
 type goalUpdate struct {
 	visitor    visitorKey
@@ -504,7 +480,7 @@ func indexed(t openfast.EventType) bool {
 // next returns the index columns of a visitor's next row e, the i-th of
 // the batch (not computed when e cannot be, see liveIndex), and adds e to
 // the visitor's state s (stored again: it may move). A pageview that
-// follows open goals sets the pvnext of those of the batch (in out), and
+// follows open goals sets the nearest_pageview_after of those of the batch (in out), and
 // returns the update of those inserted before.
 func (l *liveIndex) next(k visitorKey, s visitorState, bv *batchVisitor, out []rowIndex, i int, e *openfast.Event) (rowIndex, *goalUpdate) {
 	t := e.Time.UnixMicro()
@@ -518,7 +494,7 @@ func (l *liveIndex) next(k visitorKey, s visitorState, bv *batchVisitor, out []r
 		}
 		bv.goals = append(bv.goals, i)
 		s[1] = uint64(max(s.lastGoal(), t))
-		return rowIndex{ok: true, pvprev: s.lastPV(), pvnext: noneNext}, nil
+		return rowIndex{ok: true, pageviewBefore: s.lastPV(), pageviewAfter: noneNext}, nil
 	}
 	if t < s.lastPV() || t < s.lastGoal() {
 		l.forget(k)
@@ -535,7 +511,7 @@ func (l *liveIndex) next(k visitorKey, s visitorState, bv *batchVisitor, out []r
 		return rowIndex{}, nil
 	}
 
-	r := rowIndex{ok: true, vprev: s.lastPV(), sprev: none, sprev2: none, pprev: none, rprev: none, cprev: none}
+	r := rowIndex{ok: true, prevVisitor: s.lastPV(), prevSession: none, secondPrevSession: none, prevPage: none, prevReferrer: none, prevCountry: none}
 	var u *goalUpdate
 	if s.openFrom() != none {
 		if bv.prior != none && t-bv.prior > maxOpenAge {
@@ -547,7 +523,7 @@ func (l *liveIndex) next(k visitorKey, s visitorState, bv *batchVisitor, out []r
 				u = &goalUpdate{visitor: k, from: bv.prior, next: t}
 			}
 			for _, j := range bv.goals {
-				out[j].pvnext = t
+				out[j].pageviewAfter = t
 			}
 		}
 		s[2], bv.prior, bv.goals = noneWord, none, bv.goals[:0]
@@ -557,7 +533,7 @@ func (l *liveIndex) next(k visitorKey, s visitorState, bv *batchVisitor, out []r
 	si := s.findSession(e.SessionID)
 	if si >= 0 {
 		w := s.session(si)
-		r.sprev, r.sprev2 = int64(w[2]), int64(w[3])
+		r.prevSession, r.secondPrevSession = int64(w[2]), int64(w[3])
 	}
 	at := [3]int{-1, -1, -1}
 	grow := 0
@@ -569,7 +545,7 @@ func (l *liveIndex) next(k visitorKey, s visitorState, bv *batchVisitor, out []r
 			grow++
 		}
 	}
-	for j, dst := range []*int64{&r.pprev, &r.rprev, &r.cprev} {
+	for j, dst := range []*int64{&r.prevPage, &r.prevReferrer, &r.prevCountry} {
 		if at[j] >= 0 {
 			*dst = int64(s.part(at[j])[1])
 		}
@@ -597,19 +573,19 @@ func (l *liveIndex) next(k visitorKey, s visitorState, bv *batchVisitor, out []r
 	return r, u
 }
 
-// updateOpenGoals sets the pvnext of the goals and payments that updates
-// name, which were inserted (and are committed) before the batch of the
-// pageviews that follow them, in the insert's transaction on conn, before
-// the batch is appended. Each visitor's open goals are those at or after
-// from with pvnext none (noneNext); pending ones have NULL, and the
-// indexer sets theirs. The updates go through the table pvnext_updates,
-// filled by the appender and emptied in the same transaction: an UPDATE
-// with the visitors in a VALUES list took longer to plan (10-20 ms for 600
-// visitors) than to run.
+// updateOpenGoals sets the nearest_pageview_after of the goals and
+// payments that updates name, which were inserted (and are committed)
+// before the batch of the pageviews that follow them, in the insert's
+// transaction on conn, before the batch is appended. Each visitor's open
+// goals are those at or after from with nearest_pageview_after none
+// (noneNext); pending ones have NULL, and the indexer sets theirs. The
+// updates go through the table open_goal_updates, filled by the appender
+// and emptied in the same transaction, because an UPDATE with the visitors
+// in a VALUES list takes longer to plan than to run.
 func updateOpenGoals(ctx context.Context, conn *sql.Conn, updates []goalUpdate) error {
 	from := int64(noneNext)
 	err := conn.Raw(func(dc any) error {
-		a, err := ddb.NewAppenderFromConn(dc.(driver.Conn), "", "pvnext_updates")
+		a, err := ddb.NewAppenderFromConn(dc.(driver.Conn), "", "open_goal_updates")
 		if err != nil {
 			return err
 		}
@@ -625,12 +601,12 @@ func updateOpenGoals(ctx context.Context, conn *sql.Conn, updates []goalUpdate) 
 	if err != nil {
 		return err
 	}
-	_, err = conn.ExecContext(ctx, `UPDATE events SET pvnext = u.next FROM pvnext_updates u
-WHERE events.ts >= make_timestamp(`+strconv.FormatInt(from, 10)+`) AND events.type IN (`+custom+`, `+payment+`) AND events.pvnext = `+noneNextSQL+`
+	_, err = conn.ExecContext(ctx, `UPDATE events SET nearest_pageview_after = u.next FROM open_goal_updates u
+WHERE events.ts >= make_timestamp(`+strconv.FormatInt(from, 10)+`) AND events.type IN (`+custom+`, `+payment+`) AND events.nearest_pageview_after = `+noneNextSQL+`
   AND events.site = u.site AND events.visitor_id = u.visitor_id AND epoch_us(events.ts) >= u.since`)
 	if err != nil {
 		return err
 	}
-	_, err = conn.ExecContext(ctx, "DELETE FROM pvnext_updates")
+	_, err = conn.ExecContext(ctx, "DELETE FROM open_goal_updates")
 	return err
 }

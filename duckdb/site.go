@@ -9,15 +9,15 @@ import (
 
 // Each website with events has a number, in the sites table, and its
 // events carry it in the site column: reads select a website by that
-// small integer, which DuckDB stores in a few bits and compares far faster
-// than the website's id. Numbers are given out in order by this process,
-// the only one that opens the file.
+// small integer, which DuckDB compares far faster than the website's id
+// (docs/analytics-index.md). Numbers are given out in order by this
+// process, the only one that opens the file.
 
 // loadSites reads the website numbers, and numbers the events of files
-// made before the site column (which addEarlierColumns added).
+// made before the site column (which migration 0001 adds to them).
 func (d *DB) loadSites(ctx context.Context) error {
 	d.sites = map[string]int32{}
-	rows, err := d.db.QueryContext(ctx, "SELECT website_id, n FROM sites")
+	rows, err := d.db.QueryContext(ctx, "SELECT website_id, site FROM sites")
 	if err != nil {
 		return fmt.Errorf("read the website numbers: %w", err)
 	}
@@ -86,7 +86,7 @@ func (d *DB) number(ctx context.Context, id string) (int32, error) {
 		return n, nil
 	}
 	var n int32
-	err := d.db.QueryRowContext(ctx, "INSERT INTO sites SELECT ?, coalesce(max(n), 0) + 1 FROM sites RETURNING n", id).Scan(&n)
+	err := d.db.QueryRowContext(ctx, "INSERT INTO sites SELECT ?, coalesce(max(site), 0) + 1 FROM sites RETURNING site", id).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("number website %s: %w", id, err)
 	}
@@ -139,12 +139,8 @@ var smallShare = 0.05
 // events. Its indexed reads (overview, timeseries, breakdowns) then take
 // the rows they need in one scan: a scan filters the window's rows of
 // every website, which is most of what a small site's read costs, while a
-// big site's distinct counts run faster over goals alone (an indexed
-// series over 30 days of the benchmark's biggest site: 53 ms in two scans,
-// 138 ms in one). Over 7 days of its smallest, medians of 15 calls each,
-// one and two scans interleaved: overview 6.2 against 7.3 ms, series 6.8
-// against 8.1, pages 6.1 against 8.3, referrers and countries 4.7 against
-// 6.4.
+// big site's distinct counts run faster over goals alone. The
+// measurements are in docs/benchmarks.md.
 func (d *DB) smallSite(site int32) bool {
 	d.sitesMu.Lock()
 	defer d.sitesMu.Unlock()

@@ -24,87 +24,18 @@ import (
 // FileName is the event database's name inside the data folder.
 const FileName = "events.duckdb"
 
-// schema is the events table. Columns are typed; visitor and session ids
-// are UUIDs (128-bit integers inside DuckDB), so that count(DISTINCT ...)
-// stays cheap. Low-cardinality strings are dictionary-compressed by DuckDB.
-const schema = `
-CREATE TABLE IF NOT EXISTS events (
-    website_id        VARCHAR   NOT NULL,
-    ts                TIMESTAMP NOT NULL,
-    type              UTINYINT  NOT NULL,
-    visitor_id        UUID      NOT NULL,
-    session_id        UUID      NOT NULL,
-    hostname          VARCHAR   NOT NULL,
-    path              VARCHAR   NOT NULL,
-    entry_path        VARCHAR   NOT NULL,
-    session_referrer  VARCHAR   NOT NULL,
-    referrer          VARCHAR   NOT NULL,
-    referrer_host     VARCHAR   NOT NULL,
-    utm_source        VARCHAR   NOT NULL,
-    utm_medium        VARCHAR   NOT NULL,
-    utm_campaign      VARCHAR   NOT NULL,
-    utm_term          VARCHAR   NOT NULL,
-    utm_content       VARCHAR   NOT NULL,
-    ref               VARCHAR   NOT NULL,
-    source            VARCHAR   NOT NULL,
-    via               VARCHAR   NOT NULL,
-    country           VARCHAR   NOT NULL,
-    region            VARCHAR   NOT NULL,
-    city              VARCHAR   NOT NULL,
-    browser           VARCHAR   NOT NULL,
-    os                VARCHAR   NOT NULL,
-    device            VARCHAR   NOT NULL,
-    screen_width      USMALLINT NOT NULL,
-    screen_height     USMALLINT NOT NULL,
-    viewport_width    USMALLINT NOT NULL,
-    viewport_height   USMALLINT NOT NULL,
-    language          VARCHAR   NOT NULL,
-    goal              VARCHAR   NOT NULL,
-    props             VARCHAR   NOT NULL,
-    ad_click_ids      VARCHAR   NOT NULL,
-    revenue_cents     BIGINT    NOT NULL,
-    currency          VARCHAR   NOT NULL,
-    event_id          VARCHAR   NOT NULL,
-    transaction_id    VARCHAR   NOT NULL,
-    vprev             BIGINT,
-    sprev             BIGINT,
-    sprev2            BIGINT,
-    pprev             BIGINT,
-    rprev             BIGINT,
-    cprev             BIGINT,
-    site              INTEGER,
-    pvprev            BIGINT,
-    pvnext            BIGINT
-);
-CREATE TABLE IF NOT EXISTS sites (
-    website_id VARCHAR PRIMARY KEY,
-    n          INTEGER NOT NULL UNIQUE
-);
-CREATE TABLE IF NOT EXISTS pvnext_updates (
-    site       INTEGER NOT NULL,
-    visitor_id UUID    NOT NULL,
-    since      BIGINT  NOT NULL,
-    next       BIGINT  NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ingest_journals (
-    journal    VARCHAR PRIMARY KEY,
-    last_batch UBIGINT NOT NULL
-);
-`
-
 // settings are set on the database when it is opened.
 //
 // max_vacuum_tasks = 0: no row-group merging at checkpoints. Each load
-// commits a few thousand events, and a checkpoint (every 16 MB of WAL)
-// writes what came since the last one as a row group of its own. With
-// merging on, DuckDB would merge such row groups with their neighbours
-// into full ones (122,880 rows), decompressing up to three row groups of
-// all columns into memory at once: 80-200 MB for a second at every other
-// checkpoint while events arrive, most of the server's peak memory. The
-// row groups stay at the size of one checkpoint's events (about 50,000
-// rows at 20,000 events/s; bulk loads write full ones), which scans as
-// fast. Deleted events are hidden at once either way; their space is
-// reused only when DuckDB rewrites their row group.
+// commits a few thousand events, and a checkpoint writes what came since
+// the last one as a row group of its own. With merging on, DuckDB merges
+// such row groups with their neighbours into full ones, decompressing
+// several row groups of all columns into memory at once, which was most of
+// the server's peak memory while events arrive (docs/benchmarks.md). The
+// row groups stay at the size of one checkpoint's events (bulk loads write
+// full ones), which scans as fast. Deleted events are hidden at once
+// either way; their space is reused only when DuckDB rewrites their row
+// group.
 const settings = `SET max_vacuum_tasks = 0`
 
 // DB is the DuckDB event store. It implements openfast.EventStore.
@@ -138,8 +69,9 @@ func OpenDataDir(ctx context.Context, dir string) (*DB, error) {
 	return Open(ctx, filepath.Join(dir, FileName))
 }
 
-// Open opens the event database at path, creating it if needed. Its
-// folder should be the owner-only data folder; the file itself is made
+// Open opens the event database at path, creating it if needed, and
+// applies the embedded migrations (migrations/*.sql) it has not recorded.
+// Its folder should be the owner-only data folder; the file itself is made
 // owner-only too.
 func Open(ctx context.Context, path string) (*DB, error) {
 	d, err := open(ctx, path)
@@ -161,17 +93,9 @@ func open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("event database settings: %w", err)
 	}
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	if err := migrate(ctx, db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("create events table: %w", err)
-	}
-	if err := migrateJournalTable(ctx, db); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := addEarlierColumns(ctx, db); err != nil {
-		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("migrate the event database: %w", err)
 	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		db.Close()
@@ -185,38 +109,6 @@ func open(ctx context.Context, path string) (*DB, error) {
 	}
 	d.startLive()
 	return d, nil
-}
-
-// migrateJournalTable moves the last batch of the one unnamed journal that
-// files made before journals had names recorded (table ingest_journal) to
-// the journal named "local" (the name ingest gives the legacy journal).
-// legacyJournal is the name under which the batches of the unnamed journal
-// are recorded (ingest.LegacyJournalName).
-const legacyJournal = "local"
-
-func migrateJournalTable(ctx context.Context, db *sql.DB) error {
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'ingest_journal'`).Scan(&n); err != nil {
-		return fmt.Errorf("look for the old journal table: %w", err)
-	}
-	if n == 0 {
-		return nil
-	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("move the old journal table: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ingest_journals SELECT ?, last_batch FROM ingest_journal WHERE id = 1 ON CONFLICT DO NOTHING`, legacyJournal); err != nil {
-		return fmt.Errorf("move the old journal table: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `DROP TABLE ingest_journal`); err != nil {
-		return fmt.Errorf("move the old journal table: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("move the old journal table: %w", err)
-	}
-	return nil
 }
 
 // SetMemoryLimit caps the memory DuckDB manages (its block cache and the
@@ -416,12 +308,14 @@ func (d *DB) insertTx(ctx context.Context, journal string, seq uint64, events []
 // appendEvent appends an event, with its index columns when ix is not nil
 // (pending otherwise: NULL, see index.go).
 func appendEvent(a *ddb.Appender, e *openfast.Event, site int32, ix *rowIndex) error {
-	var vprev, sprev, sprev2, pprev, rprev, cprev, pvprev, pvnext any
+	// The index columns, in the order of the table's columns.
+	var prevVisitor, prevSession, secondPrevSession, prevPage, prevReferrer, prevCountry, pageviewBefore, pageviewAfter any
 	if ix != nil {
 		if e.Type == openfast.EventPageview {
-			vprev, sprev, sprev2, pprev, rprev, cprev = ix.vprev, ix.sprev, ix.sprev2, ix.pprev, ix.rprev, ix.cprev
+			prevVisitor, prevSession, secondPrevSession = ix.prevVisitor, ix.prevSession, ix.secondPrevSession
+			prevPage, prevReferrer, prevCountry = ix.prevPage, ix.prevReferrer, ix.prevCountry
 		} else {
-			pvprev, pvnext = ix.pvprev, ix.pvnext
+			pageviewBefore, pageviewAfter = ix.pageviewBefore, ix.pageviewAfter
 		}
 	}
 	err := a.AppendRow(
@@ -431,9 +325,9 @@ func appendEvent(a *ddb.Appender, e *openfast.Event, site int32, ix *rowIndex) e
 		e.CountryCode, e.Region, e.City, e.Browser, e.OS, e.Device,
 		e.ScreenWidth, e.ScreenHeight, e.ViewportWidth, e.ViewportHeight, e.Language,
 		e.Goal, e.Props, e.AdClickIDs, e.RevenueCents, e.Currency, e.EventID, e.TransactionID,
-		vprev, sprev, sprev2, pprev, rprev, cprev,
+		prevVisitor, prevSession, secondPrevSession, prevPage, prevReferrer, prevCountry,
 		site,
-		pvprev, pvnext,
+		pageviewBefore, pageviewAfter,
 	)
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)

@@ -2,6 +2,8 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -96,21 +98,28 @@ func TestReleaseMemory(t *testing.T) {
 func TestOldJournalTable(t *testing.T) {
 	path := filepath.Join(t.TempDir(), FileName)
 	ctx := context.Background()
-	db, err := Open(ctx, path)
+	// A file made before numbered migrations (their first one is its
+	// layout) and before journals had names.
+	raw, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layout, err := migrations.ReadFile("migrations/0001_init.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
+		string(layout),
 		`DROP TABLE ingest_journals`,
 		`CREATE TABLE ingest_journal (id UTINYINT PRIMARY KEY, last_batch UBIGINT NOT NULL)`,
 		`INSERT INTO ingest_journal VALUES (1, 42)`,
 	} {
-		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
-	db.Close()
-	db, err = Open(ctx, path)
+	raw.Close()
+	db, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,5 +129,30 @@ func TestOldJournalTable(t *testing.T) {
 	}
 	if last, err := db.LastBatch(ctx, "0123456789abcdef"); err != nil || last != 0 {
 		t.Fatalf("a new journal's last batch %d (%v), want 0", last, err)
+	}
+}
+
+// TestMigrationsRecorded: a new file records every embedded migration, and
+// opening it again applies none twice.
+func TestMigrationsRecorded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	ctx := context.Background()
+	for range 2 {
+		db, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var versions, distinct int
+		if err := db.SQL().QueryRowContext(ctx, `SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&versions, &distinct); err != nil {
+			t.Fatal(err)
+		}
+		files, err := fs.Glob(migrations, "migrations/*.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if versions != len(files) || distinct != len(files) {
+			t.Fatalf("%d migrations recorded (%d distinct), want %d", versions, distinct, len(files))
+		}
+		db.Close()
 	}
 }

@@ -63,7 +63,7 @@ func (d *DB) Visitors(ctx context.Context, r analytics.VisitorsRequest) ([]analy
 	if len(goals) > 0 {
 		// The visitors who completed one of the goals of each positive
 		// goal filter, and their latest completion of any of them.
-		q.Add("g AS (SELECT visitor_id, max(ts) FILTER (WHERE ")
+		q.Add("goal_visitors AS (SELECT visitor_id, max(ts) FILTER (WHERE ")
 		q.AnyGoal(goals)
 		q.Add(") AS done FROM events WHERE ")
 		q.Scope(r.WebsiteID, r.Range)
@@ -82,18 +82,18 @@ func (d *DB) Visitors(ctx context.Context, r analytics.VisitorsRequest) ([]analy
 	}
 	q.Add("),\npage AS (SELECT visitor_id, ")
 	if len(goals) > 0 {
-		q.Add("g.done AS last FROM seen JOIN g USING (visitor_id)")
+		q.Add("goal_visitors.done AS last FROM seen JOIN goal_visitors USING (visitor_id)")
 	} else {
 		q.Add("last FROM seen")
 	}
 	q.Add(" ORDER BY last DESC, visitor_id LIMIT ? OFFSET ?),\n", r.Limit, r.Offset)
-	q.Add("v AS (SELECT visitor_id, any_value(page.last) AS last, arg_max(" + structOf(sqlq.SummaryLatest...) + ", " +
-		structAfter("ts", "ts", sqlq.SummaryLatest...) + ") AS l, arg_min(" + structOf(sqlq.SummaryFirst...) + ", " +
-		structAfter("ts", "ts", sqlq.SummaryFirst...) + ") AS f FROM events JOIN page USING (visitor_id) WHERE ")
+	q.Add("summaries AS (SELECT visitor_id, any_value(page.last) AS last, arg_max(" + structOf(sqlq.SummaryLatest...) + ", " +
+		structAfter("ts", "ts", sqlq.SummaryLatest...) + ") AS latest_pageview, arg_min(" + structOf(sqlq.SummaryFirst...) + ", " +
+		structAfter("ts", "ts", sqlq.SummaryFirst...) + ") AS first_pageview FROM events JOIN page USING (visitor_id) WHERE ")
 	q.Scope(r.WebsiteID, r.Range)
 	q.Add(" AND type = " + pageview + " GROUP BY visitor_id)\n")
-	q.Add("SELECT CAST(visitor_id AS VARCHAR), last, " + structFields("l", sqlq.SummaryLatest...) + ", " + structFields("f", sqlq.SummaryFirst...) +
-		" FROM v ORDER BY last DESC, visitor_id")
+	q.Add("SELECT CAST(visitor_id AS VARCHAR), last, " + structFields("latest_pageview", sqlq.SummaryLatest...) + ", " + structFields("first_pageview", sqlq.SummaryFirst...) +
+		" FROM summaries ORDER BY last DESC, visitor_id")
 
 	rows, err := d.db.QueryContext(ctx, q.String(), q.Args...)
 	if err != nil {
@@ -149,19 +149,19 @@ func (d *DB) Visitor(ctx context.Context, websiteID string, visitor openfast.UUI
 
 func (d *DB) visitorSummary(ctx context.Context, tx *sql.Tx, websiteID string, visitor openfast.UUID) (*analytics.VisitorActivity, error) {
 	q := d.newQuery()
-	q.Add("WITH v AS MATERIALIZED (SELECT type, props, ad_click_ids, "+strings.Join(sqlq.ActivityLatest, ", ")+", "+strings.Join(sqlq.CampaignCols, ", ")+
+	q.Add("WITH visitor_events AS MATERIALIZED (SELECT type, props, ad_click_ids, "+strings.Join(sqlq.ActivityLatest, ", ")+", "+strings.Join(sqlq.CampaignCols, ", ")+
 		" FROM events WHERE site = ? AND visitor_id = CAST(? AS UUID) AND type IN ("+pageview+", "+identify+")),\n", d.site(websiteID), visitor.String())
-	q.Add("a AS (SELECT count(*) FILTER (WHERE type = " + pageview + ") AS pageviews, " +
+	q.Add("summary AS (SELECT count(*) FILTER (WHERE type = " + pageview + ") AS pageviews, " +
 		"count(DISTINCT session_id) FILTER (WHERE type = " + pageview + ") AS visits, " +
 		"min(ts) FILTER (WHERE type = " + pageview + ") AS first_visit, " +
-		"max(" + structOf(sqlq.ActivityLatest...) + ") FILTER (WHERE type = " + pageview + ") AS l, " +
-		"min(" + structAfter("ts", "ts", sqlq.CampaignCols...) + ") FILTER (WHERE type = " + pageview + ") AS f, " +
+		"max(" + structOf(sqlq.ActivityLatest...) + ") FILTER (WHERE type = " + pageview + ") AS latest_pageview, " +
+		"min(" + structAfter("ts", "ts", sqlq.CampaignCols...) + ") FILTER (WHERE type = " + pageview + ") AS first_pageview, " +
 		"min(" + structOf("ts", "ad_click_ids") + ") FILTER (WHERE type = " + pageview + " AND ad_click_ids <> '') AS ad, " +
-		"max(" + structOf("ts", "props") + ") FILTER (WHERE type = " + identify + ") AS ident FROM v)\n")
-	q.Add("SELECT pageviews, visits, first_visit, " + structFields("l", sqlq.ActivityLatest[:len(sqlq.ActivityLatest)-1]...) +
-		", CAST(struct_extract(l, 'session_id') AS VARCHAR), " + structFields("f", sqlq.CampaignCols...) +
+		"max(" + structOf("ts", "props") + ") FILTER (WHERE type = " + identify + ") AS ident FROM visitor_events)\n")
+	q.Add("SELECT pageviews, visits, first_visit, " + structFields("latest_pageview", sqlq.ActivityLatest[:len(sqlq.ActivityLatest)-1]...) +
+		", CAST(struct_extract(latest_pageview, 'session_id') AS VARCHAR), " + structFields("first_pageview", sqlq.CampaignCols...) +
 		", coalesce(struct_extract(ad, 'ad_click_ids'), ''), struct_extract(ident, 'ts'), coalesce(struct_extract(ident, 'props'), ''), " +
-		"(SELECT min(ts) FROM v WHERE type = " + pageview + " AND session_id = struct_extract(a.l, 'session_id')) FROM a WHERE pageviews > 0")
+		"(SELECT min(ts) FROM visitor_events WHERE type = " + pageview + " AND session_id = struct_extract(summary.latest_pageview, 'session_id')) FROM summary WHERE pageviews > 0")
 	a := &analytics.VisitorActivity{}
 	var session string
 	var identAt sql.NullTime
@@ -188,12 +188,12 @@ func (d *DB) visitorSummary(ctx context.Context, tx *sql.Tx, websiteID string, v
 
 func (d *DB) visitorLists(ctx context.Context, tx *sql.Tx, websiteID string, visitor openfast.UUID, a *analytics.VisitorActivity) error {
 	q := d.newQuery()
-	q.Add("WITH v AS MATERIALIZED (SELECT ts, type, hostname, path, goal, event_id <> '' AS server, props FROM events "+
+	q.Add("WITH visitor_events AS MATERIALIZED (SELECT ts, type, hostname, path, goal, event_id <> '' AS server, props FROM events "+
 		"WHERE site = ? AND visitor_id = CAST(? AS UUID) AND type IN ("+pageview+", "+custom+", "+payment+"))\n",
 		d.site(websiteID), visitor.String())
-	q.Add("SELECT * FROM ((SELECT ts, hostname, path, type, goal, server, '' AS props FROM v WHERE type = "+pageview+
+	q.Add("SELECT * FROM ((SELECT ts, hostname, path, type, goal, server, '' AS props FROM visitor_events WHERE type = "+pageview+
 		" ORDER BY ts DESC, hostname DESC, path DESC LIMIT ?)\nUNION ALL\n", analytics.MaxVisitedPages)
-	q.Add("(SELECT ts, '', '', type, goal, server, props FROM v WHERE type <> "+pageview+
+	q.Add("(SELECT ts, '', '', type, goal, server, props FROM visitor_events WHERE type <> "+pageview+
 		" ORDER BY ts DESC, type DESC, goal DESC, server DESC, props DESC LIMIT ?))\n", analytics.MaxCompletedGoals)
 	q.Add("ORDER BY type = " + pageview + " DESC, ts DESC, hostname DESC, path DESC, type DESC, goal DESC, server DESC, props DESC")
 	rows, err := tx.QueryContext(ctx, q.String(), q.Args...)
@@ -243,21 +243,21 @@ func (d *DB) RealtimeActivity(ctx context.Context, websiteID string, since, unti
 
 func (d *DB) activeVisitors(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.ActiveVisitor, error) {
 	q := d.newQuery()
-	// w: the active visitors and their current event; h: their events of
-	// all time.
-	q.Add("WITH w AS (SELECT visitor_id, max(ts) AS seen, max("+structAfter("pageview", "type = "+pageview, sqlq.MapCurrent...)+") AS cur "+
+	// active: the active visitors and their current event; history:
+	// their events of all time.
+	q.Add("WITH active AS (SELECT visitor_id, max(ts) AS seen, max("+structAfter("pageview", "type = "+pageview, sqlq.MapCurrent...)+") AS cur "+
 		"FROM events WHERE site = ? AND ts >= ? AND ts <= ? AND visitor_id <> "+zeroUUID+
 		" GROUP BY visitor_id ORDER BY seen DESC, visitor_id LIMIT ?),\n", d.site(websiteID), since.UTC(), until.UTC(), analytics.MaxActiveVisitors)
-	q.Add("h AS (SELECT e.visitor_id, count(DISTINCT e.session_id) FILTER (WHERE e.type = "+pageview+") AS visits, "+
-		"bool_or(e.type = "+payment+") AS customer, "+
-		"max({'ts': e.ts, 'props': e.props}) FILTER (WHERE e.type = "+identify+") AS ident, "+
-		"min("+structAfter("ts", "ts", sqlq.CampaignCols...)+") FILTER (WHERE e.type = "+pageview+
-		" AND e.session_id = struct_extract(w.cur, 'session_id')) AS entry "+
-		"FROM events e JOIN w ON e.visitor_id = w.visitor_id WHERE e.site = ? GROUP BY e.visitor_id)\n", d.site(websiteID))
-	q.Add("SELECT CAST(w.visitor_id AS VARCHAR), seen, " + structFields("cur", sqlq.MapCurrent[:len(sqlq.MapCurrent)-1]...) +
+	q.Add("history AS (SELECT events.visitor_id, count(DISTINCT events.session_id) FILTER (WHERE events.type = "+pageview+") AS visits, "+
+		"bool_or(events.type = "+payment+") AS customer, "+
+		"max({'ts': events.ts, 'props': events.props}) FILTER (WHERE events.type = "+identify+") AS ident, "+
+		"min("+structAfter("ts", "ts", sqlq.CampaignCols...)+") FILTER (WHERE events.type = "+pageview+
+		" AND events.session_id = struct_extract(active.cur, 'session_id')) AS entry "+
+		"FROM events JOIN active ON events.visitor_id = active.visitor_id WHERE events.site = ? GROUP BY events.visitor_id)\n", d.site(websiteID))
+	q.Add("SELECT CAST(active.visitor_id AS VARCHAR), seen, " + structFields("cur", sqlq.MapCurrent[:len(sqlq.MapCurrent)-1]...) +
 		", CAST(struct_extract(cur, 'session_id') AS VARCHAR), visits, customer, struct_extract(ident, 'ts'), coalesce(struct_extract(ident, 'props'), ''), " +
 		"struct_extract(entry, 'ts'), " + structFieldsOrEmpty("entry", sqlq.CampaignCols...) +
-		" FROM w JOIN h ON w.visitor_id = h.visitor_id ORDER BY seen DESC, w.visitor_id")
+		" FROM active JOIN history ON active.visitor_id = history.visitor_id ORDER BY seen DESC, active.visitor_id")
 	rows, err := tx.QueryContext(ctx, q.String(), q.Args...)
 	if err != nil {
 		return nil, err

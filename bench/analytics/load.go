@@ -21,9 +21,9 @@ const progressEvery = 1_000_000
 
 // loadMemoryLimit caps DuckDB's memory while load runs. Left to its
 // default (80% of the machine's memory) DuckDB keeps the blocks of the
-// whole table cached as it grows: 10,000,000 events took the process to
-// 1.1 GB, against 0.8 GB with 400 MB here, at the same rate. The setting
-// belongs to the open database and is not stored in the file.
+// whole table cached as it grows, and the process takes more memory at the
+// same load rate (docs/benchmarks.md). The setting belongs to the open
+// database and is not stored in the file.
 const loadMemoryLimit = "400MB"
 
 // ownerEmail is the account that owns the generated websites.
