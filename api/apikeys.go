@@ -40,6 +40,12 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, req *authR
 		return err
 	}
 	raw, k, err := s.app.CreateAPIKey(r.Context(), req.caller, req.websiteID, name)
+	return writeNewKey(w, raw, k, err)
+}
+
+// writeNewKey answers a creation or a roll: the key with its raw value,
+// which this answer is the only one to hold.
+func writeNewKey(w http.ResponseWriter, raw string, k *openfast.APIKey, err error) error {
 	if err != nil {
 		return err
 	}
@@ -54,13 +60,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, req *authR
 // next request on.
 func (s *Server) rollAPIKey(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	raw, k, err := s.app.RollAPIKey(r.Context(), req.caller, req.websiteID, r.PathValue("apiKeyId"))
-	if err != nil {
-		return err
-	}
-	out := apiKeyOf(k)
-	out.Key = raw
-	writeData(w, []wire.APIKey{out})
-	return nil
+	return writeNewKey(w, raw, k, err)
 }
 
 // deleteAPIKey: DELETE /admin/websites/{websiteId}/apikeys/{apiKeyId}.

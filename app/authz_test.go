@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
 	"github.com/openfast/openfast/internal/authzspec"
-	"github.com/openfast/openfast/sqlite"
 )
 
 // appRoute is how the matrix calls the app method behind one route.
@@ -194,15 +192,7 @@ func isDenial(err error) bool {
 // it like the API does, get the same answers.
 func TestAuthorizationMatrix_App(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	a, err := app.New(app.Config{Metadata: store})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, store := newApp(t)
 
 	// Every route maps to an action with the spec's policy, and every
 	// action is behind some route.

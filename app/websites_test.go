@@ -12,9 +12,10 @@ import (
 
 // TestDeleteWebsiteAsOperator: the operator's deletion removes the website
 // and leaves an entry in its owner's account audit log.
-func TestDeleteWebsiteAsOperator(t *testing.T) {
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
+// newApp returns an App over a fresh SQLite store, and the store.
+func newApp(t *testing.T) (*app.App, *sqlite.DB) {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,6 +24,12 @@ func TestDeleteWebsiteAsOperator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a, store
+}
+
+func TestDeleteWebsiteAsOperator(t *testing.T) {
+	ctx := context.Background()
+	a, store := newApp(t)
 	_, owner, err := a.Bootstrap(ctx, "owner@example.com", "Owner", "test")
 	if err != nil {
 		t.Fatal(err)
