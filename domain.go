@@ -255,6 +255,7 @@ type MetadataStore interface {
 	TeamStore
 	AuditLogStore
 	SaltStore
+	PaymentClaimStore
 	Ping(ctx context.Context) error
 	Close() error
 }
