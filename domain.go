@@ -257,6 +257,7 @@ type MetadataStore interface {
 	TeamStore
 	AuditLogStore
 	SaltStore
+	PaymentClaimStore
 	Ping(ctx context.Context) error
 	Close() error
 }

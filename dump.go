@@ -16,6 +16,9 @@ type MetadataDump struct {
 	APIKeys      []*APIKey
 	AccessTokens []*AccessToken
 	AuditLog     []*AuditEntry // in id order
+	// PaymentClaims, by website and transaction id: the copy refuses the
+	// payments the source has recorded, as the source does.
+	PaymentClaims []*PaymentClaim
 }
 
 // Membership is one member row: a user's role on a website.
@@ -38,6 +41,7 @@ func (d *MetadataDump) Counts() map[string]int {
 	return map[string]int{
 		"users": len(d.Users), "websites": len(d.Websites), "members": len(d.Members), "invitations": len(d.Invitations),
 		"apiKeys": len(d.APIKeys), "accessTokens": len(d.AccessTokens), "auditLog": len(d.AuditLog),
+		"paymentClaims": len(d.PaymentClaims),
 	}
 }
 

@@ -191,5 +191,10 @@ type EventStore interface {
 	PaymentExists(ctx context.Context, websiteID, transactionID string) (bool, error)
 	// DeleteEvents deletes the selected events and returns how many.
 	DeleteEvents(ctx context.Context, d EventDeletion) (int64, error)
+	// PaymentTransactionIDs returns the distinct transaction ids of the
+	// payments that DeleteEvents would delete with d (d.Type is taken to
+	// be EventPayment), so that their claims can be released. Payments
+	// without a transaction id are left out.
+	PaymentTransactionIDs(ctx context.Context, d EventDeletion) ([]string, error)
 	Close() error
 }

@@ -143,7 +143,7 @@ func NormalizeName(field, s string) (*string, error) {
 // ValidGoalName reports whether s follows the goal-name rules: lowercase
 // a-z, 0-9, _, - and :, at most 64 characters.
 func ValidGoalName(s string) bool {
-	if s == "" || len(s) > 64 {
+	if s == "" || len(s) > MaxGoalName {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -165,7 +165,7 @@ func NormalizeGoalName(raw string) (string, bool) {
 // ValidPropertyName reports whether s may name a goal parameter or a
 // metadata key: lowercase a-z, 0-9, _ and -, 1 to 64 characters.
 func ValidPropertyName(s string) bool {
-	if s == "" || len(s) > 64 {
+	if s == "" || len(s) > MaxPropertyName {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

@@ -233,7 +233,7 @@ func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, visito
 		ev.ViewportWidth, ev.ViewportHeight = dimension(p.Viewport.Width), dimension(p.Viewport.Height)
 	}
 	ev.ScreenWidth, ev.ScreenHeight = dimension(p.ScreenWidth), dimension(p.ScreenHeight)
-	ev.Language = sanitize(p.Language, 35)
+	ev.Language = openfast.CleanValue(p.Language, 35)
 
 	cookieless := p.Cookieless || site.IsCookieless
 	v, ok := openfast.ParseUUID(p.VisitorID)
@@ -263,14 +263,14 @@ func (h *Handler) extra(ev *openfast.Event, p *payload) error {
 		if !ok {
 			return openfast.Errorf(openfast.EINVALID, "A custom event needs extraData.eventName.")
 		}
-		if ev.Goal, err = goalName(name); err != nil {
+		if ev.Goal, err = openfast.ParseGoalName(name); err != nil {
 			return err
 		}
 		ev.Props, err = params(p.ExtraData, "eventName")
 	case openfast.EventIdentify:
 		id, ok := stringMember(p.ExtraData, "user_id")
-		if !ok || strings.TrimSpace(id) == "" || len(id) > maxUserIDBytes {
-			return openfast.Errorf(openfast.EINVALID, "An identify event needs extraData.user_id: a string of 1 to %d characters.", maxUserIDBytes)
+		if !ok || !openfast.ValidUserID(id) {
+			return openfast.Errorf(openfast.EINVALID, "An identify event needs extraData.user_id: a string of 1 to %d characters.", openfast.MaxUserID)
 		}
 		ev.Props, err = params(p.ExtraData)
 	case openfast.EventPayment, openfast.EventExternalLink:

@@ -29,7 +29,7 @@ type fixture struct {
 
 // newFixture is a handler over a real SQLite metadata store holding one
 // website (example.com), with a settable clock.
-func newFixture(t *testing.T, settings func(*openfast.Website)) *fixture {
+func newFixture(t testing.TB, settings func(*openfast.Website)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
@@ -168,6 +168,7 @@ func TestEvent_Invalid(t *testing.T) {
 		{"javascript href", map[string]any{"href": "javascript:alert(1)"}, "href must be"},
 		{"custom without name", map[string]any{"type": "custom", "extraData": map[string]any{}}, "eventName"},
 		{"bad goal name", map[string]any{"type": "custom", "extraData": map[string]any{"eventName": "sign/up"}}, "Goal name"},
+		{"reserved goal name", map[string]any{"type": "custom", "extraData": map[string]any{"eventName": "Identify"}}, "reserved"},
 		{"too many params", map[string]any{"type": "custom", "extraData": long}, "At most 10"},
 		{"bad param name", map[string]any{"type": "custom", "extraData": map[string]any{"eventName": "x", "Bad Name": "v"}}, "Parameter name"},
 		{"object param", map[string]any{"type": "custom", "extraData": map[string]any{"eventName": "x", "p": map[string]any{}}}, "Parameter p"},

@@ -8,19 +8,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/openfast/openfast"
 )
 
-// Limits of an event (spec §7.3 and §5.11).
-const (
-	MaxBodyBytes   = 64 << 10
-	maxParams      = 10
-	maxParamName   = 64
-	maxParamValue  = 255
-	maxUserIDBytes = 255
-)
+// MaxBodyBytes is the largest event body. The limits of the values in it
+// are the root package's event rules, shared with the server-side routes.
+const MaxBodyBytes = 64 << 10
 
 // payload is the body of POST /api/events: the tracker's fields (§7.3)
 // and those the datafast SDK 3.x adds.
@@ -85,19 +79,10 @@ func parseSessionID(s string) (openfast.UUID, bool) {
 	return openfast.ParseUUID(strings.TrimPrefix(s, "s"))
 }
 
-// goalName normalizes a goal name as DataFast does (lower case, spaces to
-// underscores) and checks it.
-func goalName(raw string) (string, error) {
-	name, ok := openfast.NormalizeGoalName(raw)
-	if !ok {
-		return "", openfast.Errorf(openfast.EINVALID, "Goal name %q is invalid: use lowercase a-z, 0-9, _, - and :, at most 64 characters.", openfast.Truncate(raw, 70))
-	}
-	return name, nil
-}
-
 // params turns extraData members (except the skipped ones) into the
 // stored parameters: at most 10, names lowercase [a-z0-9_-]{1,64}, values
-// stringified, stripped of markup and cut to 255 characters. It returns
+// stringified and cleaned as the tracker does (openfast.CleanValue), cut
+// to 255 characters. It returns
 // them as a JSON object ("" when there are none).
 func params(extra map[string]json.RawMessage, skip ...string) (string, error) {
 	out := map[string]string{}
@@ -107,7 +92,7 @@ func params(extra map[string]json.RawMessage, skip ...string) (string, error) {
 		}
 		key := strings.ToLower(name)
 		if !openfast.ValidPropertyName(key) {
-			return "", openfast.Errorf(openfast.EINVALID, "Parameter name %q is invalid: use lowercase a-z, 0-9, _ and -, at most %d characters.", openfast.Truncate(name, 70), maxParamName)
+			return "", openfast.Errorf(openfast.EINVALID, "Parameter name %q is invalid: use lowercase a-z, 0-9, _ and -, at most %d characters.", openfast.Truncate(name, 70), openfast.MaxPropertyName)
 		}
 		v, err := paramValue(raw)
 		if err != nil {
@@ -115,8 +100,8 @@ func params(extra map[string]json.RawMessage, skip ...string) (string, error) {
 		}
 		out[key] = v
 	}
-	if len(out) > maxParams {
-		return "", openfast.Errorf(openfast.EINVALID, "At most %d parameters are allowed; got %d.", maxParams, len(out))
+	if len(out) > openfast.MaxProperties {
+		return "", openfast.Errorf(openfast.EINVALID, "At most %d parameters are allowed; got %d.", openfast.MaxProperties, len(out))
 	}
 	if len(out) == 0 {
 		return "", nil
@@ -147,69 +132,7 @@ func paramValue(raw json.RawMessage) (string, error) {
 	default:
 		return "", fmt.Errorf("values must be strings, numbers or booleans")
 	}
-	return sanitize(s, maxParamValue), nil
-}
-
-// unsafeMarkers are stripped from parameter values, as the tracker does.
-var unsafeMarkers = []string{"javascript:", "vbscript:", "data:"}
-
-// sanitize removes markup characters and script markers from a value and
-// cuts it to n bytes on a character boundary.
-func sanitize(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		switch r {
-		case '<', '>', '\'', '"', '&':
-			return -1
-		}
-		return r
-	}, s)
-	for _, m := range unsafeMarkers {
-		for {
-			i := strings.Index(strings.ToLower(s), m)
-			if i < 0 {
-				break
-			}
-			s = s[:i] + s[i+len(m):]
-		}
-	}
-	s = stripEventHandlers(s)
-	s = strings.TrimSpace(s)
-	if len(s) > n {
-		s = s[:n]
-		for len(s) > 0 && !utf8.ValidString(s) {
-			s = s[:len(s)-1]
-		}
-	}
-	return s
-}
-
-// stripEventHandlers removes "on<word>=" markers (onclick=, onerror=).
-func stripEventHandlers(s string) string {
-	lower := strings.ToLower(s)
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		if strings.HasPrefix(lower[i:], "on") && (i == 0 || !isWordByte(lower[i-1])) {
-			j := i + 2
-			for j < len(lower) && isWordByte(lower[j]) && lower[j] != '_' {
-				j++
-			}
-			k := j
-			for k < len(lower) && lower[k] == ' ' {
-				k++
-			}
-			if j > i+2 && k < len(lower) && lower[k] == '=' {
-				i = k + 1
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-		i++
-	}
-	return b.String()
-}
-
-func isWordByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_'
+	return openfast.CleanValue(s, openfast.MaxPropertyValue), nil
 }
 
 // stringMember reads a string member of extraData.

@@ -78,6 +78,15 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 				return err
 			})
 		}
+		if err == nil {
+			err = eachRow(ctx, tx, `SELECT website_id, transaction_id, claimed_at FROM payment_claims ORDER BY website_id, transaction_id`, func(r pgx.Rows) error {
+				var c openfast.PaymentClaim
+				err := r.Scan(&c.WebsiteID, &c.TransactionID, &c.ClaimedAt)
+				c.ClaimedAt = c.ClaimedAt.UTC()
+				d.PaymentClaims = append(d.PaymentClaims, &c)
+				return err
+			})
+		}
 		return err
 	})
 	if err != nil {
@@ -150,6 +159,10 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 			add(fmt.Sprintf("audit entry %d", a.ID), `INSERT INTO audit_log (id, website_id, actor_user_id, actor_display_key, action, target_type, target_id, target_display_key, ip, created_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
 				a.ID, nullString(a.WebsiteID), a.ActorUserID, a.ActorDisplayKey, a.Action, a.TargetType, a.TargetID, a.TargetDisplayKey, a.IP, ms(a.CreatedAt))
+		}
+		for _, c := range d.PaymentClaims {
+			add(fmt.Sprintf("payment claim %s of %s", c.TransactionID, c.WebsiteID), `INSERT INTO payment_claims (website_id, transaction_id, claimed_at)
+				VALUES ($1, $2, $3) ON CONFLICT (website_id, transaction_id) DO NOTHING`, c.WebsiteID, c.TransactionID, ms(c.ClaimedAt))
 		}
 		if len(d.AuditLog) > 0 {
 			// Never moves the sequence backwards: the next id is past both

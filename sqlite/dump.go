@@ -81,6 +81,16 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 			return err
 		})
 	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT website_id, transaction_id, claimed_at FROM payment_claims ORDER BY website_id, transaction_id`, func(r *sql.Rows) error {
+			var c openfast.PaymentClaim
+			var claimed int64
+			err := r.Scan(&c.WebsiteID, &c.TransactionID, &claimed)
+			c.ClaimedAt = fromMS(claimed)
+			d.PaymentClaims = append(d.PaymentClaims, &c)
+			return err
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("export metadata: %w", err)
 	}
@@ -169,6 +179,12 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 				a.ID, nullString(a.WebsiteID), a.ActorUserID, a.ActorDisplayKey, a.Action, a.TargetType, a.TargetID, a.TargetDisplayKey, a.IP, ms(a.CreatedAt)); err != nil {
 				return fmt.Errorf("audit entry %d: %w", a.ID, err)
+			}
+		}
+		for _, c := range d.PaymentClaims {
+			if err := exec(`INSERT INTO payment_claims (website_id, transaction_id, claimed_at) VALUES (?, ?, ?) ON CONFLICT (website_id, transaction_id) DO NOTHING`,
+				c.WebsiteID, c.TransactionID, ms(c.ClaimedAt)); err != nil {
+				return fmt.Errorf("payment claim %s of %s: %w", c.TransactionID, c.WebsiteID, err)
 			}
 		}
 		return nil

@@ -23,7 +23,7 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	want, err := src.ExportMetadata(ctx)
 	must(t, err)
 	if len(want.Users) != 3 || len(want.Websites) != 2 || len(want.Members) != 3 || len(want.Invitations) != 2 ||
-		len(want.APIKeys) != 2 || len(want.AccessTokens) != 1 || len(want.AuditLog) != 4 {
+		len(want.APIKeys) != 2 || len(want.AccessTokens) != 1 || len(want.AuditLog) != 4 || len(want.PaymentClaims) != 2 {
 		t.Fatalf("export counts: %+v", want.Counts())
 	}
 
@@ -55,6 +55,10 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	must(t, err)
 	if tok.ID != want.AccessTokens[0].ID || len(tok.Permissions) != 2 {
 		t.Fatalf("AccessTokenByHash after import = %+v", tok)
+	}
+	// The claims came along: the copy refuses the source's payments.
+	if ok, err := dst.ClaimPayment(ctx, site, "tx_1", time.Now(), time.Time{}); err != nil || ok {
+		t.Fatalf("claim of a copied claim's transaction id: %v, %v; want refused", ok, err)
 	}
 	var w *openfast.Website
 	for _, x := range want.Websites {
@@ -103,6 +107,11 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 	_, err := s.AcceptInvitation(ctx, accepted.ID, carol, nil)
 	must(t, err)
 	must(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w2.ID, Email: "dave@example.com", Role: openfast.RoleMember, InvitedBy: bob.ID}, nil))
+	for _, c := range []openfast.PaymentClaim{{WebsiteID: w.ID, TransactionID: "tx_1"}, {WebsiteID: w2.ID, TransactionID: "tx_1"}} {
+		if ok, err := s.ClaimPayment(ctx, c.WebsiteID, c.TransactionID, used, time.Time{}); err != nil || !ok {
+			t.Fatalf("claim %s: %v, %v", c.TransactionID, ok, err)
+		}
+	}
 	return w.ID
 }
 

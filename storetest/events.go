@@ -77,6 +77,7 @@ func Events(t *testing.T, open OpenEventsFunc) {
 			t.Fatalf("%d events left, want the pageview", total)
 		}
 	})
+	t.Run("PaymentTransactionIDs", func(t *testing.T) { testPaymentTransactionIDs(t, open(t)) })
 	t.Run("CanceledBatchStoresNothing", func(t *testing.T) {
 		s := open(t)
 		site := openfast.NewID()

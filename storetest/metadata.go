@@ -29,6 +29,7 @@ func Metadata(t *testing.T, open OpenFunc) {
 	t.Run("AuditLog", func(t *testing.T) { testAuditLog(t, open(t)) })
 	t.Run("DeleteWebsiteCascades", func(t *testing.T) { testDeleteWebsite(t, open(t)) })
 	t.Run("DailySalts", func(t *testing.T) { testDailySalts(t, open(t)) })
+	t.Run("PaymentClaims", func(t *testing.T) { testPaymentClaims(t, open(t)) })
 }
 
 var ctx = context.Background()
