@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -242,4 +244,32 @@ func FuzzCreatePaymentBody(f *testing.F) {
 func FuzzIdentifyBody(f *testing.F) {
 	v := storetest.SampleEvent("", 1).VisitorID.String()
 	fuzzEventBody(f, "/api/v1/identify", `{"user_id":"u1","datafast_visitor_id":"`+v+`","plan":"pro"}`, `{"user_id":"","datafast_visitor_id":"`+v+`"}`)
+}
+
+// TestPaymentClaims: concurrent posts of one transaction id record it
+// once; a payment deleted (here by visitor) frees its id for a new one.
+func TestPaymentClaims(t *testing.T) {
+	e := newEventsEnv(t)
+	body := map[string]any{"amount": 10, "currency": "USD", "transaction_id": "tx_claim", "datafast_visitor_id": e.visitor}
+	var wg sync.WaitGroup
+	var recorded atomic.Int32
+	for range 8 {
+		wg.Go(func() {
+			res := e.do("POST", "/api/v1/payments"+e.path, e.admin, body)
+			if res.status == 200 && res.json["message"] == "Payment recorded and attributed successfully" {
+				recorded.Add(1)
+			} else if res.status != 200 {
+				t.Errorf("concurrent payment: %d %s", res.status, res.body)
+			}
+		})
+	}
+	wg.Wait()
+	if recorded.Load() != 1 || e.count(t, openfast.EventPayment) != 1 {
+		t.Fatalf("%d recorded, %d stored", recorded.Load(), e.count(t, openfast.EventPayment))
+	}
+	e.do("DELETE", "/api/v1/payments"+e.path+"&datafast_visitor_id="+e.visitor, e.admin, nil).first()
+	res := e.do("POST", "/api/v1/payments"+e.path, e.admin, body)
+	if res.status != 200 || res.json["message"] != "Payment recorded and attributed successfully" {
+		t.Fatalf("after delete: %d %s", res.status, res.body)
+	}
 }

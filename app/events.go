@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/openfast/openfast"
@@ -13,15 +11,6 @@ import (
 
 // Server-side writes of the Website API (§5.11–5.15): goals, payments and
 // identify. Events go through the same writer as the tracker's.
-
-const (
-	maxMetadataKeys  = 10
-	maxMetadataKey   = 64
-	maxMetadataValue = 255
-	maxDescription   = 500
-	maxTransactionID = 255
-	maxUserID        = 255
-)
 
 func invalidf(format string, args ...any) error {
 	return openfast.Errorf(openfast.EINVALID, format, args...)
@@ -76,36 +65,6 @@ func (a *App) requirePageview(ctx context.Context, websiteID string, visitor ope
 	return nil
 }
 
-// normalizeGoalName lowercases a goal name and turns spaces into
-// underscores, then checks it.
-func normalizeGoalName(raw string) (string, error) {
-	name, ok := openfast.NormalizeGoalName(raw)
-	if !ok {
-		return "", invalidf("name must use lowercase a-z, 0-9, _, - and :, at most 64 characters.")
-	}
-	if name == "identify" {
-		return "", invalidf("The goal name identify is reserved.")
-	}
-	return name, nil
-}
-
-// stripMarkup removes HTML tags and markup characters from a value.
-func stripMarkup(s string) string {
-	var b strings.Builder
-	inTag := false
-	for _, r := range s {
-		switch {
-		case r == '<':
-			inTag = true
-		case r == '>':
-			inTag = false
-		case !inTag && r != '"' && r != '\'' && r != '&':
-			b.WriteRune(r)
-		}
-	}
-	return strings.TrimSpace(b.String())
-}
-
 func propsJSON(m map[string]string) string {
 	if len(m) == 0 {
 		return ""
@@ -139,32 +98,32 @@ func (a *App) CreateGoal(ctx context.Context, c Caller, websiteID string, in New
 	if in.Name == nil {
 		return "", invalidf("name is required.")
 	}
-	name, err := normalizeGoalName(*in.Name)
+	name, err := openfast.ParseGoalName(*in.Name)
 	if err != nil {
 		return "", err
 	}
 	props := map[string]string{}
-	if len(in.Metadata) > maxMetadataKeys {
-		return "", invalidf("metadata can have at most %d keys.", maxMetadataKeys)
+	if len(in.Metadata) > openfast.MaxProperties {
+		return "", invalidf("metadata can have at most %d keys.", openfast.MaxProperties)
 	}
 	for k, v := range in.Metadata {
 		if !openfast.ValidPropertyName(k) {
-			return "", invalidf("metadata key %q is invalid: use a-z, 0-9, _ and -, at most %d characters.", openfast.Truncate(k, 70), maxMetadataKey)
+			return "", invalidf("metadata key %q is invalid: use a-z, 0-9, _ and -, at most %d characters.", openfast.Truncate(k, 70), openfast.MaxPropertyName)
 		}
 		v, ok := v.(string)
 		if !ok {
 			return "", invalidf("metadata.%s must be a string.", k)
 		}
-		if len([]rune(v)) > maxMetadataValue {
-			return "", invalidf("metadata.%s is longer than %d characters.", k, maxMetadataValue)
+		if openfast.LongerThan(v, openfast.MaxPropertyValue) {
+			return "", invalidf("metadata.%s is longer than %d characters.", k, openfast.MaxPropertyValue)
 		}
-		props[k] = stripMarkup(v)
+		props[k] = openfast.StripMarkup(v, openfast.MaxPropertyValue)
 	}
 	if d := in.Description; d != "" {
-		if len([]rune(d)) > maxDescription {
-			return "", invalidf("description is longer than %d characters.", maxDescription)
+		if openfast.LongerThan(d, openfast.MaxDescription) {
+			return "", invalidf("description is longer than %d characters.", openfast.MaxDescription)
 		}
-		props["description"] = stripMarkup(d)
+		props["description"] = openfast.StripMarkup(d, openfast.MaxDescription)
 	}
 	if err := a.requirePageview(ctx, id, *visitor); err != nil {
 		return "", err
@@ -243,7 +202,7 @@ func (a *App) DeleteGoals(ctx context.Context, c Caller, websiteID string, in Ev
 		del.Visitor = &v
 	}
 	if in.GoalName != "" {
-		if del.Goal, err = normalizeGoalName(in.GoalName); err != nil {
+		if del.Goal, err = openfast.ParseGoalName(in.GoalName); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -293,10 +252,6 @@ type NewPayment struct {
 	Timestamp     string // ISO 8601; "" for now
 }
 
-// paymentLocks serialize the duplicate check and the write of payments
-// per website, so that one transaction id is stored once.
-var paymentLocks sync.Map // website id -> *sync.Mutex
-
 // CreatePayment records a payment once per transaction id. It returns the
 // transaction id as recorded (trimmed), and duplicate true, recording
 // nothing, when the website already has a payment with it.
@@ -321,11 +276,12 @@ func (a *App) CreatePayment(ctx context.Context, c Caller, websiteID string, in 
 		return "", false, invalidf("currency is required: a three-letter ISO 4217 code such as USD.")
 	}
 	var tx string
+	valid = false
 	if in.TransactionID != nil {
-		tx = strings.TrimSpace(*in.TransactionID)
+		tx, valid = openfast.ParseTransactionID(*in.TransactionID)
 	}
-	if tx == "" || len(tx) > maxTransactionID {
-		return "", false, invalidf("transaction_id is required: a string of at most %d characters.", maxTransactionID)
+	if !valid {
+		return "", false, invalidf("transaction_id is required: a string of at most %d characters.", openfast.MaxTransactionID)
 	}
 	visitor, err := parseVisitor(in.VisitorID, false)
 	if err != nil {
@@ -334,7 +290,7 @@ func (a *App) CreatePayment(ctx context.Context, c Caller, websiteID string, in 
 	props := map[string]string{}
 	for k, v := range map[string]string{"email": in.Email, "name": in.Name, "customer_id": in.CustomerID} {
 		if v != "" {
-			props[k] = stripMarkup(openfast.Truncate(v, maxMetadataValue))
+			props[k] = openfast.StripMarkup(v, openfast.MaxPropertyValue)
 		}
 	}
 	for k, v := range map[string]bool{"renewal": in.Renewal, "refunded": in.Refunded, "is_free_trial": in.IsFreeTrial} {
@@ -362,25 +318,69 @@ func (a *App) CreatePayment(ctx context.Context, c Caller, websiteID string, in 
 	if visitor != nil {
 		ev.VisitorID = *visitor
 	}
-	lock, _ := paymentLocks.LoadOrStore(id, &sync.Mutex{})
-	mu := lock.(*sync.Mutex)
-	mu.Lock()
-	defer mu.Unlock()
-	events, err := a.syncedEvents(ctx)
+	recorded, err := a.recordPayment(ctx, ev)
 	if err != nil {
 		return "", false, err
 	}
-	dup, err := events.PaymentExists(ctx, id, tx)
-	if err != nil {
-		return "", false, err
+	return tx, !recorded, nil
+}
+
+// maxPaymentWait bounds how long a payment waits for another request that
+// holds the claim on its transaction id.
+const maxPaymentWait = 5 * time.Second
+
+// recordPayment writes a payment unless its transaction id is recorded
+// already. The metadata store's claim on (website, transaction id) makes
+// the check and the write one step across every server of an
+// installation: a request claims the id, checks the event store (for
+// payments recorded before claims existed, or a stale claim taken over
+// after all), writes, and releases the claim if the write fails. While
+// another request holds a fresh claim and its payment is not stored yet,
+// it waits: that request either stores it (a duplicate then) or fails and
+// releases the claim.
+func (a *App) recordPayment(ctx context.Context, ev openfast.Event) (recorded bool, err error) {
+	release := func() {
+		if err := a.store.ReleasePayments(context.WithoutCancel(ctx), ev.WebsiteID, []string{ev.TransactionID}); err != nil {
+			a.log.Error("release a payment claim", "website", ev.WebsiteID, "error", err)
+		}
 	}
-	if dup {
-		return tx, true, nil
+	wait, deadline := 10*time.Millisecond, time.Now().Add(maxPaymentWait)
+	for {
+		now := a.now()
+		claimed, err := a.store.ClaimPayment(ctx, ev.WebsiteID, ev.TransactionID, now, now.Add(-openfast.PaymentClaimTakeover))
+		if err != nil {
+			return false, err
+		}
+		events, err := a.syncedEvents(ctx)
+		var dup bool
+		if err == nil {
+			dup, err = events.PaymentExists(ctx, ev.WebsiteID, ev.TransactionID)
+		}
+		switch {
+		case err != nil:
+			if claimed {
+				release()
+			}
+			return false, err
+		case dup:
+			return false, nil
+		case claimed:
+			if err := a.eventWriter.Submit(ctx, ev); err != nil {
+				release()
+				return false, err
+			}
+			return true, nil
+		}
+		if time.Now().After(deadline) {
+			return false, openfast.Errorf(openfast.EUNAVAILABLE, "A payment with this transaction_id is being recorded: retry in a moment.")
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 500*time.Millisecond)
 	}
-	if err := a.eventWriter.Submit(ctx, ev); err != nil {
-		return "", false, err
-	}
-	return tx, false, nil
 }
 
 // DeletePayments deletes a website's payments by transaction id, or by
@@ -415,8 +415,20 @@ func (a *App) DeletePayments(ctx context.Context, c Caller, websiteID string, in
 	if del.TransactionID != "" {
 		notFound = "Transaction not found."
 	}
+	events, err := a.syncedEvents(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	txs, err := events.PaymentTransactionIDs(ctx, *del)
+	if err != nil {
+		return nil, 0, err
+	}
 	n, err := a.deleteEvents(ctx, del, notFound)
 	if err != nil {
+		return nil, 0, err
+	}
+	// The deleted transaction ids may be recorded again.
+	if err := a.store.ReleasePayments(ctx, id, txs); err != nil {
 		return nil, 0, err
 	}
 	return del, n, nil
@@ -440,8 +452,8 @@ func (a *App) Identify(ctx context.Context, c Caller, websiteID string, in NewId
 	if err := a.eventsReady(); err != nil {
 		return "", err
 	}
-	if in.UserID == nil || strings.TrimSpace(*in.UserID) == "" || len(*in.UserID) > maxUserID {
-		return "", invalidf("user_id is required: a string of 1 to %d characters.", maxUserID)
+	if in.UserID == nil || !openfast.ValidUserID(*in.UserID) {
+		return "", invalidf("user_id is required: a string of 1 to %d characters.", openfast.MaxUserID)
 	}
 	visitor, err := parseVisitor(in.VisitorID, true)
 	if err != nil {
@@ -451,13 +463,13 @@ func (a *App) Identify(ctx context.Context, c Caller, websiteID string, in NewId
 	for k, v := range in.Properties {
 		switch x := v.(type) {
 		case string:
-			props[k] = stripMarkup(openfast.Truncate(x, maxMetadataValue))
+			props[k] = openfast.StripMarkup(x, openfast.MaxPropertyValue)
 		case float64, bool:
 			b, _ := json.Marshal(x)
 			props[k] = string(b)
 		}
-		if len(props) > maxMetadataKeys+1 {
-			return "", invalidf("At most %d profile properties are kept.", maxMetadataKeys)
+		if len(props) > openfast.MaxProperties+1 {
+			return "", invalidf("At most %d profile properties are kept.", openfast.MaxProperties)
 		}
 	}
 	site, err := a.website(ctx, id)
