@@ -9,8 +9,8 @@ import (
 )
 
 // deletionSelection is the condition of the events an EventDeletion
-// selects: the rows DeleteEvents deletes (which builds the same condition:
-// it can use this one).
+// selects: the rows DeleteEvents deletes and whose transaction ids
+// PaymentTransactionIDs lists.
 func deletionSelection(del openfast.EventDeletion) *sqlq.Query {
 	q := newQuery()
 	q.Add("website_id = ? AND type = ?", del.WebsiteID, uint8(del.Type))

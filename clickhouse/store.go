@@ -348,23 +348,7 @@ func (d *DB) PaymentExists(ctx context.Context, websiteID, transactionID string)
 // the deletion is done, so that reads after it no longer see them. Events
 // inserted while it runs may be deleted without being counted.
 func (d *DB) DeleteEvents(ctx context.Context, del openfast.EventDeletion) (int64, error) {
-	q := newQuery()
-	q.Add("website_id = ? AND type = ?", del.WebsiteID, uint8(del.Type))
-	if del.Visitor != nil {
-		q.Add(" AND visitor_id = " + uuidLiteral(*del.Visitor))
-	}
-	if del.Goal != "" {
-		q.Add(" AND goal = ?", del.Goal)
-	}
-	if del.TransactionID != "" {
-		q.Add(" AND transaction_id = ?", del.TransactionID)
-	}
-	if !del.Start.IsZero() {
-		q.Add(" AND ts >= ?", ceilMicros(del.Start))
-	}
-	if !del.End.IsZero() {
-		q.Add(" AND ts <= ?", del.End.UnixMicro())
-	}
+	q := deletionSelection(del)
 	var n int64
 	if err := d.conn.QueryRow(ctx, "SELECT toInt64(count()) FROM events WHERE "+q.String(), q.Args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("delete events: %w", err)

@@ -8,8 +8,8 @@ import (
 )
 
 // deletionSelection is the WHERE clause of the events an EventDeletion
-// selects, and its arguments: the rows DeleteEvents deletes (which builds
-// the same clause: it can use this one).
+// selects, and its arguments: the rows DeleteEvents deletes and whose
+// transaction ids PaymentTransactionIDs lists.
 func (d *DB) deletionSelection(del openfast.EventDeletion) (string, []any) {
 	q := `site = ? AND type = ?`
 	args := []any{d.site(del.WebsiteID), uint8(del.Type)}

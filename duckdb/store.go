@@ -369,28 +369,8 @@ func (d *DB) PaymentExists(ctx context.Context, websiteID, transactionID string)
 
 // DeleteEvents deletes the selected events.
 func (d *DB) DeleteEvents(ctx context.Context, del openfast.EventDeletion) (int64, error) {
-	q := `DELETE FROM events WHERE site = ? AND type = ?`
-	args := []any{d.site(del.WebsiteID), uint8(del.Type)}
-	if del.Visitor != nil {
-		q += ` AND visitor_id = CAST(? AS UUID)`
-		args = append(args, del.Visitor.String())
-	}
-	if del.Goal != "" {
-		q += ` AND goal = ?`
-		args = append(args, del.Goal)
-	}
-	if del.TransactionID != "" {
-		q += ` AND transaction_id = ?`
-		args = append(args, del.TransactionID)
-	}
-	if !del.Start.IsZero() {
-		q += ` AND ts >= ?`
-		args = append(args, del.Start.UTC())
-	}
-	if !del.End.IsZero() {
-		q += ` AND ts <= ?`
-		args = append(args, del.End.UTC())
-	}
+	where, args := d.deletionSelection(del)
+	q := `DELETE FROM events WHERE ` + where
 	if del.Type == openfast.EventPageview {
 		// The live index's states would keep the deleted pageviews.
 		d.insertMu.Lock()
