@@ -44,7 +44,7 @@ type WriterConfig struct {
 	// loaded into the store (default 5,000: a segment is decoded whole
 	// before its load, and a load's transaction holds its events
 	// uncompressed until it commits, so smaller segments keep the server's
-	// memory down; 20,000 took about 25 MB more at 20,000 events/s).
+	// memory down; see docs/benchmarks.md).
 	SegmentEvents int
 	// LoadDelay is the longest an event waits in the journal before its
 	// segment is loaded into the store (default 250 ms). Under a moderate
