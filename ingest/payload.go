@@ -82,8 +82,8 @@ func parseSessionID(s string) (openfast.UUID, bool) {
 // params turns extraData members (except the skipped ones) into the
 // stored parameters: at most 10, names lowercase [a-z0-9_-]{1,64}, values
 // stringified and cleaned as the tracker does (openfast.CleanValue), cut
-// to 255 characters. It returns
-// them as a JSON object ("" when there are none).
+// to 255 characters. It returns them as a JSON object ("" when there are
+// none).
 func params(extra map[string]json.RawMessage, skip ...string) (string, error) {
 	out := map[string]string{}
 	for name, raw := range extra {
