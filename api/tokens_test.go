@@ -41,7 +41,18 @@ func TestAccessTokenService(t *testing.T) {
 		if len(sites) != 1 || sites[0]["_id"] != siteA {
 			t.Fatalf("scoped token lists %v", sites)
 		}
-		e.do("GET", path, scoped, nil).fails(403, "api-keys:read")
+		e.do("GET", path, scoped, nil).fails(403, "not limited to some websites")
+	})
+
+	// A token limited to some websites cannot act on the whole account:
+	// list every token, create websites, or read the account audit log.
+	t.Run("AccountWideRoutesNeedAllWebsites", func(t *testing.T) {
+		limited := e.token(userID, []string{"*"}, []string{siteA})
+		e.do("GET", path, limited, nil).fails(403, "not limited to some websites")
+		e.do("POST", "/api/v1/admin/websites", limited, map[string]any{"domain": "new.example.com", "timezone": "UTC"}).fails(403, "not limited to some websites")
+		e.do("GET", "/api/v1/admin/audit-log", limited, nil).fails(403, "not limited to some websites")
+		e.do("GET", "/api/v1/admin/websites", limited, nil).ok() // lists its own websites only
+		e.do("GET", path, root, nil).ok()
 	})
 
 	t.Run("NoEscalation", func(t *testing.T) {

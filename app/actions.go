@@ -19,6 +19,12 @@ func accountAction(name, perm string, websiteKey bool) Action {
 	return Action{name, auth.Policy{Scope: auth.ScopeAccount, Permission: perm, AllowWebsiteKey: websiteKey}}
 }
 
+// accountWideAction acts on the whole account: a token limited to some
+// websites may not call it (it would see or make more than its websites).
+func accountWideAction(name, perm string) Action {
+	return Action{name, auth.Policy{Scope: auth.ScopeAccount, Permission: perm, AllWebsites: true}}
+}
+
 // websiteAction acts on the website named in the path of the admin API.
 func websiteAction(name, perm string, min openfast.Role) Action {
 	return Action{name, auth.Policy{Scope: auth.ScopeWebsitePath, Permission: perm, MinRole: min, AllowWebsiteKey: true}}
@@ -39,12 +45,12 @@ var (
 	ActGetAccount    = accountAction("account.get", auth.PermAnalyticsRead, true)
 	ActUpdateAccount = accountAction("account.update", auth.PermAnalyticsRead, false)
 
-	ActListAccessTokens  = accountAction("access_tokens.list", auth.PermAPIKeysRead, false)
+	ActListAccessTokens  = accountWideAction("access_tokens.list", auth.PermAPIKeysRead)
 	ActCreateAccessToken = accountAction("access_tokens.create", auth.PermAPIKeysWrite, false)
 	ActDeleteAccessToken = accountAction("access_tokens.delete", auth.PermAPIKeysWrite, false)
 
 	ActListWebsites  = accountAction("websites.list", auth.PermWebsitesRead, false)
-	ActCreateWebsite = accountAction("websites.create", auth.PermWebsitesWrite, false)
+	ActCreateWebsite = accountWideAction("websites.create", auth.PermWebsitesWrite)
 	ActGetWebsite    = websiteAction("websites.get", auth.PermSettingsRead, openfast.RoleViewer)
 	ActUpdateWebsite = websiteAction("websites.update", auth.PermSettingsWrite, openfast.RoleMember)
 	ActDeleteWebsite = ownerAction("websites.delete", auth.PermWebsitesWrite)
@@ -58,9 +64,9 @@ var (
 	ActInviteMember     = ownerAction("team.invite", auth.PermTeamWrite)
 	ActRemoveMember     = ownerAction("team.remove", auth.PermTeamWrite)
 	ActWebsiteAuditLog  = websiteAction("audit_log.website", auth.PermSettingsRead, openfast.RoleMember)
-	ActAccountAuditLog  = accountAction("audit_log.account", auth.PermSettingsRead, false)
+	ActAccountAuditLog  = accountWideAction("audit_log.account", auth.PermSettingsRead)
 	ActListInvitations  = accountAction("invitations.list", auth.PermTeamRead, false)
-	ActAcceptInvitation = Action{"invitations.accept", auth.Policy{Scope: auth.ScopeAccount, Permission: auth.PermTeamWrite, AllWebsites: true}}
+	ActAcceptInvitation = accountWideAction("invitations.accept", auth.PermTeamWrite)
 
 	ActReadAnalytics = websiteAPIAction("analytics.read", auth.PermAnalyticsRead, openfast.RoleViewer)
 	ActWriteGoals    = websiteAPIAction("goals.write", auth.PermGoalsWrite, openfast.RoleMember)
