@@ -120,6 +120,9 @@ func NormalizeEmail(s string) (string, error) {
 	if len(e) > 254 {
 		return "", Errorf(EINVALID, "email is too long")
 	}
+	if err := CheckText("email", e); err != nil {
+		return "", err
+	}
 	a, err := mail.ParseAddress(e)
 	if err != nil || a.Address != e || a.Name != "" || !strings.Contains(e[strings.LastIndexByte(e, '@')+1:], ".") {
 		return "", Errorf(EINVALID, "email %q is not a valid email address", Truncate(s, 80))
@@ -133,6 +136,9 @@ func NormalizeName(field, s string) (*string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, nil
+	}
+	if err := CheckText(field, s); err != nil {
+		return nil, err
 	}
 	if utf8.RuneCountInString(s) > MaxNameLength {
 		return nil, Errorf(EINVALID, "%s must be at most %d characters", field, MaxNameLength)
@@ -201,4 +207,30 @@ func Truncate(s string, n int) string {
 		n--
 	}
 	return s[:n] + "..."
+}
+
+// HasUnsafeChars reports whether s holds a character that no stored text
+// may hold: NUL and the other C0 controls (tab, newline and carriage
+// return included), DEL, the C1 controls, the bidirectional overrides and
+// isolates (U+202A–U+202E, U+2066–U+2069) that make a text display other
+// than it reads, or invalid UTF-8.
+func HasUnsafeChars(s string) bool {
+	for _, r := range s {
+		switch {
+		case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0,
+			r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069,
+			r == utf8.RuneError:
+			return true
+		}
+	}
+	return false
+}
+
+// CheckText returns an EINVALID error naming field when s holds a
+// character HasUnsafeChars refuses.
+func CheckText(field, s string) error {
+	if HasUnsafeChars(s) {
+		return Errorf(EINVALID, "%s must not contain control characters, bidirectional overrides or invalid UTF-8.", field)
+	}
+	return nil
 }

@@ -146,3 +146,34 @@ func FuzzParseUUID(f *testing.F) {
 		}
 	})
 }
+
+// TestHasUnsafeChars: the characters no stored text may hold, and the ones
+// it may.
+func TestHasUnsafeChars(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{"Production backend", false},
+		{"Café — ünïcode ✓ 日本", false},
+		{"a\x00b", true},
+		{"tab\there", true},
+		{"new\nline", true},
+		{"del\x7f", true},
+		{"c1\u0085", true},
+		{"rlo\u202eevil", true},
+		{"lri\u2066x\u2069", true},
+		{"bad\xffutf8", true},
+		{"", false},
+	} {
+		if got := HasUnsafeChars(tc.s); got != tc.want {
+			t.Errorf("HasUnsafeChars(%q) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+	if err := CheckText("name", "a\x00"); ErrorCode(err) != EINVALID || !strings.Contains(err.Error(), "name must not contain") {
+		t.Fatalf("CheckText: %v", err)
+	}
+	if _, err := NormalizeName("name", "x\u202ey"); ErrorCode(err) != EINVALID {
+		t.Fatalf("NormalizeName with a bidi override: %v", err)
+	}
+}

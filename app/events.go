@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/openfast/openfast"
@@ -11,6 +12,13 @@ import (
 
 // Server-side writes of the Website API (§5.11–5.15): goals, payments and
 // identify. Events go through the same writer as the tracker's.
+
+// The range of a payment's timestamp: nothing before 2000, nothing more
+// than a day ahead (clocks differ, and a payment may be dated in the
+// payer's time zone).
+var earliestEvent = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const maxEventAhead = 24 * time.Hour
 
 func invalidf(format string, args ...any) error {
 	return openfast.Errorf(openfast.EINVALID, format, args...)
@@ -117,11 +125,17 @@ func (a *App) CreateGoal(ctx context.Context, c Caller, websiteID string, in New
 		if openfast.LongerThan(v, openfast.MaxPropertyValue) {
 			return "", invalidf("metadata.%s is longer than %d characters.", k, openfast.MaxPropertyValue)
 		}
+		if err := openfast.CheckText("metadata."+k, v); err != nil {
+			return "", err
+		}
 		props[k] = openfast.StripMarkup(v, openfast.MaxPropertyValue)
 	}
 	if d := in.Description; d != "" {
 		if openfast.LongerThan(d, openfast.MaxDescription) {
 			return "", invalidf("description is longer than %d characters.", openfast.MaxDescription)
+		}
+		if err := openfast.CheckText("description", d); err != nil {
+			return "", err
 		}
 		props["description"] = openfast.StripMarkup(d, openfast.MaxDescription)
 	}
@@ -283,6 +297,9 @@ func (a *App) CreatePayment(ctx context.Context, c Caller, websiteID string, in 
 	if !valid {
 		return "", false, invalidf("transaction_id is required: a string of at most %d characters.", openfast.MaxTransactionID)
 	}
+	if err := openfast.CheckText("transaction_id", tx); err != nil {
+		return "", false, err
+	}
 	visitor, err := parseVisitor(in.VisitorID, false)
 	if err != nil {
 		return "", false, err
@@ -290,6 +307,9 @@ func (a *App) CreatePayment(ctx context.Context, c Caller, websiteID string, in 
 	props := map[string]string{}
 	for k, v := range map[string]string{"email": in.Email, "name": in.Name, "customer_id": in.CustomerID} {
 		if v != "" {
+			if err := openfast.CheckText(k, v); err != nil {
+				return "", false, err
+			}
 			props[k] = openfast.StripMarkup(v, openfast.MaxPropertyValue)
 		}
 	}
@@ -305,6 +325,9 @@ func (a *App) CreatePayment(ctx context.Context, c Caller, websiteID string, in 
 	if in.Timestamp != "" {
 		if at, err = time.Parse(time.RFC3339Nano, in.Timestamp); err != nil {
 			return "", false, invalidf("timestamp must be an ISO 8601 time.")
+		}
+		if at.Before(earliestEvent) || at.After(a.now().Add(maxEventAhead)) {
+			return "", false, invalidf("timestamp must be between %s and a day from now.", earliestEvent.Format(time.DateOnly))
 		}
 	}
 	cents := int64(math.Round(amount * 100))
@@ -455,14 +478,26 @@ func (a *App) Identify(ctx context.Context, c Caller, websiteID string, in NewId
 	if in.UserID == nil || !openfast.ValidUserID(*in.UserID) {
 		return "", invalidf("user_id is required: a string of 1 to %d characters.", openfast.MaxUserID)
 	}
+	if err := openfast.CheckText("user_id", *in.UserID); err != nil {
+		return "", err
+	}
 	visitor, err := parseVisitor(in.VisitorID, true)
 	if err != nil {
 		return "", err
 	}
 	props := map[string]string{"user_id": *in.UserID}
-	for k, v := range in.Properties {
+	for name, v := range in.Properties {
+		// Profile property names follow the rules of goal parameters, in
+		// lower case as the tracker sends them: the profile stays small.
+		k := strings.ToLower(name)
+		if !openfast.ValidPropertyName(k) || k == "user_id" {
+			return "", invalidf("Profile property %q is invalid: use a-z, 0-9, _ and -, at most %d characters.", openfast.Truncate(name, 70), openfast.MaxPropertyName)
+		}
 		switch x := v.(type) {
 		case string:
+			if err := openfast.CheckText(k, x); err != nil {
+				return "", err
+			}
 			props[k] = openfast.StripMarkup(x, openfast.MaxPropertyValue)
 		case float64, bool:
 			b, _ := json.Marshal(x)

@@ -349,7 +349,7 @@ func cleanIP(s string) (string, bool) {
 
 func cleanPath(s string) (string, bool) {
 	s = strings.TrimSpace(s)
-	return s, strings.HasPrefix(s, "/") && len(s) <= openfast.MaxPathLength && !strings.ContainsAny(s, " \t\r\n")
+	return s, strings.HasPrefix(s, "/") && len(s) <= openfast.MaxPathLength && !strings.ContainsAny(s, " ") && !openfast.HasUnsafeChars(s)
 }
 
 func cleanCountry(s string) (string, bool) {
