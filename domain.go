@@ -129,6 +129,7 @@ type Invitation struct {
 	Role      Role
 	InvitedBy string
 	CreatedAt time.Time
+	ExpiresAt time.Time // set by the app, from its invitation lifetime
 }
 
 // AuditEntry records one security-relevant change.
@@ -159,6 +160,7 @@ const (
 	AuditTeamInvite        = "team.invite"
 	AuditInvitationAccept  = "team.accept"
 	AuditTeamRemove        = "team.remove"
+	AuditTeamWithdraw      = "team.withdraw"
 )
 
 // UserStore stores users.
@@ -223,13 +225,20 @@ type TeamStore interface {
 	// Memberships returns the user's role on each website they belong to.
 	Memberships(ctx context.Context, userID string) (map[string]Role, error)
 	// CreateInvitation returns ECONFLICT when the email is already a member
-	// or already has a pending invitation to the website.
-	CreateInvitation(ctx context.Context, inv *Invitation, audit *AuditEntry) error
-	// PendingInvitations lists the invitations addressed to email.
-	PendingInvitations(ctx context.Context, email string) ([]*Invitation, error)
+	// or already has a pending invitation to the website made at or after
+	// since; older pending invitations of the email to the website, which
+	// have expired, are deleted.
+	CreateInvitation(ctx context.Context, inv *Invitation, since time.Time, audit *AuditEntry) error
+	// PendingInvitations lists the invitations addressed to email made at
+	// or after since (the older ones have expired).
+	PendingInvitations(ctx context.Context, email string, since time.Time) ([]*Invitation, error)
 	// AcceptInvitation turns the invitation into a membership of user, whose
-	// email must be the invitation's (else ENOTFOUND).
-	AcceptInvitation(ctx context.Context, id string, user *User, audit *AuditEntry) (*Invitation, error)
+	// email must be the invitation's (else ENOTFOUND). An invitation made
+	// before since has expired: EFORBIDDEN.
+	AcceptInvitation(ctx context.Context, id string, user *User, since time.Time, audit *AuditEntry) (*Invitation, error)
+	// WithdrawInvitation deletes the pending invitation of email to a
+	// website, expired or not, or returns ENOTFOUND.
+	WithdrawInvitation(ctx context.Context, websiteID, email string, audit *AuditEntry) error
 	// RemoveMember returns ENOTFOUND when the user is not a member.
 	RemoveMember(ctx context.Context, websiteID, userID string, audit *AuditEntry) error
 }

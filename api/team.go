@@ -49,8 +49,9 @@ func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, req *authR
 	return nil
 }
 
-// removeMember: DELETE /admin/websites/{websiteId}/team with {"userId"} in
-// the body (owner only).
+// removeMember: DELETE /admin/websites/{websiteId}/team (owner only), with
+// {"userId"} in the body to remove a member, or {"email"} to withdraw a
+// pending invitation.
 func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	body, err := readObject(w, r, false)
 	if err != nil {
@@ -59,6 +60,20 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, req *authR
 	userID, _, err := body.string("userId")
 	if err != nil {
 		return err
+	}
+	email, err := body.optionalString("email")
+	if err != nil {
+		return err
+	}
+	if email != nil {
+		if body.has("userId") {
+			return invalidf("Give userId (remove a member) or email (withdraw an invitation), not both.")
+		}
+		if err := s.app.WithdrawInvitation(r.Context(), req.caller, req.websiteID, email); err != nil {
+			return err
+		}
+		writeData(w, []wire.Message{{Message: "Invitation withdrawn"}})
+		return nil
 	}
 	if err := s.app.RemoveMember(r.Context(), req.caller, req.websiteID, userID); err != nil {
 		return err
@@ -75,7 +90,10 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, req *au
 	}
 	out := make([]wire.Invitation, 0, len(invs))
 	for _, inv := range invs {
-		out = append(out, wire.Invitation{ID: inv.ID, WebsiteID: inv.WebsiteID, Domain: inv.Domain, Email: inv.Email, Role: string(inv.Role), CreatedAt: isoTime(inv.CreatedAt)})
+		out = append(out, wire.Invitation{
+			ID: inv.ID, WebsiteID: inv.WebsiteID, Domain: inv.Domain, Email: inv.Email, Role: string(inv.Role),
+			CreatedAt: isoTime(inv.CreatedAt), ExpiresAt: isoTime(inv.ExpiresAt),
+		})
 	}
 	writeData(w, out)
 	return nil

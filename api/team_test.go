@@ -1,7 +1,9 @@
 package api
 
 import (
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/openfast/openfast"
 )
@@ -82,4 +84,44 @@ func TestTeamService(t *testing.T) {
 		e.do("GET", "/api/v1/analytics/metadata?websiteId="+site, bob, nil).fails(403, "do not have access")
 		e.do("DELETE", path, owner, map[string]any{"userId": bobID}).fails(404)
 	})
+}
+
+// TestInvitations_ExpireAndWithdraw: an invitation can be accepted for
+// seven days, after which it is no longer listed or acceptable and does
+// not block a new one; the owner can withdraw a pending invitation.
+func TestInvitations_ExpireAndWithdraw(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	e := newTestEnv(t, func(c *testConfig) { c.Now = clock })
+	_, owner := e.user("owner@example.com", nil, nil)
+	site := e.website(owner)
+	path := "/api/v1/admin/websites/" + site + "/team"
+	_, bob := e.user("bob@example.com", nil, nil)
+
+	first := e.do("POST", path, owner, map[string]any{"email": "bob@example.com"}).first()["invitationId"].(string)
+	invs := e.do("GET", "/api/v1/admin/invitations", bob, nil).list()
+	if len(invs) != 1 || invs[0]["expiresAt"] != clock().Add(7*24*time.Hour).UTC().Format("2006-01-02T15:04:05.000Z") {
+		t.Fatalf("pending invitations %v", invs)
+	}
+	advance(7*24*time.Hour + time.Second)
+	if n := len(e.do("GET", "/api/v1/admin/invitations", bob, nil).list()); n != 0 {
+		t.Fatalf("%d invitations listed after they expired", n)
+	}
+	e.do("POST", "/api/v1/admin/invitations/"+first+"/accept", bob, nil).fails(403, "expired")
+
+	// A new invitation replaces the expired one; the owner withdraws it.
+	second := e.do("POST", path, owner, map[string]any{"email": "bob@example.com"}).first()["invitationId"].(string)
+	e.do("DELETE", path, owner, map[string]any{"email": "bob@example.com", "userId": "0123456789abcdef01234567"}).fails(400, "not both")
+	e.do("DELETE", path, owner, map[string]any{"email": "Bob@example.com"}).ok()
+	e.do("DELETE", path, owner, map[string]any{"email": "bob@example.com"}).fails(404, "Pending invitation")
+	e.do("POST", "/api/v1/admin/invitations/"+second+"/accept", bob, nil).fails(404)
+	if n := len(e.do("GET", "/api/v1/admin/invitations", bob, nil).list()); n != 0 {
+		t.Fatalf("%d invitations listed after the withdrawal", n)
+	}
+	log := e.do("GET", "/api/v1/admin/websites/"+site+"/audit-log", owner, nil).list()
+	if len(log) == 0 || log[0]["action"] != "team.withdraw" {
+		t.Fatalf("audit log %v", log)
+	}
 }

@@ -35,10 +35,17 @@ type Config struct {
 	// settings, are trusted without asking the store again. Changes made
 	// through this App take effect at once whatever its value; 0 means 5 s.
 	CacheTTL time.Duration
+	// InvitationTTL is how long an invitation can be accepted; 0 means
+	// DefaultInvitationTTL.
+	InvitationTTL time.Duration
 	// Now returns the current time; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
 }
+
+// DefaultInvitationTTL is how long an invitation can be accepted unless
+// configured otherwise.
+const DefaultInvitationTTL = 7 * 24 * time.Hour
 
 // App is the application layer over the stores.
 type App struct {
@@ -48,6 +55,7 @@ type App struct {
 	analytics   *analytics.Service
 	verifier    *Verifier
 	websites    *genCache[string, *Website]
+	inviteTTL   time.Duration
 	now         func() time.Time
 	log         *slog.Logger
 }
@@ -66,12 +74,19 @@ func New(cfg Config) (*App, error) {
 	if cfg.CacheTTL <= 0 {
 		cfg.CacheTTL = 5 * time.Second
 	}
+	if cfg.InvitationTTL < 0 {
+		return nil, errors.New("app: Config.InvitationTTL must not be negative")
+	}
+	if cfg.InvitationTTL == 0 {
+		cfg.InvitationTTL = DefaultInvitationTTL
+	}
 	a := &App{
 		store:       cfg.Metadata,
 		eventStore:  cfg.Events,
 		eventWriter: cfg.Writer,
 		verifier:    NewVerifier(cfg.Metadata, cfg.CacheTTL, cfg.Now),
 		websites:    newGenCache[string, *Website](cfg.CacheTTL, maxCachedWebsites),
+		inviteTTL:   cfg.InvitationTTL,
 		now:         cfg.Now,
 		log:         cfg.Logger,
 	}

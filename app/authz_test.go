@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics"
@@ -235,10 +236,10 @@ func TestAuthorizationMatrix_App(t *testing.T) {
 		role openfast.Role
 	}{{member, openfast.RoleMember}, {viewer, openfast.RoleViewer}} {
 		inv := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: siteA, Email: m.u.Email, Role: m.role, InvitedBy: owner.ID}
-		if err := store.CreateInvitation(ctx, inv, nil); err != nil {
+		if err := store.CreateInvitation(ctx, inv, time.Time{}, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.AcceptInvitation(ctx, inv.ID, m.u, nil); err != nil {
+		if _, err := store.AcceptInvitation(ctx, inv.ID, m.u, time.Time{}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

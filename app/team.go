@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/openfast/openfast"
 )
@@ -50,11 +51,34 @@ func (a *App) Invite(ctx context.Context, c Caller, websiteID string, in NewInvi
 	if me.Email == addr {
 		return nil, openfast.Errorf(openfast.EINVALID, "You cannot invite yourself.")
 	}
-	inv := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: id, Email: addr, Role: role, InvitedBy: c.UserID}
-	if err := a.store.CreateInvitation(ctx, inv, c.audit(id, openfast.AuditTeamInvite, "invitation", inv.ID, "")); err != nil {
+	now := a.now()
+	inv := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: id, Email: addr, Role: role, InvitedBy: c.UserID, CreatedAt: now.UTC()}
+	if err := a.store.CreateInvitation(ctx, inv, a.invitationsSince(now), c.audit(id, openfast.AuditTeamInvite, "invitation", inv.ID, "")); err != nil {
 		return nil, err
 	}
+	inv.ExpiresAt = inv.CreatedAt.Add(a.inviteTTL)
 	return inv, nil
+}
+
+// invitationsSince is the creation time from which invitations are still
+// valid at now.
+func (a *App) invitationsSince(now time.Time) time.Time { return now.Add(-a.inviteTTL) }
+
+// WithdrawInvitation deletes the pending invitation of an email address to
+// a website, so that it can no longer be accepted.
+func (a *App) WithdrawInvitation(ctx context.Context, c Caller, websiteID string, email *string) error {
+	id, err := authorize(c, ActRemoveMember, websiteID)
+	if err != nil {
+		return err
+	}
+	if email == nil {
+		return openfast.Errorf(openfast.EINVALID, "email is required.")
+	}
+	addr, err := openfast.NormalizeEmail(*email)
+	if err != nil {
+		return err
+	}
+	return a.store.WithdrawInvitation(ctx, id, addr, c.audit(id, openfast.AuditTeamWithdraw, "invitation", addr, ""))
 }
 
 // RemoveMember removes a user from a website's team; the owner cannot
@@ -89,7 +113,14 @@ func (a *App) Invitations(ctx context.Context, c Caller) ([]*openfast.Invitation
 	if err != nil {
 		return nil, err
 	}
-	return a.store.PendingInvitations(ctx, me.Email)
+	invs, err := a.store.PendingInvitations(ctx, me.Email, a.invitationsSince(a.now()))
+	if err != nil {
+		return nil, err
+	}
+	for _, inv := range invs {
+		inv.ExpiresAt = inv.CreatedAt.Add(a.inviteTTL)
+	}
+	return invs, nil
 }
 
 // AcceptInvitation makes the caller's user a member. Only the invitee
@@ -105,7 +136,7 @@ func (a *App) AcceptInvitation(ctx context.Context, c Caller, invitationID strin
 	if err != nil {
 		return nil, err
 	}
-	inv, err := a.store.AcceptInvitation(ctx, invitationID, me, c.audit("", openfast.AuditInvitationAccept, "invitation", invitationID, ""))
+	inv, err := a.store.AcceptInvitation(ctx, invitationID, me, a.invitationsSince(a.now()), c.audit("", openfast.AuditInvitationAccept, "invitation", invitationID, ""))
 	if err != nil {
 		return nil, err
 	}

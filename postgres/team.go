@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/openfast/openfast"
@@ -66,7 +67,7 @@ func (db *DB) Memberships(ctx context.Context, userID string) (map[string]openfa
 // already or has a pending invitation (ECONFLICT). The website's row lock
 // makes the membership check and the insert atomic with respect to
 // AcceptInvitation, as SQLite's single writer does.
-func (db *DB) CreateInvitation(ctx context.Context, inv *openfast.Invitation, audit *openfast.AuditEntry) error {
+func (db *DB) CreateInvitation(ctx context.Context, inv *openfast.Invitation, since time.Time, audit *openfast.AuditEntry) error {
 	if inv.CreatedAt.IsZero() {
 		inv.CreatedAt = db.now().UTC()
 	}
@@ -81,6 +82,10 @@ func (db *DB) CreateInvitation(ctx context.Context, inv *openfast.Invitation, au
 		}
 		if member {
 			return openfast.Errorf(openfast.ECONFLICT, "%s is already a member of this website.", inv.Email)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM invitations WHERE website_id = $1 AND email = $2 AND accepted_at IS NULL AND created_at < $3`,
+			inv.WebsiteID, inv.Email, ms(since)); err != nil {
+			return fmt.Errorf("delete expired invitations: %w", err)
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO invitations (id, website_id, email, role, invited_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			inv.ID, inv.WebsiteID, inv.Email, string(inv.Role), inv.InvitedBy, ms(inv.CreatedAt))
@@ -107,11 +112,11 @@ func scanInvitation(row pgx.Row) (*openfast.Invitation, error) {
 }
 
 // PendingInvitations lists the pending invitations addressed to email.
-func (db *DB) PendingInvitations(ctx context.Context, email string) ([]*openfast.Invitation, error) {
+func (db *DB) PendingInvitations(ctx context.Context, email string, since time.Time) ([]*openfast.Invitation, error) {
 	var out []*openfast.Invitation
 	err := db.conn(ctx, func(c *pgx.Conn) error {
 		rows, err := c.Query(ctx, `SELECT `+invitationColumns+` FROM invitations i JOIN websites w ON w.id = i.website_id
-			WHERE i.email = $1 AND i.accepted_at IS NULL ORDER BY i.created_at, i.id`, email)
+			WHERE i.email = $1 AND i.accepted_at IS NULL AND i.created_at >= $2 ORDER BY i.created_at, i.id`, email, ms(since))
 		if err != nil {
 			return fmt.Errorf("select invitations: %w", err)
 		}
@@ -135,7 +140,7 @@ func (db *DB) PendingInvitations(ctx context.Context, email string) ([]*openfast
 // the invitation's website first (as CreateInvitation does), then reads the
 // invitation, so that of two concurrent acceptances the second finds it
 // accepted (ENOTFOUND).
-func (db *DB) AcceptInvitation(ctx context.Context, id string, user *openfast.User, audit *openfast.AuditEntry) (*openfast.Invitation, error) {
+func (db *DB) AcceptInvitation(ctx context.Context, id string, user *openfast.User, since time.Time, audit *openfast.AuditEntry) (*openfast.Invitation, error) {
 	var inv *openfast.Invitation
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		var websiteID string
@@ -156,6 +161,9 @@ func (db *DB) AcceptInvitation(ctx context.Context, id string, user *openfast.Us
 		}
 		if err != nil {
 			return fmt.Errorf("select invitation: %w", err)
+		}
+		if inv.CreatedAt.Before(since) {
+			return errExpiredInvitation
 		}
 		now := db.now().UTC()
 		if _, err := tx.Exec(ctx, `UPDATE invitations SET accepted_at = $1 WHERE id = $2`, ms(now), id); err != nil {
@@ -178,6 +186,23 @@ func (db *DB) AcceptInvitation(ctx context.Context, id string, user *openfast.Us
 }
 
 // RemoveMember removes a user from a website, or returns ENOTFOUND.
+// WithdrawInvitation deletes the pending invitation of email to a website.
+func (db *DB) WithdrawInvitation(ctx context.Context, websiteID, email string, audit *openfast.AuditEntry) error {
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM invitations WHERE website_id = $1 AND email = $2 AND accepted_at IS NULL`, websiteID, email)
+		if err != nil {
+			return fmt.Errorf("withdraw invitation: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return notFound("Pending invitation")
+		}
+		return insertAudit(ctx, tx, audit, db.now())
+	})
+}
+
+// errExpiredInvitation refuses the acceptance of an expired invitation.
+var errExpiredInvitation = openfast.Errorf(openfast.EFORBIDDEN, "This invitation has expired: ask the website owner for a new one.")
+
 func (db *DB) RemoveMember(ctx context.Context, websiteID, userID string, audit *openfast.AuditEntry) error {
 	return db.tx(ctx, func(tx pgx.Tx) error {
 		if err := notifyChange(ctx, tx); err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/openfast/openfast"
 )
@@ -54,7 +55,7 @@ func (db *DB) Memberships(ctx context.Context, userID string) (map[string]openfa
 
 // CreateInvitation inserts a pending invitation unless the email is a member
 // already or has a pending invitation (ECONFLICT).
-func (db *DB) CreateInvitation(ctx context.Context, inv *openfast.Invitation, audit *openfast.AuditEntry) error {
+func (db *DB) CreateInvitation(ctx context.Context, inv *openfast.Invitation, since time.Time, audit *openfast.AuditEntry) error {
 	if inv.CreatedAt.IsZero() {
 		inv.CreatedAt = db.now().UTC()
 	}
@@ -66,6 +67,10 @@ func (db *DB) CreateInvitation(ctx context.Context, inv *openfast.Invitation, au
 		}
 		if n > 0 {
 			return openfast.Errorf(openfast.ECONFLICT, "%s is already a member of this website.", inv.Email)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM invitations WHERE website_id = ? AND email = ? AND accepted_at IS NULL AND created_at < ?`,
+			inv.WebsiteID, inv.Email, ms(since)); err != nil {
+			return fmt.Errorf("delete expired invitations: %w", err)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO invitations (id, website_id, email, role, invited_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			inv.ID, inv.WebsiteID, inv.Email, string(inv.Role), inv.InvitedBy, ms(inv.CreatedAt))
@@ -93,9 +98,9 @@ func scanInvitation(row interface{ Scan(...any) error }) (*openfast.Invitation, 
 }
 
 // PendingInvitations lists the pending invitations addressed to email.
-func (db *DB) PendingInvitations(ctx context.Context, email string) ([]*openfast.Invitation, error) {
+func (db *DB) PendingInvitations(ctx context.Context, email string, since time.Time) ([]*openfast.Invitation, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+invitationColumns+` FROM invitations i JOIN websites w ON w.id = i.website_id
-		WHERE i.email = ? AND i.accepted_at IS NULL ORDER BY i.created_at, i.id`, email)
+		WHERE i.email = ? AND i.accepted_at IS NULL AND i.created_at >= ? ORDER BY i.created_at, i.id`, email, ms(since))
 	if err != nil {
 		return nil, fmt.Errorf("select invitations: %w", err)
 	}
@@ -112,7 +117,7 @@ func (db *DB) PendingInvitations(ctx context.Context, email string) ([]*openfast
 }
 
 // AcceptInvitation makes user a member with the invitation's role.
-func (db *DB) AcceptInvitation(ctx context.Context, id string, user *openfast.User, audit *openfast.AuditEntry) (*openfast.Invitation, error) {
+func (db *DB) AcceptInvitation(ctx context.Context, id string, user *openfast.User, since time.Time, audit *openfast.AuditEntry) (*openfast.Invitation, error) {
 	var inv *openfast.Invitation
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -123,6 +128,9 @@ func (db *DB) AcceptInvitation(ctx context.Context, id string, user *openfast.Us
 		}
 		if err != nil {
 			return fmt.Errorf("select invitation: %w", err)
+		}
+		if inv.CreatedAt.Before(since) {
+			return errExpiredInvitation
 		}
 		now := db.now().UTC()
 		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET accepted_at = ? WHERE id = ?`, ms(now), id); err != nil {
@@ -143,6 +151,23 @@ func (db *DB) AcceptInvitation(ctx context.Context, id string, user *openfast.Us
 	})
 	return inv, err
 }
+
+// WithdrawInvitation deletes the pending invitation of email to a website.
+func (db *DB) WithdrawInvitation(ctx context.Context, websiteID, email string, audit *openfast.AuditEntry) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM invitations WHERE website_id = ? AND email = ? AND accepted_at IS NULL`, websiteID, email)
+		if err != nil {
+			return fmt.Errorf("withdraw invitation: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("Pending invitation")
+		}
+		return insertAudit(ctx, tx, audit, db.now())
+	})
+}
+
+// errExpiredInvitation refuses the acceptance of an expired invitation.
+var errExpiredInvitation = openfast.Errorf(openfast.EFORBIDDEN, "This invitation has expired: ask the website owner for a new one.")
 
 // RemoveMember removes a user from a website, or returns ENOTFOUND.
 func (db *DB) RemoveMember(ctx context.Context, websiteID, userID string, audit *openfast.AuditEntry) error {

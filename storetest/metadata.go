@@ -26,6 +26,7 @@ func Metadata(t *testing.T, open OpenFunc) {
 	t.Run("APIKeyLimitConcurrent", func(t *testing.T) { testAPIKeyLimitConcurrent(t, open(t)) })
 	t.Run("AccessTokens", func(t *testing.T) { testAccessTokens(t, open(t)) })
 	t.Run("Team", func(t *testing.T) { testTeam(t, open(t)) })
+	t.Run("InvitationExpiryAndWithdrawal", func(t *testing.T) { testInvitationExpiry(t, open(t)) })
 	t.Run("AuditLog", func(t *testing.T) { testAuditLog(t, open(t)) })
 	t.Run("DeleteWebsiteCascades", func(t *testing.T) { testDeleteWebsite(t, open(t)) })
 	t.Run("DailySalts", func(t *testing.T) { testDailySalts(t, open(t)) })
@@ -264,22 +265,22 @@ func testTeam(t *testing.T, s openfast.MetadataStore) {
 	owner, bob := newUser(t, s), newUser(t, s)
 	w := newWebsite(t, s, owner)
 	inv := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: bob.Email, Role: openfast.RoleMember, InvitedBy: owner.ID}
-	must(t, s.CreateInvitation(ctx, inv, nil))
-	wantCode(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: bob.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}, nil), openfast.ECONFLICT)
-	wantCode(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: owner.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}, nil), openfast.ECONFLICT)
-	pending, err := s.PendingInvitations(ctx, bob.Email)
+	must(t, s.CreateInvitation(ctx, inv, time.Time{}, nil))
+	wantCode(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: bob.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}, time.Time{}, nil), openfast.ECONFLICT)
+	wantCode(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: owner.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}, time.Time{}, nil), openfast.ECONFLICT)
+	pending, err := s.PendingInvitations(ctx, bob.Email, time.Time{})
 	must(t, err)
 	if len(pending) != 1 || pending[0].Domain != w.Domain || pending[0].Role != openfast.RoleMember {
 		t.Fatalf("PendingInvitations %+v", pending)
 	}
-	_, err = s.AcceptInvitation(ctx, inv.ID, owner, nil) // not the invitee
+	_, err = s.AcceptInvitation(ctx, inv.ID, owner, time.Time{}, nil) // not the invitee
 	wantCode(t, err, openfast.ENOTFOUND)
-	got, err := s.AcceptInvitation(ctx, inv.ID, bob, nil)
+	got, err := s.AcceptInvitation(ctx, inv.ID, bob, time.Time{}, nil)
 	must(t, err)
 	if got.WebsiteID != w.ID {
 		t.Fatalf("AcceptInvitation %+v", got)
 	}
-	_, err = s.AcceptInvitation(ctx, inv.ID, bob, nil)
+	_, err = s.AcceptInvitation(ctx, inv.ID, bob, time.Time{}, nil)
 	wantCode(t, err, openfast.ENOTFOUND)
 	members, err := s.Members(ctx, w.ID)
 	must(t, err)
@@ -295,7 +296,7 @@ func testTeam(t *testing.T, s openfast.MetadataStore) {
 		t.Fatalf("removed member keeps %v", roles)
 	}
 	// After removal the email can be invited again.
-	must(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: bob.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}, nil))
+	must(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: bob.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}, time.Time{}, nil))
 }
 
 func testAuditLog(t *testing.T, s openfast.MetadataStore) {
@@ -344,7 +345,7 @@ func testDeleteWebsite(t *testing.T, s openfast.MetadataStore) {
 	k := newKey(w.ID)
 	must(t, s.CreateAPIKey(ctx, k, 10, nil))
 	inv := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: bob.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}
-	must(t, s.CreateInvitation(ctx, inv, nil))
+	must(t, s.CreateInvitation(ctx, inv, time.Time{}, nil))
 	audit := &openfast.AuditEntry{ActorUserID: owner.ID, ActorDisplayKey: "operator", Action: openfast.AuditWebsiteDelete, TargetType: "website", TargetID: w.ID, IP: "local"}
 	must(t, s.DeleteWebsite(ctx, w.ID, audit))
 	wantCode(t, s.DeleteWebsite(ctx, w.ID, &openfast.AuditEntry{ActorUserID: owner.ID, ActorDisplayKey: "operator", Action: "refused", IP: "local"}), openfast.ENOTFOUND)
@@ -357,7 +358,7 @@ func testDeleteWebsite(t *testing.T, s openfast.MetadataStore) {
 	wantCode(t, err, openfast.ENOTFOUND)
 	roles, err := s.Memberships(ctx, owner.ID)
 	must(t, err)
-	pending, err2 := s.PendingInvitations(ctx, bob.Email)
+	pending, err2 := s.PendingInvitations(ctx, bob.Email, time.Time{})
 	must(t, err2)
 	if len(roles) != 0 || len(pending) != 0 {
 		t.Fatalf("left behind: roles %v, invitations %v", roles, pending)
@@ -404,4 +405,47 @@ func testDailySalts(t *testing.T, s openfast.MetadataStore) {
 	}
 	_, err = s.DailySalt(ctx, "29/03/2026")
 	wantCode(t, err, openfast.EINVALID)
+}
+
+// testInvitationExpiry: an invitation made before the cutoff is neither
+// listed nor acceptable, does not block a new one, and a pending
+// invitation can be withdrawn once.
+func testInvitationExpiry(t *testing.T, s openfast.MetadataStore) {
+	owner, bob := newUser(t, s), newUser(t, s)
+	w := newWebsite(t, s, owner)
+	made := time.Now().Add(-8 * 24 * time.Hour).UTC().Truncate(time.Millisecond)
+	old := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: bob.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID, CreatedAt: made}
+	must(t, s.CreateInvitation(ctx, old, time.Time{}, nil))
+	cutoff := made.Add(time.Millisecond) // the invitation is a millisecond too old
+	pending, err := s.PendingInvitations(ctx, bob.Email, cutoff)
+	must(t, err)
+	if len(pending) != 0 {
+		t.Fatalf("an expired invitation is listed: %+v", pending[0])
+	}
+	if all, err := s.PendingInvitations(ctx, bob.Email, made); err != nil || len(all) != 1 {
+		t.Fatalf("the invitation at the cutoff: %d, %v", len(all), err)
+	}
+	_, err = s.AcceptInvitation(ctx, old.ID, bob, cutoff, nil)
+	wantCode(t, err, openfast.EFORBIDDEN)
+	if roles, err := s.Memberships(ctx, bob.ID); err != nil || len(roles) != 0 {
+		t.Fatalf("an expired invitation made a membership: %v %v", roles, err)
+	}
+
+	// A new invitation replaces the expired one.
+	fresh := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: bob.Email, Role: openfast.RoleMember, InvitedBy: owner.ID}
+	must(t, s.CreateInvitation(ctx, fresh, cutoff, nil))
+	_, err = s.AcceptInvitation(ctx, old.ID, bob, time.Time{}, nil)
+	wantCode(t, err, openfast.ENOTFOUND)
+
+	// Withdrawn: gone, once.
+	audit := &openfast.AuditEntry{WebsiteID: w.ID, ActorUserID: owner.ID, ActorDisplayKey: "dft_a...b", Action: openfast.AuditTeamWithdraw, TargetType: "invitation", TargetID: bob.Email, IP: "127.0.0.1"}
+	must(t, s.WithdrawInvitation(ctx, w.ID, bob.Email, audit))
+	wantCode(t, s.WithdrawInvitation(ctx, w.ID, bob.Email, nil), openfast.ENOTFOUND)
+	_, err = s.AcceptInvitation(ctx, fresh.ID, bob, cutoff, nil)
+	wantCode(t, err, openfast.ENOTFOUND)
+	entries, _, err := s.AuditLog(ctx, openfast.AuditQuery{WebsiteID: w.ID}, 10, 0)
+	must(t, err)
+	if len(entries) == 0 || entries[0].Action != openfast.AuditTeamWithdraw {
+		t.Fatalf("website audit log after a withdrawal: %+v", entries)
+	}
 }

@@ -149,6 +149,7 @@ type Invitation struct {
 	Email     string `json:"email"`
 	Role      string `json:"role"` // viewer or member
 	CreatedAt string `json:"createdAt"`
+	ExpiresAt string `json:"expiresAt"` // it can no longer be accepted after
 }
 
 // InvitationAccepted is the data[0] of POST
