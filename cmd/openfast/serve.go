@@ -32,6 +32,7 @@ const shutdownTimeout = 10 * time.Second
 
 type serveOptions struct {
 	listen         string
+	metricsListen  string
 	stores         storeOptions
 	rateLimit      int
 	rateBurst      int
@@ -70,6 +71,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	f.StringVar(&o.metricsListen, "metrics-listen", "", "address serving /metrics and /readyz instead of --listen, which then answers them 404 (default: both on --listen)")
 	o.stores.metadataFlags(f)
 	o.stores.eventFlags(f)
 	f.IntVar(&o.rateLimit, "rate-limit", 600, "requests per minute allowed to each credential (0 disables)")
@@ -173,7 +175,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	})
 	srv, err := api.New(api.Config{
 		App: a, Logger: log, RateLimit: o.rateLimit, RateBurst: o.rateBurst, Registry: metrics,
-		Events: ingestHandler.ServeEvent,
+		Events: ingestHandler.ServeEvent, SeparateOps: o.metricsListen != "",
 	})
 	if err != nil {
 		return err
@@ -181,6 +183,14 @@ func serve(ctx context.Context, o serveOptions) error {
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)
+	}
+	if o.metricsListen != "" {
+		closeOps, err := listenOps(o.metricsListen, srv, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer closeOps()
 	}
 	httpServer := srv.HTTPServer()
 
