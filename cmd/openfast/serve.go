@@ -53,7 +53,8 @@ func newServeCommand() *cobra.Command {
 		Short: "Run the API server on the embedded store",
 		Long: `Run the openfast API server. Metadata lives in SQLite and events in DuckDB,
 in the data folder, which is created with owner-only permissions on first
-start. With --database-url the metadata lives in PostgreSQL, and with
+start; serve refuses a data folder that other users may read, write or list,
+and creates every file in it private to its owner. With --database-url the metadata lives in PostgreSQL, and with
 --clickhouse-url the events live in ClickHouse: several servers can then
 share them. The data folder still holds each server's event journal.
 
@@ -99,6 +100,7 @@ func newLogger(format string) (*slog.Logger, error) {
 
 func serve(ctx context.Context, o serveOptions) error {
 	servergc.Tune()
+	restrictUmask() // files 0600 and folders 0700, whoever creates them
 	log, err := newLogger(o.logFormat)
 	if err != nil {
 		return err
@@ -127,6 +129,9 @@ func serve(ctx context.Context, o serveOptions) error {
 		defer geo.Close()
 	}
 	if err := sqlite.EnsureDataDir(o.stores.dataDir); err != nil {
+		return err
+	}
+	if err := sqlite.CheckDataDirPrivate(o.stores.dataDir); err != nil {
 		return err
 	}
 	store, err := o.stores.openMetadata(ctx)
