@@ -23,6 +23,7 @@ type testConfig struct {
 	EventStore  openfast.EventStore
 	EventWriter openfast.EventWriter
 	Analytics   analytics.Store
+	SeparateOps bool
 }
 
 // server returns the app over the config's stores and the server over it.
@@ -34,5 +35,6 @@ func (c testConfig) server() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(Config{App: a, Logger: c.Logger, RateLimit: c.RateLimit, RateBurst: c.RateBurst, Events: c.Events})
+	return New(Config{App: a, Logger: c.Logger, RateLimit: c.RateLimit, RateBurst: c.RateBurst, Events: c.Events,
+		SeparateOps: c.SeparateOps})
 }

@@ -13,8 +13,8 @@ func (s *Server) routeTable() []route {
 	const site = admin + "/websites/{websiteId}"
 	return []route{
 		{method: http.MethodGet, path: "/healthz", public: true, handle: s.healthz},
-		{method: http.MethodGet, path: "/readyz", public: true, handle: s.readyz},
-		{method: http.MethodGet, path: "/metrics", public: true, handle: s.serveMetrics},
+		{method: http.MethodGet, path: "/readyz", public: true, ops: true, handle: s.readyz},
+		{method: http.MethodGet, path: "/metrics", public: true, ops: true, handle: s.serveMetrics},
 		{method: http.MethodGet, path: "/api/v1/openapi.json", public: true, handle: serveOpenAPI},
 		{method: http.MethodGet, path: "/js/script.js", public: true, handle: serveTracker},
 		{method: http.MethodPost, path: "/api/events", public: true, handle: s.serveEvent},

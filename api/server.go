@@ -43,6 +43,10 @@ type Config struct {
 	// Registry receives the API's metrics and serves /metrics; nil means a
 	// registry of the server's own.
 	Registry *prometheus.Registry
+	// SeparateOps leaves the operator routes, /metrics and /readyz, off
+	// Handler: OpsHandler serves them, on a listener of their own. The
+	// main handler then answers them 404 like any unknown path.
+	SeparateOps bool
 }
 
 // Server serves the openfast HTTP API.
@@ -52,8 +56,11 @@ type Server struct {
 	limiter *rateLimiter
 	metrics *metrics
 	handler http.Handler
+	ops     http.Handler // the operator routes alone
 	routes  []route
 	events  func(w http.ResponseWriter, r *http.Request) error
+
+	separateOps bool
 }
 
 // New returns a Server for cfg.
@@ -69,23 +76,35 @@ func New(cfg Config) (*Server, error) {
 		log:     cfg.Logger,
 		metrics: newMetrics(cfg.Registry),
 		events:  cfg.Events,
+
+		separateOps: cfg.SeparateOps,
 	}
 	if cfg.RateLimit > 0 {
 		s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	}
 	s.routes = s.routeTable()
 	s.handler = s.buildHandler()
+	s.ops = s.buildMux(func(rt route) bool { return rt.ops })
 	return s, nil
 }
 
-// buildHandler builds the mux from s.routes. A path registered for some
-// methods answers other methods with 405 and an Allow header; anything else
-// is a 404. Both use the error envelope.
+// buildHandler builds the main handler from s.routes: all of them, or all
+// but the operator routes with Config.SeparateOps.
 func (s *Server) buildHandler() http.Handler {
+	return s.buildMux(func(rt route) bool { return !s.separateOps || !rt.ops })
+}
+
+// buildMux builds a handler from the routes of s.routes for which include
+// is true. A path registered for some methods answers other methods with 405
+// and an Allow header; anything else is a 404. Both use the error envelope.
+func (s *Server) buildMux(include func(route) bool) http.Handler {
 	mux := http.NewServeMux()
 	allowed := map[string][]string{}
 	var paths []string
 	for _, rt := range s.routes {
+		if !include(rt) {
+			continue
+		}
 		mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 		if _, ok := allowed[rt.path]; !ok {
 			paths = append(paths, rt.path)
@@ -113,8 +132,13 @@ var errMethodNotAllowed = errors.New("method not allowed")
 // failMissing is the reason a request without a credential is refused.
 const failMissing = "missing"
 
-// Handler returns the HTTP handler of the whole API.
+// Handler returns the HTTP handler of the whole API (without the operator
+// routes when Config.SeparateOps is set).
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// OpsHandler returns the HTTP handler of the operator routes alone:
+// /metrics and /readyz.
+func (s *Server) OpsHandler() http.Handler { return s.ops }
 
 // Registerer is the server's metrics registry, for the collectors of the
 // parts wired around it.
@@ -125,6 +149,7 @@ type route struct {
 	method string
 	path   string
 	public bool       // no credential needed
+	ops    bool       // an operator route: moves to OpsHandler with Config.SeparateOps
 	action app.Action // what an authenticated route does, and its policy
 	handle func(w http.ResponseWriter, r *http.Request, req *authRequest) error
 }
@@ -365,9 +390,14 @@ func (s *Server) writeError(w http.ResponseWriter, info *requestInfo, err error)
 // HTTPServer returns the http.Server that serves the API in production:
 // its timeouts and header limit, and its errors logged to the server's
 // logger. Load programs use it too, so that they measure what runs.
-func (s *Server) HTTPServer() *http.Server {
+func (s *Server) HTTPServer() *http.Server { return s.httpServer(s.handler) }
+
+// OpsHTTPServer is HTTPServer for OpsHandler.
+func (s *Server) OpsHTTPServer() *http.Server { return s.httpServer(s.ops) }
+
+func (s *Server) httpServer(h http.Handler) *http.Server {
 	return &http.Server{
-		Handler:           s.handler,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,6 +51,24 @@ func OpenDataDir(ctx context.Context, dir string) (*DB, error) {
 func EnsureDataDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create data folder %s: %w", dir, err)
+	}
+	return nil
+}
+
+// CheckDataDirPrivate refuses a data folder that users other than its
+// owner may read, write or list: its group or other permission bits are
+// set. The files inside are as private as the folder that holds them.
+// Windows has no such bits, and passes.
+func CheckDataDirPrivate(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("data folder %s has mode %04o: other users may read it; make it private with: chmod -R go= %s", dir, perm, dir)
 	}
 	return nil
 }

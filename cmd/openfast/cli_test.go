@@ -161,7 +161,7 @@ func tableValue(t *testing.T, out, key string) string {
 
 func startCLIServer(t *testing.T) (*serverProcess, string) {
 	t.Helper()
-	dataDir := t.TempDir()
+	dataDir := privateDir(t)
 	srv := startServer(t, serverOptions{args: []string{
 		"--listen", "127.0.0.1:0", "--data-dir", dataDir, "--rate-limit", "0", "--event-load-delay", "5ms",
 	}})

@@ -85,7 +85,7 @@ func TestCluster_TwoNodesShareOneDatabase(t *testing.T) {
 	token := lines[len(lines)-1]
 
 	node := func() *serverProcess {
-		return startServer(t, serverOptions{args: []string{"--listen", "127.0.0.1:0", "--data-dir", t.TempDir(),
+		return startServer(t, serverOptions{args: []string{"--listen", "127.0.0.1:0", "--data-dir", privateDir(t),
 			"--database-url", pgURL, "--clickhouse-url", chURL, "--event-load-delay", "50ms"}})
 	}
 	a, b := node(), node()
@@ -193,7 +193,7 @@ func TestCluster_TwoNodesShareOneDatabase(t *testing.T) {
 // and a second run copies nothing again.
 func TestAdminMigrate(t *testing.T) {
 	pgURL, chURL := freshDatabases(t)
-	dataDir := t.TempDir()
+	dataDir := privateDir(t)
 	token := runBootstrap(t, dataDir, "migrate@example.com", "")
 	embedded := startServer(t, serveArgs(dataDir))
 	site := embedded.createTrackedWebsite(t, token)
@@ -242,7 +242,7 @@ func TestAdminMigrate(t *testing.T) {
 		t.Fatalf("second admin migrate exited with %d:\n%s\n%s", code, stdout, stderr)
 	}
 
-	scaled := startServer(t, serverOptions{args: []string{"--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--database-url", pgURL, "--clickhouse-url", chURL}})
+	scaled := startServer(t, serverOptions{args: []string{"--listen", "127.0.0.1:0", "--data-dir", privateDir(t), "--database-url", pgURL, "--clickhouse-url", chURL}})
 	after := answers(scaled)
 	for _, r := range reads {
 		if before[r] != after[r] {

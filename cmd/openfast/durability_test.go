@@ -296,7 +296,7 @@ func serveArgs(dataDir string) serverOptions {
 // event is in the event database, and the server starts again on it.
 func TestServe_SIGKILLKeepsAcknowledgedEvents(t *testing.T) {
 	t.Parallel()
-	dataDir := t.TempDir()
+	dataDir := privateDir(t)
 	token := runBootstrap(t, dataDir, "kill@example.com", "Kill")
 	first := startServer(t, serveArgs(dataDir))
 	site := first.createTrackedWebsite(t, token)
@@ -377,7 +377,7 @@ func TestServe_SIGKILLKeepsAcknowledgedEvents(t *testing.T) {
 // event is stored and nothing else but answers lost in flight.
 func TestServe_SIGTERMDrainsEvents(t *testing.T) {
 	t.Parallel()
-	dataDir := t.TempDir()
+	dataDir := privateDir(t)
 	token := runBootstrap(t, dataDir, "term@example.com", "Term")
 	srv := startServer(t, serveArgs(dataDir))
 	site := srv.createTrackedWebsite(t, token)

@@ -403,6 +403,17 @@ func runBootstrap(t *testing.T, dataDir, email, name string) string {
 	return token
 }
 
+// privateDir is a new folder private to its owner, as serve wants its data
+// folder: t.TempDir's folders are open to others under the usual umask.
+func privateDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // checkMode fails the test unless path exists with permission bits want.
 func checkMode(t *testing.T, path string, want fs.FileMode) {
 	t.Helper()
@@ -579,7 +590,7 @@ func TestServe_GracefulShutdown(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			dataDir := t.TempDir()
+			dataDir := privateDir(t)
 			srv := startServer(t, serverOptions{args: []string{"--listen", "127.0.0.1:0", "--data-dir", dataDir}})
 			srv.expectStatus(t, http.StatusOK, http.MethodGet, "/healthz", "", nil)
 
@@ -598,7 +609,7 @@ func TestServe_GracefulShutdown(t *testing.T) {
 
 func TestServe_ShutdownFinishesInFlightRequest(t *testing.T) {
 	t.Parallel()
-	dataDir := t.TempDir()
+	dataDir := privateDir(t)
 	srv := startServer(t, serverOptions{args: []string{"--listen", "127.0.0.1:0", "--data-dir", dataDir}})
 	token := runBootstrap(t, dataDir, "slow@example.com", "Slow")
 
@@ -763,7 +774,7 @@ func TestAdminBootstrap_RejectsBadInput(t *testing.T) {
 
 func TestAdminDeleteWebsite(t *testing.T) {
 	t.Parallel()
-	dataDir := t.TempDir()
+	dataDir := privateDir(t)
 	// A 1 ms credential cache makes the server see the deletion on the
 	// next request.
 	srv := startServer(t, serverOptions{args: []string{"--listen", "127.0.0.1:0", "--data-dir", dataDir, "--credential-cache-ttl", "1ms"}})

@@ -32,6 +32,7 @@ const shutdownTimeout = 10 * time.Second
 
 type serveOptions struct {
 	listen         string
+	metricsListen  string
 	stores         storeOptions
 	rateLimit      int
 	rateBurst      int
@@ -52,7 +53,8 @@ func newServeCommand() *cobra.Command {
 		Short: "Run the API server on the embedded store",
 		Long: `Run the openfast API server. Metadata lives in SQLite and events in DuckDB,
 in the data folder, which is created with owner-only permissions on first
-start. With --database-url the metadata lives in PostgreSQL, and with
+start; serve refuses a data folder that other users may read, write or list,
+and creates every file in it private to its owner. With --database-url the metadata lives in PostgreSQL, and with
 --clickhouse-url the events live in ClickHouse: several servers can then
 share them. The data folder still holds each server's event journal.
 
@@ -70,6 +72,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	f.StringVar(&o.metricsListen, "metrics-listen", "", "address serving /metrics and /readyz instead of --listen, which then answers them 404 (default: both on --listen)")
 	o.stores.metadataFlags(f)
 	o.stores.eventFlags(f)
 	f.IntVar(&o.rateLimit, "rate-limit", 600, "requests per minute allowed to each credential (0 disables)")
@@ -97,6 +100,7 @@ func newLogger(format string) (*slog.Logger, error) {
 
 func serve(ctx context.Context, o serveOptions) error {
 	servergc.Tune()
+	restrictUmask() // files 0600 and folders 0700, whoever creates them
 	log, err := newLogger(o.logFormat)
 	if err != nil {
 		return err
@@ -125,6 +129,9 @@ func serve(ctx context.Context, o serveOptions) error {
 		defer geo.Close()
 	}
 	if err := sqlite.EnsureDataDir(o.stores.dataDir); err != nil {
+		return err
+	}
+	if err := sqlite.CheckDataDirPrivate(o.stores.dataDir); err != nil {
 		return err
 	}
 	store, err := o.stores.openMetadata(ctx)
@@ -173,7 +180,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	})
 	srv, err := api.New(api.Config{
 		App: a, Logger: log, RateLimit: o.rateLimit, RateBurst: o.rateBurst, Registry: metrics,
-		Events: ingestHandler.ServeEvent,
+		Events: ingestHandler.ServeEvent, SeparateOps: o.metricsListen != "",
 	})
 	if err != nil {
 		return err
@@ -181,6 +188,14 @@ func serve(ctx context.Context, o serveOptions) error {
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)
+	}
+	if o.metricsListen != "" {
+		closeOps, err := listenOps(o.metricsListen, srv, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer closeOps()
 	}
 	httpServer := srv.HTTPServer()
 
