@@ -406,10 +406,11 @@ func TestCLI_Commands(t *testing.T) {
 		if row[1] != "ci" || row[3] != "analytics:read,websites:read" || row[4] != site {
 			t.Errorf("tokens list row %q:\n%s", row, out)
 		}
-		// The new token reads analytics but cannot manage keys.
+		// The new token reads analytics but cannot list the account's
+		// tokens: it is limited to one website.
 		ciUser := newCLIUser(t, "OPENFAST_TOKEN="+ci, "OPENFAST_URL="+srv.baseURL)
 		ciUser.ok(t, "analytics", "realtime", "--website", site)
-		ciUser.fail(t, 1, "lacks the api-keys:read permission. (HTTP 403)", "tokens", "list")
+		ciUser.fail(t, 1, "not limited to some websites. (HTTP 403)", "tokens", "list")
 		owner.fail(t, 1, "Unknown permission", "tokens", "create", "--permissions", "bogus:perm")
 		owner.fail(t, 2, "pass --yes", "tokens", "delete", id)
 		if out := owner.ok(t, "tokens", "delete", id, "--yes"); !strings.Contains(out, "Revoked account token "+id) {

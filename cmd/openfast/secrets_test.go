@@ -19,7 +19,7 @@ import (
 // may be in any of them.
 func TestSecretsNeverStored_RealServer(t *testing.T) {
 	t.Parallel()
-	dataDir := t.TempDir()
+	dataDir := privateDir(t)
 	root := runBootstrap(t, dataDir, "secrets@example.com", "Secrets")
 	srv := startServer(t, serveArgs(dataDir))
 	site := srv.createTrackedWebsite(t, root)

@@ -38,6 +38,7 @@ type serveOptions struct {
 	rateBurst      int
 	logFormat      string
 	cacheTTL       time.Duration
+	invitationTTL  time.Duration
 	geoIPDB        string
 	trustedProxies string
 	eventQueue     int
@@ -84,6 +85,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f.IntVar(&o.eventBatch, "event-batch", 5_000, "most events committed to the journal at once")
 	f.DurationVar(&o.eventLoadDelay, "event-load-delay", ingest.DefaultLoadDelay, "longest time an acknowledged event waits in the journal before it is loaded into the event store and shows in analytics")
 	f.StringVar(&o.eventDBMemory, "event-db-memory", "", "memory cap of the event database (DuckDB), e.g. 256MB or 2GB; queries spill to disk beyond it (default: DuckDB's, 80% of the machine's memory)")
+	f.DurationVar(&o.invitationTTL, "invitation-ttl", app.DefaultInvitationTTL, "how long an invitation to a website can be accepted; after it the invitation is no longer listed and the owner invites again")
 	f.DurationVar(&o.cacheTTL, "credential-cache-ttl", 5*time.Second, "how long a verified credential or a website's settings are trusted before the store is asked again (changes through this server's API apply at once; at most 5s with --database-url, where other servers change them too)")
 	return cmd
 }
@@ -113,6 +115,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	if o.eventLoadDelay < time.Millisecond || o.eventLoadDelay > time.Minute {
 		return errors.New("--event-load-delay must be between 1ms and 1m")
+	}
+	if o.invitationTTL < time.Minute {
+		return errors.New("--invitation-ttl must be at least 1m")
 	}
 	if o.stores.databaseURL != "" && o.cacheTTL > maxClusterCacheTTL {
 		return fmt.Errorf("--credential-cache-ttl must be at most %s with --database-url: other servers may revoke what this one caches", maxClusterCacheTTL)
@@ -169,6 +174,7 @@ func serve(ctx context.Context, o serveOptions) error {
 
 	a, err := app.New(app.Config{
 		Metadata: store, Events: events, Writer: writer, Analytics: events, CacheTTL: o.cacheTTL, Logger: log,
+		InvitationTTL: o.invitationTTL,
 	})
 	if err != nil {
 		return err
