@@ -35,6 +35,15 @@ type Config struct {
 	// settings, are trusted without asking the store again. Changes made
 	// through this App take effect at once whatever its value; 0 means 5 s.
 	CacheTTL time.Duration
+	// QueryTimeout bounds each analytics read; a read that runs longer is
+	// stopped and answered with EUNAVAILABLE. 0 means DefaultQueryTimeout.
+	QueryTimeout time.Duration
+	// MaxReadsPerWebsite and MaxReads bound the analytics reads that run
+	// at once for one website and in total; beyond them a read is refused
+	// with ERATELIMIT and a RetryError. 0 means DefaultMaxReadsPerWebsite
+	// and DefaultMaxReads().
+	MaxReadsPerWebsite int
+	MaxReads           int
 	// Now returns the current time; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -42,14 +51,16 @@ type Config struct {
 
 // App is the application layer over the stores.
 type App struct {
-	store       openfast.MetadataStore
-	eventStore  openfast.EventStore
-	eventWriter openfast.EventWriter
-	analytics   *analytics.Service
-	verifier    *Verifier
-	websites    *genCache[string, *Website]
-	now         func() time.Time
-	log         *slog.Logger
+	store        openfast.MetadataStore
+	eventStore   openfast.EventStore
+	eventWriter  openfast.EventWriter
+	analytics    *analytics.Service
+	reads        *readGate
+	queryTimeout time.Duration
+	verifier     *Verifier
+	websites     *genCache[string, *Website]
+	now          func() time.Time
+	log          *slog.Logger
 }
 
 // New returns the App of cfg.
@@ -66,14 +77,25 @@ func New(cfg Config) (*App, error) {
 	if cfg.CacheTTL <= 0 {
 		cfg.CacheTTL = 5 * time.Second
 	}
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = DefaultQueryTimeout
+	}
+	if cfg.MaxReadsPerWebsite <= 0 {
+		cfg.MaxReadsPerWebsite = DefaultMaxReadsPerWebsite
+	}
+	if cfg.MaxReads <= 0 {
+		cfg.MaxReads = DefaultMaxReads()
+	}
 	a := &App{
-		store:       cfg.Metadata,
-		eventStore:  cfg.Events,
-		eventWriter: cfg.Writer,
-		verifier:    NewVerifier(cfg.Metadata, cfg.CacheTTL, cfg.Now),
-		websites:    newGenCache[string, *Website](cfg.CacheTTL, maxCachedWebsites),
-		now:         cfg.Now,
-		log:         cfg.Logger,
+		store:        cfg.Metadata,
+		eventStore:   cfg.Events,
+		eventWriter:  cfg.Writer,
+		verifier:     NewVerifier(cfg.Metadata, cfg.CacheTTL, cfg.Now),
+		websites:     newGenCache[string, *Website](cfg.CacheTTL, maxCachedWebsites),
+		reads:        newReadGate(cfg.MaxReadsPerWebsite, cfg.MaxReads),
+		queryTimeout: cfg.QueryTimeout,
+		now:          cfg.Now,
+		log:          cfg.Logger,
 	}
 	if cfg.Analytics != nil {
 		a.analytics = &analytics.Service{Store: cfg.Analytics, Now: cfg.Now}
