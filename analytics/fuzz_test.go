@@ -90,7 +90,11 @@ func checkQuery(t *testing.T, e Endpoint, raw string, query *Query) {
 	if len(query.Filters) > MaxFilters || !e.Filters && len(query.Filters) > 0 {
 		t.Fatalf("%s: %q: %d filters", e.Name, raw, len(query.Filters))
 	}
+	values := 0
 	for _, f := range query.Filters {
+		if values += len(f.Values); values > MaxFilterValues {
+			t.Fatalf("%s: %q: more than %d filter values", e.Name, raw, MaxFilterValues)
+		}
 		if !slices.Contains(Dimensions, f.Dimension) || f.Op > OpDoesNotContain || len(f.Values) == 0 || len(f.Values) > MaxAnalyticsValues {
 			t.Fatalf("%s: %q: filter %+v", e.Name, raw, f)
 		}

@@ -30,6 +30,7 @@ const (
 	MaxAnalyticsValues = 100       // comma values in one analytics filter
 	MaxVisitorsValues  = 50        // comma values in one visitors filter (§5.9)
 	MaxFilters         = 100       // filter parameters in one request
+	MaxFilterValues    = 100       // filter values in one request, all filter parameters together
 	maxQuoted          = 64        // bytes of client input quoted in an error message
 )
 
@@ -529,6 +530,7 @@ func (query *Query) parseFilters(e Endpoint, q url.Values) error {
 		names = append(names, name)
 	}
 	sort.Strings(names) // a stable order of Filters
+	values := 0
 	for _, name := range names {
 		p, ok, known := lookupFilter(e, name)
 		if !ok {
@@ -544,6 +546,9 @@ func (query *Query) parseFilters(e Endpoint, q url.Values) error {
 			f, err := parseFilter(name, p, raw, maxValues)
 			if err != nil {
 				return err
+			}
+			if values += len(f.Values); values > MaxFilterValues {
+				return invalidf("%s: at most %d filter values may be given in one request, all filter parameters together.", quote(name), MaxFilterValues)
 			}
 			query.Filters = append(query.Filters, f)
 		}

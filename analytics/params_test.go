@@ -3,6 +3,7 @@ package analytics
 import (
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -630,4 +631,36 @@ func TestOpString(t *testing.T) {
 			t.Errorf("%d.String() = %q, want %q", op, got, want)
 		}
 	}
+}
+
+// TestParse_FilterValuesCap: the filter values of one request, every
+// filter parameter and comma list together, are at most MaxFilterValues.
+func TestParse_FilterValuesCap(t *testing.T) {
+	list := func(n int, prefix string) string {
+		v := make([]string, n)
+		for i := range v {
+			v[i] = prefix + strconv.Itoa(i)
+		}
+		return strings.Join(v, ",")
+	}
+	t.Run("AtTheCap", func(t *testing.T) {
+		q := mustParse(t, Overview, "filter_page=does_not_contain:"+list(60, "/a")+"&filter_city=is_not:"+list(40, "c"), "UTC")
+		if n := len(q.Filters[0].Values) + len(q.Filters[1].Values); n != MaxFilterValues {
+			t.Fatalf("values = %d, want %d", n, MaxFilterValues)
+		}
+	})
+	for _, tc := range []struct{ name, query string }{
+		{"TwoLists", "filter_page=does_not_contain:" + list(60, "/a") + "&filter_city=is_not:" + list(41, "c")},
+		{"RepeatedParameter", strings.Repeat("filter_page=does_not_contain:"+list(40, "/a")+"&", 3)},
+		{"LegacyNames", "page=" + list(50, "/a") + "&filter_browser=" + list(51, "b")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parse(t, Overview, tc.query, "UTC")
+			wantInvalid(t, err, "at most 100 filter values may be given in one request")
+		})
+	}
+	t.Run("Visitors", func(t *testing.T) {
+		_, err := parse(t, Visitors, "visitedPage="+list(50, "/a")+"&city="+list(50, "c")+"&filter_browser=Safari", "UTC")
+		wantInvalid(t, err, "at most 100 filter values")
+	})
 }

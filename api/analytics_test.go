@@ -36,17 +36,17 @@ type analyticsEnv struct {
 	keyB   string // df_ key of website B
 }
 
-func newAnalyticsEnv(t testing.TB) *analyticsEnv {
+func newAnalyticsEnv(t testing.TB, opts ...func(*testConfig)) *analyticsEnv {
 	t.Helper()
 	events, err := duckdb.OpenDataDir(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { events.Close() })
-	e := newTestEnv(t, func(c *testConfig) {
+	e := newTestEnv(t, append([]func(*testConfig){func(c *testConfig) {
 		c.Analytics = events
 		c.Now = func() time.Time { return analyticsNow }
-	})
+	}}, opts...)...)
 	e.setup()
 	a := &analyticsEnv{testEnv: e, events: events, q: "?websiteId=" + e.site}
 	_, a.ownerB = e.user("owner-b@example.com", nil, nil)

@@ -24,6 +24,10 @@ type testConfig struct {
 	EventWriter openfast.EventWriter
 	Analytics   analytics.Store
 	SeparateOps bool
+	// The read limits of the app (0: its defaults).
+	QueryTimeout       time.Duration
+	MaxReadsPerWebsite int
+	MaxReads           int
 }
 
 // server returns the app over the config's stores and the server over it.
@@ -31,6 +35,7 @@ func (c testConfig) server() (*Server, error) {
 	a, err := app.New(app.Config{
 		Metadata: c.Store, Events: c.EventStore, Writer: c.EventWriter, Analytics: c.Analytics,
 		CacheTTL: c.CacheTTL, Now: c.Now, Logger: c.Logger,
+		QueryTimeout: c.QueryTimeout, MaxReadsPerWebsite: c.MaxReadsPerWebsite, MaxReads: c.MaxReads,
 	})
 	if err != nil {
 		return nil, err

@@ -374,6 +374,10 @@ func (s *Server) writeError(w http.ResponseWriter, info *requestInfo, err error)
 		writeErrorStatus(w, http.StatusMethodNotAllowed, "Method not allowed. Allowed: "+w.Header().Get("Allow")+".")
 		return
 	}
+	var retry interface{ RetryAfter() time.Duration }
+	if errors.As(err, &retry) {
+		w.Header()["Retry-After"] = []string{strconv.Itoa(max(1, ceilSeconds(retry.RetryAfter())))}
+	}
 	code := openfast.ErrorCode(err)
 	status := statusOf(code)
 	msg := openfast.ErrorMessage(err)

@@ -2,7 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"net/url"
+	"runtime"
+	"sync"
+	"time"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics"
@@ -62,7 +66,9 @@ func (a *App) Overview(ctx context.Context, c Caller, in Read) (*wire.Overview, 
 	if err != nil {
 		return nil, err
 	}
-	return a.analytics.Overview(ctx, site.ID, q, site.Currency)
+	return read(ctx, a, site.ID, func(ctx context.Context) (*wire.Overview, error) {
+		return a.analytics.Overview(ctx, site.ID, q, site.Currency)
+	})
 }
 
 // Timeseries reads a period's figures by interval, with the query it read
@@ -72,7 +78,9 @@ func (a *App) Timeseries(ctx context.Context, c Caller, in Read) (*analytics.Ser
 	if err != nil {
 		return nil, nil, err
 	}
-	ts, err := a.analytics.Timeseries(ctx, site.ID, q, site.Currency)
+	ts, err := read(ctx, a, site.ID, func(ctx context.Context) (*analytics.Series, error) {
+		return a.analytics.Timeseries(ctx, site.ID, q, site.Currency)
+	})
 	return ts, q, err
 }
 
@@ -82,7 +90,9 @@ func (a *App) Realtime(ctx context.Context, c Caller, in Read) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return a.analytics.Realtime(ctx, site.ID)
+	return read(ctx, a, site.ID, func(ctx context.Context) (int64, error) {
+		return a.analytics.Realtime(ctx, site.ID)
+	})
 }
 
 // Breakdown reads one breakdown (pages, referrers, countries...), with its
@@ -92,7 +102,11 @@ func (a *App) Breakdown(ctx context.Context, c Caller, e analytics.Endpoint, in 
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	rows, total, err := a.analytics.Breakdown(ctx, e, site.ID, q)
+	var total int
+	rows, err := read(ctx, a, site.ID, func(ctx context.Context) (rows []wire.BreakdownRow, err error) {
+		rows, total, err = a.analytics.Breakdown(ctx, e, site.ID, q)
+		return rows, err
+	})
 	return rows, total, q, err
 }
 
@@ -110,7 +124,9 @@ func (a *App) Visitors(ctx context.Context, c Caller, in Read) (*analytics.Visit
 	if err != nil {
 		return nil, nil, err
 	}
-	page, err := a.analytics.Visitors(ctx, site.ID, q)
+	page, err := read(ctx, a, site.ID, func(ctx context.Context) (*analytics.VisitorPage, error) {
+		return a.analytics.Visitors(ctx, site.ID, q)
+	})
 	return page, q, err
 }
 
@@ -133,7 +149,9 @@ func (a *App) Visitor(ctx context.Context, c Caller, websiteID, visitorID string
 	if err != nil {
 		return nil, err
 	}
-	return a.analytics.Visitor(ctx, site.ID, visitor)
+	return read(ctx, a, site.ID, func(ctx context.Context) (*analytics.VisitorProfile, error) {
+		return a.analytics.Visitor(ctx, site.ID, visitor)
+	})
 }
 
 // RealtimeMap reads where the visitors active now are.
@@ -149,5 +167,126 @@ func (a *App) RealtimeMap(ctx context.Context, c Caller, websiteID string) (*ana
 	if err != nil {
 		return nil, err
 	}
-	return a.analytics.RealtimeMap(ctx, site.ID)
+	return read(ctx, a, site.ID, func(ctx context.Context) (*analytics.RealtimeMap, error) {
+		return a.analytics.RealtimeMap(ctx, site.ID)
+	})
+}
+
+// Read limits: the defaults of Config.QueryTimeout, Config.MaxReadsPerWebsite
+// and Config.MaxReads.
+const (
+	// DefaultQueryTimeout bounds one analytics read. A read of a year of a
+	// busy website answers in well under a second; 15 s leaves room for a
+	// slow disk and stops a pathological filter set long before a client or
+	// proxy gives up.
+	DefaultQueryTimeout = 15 * time.Second
+	// DefaultMaxReadsPerWebsite is how many analytics reads of one website
+	// run at once: a dashboard loads a handful of panels together, and one
+	// website's readers cannot take every core from the others.
+	DefaultMaxReadsPerWebsite = 4
+)
+
+// DefaultMaxReads is how many analytics reads run at once in total when
+// Config.MaxReads is 0: two per core (a read waits on the disk part of the
+// time; the event store parallelises one query over the cores anyway),
+// and never fewer than DefaultMaxReadsPerWebsite.
+func DefaultMaxReads() int {
+	return max(2*runtime.GOMAXPROCS(0), DefaultMaxReadsPerWebsite)
+}
+
+// readRetryAfter is the wait a refused read is told to make.
+const readRetryAfter = time.Second
+
+// RetryError is an *openfast.Error (found by errors.As) that says when to
+// try again: a front door passes RetryAfter on (HTTP: Retry-After).
+type RetryError struct {
+	Err   *openfast.Error
+	After time.Duration
+}
+
+func (e *RetryError) Error() string             { return e.Err.Error() }
+func (e *RetryError) Unwrap() error             { return e.Err }
+func (e *RetryError) RetryAfter() time.Duration { return e.After }
+
+// readGate counts the analytics reads in flight, per website and in total.
+// A website's entry exists only while one of its reads runs, so the table
+// holds at most total entries.
+type readGate struct {
+	perWebsite, total int
+
+	mu      sync.Mutex
+	running int
+	sites   map[string]int
+}
+
+func newReadGate(perWebsite, total int) *readGate {
+	return &readGate{perWebsite: perWebsite, total: total, sites: make(map[string]int)}
+}
+
+// enter admits a read of website id, or refuses it with ERATELIMIT.
+func (g *readGate) enter(id string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.running >= g.total {
+		return g.refuse("Too many analytics reads are running on this server (at most %d at once). Retry after %d second.", g.total)
+	}
+	if g.sites[id] >= g.perWebsite {
+		return g.refuse("Too many analytics reads of this website are running (at most %d at once). Retry after %d second.", g.perWebsite)
+	}
+	g.running++
+	g.sites[id]++
+	return nil
+}
+
+func (g *readGate) refuse(format string, limit int) error {
+	return &RetryError{
+		Err:   openfast.Errorf(openfast.ERATELIMIT, format, limit, int(readRetryAfter/time.Second)),
+		After: readRetryAfter,
+	}
+}
+
+// leave ends a read that enter admitted.
+func (g *readGate) leave(id string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.running--
+	if g.sites[id]--; g.sites[id] <= 0 {
+		delete(g.sites, id)
+	}
+}
+
+// inFlight returns the reads running and the websites they read.
+func (g *readGate) inFlight() (reads, websites int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.running, len(g.sites)
+}
+
+// read runs one analytics read of website id: admitted by the read gate,
+// under the query deadline. A read that outlives the deadline is stopped
+// (the store's driver interrupts the query when its context ends) and
+// answered with EUNAVAILABLE.
+func read[T any](ctx context.Context, a *App, id string, do func(context.Context) (T, error)) (T, error) {
+	var zero T
+	if err := a.reads.enter(id); err != nil {
+		return zero, err
+	}
+	defer a.reads.leave(id)
+	rctx, cancel := context.WithTimeout(ctx, a.queryTimeout)
+	defer cancel()
+	v, err := do(rctx)
+	if err == nil {
+		return v, nil
+	}
+	var appErr *openfast.Error
+	switch {
+	case errors.As(err, &appErr):
+		return zero, err
+	case ctx.Err() != nil:
+		return zero, openfast.Errorf(openfast.EUNAVAILABLE, "The analytics read was canceled.")
+	case rctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
+		return zero, openfast.Errorf(openfast.EUNAVAILABLE,
+			"The analytics read took longer than %s and was stopped. Narrow the date range or the filters, or retry later.", a.queryTimeout)
+	}
+	return zero, err
 }

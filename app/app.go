@@ -38,6 +38,15 @@ type Config struct {
 	// InvitationTTL is how long an invitation can be accepted; 0 means
 	// DefaultInvitationTTL.
 	InvitationTTL time.Duration
+	// QueryTimeout bounds each analytics read; a read that runs longer is
+	// stopped and answered with EUNAVAILABLE. 0 means DefaultQueryTimeout.
+	QueryTimeout time.Duration
+	// MaxReadsPerWebsite and MaxReads bound the analytics reads that run
+	// at once for one website and in total; beyond them a read is refused
+	// with ERATELIMIT and a RetryError. 0 means DefaultMaxReadsPerWebsite
+	// and DefaultMaxReads().
+	MaxReadsPerWebsite int
+	MaxReads           int
 	// Now returns the current time; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -49,15 +58,17 @@ const DefaultInvitationTTL = 7 * 24 * time.Hour
 
 // App is the application layer over the stores.
 type App struct {
-	store       openfast.MetadataStore
-	eventStore  openfast.EventStore
-	eventWriter openfast.EventWriter
-	analytics   *analytics.Service
-	verifier    *Verifier
-	websites    *genCache[string, *Website]
-	inviteTTL   time.Duration
-	now         func() time.Time
-	log         *slog.Logger
+	store        openfast.MetadataStore
+	eventStore   openfast.EventStore
+	eventWriter  openfast.EventWriter
+	analytics    *analytics.Service
+	reads        *readGate
+	queryTimeout time.Duration
+	verifier     *Verifier
+	websites     *genCache[string, *Website]
+	inviteTTL    time.Duration
+	now          func() time.Time
+	log          *slog.Logger
 }
 
 // New returns the App of cfg.
@@ -80,15 +91,26 @@ func New(cfg Config) (*App, error) {
 	if cfg.InvitationTTL == 0 {
 		cfg.InvitationTTL = DefaultInvitationTTL
 	}
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = DefaultQueryTimeout
+	}
+	if cfg.MaxReadsPerWebsite <= 0 {
+		cfg.MaxReadsPerWebsite = DefaultMaxReadsPerWebsite
+	}
+	if cfg.MaxReads <= 0 {
+		cfg.MaxReads = DefaultMaxReads()
+	}
 	a := &App{
-		store:       cfg.Metadata,
-		eventStore:  cfg.Events,
-		eventWriter: cfg.Writer,
-		verifier:    NewVerifier(cfg.Metadata, cfg.CacheTTL, cfg.Now),
-		websites:    newGenCache[string, *Website](cfg.CacheTTL, maxCachedWebsites),
-		inviteTTL:   cfg.InvitationTTL,
-		now:         cfg.Now,
-		log:         cfg.Logger,
+		store:        cfg.Metadata,
+		eventStore:   cfg.Events,
+		eventWriter:  cfg.Writer,
+		verifier:     NewVerifier(cfg.Metadata, cfg.CacheTTL, cfg.Now),
+		websites:     newGenCache[string, *Website](cfg.CacheTTL, maxCachedWebsites),
+		reads:        newReadGate(cfg.MaxReadsPerWebsite, cfg.MaxReads),
+		queryTimeout: cfg.QueryTimeout,
+		inviteTTL:    cfg.InvitationTTL,
+		now:          cfg.Now,
+		log:          cfg.Logger,
 	}
 	if cfg.Analytics != nil {
 		a.analytics = &analytics.Service{Store: cfg.Analytics, Now: cfg.Now}

@@ -39,6 +39,7 @@ type serveOptions struct {
 	logFormat      string
 	cacheTTL       time.Duration
 	invitationTTL  time.Duration
+	queryTimeout   time.Duration
 	geoIPDB        string
 	trustedProxies string
 	eventQueue     int
@@ -87,6 +88,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f.StringVar(&o.eventDBMemory, "event-db-memory", "", "memory cap of the event database (DuckDB), e.g. 256MB or 2GB; queries spill to disk beyond it (default: DuckDB's, 80% of the machine's memory)")
 	f.DurationVar(&o.invitationTTL, "invitation-ttl", app.DefaultInvitationTTL, "how long an invitation to a website can be accepted; after it the invitation is no longer listed and the owner invites again")
 	f.DurationVar(&o.cacheTTL, "credential-cache-ttl", 5*time.Second, "how long a verified credential or a website's settings are trusted before the store is asked again (changes through this server's API apply at once; at most 5s with --database-url, where other servers change them too)")
+	f.DurationVar(&o.queryTimeout, "query-timeout", app.DefaultQueryTimeout, "longest time one analytics read may run; a read stopped at it answers 503")
 	return cmd
 }
 
@@ -118,6 +120,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	if o.invitationTTL < time.Minute {
 		return errors.New("--invitation-ttl must be at least 1m")
+	}
+	if o.queryTimeout <= 0 {
+		return errors.New("--query-timeout must be more than 0, e.g. 15s")
 	}
 	if o.stores.databaseURL != "" && o.cacheTTL > maxClusterCacheTTL {
 		return fmt.Errorf("--credential-cache-ttl must be at most %s with --database-url: other servers may revoke what this one caches", maxClusterCacheTTL)
@@ -175,6 +180,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	a, err := app.New(app.Config{
 		Metadata: store, Events: events, Writer: writer, Analytics: events, CacheTTL: o.cacheTTL, Logger: log,
 		InvitationTTL: o.invitationTTL,
+		QueryTimeout:  o.queryTimeout,
 	})
 	if err != nil {
 		return err
