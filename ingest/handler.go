@@ -41,7 +41,7 @@ type Handler struct {
 	cfg      Config
 	sessions *sessions
 	salts    salts
-	agents   userAgents
+	agents   *userAgents
 	received *prometheus.CounterVec
 	filtered *prometheus.CounterVec
 	rejected prometheus.Counter
@@ -54,7 +54,8 @@ func NewHandler(cfg Config) *Handler {
 	}
 	h := &Handler{
 		cfg:      cfg,
-		sessions: newSessions(),
+		sessions: newSessions(maxSessions, maxSessionBytes),
+		agents:   newUserAgents(maxCachedUserAgents, maxUserAgentCacheBytes),
 		salts:    salts{store: cfg.Salts},
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openfast_events_received_total", Help: "Events accepted for storage, by type."}, []string{"type"}),
 		filtered: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openfast_events_filtered_total", Help: "Events answered 200 but not stored, by reason."}, []string{"reason"}),
