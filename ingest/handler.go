@@ -140,7 +140,7 @@ func (h *Handler) ServeEvent(w http.ResponseWriter, r *http.Request) error {
 		writeResponse(w, response{Status: "success"})
 		return nil
 	}
-	if err := h.cfg.Writer.Submit(r.Context(), ev); err != nil {
+	if err := h.cfg.Writer.SubmitPublic(r.Context(), ev); err != nil {
 		w.Header().Set("Retry-After", "1")
 		if openfast.ErrorCode(err) == openfast.EUNAVAILABLE {
 			return err
