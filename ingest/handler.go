@@ -41,7 +41,8 @@ type Handler struct {
 	cfg      Config
 	sessions *sessions
 	salts    salts
-	agents   userAgents
+	agents   *userAgents
+	unknown  unknownWebsites
 	received *prometheus.CounterVec
 	filtered *prometheus.CounterVec
 	rejected prometheus.Counter
@@ -54,7 +55,9 @@ func NewHandler(cfg Config) *Handler {
 	}
 	h := &Handler{
 		cfg:      cfg,
-		sessions: newSessions(),
+		sessions: newSessions(maxSessions, maxSessionBytes),
+		agents:   newUserAgents(maxCachedUserAgents, maxUserAgentCacheBytes),
+		unknown:  unknownWebsites{t: newTable(maxUnknownWebsites, maxUnknownWebsiteBytes, unknownWebsiteSize)},
 		salts:    salts{store: cfg.Salts},
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openfast_events_received_total", Help: "Events accepted for storage, by type."}, []string{"type"}),
 		filtered: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openfast_events_filtered_total", Help: "Events answered 200 but not stored, by reason."}, []string{"reason"}),
@@ -137,7 +140,7 @@ func (h *Handler) ServeEvent(w http.ResponseWriter, r *http.Request) error {
 		writeResponse(w, response{Status: "success"})
 		return nil
 	}
-	if err := h.cfg.Writer.Submit(r.Context(), ev); err != nil {
+	if err := h.cfg.Writer.SubmitPublic(r.Context(), ev); err != nil {
 		w.Header().Set("Retry-After", "1")
 		if openfast.ErrorCode(err) == openfast.EUNAVAILABLE {
 			return err
@@ -195,11 +198,11 @@ func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, visito
 	if agent.bot {
 		return ev, "", filterBot, nil
 	}
-	site, err := h.cfg.Website(r.Context(), p.WebsiteID)
-	if openfast.ErrorCode(err) == openfast.ENOTFOUND {
-		return ev, "", filterUnknownWebsite, nil
-	}
+	site, err := h.website(r.Context(), p.WebsiteID, ev.Time)
 	if err != nil {
+		if openfast.ErrorCode(err) == openfast.ENOTFOUND {
+			return ev, "", filterUnknownWebsite, nil
+		}
 		return ev, "", "", err
 	}
 	ev.WebsiteID = site.ID
@@ -252,6 +255,46 @@ func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, visito
 	}
 	ev.SessionID, ev.EntryPath, ev.SessionReferrer = h.sessions.track(site.ID, v, sid, ev.Time, typ == openfast.EventPageview, ev.Path, ev.Referrer)
 	return ev, visitor, "", nil
+}
+
+// Bounds of the cache of unknown website ids. A website created meanwhile
+// becomes trackable within unknownWebsiteTTL.
+const (
+	unknownWebsiteTTL      = 30 * time.Second
+	maxUnknownWebsites     = 10_000
+	maxUnknownWebsiteBytes = 2 << 20
+)
+
+// unknownWebsites remembers, until when, the ids that named no website, so
+// that a stream of events for an unknown (or deleted) website costs one
+// store read per unknownWebsiteTTL rather than one per event. (The
+// Website func caches only the websites it finds.)
+type unknownWebsites struct {
+	mu sync.RWMutex
+	t  *table[string, time.Time]
+}
+
+func unknownWebsiteSize(id string, _ time.Time) int { return 96 + len(id) }
+
+var errUnknownWebsite = openfast.Errorf(openfast.ENOTFOUND, "No website has this id.")
+
+// website finds the website a payload names, through the cache of unknown
+// ids.
+func (h *Handler) website(ctx context.Context, id string, now time.Time) (*openfast.Website, error) {
+	h.unknown.mu.RLock()
+	until, ok := h.unknown.t.get(id)
+	h.unknown.mu.RUnlock()
+	if ok && now.Before(until) {
+		return nil, errUnknownWebsite
+	}
+	site, err := h.cfg.Website(ctx, id)
+	// (ErrorCode's target escapes: it is not called without an error.)
+	if err != nil && openfast.ErrorCode(err) == openfast.ENOTFOUND {
+		h.unknown.mu.Lock()
+		h.unknown.t.put(strings.Clone(id), now.Add(unknownWebsiteTTL))
+		h.unknown.mu.Unlock()
+	}
+	return site, err
 }
 
 // extra reads the type-specific extraData.

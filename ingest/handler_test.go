@@ -258,3 +258,50 @@ func TestEvent_Cookieless(t *testing.T) {
 		t.Fatal("the salt did not rotate after a day")
 	}
 }
+
+// TestEvent_UnknownWebsiteCached: events for an unknown tracking id cost
+// one store lookup per TTL, not one each; a website created meanwhile is
+// tracked once the TTL has passed.
+func TestEvent_UnknownWebsiteCached(t *testing.T) {
+	f := newFixture(t, nil)
+	lookups := map[string]int{}
+	find := f.h.cfg.Website
+	f.h.cfg.Website = func(ctx context.Context, id string) (*openfast.Website, error) {
+		lookups[id]++
+		return find(ctx, id)
+	}
+	send := func() string {
+		t.Helper()
+		_, _, filtered, err := f.event(t, chromeMac, map[string]any{"websiteId": "dfid_later"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return filtered
+	}
+	for range 5 {
+		if filtered := send(); filtered != filterUnknownWebsite {
+			t.Fatalf("filtered %q, want %q", filtered, filterUnknownWebsite)
+		}
+	}
+	if lookups["dfid_later"] != 1 {
+		t.Fatalf("%d lookups for 5 events of one unknown id, want 1", lookups["dfid_later"])
+	}
+	site := &openfast.Website{ID: openfast.NewID(), TrackingID: "dfid_later", OwnerID: f.site.OwnerID, Domain: "example.org", Timezone: "UTC", Currency: "USD"}
+	site.IsAllHostnamesAllowed = true
+	if err := f.store.CreateWebsite(context.Background(), site, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(unknownWebsiteTTL - time.Second)
+	if filtered := send(); filtered != filterUnknownWebsite || lookups["dfid_later"] != 1 {
+		t.Fatalf("within the TTL: filtered %q after %d lookups", filtered, lookups["dfid_later"])
+	}
+	f.now = f.now.Add(2 * time.Second)
+	if filtered := send(); filtered != "" || lookups["dfid_later"] != 2 {
+		t.Fatalf("after the TTL: filtered %q after %d lookups, want tracked after 2", filtered, lookups["dfid_later"])
+	}
+	// Known websites are looked up as before.
+	send()
+	if lookups["dfid_later"] != 3 {
+		t.Fatalf("%d lookups of a known website after 4 events, want 3", lookups["dfid_later"])
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/api"
@@ -36,6 +37,13 @@ type server struct {
 // website before it is stored.
 func newServer(t testing.TB, configure ...func(*openfast.Website)) *server {
 	t.Helper()
+	return newServerWriter(t, ingest.WriterConfig{QueueSize: 10_000, MaxBatch: 1000}, configure...)
+}
+
+// newServerWriter is newServer with a writer configured by wcfg (its store
+// and folder are the server's).
+func newServerWriter(t testing.TB, wcfg ingest.WriterConfig, configure ...func(*openfast.Website)) *server {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	meta, err := sqlite.OpenDataDir(ctx, dir)
@@ -46,7 +54,8 @@ func newServer(t testing.TB, configure ...func(*openfast.Website)) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writer, err := ingest.OpenWriter(ctx, ingest.WriterConfig{Store: events, Dir: filepath.Join(dir, ingest.JournalDir), QueueSize: 10_000, MaxBatch: 1000})
+	wcfg.Store, wcfg.Dir = events, filepath.Join(dir, ingest.JournalDir)
+	writer, err := ingest.OpenWriter(ctx, wcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +92,13 @@ func newServer(t testing.TB, configure ...func(*openfast.Website)) *server {
 
 func (s *server) post(t testing.TB, body string) (int, map[string]any) {
 	t.Helper()
+	status, _, out := s.postHeader(t, body)
+	return status, out
+}
+
+// postHeader is post that also returns the response's header.
+func (s *server) postHeader(t testing.TB, body string) (int, http.Header, map[string]any) {
+	t.Helper()
 	req, _ := http.NewRequest("POST", s.http.URL+"/api/events", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", chrome)
@@ -99,7 +115,7 @@ func (s *server) post(t testing.TB, body string) (int, map[string]any) {
 	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
 		t.Fatalf("status %d: body is not JSON: %v", res.StatusCode, err)
 	}
-	return res.StatusCode, out
+	return res.StatusCode, res.Header, out
 }
 
 func (s *server) count(t testing.TB) int64 {
@@ -203,4 +219,90 @@ func FuzzEventPayload(f *testing.F) {
 			t.Fatalf("one request stored %d events", after-before)
 		}
 	})
+}
+
+// holdServer is a server whose writer holds its commits until release is
+// closed, with a queue of 4 places of which 2 are reserved for server-side
+// writes. Once it has committed a first event, flood posts the 3 tracker
+// events it can take (one taken by the held commit, 2 queued) and returns
+// once they are queued; done is closed when their answers are in.
+func holdServer(t *testing.T) (s *server, release chan struct{}, done chan struct{}) {
+	release, done = make(chan struct{}), make(chan struct{})
+	wcfg := ingest.WriterConfig{QueueSize: 4, Reserve: 2, MaxBatch: 10}
+	ingest.HoldCommits(&wcfg, release)
+	s = newServerWriter(t, wcfg)
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	if status, body := s.post(t, pageview(s.tracking, "/first")); status != 200 {
+		t.Fatalf("first event: %d %v", status, body)
+	}
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() {
+			if status, body := s.post(t, pageview(s.tracking, fmt.Sprintf("/held/%d", i))); status != 200 {
+				t.Errorf("held event %d: %d %v", i, status, body)
+			}
+		})
+	}
+	go func() { wg.Wait(); close(done) }()
+	for s.writer.QueueLen() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	return s, release, done
+}
+
+// TestEventsHTTP_QueueFull: a full queue answers 503 with Retry-After and
+// the error envelope, and stores nothing of the refused event.
+func TestEventsHTTP_QueueFull(t *testing.T) {
+	s, release, done := holdServer(t)
+	status, header, body := s.postHeader(t, pageview(s.tracking, "/refused"))
+	if status != http.StatusServiceUnavailable || header.Get("Retry-After") != "1" || body["status"] != "error" {
+		t.Fatalf("event on a full queue: %d, Retry-After %q, %v", status, header.Get("Retry-After"), body)
+	}
+	if e, _ := body["error"].(map[string]any); e == nil || !strings.Contains(fmt.Sprint(e["message"]), "queue is full") {
+		t.Fatalf("error: %v", body["error"])
+	}
+	close(release)
+	<-done
+	if n := s.count(t); n != 4 {
+		t.Fatalf("stored %d events, want the 4 acknowledged", n)
+	}
+}
+
+// TestEventsHTTP_ServerWritesUseReserve: when tracker events have filled
+// their share of the queue, a server-side write (what the app submits for
+// payments and the events API) still gets a place, while a tracker event
+// is refused.
+func TestEventsHTTP_ServerWritesUseReserve(t *testing.T) {
+	s, release, done := holdServer(t)
+	if status, _ := s.post(t, pageview(s.tracking, "/refused")); status != http.StatusServiceUnavailable {
+		t.Fatalf("tracker event on the public share full: %d, want 503", status)
+	}
+	var w openfast.EventWriter = s.writer // as the app holds it
+	submitted := make(chan error, 1)
+	go func() {
+		ev := openfast.Event{WebsiteID: s.site.ID, Type: openfast.EventPayment, Time: time.Now().UTC(), Hostname: "example.com", Path: "/", RevenueCents: 100, Currency: "USD", EventID: "server"}
+		submitted <- w.Submit(context.Background(), ev)
+	}()
+	for s.writer.QueueLen() < 3 {
+		select {
+		case err := <-submitted:
+			t.Fatalf("server-side write answered before the commit: %v", err)
+		default:
+			time.Sleep(time.Millisecond)
+		}
+	}
+	close(release)
+	if err := <-submitted; err != nil {
+		t.Fatalf("server-side write: %v", err)
+	}
+	<-done
+	if n := s.count(t); n != 5 {
+		t.Fatalf("stored %d events, want 5", n)
+	}
 }

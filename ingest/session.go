@@ -5,8 +5,10 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/openfast/openfast"
 )
@@ -14,14 +16,32 @@ import (
 // SessionTimeout is the inactivity after which a session ends.
 const SessionTimeout = 30 * time.Minute
 
+// Bounds of the session tables: a public request can add an entry to each
+// (a fresh session id, a fresh visitor), so both are capped in entries and
+// bytes; when full, they evict entries at random (see table).
+const (
+	maxSessions       = 250_000
+	maxSessionBytes   = 64 << 20
+	maxEntryPathBytes = 512 // of a session's entry path as kept and returned
+	sessionOverhead   = 96  // key, value and map slot of an entry, roughly
+)
+
 // sessions remembers, for each live session, when it was last seen and its
 // entry page and referrer (those of its first pageview), and derives
 // session ids for visitors whose tracker sent none. It lives in memory:
 // after a restart, a session that goes on starts its entry afresh.
+//
+// Both tables are bounded (maxSessions, maxSessionBytes) and evict at
+// random when full. An evicted session degrades as after a restart: with
+// the tracker's session id, the id is kept and its next event becomes the
+// entry (entry path and referrer of that event); a derived session (no
+// tracker id) whose visitor entry is evicted starts a new session id.
+// Entry paths are kept cloned and cut to maxEntryPathBytes, so that an
+// entry never holds on to the request's larger strings.
 type sessions struct {
 	mu        sync.Mutex
-	byID      map[sessionKey]*sessionState
-	byVisitor map[visitorKey]openfast.UUID // derived sessions
+	byID      *table[sessionKey, sessionState]
+	byVisitor *table[visitorKey, openfast.UUID] // derived sessions
 	lastSweep time.Time
 }
 
@@ -42,8 +62,22 @@ type sessionState struct {
 	pageview  bool // whether the entry comes from a pageview
 }
 
-func newSessions() *sessions {
-	return &sessions{byID: map[sessionKey]*sessionState{}, byVisitor: map[visitorKey]openfast.UUID{}}
+func newSessions(maxEntries, maxBytes int) *sessions {
+	return &sessions{
+		byID: newTable(maxEntries, maxBytes, func(k sessionKey, st sessionState) int {
+			return sessionOverhead + len(k.website) + len(st.entryPath) + len(st.referrer)
+		}),
+		byVisitor: newTable(maxEntries, maxBytes, func(k visitorKey, _ openfast.UUID) int {
+			return sessionOverhead + len(k.website)
+		}),
+	}
+}
+
+// stats says what the session tables hold.
+func (s *sessions) stats() (byID, byVisitor tableStats) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byID.stats(), s.byVisitor.stats()
 }
 
 // track records an event of a session at now and returns the session's
@@ -60,37 +94,51 @@ func (s *sessions) track(website string, visitor openfast.UUID, id *openfast.UUI
 		sid = *id
 	} else {
 		vk := visitorKey{website, visitor}
-		derived, ok := s.byVisitor[vk]
-		if st := s.byID[sessionKey{website, derived}]; !ok || st == nil || now.Sub(st.last) > SessionTimeout {
+		derived, ok := s.byVisitor.get(vk)
+		if st, found := s.byID.get(sessionKey{website, derived}); !ok || !found || now.Sub(st.last) > SessionTimeout {
 			derived = randomUUID()
-			s.byVisitor[vk] = derived
+			s.byVisitor.put(vk, derived)
 		}
 		sid = derived
 	}
 	k := sessionKey{website, sid}
-	st := s.byID[k]
-	if st == nil || now.Sub(st.last) > SessionTimeout && id == nil {
-		st = &sessionState{entryPath: path, referrer: referrer, pageview: isPageview}
-		s.byID[k] = st
+	st, found := s.byID.get(k)
+	if !found || now.Sub(st.last) > SessionTimeout && id == nil {
+		st = sessionState{entryPath: entryPath(path), referrer: strings.Clone(referrer), pageview: isPageview}
 	} else if isPageview && !st.pageview {
-		st.entryPath, st.referrer, st.pageview = path, referrer, true
+		st.entryPath, st.referrer, st.pageview = entryPath(path), strings.Clone(referrer), true
 	}
 	if now.After(st.last) {
 		st.last = now
 	}
+	s.byID.put(k, st)
 	return sid, st.entryPath, st.referrer
+}
+
+// entryPath is the copy of a path that a session keeps: cut to
+// maxEntryPathBytes, and cloned so that it does not keep the request's
+// strings alive.
+func entryPath(path string) string {
+	if len(path) > maxEntryPathBytes {
+		n := maxEntryPathBytes
+		for n > 0 && !utf8.RuneStart(path[n]) {
+			n--
+		}
+		path = path[:n]
+	}
+	return strings.Clone(path)
 }
 
 // sweep forgets sessions idle for longer than the timeout.
 func (s *sessions) sweep(now time.Time) {
-	for k, st := range s.byID {
+	for k, st := range s.byID.m {
 		if now.Sub(st.last) > SessionTimeout {
-			delete(s.byID, k)
+			s.byID.delete(k)
 		}
 	}
-	for vk, sid := range s.byVisitor {
-		if _, ok := s.byID[sessionKey{vk.website, sid}]; !ok {
-			delete(s.byVisitor, vk)
+	for vk, sid := range s.byVisitor.m {
+		if _, ok := s.byID.get(sessionKey{vk.website, sid}); !ok {
+			s.byVisitor.delete(vk)
 		}
 	}
 	s.lastSweep = now

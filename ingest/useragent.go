@@ -1,13 +1,22 @@
 package ingest
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/openfast/openfast/enrich"
 )
 
-// maxCachedUserAgents bounds the user-agent cache; when full it starts over.
-const maxCachedUserAgents = 20_000
+// Bounds of the user-agent cache: every request can add its user agent, so
+// it is capped in entries and bytes and evicts at random when full. A user
+// agent longer than maxCachedUserAgentBytes is examined each time and never
+// kept (real ones are a few hundred bytes).
+const (
+	maxCachedUserAgents     = 20_000
+	maxUserAgentCacheBytes  = 8 << 20
+	maxCachedUserAgentBytes = 512
+	userAgentOverhead       = 128 // key, value and map slot, roughly
+)
 
 // userAgents caches what a user agent says (bot or not, browser, OS,
 // device). Bot detection runs a large regular expression (tens to hundreds
@@ -15,7 +24,7 @@ const maxCachedUserAgents = 20_000
 // examined once.
 type userAgents struct {
 	mu sync.RWMutex
-	m  map[string]userAgent
+	t  *table[string, userAgent]
 }
 
 type userAgent struct {
@@ -23,9 +32,16 @@ type userAgent struct {
 	client enrich.UserAgent
 }
 
+func newUserAgents(maxEntries, maxBytes int) *userAgents {
+	return &userAgents{t: newTable(maxEntries, maxBytes, func(ua string, v userAgent) int {
+		// The parsed fields may hold on to the uncloned user agent: twice.
+		return userAgentOverhead + 2*len(ua)
+	})}
+}
+
 func (c *userAgents) get(ua string) userAgent {
 	c.mu.RLock()
-	v, ok := c.m[ua]
+	v, ok := c.t.get(ua)
 	c.mu.RUnlock()
 	if ok {
 		return v
@@ -34,11 +50,17 @@ func (c *userAgents) get(ua string) userAgent {
 	if !v.bot {
 		v.client = enrich.ParseUserAgent(ua)
 	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxCachedUserAgents {
-		c.m = make(map[string]userAgent)
+	if len(ua) <= maxCachedUserAgentBytes {
+		c.mu.Lock()
+		c.t.put(strings.Clone(ua), v)
+		c.mu.Unlock()
 	}
-	c.m[ua] = v
-	c.mu.Unlock()
 	return v
+}
+
+// stats says what the cache holds.
+func (c *userAgents) stats() tableStats {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.t.stats()
 }

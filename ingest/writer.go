@@ -38,6 +38,12 @@ type WriterConfig struct {
 	// QueueSize is how many events may wait for the journal before Submit
 	// answers ErrQueueFull.
 	QueueSize int
+	// Reserve is how many places of the queue are kept for Submit (the
+	// server-side writes of authenticated clients): SubmitPublic answers
+	// ErrQueueFull once fewer are free, so that a flood of tracker events
+	// does not refuse payments. Default QueueSize/10; negative: none. It
+	// must be less than QueueSize.
+	Reserve int
 	// MaxBatch is the most events written to the journal at once.
 	MaxBatch int
 	// SegmentEvents is how many events a journal segment holds before it is
@@ -67,6 +73,11 @@ type WriterConfig struct {
 	CommitGap time.Duration
 	// Logger reports load failures; nil discards them.
 	Logger *slog.Logger
+
+	// now and sleep time the commit gap (time.Now and time.Sleep by
+	// default); tests replace them.
+	now   func() time.Time
+	sleep func(time.Duration)
 }
 
 // Writer is the event store's only writer. A bounded queue feeds it; it
@@ -81,6 +92,8 @@ type Writer struct {
 	log     *slog.Logger
 	journal string // the journal's name (JournalName)
 	queue   chan *item
+	pending atomic.Int64     // events submitted and not yet taken by the committer
+	public  int64            // how many of them SubmitPublic admits
 	syncs   chan chan uint64 // asks the committer to close its segment
 
 	mu     sync.RWMutex // guards closed against sends on a closed queue
@@ -148,6 +161,18 @@ func OpenWriter(ctx context.Context, cfg WriterConfig) (*Writer, error) {
 	if cfg.CommitGap == 0 {
 		cfg.CommitGap = time.Millisecond
 	}
+	if cfg.Reserve == 0 {
+		cfg.Reserve = cfg.QueueSize / 10
+	}
+	if cfg.Reserve >= cfg.QueueSize {
+		return nil, errors.New("ingest writer: the queue's reserve must be less than its size")
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	if cfg.sleep == nil {
+		cfg.sleep = time.Sleep
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -159,6 +184,7 @@ func OpenWriter(ctx context.Context, cfg WriterConfig) (*Writer, error) {
 	w := &Writer{
 		cfg: cfg, log: log, journal: journal,
 		queue:     make(chan *item, cfg.QueueSize),
+		public:    int64(cfg.QueueSize - max(cfg.Reserve, 0)),
 		syncs:     make(chan chan uint64),
 		wake:      make(chan struct{}, 1),
 		loaded:    make(chan struct{}),
@@ -215,9 +241,27 @@ func (w *Writer) recover(ctx context.Context) error {
 // Submit queues an event and waits until it is durable in the journal. It
 // returns ErrQueueFull at once when the queue is full or the store is too
 // far behind, and ErrClosed after Close. If ctx ends first, the event may
-// still be committed.
+// still be committed. It is the path of server-side writes: it may use the
+// whole queue, Reserve included.
 func (w *Writer) Submit(ctx context.Context, ev openfast.Event) error {
+	return w.submit(ctx, ev, false)
+}
+
+// SubmitPublic is Submit for the events of public requests (the tracker's):
+// it answers ErrQueueFull when no more than Reserve places of the queue
+// are free, leaving those to Submit.
+func (w *Writer) SubmitPublic(ctx context.Context, ev openfast.Event) error {
+	return w.submit(ctx, ev, true)
+}
+
+func (w *Writer) submit(ctx context.Context, ev openfast.Event, public bool) error {
 	if w.unloaded.Load() >= int64(w.cfg.MaxUnloaded) {
+		return ErrQueueFull
+	}
+	// Counted before the send: concurrent public submitters cannot
+	// overshoot into the reserve.
+	if n := w.pending.Add(1); public && n > w.public {
+		w.pending.Add(-1)
 		return ErrQueueFull
 	}
 	it := itemPool.Get().(*item)
@@ -225,6 +269,7 @@ func (w *Writer) Submit(ctx context.Context, ev openfast.Event) error {
 	w.mu.RLock()
 	if w.closed {
 		w.mu.RUnlock()
+		w.pending.Add(-1)
 		it.recycle()
 		return ErrClosed
 	}
@@ -232,6 +277,7 @@ func (w *Writer) Submit(ctx context.Context, ev openfast.Event) error {
 	case w.queue <- it:
 	default:
 		w.mu.RUnlock()
+		w.pending.Add(-1)
 		it.recycle()
 		return ErrQueueFull
 	}
@@ -333,12 +379,13 @@ func (w *Writer) commitLoop() {
 			if !ok {
 				return
 			}
+			w.pending.Add(-1)
 			batch = append(batch[:0], it)
-			if wait := w.cfg.CommitGap - time.Since(last); wait > 0 && len(w.queue) < w.cfg.MaxBatch {
+			if wait := w.cfg.CommitGap - w.cfg.now().Sub(last); wait > 0 && len(w.queue) < w.cfg.MaxBatch {
 				// Let the events that arrive until then share this commit.
-				time.Sleep(wait)
+				w.cfg.sleep(wait)
 			}
-			last = time.Now()
+			last = w.cfg.now()
 		fill:
 			for len(batch) < w.cfg.MaxBatch {
 				select {
@@ -346,6 +393,7 @@ func (w *Writer) commitLoop() {
 					if !ok {
 						break fill
 					}
+					w.pending.Add(-1)
 					batch = append(batch, more)
 				default:
 					break fill

@@ -99,11 +99,36 @@ func TestWriter_GroupCommit(t *testing.T) {
 	t.Logf("5000 events in %d commits", batches.Load())
 }
 
+// fakeClock is a clock that moves only when something sleeps on it.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
 // TestWriter_CommitGap: events that arrive within CommitGap of the start
-// of the last commit share the next one.
+// of the last commit share the next one. The writer's clock moves only
+// when the committer sleeps, and its sleep lasts until the 20 events have
+// come, however slowly.
 func TestWriter_CommitGap(t *testing.T) {
 	store := openStore(t)
-	w := openWriter(t, store, t.TempDir(), WriterConfig{CommitGap: 500 * time.Millisecond})
+	clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	var w *Writer
+	w = openWriter(t, store, t.TempDir(), WriterConfig{CommitGap: 500 * time.Millisecond, now: clock.now, sleep: func(d time.Duration) {
+		waitFor(t, func() bool { return w.QueueLen() == 19 }) // and one taken
+		clock.advance(d)
+	}})
 	var batches []int
 	var mu sync.Mutex
 	w.SetOnBatch(func(n int, err error) {
@@ -115,7 +140,7 @@ func TestWriter_CommitGap(t *testing.T) {
 		batches = append(batches, n)
 	})
 	site := openfast.NewID()
-	start := time.Now()
+	start := clock.now()
 	if err := w.Submit(context.Background(), storetest.SampleEvent(site, 0)); err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +153,7 @@ func TestWriter_CommitGap(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed := clock.now().Sub(start)
 	mu.Lock()
 	got := slices.Clone(batches)
 	mu.Unlock()
