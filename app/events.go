@@ -226,7 +226,7 @@ func (a *App) DeleteGoals(ctx context.Context, c Caller, websiteID string, in Ev
 	if del.Visitor == nil && del.Goal == "" && del.Start.IsZero() {
 		return nil, 0, invalidf("Give datafast_visitor_id, name, or a time range (start and end).")
 	}
-	n, err := a.deleteEvents(ctx, del, "No goal events match.")
+	n, _, err := a.deleteEvents(ctx, del, "No goal events match.")
 	if err != nil {
 		return nil, 0, err
 	}
@@ -235,19 +235,24 @@ func (a *App) DeleteGoals(ctx context.Context, c Caller, websiteID string, in Ev
 
 // deleteEvents deletes the selected events once every event acknowledged
 // so far is stored, and answers 404 with notFound when none matched.
-func (a *App) deleteEvents(ctx context.Context, del *openfast.EventDeletion, notFound string) (int64, error) {
+// For payments it also returns the transaction ids it deleted.
+func (a *App) deleteEvents(ctx context.Context, del *openfast.EventDeletion, notFound string) (n int64, txs []string, err error) {
 	events, err := a.syncedEvents(ctx)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	n, err := events.DeleteEvents(ctx, *del)
-	if err != nil {
-		return 0, err
+	if del.Type == openfast.EventPayment {
+		if txs, err = events.PaymentTransactionIDs(ctx, *del); err != nil {
+			return 0, nil, err
+		}
+	}
+	if n, err = events.DeleteEvents(ctx, *del); err != nil {
+		return 0, nil, err
 	}
 	if n == 0 {
-		return 0, openfast.Errorf(openfast.ENOTFOUND, "%s", notFound)
+		return 0, nil, openfast.Errorf(openfast.ENOTFOUND, "%s", notFound)
 	}
-	return n, nil
+	return n, txs, nil
 }
 
 // NewPayment is the input of CreatePayment.
@@ -438,15 +443,7 @@ func (a *App) DeletePayments(ctx context.Context, c Caller, websiteID string, in
 	if del.TransactionID != "" {
 		notFound = "Transaction not found."
 	}
-	events, err := a.syncedEvents(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	txs, err := events.PaymentTransactionIDs(ctx, *del)
-	if err != nil {
-		return nil, 0, err
-	}
-	n, err := a.deleteEvents(ctx, del, notFound)
+	n, txs, err := a.deleteEvents(ctx, del, notFound)
 	if err != nil {
 		return nil, 0, err
 	}
