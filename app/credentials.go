@@ -21,7 +21,8 @@ const maxCachedCredentials = 100_000
 // access (key deleted or rolled, token deleted, member removed, invitation
 // accepted, website created) calls Invalidate, which
 // makes every cached entry stale at once, so it takes effect on the very
-// next request. Changes made by another process reach this one within ttl.
+// next request. Changes made by another process reach this one within ttl,
+// or as soon as the store's openfast.ChangeWatcher reports them.
 type Verifier struct {
 	store openfast.MetadataStore
 	now   func() time.Time

@@ -34,6 +34,7 @@ type DB struct {
 	write *sql.DB // one connection: SQLite has one writer at a time
 	read  *sql.DB
 	now   func() time.Time
+	dsn   string // of a reader, for the change watcher's own connection
 }
 
 var _ openfast.MetadataStore = (*DB)(nil)
@@ -103,7 +104,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	db := &DB{write: write, read: read, now: time.Now}
+	db := &DB{write: write, read: read, now: time.Now, dsn: dsn("deferred")}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

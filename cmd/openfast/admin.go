@@ -77,8 +77,8 @@ func newDeleteWebsiteCommand() *cobra.Command {
 		Use:   "delete-website --id WEBSITE_ID",
 		Short: "Delete a website with its keys, team and invitations",
 		Long: `Delete a website. Its website keys, memberships and invitations are deleted
-with it. A running server stops accepting the website's keys within its
-credential cache TTL (5 seconds by default).`,
+with it. A running server stops accepting the website's keys within a
+second.`,
 		Example: `  openfast admin delete-website --id 665f0b3c4d2e1a0012345678`,
 		Args:    cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, _ []string) error { return bindEnv(cmd) },

@@ -215,11 +215,11 @@ func serve(ctx context.Context, o serveOptions) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Run(bg) })
 	if w, ok := store.(openfast.ChangeWatcher); ok {
-		// Revocations made on other servers apply here at once, not only
-		// when the cache entries expire.
+		// Revocations made by other servers or processes apply here at
+		// once, not only when the cache entries expire.
 		wg.Go(func() {
 			w.WatchChanges(bg, a.InvalidateCaches, func(err error) {
-				log.Warn("not hearing of other servers' changes; retrying (until then caches expire by --credential-cache-ttl)", "error", err)
+				log.Warn("not hearing of changes made by other processes; retrying (until then caches expire by --credential-cache-ttl)", "error", err)
 			})
 		})
 	}
