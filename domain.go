@@ -90,7 +90,16 @@ type APIKey struct {
 	Name       *string
 	DisplayKey string
 	Hash       []byte
-	CreatedBy  string // displayKey of the credential that created it
+	// Permissions are what the key may do on its website, sorted; ["*"]
+	// (and nil, for keys made before keys had permissions) is every
+	// website-level permission, DataFast's behaviour.
+	Permissions  []string
+	CreatedByKey string // displayKey of the credential that created it
+	// CreatedBy is the _id of the user on whose authority the key was
+	// made: the user of the token that created it, or the CreatedBy of the
+	// key that created it. "" for keys made before it was recorded. When
+	// that user's membership of the website ends, the key is revoked.
+	CreatedBy  string
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 }
@@ -105,8 +114,11 @@ type AccessToken struct {
 	Hash        []byte
 	Permissions []string
 	WebsiteIDs  []string
-	CreatedAt   time.Time
-	LastUsedAt  *time.Time
+	// CreatedBy is the _id of the user who created the token ("" for
+	// tokens made before it was recorded).
+	CreatedBy  string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
 }
 
 // Member is a user's membership of a website, with the user's profile.
@@ -146,11 +158,24 @@ type AuditEntry struct {
 	CreatedAt        time.Time
 }
 
+// KeyRevoked returns the entry recording that the action a records (a
+// member's removal) revoked key k: same actor, address and website. A nil
+// a gives nil.
+func (a *AuditEntry) KeyRevoked(k *APIKey) *AuditEntry {
+	if a == nil {
+		return nil
+	}
+	e := *a
+	e.ID, e.Action, e.TargetType, e.TargetID, e.TargetDisplayKey = 0, AuditAPIKeyRevoke, "apikey", k.ID, k.DisplayKey
+	return &e
+}
+
 // Audit actions.
 const (
 	AuditAPIKeyCreate      = "apikey.create"
 	AuditAPIKeyRoll        = "apikey.roll"
 	AuditAPIKeyDelete      = "apikey.delete"
+	AuditAPIKeyRevoke      = "apikey.revoke" // with its maker's membership
 	AuditAccessTokenCreate = "access_token.create"
 	AuditAccessTokenDelete = "access_token.delete"
 	AuditWebsiteCreate     = "website.create"
@@ -198,7 +223,10 @@ type APIKeyStore interface {
 	APIKeys(ctx context.Context, websiteID string) ([]*APIKey, error)
 	APIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)
 	// RollAPIKey replaces the hash and displayKey of a key, keeping its ID.
-	RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey string, audit *AuditEntry) (*APIKey, error)
+	// The new value is issued on the authority of user rolledBy, who
+	// becomes the key's CreatedBy ("" for unknown): whoever learns a key's
+	// value answers for it.
+	RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey, rolledBy string, audit *AuditEntry) (*APIKey, error)
 	DeleteAPIKey(ctx context.Context, websiteID, id string, audit *AuditEntry) error
 }
 
@@ -240,7 +268,11 @@ type TeamStore interface {
 	// website, expired or not, or returns ENOTFOUND.
 	WithdrawInvitation(ctx context.Context, websiteID, email string, audit *AuditEntry) error
 	// RemoveMember returns ENOTFOUND when the user is not a member.
-	RemoveMember(ctx context.Context, websiteID, userID string, audit *AuditEntry) error
+	//
+	// The website keys made on the user's authority on this website
+	// (APIKey.CreatedBy) are deleted in the same transaction, each with an
+	// AuditAPIKeyRevoke entry made from audit, and returned.
+	RemoveMember(ctx context.Context, websiteID, userID string, audit *AuditEntry) ([]*APIKey, error)
 }
 
 // AuditQuery selects audit entries: a website's, when WebsiteID is set;

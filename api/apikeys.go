@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/auth"
 	"github.com/openfast/openfast/wire"
 )
 
@@ -11,7 +13,16 @@ func apiKeyOf(k *openfast.APIKey) wire.APIKey {
 	return wire.APIKey{
 		ID: k.ID, Name: k.Name, DisplayKey: k.DisplayKey, WebsiteID: k.WebsiteID,
 		LastUsedAt: isoTimePtr(k.LastUsedAt), CreatedAt: isoTime(k.CreatedAt),
+		Permissions: auth.KeyPermissions(k.Permissions), CreatedBy: userRef(k.CreatedBy),
 	}
+}
+
+// userRef is a user _id that may be unknown: null then.
+func userRef(id string) *string {
+	if id == "" {
+		return nil
+	}
+	return &id
 }
 
 // listAPIKeys: GET /admin/websites/{websiteId}/apikeys, masked.
@@ -35,11 +46,14 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, req *authR
 	if err != nil {
 		return err
 	}
-	name, _, err := body.nullableString("name")
-	if err != nil {
+	var in app.NewAPIKey
+	if in.Name, _, err = body.nullableString("name"); err != nil {
 		return err
 	}
-	raw, k, err := s.app.CreateAPIKey(r.Context(), req.caller, req.websiteID, name)
+	if in.Permissions, _, err = body.strings("permissions", len(auth.WebsitePermissions)+1); err != nil {
+		return err
+	}
+	raw, k, err := s.app.CreateAPIKey(r.Context(), req.caller, req.websiteID, in)
 	return writeNewKey(w, raw, k, err)
 }
 

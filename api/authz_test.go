@@ -53,9 +53,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 	viewerID, viewerTok := e.user("viewer@example.com", nil, nil)
 	e.join(ownerTok, siteA, "member@example.com", memberTok, "member")
 	e.join(ownerTok, siteA, "viewer@example.com", viewerTok, "viewer")
-	_, keyA := e.key(ownerTok, siteA)
-	_, keyB := e.key(outsiderTok, siteB)
 	missing := "0123456789abcdef01234567"
+	// Website keys with narrower permissions, made by the owners (who
+	// hold them all).
+	keyPermSets := [][]string{{"*"}, {"analytics:read"}, {"api-keys:write"}, {"settings:write"}, {"payments:write"}, {"settings:read"}, {"team:read"}, {"goals:read", "payments:read"}}
+	var creds []authzspec.Cred
+	for _, k := range []struct{ name, tok, site string }{{"df_ site A", ownerTok, siteA}, {"df_ site B", outsiderTok, siteB}} {
+		for _, perms := range keyPermSets {
+			d := e.do("POST", "/api/v1/admin/websites/"+k.site+"/apikeys", k.tok, map[string]any{"permissions": perms}).first()
+			creds = append(creds, authzspec.Cred{Name: fmt.Sprintf("%s perms=%v", k.name, perms), Raw: d["key"].(string), IsKey: true, KeyOn: k.site, Perms: perms})
+		}
+	}
 
 	for i := range e.srv.routes {
 		if !e.srv.routes[i].public {
@@ -85,10 +93,6 @@ func TestAuthorizationMatrix(t *testing.T) {
 	permSets = append(permSets, []string{"goals:read", "payments:read"}) // grants no route here
 	allowlists := [][]string{{}, {siteA}, {siteB}, {siteA, siteB}}
 
-	creds := []authzspec.Cred{
-		{Name: "df_ site A", Raw: keyA, IsKey: true, KeyOn: siteA},
-		{Name: "df_ site B", Raw: keyB, IsKey: true, KeyOn: siteB},
-	}
 	for _, u := range users {
 		for _, perms := range permSets {
 			for _, sites := range allowlists {

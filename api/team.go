@@ -72,13 +72,18 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, req *authR
 		if err := s.app.WithdrawInvitation(r.Context(), req.caller, req.websiteID, email); err != nil {
 			return err
 		}
-		writeData(w, []wire.Message{{Message: "Invitation withdrawn"}})
+		writeData(w, []wire.MemberRemoved{{Message: "Invitation withdrawn", RevokedAPIKeys: []wire.RevokedAPIKey{}}})
 		return nil
 	}
-	if err := s.app.RemoveMember(r.Context(), req.caller, req.websiteID, userID); err != nil {
+	revoked, err := s.app.RemoveMember(r.Context(), req.caller, req.websiteID, userID)
+	if err != nil {
 		return err
 	}
-	writeData(w, []wire.Message{{Message: "Team member removed successfully"}})
+	out := wire.MemberRemoved{Message: "Team member removed successfully", RevokedAPIKeys: []wire.RevokedAPIKey{}}
+	for _, k := range revoked {
+		out.RevokedAPIKeys = append(out.RevokedAPIKeys, wire.RevokedAPIKey{ID: k.ID, DisplayKey: k.DisplayKey})
+	}
+	writeData(w, []wire.MemberRemoved{out})
 	return nil
 }
 

@@ -14,7 +14,7 @@ type Account struct {
 	// WebsiteID is the website of a calling website key ("" for a token).
 	WebsiteID string
 	// The calling credential: its kind, displayKey, permissions and
-	// websites (a website key holds every permission on its website).
+	// websites (a website key's permissions are on its one website).
 	Kind        auth.Kind
 	DisplayKey  string
 	Permissions []string
@@ -36,7 +36,7 @@ func (a *App) Account(ctx context.Context, c Caller) (*Account, error) {
 		}
 		userID = site.OwnerID
 		acc.WebsiteID = c.Principal.WebsiteID
-		acc.Permissions, acc.WebsiteIDs = []string{auth.PermAll}, []string{c.Principal.WebsiteID}
+		acc.WebsiteIDs = []string{c.Principal.WebsiteID}
 	}
 	u, err := a.store.UserByID(ctx, userID)
 	if err != nil {

@@ -94,7 +94,7 @@ func newReadsApp(t *testing.T, store *blockingStore, cfg app.Config, n int) (*ap
 		if err := db.CreateWebsite(ctx, site, nil); err != nil {
 			t.Fatal(err)
 		}
-		callers[i] = app.Caller{Principal: &auth.Principal{Kind: auth.KindWebsiteKey, ID: openfast.NewID(), DisplayKey: "df_…test", WebsiteID: site.ID}, IP: "test"}
+		callers[i] = app.Caller{Principal: &auth.Principal{Kind: auth.KindWebsiteKey, ID: openfast.NewID(), DisplayKey: "df_…test", WebsiteID: site.ID, Permissions: []string{auth.PermAll}}, IP: "test"}
 	}
 	return a, callers
 }

@@ -87,7 +87,8 @@ func (v *Verifier) load(ctx context.Context, kind auth.Kind, h [32]byte) (*auth.
 		if subtle.ConstantTimeCompare(k.Hash, h[:]) != 1 {
 			return nil, openfast.Errorf(openfast.ENOTFOUND, "API key not found.")
 		}
-		return &auth.Principal{Kind: kind, ID: k.ID, DisplayKey: k.DisplayKey, WebsiteID: k.WebsiteID}, nil
+		return &auth.Principal{Kind: kind, ID: k.ID, DisplayKey: k.DisplayKey, WebsiteID: k.WebsiteID,
+			Permissions: auth.KeyPermissions(k.Permissions), KeyMaker: k.CreatedBy}, nil
 	case auth.KindAccountToken:
 		t, err := v.store.AccessTokenByHash(ctx, h[:])
 		if err != nil {

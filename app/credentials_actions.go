@@ -26,28 +26,72 @@ func (a *App) APIKeys(ctx context.Context, c Caller, websiteID string) ([]*openf
 	return keys, nil
 }
 
+// NewAPIKey is the input of CreateAPIKey. A nil Permissions means ["*"],
+// every website-level permission (DataFast's keys); an empty one is
+// refused.
+type NewAPIKey struct {
+	Name        *string
+	Permissions []string
+}
+
 // CreateAPIKey creates a df_ key on a website. The raw key is returned
-// here and nowhere else: only its hash is stored.
-func (a *App) CreateAPIKey(ctx context.Context, c Caller, websiteID string, name *string) (raw string, key *openfast.APIKey, err error) {
+// here and nowhere else: only its hash is stored. A credential never makes
+// a key that can do more than itself: the caller must hold every
+// permission the key would have.
+func (a *App) CreateAPIKey(ctx context.Context, c Caller, websiteID string, in NewAPIKey) (raw string, key *openfast.APIKey, err error) {
 	id, err := authorize(c, ActCreateAPIKey, websiteID)
 	if err != nil {
 		return "", nil, err
 	}
+	name := in.Name
 	if name != nil {
 		if name, err = openfast.NormalizeName("name", *name); err != nil {
 			return "", nil, err
 		}
 	}
-	secret, k := auth.NewAPIKey(id, name, c.DisplayKey)
+	perms := in.Permissions
+	if perms == nil {
+		perms = []string{auth.PermAll}
+	}
+	if len(perms) == 0 {
+		return "", nil, openfast.Errorf(openfast.EINVALID, "permissions must not be empty; omit it or use [\"*\"] for every website permission.")
+	}
+	for _, p := range perms {
+		if !auth.ValidPermission(p) {
+			return "", nil, openfast.Errorf(openfast.EINVALID, "Unknown permission %q. Valid permissions: *, %s.", openfast.Truncate(p, 40), strings.Join(auth.WebsitePermissions, ", "))
+		}
+	}
+	perms = auth.NormalizePermissions(perms)
+	if err := mayIssueKey(c, perms, "create"); err != nil {
+		return "", nil, err
+	}
+	secret, k := auth.NewAPIKey(id, name, perms, c.Principal)
 	if err := a.store.CreateAPIKey(ctx, k, openfast.MaxAPIKeysPerWebsite,
 		c.audit(id, openfast.AuditAPIKeyCreate, "apikey", k.ID, k.DisplayKey)); err != nil {
 		return "", nil, err
 	}
+	// A failed authentication with this key's value may be remembered;
+	// this makes the key usable at once.
+	a.verifier.Invalidate()
 	return secret.Raw, k, nil
 }
 
+// mayIssueKey refuses, naming what is missing, a caller who lacks some of
+// the permissions of the key it would create or roll: whoever holds the
+// new value can do all that the key can.
+func mayIssueKey(c Caller, keyPerms []string, verb string) error {
+	if missing := auth.MissingPermissions(keyPerms, c.Permissions); len(missing) > 0 {
+		return openfast.Errorf(openfast.EFORBIDDEN, "A credential cannot %s a key that can do more than itself: the key would have %s, which the calling %s lacks. Ask for a key with only the permissions you hold (\"permissions\").",
+			verb, strings.Join(missing, ", "), c.Kind.Noun())
+	}
+	return nil
+}
+
 // RollAPIKey gives a key a new value and keeps its _id; the old value is
-// refused from the next request on.
+// refused from the next request on. Rolling hands the caller the key's
+// value, so the caller must hold every permission of the key, and the key
+// is then the caller's user's: it is revoked when that user leaves the
+// website.
 func (a *App) RollAPIKey(ctx context.Context, c Caller, websiteID, keyID string) (raw string, key *openfast.APIKey, err error) {
 	id, err := authorize(c, ActRollAPIKey, websiteID)
 	if err != nil {
@@ -56,8 +100,19 @@ func (a *App) RollAPIKey(ctx context.Context, c Caller, websiteID, keyID string)
 	if err := openfast.CheckID("apiKeyId", keyID); err != nil {
 		return "", nil, err
 	}
+	keys, err := a.store.APIKeys(ctx, id)
+	if err != nil {
+		return "", nil, err
+	}
+	i := slices.IndexFunc(keys, func(k *openfast.APIKey) bool { return k.ID == keyID })
+	if i < 0 {
+		return "", nil, openfast.Errorf(openfast.ENOTFOUND, "API key not found.")
+	}
+	if err := mayIssueKey(c, auth.KeyPermissions(keys[i].Permissions), "roll"); err != nil {
+		return "", nil, err
+	}
 	secret := auth.NewSecret(auth.KindWebsiteKey)
-	k, err := a.store.RollAPIKey(ctx, id, keyID, secret.Hash, secret.DisplayKey,
+	k, err := a.store.RollAPIKey(ctx, id, keyID, secret.Hash, secret.DisplayKey, c.Authority(),
 		c.audit(id, openfast.AuditAPIKeyRoll, "apikey", keyID, secret.DisplayKey))
 	if err != nil {
 		return "", nil, err

@@ -82,26 +82,30 @@ func (a *App) WithdrawInvitation(ctx context.Context, c Caller, websiteID string
 }
 
 // RemoveMember removes a user from a website's team; the owner cannot
-// remove themselves.
-func (a *App) RemoveMember(ctx context.Context, c Caller, websiteID, userID string) error {
+// remove themselves. The website keys made on the user's authority on the
+// website (made or last rolled by them, or by their keys) are revoked in
+// the same transaction, each with an audit entry, and returned: a removed
+// member keeps no access through them.
+func (a *App) RemoveMember(ctx context.Context, c Caller, websiteID, userID string) (revoked []*openfast.APIKey, err error) {
 	id, err := authorize(c, ActRemoveMember, websiteID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if userID == "" {
-		return openfast.Errorf(openfast.EINVALID, "userId is required.")
+		return nil, openfast.Errorf(openfast.EINVALID, "userId is required.")
 	}
 	if err := openfast.CheckID("userId", userID); err != nil {
-		return err
+		return nil, err
 	}
 	if userID == c.UserID {
-		return openfast.Errorf(openfast.EINVALID, "You cannot remove yourself from a website you own.")
+		return nil, openfast.Errorf(openfast.EINVALID, "You cannot remove yourself from a website you own.")
 	}
-	if err := a.store.RemoveMember(ctx, id, userID, c.audit(id, openfast.AuditTeamRemove, "user", userID, "")); err != nil {
-		return err
+	revoked, err = a.store.RemoveMember(ctx, id, userID, c.audit(id, openfast.AuditTeamRemove, "user", userID, ""))
+	if err != nil {
+		return nil, err
 	}
 	a.verifier.Invalidate()
-	return nil
+	return revoked, nil
 }
 
 // Invitations lists the invitations addressed to the caller's user.

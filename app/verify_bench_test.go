@@ -85,7 +85,7 @@ func newVerifyFixture(tb testing.TB) *verifyFixture {
 		tb.Fatalf("create website: %v", err)
 	}
 
-	key, k := auth.NewAPIKey(site.ID, nil, "test")
+	key, k := auth.NewAPIKey(site.ID, nil, []string{auth.PermAll}, &auth.Principal{Kind: auth.KindAccountToken, DisplayKey: "test", UserID: u.ID})
 	raw := key.Raw
 	keyAudit := &openfast.AuditEntry{
 		WebsiteID: site.ID, ActorUserID: u.ID, ActorDisplayKey: "test", Action: openfast.AuditAPIKeyCreate,

@@ -36,6 +36,37 @@ var Permissions = []string{
 	PermTeamWrite, PermAPIKeysRead, PermAPIKeysWrite,
 }
 
+// WebsitePermissions are the permissions a df_ website key may hold: every
+// permission names something done on one website (the key's), so a key
+// with ["*"] holds all of them.
+var WebsitePermissions = Permissions
+
+// KeyPermissions returns what a website key with the stored permissions
+// perms may do: perms, or ["*"] for keys made before keys had permissions
+// (nil), which is DataFast's behaviour.
+func KeyPermissions(perms []string) []string {
+	if perms == nil {
+		return []string{PermAll}
+	}
+	return perms
+}
+
+// MissingPermissions returns, in the spec's order, the website-level
+// permissions that want grants and have does not. "*" in want stands for
+// every website permission.
+func MissingPermissions(want, have []string) []string {
+	if slices.Contains(have, PermAll) {
+		return nil
+	}
+	var missing []string
+	for _, p := range WebsitePermissions {
+		if HasPermission(want, p) && !slices.Contains(have, p) {
+			missing = append(missing, p)
+		}
+	}
+	return missing
+}
+
 // ValidPermission reports whether p is "*" or a known permission string.
 func ValidPermission(p string) bool {
 	return p == PermAll || slices.Contains(Permissions, p)

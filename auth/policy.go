@@ -13,11 +13,15 @@ type Principal struct {
 	ID         string // the key's or token's ID
 	DisplayKey string
 
-	// Website key: the one website it belongs to.
+	// Website key: the one website it belongs to, and the user on whose
+	// authority it was made ("" for keys made before that was recorded).
+	// Its permissions are in Permissions.
 	WebsiteID string
+	KeyMaker  string
 
 	// Account token: its user, permissions, website allowlist (empty means
-	// every website the user can access), and the user's roles.
+	// every website the user can access), and the user's roles. A website
+	// key has permissions too, on its website.
 	UserID      string
 	Permissions []string
 	WebsiteIDs  []string
@@ -133,8 +137,8 @@ func Decide(pol Policy, p *Principal, t Target) Decision {
 		if !isKey && pol.AllWebsites && len(p.WebsiteIDs) > 0 {
 			return deny(openfast.EFORBIDDEN, ReasonWebsiteScope, "This action needs an account token that is not limited to some websites.")
 		}
-		if !isKey && pol.Permission != "" && !HasPermission(p.Permissions, pol.Permission) {
-			return deny(openfast.EFORBIDDEN, ReasonPermission, "This token lacks the %s permission.", pol.Permission)
+		if pol.Permission != "" && !HasPermission(p.Permissions, pol.Permission) {
+			return deny(openfast.EFORBIDDEN, ReasonPermission, "This %s lacks the %s permission.", map[bool]string{true: "key", false: "token"}[isKey], pol.Permission)
 		}
 		return allow
 	}
@@ -150,6 +154,9 @@ func Decide(pol Policy, p *Principal, t Target) Decision {
 	if isKey {
 		if id != p.WebsiteID {
 			return deny(openfast.EFORBIDDEN, ReasonWebsiteScope, "This df_ key belongs to another website.")
+		}
+		if pol.Permission != "" && !HasPermission(p.Permissions, pol.Permission) {
+			return deny(openfast.EFORBIDDEN, ReasonPermission, "This key lacks the %s permission.", pol.Permission)
 		}
 		role = openfast.RoleMember
 	} else {

@@ -11,7 +11,7 @@ func TestDecide(t *testing.T) {
 		siteA = "aaaaaaaaaaaaaaaaaaaaaaaa"
 		siteB = "bbbbbbbbbbbbbbbbbbbbbbbb"
 	)
-	keyA := &Principal{Kind: KindWebsiteKey, ID: "k", WebsiteID: siteA}
+	keyA := &Principal{Kind: KindWebsiteKey, ID: "k", WebsiteID: siteA, Permissions: []string{PermAll}}
 	token := func(perms []string, sites []string, roles map[string]openfast.Role) *Principal {
 		return &Principal{Kind: KindAccountToken, ID: "t", UserID: "u", Permissions: perms, WebsiteIDs: sites, Memberships: roles}
 	}
@@ -89,7 +89,7 @@ func TestDecide(t *testing.T) {
 }
 
 func TestPrincipal_RoleOn(t *testing.T) {
-	key := &Principal{Kind: KindWebsiteKey, WebsiteID: "a"}
+	key := &Principal{Kind: KindWebsiteKey, WebsiteID: "a", Permissions: []string{PermAll}}
 	if key.RoleOn("a") != openfast.RoleMember || key.RoleOn("b") != "" {
 		t.Error("a website key acts as a member of its own website only")
 	}

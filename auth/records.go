@@ -27,15 +27,26 @@ func NewAccessToken(userID string, name *string, permissions, websiteIDs []strin
 	}
 	return s, &openfast.AccessToken{
 		ID: openfast.NewID(), UserID: userID, Name: name, DisplayKey: s.DisplayKey, Hash: s.Hash,
-		Permissions: permissions, WebsiteIDs: websiteIDs,
+		Permissions: permissions, WebsiteIDs: websiteIDs, CreatedBy: userID,
 	}
 }
 
-// NewAPIKey returns a new df_ key for a website and its record. createdBy
-// is the displayKey of the credential that creates it.
-func NewAPIKey(websiteID string, name *string, createdBy string) (Secret, *openfast.APIKey) {
+// NewAPIKey returns a new df_ key for a website and its record, with
+// permissions perms. maker is the principal that creates it: the record
+// keeps its displayKey and the user on whose authority it acts.
+func NewAPIKey(websiteID string, name *string, perms []string, maker *Principal) (Secret, *openfast.APIKey) {
 	s := NewSecret(KindWebsiteKey)
 	return s, &openfast.APIKey{
-		ID: openfast.NewID(), WebsiteID: websiteID, Name: name, DisplayKey: s.DisplayKey, Hash: s.Hash, CreatedBy: createdBy,
+		ID: openfast.NewID(), WebsiteID: websiteID, Name: name, DisplayKey: s.DisplayKey, Hash: s.Hash,
+		Permissions: perms, CreatedByKey: maker.DisplayKey, CreatedBy: maker.Authority(),
 	}
+}
+
+// Authority returns the user on whose authority the principal acts: a
+// token's user, or the user who made a website key ("" when unknown).
+func (p *Principal) Authority() string {
+	if p.Kind == KindWebsiteKey {
+		return p.KeyMaker
+	}
+	return p.UserID
 }

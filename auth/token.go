@@ -45,6 +45,17 @@ func (k Kind) String() string {
 	return "none"
 }
 
+// Noun names the kind in messages: "df_ key" or "dft_ token".
+func (k Kind) Noun() string {
+	switch k {
+	case KindWebsiteKey:
+		return "df_ key"
+	case KindAccountToken:
+		return "dft_ token"
+	}
+	return "credential"
+}
+
 // Prefix returns the kind's prefix.
 func (k Kind) Prefix() string {
 	switch k {

@@ -132,7 +132,7 @@ func TestNewRecords(t *testing.T) {
 		tok.UserID != "u" || tok.WebsiteIDs == nil || len(tok.ID) != 24 {
 		t.Fatalf("NewAccessToken: %+v", tok)
 	}
-	k, key := NewAPIKey("w", nil, "dft_abc...0000")
+	k, key := NewAPIKey("w", nil, []string{PermAll}, &Principal{Kind: KindAccountToken, DisplayKey: "dft_abc...0000", UserID: "u"})
 	h = Hash(k.Raw)
 	if Parse(k.Raw) != KindWebsiteKey || string(key.Hash) != string(h[:]) || key.DisplayKey != DisplayKey(k.Raw) || key.WebsiteID != "w" {
 		t.Fatalf("NewAPIKey: %+v", key)

@@ -9,12 +9,16 @@ import (
 	"github.com/openfast/openfast"
 )
 
-const apiKeyColumns = `id, website_id, name, display_key, hash, created_by, created_at, last_used_at`
+const apiKeyColumns = `id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at`
 
 func scanAPIKey(row pgx.Row) (*openfast.APIKey, error) {
 	var k openfast.APIKey
-	if err := row.Scan(&k.ID, &k.WebsiteID, &k.Name, &k.DisplayKey, &k.Hash, &k.CreatedBy, &k.CreatedAt, &k.LastUsedAt); err != nil {
+	var maker *string
+	if err := row.Scan(&k.ID, &k.WebsiteID, &k.Name, &k.DisplayKey, &k.Hash, &k.Permissions, &k.CreatedByKey, &maker, &k.CreatedAt, &k.LastUsedAt); err != nil {
 		return nil, err
+	}
+	if maker != nil {
+		k.CreatedBy = *maker
 	}
 	k.CreatedAt, k.LastUsedAt = k.CreatedAt.UTC(), utcPtr(k.LastUsedAt)
 	return &k, nil
@@ -39,8 +43,8 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *openfast.APIKey, limit int, a
 		if n >= limit {
 			return openfast.Errorf(openfast.ELIMIT, "Key limit reached: a website can have at most %d API keys.", limit)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, website_id, name, display_key, hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			k.ID, k.WebsiteID, k.Name, k.DisplayKey, k.Hash, k.CreatedBy, ms(k.CreatedAt))
+		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			k.ID, k.WebsiteID, k.Name, k.DisplayKey, k.Hash, k.Permissions, k.CreatedByKey, nullString(k.CreatedBy), ms(k.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("insert api key: %w", err)
 		}
@@ -91,15 +95,15 @@ func (db *DB) APIKeyByHash(ctx context.Context, hash []byte) (*openfast.APIKey, 
 
 // RollAPIKey gives a key a new hash and displayKey; the old value stops
 // matching at commit.
-func (db *DB) RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey string, audit *openfast.AuditEntry) (*openfast.APIKey, error) {
+func (db *DB) RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey, rolledBy string, audit *openfast.AuditEntry) (*openfast.APIKey, error) {
 	var k *openfast.APIKey
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		if err := notifyChange(ctx, tx); err != nil {
 			return err
 		}
 		var err error
-		k, err = scanAPIKey(tx.QueryRow(ctx, `UPDATE api_keys SET hash = $1, display_key = $2 WHERE id = $3 AND website_id = $4 RETURNING `+apiKeyColumns,
-			hash, displayKey, id, websiteID))
+		k, err = scanAPIKey(tx.QueryRow(ctx, `UPDATE api_keys SET hash = $1, display_key = $2, created_by_user = $3 WHERE id = $4 AND website_id = $5 RETURNING `+apiKeyColumns,
+			hash, displayKey, nullString(rolledBy), id, websiteID))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return notFound("API key")
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -185,7 +187,6 @@ func (db *DB) AcceptInvitation(ctx context.Context, id string, user *openfast.Us
 	return inv, err
 }
 
-// RemoveMember removes a user from a website, or returns ENOTFOUND.
 // WithdrawInvitation deletes the pending invitation of email to a website.
 func (db *DB) WithdrawInvitation(ctx context.Context, websiteID, email string, audit *openfast.AuditEntry) error {
 	return db.tx(ctx, func(tx pgx.Tx) error {
@@ -203,8 +204,13 @@ func (db *DB) WithdrawInvitation(ctx context.Context, websiteID, email string, a
 // errExpiredInvitation refuses the acceptance of an expired invitation.
 var errExpiredInvitation = openfast.Errorf(openfast.EFORBIDDEN, "This invitation has expired: ask the website owner for a new one.")
 
-func (db *DB) RemoveMember(ctx context.Context, websiteID, userID string, audit *openfast.AuditEntry) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+// RemoveMember removes a user from a website, or returns ENOTFOUND. The
+// keys made on the user's authority on the website are deleted with the
+// membership, in the same transaction.
+func (db *DB) RemoveMember(ctx context.Context, websiteID, userID string, audit *openfast.AuditEntry) ([]*openfast.APIKey, error) {
+	var revoked []*openfast.APIKey
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		revoked = nil
 		if err := notifyChange(ctx, tx); err != nil {
 			return err
 		}
@@ -215,8 +221,38 @@ func (db *DB) RemoveMember(ctx context.Context, websiteID, userID string, audit 
 		if tag.RowsAffected() == 0 {
 			return notFound("Team member")
 		}
-		return insertAudit(ctx, tx, audit, db.now())
+		now := db.now()
+		if err := insertAudit(ctx, tx, audit, now); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `DELETE FROM api_keys WHERE website_id = $1 AND created_by_user = $2 RETURNING `+apiKeyColumns, websiteID, userID)
+		if err != nil {
+			return fmt.Errorf("revoke the member's keys: %w", err)
+		}
+		for rows.Next() {
+			k, err := scanAPIKey(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("scan revoked key: %w", err)
+			}
+			revoked = append(revoked, k)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("revoke the member's keys: %w", err)
+		}
+		slices.SortFunc(revoked, func(a, b *openfast.APIKey) int { return strings.Compare(a.ID, b.ID) })
+		for _, k := range revoked {
+			if err := insertAudit(ctx, tx, audit.KeyRevoked(k), now); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return revoked, nil
 }
 
 // AuditLog returns the selected audit entries, newest first, and their count.

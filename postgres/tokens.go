@@ -11,12 +11,16 @@ import (
 	"github.com/openfast/openfast"
 )
 
-const tokenColumns = `id, user_id, name, display_key, hash, permissions, website_ids, created_at, last_used_at`
+const tokenColumns = `id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, last_used_at`
 
 func scanToken(row pgx.Row) (*openfast.AccessToken, error) {
 	var t openfast.AccessToken
-	if err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.DisplayKey, &t.Hash, &t.Permissions, &t.WebsiteIDs, &t.CreatedAt, &t.LastUsedAt); err != nil {
+	var maker *string
+	if err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.DisplayKey, &t.Hash, &t.Permissions, &t.WebsiteIDs, &maker, &t.CreatedAt, &t.LastUsedAt); err != nil {
 		return nil, err
+	}
+	if maker != nil {
+		t.CreatedBy = *maker
 	}
 	// An empty list reads back as an empty, non-nil slice, as in the SQLite
 	// store (where the lists are JSON arrays).
@@ -51,8 +55,8 @@ func (db *DB) CreateAccessToken(ctx context.Context, t *openfast.AccessToken, li
 		if n >= limit {
 			return openfast.Errorf(openfast.ELIMIT, "Token limit reached: an account can have at most %d access tokens.", limit)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO access_tokens (id, user_id, name, display_key, hash, permissions, website_ids, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			t.ID, t.UserID, t.Name, t.DisplayKey, t.Hash, list(t.Permissions), list(t.WebsiteIDs), ms(t.CreatedAt))
+		_, err := tx.Exec(ctx, `INSERT INTO access_tokens (id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			t.ID, t.UserID, t.Name, t.DisplayKey, t.Hash, list(t.Permissions), list(t.WebsiteIDs), nullString(t.CreatedBy), ms(t.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("insert access token: %w", err)
 		}

@@ -3,24 +3,39 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/openfast/openfast"
 )
 
-const apiKeyColumns = `id, website_id, name, display_key, hash, created_by, created_at, last_used_at`
+const apiKeyColumns = `id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at`
 
 func scanAPIKey(row interface{ Scan(...any) error }) (*openfast.APIKey, error) {
 	var k openfast.APIKey
-	var name sql.NullString
+	var name, perms, maker sql.NullString
 	var created int64
 	var used sql.NullInt64
-	if err := row.Scan(&k.ID, &k.WebsiteID, &name, &k.DisplayKey, &k.Hash, &k.CreatedBy, &created, &used); err != nil {
+	if err := row.Scan(&k.ID, &k.WebsiteID, &name, &k.DisplayKey, &k.Hash, &perms, &k.CreatedByKey, &maker, &created, &used); err != nil {
 		return nil, err
 	}
-	k.Name, k.CreatedAt, k.LastUsedAt = strPtr(name), fromMS(created), fromNullMS(used)
+	if perms.Valid {
+		if err := json.Unmarshal([]byte(perms.String), &k.Permissions); err != nil {
+			return nil, fmt.Errorf("decode permissions of key %s: %w", k.ID, err)
+		}
+	}
+	k.Name, k.CreatedBy, k.CreatedAt, k.LastUsedAt = strPtr(name), maker.String, fromMS(created), fromNullMS(used)
 	return &k, nil
+}
+
+// keyPermissions is the stored form of a key's permissions: NULL for
+// every website-level permission.
+func keyPermissions(perms []string) sql.NullString {
+	if perms == nil {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: jsonList(perms), Valid: true}
 }
 
 // CreateAPIKey inserts k unless its website already has limit keys. The
@@ -39,8 +54,8 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *openfast.APIKey, limit int, a
 		if n >= limit {
 			return openfast.Errorf(openfast.ELIMIT, "Key limit reached: a website can have at most %d API keys.", limit)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, website_id, name, display_key, hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			k.ID, k.WebsiteID, ptrStr(k.Name), k.DisplayKey, k.Hash, k.CreatedBy, ms(k.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			k.ID, k.WebsiteID, ptrStr(k.Name), k.DisplayKey, k.Hash, keyPermissions(k.Permissions), k.CreatedByKey, nullString(k.CreatedBy), ms(k.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("insert api key: %w", err)
 		}
@@ -80,10 +95,10 @@ func (db *DB) APIKeyByHash(ctx context.Context, hash []byte) (*openfast.APIKey, 
 
 // RollAPIKey gives a key a new hash and displayKey; the old value stops
 // matching at commit.
-func (db *DB) RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey string, audit *openfast.AuditEntry) (*openfast.APIKey, error) {
+func (db *DB) RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey, rolledBy string, audit *openfast.AuditEntry) (*openfast.APIKey, error) {
 	var k *openfast.APIKey
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET hash = ?, display_key = ? WHERE id = ? AND website_id = ?`, hash, displayKey, id, websiteID)
+		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET hash = ?, display_key = ?, created_by_user = ? WHERE id = ? AND website_id = ?`, hash, displayKey, nullString(rolledBy), id, websiteID)
 		if err != nil {
 			return fmt.Errorf("roll api key: %w", err)
 		}

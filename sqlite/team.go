@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/openfast/openfast"
@@ -170,8 +172,12 @@ func (db *DB) WithdrawInvitation(ctx context.Context, websiteID, email string, a
 var errExpiredInvitation = openfast.Errorf(openfast.EFORBIDDEN, "This invitation has expired: ask the website owner for a new one.")
 
 // RemoveMember removes a user from a website, or returns ENOTFOUND.
-func (db *DB) RemoveMember(ctx context.Context, websiteID, userID string, audit *openfast.AuditEntry) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+// The keys made on the user's authority on the website are deleted with
+// the membership, in the same transaction.
+func (db *DB) RemoveMember(ctx context.Context, websiteID, userID string, audit *openfast.AuditEntry) ([]*openfast.APIKey, error) {
+	var revoked []*openfast.APIKey
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		revoked = nil
 		res, err := tx.ExecContext(ctx, `DELETE FROM members WHERE website_id = ? AND user_id = ? AND role <> 'owner'`, websiteID, userID)
 		if err != nil {
 			return fmt.Errorf("delete member: %w", err)
@@ -179,8 +185,38 @@ func (db *DB) RemoveMember(ctx context.Context, websiteID, userID string, audit 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("Team member")
 		}
-		return insertAudit(ctx, tx, audit, db.now())
+		now := db.now()
+		if err := insertAudit(ctx, tx, audit, now); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `DELETE FROM api_keys WHERE website_id = ? AND created_by_user = ? RETURNING `+apiKeyColumns, websiteID, userID)
+		if err != nil {
+			return fmt.Errorf("revoke the member's keys: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			k, err := scanAPIKey(rows)
+			if err != nil {
+				return fmt.Errorf("scan revoked key: %w", err)
+			}
+			revoked = append(revoked, k)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("revoke the member's keys: %w", err)
+		}
+		rows.Close()
+		slices.SortFunc(revoked, func(a, b *openfast.APIKey) int { return strings.Compare(a.ID, b.ID) })
+		for _, k := range revoked {
+			if err := insertAudit(ctx, tx, audit.KeyRevoked(k), now); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return revoked, nil
 }
 
 // AuditLog returns the selected audit entries, newest first, and their count.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -75,7 +76,7 @@ func hashOf(v string) []byte {
 
 func newKey(websiteID string) *openfast.APIKey {
 	id := openfast.NewID()
-	return &openfast.APIKey{ID: id, WebsiteID: websiteID, DisplayKey: "df_test...0000", Hash: hashOf(id), CreatedBy: "test"}
+	return &openfast.APIKey{ID: id, WebsiteID: websiteID, DisplayKey: "df_test...0000", Hash: hashOf(id), CreatedByKey: "test"}
 }
 
 func testUsers(t *testing.T, s openfast.MetadataStore) {
@@ -171,20 +172,29 @@ func testAPIKeys(t *testing.T, s openfast.MetadataStore) {
 	must(t, s.CreateAPIKey(ctx, k, 10, nil))
 	got, err := s.APIKeyByHash(ctx, k.Hash)
 	must(t, err)
-	if got.ID != k.ID || got.WebsiteID != w.ID || got.Name != nil || got.LastUsedAt != nil {
+	if got.ID != k.ID || got.WebsiteID != w.ID || got.Name != nil || got.LastUsedAt != nil || got.Permissions != nil || got.CreatedBy != "" || got.CreatedByKey != "test" {
 		t.Fatalf("APIKeyByHash %+v", got)
 	}
+	// Permissions and the maker are kept as given.
+	narrow := newKey(w.ID)
+	narrow.Permissions, narrow.CreatedBy = []string{"analytics:read", "goals:write"}, openfast.NewID()
+	must(t, s.CreateAPIKey(ctx, narrow, 10, nil))
+	if got, err = s.APIKeyByHash(ctx, narrow.Hash); err != nil || !slices.Equal(got.Permissions, narrow.Permissions) || got.CreatedBy != narrow.CreatedBy {
+		t.Fatalf("APIKeyByHash of a key with permissions and a maker = %+v, %v", got, err)
+	}
+	must(t, s.DeleteAPIKey(ctx, w.ID, narrow.ID, nil))
 	_, err = s.APIKeyByHash(ctx, hashOf("nope"))
 	wantCode(t, err, openfast.ENOTFOUND)
 
-	rolled, err := s.RollAPIKey(ctx, w.ID, k.ID, hashOf("new"), "df_new...0000", nil)
+	roller := openfast.NewID()
+	rolled, err := s.RollAPIKey(ctx, w.ID, k.ID, hashOf("new"), "df_new...0000", roller, nil)
 	must(t, err)
-	if rolled.ID != k.ID || rolled.DisplayKey != "df_new...0000" {
+	if rolled.ID != k.ID || rolled.DisplayKey != "df_new...0000" || rolled.CreatedBy != roller {
 		t.Fatalf("RollAPIKey %+v", rolled)
 	}
 	_, err = s.APIKeyByHash(ctx, k.Hash)
 	wantCode(t, err, openfast.ENOTFOUND)
-	_, err = s.RollAPIKey(ctx, openfast.NewID(), k.ID, hashOf("x"), "x", nil)
+	_, err = s.RollAPIKey(ctx, openfast.NewID(), k.ID, hashOf("x"), "x", "", nil)
 	wantCode(t, err, openfast.ENOTFOUND)
 
 	at := time.Now().UTC().Truncate(time.Millisecond)
@@ -238,18 +248,18 @@ func testAccessTokens(t *testing.T, s openfast.MetadataStore) {
 	u := newUser(t, s)
 	name := "CI"
 	tok := &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, Name: &name, DisplayKey: "dft_abc...0000", Hash: hashOf("t1"),
-		Permissions: []string{"analytics:read"}, WebsiteIDs: []string{"0123456789abcdef01234567"}}
+		Permissions: []string{"analytics:read"}, WebsiteIDs: []string{"0123456789abcdef01234567"}, CreatedBy: u.ID}
 	must(t, s.CreateAccessToken(ctx, tok, 2, nil))
 	got, err := s.AccessTokenByHash(ctx, hashOf("t1"))
 	must(t, err)
-	if got.ID != tok.ID || *got.Name != "CI" || len(got.Permissions) != 1 || got.WebsiteIDs[0] != "0123456789abcdef01234567" || !bytes.Equal(got.Hash, hashOf("t1")) {
+	if got.ID != tok.ID || *got.Name != "CI" || len(got.Permissions) != 1 || got.WebsiteIDs[0] != "0123456789abcdef01234567" || !bytes.Equal(got.Hash, hashOf("t1")) || got.CreatedBy != u.ID {
 		t.Fatalf("AccessTokenByHash %+v", got)
 	}
 	must(t, s.CreateAccessToken(ctx, &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, DisplayKey: "x", Hash: hashOf("t2"), Permissions: []string{"*"}}, 2, nil))
 	wantCode(t, s.CreateAccessToken(ctx, &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, DisplayKey: "x", Hash: hashOf("t3")}, 2, nil), openfast.ELIMIT)
 	list, err := s.AccessTokens(ctx, u.ID)
 	must(t, err)
-	if len(list) != 2 || list[1].WebsiteIDs == nil {
+	if len(list) != 2 || list[1].WebsiteIDs == nil || list[1].CreatedBy != "" {
 		t.Fatalf("AccessTokens %+v", list)
 	}
 	other := newUser(t, s)
@@ -287,12 +297,57 @@ func testTeam(t *testing.T, s openfast.MetadataStore) {
 	if len(members) != 2 || members[0].UserID != owner.ID || members[1].UserID != bob.ID || members[1].Role != openfast.RoleMember || members[1].Email != bob.Email {
 		t.Fatalf("Members %+v", members)
 	}
-	wantCode(t, s.RemoveMember(ctx, w.ID, owner.ID, nil), openfast.ENOTFOUND) // the owner stays
-	must(t, s.RemoveMember(ctx, w.ID, bob.ID, nil))
-	wantCode(t, s.RemoveMember(ctx, w.ID, bob.ID, nil), openfast.ENOTFOUND)
+	// Bob made two keys on w, and one on a website of his own; the owner
+	// made one on w.
+	bobsSite := newWebsite(t, s, bob)
+	var bobsKeys []*openfast.APIKey
+	for _, site := range []string{w.ID, w.ID, bobsSite.ID} {
+		k := newKey(site)
+		k.CreatedBy = bob.ID
+		must(t, s.CreateAPIKey(ctx, k, 10, nil))
+		bobsKeys = append(bobsKeys, k)
+	}
+	ownersKey := newKey(w.ID)
+	ownersKey.CreatedBy = owner.ID
+	must(t, s.CreateAPIKey(ctx, ownersKey, 10, nil))
+
+	_, err = s.RemoveMember(ctx, w.ID, owner.ID, nil) // the owner stays
+	wantCode(t, err, openfast.ENOTFOUND)
+	audit := &openfast.AuditEntry{WebsiteID: w.ID, ActorUserID: owner.ID, ActorDisplayKey: "dft_own...0000", Action: openfast.AuditTeamRemove, TargetType: "user", TargetID: bob.ID, IP: "192.0.2.1"}
+	revoked, err := s.RemoveMember(ctx, w.ID, bob.ID, audit)
+	must(t, err)
+	wantRevoked := []string{bobsKeys[0].ID, bobsKeys[1].ID}
+	slices.Sort(wantRevoked)
+	if len(revoked) != 2 || revoked[0].ID != wantRevoked[0] || revoked[1].ID != wantRevoked[1] {
+		t.Fatalf("RemoveMember revoked %+v, want bob's two keys on the website", revoked)
+	}
+	for _, k := range bobsKeys[:2] {
+		_, err = s.APIKeyByHash(ctx, k.Hash)
+		wantCode(t, err, openfast.ENOTFOUND)
+	}
+	for _, k := range []*openfast.APIKey{bobsKeys[2], ownersKey} {
+		if _, err = s.APIKeyByHash(ctx, k.Hash); err != nil {
+			t.Fatalf("a key not made by bob on w was revoked: %v", err)
+		}
+	}
+	entries, _, err := s.AuditLog(ctx, openfast.AuditQuery{WebsiteID: w.ID}, 10, 0)
+	must(t, err)
+	var actions []string
+	for _, e := range entries {
+		actions = append(actions, e.Action+" "+e.TargetID)
+		if e.ActorUserID != owner.ID || e.IP != "192.0.2.1" {
+			t.Errorf("audit entry %+v: want the remover as actor", e)
+		}
+	}
+	wantActions := []string{openfast.AuditAPIKeyRevoke + " " + wantRevoked[1], openfast.AuditAPIKeyRevoke + " " + wantRevoked[0], openfast.AuditTeamRemove + " " + bob.ID}
+	if !slices.Equal(actions, wantActions) {
+		t.Fatalf("audit log %q, want %q", actions, wantActions)
+	}
+	_, err = s.RemoveMember(ctx, w.ID, bob.ID, nil)
+	wantCode(t, err, openfast.ENOTFOUND)
 	roles, err := s.Memberships(ctx, bob.ID)
 	must(t, err)
-	if len(roles) != 0 {
+	if _, ok := roles[w.ID]; ok || len(roles) != 1 {
 		t.Fatalf("removed member keeps %v", roles)
 	}
 	// After removal the email can be invited again.

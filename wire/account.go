@@ -50,7 +50,10 @@ type AccessToken struct {
 	WebsiteIDs  []string `json:"websiteIds"`  // never null; [] means all the user's websites
 	LastUsedAt  *string  `json:"lastUsedAt"`
 	CreatedAt   string   `json:"createdAt"`
-	Key         string   `json:"key,omitempty"`
+	// CreatedBy is the _id of the user who made the token; null for
+	// tokens made before it was recorded. (openfast addition.)
+	CreatedBy *string `json:"createdBy"`
+	Key       string  `json:"key,omitempty"`
 }
 
 // WebsiteListItem is an item of GET /api/v1/admin/websites: a website the
@@ -111,7 +114,33 @@ type APIKey struct {
 	WebsiteID  string  `json:"websiteId"`
 	LastUsedAt *string `json:"lastUsedAt"`
 	CreatedAt  string  `json:"createdAt"`
-	Key        string  `json:"key,omitempty"`
+	// Permissions are what the key may do on its website, never null;
+	// ["*"] is every website permission, DataFast's keys. (openfast
+	// addition.)
+	Permissions []string `json:"permissions"`
+	// CreatedBy is the _id of the user on whose authority the key's
+	// value was issued (who made or last rolled it); null for keys made
+	// before it was recorded. The key is revoked when that user leaves
+	// the website. (openfast addition.)
+	CreatedBy *string `json:"createdBy"`
+	Key       string  `json:"key,omitempty"`
+}
+
+// RevokedAPIKey is an item of revokedApiKeys in the answer to removing a
+// team member: a key made on the member's authority, revoked with the
+// membership.
+type RevokedAPIKey struct {
+	ID         string `json:"_id"`
+	DisplayKey string `json:"displayKey"`
+}
+
+// MemberRemoved is the data[0] of DELETE
+// /api/v1/admin/websites/{websiteId}/team removing a member: DataFast's
+// message, and the website keys revoked with the membership (never null;
+// an openfast addition).
+type MemberRemoved struct {
+	Message        string          `json:"message"`
+	RevokedAPIKeys []RevokedAPIKey `json:"revokedApiKeys"`
 }
 
 // APIKeyDeleted is the data[0] of DELETE

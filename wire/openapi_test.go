@@ -73,8 +73,9 @@ var breakdownRows = []string{
 // dataTypes maps the success envelopes whose data is declared inline to
 // the wire type of that data (or of its items).
 var dataTypes = map[string]reflect.Type{
-	"RealtimeResponse":    reflect.TypeFor[wire.Realtime](),
-	"RealtimeMapResponse": reflect.TypeFor[wire.RealtimeMap](),
+	"RealtimeResponse":      reflect.TypeFor[wire.Realtime](),
+	"RealtimeMapResponse":   reflect.TypeFor[wire.RealtimeMap](),
+	"MemberRemovedResponse": reflect.TypeFor[wire.MemberRemoved](),
 }
 
 // notObjects are the component schemas that are not objects: building

@@ -21,6 +21,10 @@ type Route struct {
 	OwnerOnly bool
 	Query     bool // Website API: the website comes from ?websiteId=
 	AllSites  bool // needs a token that is not limited to some websites
+	// IssuesKey: the route hands the caller the value of a df_ key (create
+	// with DataFast's default permissions, or roll such a key), which
+	// every website permission comes with; the caller must hold them all.
+	IssuesKey bool
 }
 
 var Routes = map[string]Route{
@@ -58,8 +62,8 @@ var Routes = map[string]Route{
 	"PUT /api/v1/admin/websites/{websiteId}":                       {Perm: "settings:write", MinRole: "member", KeyOK: true},
 	"DELETE /api/v1/admin/websites/{websiteId}":                    {Perm: "websites:write", MinRole: "owner", OwnerOnly: true},
 	"GET /api/v1/admin/websites/{websiteId}/apikeys":               {Perm: "api-keys:read", MinRole: "viewer", KeyOK: true},
-	"POST /api/v1/admin/websites/{websiteId}/apikeys":              {Perm: "api-keys:write", MinRole: "member", KeyOK: true},
-	"PUT /api/v1/admin/websites/{websiteId}/apikeys/{apiKeyId}":    {Perm: "api-keys:write", MinRole: "member", KeyOK: true},
+	"POST /api/v1/admin/websites/{websiteId}/apikeys":              {Perm: "api-keys:write", MinRole: "member", KeyOK: true, IssuesKey: true},
+	"PUT /api/v1/admin/websites/{websiteId}/apikeys/{apiKeyId}":    {Perm: "api-keys:write", MinRole: "member", KeyOK: true, IssuesKey: true},
 	"DELETE /api/v1/admin/websites/{websiteId}/apikeys/{apiKeyId}": {Perm: "api-keys:write", MinRole: "member", KeyOK: true},
 	"GET /api/v1/admin/websites/{websiteId}/team":                  {Perm: "team:read", MinRole: "viewer", KeyOK: true},
 	"POST /api/v1/admin/websites/{websiteId}/team":                 {Perm: "team:write", MinRole: "owner", OwnerOnly: true},
@@ -77,10 +81,14 @@ type Cred struct {
 	Name  string
 	Raw   string
 	IsKey bool
-	KeyOn string // key: its website
-	Perms []string
+	KeyOn string   // key: its website
+	Perms []string // a key's too (["*"]: every website permission)
 	Sites []string
 	Roles map[string]openfast.Role
+}
+
+func has(perms []string, p string) bool {
+	return slices.Contains(perms, "*") || slices.Contains(perms, p)
 }
 
 // Expect is the spec's §2.6 order applied to one case, stated apart
@@ -95,7 +103,7 @@ func Expect(sr Route, c Cred, target string) int {
 		if !c.IsKey && sr.AllSites && len(c.Sites) > 0 {
 			return 403
 		}
-		if !c.IsKey && !slices.Contains(c.Perms, "*") && !slices.Contains(c.Perms, sr.Perm) {
+		if !has(c.Perms, sr.Perm) {
 			return 403
 		}
 		return 200
@@ -110,6 +118,9 @@ func Expect(sr Route, c Cred, target string) int {
 		if target != c.KeyOn {
 			return 403
 		}
+		if !has(c.Perms, sr.Perm) {
+			return 403
+		}
 		if rank["member"] < rank[sr.MinRole] {
 			return 403
 		}
@@ -122,11 +133,22 @@ func Expect(sr Route, c Cred, target string) int {
 	if role == "" {
 		return 403
 	}
-	if !slices.Contains(c.Perms, "*") && !slices.Contains(c.Perms, sr.Perm) {
+	if !has(c.Perms, sr.Perm) {
 		return 403
 	}
 	if (sr.OwnerOnly && role != "owner") || rank[role] < rank[sr.MinRole] {
 		return 403
 	}
 	return 200
+}
+
+// ExpectAction is Expect followed by what the action itself checks once
+// the route's policy allowed the call: a route that issues a key with every
+// website permission refuses (403) a caller that lacks some of them.
+func ExpectAction(sr Route, c Cred, target string) int {
+	st := Expect(sr, c, target)
+	if st == 200 && sr.IssuesKey && !slices.Contains(c.Perms, "*") {
+		return 403
+	}
+	return st
 }
