@@ -22,6 +22,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/internal/testskip"
 )
 
 // Environment of the browser tests. CI installs Chromium and unpacks the SDK,
@@ -38,15 +39,16 @@ const (
 // last event.
 const browserTimeout = 60 * time.Second
 
-// unavailable skips the test because something it needs is missing, or
-// fails it when the environment says the browser tests must run.
-func unavailable(t *testing.T, format string, args ...any) {
+// unavailable skips the test because something it needs (what, provided
+// as how says) is missing, or fails it when the environment says the
+// browser tests must run.
+func unavailable(t *testing.T, what, how, format string, args ...any) {
 	t.Helper()
 	msg := fmt.Sprintf(format, args...)
 	if os.Getenv(requireBrowserEnv) == "1" {
 		t.Fatalf("%s (%s=1)", msg, requireBrowserEnv)
 	}
-	t.Skipf("%s; set %s=1 to make this a failure", msg, requireBrowserEnv)
+	testskip.Skip(t, what, how, fmt.Sprintf("%s; set %s=1 to make this a failure", msg, requireBrowserEnv))
 }
 
 // allowLocalPages makes pages served from 127.0.0.1 count for the website,
@@ -77,7 +79,8 @@ func newBrowser(t *testing.T) *browser {
 	t.Helper()
 	path := cmp.Or(os.Getenv(chromiumEnv), defaultChromium)
 	if _, err := exec.LookPath(path); err != nil {
-		unavailable(t, "no Chromium at %s (apt-get install chromium, or set %s): %v", path, chromiumEnv, err)
+		unavailable(t, "Chromium", "apt-get install chromium, or set "+chromiumEnv,
+			"no Chromium at %s (apt-get install chromium, or set %s): %v", path, chromiumEnv, err)
 	}
 	root, cancelRoot := context.WithTimeout(context.Background(), browserTimeout)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(root,
@@ -325,7 +328,8 @@ func datafastSDK(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv(datafastSDKEnv)
 	if dir == "" {
-		unavailable(t, "%s is not set (unpack `npm pack datafast@3.0.18` and name the folder)", datafastSDKEnv)
+		unavailable(t, "the datafast SDK", "set "+datafastSDKEnv,
+			"%s is not set (unpack `npm pack datafast@3.0.18` and name the folder)", datafastSDKEnv)
 	}
 	for _, pkg := range []string{filepath.Join(dir, "package"), dir} {
 		build := filepath.Join(pkg, "dist", "web", "index.mjs")
@@ -348,7 +352,8 @@ func datafastSDK(t *testing.T) string {
 		t.Logf("datafast %s", manifest.Version)
 		return build
 	}
-	unavailable(t, "no dist/web/index.mjs of the datafast package under %s (%s)", dir, datafastSDKEnv)
+	unavailable(t, "the datafast SDK", "set "+datafastSDKEnv,
+		"no dist/web/index.mjs of the datafast package under %s (%s)", dir, datafastSDKEnv)
 	return ""
 }
 

@@ -354,15 +354,24 @@ func excludedPath(patterns []string, path string) bool {
 	return false
 }
 
+// excludedIP matches a client address (unmapped, without zone, as
+// enrich.ClientIP gives it) against the website's excluded addresses and
+// prefixes. An IPv4-mapped entry ("::ffff:192.0.2.1", "::ffff:192.0.2.0/120")
+// matches the IPv4 clients it maps (an IPv6 prefix such as ::/0 does not),
+// and an address's zone is ignored.
 func excludedIP(list []string, ip netip.Addr) bool {
 	if !ip.IsValid() {
 		return false
 	}
+	var mapped netip.Addr
+	if ip.Is4() {
+		mapped = netip.AddrFrom16(ip.As16())
+	}
 	for _, s := range list {
-		if a, err := netip.ParseAddr(s); err == nil && a.Unmap() == ip {
+		if a, err := netip.ParseAddr(s); err == nil && a.WithZone("").Unmap() == ip {
 			return true
 		}
-		if p, err := netip.ParsePrefix(s); err == nil && p.Contains(ip) {
+		if p, err := netip.ParsePrefix(s); err == nil && (p.Contains(ip) || mapped.IsValid() && p.Addr().Is4In6() && p.Contains(mapped)) {
 			return true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -145,6 +146,37 @@ func TestEvent_Filters(t *testing.T) {
 	a := newFixture(t, func(w *openfast.Website) { w.IsAllHostnamesAllowed = true })
 	if _, _, filtered, _ := a.event(t, chromeMac, map[string]any{"href": "https://anything.net/"}); filtered != "" {
 		t.Errorf("all hostnames allowed: %q", filtered)
+	}
+}
+
+// TestExcludedIP: every form of entry that excludedIps accepts matches the
+// client addresses it names.
+func TestExcludedIP(t *testing.T) {
+	for _, tc := range []struct {
+		entry, client string
+		want          bool
+	}{
+		{"192.0.2.1", "192.0.2.1", true},
+		{"192.0.2.1", "192.0.2.2", false},
+		{"192.0.2.0/24", "192.0.2.200", true},
+		{"192.0.2.7/24", "192.0.2.200", true}, // host bits set
+		{"192.0.2.0/24", "192.0.3.1", false},
+		{"::ffff:192.0.2.1", "192.0.2.1", true},
+		{"::ffff:192.0.2.0/120", "192.0.2.9", true},
+		{"::ffff:192.0.2.0/120", "192.0.3.9", false},
+		{"::ffff:0:0/96", "203.0.113.1", true}, // every IPv4 client
+		{"::/0", "203.0.113.1", false},         // IPv6 only: the client is IPv4
+		{"2001:db8::1", "2001:db8::1", true},
+		{"2001:DB8::1", "2001:db8::1", true},
+		{"fe80::1%eth0", "fe80::1", true},
+		{"2001:db8::/32", "2001:db8:ffff::1", true},
+		{"2001:db8::/32", "2001:db9::1", false},
+		{"192.0.2.0/24", "::ffff:192.0.2.1", false}, // ClientIP never gives a mapped address
+		{"not an address", "192.0.2.1", false},
+	} {
+		if got := excludedIP([]string{tc.entry}, netip.MustParseAddr(tc.client)); got != tc.want {
+			t.Errorf("entry %q, client %s: %v, want %v", tc.entry, tc.client, got, tc.want)
+		}
 	}
 }
 

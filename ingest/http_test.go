@@ -31,6 +31,7 @@ type server struct {
 	writer   *ingest.Writer
 	site     *openfast.Website
 	tracking string
+	token    string // the website owner's full-access token (dft_)
 }
 
 // newServer starts a server with one tracked website; configure changes the
@@ -43,6 +44,13 @@ func newServer(t testing.TB, configure ...func(*openfast.Website)) *server {
 // newServerWriter is newServer with a writer configured by wcfg (its store
 // and folder are the server's).
 func newServerWriter(t testing.TB, wcfg ingest.WriterConfig, configure ...func(*openfast.Website)) *server {
+	t.Helper()
+	return newServerConfig(t, wcfg, nil, configure...)
+}
+
+// newServerConfig is newServerWriter whose ingest handler configuration is
+// changed by hcfg (when not nil) before the handler starts.
+func newServerConfig(t testing.TB, wcfg ingest.WriterConfig, hcfg func(*ingest.Config), configure ...func(*openfast.Website)) *server {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -64,13 +72,17 @@ func newServerWriter(t testing.TB, wcfg ingest.WriterConfig, configure ...func(*
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	h := ingest.NewHandler(ingest.Config{Writer: writer, Website: a.TrackedWebsite, Registerer: reg})
+	cfg := ingest.Config{Writer: writer, Website: a.TrackedWebsite, Registerer: reg}
+	if hcfg != nil {
+		hcfg(&cfg)
+	}
+	h := ingest.NewHandler(cfg)
 	srv, err := api.New(api.Config{App: a, Events: h.ServeEvent, Registry: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &openfast.User{ID: openfast.NewID(), Email: "o@example.com"}
-	if err := meta.CreateUser(ctx, u); err != nil {
+	token, u, err := a.Bootstrap(ctx, "o@example.com", "", "test")
+	if err != nil {
 		t.Fatal(err)
 	}
 	site := &openfast.Website{ID: openfast.NewID(), TrackingID: "dfid_http", OwnerID: u.ID, Domain: "example.com", Timezone: "UTC", Currency: "USD"}
@@ -80,7 +92,7 @@ func newServerWriter(t testing.TB, wcfg ingest.WriterConfig, configure ...func(*
 	if err := meta.CreateWebsite(ctx, site, nil); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{http: httptest.NewServer(srv.Handler()), events: events, writer: writer, site: site, tracking: site.TrackingID}
+	s := &server{http: httptest.NewServer(srv.Handler()), events: events, writer: writer, site: site, tracking: site.TrackingID, token: token}
 	t.Cleanup(func() {
 		s.http.Close()
 		writer.Close()

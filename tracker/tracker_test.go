@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/openfast/openfast/internal/testskip"
 )
 
 // Size budget for the gzipped script. The goal is 3 KB; the script is served
@@ -316,7 +318,7 @@ func node(t *testing.T) string {
 		if os.Getenv("OPENFAST_REQUIRE_BROWSER") == "1" {
 			t.Fatal("node is not on PATH, and OPENFAST_REQUIRE_BROWSER=1 says the JavaScript checks must run")
 		}
-		t.Skip("node is not on PATH: skipping the JavaScript checks (install Node.js to run them)")
+		testskip.Skip(t, "Node.js", "install node", "node is not on PATH: skipping the JavaScript checks (install Node.js to run them)")
 	}
 	return path
 }

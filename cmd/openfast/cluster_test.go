@@ -24,8 +24,9 @@ import (
 // ClickHouse database name on the test servers, dropped after the test.
 func freshDatabases(t *testing.T) (pgURL, chURL string) {
 	t.Helper()
-	pgServer := storetest.ServerURL(t, "OPENFAST_TEST_POSTGRES_URL", "start one with .ci/postgres start")
-	chServer := storetest.ServerURL(t, "OPENFAST_TEST_CLICKHOUSE_URL", "start one with .ci/clickhouse start")
+	servers := storetest.ServerURLs(t, "start them with .ci/postgres start and .ci/clickhouse start",
+		"OPENFAST_TEST_POSTGRES_URL", "OPENFAST_TEST_CLICKHOUSE_URL")
+	pgServer, chServer := servers[0], servers[1]
 	var r [6]byte
 	rand.Read(r[:])
 	name := "openfast_cluster_" + hex.EncodeToString(r[:])

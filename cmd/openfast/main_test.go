@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openfast/openfast/internal/testskip"
 	"github.com/openfast/openfast/sqlite"
 )
 
@@ -51,7 +52,7 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := testskip.Main(m, "cmd/openfast")
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
