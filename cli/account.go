@@ -391,23 +391,28 @@ func (a *cliApp) apikeysCommand() *cobra.Command {
 				return err
 			}
 			return s.output(resp, func() error {
-				t := newTable(s.out, "ID", "NAME", "KEY", "LAST USED", "CREATED")
+				t := newTable(s.out, "ID", "NAME", "KEY", "PERMISSIONS", "CREATED BY", "LAST USED", "CREATED")
 				for _, k := range keys {
-					t.row(k.ID, strPtr(k.Name), k.DisplayKey, whenPtr(k.LastUsedAt), when(k.CreatedAt))
+					t.row(k.ID, strPtr(k.Name), k.DisplayKey, joinList(k.Permissions, dash), strPtr(k.CreatedBy), whenPtr(k.LastUsedAt), when(k.CreatedAt))
 				}
 				return t.flush()
 			})
 		}),
 	}
 
-	var name string
+	var name, keyPerms string
 	createCmd := &cobra.Command{
-		Use:   "create [websiteId] [--name NAME]",
+		Use:   "create [websiteId] [--name NAME] [--permissions a,b|*]",
 		Short: "Create a df_ API key for a website, shown once",
 		Long: `Create a df_ website API key. It reads the website's analytics and visitors,
 and sends server-side goals, payments and identify calls, without a
-websiteId. The raw key is printed alone on the last line, once.`,
+websiteId. The raw key is printed alone on the last line, once.
+
+By default the key holds every website permission ("*"), and the calling
+credential must hold them all; --permissions gives it fewer. A key made
+by a member is revoked when that member leaves the website.`,
 		Example: `  openfast websites apikeys create 665f0b3c4d2e1a0012345678 --name "Prod key"
+  openfast websites apikeys create --name "payments only" --permissions payments:write
   KEY=$(openfast websites apikeys create --name backend | tail -n 1)`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: a.run(func(s *session, args []string) error {
@@ -420,14 +425,21 @@ websiteId. The raw key is printed alone on the last line, once.`,
 			if s.cmd.Flags().Changed("name") {
 				n = &name
 			}
-			k, resp, err := c.CreateAPIKey(s.ctx, id, n)
+			var perms []string
+			if s.cmd.Flags().Changed("permissions") {
+				if perms = splitList(keyPerms); len(perms) == 0 {
+					return usagef("--permissions needs at least one permission, or * for all")
+				}
+			}
+			k, resp, err := c.CreateAPIKey(s.ctx, id, n, perms)
 			if err != nil {
 				return err
 			}
-			return s.showSecret(resp, fmt.Sprintf("Created API key %s (%s) for website %s.", k.ID, strPtr(k.Name), k.WebsiteID), k.Key)
+			return s.showSecret(resp, fmt.Sprintf("Created API key %s (%s) for website %s with permissions %s.", k.ID, strPtr(k.Name), k.WebsiteID, joinList(k.Permissions, dash)), k.Key)
 		}),
 	}
 	createCmd.Flags().StringVar(&name, "name", "", "a name to recognize the key by")
+	createCmd.Flags().StringVar(&keyPerms, "permissions", "", `comma-separated permissions, or "*" for every website permission (default "*")`)
 
 	rollCmd := &cobra.Command{
 		Use:   "roll [websiteId] <keyId>",
@@ -559,8 +571,15 @@ Only the owner can invite, with a dft_ token. The invitee accepts with
 				return err
 			}
 			return s.output(resp, func() error {
-				_, err := fmt.Fprintf(s.out, "%s: user %s, website %s.\n", strings.TrimSuffix(msg.Message, "."), args[0], id)
-				return err
+				if _, err := fmt.Fprintf(s.out, "%s: user %s, website %s.\n", strings.TrimSuffix(msg.Message, "."), args[0], id); err != nil {
+					return err
+				}
+				for _, k := range msg.RevokedAPIKeys {
+					if _, err := fmt.Fprintf(s.out, "Revoked API key %s (%s), made on their authority.\n", k.ID, k.DisplayKey); err != nil {
+						return err
+					}
+				}
+				return nil
 			})
 		}),
 	}

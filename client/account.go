@@ -31,6 +31,7 @@ type (
 	Invitation         = wire.Invitation         // GET /admin/invitations
 	AcceptedInvitation = wire.InvitationAccepted // POST /admin/invitations/{id}/accept
 	AuditEntry         = wire.AuditEntry         // the audit logs
+	MemberRemoved      = wire.MemberRemoved      // DELETE /admin/websites/{id}/team
 )
 
 // Account returns the account of the calling credential (for a df_ key,
@@ -112,12 +113,16 @@ func (c *Client) APIKeys(ctx context.Context, websiteID string) ([]APIKey, *Resp
 	return many[APIKey](ctx, c, http.MethodGet, apiKeysPath(websiteID), nil, nil)
 }
 
-// CreateAPIKey creates a website key (name may be nil); the answer holds
-// its raw value, shown this once.
-func (c *Client) CreateAPIKey(ctx context.Context, websiteID string, name *string) (*APIKey, *Response, error) {
+// CreateAPIKey creates a website key (name may be nil; nil permissions
+// means every website permission, which the caller must hold); the answer
+// holds its raw value, shown this once.
+func (c *Client) CreateAPIKey(ctx context.Context, websiteID string, name *string, permissions []string) (*APIKey, *Response, error) {
 	body := map[string]any{}
 	if name != nil {
 		body["name"] = *name
+	}
+	if permissions != nil {
+		body["permissions"] = permissions
 	}
 	return one[APIKey](ctx, c, http.MethodPost, apiKeysPath(websiteID), nil, body)
 }
@@ -151,9 +156,10 @@ func (c *Client) InviteMember(ctx context.Context, websiteID, email, role string
 	return one[InvitationCreated](ctx, c, http.MethodPost, teamPath(websiteID), nil, body)
 }
 
-// RemoveMember removes a user from a website. Owner only.
-func (c *Client) RemoveMember(ctx context.Context, websiteID, userID string) (*Message, *Response, error) {
-	return one[Message](ctx, c, http.MethodDelete, teamPath(websiteID), nil, map[string]string{"userId": userID})
+// RemoveMember removes a user from a website. Owner only. The answer lists
+// the website keys revoked with the membership.
+func (c *Client) RemoveMember(ctx context.Context, websiteID, userID string) (*MemberRemoved, *Response, error) {
+	return one[MemberRemoved](ctx, c, http.MethodDelete, teamPath(websiteID), nil, map[string]string{"userId": userID})
 }
 
 // Invitations lists the pending invitations addressed to the caller's

@@ -232,7 +232,7 @@ func TestClient_AgainstServer(t *testing.T) {
 		t.Errorf("updated website = %+v", w)
 	}
 
-	key, resp, err := c.CreateAPIKey(ctx, site.WebsiteID, nil)
+	key, resp, err := c.CreateAPIKey(ctx, site.WebsiteID, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
