@@ -39,5 +39,6 @@ func (a *App) Bootstrap(ctx context.Context, rawEmail, rawName, actor string) (s
 	if err := a.store.CreateAccessToken(ctx, t, openfast.MaxAccessTokensPerUser, audit); err != nil {
 		return "", nil, fmt.Errorf("bootstrap token for %s: %w", email, err)
 	}
+	a.verifier.ForgetUnknown()
 	return secret.Raw, u, nil
 }

@@ -15,6 +15,15 @@ import (
 // full it starts over.
 const maxCachedCredentials = 100_000
 
+// Bounds of the cache of unknown credentials: a well-formed credential
+// that no key or token has is refused without the store for
+// unknownCredentialTTL. Each entry is a hash and an expiry, about 100 bytes
+// with the map's overhead; when full the cache starts over.
+const (
+	unknownCredentialTTL  = 30 * time.Second
+	maxUnknownCredentials = 20_000
+)
+
 // Verifier turns a raw bearer credential into a Principal: parse (prefix,
 // length, alphabet, checksum), hash, cache, store. Verified principals are
 // cached for ttl. Any change in this process that can revoke or narrow
@@ -23,20 +32,27 @@ const maxCachedCredentials = 100_000
 // makes every cached entry stale at once, so it takes effect on the very
 // next request. Changes made by another process reach this one within ttl,
 // or as soon as the store's openfast.ChangeWatcher reports them.
+//
+// The hashes the store did not know are remembered too, for
+// unknownCredentialTTL, so that a client repeating a revoked or mistyped
+// credential costs one store read per TTL. Creating a credential in this
+// process calls ForgetUnknown.
 type Verifier struct {
-	store openfast.MetadataStore
-	now   func() time.Time
-	uses  *usageTracker
-	cache *genCache[[32]byte, *auth.Principal]
+	store   openfast.MetadataStore
+	now     func() time.Time
+	uses    *usageTracker
+	cache   *genCache[[32]byte, *auth.Principal]
+	unknown *genCache[[32]byte, struct{}]
 }
 
 // NewVerifier returns a Verifier over store.
 func NewVerifier(store openfast.MetadataStore, ttl time.Duration, now func() time.Time) *Verifier {
 	return &Verifier{
-		store: store,
-		now:   now,
-		uses:  newUsageTracker(),
-		cache: newGenCache[[32]byte, *auth.Principal](ttl, maxCachedCredentials),
+		store:   store,
+		now:     now,
+		uses:    newUsageTracker(),
+		cache:   newGenCache[[32]byte, *auth.Principal](ttl, maxCachedCredentials),
+		unknown: newGenCache[[32]byte, struct{}](unknownCredentialTTL, maxUnknownCredentials),
 	}
 }
 
@@ -63,11 +79,15 @@ func (v *Verifier) VerifyAt(ctx context.Context, raw string, now time.Time) (p *
 		v.uses.touch(p.Kind, p.ID, now)
 		return p, "", nil
 	}
+	if _, ok := v.unknown.get(h, now); ok {
+		return nil, FailUnknown, nil
+	}
 
-	gen := v.cache.begin()
+	gen, unknownGen := v.cache.begin(), v.unknown.begin()
 	p, err = v.load(ctx, kind, h)
 	if err != nil {
 		if openfast.ErrorCode(err) == openfast.ENOTFOUND {
+			v.unknown.put(h, struct{}{}, unknownGen, now)
 			return nil, FailUnknown, nil
 		}
 		return nil, "", err
@@ -110,8 +130,17 @@ func (v *Verifier) load(ctx context.Context, kind auth.Kind, h [32]byte) (*auth.
 }
 
 // Invalidate makes every cached principal stale. Call it after any change
-// that can revoke or narrow access.
+// that can revoke or narrow access. It keeps the unknown credentials: no
+// revocation makes one known, and Invalidate runs on every change the store
+// reports, which would otherwise empty that cache several times a second.
 func (v *Verifier) Invalidate() { v.cache.invalidate() }
+
+// ForgetUnknown forgets the credentials the store did not know, so that a
+// credential created now works on its first request. (A new credential's
+// value is random and cannot have been presented before it exists, which
+// is also why a credential created by another process needs no more than
+// the entries' expiry; this holds here without relying on it.)
+func (v *Verifier) ForgetUnknown() { v.unknown.invalidate() }
 
 // LastUsed returns the newest use of a credential seen by this process.
 func (v *Verifier) LastUsed(kind auth.Kind, id string) (time.Time, bool) {

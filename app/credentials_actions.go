@@ -72,7 +72,7 @@ func (a *App) CreateAPIKey(ctx context.Context, c Caller, websiteID string, in N
 	}
 	// A failed authentication with this key's value may be remembered;
 	// this makes the key usable at once.
-	a.verifier.Invalidate()
+	a.verifier.ForgetUnknown()
 	return secret.Raw, k, nil
 }
 
@@ -211,6 +211,7 @@ func (a *App) CreateAccessToken(ctx context.Context, c Caller, in NewAccessToken
 		c.audit("", openfast.AuditAccessTokenCreate, "access_token", t.ID, t.DisplayKey)); err != nil {
 		return "", nil, err
 	}
+	a.verifier.ForgetUnknown()
 	return secret.Raw, t, nil
 }
 
