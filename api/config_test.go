@@ -3,6 +3,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/openfast/openfast"
@@ -28,6 +29,9 @@ type testConfig struct {
 	QueryTimeout       time.Duration
 	MaxReadsPerWebsite int
 	MaxReads           int
+	// AuthFailureLimit is the app's (0: its default; negative: none).
+	AuthFailureLimit int
+	TrustedProxies   []netip.Prefix
 }
 
 // server returns the app over the config's stores and the server over it.
@@ -36,10 +40,11 @@ func (c testConfig) server() (*Server, error) {
 		Metadata: c.Store, Events: c.EventStore, Writer: c.EventWriter, Analytics: c.Analytics,
 		CacheTTL: c.CacheTTL, Now: c.Now, Logger: c.Logger,
 		QueryTimeout: c.QueryTimeout, MaxReadsPerWebsite: c.MaxReadsPerWebsite, MaxReads: c.MaxReads,
+		AuthFailureLimit: c.AuthFailureLimit,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return New(Config{App: a, Logger: c.Logger, RateLimit: c.RateLimit, RateBurst: c.RateBurst, Events: c.Events,
-		SeparateOps: c.SeparateOps})
+		SeparateOps: c.SeparateOps, TrustedProxies: c.TrustedProxies})
 }

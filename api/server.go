@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"runtime/debug"
 	"strconv"
@@ -23,6 +24,7 @@ import (
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/enrich"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -36,6 +38,10 @@ type Config struct {
 	// (0 disables the limit) and RateBurst the size of its bursts.
 	RateLimit int
 	RateBurst int
+	// TrustedProxies may give the client address with X-Forwarded-For: the
+	// address that the audit log records and that failed authentications
+	// are counted against. Otherwise it is the TCP peer.
+	TrustedProxies []netip.Prefix
 	// Events, when set, serves POST /api/events, the tracker's endpoint:
 	// public, open to any origin (CORS). Its errors are rendered as the
 	// error envelope like any handler's.
@@ -59,6 +65,7 @@ type Server struct {
 	ops     http.Handler // the operator routes alone
 	routes  []route
 	events  func(w http.ResponseWriter, r *http.Request) error
+	trusted []netip.Prefix
 
 	separateOps bool
 }
@@ -76,6 +83,7 @@ func New(cfg Config) (*Server, error) {
 		log:     cfg.Logger,
 		metrics: newMetrics(cfg.Registry),
 		events:  cfg.Events,
+		trusted: cfg.TrustedProxies,
 
 		separateOps: cfg.SeparateOps,
 	}
@@ -227,7 +235,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			attrs = append(attrs,
 				slog.String("request_id", info.id), slog.String("method", r.Method), slog.String("route", info.route),
 				slog.Int("status", rec.status), slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-				slog.String("ip", clientIP(r)))
+				slog.String("ip", s.clientIP(r)))
 			if info.displayKey != "" {
 				attrs = append(attrs, slog.String("credential", info.displayKey))
 			}
@@ -250,9 +258,15 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// clientIP is the TCP peer's address. Client-supplied headers are never
-// believed here.
-func clientIP(r *http.Request) string {
+// clientIP is the client's address: the TCP peer's, or, when the peer is
+// one of Config.TrustedProxies, the one its X-Forwarded-For gives.
+// Otherwise client-supplied headers are never believed.
+func (s *Server) clientIP(r *http.Request) string {
+	if len(s.trusted) > 0 {
+		if a := enrich.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), s.trusted); a.IsValid() {
+			return a.String()
+		}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
@@ -285,12 +299,15 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 		return openfast.Errorf(openfast.EUNAUTHORIZED, "Missing API token: send the header Authorization: Bearer <df_ or dft_ token>.")
 	}
 	now := s.app.Now()
-	p, reason, err := s.app.Authenticate(r.Context(), raw, now)
+	ip := s.clientIP(r)
+	p, reason, err := s.app.Authenticate(r.Context(), raw, ip, now)
+	if reason != "" {
+		s.metrics.authFailure(reason)
+	}
 	if err != nil {
 		return err
 	}
 	if p == nil {
-		s.metrics.authFailure(reason)
 		return openfast.Errorf(openfast.EUNAUTHORIZED, "Invalid or revoked API token.")
 	}
 	info.displayKey = p.DisplayKey
@@ -310,7 +327,7 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 		}
 	}
 
-	req := &authRequest{caller: app.Caller{Principal: p, IP: clientIP(r)}, query: noQuery}
+	req := &authRequest{caller: app.Caller{Principal: p, IP: ip}, query: noQuery}
 	if r.URL.RawQuery != "" {
 		req.query = r.URL.Query()
 	}

@@ -47,6 +47,12 @@ type Config struct {
 	// and DefaultMaxReads().
 	MaxReadsPerWebsite int
 	MaxReads           int
+	// AuthFailureLimit is how many failed authentications (malformed or
+	// unknown credentials) one client address may make per minute, in
+	// bursts of as many; beyond it every credential from that address is
+	// refused with ERATELIMIT, unread, until its allowance refills. 0 means
+	// DefaultAuthFailureLimit; a negative value disables the limit.
+	AuthFailureLimit int
 	// Now returns the current time; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -65,6 +71,7 @@ type App struct {
 	reads        *readGate
 	queryTimeout time.Duration
 	verifier     *Verifier
+	failures     *failureLimiter // nil: no limit on failed authentications
 	websites     *genCache[string, *Website]
 	inviteTTL    time.Duration
 	now          func() time.Time
@@ -111,6 +118,12 @@ func New(cfg Config) (*App, error) {
 		inviteTTL:    cfg.InvitationTTL,
 		now:          cfg.Now,
 		log:          cfg.Logger,
+	}
+	if cfg.AuthFailureLimit == 0 {
+		cfg.AuthFailureLimit = DefaultAuthFailureLimit
+	}
+	if cfg.AuthFailureLimit > 0 {
+		a.failures = newFailureLimiter(cfg.AuthFailureLimit)
 	}
 	if cfg.Analytics != nil {
 		a.analytics = &analytics.Service{Store: cfg.Analytics, Now: cfg.Now}
@@ -161,11 +174,25 @@ func (a *App) Ready(ctx context.Context) error {
 	return nil
 }
 
-// Authenticate turns a raw bearer credential into a principal. On refusal
-// it returns a nil principal and the reason (FailMalformed, FailUnknown);
-// err is set only when the store failed.
-func (a *App) Authenticate(ctx context.Context, raw string, now time.Time) (*auth.Principal, string, error) {
-	return a.verifier.VerifyAt(ctx, raw, now)
+// Authenticate turns a raw bearer credential, presented from the client
+// address ip, into a principal. On refusal it returns a nil principal and
+// the reason (FailMalformed, FailUnknown), and counts the failure against
+// ip. An address that failed too often is refused before its credential is
+// even parsed: the reason is then FailTooManyFailures and err a RetryError
+// with ERATELIMIT. Otherwise err is set only when the store failed.
+func (a *App) Authenticate(ctx context.Context, raw, ip string, now time.Time) (*auth.Principal, string, error) {
+	if a.failures == nil {
+		return a.verifier.VerifyAt(ctx, raw, now)
+	}
+	addr := addressKey(ip)
+	if retry, ok := a.failures.allow(addr, now); !ok {
+		return nil, FailTooManyFailures, a.failures.refusal(retry)
+	}
+	p, reason, err := a.verifier.VerifyAt(ctx, raw, now)
+	if p == nil && err == nil {
+		a.failures.fail(addr, now)
+	}
+	return p, reason, err
 }
 
 // FlushUsage writes the pending credential last-use times now.

@@ -36,6 +36,7 @@ type serveOptions struct {
 	stores         storeOptions
 	rateLimit      int
 	rateBurst      int
+	authFailures   int
 	logFormat      string
 	cacheTTL       time.Duration
 	invitationTTL  time.Duration
@@ -79,6 +80,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	o.stores.eventFlags(f)
 	f.IntVar(&o.rateLimit, "rate-limit", 600, "requests per minute allowed to each credential (0 disables)")
 	f.IntVar(&o.rateBurst, "rate-limit-burst", 100, "burst size of the per-credential rate limit")
+	f.IntVar(&o.authFailures, "auth-failure-limit", app.DefaultAuthFailureLimit, "failed authentications (malformed or unknown credentials) a client address may make per minute, in bursts of as many; beyond it every credential from the address is refused with 429 until the allowance refills (0 disables)")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&o.geoIPDB, "geoip-db", "", "MaxMind-format database (.mmdb) for country, region and city of events")
 	f.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For gives the client address")
@@ -111,6 +113,13 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	if o.rateLimit < 0 || o.rateBurst < 1 {
 		return errors.New("--rate-limit must be 0 or more and --rate-limit-burst 1 or more")
+	}
+	if o.authFailures < 0 {
+		return errors.New("--auth-failure-limit must be 0 or more")
+	}
+	authFailures := o.authFailures
+	if authFailures == 0 {
+		authFailures = -1 // the app's "disabled"
 	}
 	if o.eventQueue < 1 || o.eventBatch < 1 {
 		return errors.New("--event-queue and --event-batch must be 1 or more")
@@ -179,8 +188,9 @@ func serve(ctx context.Context, o serveOptions) error {
 
 	a, err := app.New(app.Config{
 		Metadata: store, Events: events, Writer: writer, Analytics: events, CacheTTL: o.cacheTTL, Logger: log,
-		InvitationTTL: o.invitationTTL,
-		QueryTimeout:  o.queryTimeout,
+		InvitationTTL:    o.invitationTTL,
+		QueryTimeout:     o.queryTimeout,
+		AuthFailureLimit: authFailures,
 	})
 	if err != nil {
 		return err
@@ -191,7 +201,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		Salts: store,
 	})
 	srv, err := api.New(api.Config{
-		App: a, Logger: log, RateLimit: o.rateLimit, RateBurst: o.rateBurst, Registry: metrics,
+		App: a, Logger: log, RateLimit: o.rateLimit, RateBurst: o.rateBurst, TrustedProxies: trusted, Registry: metrics,
 		Events: ingestHandler.ServeEvent, SeparateOps: o.metricsListen != "",
 	})
 	if err != nil {
