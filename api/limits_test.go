@@ -243,6 +243,70 @@ func TestUnknownCredentialCache(t *testing.T) {
 	}
 }
 
+// TestRateLimit_PerUser: the tokens of one user share one quota, so 20
+// tokens do not make 20 times the limit; other users are not affected.
+func TestRateLimit_PerUser(t *testing.T) {
+	clock := newTestClock()
+	e := newTestEnv(t, func(c *testConfig) { c.RateLimit, c.RateBurst, c.Now = 60, 30, clock.Now })
+	userID, first := e.user("owner@example.com", nil, nil)
+	tokens := []string{first}
+	for len(tokens) < openfast.MaxAccessTokensPerUser {
+		tokens = append(tokens, e.token(userID, nil, nil))
+	}
+	_, other := e.user("other@example.com", nil, nil)
+	const path = "/api/v1/admin/account"
+
+	for i := range 30 {
+		res := e.do("GET", path, tokens[i%len(tokens)], nil)
+		res.ok()
+		// The user's bucket is the more constrained: its count shows.
+		if got := res.header.Get("X-RateLimit-Remaining"); got != strconv.Itoa(29-i) {
+			t.Fatalf("request %d: X-RateLimit-Remaining %q, want %d", i, got, 29-i)
+		}
+	}
+	for _, tok := range tokens {
+		res := e.do("GET", path, tok, nil)
+		res.fails(429, "at most 60 requests per minute for all access tokens of this user together")
+		if res.header.Get("Retry-After") != "1" || res.header.Get("X-RateLimit-Remaining") != "0" || res.header.Get("X-RateLimit-Reset") != "30" {
+			t.Fatalf("429 headers: %v", res.header)
+		}
+	}
+	e.do("GET", path, other, nil).ok()
+	clock.add(time.Second)
+	e.do("GET", path, tokens[7], nil).ok()
+	e.do("GET", path, tokens[8], nil).fails(429)
+}
+
+// TestRateLimit_PerWebsite: the keys of one website share one quota, so
+// 10 keys do not make 10 times the limit. The tokens of the website's
+// users, and the keys of other websites, draw from quotas of their own.
+func TestRateLimit_PerWebsite(t *testing.T) {
+	clock := newTestClock()
+	e := newTestEnv(t, func(c *testConfig) { c.RateLimit, c.RateBurst, c.Now = 60, 30, clock.Now })
+	_, owner := e.user("owner@example.com", nil, nil)
+	site := e.website(owner)
+	otherSite := e.website(owner)
+	var keys []string
+	for range openfast.MaxAPIKeysPerWebsite {
+		_, key := e.key(owner, site)
+		keys = append(keys, key)
+	}
+	_, otherKey := e.key(owner, otherSite)
+	path := "/api/v1/admin/websites/" + site
+
+	for i := range 30 {
+		e.do("GET", path, keys[i%len(keys)], nil).ok()
+	}
+	for _, key := range keys {
+		e.do("GET", path, key, nil).fails(429, "at most 60 requests per minute for all API keys of this website together")
+	}
+	e.do("GET", "/api/v1/admin/websites/"+otherSite, otherKey, nil).ok()
+	e.do("GET", path, owner, nil).ok() // the owner's token: the user's quota
+	clock.add(time.Second)
+	e.do("GET", path, keys[3], nil).ok()
+	e.do("GET", path, keys[4], nil).fails(429)
+}
+
 // TestTrustedProxies_AuditIP: behind a trusted proxy, the audit log
 // records the address X-Forwarded-For gives; from any other peer the
 // header is ignored.

@@ -39,7 +39,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		}, []string{"reason"}),
 		rateLimited: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "openfast_rate_limited_requests_total",
-			Help: "Requests refused with 429 by the per-credential rate limit.",
+			Help: "Requests refused with 429 by the rate limits of credentials, users and websites.",
 		}),
 	}
 	m.reg.MustRegister(m.requests, m.duration, m.authFailures, m.rateLimited,

@@ -35,7 +35,9 @@ type Config struct {
 	App    *app.App
 	Logger *slog.Logger
 	// RateLimit is the number of requests a credential may make per minute
-	// (0 disables the limit) and RateBurst the size of its bursts.
+	// (0 disables the limit) and RateBurst the size of its bursts. The
+	// same limit holds for all the tokens of one user together, and for all
+	// the keys of one website.
 	RateLimit int
 	RateBurst int
 	// TrustedProxies may give the client address with X-Forwarded-For: the
@@ -313,7 +315,7 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 	info.displayKey = p.DisplayKey
 
 	if s.limiter != nil {
-		st := s.limiter.allow(credentialRef{p.Kind, p.ID}, now)
+		st := s.limiter.allow(limitRefs(p), now)
 		// Canonical header spellings, assigned directly: no
 		// canonicalization on this path.
 		h := w.Header()
@@ -323,7 +325,8 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 		if !st.allowed {
 			s.metrics.rateLimited.Inc()
 			h["Retry-After"] = []string{strconv.Itoa(max(1, ceilSeconds(st.retryAfter)))}
-			return openfast.Errorf(openfast.ERATELIMIT, "Rate limit exceeded: at most %d requests per minute for this credential. Retry after %d seconds.", s.limiter.perMinute, max(1, ceilSeconds(st.retryAfter)))
+			return openfast.Errorf(openfast.ERATELIMIT, "Rate limit exceeded: at most %d requests per minute for %s. Retry after %d seconds.",
+				s.limiter.perMinute, limitName(st.refusedBy), max(1, ceilSeconds(st.retryAfter)))
 		}
 	}
 
