@@ -259,8 +259,13 @@ func testAccessTokens(t *testing.T, s openfast.MetadataStore) {
 	wantCode(t, s.CreateAccessToken(ctx, &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, DisplayKey: "x", Hash: hashOf("t3")}, 2, nil), openfast.ELIMIT)
 	list, err := s.AccessTokens(ctx, u.ID)
 	must(t, err)
-	if len(list) != 2 || list[1].WebsiteIDs == nil || list[1].CreatedBy != "" {
+	if len(list) != 2 || list[1].WebsiteIDs == nil {
 		t.Fatalf("AccessTokens %+v", list)
+	}
+	for _, l := range list {
+		if want := map[bool]string{true: u.ID, false: ""}[l.ID == tok.ID]; l.CreatedBy != want {
+			t.Fatalf("token %s: CreatedBy = %q, want %q", l.ID, l.CreatedBy, want)
+		}
 	}
 	other := newUser(t, s)
 	_, err = s.AccessToken(ctx, other.ID, tok.ID)
