@@ -14,7 +14,9 @@ import (
 )
 
 // manyEvents returns n pageviews of website site, each of its own visitor
-// and session, on long and different paths, spread over 9 and 10 March.
+// and session, on long and different paths, spread over 9 and 10 March,
+// all from a search engine (a breakdown that skips direct visits must
+// still read every one of them).
 func manyEvents(site string, n int) []openfast.Event {
 	events := make([]openfast.Event, n)
 	for i := range events {
@@ -24,7 +26,8 @@ func manyEvents(site string, n int) []openfast.Event {
 		path := fmt.Sprintf("/docs/%d/%s", i, strings.Repeat("section-", 28))
 		events[i] = openfast.Event{WebsiteID: site, Time: time.Date(2026, 3, 9, 0, 0, i%86400, 0, time.UTC),
 			Type: openfast.EventPageview, VisitorID: visitor, SessionID: session, Hostname: "example.com",
-			Path: path, EntryPath: path, CountryCode: "US", Browser: "Chrome", OS: "Windows", Device: "desktop"}
+			Path: path, EntryPath: path, CountryCode: "US", Browser: "Chrome", OS: "Windows", Device: "desktop",
+			Referrer: "Google", ReferrerHost: "google.com", SessionReferrer: "Google"}
 	}
 	return events
 }
