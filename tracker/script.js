@@ -1,6 +1,9 @@
-/*! openfast tracker, a drop-in for the DataFast snippet. Plain ES2017, served as written. */
+/*! openfast tracker, a drop-in for the DataFast snippet */
+// Plain ES2017. openfast serves it minified (go generate writes script.min.js
+// and script.cookieless.min.js, the variant that sets onlyCookieless).
 (() => {
   "use strict";
+  const onlyCookieless = false;
   const w = window, d = document, n = navigator, L = location, now = Date.now;
   if (w.__openfast) return; // loaded twice
   w.__openfast = 1;

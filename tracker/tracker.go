@@ -1,7 +1,11 @@
 // Package tracker serves openfast's browser tracker, the script that DataFast's
-// snippet loads from /js/script.js. The script is embedded, compressed once at
-// start-up, and served with strong validators so browsers revalidate it cheaply.
+// snippet loads from /js/script.js. The script is written in script.js and
+// served minified: go generate (tracker/gen) writes script.min.js, which is
+// committed and embedded, compressed once at start-up, and served with strong
+// validators so browsers revalidate it cheaply.
 package tracker
+
+//go:generate go run ./gen
 
 import (
 	"bytes"
@@ -14,7 +18,9 @@ import (
 	"strings"
 )
 
-//go:embed script.js
+// script is the served script: script.js minified.
+//
+//go:embed script.min.js
 var script []byte
 
 // representation is one encoding of the script with its own strong ETag: the

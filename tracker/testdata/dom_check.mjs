@@ -1,10 +1,12 @@
 // Behavioural check of tracker/script.js in a minimal fake browser built from plain objects
-// (no packages). Run by TestScriptInDOM: `node testdata/dom_check.mjs`; exits 1 on failure.
+// (no packages). Run by TestScriptInDOM: `node testdata/dom_check.mjs [script]` (script.js by
+// default, or a minified build); exits 1 on failure.
 import vm from "node:vm";
 import { readFileSync } from "node:fs";
 import { webcrypto } from "node:crypto";
 
-const source = readFileSync(new URL("../script.js", import.meta.url), "utf8");
+const scriptFile = process.argv[2] || new URL("../script.js", import.meta.url);
+const source = readFileSync(scriptFile, "utf8");
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const SESSION = /^s[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
