@@ -64,7 +64,8 @@ func newFixture(t testing.TB, settings func(*openfast.Website)) *fixture {
 }
 
 // event runs the handler's decoding, filtering and enrichment on a payload
-// sent from 127.0.0.1 with a user agent.
+// sent from 127.0.0.1 with a user agent; the string it returns first is the
+// visitor id the answer names.
 func (f *fixture) event(t *testing.T, ua string, fields map[string]any) (openfast.Event, string, string, error) {
 	t.Helper()
 	body := map[string]any{"websiteId": "dfid_test", "domain": "example.com", "href": "https://example.com/", "type": "pageview",
@@ -80,7 +81,8 @@ func (f *fixture) event(t *testing.T, ua string, fields map[string]any) (openfas
 	r := httptest.NewRequest("POST", "/api/events", strings.NewReader(string(b)))
 	r.RemoteAddr = "127.0.0.1:50000"
 	r.Header.Set("User-Agent", ua)
-	return f.h.event(r, b)
+	ev, answer, filtered, err := f.h.event(r, b)
+	return ev, answer.VisitorID, filtered, err
 }
 
 func TestEvent_Pageview(t *testing.T) {

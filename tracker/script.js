@@ -3,11 +3,12 @@
 // and script.cookieless.min.js, the variant that sets onlyCookieless).
 (() => {
   "use strict";
+  // script.cookieless.js: never store anything, whatever the website's setting.
   const onlyCookieless = false;
   const w = window, d = document, n = navigator, L = location, now = Date.now;
   if (w.__openfast) return; // loaded twice
   w.__openfast = 1;
-  const me = d.currentScript || Array.from(d.querySelectorAll("script[src]")).find(s => /\/js\/script\.js([?#]|$)/.test(s.src));
+  const me = d.currentScript || Array.from(d.querySelectorAll("script[src]")).find(s => /\/js\/script(\.cookieless)?\.js([?#]|$)/.test(s.src));
   const attr = k => ((me && me.getAttribute("data-" + k)) || "").trim();
   const site = attr("website-id"), domain = attr("domain"), cd = domain.toLowerCase(), host = L.hostname.toLowerCase();
   const debug = attr("debug") == "true", log = (...a) => debug && console.log("[openfast]", ...a);
@@ -34,11 +35,20 @@
   const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", VID = RegExp("^" + UUID, "i");
   const VISITOR = "datafast_visitor_id", SESSION = "datafast_session_id", YEAR = 31536e3, HALF_HOUR = 1800;
   const cookieDomain = host == cd || host.endsWith("." + cd) ? "; domain=." + cd : "", mem = {};
-  // Cookies refused: ids still hold for the life of the page.
-  const cookie = k => (d.cookie.match(RegExp("(^|; ?)" + k + "=([^;]*)")) || [])[2] || mem[k];
+  // Nothing is stored until the server's answer says the website is not
+  // cookieless (keep = 1); a cookieless answer (keep = 0) deletes what was
+  // stored, and from then on the ids live in memory only and are not sent:
+  // the server's daily-salted id is the visitor. Cookies refused: ids still
+  // hold for the life of the page.
+  let keep = onlyCookieless ? 0 : undefined;
+  const cookie = k => keep !== 0 && (d.cookie.match(RegExp("(^|; ?)" + k + "=([^;]*)")) || [])[2] || mem[k];
   const setCookie = (k, v, secs) => {
     d.cookie = k + "=" + v + "; max-age=" + secs + "; path=/" + cookieDomain + "; SameSite=Lax" + (L.protocol == "https:" ? "; Secure" : "");
     if (cookie(k) != v) mem[k] = v;
+  };
+  const forget = () => {
+    keep = 0;
+    for (const k of [VISITOR, SESSION]) for (const dom of ["", cookieDomain]) d.cookie = k + "=; max-age=0; path=/" + dom;
   };
   const uuid = () => {
     const c = w.crypto;
@@ -50,27 +60,31 @@
   };
   const ident = (k, re, prefix, secs) => {
     let v = cookie(k);
-    if (!re.test(v)) setCookie(k, v = prefix + uuid(), secs);
+    if (!re.test(v)) keep ? setCookie(k, v = prefix + uuid(), secs) : mem[k] = v = prefix + uuid();
     return v;
   };
 
   const send = (type, extraData, leaving) => {
     const ev = {
       websiteId: site, domain, href: L.href, referrer: d.referrer || null,
-      viewport: { width: w.innerWidth, height: w.innerHeight },
-      visitorId: ident(VISITOR, VID, "", YEAR), sessionId: ident(SESSION, RegExp("^s" + UUID, "i"), "s", HALF_HOUR),
-      type, extraData
+      viewport: { width: w.innerWidth, height: w.innerHeight }, type, extraData
     };
+    if (keep === 0) ev.cookieless = true;
+    else ev.visitorId = ident(VISITOR, VID, "", YEAR), ev.sessionId = ident(SESSION, RegExp("^s" + UUID, "i"), "s", HALF_HOUR);
     const q = new URLSearchParams(L.search);
     for (const k of "gclid gclsrc wbraid gbraid li_fat_id fbclid msclkid ttclid twclid".split(" ")) {
       if (q.get(k)) (ev.adClickIds = ev.adClickIds || {})[k] = q.get(k);
     }
     log(type, ev);
     const body = JSON.stringify(ev), done = text => {
-      setCookie(SESSION, ev.sessionId, HALF_HOUR);
-      let v;
-      try { v = JSON.parse(text).visitorId; } catch (e) { /* not JSON */ }
-      if (VID.test(v)) setCookie(VISITOR, v, YEAR); // cookieless mode: the server names the visitor
+      let r = {};
+      try { r = JSON.parse(text) || r; } catch (e) { /* not JSON */ }
+      if (r.cookieless) forget();
+      else if (keep !== 0 && ev.visitorId) {
+        keep = 1;
+        setCookie(VISITOR, ev.visitorId, YEAR);
+        setCookie(SESSION, ev.sessionId, HALF_HOUR);
+      }
     };
     try {
       if (leaving && n.sendBeacon(ep, body)) return; // page unloading; the JSON goes as text/plain

@@ -399,6 +399,28 @@ func TestScriptInDOM(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"script.js", "script.min.js"} {
-		t.Run(f, func(t *testing.T) { runNode(t, "testdata/dom_check.mjs", f) })
+		t.Run(f, func(t *testing.T) { runNode(t, "testdata/dom_check.mjs", f, "script.cookieless.min.js") })
+	}
+}
+
+// TestCookielessHandler serves script.cookieless.min.js, in both encodings,
+// with its own validators.
+func TestCookielessHandler(t *testing.T) {
+	get := func(enc string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/js/script.cookieless.js", nil)
+		req.Header.Set("Accept-Encoding", enc)
+		rec := httptest.NewRecorder()
+		CookielessHandler().ServeHTTP(rec, req)
+		return rec
+	}
+	plain, gz := get(""), get("gzip")
+	if plain.Code != http.StatusOK || !bytes.Equal(plain.Body.Bytes(), cookielessScript) {
+		t.Fatalf("status %d, body equal %v; want 200 and script.cookieless.min.js", plain.Code, bytes.Equal(plain.Body.Bytes(), cookielessScript))
+	}
+	if gz.Header().Get("Content-Encoding") != "gzip" || !bytes.Equal(gunzip(t, gz.Body.Bytes()), cookielessScript) {
+		t.Error("the gzip body is not script.cookieless.min.js")
+	}
+	if etag := plain.Header().Get("ETag"); etag == do(t, http.MethodGet, nil).Header().Get("ETag") || !etagPattern.MatchString(etag) {
+		t.Errorf("ETag %q: want a digest of its own", etag)
 	}
 }

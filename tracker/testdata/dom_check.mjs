@@ -55,7 +55,7 @@ function env({
   src = "https://stats.example.net/js/script.js",
   ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
   webdriver = false, framed = false, ignore = false, currentScript = true, randomUUID = true,
-  withFetch = true, queue = [], extraGlobals = {}
+  withFetch = true, queue = [], extraGlobals = {}, code = source, firstResponse = "{}"
 } = {}) {
   const fetches = [], beacons = [], xhrs = [], cookieWrites = [], logs = [], jar = new Map();
   const winListeners = {}, docListeners = {};
@@ -94,7 +94,7 @@ function env({
     getRandomValues: a => webcrypto.getRandomValues(a),
     ...(randomUUID ? { randomUUID: () => webcrypto.randomUUID() } : {})
   };
-  let response = () => "{}";
+  let response = () => firstResponse;
   const win = {
     document, location: loc, crypto, console: {
       log: (...a) => logs.push(["log", ...a]), warn: (...a) => logs.push(["warn", ...a]), error: (...a) => logs.push(["error", ...a])
@@ -134,7 +134,7 @@ function env({
   // The DataFast snippet's queue stub, then calls made before the script loads.
   vm.runInContext('window.datafast = window.datafast || function () { (window.datafast.q = window.datafast.q || []).push(arguments); };', ctx);
   for (const args of queue) win.datafast(...args);
-  vm.runInContext(source, ctx, { filename: "script.js" });
+  vm.runInContext(code, ctx, { filename: "script.js" });
   return {
     win, loc, setURL, fetches, beacons, xhrs, cookieWrites, logs, jar, add, El,
     respond: f => { response = f; },
@@ -172,7 +172,7 @@ function env({
   same(vw, "datafast_visitor_id=" + b.visitorId + "; max-age=31536000; path=/; domain=.example.com; SameSite=Lax; Secure", "visitor cookie");
   const sw = p.cookieWrites.filter(c => c.startsWith("datafast_session_id="));
   same(sw[0], "datafast_session_id=" + b.sessionId + "; max-age=1800; path=/; domain=.example.com; SameSite=Lax; Secure", "session cookie");
-  check(sw.length >= 3, "session cookie refreshed after each 200 response", sw.length);
+  check(sw.length == 2, "cookies written after each 200 response, not before the first", sw.length);
 
   // 2. Custom goals and sanitizing.
   p.win.datafast("signup", { plan: "Pro<script>" });
@@ -211,16 +211,23 @@ function env({
   last = p.fetches[p.fetches.length - 1].body;
   same([last.type, last.extraData], ["payment", { email: "buyer@example.com" }], "payment");
 
-  // 4. A server-provided visitor id (cookieless mode) replaces ours.
+  // 4. The website turns cookieless: the answer says so, the cookies go, and nothing is stored
+  // again, whatever later answers say; events carry no ids but cookieless: true.
   const serverId = webcrypto.randomUUID();
-  p.respond(() => JSON.stringify({ visitorId: serverId }));
+  p.respond(() => JSON.stringify({ status: "success", visitorId: serverId, cookieless: true }));
   p.win.datafast("cookieless_check");
   await sleep(20);
+  same([...p.jar.keys()], [], "a cookieless answer deletes the cookies");
+  check(p.cookieWrites.includes("datafast_visitor_id=; max-age=0; path=/; domain=.example.com") &&
+    p.cookieWrites.includes("datafast_session_id=; max-age=0; path=/"), "deleted with and without the cookie domain", p.cookieWrites.slice(-4));
   p.respond(() => "{}");
+  const writes = p.cookieWrites.length;
   p.win.datafast("after_cookieless");
-  same(p.fetches[p.fetches.length - 1].body.visitorId, serverId, "visitor id from the server response is kept");
-  check(p.cookieWrites.includes("datafast_visitor_id=" + serverId + "; max-age=31536000; path=/; domain=.example.com; SameSite=Lax; Secure"),
-    "server visitor id stored in the cookie");
+  await sleep(20);
+  last = p.fetches[p.fetches.length - 1].body;
+  check(last.cookieless === true && !("visitorId" in last) && !("sessionId" in last), "cookieless events carry no ids", last);
+  same(p.cookieWrites.length, writes, "no cookie written after a cookieless answer");
+  same(Object.keys(p.win.localStorage), [], "nothing in localStorage");
 
   // 5. SPA navigation.
   const pageviews = () => p.fetches.filter(f => f.body.type === "pageview").map(f => f.body.href);
@@ -317,6 +324,31 @@ function env({
   p.fireWin("scroll");
   await sleep(350);
   same(p.customs().pop(), { eventName: "footer_seen", scroll_percentage: "60", threshold: "1", delay: "150" }, "scroll goal fires once back on screen");
+}
+
+// 4b. A cookieless website from the first event: nothing is ever written, the first event's ids are
+// the page's only.
+{
+  const p = env({ firstResponse: JSON.stringify({ status: "success", cookieless: true }), queue: [["early"]] });
+  await sleep(20);
+  check(p.fetches.length === 2 && UUID4.test(p.fetches[0].body.visitorId), "ids in memory until the first answer", p.fetches.map(f => f.body));
+  p.win.datafast("later");
+  await sleep(20);
+  check(p.fetches[2].body.cookieless === true && !("visitorId" in p.fetches[2].body), "later events are cookieless", p.fetches[2].body);
+  same(p.cookieWrites.filter(c => !/=; max-age=0;/.test(c)), [], "no cookie set on a cookieless website");
+  same([...p.jar.keys()], [], "no cookie left");
+}
+
+// 4c. script.cookieless.js: never stores, whatever the answers, and says cookieless from the start.
+if (process.argv[3]) {
+  const p = env({ code: readFileSync(process.argv[3], "utf8"), queue: [["early"]] });
+  await sleep(20);
+  p.win.datafast("later");
+  await sleep(20);
+  check(p.fetches.length === 3 && p.fetches.every(f => f.body.cookieless === true && !("visitorId" in f.body) && !("sessionId" in f.body)),
+    "the cookieless script sends cookieless events without ids", p.fetches.map(f => f.body));
+  same(p.cookieWrites.filter(c => !/=; max-age=0;/.test(c)), [], "the cookieless script sets no cookie");
+  same(Object.keys(p.win.localStorage), [], "the cookieless script writes no localStorage");
 }
 
 // 9. Variants: endpoint override and currentScript fallback, no randomUUID, plain http, foreign
