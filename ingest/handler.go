@@ -325,7 +325,7 @@ func (h *Handler) extra(ev *openfast.Event, p *payload) error {
 		if !ok || !openfast.ValidUserID(id) {
 			return openfast.Errorf(openfast.EINVALID, "An identify event needs extraData.user_id: a string of 1 to %d characters.", openfast.MaxUserID)
 		}
-		ev.Props, err = params(p.ExtraData)
+		ev.Props, err = identityParams(p.ExtraData)
 	case openfast.EventPayment, openfast.EventExternalLink:
 		if ev.Type == openfast.EventExternalLink {
 			if u, ok := stringMember(p.ExtraData, "url"); !ok || u == "" {

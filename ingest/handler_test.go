@@ -339,3 +339,33 @@ func TestEvent_UnknownWebsiteCached(t *testing.T) {
 		t.Fatalf("%d lookups of a known website after 4 events, want 3", lookups["dfid_later"])
 	}
 }
+
+// TestEvent_IdentifyKeepsValues: identify values are stored as the tracker
+// sends them ("&" in a name, an image URL with a query string), where goal
+// parameters are cleaned; control characters are refused.
+func TestEvent_IdentifyKeepsValues(t *testing.T) {
+	f := newFixture(t, nil)
+	avatar := "https://img.example.com/u/1.png?w=64&h=64&fit=crop"
+	ev, _, _, err := f.event(t, chromeMac, map[string]any{"type": "identify", "extraData": map[string]any{
+		"user_id": "u&1", "name": `Ann & "Bob" O'Neil`, "avatar": avatar, "plan": 3, "long": strings.Repeat("é", 300),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var props map[string]string
+	if err := json.Unmarshal([]byte(ev.Props), &props); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"user_id": "u&1", "name": `Ann & "Bob" O'Neil`, "avatar": avatar, "plan": "3", "long": strings.Repeat("é", 255)}
+	if fmt.Sprint(props) != fmt.Sprint(want) {
+		t.Fatalf("props %v, want %v", props, want)
+	}
+	_, _, _, err = f.event(t, chromeMac, map[string]any{"type": "identify", "extraData": map[string]any{"user_id": "u1", "name": "Ann\nBob"}})
+	if openfast.ErrorCode(err) != openfast.EINVALID {
+		t.Fatalf("a name with a newline: %v, want EINVALID", err)
+	}
+	goal, _, _, _ := f.event(t, chromeMac, map[string]any{"type": "custom", "extraData": map[string]any{"eventName": "x", "url": avatar}})
+	if !strings.Contains(goal.Props, "w=64h=64") {
+		t.Fatalf("goal props %s: a goal parameter is still cleaned as the tracker cleans it", goal.Props)
+	}
+}

@@ -204,6 +204,9 @@ function env({
   p.win.datafast("identify", { user_id: "u_1", name: "Ann O'Neil", plan: "pro" });
   let last = p.fetches[p.fetches.length - 1].body;
   same([last.type, last.extraData], ["identify", { plan: "pro", user_id: "u_1", name: "Ann O'Neil" }], "identify");
+  p.win.datafast("identify", { user_id: "u&1", name: "Ann & Bob", avatar: "https://img.example.com/a.png?w=64&h=64" });
+  last = p.fetches[p.fetches.length - 1].body;
+  same(last.extraData, { user_id: "u&1", name: "Ann & Bob", avatar: "https://img.example.com/a.png?w=64&h=64" }, "identify keeps & in its values");
   p.win.datafast("identify", { user_id: 42 });
   last = p.fetches[p.fetches.length - 1].body;
   same(last.extraData, { user_id: "42", name: "" }, "identify with a number id and no name");
