@@ -46,9 +46,12 @@
     d.cookie = k + "=" + v + "; max-age=" + secs + "; path=/" + cookieDomain + "; SameSite=Lax" + (L.protocol == "https:" ? "; Secure" : "");
     if (cookie(k) != v) mem[k] = v;
   };
+  const CHECKOUTS = "datafast_checkouts", sent = [];
+  const session = f => { try { return f(w.sessionStorage); } catch (e) { /* blocked */ } };
   const forget = () => {
     keep = 0;
     for (const k of [VISITOR, SESSION]) for (const dom of ["", cookieDomain]) d.cookie = k + "=; max-age=0; path=/" + dom;
+    session(s => s.removeItem(CHECKOUTS));
   };
   const uuid = () => {
     const c = w.crypto;
@@ -64,7 +67,7 @@
     return v;
   };
 
-  const send = (type, extraData, leaving) => {
+  const send = (type, extraData, leaving, checkout) => {
     const ev = {
       websiteId: site, domain, href: L.href, referrer: d.referrer || null,
       viewport: { width: w.innerWidth, height: w.innerHeight }, type, extraData
@@ -84,6 +87,7 @@
         keep = 1;
         setCookie(VISITOR, ev.visitorId, YEAR);
         setCookie(SESSION, ev.sessionId, HALF_HOUR);
+        if (checkout) session(s => { s[CHECKOUTS] = JSON.stringify(sent); });
       }
     };
     try {
@@ -129,6 +133,22 @@
     try { call(...a); } catch (e) { log(e); }
   };
 
+  // Checkout ids in the page URL, read as DataFast's script reads them, go once per session as a
+  // payment event (a later step attributes the payment). Sent ids are remembered for the page, and
+  // in sessionStorage once the server has said the website is not cookieless.
+  const checkouts = () => {
+    const q = new URLSearchParams(L.search), sid = q.get("session_id") || "";
+    try {
+      if (keep !== 0) for (const id of JSON.parse(session(s => s[CHECKOUTS]) || "[]")) sent.includes(id) || sent.push(String(id));
+    } catch (e) { /* not a list */ }
+    for (const [k, v] of [["stripe_session_id", /^cs_/.test(sid) && sid], ["polar_checkout_id", q.get("checkout_id")], ["lemonsqueezy_order_id", q.get("order_id")]]) {
+      const id = k + "=" + v;
+      if (!v || sent.includes(id)) continue;
+      sent.push(id);
+      send("payment", { [k]: v.slice(0, 255) }, 0, 1);
+    }
+  };
+
   let last, lastAt, timer, fired;
   const pageview = () => {
     if (L.href == last && now() - lastAt < 6e4) return;
@@ -136,6 +156,7 @@
     lastAt = now();
     fired = new WeakSet();
     send("pageview");
+    checkouts();
     setTimeout(scroll, 300);
   };
   const navigated = () => {

@@ -334,6 +334,9 @@ func TestScriptContent(t *testing.T) {
 		`"website-id"`, `"api-url"`, `"allow-localhost"`, `"allow-file-protocol"`, `"debug"`,
 		"data-fast-goal", "data-fast-scroll", "-threshold", "-delay", "scroll_percentage", "datafast_ignore",
 		"keepalive", `credentials: "omit"`, "sendBeacon", "XMLHttpRequest",
+		// Cookieless answers and checkout ids.
+		"cookieless", "onlyCookieless", "max-age=0", "sessionStorage", "datafast_checkouts",
+		"stripe_session_id", "session_id", "cs_", "polar_checkout_id", "checkout_id", "lemonsqueezy_order_id", "order_id",
 	} {
 		if !strings.Contains(src, s) {
 			t.Errorf("script.js lacks %s", s)

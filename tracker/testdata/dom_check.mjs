@@ -55,7 +55,8 @@ function env({
   src = "https://stats.example.net/js/script.js",
   ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
   webdriver = false, framed = false, ignore = false, currentScript = true, randomUUID = true,
-  withFetch = true, queue = [], extraGlobals = {}, code = source, firstResponse = "{}"
+  withFetch = true, queue = [], extraGlobals = {}, code = source, firstResponse = "{}",
+  sessionStorage = Object.create({ removeItem(k) { delete this[k]; } })
 } = {}) {
   const fetches = [], beacons = [], xhrs = [], cookieWrites = [], logs = [], jar = new Map();
   const winListeners = {}, docListeners = {};
@@ -100,7 +101,7 @@ function env({
       log: (...a) => logs.push(["log", ...a]), warn: (...a) => logs.push(["warn", ...a]), error: (...a) => logs.push(["error", ...a])
     },
     navigator: { userAgent: ua, webdriver, sendBeacon: (u, body) => (beacons.push({ url: u, body: JSON.parse(body) }), true) },
-    localStorage: ignore ? { datafast_ignore: "true" } : {},
+    localStorage: ignore ? { datafast_ignore: "true" } : {}, sessionStorage,
     history: {
       pushState: (s, t, u) => u != null && setURL(u),
       replaceState: (s, t, u) => u != null && setURL(u)
@@ -351,7 +352,32 @@ if (process.argv[3]) {
   check(p.fetches.length === 3 && p.fetches.every(f => f.body.cookieless === true && !("visitorId" in f.body) && !("sessionId" in f.body)),
     "the cookieless script sends cookieless events without ids", p.fetches.map(f => f.body));
   same(p.cookieWrites.filter(c => !/=; max-age=0;/.test(c)), [], "the cookieless script sets no cookie");
-  same(Object.keys(p.win.localStorage), [], "the cookieless script writes no localStorage");
+  same([Object.keys(p.win.localStorage), Object.keys(p.win.sessionStorage)], [[], []], "the cookieless script writes no localStorage or sessionStorage");
+}
+
+// 4d. Checkout ids in the URL: one payment event each, once per session (sessionStorage with
+// cookies, the page's memory on a cookieless website).
+{
+  const url = "https://www.example.com/thanks?session_id=cs_test_a1&checkout_id=9f1c&order_id=42";
+  const payments = p => p.fetches.filter(f => f.body.type === "payment").map(f => f.body.extraData);
+  const p = env({ url });
+  await sleep(20);
+  same(payments(p), [{ stripe_session_id: "cs_test_a1" }, { polar_checkout_id: "9f1c" }, { lemonsqueezy_order_id: "42" }], "checkout ids sent as payments");
+  same(JSON.parse(p.win.sessionStorage.datafast_checkouts).length, 3, "sent checkout ids remembered for the session");
+  p.win.history.pushState({}, "", "/thanks?session_id=cs_test_a1&x=1");
+  await sleep(150);
+  same(payments(p).length, 3, "not sent again on the page");
+  const again = env({ url, sessionStorage: p.win.sessionStorage });
+  await sleep(20);
+  same([payments(again).length, again.fetches.length], [0, 1], "not sent again on a new page of the session");
+  const other = env({ url: "https://www.example.com/thanks?session_id=not_stripe&checkout_id=" });
+  await sleep(20);
+  same(payments(other), [], "no checkout id: a session_id not starting with cs_, an empty checkout_id");
+  const cl = env({ url, firstResponse: JSON.stringify({ status: "success", cookieless: true }) });
+  await sleep(20);
+  cl.win.history.pushState({}, "", "/thanks?session_id=cs_test_a1&y=2");
+  await sleep(150);
+  same([payments(cl).length, Object.keys(cl.win.sessionStorage)], [3, []], "cookieless: sent once per page, nothing stored");
 }
 
 // 9. Variants: endpoint override and currentScript fallback, no randomUUID, plain http, foreign
