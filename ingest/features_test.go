@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/openfast/openfast"
 )
 
@@ -66,4 +67,37 @@ func TestTrackerCheckoutIDsInChromium(t *testing.T) {
 	if events = s.waitEvents(t, 4, "the reload"); events[3].Type != openfast.EventPageview {
 		t.Errorf("the reload sent a %s, want the pageview only", events[3].Type)
 	}
+}
+
+// TestTrackerOptInFeaturesInChromium: with data-hash-routing, a hash change
+// is a pageview whose path holds the fragment; with data-track-downloads, a
+// click on a PDF link is a file_download goal with the file's URL (sent by
+// beacon, as the page may leave); window.datafast("404") is the 404 goal.
+func TestTrackerOptInFeaturesInChromium(t *testing.T) {
+	s := newServer(t, allowLocalPages)
+	pages := featureServer(t, s, `data-hash-routing="true" data-track-downloads="true"`)
+	b := newBrowser(t)
+
+	b.open(t, pages.URL+"/app/#/home")
+	s.waitEvents(t, 1, "the pageview")
+	if err := chromedp.Do(b.ctx, chromedp.Click(chromedp.ID("hash"))); err != nil {
+		t.Fatal(err)
+	}
+	s.waitEvents(t, 2, "the hash change")
+	if err := chromedp.Do(b.ctx, chromedp.Click(chromedp.ID("pdf"))); err != nil {
+		t.Fatal(err)
+	}
+	s.waitEvents(t, 3, "the download")
+	if err := chromedp.Do(b.ctx, chromedp.Click(chromedp.ID("page"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(b.ctx, chromedp.Evaluate[chromedp.Void](`window.datafast("404")`)); err != nil {
+		t.Fatal(err)
+	}
+	events := s.waitEvents(t, 4, "the 404 goal")
+	visitor := events[0].VisitorID
+	checkEvent(t, s, events[0], openfast.EventPageview, visitor, "/app/#/home", "", nil)
+	checkEvent(t, s, events[1], openfast.EventPageview, visitor, "/app/#/settings", "", nil)
+	checkEvent(t, s, events[2], openfast.EventCustom, visitor, "/app/#/settings", "file_download", map[string]string{"url": pages.URL + "/files/Guide.PDF"})
+	checkEvent(t, s, events[3], openfast.EventCustom, visitor, "/app/#/settings", "404", nil)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/enrich"
@@ -194,6 +195,9 @@ func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, answer
 	page, err := enrich.ParsePage(p.Href)
 	if err != nil {
 		return ev, answer, "", openfast.Errorf(openfast.EINVALID, "href must be an absolute http or https URL.")
+	}
+	if p.HashRouting {
+		page.Path = hashPath(page.Path, p.Href)
 	}
 	ev = openfast.Event{Type: typ, Time: h.cfg.Now().UTC(), Hostname: page.Hostname, Path: page.Path,
 		UTMSource: page.UTMSource, UTMMedium: page.UTMMedium, UTMCampaign: page.UTMCampaign, UTMTerm: page.UTMTerm,
@@ -386,6 +390,28 @@ func excludedIP(list []string, ip netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// maxPathBytes bounds a path with its fragment, as enrich bounds a path.
+const maxPathBytes = 2048
+
+// hashPath is the path of a page of a hash-routed site: the path, "#" and
+// the fragment of href as written, when there is one, cut to maxPathBytes
+// on a character boundary.
+func hashPath(path, href string) string {
+	_, frag, ok := strings.Cut(href, "#")
+	if !ok || frag == "" {
+		return path
+	}
+	p := strings.ToValidUTF8(path+"#"+frag, "\uFFFD")
+	if len(p) > maxPathBytes {
+		n := maxPathBytes
+		for n > 0 && !utf8.RuneStart(p[n]) {
+			n--
+		}
+		p = p[:n]
+	}
+	return p
 }
 
 // dimension turns a JSON number into a pixel size.

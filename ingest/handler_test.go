@@ -369,3 +369,30 @@ func TestEvent_IdentifyKeepsValues(t *testing.T) {
 		t.Fatalf("goal props %s: a goal parameter is still cleaned as the tracker cleans it", goal.Props)
 	}
 }
+
+// TestEvent_HashRouting: with hashRouting, the fragment of href is part of
+// the path; without, it is not.
+func TestEvent_HashRouting(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, tc := range []struct {
+		href string
+		hash bool
+		want string
+	}{
+		{"https://example.com/app#/settings?tab=2", true, "/app#/settings?tab=2"},
+		{"https://example.com/app#/settings", false, "/app"},
+		{"https://example.com/app?x=1#!/users/7", true, "/app#!/users/7"},
+		{"https://example.com/app#", true, "/app"},
+		{"https://example.com/", true, "/"},
+		{"https://example.com/#/" + strings.Repeat("é", 2000), true, "/#/" + strings.Repeat("é", 1022)},
+	} {
+		fields := map[string]any{"href": tc.href}
+		if tc.hash {
+			fields["hashRouting"] = true
+		}
+		ev, _, _, err := f.event(t, chromeMac, fields)
+		if err != nil || ev.Path != tc.want {
+			t.Errorf("%.60s (hash routing %v): path %.60q, %v; want %.60q", tc.href, tc.hash, ev.Path, err, tc.want)
+		}
+	}
+}

@@ -34,6 +34,9 @@ type payload struct {
 	ScreenWidth  float64 `json:"screenWidth"`
 	ScreenHeight float64 `json:"screenHeight"`
 	Cookieless   bool    `json:"cookieless"`
+	// HashRouting: the #fragment of href is part of the page's path
+	// (openfast's tracker with data-hash-routing).
+	HashRouting bool `json:"hashRouting"`
 }
 
 type viewport struct {

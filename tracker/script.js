@@ -12,6 +12,10 @@
   const attr = k => ((me && me.getAttribute("data-" + k)) || "").trim();
   const site = attr("website-id"), domain = attr("domain"), cd = domain.toLowerCase(), host = L.hostname.toLowerCase();
   const debug = attr("debug") == "true", log = (...a) => debug && console.log("[openfast]", ...a);
+  // data-hash-routing="true": the #fragment is part of the page (hash-based routers).
+  // data-track-downloads="true" (the usual extensions) or "pdf,zip,...": file download goals.
+  const hashRouting = attr("hash-routing") == "true", downloads = attr("track-downloads").toLowerCase();
+  const extensions = (downloads == "true" ? "pdf,xlsx,docx,txt,rtf,csv,exe,key,pps,ppt,pptx,7z,pkg,rar,gz,zip,avi,mov,mp4,mpeg,wmv,midi,mp3,wav,wma,dmg" : downloads).split(/[\s,.]+/);
   const queued = w.datafast && w.datafast.q;
   // Events go to data-api-url, else to the origin that served this script: the openfast server,
   // or the site itself when it proxies /js/script.js and /api/events (where DataFast's page
@@ -72,6 +76,7 @@
       websiteId: site, domain, href: L.href, referrer: d.referrer || null,
       viewport: { width: w.innerWidth, height: w.innerHeight }, type, extraData
     };
+    if (hashRouting) ev.hashRouting = true;
     if (keep === 0) ev.cookieless = true;
     else ev.visitorId = ident(VISITOR, VID, "", YEAR), ev.sessionId = ident(SESSION, RegExp("^s" + UUID, "i"), "s", HALF_HOUR);
     const q = new URLSearchParams(L.search);
@@ -172,6 +177,7 @@
     };
   }
   w.addEventListener("popstate", navigated);
+  if (hashRouting) w.addEventListener("hashchange", navigated);
 
   // data-fast-scroll="name": once per page, when the threshold share of the element (of the
   // viewport, if the element is taller) is visible, and still is after the delay.
@@ -211,9 +217,14 @@
   on("click", (t, e) => {
     const el = t.closest("[" + GOAL + "]"), a = t.closest("a[href]");
     if (el && el.tagName != "FORM") goalOf(el);
-    const u = a && new URL(a.getAttribute("href"), L.href);
-    if (u && /^https?:$/.test(u.protocol) && u.hostname != L.hostname) {
-      const leaving = /^(_self|_top|_parent|)$/i.test(a.target || "") && !(e.ctrlKey || e.metaKey || e.shiftKey);
+    const u = a && new URL(a.getAttribute("href"), L.href), ext = u && (u.pathname.match(/\.(\w+)$/) || [])[1];
+    const leaving = a && /^(_self|_top|_parent|)$/i.test(a.target || "") && !(e.ctrlKey || e.metaKey || e.shiftKey);
+    if (!u || !/^https?:$/.test(u.protocol)) return;
+    // A download is a file_download goal (not an external_link) with the file's URL, without
+    // its query or fragment.
+    if (downloads && ext && extensions.includes(ext.toLowerCase())) {
+      send("custom", Object.assign({ eventName: "file_download" }, params({ url: u.origin + u.pathname })), leaving);
+    } else if (u.hostname != L.hostname) {
       send("external_link", { url: u.href, text: (a.innerText || a.textContent || "").trim().slice(0, 255) }, leaving);
     }
   });

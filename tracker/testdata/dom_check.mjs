@@ -380,6 +380,49 @@ if (process.argv[3]) {
   same([payments(cl).length, Object.keys(cl.win.sessionStorage)], [3, []], "cookieless: sent once per page, nothing stored");
 }
 
+// 4e. Opt-in features: hash routing, file downloads, and the 404 goal.
+{
+  const attrs = { "data-website-id": "dfid_test", "data-domain": "example.com" };
+  const plain = env({ url: "https://www.example.com/app#/home" });
+  await sleep(20);
+  check(!("hashRouting" in plain.fetches[0].body), "no hashRouting flag by default", plain.fetches[0].body);
+  plain.setURL("#/settings");
+  plain.fireWin("hashchange");
+  await sleep(150);
+  same(plain.fetches.length, 1, "a hash change is no pageview by default");
+  const pdf = plain.add(new El("a", { href: "/files/Guide.pdf" }));
+  plain.fireDoc("click", { target: pdf });
+  same(plain.fetches.length, 1, "no download goal by default");
+  plain.win.datafast("404");
+  same(plain.customs().pop(), { eventName: "404" }, "window.datafast(\"404\") is the 404 goal");
+
+  const h = env({ url: "https://www.example.com/app#/home", attrs: { ...attrs, "data-hash-routing": "true" } });
+  await sleep(20);
+  h.setURL("#/settings");
+  h.fireWin("hashchange");
+  await sleep(150);
+  same(h.fetches.map(f => [f.body.type, f.body.href, f.body.hashRouting]),
+    [["pageview", "https://www.example.com/app#/home", true], ["pageview", "https://www.example.com/app#/settings", true]], "data-hash-routing: a hash change is a pageview");
+
+  const d = env({ attrs: { ...attrs, "data-track-downloads": "true" } });
+  await sleep(20);
+  const link = (href, target) => d.add(new El("a", { href, ...(target ? { target } : {}) }, null, { textContent: "file" }));
+  d.fireDoc("click", { target: link("/files/Guide.PDF?v=2#p3", "_blank") });
+  same(d.customs().pop(), { eventName: "file_download", url: "https://www.example.com/files/Guide.PDF" }, "download goal, without query or fragment");
+  const n = d.fetches.length;
+  d.fireDoc("click", { target: link("/files/readme.html") });
+  d.fireDoc("click", { target: link("/pdf") });
+  same(d.fetches.length, n, "other extensions send nothing");
+  d.fireDoc("click", { target: link("https://cdn.other.org/app.dmg") });
+  same(d.beacons.map(b => [b.body.type, b.body.extraData]), [["custom", { eventName: "file_download", url: "https://cdn.other.org/app.dmg" }]],
+    "a download on another host is a download (by beacon when leaving), not an external link");
+
+  const z = env({ attrs: { ...attrs, "data-track-downloads": "zip, .epub" } });
+  await sleep(20);
+  for (const f of ["a.pdf", "b.zip", "c.EPUB"]) z.fireDoc("click", { target: z.add(new El("a", { href: "/" + f, target: "_blank" })) });
+  same(z.customs().map(c => c.url), ["https://www.example.com/b.zip", "https://www.example.com/c.EPUB"], "data-track-downloads lists the extensions");
+}
+
 // 9. Variants: endpoint override and currentScript fallback, no randomUUID, plain http, foreign
 // host (no cookie domain), no fetch (XMLHttpRequest).
 {
