@@ -17,11 +17,21 @@ func corsHeaders(w http.ResponseWriter) {
 	h.Set("Access-Control-Max-Age", "86400")
 }
 
-var trackerHandler = tracker.Handler()
+var (
+	trackerHandler           = tracker.Handler()
+	cookielessTrackerHandler = tracker.CookielessHandler()
+)
 
 // serveTracker: GET /js/script.js, the tracker snippet's script.
 func serveTracker(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
 	trackerHandler.ServeHTTP(w, r)
+	return nil
+}
+
+// serveCookielessTracker: GET /js/script.cookieless.js, the script that
+// stores nothing in the browser.
+func serveCookielessTracker(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
+	cookielessTrackerHandler.ServeHTTP(w, r)
 	return nil
 }
 

@@ -310,7 +310,7 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	const badID = "not-an-id"
 	unknownID := openfast.NewID()
 
-	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/js/script.js"} {
+	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/js/script.js", "/js/script.cookieless.js"} {
 		c.want(http.StatusOK, http.MethodGet, p, "", "")
 	}
 

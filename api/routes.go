@@ -17,6 +17,7 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: "/metrics", public: true, ops: true, handle: s.serveMetrics},
 		{method: http.MethodGet, path: "/api/v1/openapi.json", public: true, handle: serveOpenAPI},
 		{method: http.MethodGet, path: "/js/script.js", public: true, handle: serveTracker},
+		{method: http.MethodGet, path: "/js/script.cookieless.js", public: true, handle: serveCookielessTracker},
 		{method: http.MethodPost, path: "/api/events", public: true, handle: s.serveEvent},
 		{method: http.MethodOptions, path: "/api/events", public: true, handle: preflightEvents},
 

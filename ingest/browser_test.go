@@ -267,7 +267,8 @@ const trackerPage = `<!doctype html>
 `
 
 // TestTrackerInChromium loads a page with the tracker snippet and records a
-// pageview, an SPA navigation and a data-fast-goal click.
+// pageview, an SPA navigation, a data-fast-goal click and an identify whose
+// values hold "&" (an image URL with a query string).
 func TestTrackerInChromium(t *testing.T) {
 	s := newServer(t, allowLocalPages)
 	pages := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -296,7 +297,11 @@ func TestTrackerInChromium(t *testing.T) {
 	if err := chromedp.Do(b.ctx, chromedp.Click(chromedp.ID("signup"))); err != nil {
 		t.Fatalf("click: %v", err)
 	}
-	events := s.waitEvents(t, 3, "the goal click")
+	s.waitEvents(t, 3, "the goal click")
+	if err := chromedp.Do(b.ctx, chromedp.Evaluate[chromedp.Void](`window.datafast("identify", {user_id: "u&1", name: "Ann & Bob", avatar: "https://img.example.com/a.png?w=64&h=64"})`)); err != nil {
+		t.Fatalf("identify: %v", err)
+	}
+	events := s.waitEvents(t, 4, "the identify")
 
 	visitor, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(document.cookie.match(/(?:^|; )datafast_visitor_id=([^;]+)/) || [])[1] || ""`))
 	if err != nil || visitor == "" {
@@ -305,6 +310,8 @@ func TestTrackerInChromium(t *testing.T) {
 	checkEvent(t, s, events[0], openfast.EventPageview, visitor, "/app/", "", nil)
 	checkEvent(t, s, events[1], openfast.EventPageview, visitor, "/app/pricing", "", nil)
 	checkEvent(t, s, events[2], openfast.EventCustom, visitor, "/app/pricing", "signup", map[string]string{"plan": "pro"})
+	checkEvent(t, s, events[3], openfast.EventIdentify, visitor, "/app/pricing", "",
+		map[string]string{"user_id": "u&1", "name": "Ann & Bob", "avatar": "https://img.example.com/a.png?w=64&h=64"})
 	for _, e := range events {
 		if e.Hostname != "127.0.0.1" || e.SessionID != events[0].SessionID {
 			t.Errorf("%s event on host %q in session %s, want 127.0.0.1 and the first event's %s", e.Type, e.Hostname, e.SessionID, events[0].SessionID)

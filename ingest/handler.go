@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/enrich"
@@ -107,9 +108,14 @@ const (
 	filterExcludedHost    = "excluded_hostname"
 )
 
+// response is the answer to an event. Cookieless tells the tracker that
+// the website is cookieless (or that the event said it was): the tracker
+// then deletes what it stored and stores nothing more. VisitorID is the
+// derived visitor id of a stored cookieless event.
 type response struct {
-	Status    string `json:"status"`
-	VisitorID string `json:"visitorId,omitempty"`
+	Status     string `json:"status"`
+	VisitorID  string `json:"visitorId,omitempty"`
+	Cookieless bool   `json:"cookieless,omitempty"`
 }
 
 // ServeEvent handles one event. Its errors are application errors for the
@@ -128,7 +134,7 @@ func (h *Handler) ServeEvent(w http.ResponseWriter, r *http.Request) error {
 		}
 		return openfast.Errorf(openfast.EINVALID, "Could not read the request body.")
 	}
-	ev, visitor, reason, err := h.event(r, body)
+	ev, answer, reason, err := h.event(r, body)
 	if err != nil {
 		if openfast.ErrorCode(err) == openfast.EINVALID {
 			h.rejected.Inc()
@@ -137,7 +143,7 @@ func (h *Handler) ServeEvent(w http.ResponseWriter, r *http.Request) error {
 	}
 	if reason != "" {
 		h.filtered.WithLabelValues(reason).Inc()
-		writeResponse(w, response{Status: "success"})
+		writeResponse(w, response{Status: "success", Cookieless: answer.Cookieless})
 		return nil
 	}
 	if err := h.cfg.Writer.SubmitPublic(r.Context(), ev); err != nil {
@@ -148,7 +154,8 @@ func (h *Handler) ServeEvent(w http.ResponseWriter, r *http.Request) error {
 		return openfast.Errorf(openfast.EUNAVAILABLE, "The event could not be stored; retry shortly.")
 	}
 	h.received.WithLabelValues(ev.Type.String()).Inc()
-	writeResponse(w, response{Status: "success", VisitorID: visitor})
+	answer.Status = "success"
+	writeResponse(w, answer)
 	return nil
 }
 
@@ -175,50 +182,58 @@ var (
 )
 
 // event builds the stored event of a request, or says why it is not
-// stored. visitor is the visitor id to return to a cookieless client.
-func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, visitor, filtered string, err error) {
+// stored. answer holds what the response tells the client beyond its
+// status: whether the website is cookieless (once the website is known,
+// filtered events included) and the derived visitor id of a cookieless
+// client.
+func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, answer response, filtered string, err error) {
 	p, err := decodePayload(body)
 	if err != nil {
-		return ev, "", "", err
+		return ev, answer, "", err
 	}
 	typ, _ := openfast.ParseEventType(p.Type)
 	page, err := enrich.ParsePage(p.Href)
 	if err != nil {
-		return ev, "", "", openfast.Errorf(openfast.EINVALID, "href must be an absolute http or https URL.")
+		return ev, answer, "", openfast.Errorf(openfast.EINVALID, "href must be an absolute http or https URL.")
+	}
+	if p.HashRouting {
+		page.Path = hashPath(page.Path, p.Href)
 	}
 	ev = openfast.Event{Type: typ, Time: h.cfg.Now().UTC(), Hostname: page.Hostname, Path: page.Path,
 		UTMSource: page.UTMSource, UTMMedium: page.UTMMedium, UTMCampaign: page.UTMCampaign, UTMTerm: page.UTMTerm,
 		UTMContent: page.UTMContent, Ref: page.Ref, Source: page.Source, Via: page.Via}
 	if err := h.extra(&ev, p); err != nil {
-		return ev, "", "", err
+		return ev, answer, "", err
 	}
 
 	ua := r.UserAgent()
 	agent := h.agents.get(ua)
 	if agent.bot {
-		return ev, "", filterBot, nil
+		return ev, answer, filterBot, nil
 	}
 	site, err := h.website(r.Context(), p.WebsiteID, ev.Time)
 	if err != nil {
 		if openfast.ErrorCode(err) == openfast.ENOTFOUND {
-			return ev, "", filterUnknownWebsite, nil
+			return ev, answer, filterUnknownWebsite, nil
 		}
-		return ev, "", "", err
+		return ev, answer, "", err
 	}
 	ev.WebsiteID = site.ID
+	cookieless := p.Cookieless || site.IsCookieless
+	answer.Cookieless = cookieless
 	if reason := hostnameFilter(site, page.Hostname); reason != "" {
-		return ev, "", reason, nil
+		return ev, answer, reason, nil
 	}
 	if excludedPath(site.ExcludedPaths, page.Path) {
-		return ev, "", filterExcludedPath, nil
+		return ev, answer, filterExcludedPath, nil
 	}
 	ip := enrich.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), h.cfg.TrustedProxies)
 	if excludedIP(site.ExcludedIPs, ip) {
-		return ev, "", filterExcludedIP, nil
+		return ev, answer, filterExcludedIP, nil
 	}
 	geo := h.cfg.GeoIP.Lookup(ip)
 	if geo.CountryCode != "" && slices.Contains(site.ExcludedCountries, geo.CountryCode) {
-		return ev, "", filterExcludedCountry, nil
+		return ev, answer, filterExcludedCountry, nil
 	}
 	ev.CountryCode, ev.Region, ev.City = geo.CountryCode, geo.Region, geo.City
 
@@ -238,15 +253,14 @@ func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, visito
 	ev.ScreenWidth, ev.ScreenHeight = dimension(p.ScreenWidth), dimension(p.ScreenHeight)
 	ev.Language = openfast.CleanValue(p.Language, 35)
 
-	cookieless := p.Cookieless || site.IsCookieless
 	v, ok := openfast.ParseUUID(p.VisitorID)
 	if cookieless || !ok {
 		if v, err = h.salts.visitorID(r.Context(), ev.Time, site.ID, ip.String(), ua); err != nil {
-			return ev, "", "", err
+			return ev, answer, "", err
 		}
 	}
 	if cookieless {
-		visitor = v.String()
+		answer.VisitorID = v.String()
 	}
 	ev.VisitorID = v
 	var sid *openfast.UUID
@@ -254,7 +268,7 @@ func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, visito
 		sid = &s
 	}
 	ev.SessionID, ev.EntryPath, ev.SessionReferrer = h.sessions.track(site.ID, v, sid, ev.Time, typ == openfast.EventPageview, ev.Path, ev.Referrer)
-	return ev, visitor, "", nil
+	return ev, answer, "", nil
 }
 
 // Bounds of the cache of unknown website ids. A website created meanwhile
@@ -315,7 +329,7 @@ func (h *Handler) extra(ev *openfast.Event, p *payload) error {
 		if !ok || !openfast.ValidUserID(id) {
 			return openfast.Errorf(openfast.EINVALID, "An identify event needs extraData.user_id: a string of 1 to %d characters.", openfast.MaxUserID)
 		}
-		ev.Props, err = params(p.ExtraData)
+		ev.Props, err = identityParams(p.ExtraData)
 	case openfast.EventPayment, openfast.EventExternalLink:
 		if ev.Type == openfast.EventExternalLink {
 			if u, ok := stringMember(p.ExtraData, "url"); !ok || u == "" {
@@ -376,6 +390,28 @@ func excludedIP(list []string, ip netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// maxPathBytes bounds a path with its fragment, as enrich bounds a path.
+const maxPathBytes = 2048
+
+// hashPath is the path of a page of a hash-routed site: the path, "#" and
+// the fragment of href as written, when there is one, cut to maxPathBytes
+// on a character boundary.
+func hashPath(path, href string) string {
+	_, frag, ok := strings.Cut(href, "#")
+	if !ok || frag == "" {
+		return path
+	}
+	p := strings.ToValidUTF8(path+"#"+frag, "\uFFFD")
+	if len(p) > maxPathBytes {
+		n := maxPathBytes
+		for n > 0 && !utf8.RuneStart(p[n]) {
+			n--
+		}
+		p = p[:n]
+	}
+	return p
 }
 
 // dimension turns a JSON number into a pixel size.

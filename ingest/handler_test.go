@@ -64,7 +64,8 @@ func newFixture(t testing.TB, settings func(*openfast.Website)) *fixture {
 }
 
 // event runs the handler's decoding, filtering and enrichment on a payload
-// sent from 127.0.0.1 with a user agent.
+// sent from 127.0.0.1 with a user agent; the string it returns first is the
+// visitor id the answer names.
 func (f *fixture) event(t *testing.T, ua string, fields map[string]any) (openfast.Event, string, string, error) {
 	t.Helper()
 	body := map[string]any{"websiteId": "dfid_test", "domain": "example.com", "href": "https://example.com/", "type": "pageview",
@@ -80,7 +81,8 @@ func (f *fixture) event(t *testing.T, ua string, fields map[string]any) (openfas
 	r := httptest.NewRequest("POST", "/api/events", strings.NewReader(string(b)))
 	r.RemoteAddr = "127.0.0.1:50000"
 	r.Header.Set("User-Agent", ua)
-	return f.h.event(r, b)
+	ev, answer, filtered, err := f.h.event(r, b)
+	return ev, answer.VisitorID, filtered, err
 }
 
 func TestEvent_Pageview(t *testing.T) {
@@ -335,5 +337,62 @@ func TestEvent_UnknownWebsiteCached(t *testing.T) {
 	send()
 	if lookups["dfid_later"] != 3 {
 		t.Fatalf("%d lookups of a known website after 4 events, want 3", lookups["dfid_later"])
+	}
+}
+
+// TestEvent_IdentifyKeepsValues: identify values are stored as the tracker
+// sends them ("&" in a name, an image URL with a query string), where goal
+// parameters are cleaned; control characters are refused.
+func TestEvent_IdentifyKeepsValues(t *testing.T) {
+	f := newFixture(t, nil)
+	avatar := "https://img.example.com/u/1.png?w=64&h=64&fit=crop"
+	ev, _, _, err := f.event(t, chromeMac, map[string]any{"type": "identify", "extraData": map[string]any{
+		"user_id": "u&1", "name": `Ann & "Bob" O'Neil`, "avatar": avatar, "plan": 3, "long": strings.Repeat("é", 300),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var props map[string]string
+	if err := json.Unmarshal([]byte(ev.Props), &props); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"user_id": "u&1", "name": `Ann & "Bob" O'Neil`, "avatar": avatar, "plan": "3", "long": strings.Repeat("é", 255)}
+	if fmt.Sprint(props) != fmt.Sprint(want) {
+		t.Fatalf("props %v, want %v", props, want)
+	}
+	_, _, _, err = f.event(t, chromeMac, map[string]any{"type": "identify", "extraData": map[string]any{"user_id": "u1", "name": "Ann\nBob"}})
+	if openfast.ErrorCode(err) != openfast.EINVALID {
+		t.Fatalf("a name with a newline: %v, want EINVALID", err)
+	}
+	goal, _, _, _ := f.event(t, chromeMac, map[string]any{"type": "custom", "extraData": map[string]any{"eventName": "x", "url": avatar}})
+	if !strings.Contains(goal.Props, "w=64h=64") {
+		t.Fatalf("goal props %s: a goal parameter is still cleaned as the tracker cleans it", goal.Props)
+	}
+}
+
+// TestEvent_HashRouting: with hashRouting, the fragment of href is part of
+// the path; without, it is not.
+func TestEvent_HashRouting(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, tc := range []struct {
+		href string
+		hash bool
+		want string
+	}{
+		{"https://example.com/app#/settings?tab=2", true, "/app#/settings?tab=2"},
+		{"https://example.com/app#/settings", false, "/app"},
+		{"https://example.com/app?x=1#!/users/7", true, "/app#!/users/7"},
+		{"https://example.com/app#", true, "/app"},
+		{"https://example.com/", true, "/"},
+		{"https://example.com/#/" + strings.Repeat("é", 2000), true, "/#/" + strings.Repeat("é", 1022)},
+	} {
+		fields := map[string]any{"href": tc.href}
+		if tc.hash {
+			fields["hashRouting"] = true
+		}
+		ev, _, _, err := f.event(t, chromeMac, fields)
+		if err != nil || ev.Path != tc.want {
+			t.Errorf("%.60s (hash routing %v): path %.60q, %v; want %.60q", tc.href, tc.hash, ev.Path, err, tc.want)
+		}
 	}
 }

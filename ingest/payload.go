@@ -34,6 +34,9 @@ type payload struct {
 	ScreenWidth  float64 `json:"screenWidth"`
 	ScreenHeight float64 `json:"screenHeight"`
 	Cookieless   bool    `json:"cookieless"`
+	// HashRouting: the #fragment of href is part of the page's path
+	// (openfast's tracker with data-hash-routing).
+	HashRouting bool `json:"hashRouting"`
 }
 
 type viewport struct {
@@ -85,6 +88,19 @@ func parseSessionID(s string) (openfast.UUID, bool) {
 // to 255 characters. It returns them as a JSON object ("" when there are
 // none).
 func params(extra map[string]json.RawMessage, skip ...string) (string, error) {
+	return paramsWith(extra, false, skip...)
+}
+
+// identityParams is params for an identify event: the tracker sends its
+// values as given (a name with "&", an avatar URL with a query string), so
+// they are kept as sent, cut to 255 characters; a value with control
+// characters, bidirectional overrides or invalid UTF-8 is refused, as the
+// server-side identify route refuses it.
+func identityParams(extra map[string]json.RawMessage) (string, error) {
+	return paramsWith(extra, true)
+}
+
+func paramsWith(extra map[string]json.RawMessage, asSent bool, skip ...string) (string, error) {
 	out := map[string]string{}
 	for name, raw := range extra {
 		if slices.Contains(skip, name) {
@@ -94,7 +110,7 @@ func params(extra map[string]json.RawMessage, skip ...string) (string, error) {
 		if !openfast.ValidPropertyName(key) {
 			return "", openfast.Errorf(openfast.EINVALID, "Parameter name %q is invalid: use lowercase a-z, 0-9, _ and -, at most %d characters.", openfast.Truncate(name, 70), openfast.MaxPropertyName)
 		}
-		v, err := paramValue(raw)
+		v, err := paramValue(raw, asSent)
 		if err != nil {
 			return "", openfast.Errorf(openfast.EINVALID, "Parameter %s: %v", key, err)
 		}
@@ -114,7 +130,8 @@ func params(extra map[string]json.RawMessage, skip ...string) (string, error) {
 }
 
 // paramValue stringifies a JSON scalar; objects and arrays are refused.
-func paramValue(raw json.RawMessage) (string, error) {
+// The value is cleaned (openfast.CleanValue) unless asSent.
+func paramValue(raw json.RawMessage, asSent bool) (string, error) {
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return "", fmt.Errorf("invalid value")
@@ -132,7 +149,25 @@ func paramValue(raw json.RawMessage) (string, error) {
 	default:
 		return "", fmt.Errorf("values must be strings, numbers or booleans")
 	}
+	if asSent {
+		if openfast.HasUnsafeChars(s) {
+			return "", fmt.Errorf("values must not contain control characters, bidirectional overrides or invalid UTF-8")
+		}
+		return cutChars(s, openfast.MaxPropertyValue), nil
+	}
 	return openfast.CleanValue(s, openfast.MaxPropertyValue), nil
+}
+
+// cutChars cuts s to its first n characters.
+func cutChars(s string, n int) string {
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k]
+		}
+		i++
+	}
+	return s
 }
 
 // stringMember reads a string member of extraData.

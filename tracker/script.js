@@ -1,13 +1,21 @@
-/*! openfast tracker, a drop-in for the DataFast snippet. Plain ES2017, served as written. */
+/*! openfast tracker, a drop-in for the DataFast snippet */
+// Plain ES2017. openfast serves it minified (go generate writes script.min.js
+// and script.cookieless.min.js, the variant that sets onlyCookieless).
 (() => {
   "use strict";
+  // script.cookieless.js: never store anything, whatever the website's setting.
+  const onlyCookieless = false;
   const w = window, d = document, n = navigator, L = location, now = Date.now;
   if (w.__openfast) return; // loaded twice
   w.__openfast = 1;
-  const me = d.currentScript || Array.from(d.querySelectorAll("script[src]")).find(s => /\/js\/script\.js([?#]|$)/.test(s.src));
+  const me = d.currentScript || Array.from(d.querySelectorAll("script[src]")).find(s => /\/js\/script(\.cookieless)?\.js([?#]|$)/.test(s.src));
   const attr = k => ((me && me.getAttribute("data-" + k)) || "").trim();
   const site = attr("website-id"), domain = attr("domain"), cd = domain.toLowerCase(), host = L.hostname.toLowerCase();
   const debug = attr("debug") == "true", log = (...a) => debug && console.log("[openfast]", ...a);
+  // data-hash-routing="true": the #fragment is part of the page (hash-based routers).
+  // data-track-downloads="true" (the usual extensions) or "pdf,zip,...": file download goals.
+  const hashRouting = attr("hash-routing") == "true", downloads = attr("track-downloads").toLowerCase();
+  const extensions = (downloads == "true" ? "pdf,xlsx,docx,txt,rtf,csv,exe,key,pps,ppt,pptx,7z,pkg,rar,gz,zip,avi,mov,mp4,mpeg,wmv,midi,mp3,wav,wma,dmg" : downloads).split(/[\s,.]+/);
   const queued = w.datafast && w.datafast.q;
   // Events go to data-api-url, else to the origin that served this script: the openfast server,
   // or the site itself when it proxies /js/script.js and /api/events (where DataFast's page
@@ -31,11 +39,23 @@
   const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", VID = RegExp("^" + UUID, "i");
   const VISITOR = "datafast_visitor_id", SESSION = "datafast_session_id", YEAR = 31536e3, HALF_HOUR = 1800;
   const cookieDomain = host == cd || host.endsWith("." + cd) ? "; domain=." + cd : "", mem = {};
-  // Cookies refused: ids still hold for the life of the page.
-  const cookie = k => (d.cookie.match(RegExp("(^|; ?)" + k + "=([^;]*)")) || [])[2] || mem[k];
+  // Nothing is stored until the server's answer says the website is not
+  // cookieless (keep = 1); a cookieless answer (keep = 0) deletes what was
+  // stored, and from then on the ids live in memory only and are not sent:
+  // the server's daily-salted id is the visitor. Cookies refused: ids still
+  // hold for the life of the page.
+  let keep = onlyCookieless ? 0 : undefined;
+  const cookie = k => keep !== 0 && (d.cookie.match(RegExp("(^|; ?)" + k + "=([^;]*)")) || [])[2] || mem[k];
   const setCookie = (k, v, secs) => {
     d.cookie = k + "=" + v + "; max-age=" + secs + "; path=/" + cookieDomain + "; SameSite=Lax" + (L.protocol == "https:" ? "; Secure" : "");
     if (cookie(k) != v) mem[k] = v;
+  };
+  const CHECKOUTS = "datafast_checkouts", sent = [];
+  const session = f => { try { return f(w.sessionStorage); } catch (e) { /* blocked */ } };
+  const forget = () => {
+    keep = 0;
+    for (const k of [VISITOR, SESSION]) for (const dom of ["", cookieDomain]) d.cookie = k + "=; max-age=0; path=/" + dom;
+    session(s => s.removeItem(CHECKOUTS));
   };
   const uuid = () => {
     const c = w.crypto;
@@ -47,27 +67,33 @@
   };
   const ident = (k, re, prefix, secs) => {
     let v = cookie(k);
-    if (!re.test(v)) setCookie(k, v = prefix + uuid(), secs);
+    if (!re.test(v)) keep ? setCookie(k, v = prefix + uuid(), secs) : mem[k] = v = prefix + uuid();
     return v;
   };
 
-  const send = (type, extraData, leaving) => {
+  const send = (type, extraData, leaving, checkout) => {
     const ev = {
       websiteId: site, domain, href: L.href, referrer: d.referrer || null,
-      viewport: { width: w.innerWidth, height: w.innerHeight },
-      visitorId: ident(VISITOR, VID, "", YEAR), sessionId: ident(SESSION, RegExp("^s" + UUID, "i"), "s", HALF_HOUR),
-      type, extraData
+      viewport: { width: w.innerWidth, height: w.innerHeight }, type, extraData
     };
+    if (hashRouting) ev.hashRouting = true;
+    if (keep === 0) ev.cookieless = true;
+    else ev.visitorId = ident(VISITOR, VID, "", YEAR), ev.sessionId = ident(SESSION, RegExp("^s" + UUID, "i"), "s", HALF_HOUR);
     const q = new URLSearchParams(L.search);
     for (const k of "gclid gclsrc wbraid gbraid li_fat_id fbclid msclkid ttclid twclid".split(" ")) {
       if (q.get(k)) (ev.adClickIds = ev.adClickIds || {})[k] = q.get(k);
     }
     log(type, ev);
     const body = JSON.stringify(ev), done = text => {
-      setCookie(SESSION, ev.sessionId, HALF_HOUR);
-      let v;
-      try { v = JSON.parse(text).visitorId; } catch (e) { /* not JSON */ }
-      if (VID.test(v)) setCookie(VISITOR, v, YEAR); // cookieless mode: the server names the visitor
+      let r = {};
+      try { r = JSON.parse(text) || r; } catch (e) { /* not JSON */ }
+      if (r.cookieless) forget();
+      else if (keep !== 0 && ev.visitorId) {
+        keep = 1;
+        setCookie(VISITOR, ev.visitorId, YEAR);
+        setCookie(SESSION, ev.sessionId, HALF_HOUR);
+        if (checkout) session(s => { s[CHECKOUTS] = JSON.stringify(sent); });
+      }
     };
     try {
       if (leaving && n.sendBeacon(ep, body)) return; // page unloading; the JSON goes as text/plain
@@ -112,6 +138,22 @@
     try { call(...a); } catch (e) { log(e); }
   };
 
+  // Checkout ids in the page URL, read as DataFast's script reads them, go once per session as a
+  // payment event (a later step attributes the payment). Sent ids are remembered for the page, and
+  // in sessionStorage once the server has said the website is not cookieless.
+  const checkouts = () => {
+    const q = new URLSearchParams(L.search), sid = q.get("session_id") || "";
+    try {
+      if (keep !== 0) for (const id of JSON.parse(session(s => s[CHECKOUTS]) || "[]")) sent.includes(id) || sent.push(String(id));
+    } catch (e) { /* not a list */ }
+    for (const [k, v] of [["stripe_session_id", /^cs_/.test(sid) && sid], ["polar_checkout_id", q.get("checkout_id")], ["lemonsqueezy_order_id", q.get("order_id")]]) {
+      const id = k + "=" + v;
+      if (!v || sent.includes(id)) continue;
+      sent.push(id);
+      send("payment", { [k]: v.slice(0, 255) }, 0, 1);
+    }
+  };
+
   let last, lastAt, timer, fired;
   const pageview = () => {
     if (L.href == last && now() - lastAt < 6e4) return;
@@ -119,6 +161,7 @@
     lastAt = now();
     fired = new WeakSet();
     send("pageview");
+    checkouts();
     setTimeout(scroll, 300);
   };
   const navigated = () => {
@@ -134,6 +177,7 @@
     };
   }
   w.addEventListener("popstate", navigated);
+  if (hashRouting) w.addEventListener("hashchange", navigated);
 
   // data-fast-scroll="name": once per page, when the threshold share of the element (of the
   // viewport, if the element is taller) is visible, and still is after the delay.
@@ -173,9 +217,14 @@
   on("click", (t, e) => {
     const el = t.closest("[" + GOAL + "]"), a = t.closest("a[href]");
     if (el && el.tagName != "FORM") goalOf(el);
-    const u = a && new URL(a.getAttribute("href"), L.href);
-    if (u && /^https?:$/.test(u.protocol) && u.hostname != L.hostname) {
-      const leaving = /^(_self|_top|_parent|)$/i.test(a.target || "") && !(e.ctrlKey || e.metaKey || e.shiftKey);
+    const u = a && new URL(a.getAttribute("href"), L.href), ext = u && (u.pathname.match(/\.(\w+)$/) || [])[1];
+    const leaving = a && /^(_self|_top|_parent|)$/i.test(a.target || "") && !(e.ctrlKey || e.metaKey || e.shiftKey);
+    if (!u || !/^https?:$/.test(u.protocol)) return;
+    // A download is a file_download goal (not an external_link) with the file's URL, without
+    // its query or fragment.
+    if (downloads && ext && extensions.includes(ext.toLowerCase())) {
+      send("custom", Object.assign({ eventName: "file_download" }, params({ url: u.origin + u.pathname })), leaving);
+    } else if (u.hostname != L.hostname) {
       send("external_link", { url: u.href, text: (a.innerText || a.textContent || "").trim().slice(0, 255) }, leaving);
     }
   });

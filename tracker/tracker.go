@@ -1,7 +1,11 @@
 // Package tracker serves openfast's browser tracker, the script that DataFast's
-// snippet loads from /js/script.js. The script is embedded, compressed once at
-// start-up, and served with strong validators so browsers revalidate it cheaply.
+// snippet loads from /js/script.js. The script is written in script.js and
+// served minified: go generate (tracker/gen) writes script.min.js, which is
+// committed and embedded, compressed once at start-up, and served with strong
+// validators so browsers revalidate it cheaply.
 package tracker
+
+//go:generate go run ./gen
 
 import (
 	"bytes"
@@ -14,8 +18,14 @@ import (
 	"strings"
 )
 
-//go:embed script.js
-var script []byte
+// script is the served script: script.js minified. cookielessScript is its
+// variant that never stores anything in the browser (/js/script.cookieless.js).
+var (
+	//go:embed script.min.js
+	script []byte
+	//go:embed script.cookieless.min.js
+	cookielessScript []byte
+)
 
 // representation is one encoding of the script with its own strong ETag: the
 // identity and gzip bodies differ byte for byte, so they never share a validator.
@@ -25,9 +35,16 @@ type representation struct {
 	encoding string // Content-Encoding; empty for identity
 }
 
+// asset is a script in both encodings.
+type asset struct{ identity, compressed representation }
+
+func newAsset(b []byte) *asset {
+	return &asset{newRepresentation(b, ""), newRepresentation(compress(b), "gzip")}
+}
+
 var (
-	identity   = newRepresentation(script, "")
-	compressed = newRepresentation(compress(script), "gzip")
+	defaultAsset    = newAsset(script)
+	cookielessAsset = newAsset(cookielessScript)
 )
 
 func newRepresentation(body []byte, encoding string) representation {
@@ -50,9 +67,10 @@ func compress(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// Size reports the script's size in bytes as written and as served gzipped.
+// Size reports the served script's size in bytes, minified, and minified
+// and gzipped.
 func Size() (raw, gzipped int) {
-	return len(identity.body), len(compressed.body)
+	return len(defaultAsset.identity.body), len(defaultAsset.compressed.body)
 }
 
 // Handler serves the script at whatever path it is mounted on. GET and HEAD
@@ -60,20 +78,27 @@ func Size() (raw, gzipped int) {
 // the current ETag (or *). Range requests get the whole script (a 200), which
 // HTTP allows and which suits a file this small.
 func Handler() http.Handler {
-	return http.HandlerFunc(serve)
+	return defaultAsset
 }
 
-func serve(w http.ResponseWriter, r *http.Request) {
+// CookielessHandler serves script.cookieless.js (DataFast's name), the
+// script that writes no cookie and no storage whatever the website's
+// setting, as Handler serves script.js.
+func CookielessHandler() http.Handler {
+	return cookielessAsset
+}
+
+func (a *asset) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	rep := identity
+	rep := a.identity
 	h := w.Header()
 	h.Set("Vary", "Accept-Encoding")
 	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
-		rep = compressed
+		rep = a.compressed
 	}
 	h.Set("Cache-Control", "public, max-age=3600")
 	h.Set("ETag", rep.etag)

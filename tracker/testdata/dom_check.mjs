@@ -1,10 +1,12 @@
 // Behavioural check of tracker/script.js in a minimal fake browser built from plain objects
-// (no packages). Run by TestScriptInDOM: `node testdata/dom_check.mjs`; exits 1 on failure.
+// (no packages). Run by TestScriptInDOM: `node testdata/dom_check.mjs [script]` (script.js by
+// default, or a minified build); exits 1 on failure.
 import vm from "node:vm";
 import { readFileSync } from "node:fs";
 import { webcrypto } from "node:crypto";
 
-const source = readFileSync(new URL("../script.js", import.meta.url), "utf8");
+const scriptFile = process.argv[2] || new URL("../script.js", import.meta.url);
+const source = readFileSync(scriptFile, "utf8");
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const SESSION = /^s[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -53,7 +55,8 @@ function env({
   src = "https://stats.example.net/js/script.js",
   ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
   webdriver = false, framed = false, ignore = false, currentScript = true, randomUUID = true,
-  withFetch = true, queue = [], extraGlobals = {}
+  withFetch = true, queue = [], extraGlobals = {}, code = source, firstResponse = "{}",
+  sessionStorage = Object.create({ removeItem(k) { delete this[k]; } })
 } = {}) {
   const fetches = [], beacons = [], xhrs = [], cookieWrites = [], logs = [], jar = new Map();
   const winListeners = {}, docListeners = {};
@@ -92,13 +95,13 @@ function env({
     getRandomValues: a => webcrypto.getRandomValues(a),
     ...(randomUUID ? { randomUUID: () => webcrypto.randomUUID() } : {})
   };
-  let response = () => "{}";
+  let response = () => firstResponse;
   const win = {
     document, location: loc, crypto, console: {
       log: (...a) => logs.push(["log", ...a]), warn: (...a) => logs.push(["warn", ...a]), error: (...a) => logs.push(["error", ...a])
     },
     navigator: { userAgent: ua, webdriver, sendBeacon: (u, body) => (beacons.push({ url: u, body: JSON.parse(body) }), true) },
-    localStorage: ignore ? { datafast_ignore: "true" } : {},
+    localStorage: ignore ? { datafast_ignore: "true" } : {}, sessionStorage,
     history: {
       pushState: (s, t, u) => u != null && setURL(u),
       replaceState: (s, t, u) => u != null && setURL(u)
@@ -132,7 +135,7 @@ function env({
   // The DataFast snippet's queue stub, then calls made before the script loads.
   vm.runInContext('window.datafast = window.datafast || function () { (window.datafast.q = window.datafast.q || []).push(arguments); };', ctx);
   for (const args of queue) win.datafast(...args);
-  vm.runInContext(source, ctx, { filename: "script.js" });
+  vm.runInContext(code, ctx, { filename: "script.js" });
   return {
     win, loc, setURL, fetches, beacons, xhrs, cookieWrites, logs, jar, add, El,
     respond: f => { response = f; },
@@ -170,7 +173,7 @@ function env({
   same(vw, "datafast_visitor_id=" + b.visitorId + "; max-age=31536000; path=/; domain=.example.com; SameSite=Lax; Secure", "visitor cookie");
   const sw = p.cookieWrites.filter(c => c.startsWith("datafast_session_id="));
   same(sw[0], "datafast_session_id=" + b.sessionId + "; max-age=1800; path=/; domain=.example.com; SameSite=Lax; Secure", "session cookie");
-  check(sw.length >= 3, "session cookie refreshed after each 200 response", sw.length);
+  check(sw.length == 2, "cookies written after each 200 response, not before the first", sw.length);
 
   // 2. Custom goals and sanitizing.
   p.win.datafast("signup", { plan: "Pro<script>" });
@@ -202,6 +205,9 @@ function env({
   p.win.datafast("identify", { user_id: "u_1", name: "Ann O'Neil", plan: "pro" });
   let last = p.fetches[p.fetches.length - 1].body;
   same([last.type, last.extraData], ["identify", { plan: "pro", user_id: "u_1", name: "Ann O'Neil" }], "identify");
+  p.win.datafast("identify", { user_id: "u&1", name: "Ann & Bob", avatar: "https://img.example.com/a.png?w=64&h=64" });
+  last = p.fetches[p.fetches.length - 1].body;
+  same(last.extraData, { user_id: "u&1", name: "Ann & Bob", avatar: "https://img.example.com/a.png?w=64&h=64" }, "identify keeps & in its values");
   p.win.datafast("identify", { user_id: 42 });
   last = p.fetches[p.fetches.length - 1].body;
   same(last.extraData, { user_id: "42", name: "" }, "identify with a number id and no name");
@@ -209,16 +215,23 @@ function env({
   last = p.fetches[p.fetches.length - 1].body;
   same([last.type, last.extraData], ["payment", { email: "buyer@example.com" }], "payment");
 
-  // 4. A server-provided visitor id (cookieless mode) replaces ours.
+  // 4. The website turns cookieless: the answer says so, the cookies go, and nothing is stored
+  // again, whatever later answers say; events carry no ids but cookieless: true.
   const serverId = webcrypto.randomUUID();
-  p.respond(() => JSON.stringify({ visitorId: serverId }));
+  p.respond(() => JSON.stringify({ status: "success", visitorId: serverId, cookieless: true }));
   p.win.datafast("cookieless_check");
   await sleep(20);
+  same([...p.jar.keys()], [], "a cookieless answer deletes the cookies");
+  check(p.cookieWrites.includes("datafast_visitor_id=; max-age=0; path=/; domain=.example.com") &&
+    p.cookieWrites.includes("datafast_session_id=; max-age=0; path=/"), "deleted with and without the cookie domain", p.cookieWrites.slice(-4));
   p.respond(() => "{}");
+  const writes = p.cookieWrites.length;
   p.win.datafast("after_cookieless");
-  same(p.fetches[p.fetches.length - 1].body.visitorId, serverId, "visitor id from the server response is kept");
-  check(p.cookieWrites.includes("datafast_visitor_id=" + serverId + "; max-age=31536000; path=/; domain=.example.com; SameSite=Lax; Secure"),
-    "server visitor id stored in the cookie");
+  await sleep(20);
+  last = p.fetches[p.fetches.length - 1].body;
+  check(last.cookieless === true && !("visitorId" in last) && !("sessionId" in last), "cookieless events carry no ids", last);
+  same(p.cookieWrites.length, writes, "no cookie written after a cookieless answer");
+  same(Object.keys(p.win.localStorage), [], "nothing in localStorage");
 
   // 5. SPA navigation.
   const pageviews = () => p.fetches.filter(f => f.body.type === "pageview").map(f => f.body.href);
@@ -315,6 +328,99 @@ function env({
   p.fireWin("scroll");
   await sleep(350);
   same(p.customs().pop(), { eventName: "footer_seen", scroll_percentage: "60", threshold: "1", delay: "150" }, "scroll goal fires once back on screen");
+}
+
+// 4b. A cookieless website from the first event: nothing is ever written, the first event's ids are
+// the page's only.
+{
+  const p = env({ firstResponse: JSON.stringify({ status: "success", cookieless: true }), queue: [["early"]] });
+  await sleep(20);
+  check(p.fetches.length === 2 && UUID4.test(p.fetches[0].body.visitorId), "ids in memory until the first answer", p.fetches.map(f => f.body));
+  p.win.datafast("later");
+  await sleep(20);
+  check(p.fetches[2].body.cookieless === true && !("visitorId" in p.fetches[2].body), "later events are cookieless", p.fetches[2].body);
+  same(p.cookieWrites.filter(c => !/=; max-age=0;/.test(c)), [], "no cookie set on a cookieless website");
+  same([...p.jar.keys()], [], "no cookie left");
+}
+
+// 4c. script.cookieless.js: never stores, whatever the answers, and says cookieless from the start.
+if (process.argv[3]) {
+  const p = env({ code: readFileSync(process.argv[3], "utf8"), queue: [["early"]] });
+  await sleep(20);
+  p.win.datafast("later");
+  await sleep(20);
+  check(p.fetches.length === 3 && p.fetches.every(f => f.body.cookieless === true && !("visitorId" in f.body) && !("sessionId" in f.body)),
+    "the cookieless script sends cookieless events without ids", p.fetches.map(f => f.body));
+  same(p.cookieWrites.filter(c => !/=; max-age=0;/.test(c)), [], "the cookieless script sets no cookie");
+  same([Object.keys(p.win.localStorage), Object.keys(p.win.sessionStorage)], [[], []], "the cookieless script writes no localStorage or sessionStorage");
+}
+
+// 4d. Checkout ids in the URL: one payment event each, once per session (sessionStorage with
+// cookies, the page's memory on a cookieless website).
+{
+  const url = "https://www.example.com/thanks?session_id=cs_test_a1&checkout_id=9f1c&order_id=42";
+  const payments = p => p.fetches.filter(f => f.body.type === "payment").map(f => f.body.extraData);
+  const p = env({ url });
+  await sleep(20);
+  same(payments(p), [{ stripe_session_id: "cs_test_a1" }, { polar_checkout_id: "9f1c" }, { lemonsqueezy_order_id: "42" }], "checkout ids sent as payments");
+  same(JSON.parse(p.win.sessionStorage.datafast_checkouts).length, 3, "sent checkout ids remembered for the session");
+  p.win.history.pushState({}, "", "/thanks?session_id=cs_test_a1&x=1");
+  await sleep(150);
+  same(payments(p).length, 3, "not sent again on the page");
+  const again = env({ url, sessionStorage: p.win.sessionStorage });
+  await sleep(20);
+  same([payments(again).length, again.fetches.length], [0, 1], "not sent again on a new page of the session");
+  const other = env({ url: "https://www.example.com/thanks?session_id=not_stripe&checkout_id=" });
+  await sleep(20);
+  same(payments(other), [], "no checkout id: a session_id not starting with cs_, an empty checkout_id");
+  const cl = env({ url, firstResponse: JSON.stringify({ status: "success", cookieless: true }) });
+  await sleep(20);
+  cl.win.history.pushState({}, "", "/thanks?session_id=cs_test_a1&y=2");
+  await sleep(150);
+  same([payments(cl).length, Object.keys(cl.win.sessionStorage)], [3, []], "cookieless: sent once per page, nothing stored");
+}
+
+// 4e. Opt-in features: hash routing, file downloads, and the 404 goal.
+{
+  const attrs = { "data-website-id": "dfid_test", "data-domain": "example.com" };
+  const plain = env({ url: "https://www.example.com/app#/home" });
+  await sleep(20);
+  check(!("hashRouting" in plain.fetches[0].body), "no hashRouting flag by default", plain.fetches[0].body);
+  plain.setURL("#/settings");
+  plain.fireWin("hashchange");
+  await sleep(150);
+  same(plain.fetches.length, 1, "a hash change is no pageview by default");
+  const pdf = plain.add(new El("a", { href: "/files/Guide.pdf" }));
+  plain.fireDoc("click", { target: pdf });
+  same(plain.fetches.length, 1, "no download goal by default");
+  plain.win.datafast("404");
+  same(plain.customs().pop(), { eventName: "404" }, "window.datafast(\"404\") is the 404 goal");
+
+  const h = env({ url: "https://www.example.com/app#/home", attrs: { ...attrs, "data-hash-routing": "true" } });
+  await sleep(20);
+  h.setURL("#/settings");
+  h.fireWin("hashchange");
+  await sleep(150);
+  same(h.fetches.map(f => [f.body.type, f.body.href, f.body.hashRouting]),
+    [["pageview", "https://www.example.com/app#/home", true], ["pageview", "https://www.example.com/app#/settings", true]], "data-hash-routing: a hash change is a pageview");
+
+  const d = env({ attrs: { ...attrs, "data-track-downloads": "true" } });
+  await sleep(20);
+  const link = (href, target) => d.add(new El("a", { href, ...(target ? { target } : {}) }, null, { textContent: "file" }));
+  d.fireDoc("click", { target: link("/files/Guide.PDF?v=2#p3", "_blank") });
+  same(d.customs().pop(), { eventName: "file_download", url: "https://www.example.com/files/Guide.PDF" }, "download goal, without query or fragment");
+  const n = d.fetches.length;
+  d.fireDoc("click", { target: link("/files/readme.html") });
+  d.fireDoc("click", { target: link("/pdf") });
+  same(d.fetches.length, n, "other extensions send nothing");
+  d.fireDoc("click", { target: link("https://cdn.other.org/app.dmg") });
+  same(d.beacons.map(b => [b.body.type, b.body.extraData]), [["custom", { eventName: "file_download", url: "https://cdn.other.org/app.dmg" }]],
+    "a download on another host is a download (by beacon when leaving), not an external link");
+
+  const z = env({ attrs: { ...attrs, "data-track-downloads": "zip, .epub" } });
+  await sleep(20);
+  for (const f of ["a.pdf", "b.zip", "c.EPUB"]) z.fireDoc("click", { target: z.add(new El("a", { href: "/" + f, target: "_blank" })) });
+  same(z.customs().map(c => c.url), ["https://www.example.com/b.zip", "https://www.example.com/c.EPUB"], "data-track-downloads lists the extensions");
 }
 
 // 9. Variants: endpoint override and currentScript fallback, no randomUUID, plain http, foreign
