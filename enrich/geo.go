@@ -29,6 +29,7 @@ type Geo struct {
 // region but gives no ISO 3166-2 code, so Region stays "" there.
 type GeoDB struct {
 	reader *maxminddb.Reader
+	name   string
 }
 
 // OpenGeoDB opens a MaxMind-format database file.
@@ -37,7 +38,7 @@ func OpenGeoDB(path string) (*GeoDB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open geo database %s: %w", path, err)
 	}
-	return &GeoDB{reader: r}, nil
+	return &GeoDB{reader: r, name: path}, nil
 }
 
 // Close releases the database.
@@ -78,13 +79,19 @@ type geoRecord struct {
 
 // Lookup returns where ip is: the zero Geo when it is not in the database, the
 // record cannot be read, or g is nil. IPv4-mapped IPv6 addresses are looked up
-// as IPv4.
+// as IPv4. Private, loopback, link-local, multicast and unspecified addresses
+// are nowhere, whatever the database says (the embedded one places some
+// private ranges in a country).
 func (g *GeoDB) Lookup(ip netip.Addr) Geo {
 	if g == nil || g.reader == nil || !ip.IsValid() {
 		return Geo{}
 	}
+	ip = ip.Unmap()
+	if ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsMulticast() || ip.IsUnspecified() {
+		return Geo{}
+	}
 	var rec geoRecord
-	if err := g.reader.Lookup(ip.Unmap()).Decode(&rec); err != nil {
+	if err := g.reader.Lookup(ip).Decode(&rec); err != nil {
 		return Geo{}
 	}
 
