@@ -105,6 +105,7 @@ const (
 	filterExcludedPath    = "excluded_path"
 	filterExcludedCountry = "excluded_country"
 	filterExcludedHost    = "excluded_hostname"
+	filterReferrerSpam    = "referrer_spam"
 )
 
 type response struct {
@@ -225,6 +226,9 @@ func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, visito
 	ev.Browser, ev.OS, ev.Device = agent.client.Browser, agent.client.OS, agent.client.Device
 	if p.Referrer != nil {
 		ev.Referrer, ev.ReferrerHost = enrich.Referrer(*p.Referrer, page.Hostname, site.Domain)
+		if enrich.IsReferrerSpam(ev.ReferrerHost) {
+			return ev, "", filterReferrerSpam, nil
+		}
 	} else {
 		ev.Referrer = "Direct/None"
 	}
