@@ -34,6 +34,10 @@ type Config struct {
 	// Salts keeps the daily salts of cookieless visitor ids, shared by the
 	// servers of an installation; nil means a salt of this process only.
 	Salts openfast.SaltStore
+	// BurstLimit is how many events of one website one address may send
+	// in a minute when the website is in attack mode; 0 means
+	// DefaultBurstLimit.
+	BurstLimit int
 }
 
 // Handler serves POST /api/events.
@@ -42,6 +46,7 @@ type Handler struct {
 	sessions *sessions
 	salts    salts
 	agents   *userAgents
+	bursts   *bursts
 	unknown  unknownWebsites
 	received *prometheus.CounterVec
 	filtered *prometheus.CounterVec
@@ -57,6 +62,7 @@ func NewHandler(cfg Config) *Handler {
 		cfg:      cfg,
 		sessions: newSessions(maxSessions, maxSessionBytes),
 		agents:   newUserAgents(maxCachedUserAgents, maxUserAgentCacheBytes),
+		bursts:   newBursts(cfg.BurstLimit),
 		unknown:  unknownWebsites{t: newTable(maxUnknownWebsites, maxUnknownWebsiteBytes, unknownWebsiteSize)},
 		salts:    salts{store: cfg.Salts},
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openfast_events_received_total", Help: "Events accepted for storage, by type."}, []string{"type"}),
@@ -216,6 +222,11 @@ func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, visito
 	ip := enrich.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), h.cfg.TrustedProxies)
 	if excludedIP(site.ExcludedIPs, ip) {
 		return ev, "", filterExcludedIP, nil
+	}
+	if site.IsAttackModeEnabled {
+		if reason := h.attackFilter(r, site.ID, ip, ev.Time); reason != "" {
+			return ev, "", reason, nil
+		}
 	}
 	geo := h.cfg.GeoIP.Lookup(ip)
 	if geo.CountryCode != "" && slices.Contains(site.ExcludedCountries, geo.CountryCode) {

@@ -81,26 +81,34 @@ func (s *server) storedPaths(t testing.TB) []string {
 	return paths
 }
 
+// tally is what a test expects to be stored and filtered so far.
+type tally struct {
+	filtered map[string]float64
+	stored   []string
+}
+
 // checkTracked sends events and checks what is stored and what
-// openfast_events_filtered_total counts, exactly.
-func (s *server) checkTracked(t *testing.T, events []tracked) {
+// openfast_events_filtered_total counts, exactly, adding them to what
+// earlier calls sent (want).
+func (s *server) checkTracked(t *testing.T, want *tally, events []tracked) {
 	t.Helper()
-	wantFiltered := map[string]float64{}
-	var wantStored []string
+	if want.filtered == nil {
+		want.filtered = map[string]float64{}
+	}
 	for _, e := range events {
 		s.sendTracked(t, e)
 		if e.reason != "" {
-			wantFiltered[e.reason]++
+			want.filtered[e.reason]++
 		} else {
-			wantStored = append(wantStored, e.path)
+			want.stored = append(want.stored, e.path)
 		}
 	}
-	slices.Sort(wantStored)
-	if got := s.storedPaths(t); !slices.Equal(got, wantStored) {
-		t.Errorf("stored events:\n got %q\nwant %q", got, wantStored)
+	slices.Sort(want.stored)
+	if got := s.storedPaths(t); !slices.Equal(got, want.stored) {
+		t.Errorf("stored events:\n got %q\nwant %q", got, want.stored)
 	}
-	if got := s.metric(t, "openfast_events_filtered_total", "reason"); fmt.Sprint(got) != fmt.Sprint(wantFiltered) {
-		t.Errorf("openfast_events_filtered_total by reason:\n got %v\nwant %v", got, wantFiltered)
+	if got := s.metric(t, "openfast_events_filtered_total", "reason"); fmt.Sprint(got) != fmt.Sprint(want.filtered) {
+		t.Errorf("openfast_events_filtered_total by reason:\n got %v\nwant %v", got, want.filtered)
 	}
 }
 
@@ -113,7 +121,7 @@ func trustLoopback(c *ingest.Config) {
 // under referrer_spam; referrers that merely look alike are stored.
 func TestEventsHTTP_ReferrerSpam(t *testing.T) {
 	s := newServerConfig(t, ingest.WriterConfig{QueueSize: 100, MaxBatch: 10}, trustLoopback)
-	s.checkTracked(t, []tracked{
+	s.checkTracked(t, &tally{}, []tracked{
 		{path: "/spam/1", referrer: "https://0-0.fr/", reason: "referrer_spam"},
 		{path: "/spam/2", referrer: "http://www.QIWI.xyz/landing?x=1", reason: "referrer_spam"},
 		{path: "/spam/3", referrer: "https://shop.qiwi.xyz:8443/", reason: "referrer_spam"},
