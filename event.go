@@ -114,7 +114,7 @@ type Event struct {
 	UTMSource, UTMMedium, UTMCampaign, UTMTerm, UTMContent string
 	Ref, Source, Via                                       string
 
-	CountryCode, Region, City string // ISO codes for country and region
+	CountryCode, Region, City string // ISO 3166-1 code; English names of region and city
 	Browser, OS, Device       string
 
 	ScreenWidth, ScreenHeight     uint16

@@ -12,8 +12,8 @@ import (
 // Geo is where an address is.
 type Geo struct {
 	CountryCode string // ISO 3166-1 alpha-2, e.g. "US"; "" unknown
-	Region      string // ISO 3166-2 code, e.g. "US-CO"; "" unknown
-	RegionName  string // e.g. "Colorado"
+	Region      string // English name of the subdivision, e.g. "Colorado"; "" unknown
+	RegionCode  string // its ISO 3166-2 code, e.g. "US-CO", when the database gives one
 	City        string // e.g. "Denver"
 
 	Latitude, Longitude float64
@@ -26,9 +26,10 @@ type Geo struct {
 // uses (country.iso_code, subdivisions[].iso_code and names.en, city.names.en,
 // location.latitude/longitude) and the flat one of ip-location-db
 // (country_code, state1, city, latitude, longitude). The flat layout names the
-// region but gives no ISO 3166-2 code, so Region stays "" there.
+// region but gives no ISO 3166-2 code, so RegionCode stays "" there.
 type GeoDB struct {
 	reader *maxminddb.Reader
+	name   string
 }
 
 // OpenGeoDB opens a MaxMind-format database file.
@@ -37,7 +38,7 @@ func OpenGeoDB(path string) (*GeoDB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open geo database %s: %w", path, err)
 	}
-	return &GeoDB{reader: r}, nil
+	return &GeoDB{reader: r, name: path}, nil
 }
 
 // Close releases the database.
@@ -78,13 +79,19 @@ type geoRecord struct {
 
 // Lookup returns where ip is: the zero Geo when it is not in the database, the
 // record cannot be read, or g is nil. IPv4-mapped IPv6 addresses are looked up
-// as IPv4.
+// as IPv4. Private, loopback, link-local, multicast and unspecified addresses
+// are nowhere, whatever the database says (the embedded one places some
+// private ranges in a country).
 func (g *GeoDB) Lookup(ip netip.Addr) Geo {
 	if g == nil || g.reader == nil || !ip.IsValid() {
 		return Geo{}
 	}
+	ip = ip.Unmap()
+	if ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsMulticast() || ip.IsUnspecified() {
+		return Geo{}
+	}
 	var rec geoRecord
-	if err := g.reader.Lookup(ip.Unmap()).Decode(&rec); err != nil {
+	if err := g.reader.Lookup(ip).Decode(&rec); err != nil {
 		return Geo{}
 	}
 
@@ -107,16 +114,16 @@ func (g *GeoDB) Lookup(ip netip.Addr) Geo {
 	}
 	if len(rec.Subdivisions) > 0 {
 		sub := rec.Subdivisions[0]
-		geo.RegionName = strings.TrimSpace(sub.Names.EN)
+		geo.Region = strings.TrimSpace(sub.Names.EN)
 		if code := strings.ToUpper(strings.TrimSpace(sub.ISOCode)); code != "" {
 			if strings.HasPrefix(code, cc+"-") {
-				geo.Region = code
+				geo.RegionCode = code
 			} else {
-				geo.Region = cc + "-" + code
+				geo.RegionCode = cc + "-" + code
 			}
 		}
 	} else {
-		geo.RegionName = strings.TrimSpace(rec.State1)
+		geo.Region = strings.TrimSpace(rec.State1)
 	}
 	return geo
 }

@@ -102,13 +102,13 @@ func TestGeoDB_City(t *testing.T) {
 		ip   string
 		want Geo
 	}{
-		{"81.2.69.142", Geo{CountryCode: "GB", Region: "GB-ENG", RegionName: "England", City: "London", Latitude: 51.5142, Longitude: -0.0931}},
-		{"::ffff:81.2.69.1", Geo{CountryCode: "GB", Region: "GB-ENG", RegionName: "England", City: "London", Latitude: 51.5142, Longitude: -0.0931}},
-		{"1.150.3.4", Geo{CountryCode: "US", Region: "US-CO", RegionName: "Colorado", City: "Denver", Latitude: 39.7392, Longitude: -104.9903}},
-		{"2a01:4f8:c17:1::2", Geo{CountryCode: "DE", Region: "DE-BY", RegionName: "Bavaria", City: "Nuremberg", Latitude: 49.4478, Longitude: 11.0683}},
-		{"211.234.10.20", Geo{CountryCode: "KR", Region: "KR-44", RegionName: "Chungcheongnam-do", City: "Cheonan", Latitude: 36.8065, Longitude: 127.1522}},
+		{"81.2.69.142", Geo{CountryCode: "GB", Region: "England", RegionCode: "GB-ENG", City: "London", Latitude: 51.5142, Longitude: -0.0931}},
+		{"::ffff:81.2.69.1", Geo{CountryCode: "GB", Region: "England", RegionCode: "GB-ENG", City: "London", Latitude: 51.5142, Longitude: -0.0931}},
+		{"1.150.3.4", Geo{CountryCode: "US", Region: "Colorado", RegionCode: "US-CO", City: "Denver", Latitude: 39.7392, Longitude: -104.9903}},
+		{"2a01:4f8:c17:1::2", Geo{CountryCode: "DE", Region: "Bavaria", RegionCode: "DE-BY", City: "Nuremberg", Latitude: 49.4478, Longitude: 11.0683}},
+		{"211.234.10.20", Geo{CountryCode: "KR", Region: "Chungcheongnam-do", RegionCode: "KR-44", City: "Cheonan", Latitude: 36.8065, Longitude: 127.1522}},
 		{"5.8.1.1", Geo{CountryCode: "RU", Latitude: 55.7386, Longitude: 37.6068}},
-		{"2.56.1.1", Geo{CountryCode: "FR", Region: "FR-IDF", RegionName: "Île-de-France", City: "Paris", Latitude: 48.8566, Longitude: 2.3522}},
+		{"2.56.1.1", Geo{CountryCode: "FR", Region: "Île-de-France", RegionCode: "FR-IDF", City: "Paris", Latitude: 48.8566, Longitude: 2.3522}},
 		{"3.0.0.1", Geo{}},      // a record without a country
 		{"81.2.70.1", Geo{}},    // just outside 81.2.69.0/24
 		{"9.9.9.9", Geo{}},      // not in the database
@@ -117,7 +117,7 @@ func TestGeoDB_City(t *testing.T) {
 		{"127.0.0.1", Geo{}},    // reserved
 		{"fe80::1%eth0", Geo{}}, // link-local with a zone
 		// 6to4 address of 81.2.69.1: the writer aliases 2002::/16 to IPv4.
-		{"2002:5102:4501::1", Geo{CountryCode: "GB", Region: "GB-ENG", RegionName: "England", City: "London", Latitude: 51.5142, Longitude: -0.0931}},
+		{"2002:5102:4501::1", Geo{CountryCode: "GB", Region: "England", RegionCode: "GB-ENG", City: "London", Latitude: 51.5142, Longitude: -0.0931}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ip, func(t *testing.T) {
@@ -176,7 +176,7 @@ func TestGeoDB_FlatLayout(t *testing.T) {
 		},
 		"2a01:4f8::/32": {"country_code": mmdbtype.String("DE")},
 	}))
-	if got, want := db.Lookup(netip.MustParseAddr("1.130.0.1")), (Geo{CountryCode: "US", RegionName: "Colorado", City: "Denver", Latitude: 39.75, Longitude: -105}); got != want {
+	if got, want := db.Lookup(netip.MustParseAddr("1.130.0.1")), (Geo{CountryCode: "US", Region: "Colorado", City: "Denver", Latitude: 39.75, Longitude: -105}); got != want {
 		t.Errorf("Lookup = %+v, want %+v", got, want)
 	}
 	if got, want := db.Lookup(netip.MustParseAddr("2a01:4f8::1")), (Geo{CountryCode: "DE"}); got != want {

@@ -35,6 +35,10 @@ type Config struct {
 	// Salts keeps the daily salts of cookieless visitor ids, shared by the
 	// servers of an installation; nil means a salt of this process only.
 	Salts openfast.SaltStore
+	// BurstLimit is how many events of one website one address may send
+	// in a minute when the website is in attack mode; 0 means
+	// DefaultBurstLimit.
+	BurstLimit int
 }
 
 // Handler serves POST /api/events.
@@ -43,6 +47,7 @@ type Handler struct {
 	sessions *sessions
 	salts    salts
 	agents   *userAgents
+	bursts   *bursts
 	unknown  unknownWebsites
 	received *prometheus.CounterVec
 	filtered *prometheus.CounterVec
@@ -58,6 +63,7 @@ func NewHandler(cfg Config) *Handler {
 		cfg:      cfg,
 		sessions: newSessions(maxSessions, maxSessionBytes),
 		agents:   newUserAgents(maxCachedUserAgents, maxUserAgentCacheBytes),
+		bursts:   newBursts(cfg.BurstLimit),
 		unknown:  unknownWebsites{t: newTable(maxUnknownWebsites, maxUnknownWebsiteBytes, unknownWebsiteSize)},
 		salts:    salts{store: cfg.Salts},
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openfast_events_received_total", Help: "Events accepted for storage, by type."}, []string{"type"}),
@@ -106,6 +112,7 @@ const (
 	filterExcludedPath    = "excluded_path"
 	filterExcludedCountry = "excluded_country"
 	filterExcludedHost    = "excluded_hostname"
+	filterReferrerSpam    = "referrer_spam"
 )
 
 // response is the answer to an event. Cookieless tells the tracker that
@@ -231,6 +238,11 @@ func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, answer
 	if excludedIP(site.ExcludedIPs, ip) {
 		return ev, answer, filterExcludedIP, nil
 	}
+	if site.IsAttackModeEnabled {
+		if reason := h.attackFilter(r, site.ID, ip, ev.Time); reason != "" {
+			return ev, "", reason, nil
+		}
+	}
 	geo := h.cfg.GeoIP.Lookup(ip)
 	if geo.CountryCode != "" && slices.Contains(site.ExcludedCountries, geo.CountryCode) {
 		return ev, answer, filterExcludedCountry, nil
@@ -240,6 +252,9 @@ func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, answer
 	ev.Browser, ev.OS, ev.Device = agent.client.Browser, agent.client.OS, agent.client.Device
 	if p.Referrer != nil {
 		ev.Referrer, ev.ReferrerHost = enrich.Referrer(*p.Referrer, page.Hostname, site.Domain)
+		if enrich.IsReferrerSpam(ev.ReferrerHost) {
+			return ev, "", filterReferrerSpam, nil
+		}
 	} else {
 		ev.Referrer = "Direct/None"
 	}

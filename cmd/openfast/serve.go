@@ -82,7 +82,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f.IntVar(&o.rateBurst, "rate-limit-burst", 100, "burst size of the per-credential rate limit")
 	f.IntVar(&o.authFailures, "auth-failure-limit", app.DefaultAuthFailureLimit, "failed authentications (malformed or unknown credentials) a client address may make per minute, in bursts of as many; beyond it every credential from the address is refused with 429 until the allowance refills (0 disables)")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
-	f.StringVar(&o.geoIPDB, "geoip-db", "", "MaxMind-format database (.mmdb) for country, region and city of events")
+	f.StringVar(&o.geoIPDB, "geoip-db", "", "MaxMind-format database (.mmdb) for country, region and city of events (default: the embedded country-only database)")
 	f.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For gives the client address")
 	f.IntVar(&o.eventQueue, "event-queue", 100_000, "events that may wait for a journal commit before /api/events answers 503")
 	f.IntVar(&o.eventBatch, "event-batch", 5_000, "most events committed to the journal at once")
@@ -145,8 +145,12 @@ func serve(ctx context.Context, o serveOptions) error {
 		if geo, err = enrich.OpenGeoDB(o.geoIPDB); err != nil {
 			return fmt.Errorf("--geoip-db: %w", err)
 		}
-		defer geo.Close()
+	} else if geo, err = enrich.OpenEmbeddedGeoDB(); err != nil {
+		return err
 	}
+	defer geo.Close()
+	info := geo.Info()
+	log.Info("geoip database", "database", info.Name, "type", info.Type, "built", info.Built.Format(time.DateOnly))
 	if err := sqlite.EnsureDataDir(o.stores.dataDir); err != nil {
 		return err
 	}
