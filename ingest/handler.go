@@ -240,7 +240,7 @@ func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, answer
 	}
 	if site.IsAttackModeEnabled {
 		if reason := h.attackFilter(r, site.ID, ip, ev.Time); reason != "" {
-			return ev, "", reason, nil
+			return ev, answer, reason, nil
 		}
 	}
 	geo := h.cfg.GeoIP.Lookup(ip)
@@ -253,7 +253,7 @@ func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, answer
 	if p.Referrer != nil {
 		ev.Referrer, ev.ReferrerHost = enrich.Referrer(*p.Referrer, page.Hostname, site.Domain)
 		if enrich.IsReferrerSpam(ev.ReferrerHost) {
-			return ev, "", filterReferrerSpam, nil
+			return ev, answer, filterReferrerSpam, nil
 		}
 	} else {
 		ev.Referrer = "Direct/None"
