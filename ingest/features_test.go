@@ -48,14 +48,19 @@ func TestTrackerCheckoutIDsInChromium(t *testing.T) {
 
 	b.open(t, pages.URL+"/app/thanks?session_id=cs_test_a1B2c3&order_id=1234")
 	events := s.waitEvents(t, 3, "the pageview and two checkout ids")
-	visitor := events[0].VisitorID
+	// The three requests leave together and may be stored in any order.
+	var pageview storedEvent
 	byID := map[string]storedEvent{}
-	for _, e := range events[1:] {
+	for _, e := range events {
+		if e.Type == openfast.EventPageview {
+			pageview = e
+		}
 		for k := range e.Props {
 			byID[k] = e
 		}
 	}
-	checkEvent(t, s, events[0], openfast.EventPageview, visitor, "/app/thanks", "", nil)
+	visitor := pageview.VisitorID
+	checkEvent(t, s, pageview, openfast.EventPageview, visitor, "/app/thanks", "", nil)
 	checkEvent(t, s, byID["stripe_session_id"], openfast.EventPayment, visitor, "/app/thanks", "", map[string]string{"stripe_session_id": "cs_test_a1B2c3"})
 	checkEvent(t, s, byID["lemonsqueezy_order_id"], openfast.EventPayment, visitor, "/app/thanks", "", map[string]string{"lemonsqueezy_order_id": "1234"})
 
