@@ -165,6 +165,35 @@ func TestPayments(t *testing.T) {
 	}
 }
 
+// A server-side payment with an email and no visitor id goes to the
+// visitor that the tracker linked to that email (window.datafast("payment",
+// {email}) is a hint, not a payment).
+func TestPayments_AttributedByEmail(t *testing.T) {
+	e := newEventsEnv(t)
+	visitor, _ := openfast.ParseUUID(e.visitor)
+	hint := storetest.SampleEvent(e.site, 2)
+	hint.Type, hint.VisitorID, hint.Props = openfast.EventPaymentHint, visitor, `{"email":"Buyer@Example.com"}`
+	if err := e.events.InsertEvents(context.Background(), []openfast.Event{hint}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tx := range []string{"tx_email", "tx_other"} {
+		email := map[string]string{"tx_email": "buyer@example.com", "tx_other": "other@example.com"}[tx]
+		if res := e.do("POST", "/api/v1/payments"+e.path, e.admin, map[string]any{"amount": 10, "currency": "USD", "transaction_id": tx, "email": email}); res.status != 200 {
+			t.Fatalf("payment %s: %d %s", tx, res.status, res.body)
+		}
+	}
+	var got string
+	if err := e.db(t).QueryRow(`SELECT CAST(visitor_id AS VARCHAR) FROM events WHERE type = 4 AND transaction_id = 'tx_email'`).Scan(&got); err != nil || got != e.visitor {
+		t.Fatalf("payment by email went to %q, want %s (%v)", got, e.visitor, err)
+	}
+	if err := e.db(t).QueryRow(`SELECT CAST(visitor_id AS VARCHAR) FROM events WHERE type = 4 AND transaction_id = 'tx_other'`).Scan(&got); err != nil || got != "00000000-0000-0000-0000-000000000000" {
+		t.Fatalf("payment of an unknown email went to %q (%v)", got, err)
+	}
+	if n := e.count(t, openfast.EventPaymentHint); n != 1 {
+		t.Fatalf("%d hints", n)
+	}
+}
+
 func TestIdentify(t *testing.T) {
 	e := newEventsEnv(t)
 	res := e.do("POST", "/api/v1/identify"+e.path, e.admin, map[string]any{"user_id": "user_1", "datafast_visitor_id": e.visitor, "plan": "pro", "email": "a@example.com"})

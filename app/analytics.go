@@ -62,6 +62,7 @@ func (a *App) readQuery(ctx context.Context, c Caller, in Read, e analytics.Endp
 	if err != nil {
 		return nil, nil, err
 	}
+	q.IncludeRenewals = site.IncludeRenewalRevenue
 	return q, site.Website, nil
 }
 

@@ -316,3 +316,38 @@ var (
 	ActivityLatest = []string{"ts", "hostname", "path", "country", "region", "city", "browser", "os", "device", "viewport_width", "viewport_height", "session_id"}
 	MapCurrent     = []string{"ts", "path", "country", "region", "city", "browser", "os", "device", "session_referrer", "session_id"}
 )
+
+// The conditions on a payment's props (JSON of strings, as the server-side
+// payment route writes them) and amount: a renewal, a refund.
+const (
+	Renewal = `props LIKE '%"renewal":"true"%'`
+	Refund  = `(revenue_cents < 0 OR props LIKE '%"refunded":"true"%')`
+	// Kind is a payment's analytics.RevenueKind.
+	Kind = `CASE WHEN ` + Refund + ` THEN 2 WHEN ` + Renewal + ` THEN 1 ELSE 0 END`
+)
+
+// Customer is the condition of the events that make their visitor a
+// customer (converted): payments, renewals only when the request counts
+// them.
+func Customer(r analytics.Request) string {
+	if r.ExcludeRenewals {
+		return "(type = " + Payment + " AND NOT " + Renewal + ")"
+	}
+	return "type = " + Payment
+}
+
+// ScanRevenue reads revenue rows: key, currency, day, kind, payments and
+// cents.
+func ScanRevenue(rows Rows) ([]analytics.RevenueRow, error) {
+	var out []analytics.RevenueRow
+	for rows.Next() {
+		var x analytics.RevenueRow
+		var kind int64
+		if err := rows.Scan(&x.Key, &x.Currency, &x.Day, &kind, &x.Payments, &x.Cents); err != nil {
+			return nil, err
+		}
+		x.Kind = analytics.RevenueKind(kind)
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
