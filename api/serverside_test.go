@@ -13,6 +13,7 @@ import (
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/ingest"
+	"github.com/openfast/openfast/rates"
 	"github.com/openfast/openfast/storetest"
 )
 
@@ -38,7 +39,7 @@ func newEventsEnv(t testing.TB) *eventsEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { writer.Close(); events.Close() })
-	e := newTestEnv(t, func(c *testConfig) { c.EventStore, c.EventWriter = events, writer })
+	e := newTestEnv(t, func(c *testConfig) { c.EventStore, c.EventWriter, c.Rates = events, writer, rates.New() })
 	e.setup()
 	pv := storetest.SampleEvent(e.site, 1)
 	if err := events.InsertEvents(context.Background(), []openfast.Event{pv}); err != nil {
@@ -148,6 +149,7 @@ func TestPayments(t *testing.T) {
 		{map[string]any{"currency": "USD", "transaction_id": "t"}, "amount"},
 		{map[string]any{"amount": -1, "currency": "USD", "transaction_id": "t"}, "amount"},
 		{map[string]any{"amount": 1, "currency": "dollars", "transaction_id": "t"}, "currency"},
+		{map[string]any{"amount": 1, "currency": "XYZ", "transaction_id": "t"}, "currency XYZ has no exchange rate"},
 		{map[string]any{"amount": 1, "currency": "USD"}, "transaction_id"},
 		{map[string]any{"amount": 1, "currency": "USD", "transaction_id": "t", "renewal": "yes"}, "renewal"},
 		{map[string]any{"amount": 1, "currency": "USD", "transaction_id": "t", "timestamp": "yesterday"}, "timestamp"},
