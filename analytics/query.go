@@ -152,6 +152,7 @@ type Group struct {
 // their keys (ascending, bytewise), and total is the number of groups.
 type Store interface {
 	RevenueStore
+	GroupRevenueStore
 	Totals(ctx context.Context, r Request) (Totals, error)
 	Series(ctx context.Context, r Request, s Schedule) ([]Bucket, error)
 	Breakdown(ctx context.Context, r Request, b Breakdown, limit, offset int) (groups []Group, total int, err error)
@@ -239,4 +240,12 @@ type RevenueRow struct {
 // old ones too.
 type RevenueStore interface {
 	Revenue(ctx context.Context, r Request, s *Schedule) ([]RevenueRow, error)
+}
+
+// GroupRevenueStore computes the revenue rows of breakdown groups: for
+// each group of groups (key values in b.Keys order), the payments in the
+// range of the visitors that Breakdown counts in it, grouped by currency,
+// UTC day and kind; a row's Key is the group's index in groups.
+type GroupRevenueStore interface {
+	GroupRevenue(ctx context.Context, r Request, b Breakdown, groups [][]string) ([]RevenueRow, error)
 }

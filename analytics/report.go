@@ -407,18 +407,33 @@ func breakdownSpec(e Endpoint, fields []string) (Breakdown, []string, error) {
 
 // Breakdown answers one of the breakdown endpoints of §5.7: its rows and
 // the total number of rows.
-func (s *Service) Breakdown(ctx context.Context, e Endpoint, websiteID string, q *Query) ([]wire.BreakdownRow, int, error) {
+func (s *Service) Breakdown(ctx context.Context, e Endpoint, websiteID string, q *Query, currency string) ([]wire.BreakdownRow, int, error) {
 	spec, names, err := breakdownSpec(e, q.Fields)
 	if err != nil {
 		return nil, 0, err
 	}
-	groups, total, err := s.Store.Breakdown(ctx, Request{WebsiteID: websiteID, Range: q.Range, Filters: q.Filters}, spec, q.Limit, q.Offset)
+	r := q.request(websiteID)
+	groups, total, err := s.Store.Breakdown(ctx, r, spec, q.Limit, q.Offset)
 	if err != nil {
 		return nil, 0, err
 	}
 	want := make(map[string]bool, len(q.Fields))
 	for _, f := range q.Fields {
 		want[f] = true
+	}
+	// Revenue and payments of each group's visitors, converted to the
+	// website's currency (the store's own sums are not).
+	var moneyOf map[int64]*money
+	if (want["revenue"] || want["payments"]) && !spec.Goals && len(groups) > 0 {
+		keys := make([][]string, len(groups))
+		for i, g := range groups {
+			keys[i] = g.Keys
+		}
+		rows, err := s.Store.GroupRevenue(ctx, r, spec, keys)
+		if err != nil {
+			return nil, 0, err
+		}
+		moneyOf = s.sumMoney(rows, currency)
 	}
 	rows := make([]wire.BreakdownRow, 0, len(groups))
 	for _, g := range groups {
@@ -455,11 +470,15 @@ func (s *Service) Breakdown(ctx context.Context, e Endpoint, websiteID string, q
 		if want["completions"] {
 			row.Completions = ptr(g.Completions)
 		}
+		var m money
+		if x := moneyOf[int64(len(rows))]; x != nil {
+			m = *x
+		}
 		if want["revenue"] {
-			row.Revenue = ptr(Money(g.RevenueCents))
+			row.Revenue = ptr(Money(m.revenueCents(q.IncludeRenewals)))
 		}
 		if want["payments"] {
-			row.Payments = ptr(g.Payments)
+			row.Payments = ptr(m.payments)
 		}
 		rows = append(rows, row)
 	}

@@ -51,6 +51,10 @@ func (s *blockingStore) Revenue(ctx context.Context, r analytics.Request, _ *ana
 	return nil, s.wait(ctx, r.WebsiteID)
 }
 
+func (s *blockingStore) GroupRevenue(ctx context.Context, r analytics.Request, _ analytics.Breakdown, _ [][]string) ([]analytics.RevenueRow, error) {
+	return nil, s.wait(ctx, r.WebsiteID)
+}
+
 func (s *blockingStore) Breakdown(ctx context.Context, r analytics.Request, _ analytics.Breakdown, _, _ int) ([]analytics.Group, int, error) {
 	return nil, 0, s.wait(ctx, r.WebsiteID)
 }

@@ -308,3 +308,33 @@ func (d *DB) Revenue(ctx context.Context, r analytics.Request, s *analytics.Sche
 	}
 	return out, nil
 }
+
+// GroupRevenue implements analytics.GroupRevenueStore: the pageviews of
+// the groups' keys are read for the visitors with a payment only.
+func (d *DB) GroupRevenue(ctx context.Context, r analytics.Request, b analytics.Breakdown, groups [][]string) ([]analytics.RevenueRow, error) {
+	keys, err := sqlq.BreakdownKeys(r, b)
+	if err != nil || len(groups) == 0 {
+		return nil, err
+	}
+	cols := strings.Join(keys, ", ")
+	q := newQuery()
+	q.Add("SELECT " + cols + ", currency, day, kind, toInt64(count()), toInt64(sum(revenue_cents)) FROM (SELECT DISTINCT " + cols + ", visitor_id FROM events WHERE ")
+	pageviews(q, r)
+	q.Add(" AND visitor_id IN (SELECT visitor_id FROM events WHERE ")
+	q.Base(r)
+	q.Add(" AND type = " + payment + ") AND ")
+	q.GroupKeys(keys, groups)
+	q.Add(")\nALL INNER JOIN (SELECT visitor_id, currency, toInt64(intDiv(ts, 86400000000)) AS day, toInt64(" + sqlq.Kind + ") AS kind, revenue_cents FROM events WHERE ")
+	q.Base(r)
+	q.Add(" AND type = " + payment + ") USING visitor_id GROUP BY " + cols + ", currency, day, kind")
+	rows, err := d.conn.Query(ctx, q.String(), q.Args...)
+	if err != nil {
+		return nil, fmt.Errorf("revenue of %s by %s: %w", r.WebsiteID, cols, err)
+	}
+	defer rows.Close()
+	out, err := sqlq.ScanGroupRevenue(rows, len(keys), groups)
+	if err != nil {
+		return nil, fmt.Errorf("revenue of %s by %s: %w", r.WebsiteID, cols, err)
+	}
+	return out, nil
+}

@@ -442,3 +442,60 @@ func (ref *Reference) Revenue(_ context.Context, r analytics.Request, s *analyti
 	})
 	return out, nil
 }
+
+// GroupRevenue implements analytics.GroupRevenueStore.
+func (ref *Reference) GroupRevenue(_ context.Context, r analytics.Request, b analytics.Breakdown, groups [][]string) ([]analytics.RevenueRow, error) {
+	pass := ref.filter(r)
+	index := map[string]int64{}
+	for i, g := range groups {
+		index[strings.Join(g, "\x00")] = int64(i)
+	}
+	members := map[openfast.UUID]map[int64]bool{} // visitor to its groups
+	for i := range ref.Events {
+		e := &ref.Events[i]
+		if !inRange(e, r) || e.Type != openfast.EventPageview || !pass(e) {
+			continue
+		}
+		keys := make([]string, len(b.Keys))
+		for j, c := range b.Keys {
+			keys[j] = column(e, c)
+		}
+		if k, ok := index[strings.Join(keys, "\x00")]; ok {
+			if members[e.VisitorID] == nil {
+				members[e.VisitorID] = map[int64]bool{}
+			}
+			members[e.VisitorID][k] = true
+		}
+	}
+	type group struct {
+		k        int64
+		currency string
+		day      int64
+		kind     analytics.RevenueKind
+	}
+	sums := map[group]*analytics.RevenueRow{}
+	for i := range ref.Events {
+		e := &ref.Events[i]
+		if !inRange(e, r) || e.Type != openfast.EventPayment {
+			continue
+		}
+		for k := range members[e.VisitorID] {
+			g := group{k, e.Currency, e.Time.UTC().Unix() / 86400, paymentKind(e)}
+			x := sums[g]
+			if x == nil {
+				x = &analytics.RevenueRow{Key: g.k, Currency: g.currency, Day: g.day, Kind: g.kind}
+				sums[g] = x
+			}
+			x.Payments++
+			x.Cents += e.RevenueCents
+		}
+	}
+	out := make([]analytics.RevenueRow, 0, len(sums))
+	for _, x := range sums {
+		out = append(out, *x)
+	}
+	slices.SortFunc(out, func(a, b analytics.RevenueRow) int {
+		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Currency, b.Currency), cmp.Compare(a.Day, b.Day), cmp.Compare(a.Kind, b.Kind))
+	})
+	return out, nil
+}

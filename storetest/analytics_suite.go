@@ -304,7 +304,7 @@ func Analytics(t *testing.T, open OpenAnalyticsFunc, queries int) {
 			must(t, err)
 			return []any{series, series.Total}
 		}
-		rows, total, err := svc.Breakdown(ctx, e, site, query)
+		rows, total, err := svc.Breakdown(ctx, e, site, query, "USD")
 		must(t, err)
 		return []any{rows, total}
 	}

@@ -351,3 +351,53 @@ func ScanRevenue(rows Rows) ([]analytics.RevenueRow, error) {
 	}
 	return out, rows.Err()
 }
+
+// GroupKeys adds "((k1 = ? AND k2 = ?) OR ...)", the condition that an
+// event's key columns are those of one of groups.
+func (q *Query) GroupKeys(keys []string, groups [][]string) {
+	q.Add("(")
+	for i, g := range groups {
+		if i > 0 {
+			q.Add(" OR ")
+		}
+		q.Add("(")
+		for j, k := range keys {
+			if j > 0 {
+				q.Add(" AND ")
+			}
+			q.Add(k+" = ?", g[j])
+		}
+		q.Add(")")
+	}
+	q.Add(")")
+}
+
+// ScanGroupRevenue reads group revenue rows: nkeys key columns, currency,
+// day, kind, payments and cents; a row's Key is the index of its keys in
+// groups.
+func ScanGroupRevenue(rows Rows, nkeys int, groups [][]string) ([]analytics.RevenueRow, error) {
+	index := make(map[string]int64, len(groups))
+	for i, g := range groups {
+		index[strings.Join(g, "\x00")] = int64(i)
+	}
+	var out []analytics.RevenueRow
+	keys := make([]string, nkeys)
+	for rows.Next() {
+		var x analytics.RevenueRow
+		var kind int64
+		dest := make([]any, 0, nkeys+5)
+		for i := range keys {
+			dest = append(dest, &keys[i])
+		}
+		if err := rows.Scan(append(dest, &x.Currency, &x.Day, &kind, &x.Payments, &x.Cents)...); err != nil {
+			return nil, err
+		}
+		k, ok := index[strings.Join(keys, "\x00")]
+		if !ok {
+			continue
+		}
+		x.Key, x.Kind = k, analytics.RevenueKind(kind)
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
