@@ -386,7 +386,7 @@ func (d *DB) PaymentExists(ctx context.Context, websiteID, transactionID string)
 func (d *DB) VisitorByEmail(ctx context.Context, websiteID, email string) (openfast.UUID, bool, error) {
 	rows, err := d.conn.Query(ctx, `SELECT hex(visitor_id) FROM events WHERE website_id = ? AND type IN (`+
 		strconv.Itoa(int(openfast.EventPaymentHint))+`, `+identify+`) AND props <> ''
-AND lower(JSONExtractString(props, 'email')) = lower(?) AND visitor_id != `+zeroUUID+` ORDER BY ts DESC LIMIT 1`,
+AND lower(visitParamExtractString(props, 'email')) = lower(?) AND visitor_id != `+zeroUUID+` ORDER BY ts DESC LIMIT 1`,
 		websiteID, email)
 	if err != nil {
 		return openfast.UUID{}, false, fmt.Errorf("look up visitor by email: %w", err)

@@ -372,7 +372,7 @@ func (d *DB) PaymentExists(ctx context.Context, websiteID, transactionID string)
 func (d *DB) VisitorByEmail(ctx context.Context, websiteID, email string) (openfast.UUID, bool, error) {
 	var v string
 	err := d.db.QueryRowContext(ctx, `SELECT CAST(visitor_id AS VARCHAR) FROM events WHERE site = ? AND type IN (?, ?) AND props <> ''
-AND lower(json_extract_string(props, '$.email')) = lower(?) AND visitor_id <> `+zeroUUID+` ORDER BY ts DESC LIMIT 1`,
+AND lower(json_extract_string(NULLIF(props, ''), '$.email')) = lower(?) AND visitor_id <> `+zeroUUID+` ORDER BY ts DESC LIMIT 1`,
 		d.site(websiteID), uint8(openfast.EventPaymentHint), uint8(openfast.EventIdentify), email).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return openfast.UUID{}, false, nil
