@@ -16,9 +16,16 @@ const (
 	EventIdentify     EventType = 3
 	EventPayment      EventType = 4
 	EventExternalLink EventType = 5
+	// EventPaymentHint is the tracker's "payment" event
+	// (window.datafast("payment", {email}), or a checkout id found in the
+	// page URL): not a payment, but a hint that links the visitor to a
+	// customer, so that a server-side payment with that customer's email
+	// and no visitor id is attributed to the visitor. Only server-side
+	// payments (EventPayment) count as payments, revenue or conversions.
+	EventPaymentHint EventType = 6
 )
 
-var eventTypeNames = [...]string{EventPageview: "pageview", EventCustom: "custom", EventIdentify: "identify", EventPayment: "payment", EventExternalLink: "external_link"}
+var eventTypeNames = [...]string{EventPageview: "pageview", EventCustom: "custom", EventIdentify: "identify", EventPayment: "payment", EventExternalLink: "external_link", EventPaymentHint: "payment_hint"}
 
 // String returns the tracker's name of the type.
 func (t EventType) String() string {
@@ -28,10 +35,11 @@ func (t EventType) String() string {
 	return "unknown"
 }
 
-// ParseEventType reads a tracker type name.
+// ParseEventType reads a tracker type name ("payment" is EventPayment; the
+// ingest stores the tracker's payments as EventPaymentHint).
 func ParseEventType(s string) (EventType, bool) {
 	for t, name := range eventTypeNames {
-		if name != "" && name == s {
+		if name != "" && name == s && EventType(t) != EventPaymentHint {
 			return EventType(t), true
 		}
 	}
@@ -189,6 +197,10 @@ type EventStore interface {
 	// PaymentExists reports whether a website has a payment with this
 	// transaction id.
 	PaymentExists(ctx context.Context, websiteID, transactionID string) (bool, error)
+	// VisitorByEmail returns the visitor of the website's latest payment
+	// hint or identify event whose props carry this email (compared
+	// without case), and false when there is none.
+	VisitorByEmail(ctx context.Context, websiteID, email string) (UUID, bool, error)
 	// DeleteEvents deletes the selected events and returns how many.
 	DeleteEvents(ctx context.Context, d EventDeletion) (int64, error)
 	// PaymentTransactionIDs returns the distinct transaction ids of the

@@ -48,3 +48,15 @@ type PaymentClaimStore interface {
 	// ids without a claim are skipped.
 	ReleasePayments(ctx context.Context, websiteID string, transactionIDs []string) error
 }
+
+// ExchangeRateStore keeps the exchange rates that a server fetched (the
+// European Central Bank's reference rates: what one euro is worth in each
+// currency, per day), so that every server of an installation, and the
+// next start, convert payments with them.
+type ExchangeRateStore interface {
+	// SaveExchangeRates adds or replaces the rates of these days (days
+	// since 1970-01-01 to currency to rate).
+	SaveExchangeRates(ctx context.Context, days map[int64]map[string]float64) error
+	// ExchangeRates returns every saved rate.
+	ExchangeRates(ctx context.Context) (map[int64]map[string]float64, error)
+}

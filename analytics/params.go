@@ -115,6 +115,14 @@ type Query struct {
 	Offset   int
 	Filters  []Filter // AND together
 	Customer *bool    // visitors list only: isCustomer / hasRevenue; nil when not given
+	// IncludeRenewals is the website's includeRenewalRevenue, set by the
+	// caller: renewals count in revenue and make customers.
+	IncludeRenewals bool
+}
+
+// request is the store request of q's range and filters on a website.
+func (q *Query) request(websiteID string) Request {
+	return Request{WebsiteID: websiteID, Range: q.Range, Filters: q.Filters, ExcludeRenewals: !q.IncludeRenewals}
 }
 
 // Endpoint describes one read endpoint's parameter rules.

@@ -18,11 +18,13 @@ import (
 //     session ids of pageviews;
 //   - a bounce is a session with exactly one pageview; a session's duration
 //     is the time from its first to its last pageview;
-//   - payments and revenue: the website's payment events in the range. With
-//     filters, only those of the visitors counted (payments carry no page or
-//     location of their own);
-//   - converted: the visitors counted who have a custom goal or a payment in
-//     the range.
+//   - payments and revenue: the website's payment events (server-side
+//     payments; the tracker's payment events are hints, EventPaymentHint,
+//     and count for nothing here) in the range. With filters, only those of
+//     the visitors counted (payments carry no page or location of their
+//     own). A free trial (amount 0) is a payment that adds no revenue;
+//   - converted: the visitors counted who have a payment in the range (the
+//     customers: goals do not convert).
 //
 // Filters apply to each event's own columns (page = its path, entry_page =
 // its session's first path, referrer = its session's referrer), except goal,
@@ -35,6 +37,10 @@ type Request struct {
 	WebsiteID string
 	Range     Range
 	Filters   []Filter
+	// ExcludeRenewals: a visitor whose only payments in the range are
+	// renewals is not converted (the website's includeRenewalRevenue is
+	// off). It changes Converted only.
+	ExcludeRenewals bool
 }
 
 // Totals are the aggregates behind the overview and a timeseries bucket.
@@ -43,7 +49,7 @@ type Totals struct {
 	Sessions       int64
 	Bounces        int64 // sessions with exactly one pageview
 	DurationMicros int64 // sum over sessions of last pageview - first pageview
-	Converted      int64 // visitors counted with a goal or a payment in the range
+	Converted      int64 // visitors counted with a payment in the range (customers)
 	Payments       int64
 	RevenueCents   int64
 }
@@ -145,6 +151,8 @@ type Group struct {
 // left out of breakdowns; groups sort by visitors (descending), then by
 // their keys (ascending, bytewise), and total is the number of groups.
 type Store interface {
+	RevenueStore
+	GroupRevenueStore
 	Totals(ctx context.Context, r Request) (Totals, error)
 	Series(ctx context.Context, r Request, s Schedule) ([]Bucket, error)
 	Breakdown(ctx context.Context, r Request, b Breakdown, limit, offset int) (groups []Group, total int, err error)
@@ -198,4 +206,46 @@ func FilterValues(f Filter) []string {
 		return out
 	}
 	return f.Values
+}
+
+// RevenueKind sorts payments for the revenue breakdown.
+type RevenueKind uint8
+
+// Revenue kinds: a refund is a payment with refunded set or a negative
+// amount (its amount is stored negative); a renewal has renewal set; the
+// rest, free trials too, are new.
+const (
+	KindNew     RevenueKind = 0
+	KindRenewal RevenueKind = 1
+	KindRefund  RevenueKind = 2
+)
+
+// RevenueRow sums the payments of one bucket (0 without a schedule), one
+// currency (as paid), one UTC day (days since 1970-01-01, the day of the
+// exchange rate) and one kind.
+type RevenueRow struct {
+	Key      int64
+	Currency string
+	Day      int64
+	Kind     RevenueKind
+	Payments int64
+	Cents    int64 // in Currency's minor units (hundredths)
+}
+
+// RevenueStore computes revenue rows: the payments of Totals (s nil) or of
+// Series' buckets (s set: the payments of its window, and with filters,
+// those of visitors counted in the payment's bucket), grouped by key,
+// currency, UTC day and kind. Money is converted and summed in Go
+// (revenue.go), so that the website's currency applies to every payment,
+// old ones too.
+type RevenueStore interface {
+	Revenue(ctx context.Context, r Request, s *Schedule) ([]RevenueRow, error)
+}
+
+// GroupRevenueStore computes the revenue rows of breakdown groups: for
+// each group of groups (key values in b.Keys order), the payments in the
+// range of the visitors that Breakdown counts in it, grouped by currency,
+// UTC day and kind; a row's Key is the group's index in groups.
+type GroupRevenueStore interface {
+	GroupRevenue(ctx context.Context, r Request, b Breakdown, groups [][]string) ([]RevenueRow, error)
 }

@@ -19,6 +19,9 @@ const RealtimeWindow = 10 * time.Minute
 type Service struct {
 	Store Store
 	Now   func() time.Time // nil: time.Now
+	// Rates converts payments to the website's currency (revenue.go); nil:
+	// amounts are added as they are.
+	Rates Rates
 }
 
 func (s *Service) now() time.Time {
@@ -104,10 +107,18 @@ func setPtr[T any](dst **T, v T) {
 // Overview answers GET /analytics/overview: one object with the fields
 // asked for.
 func (s *Service) Overview(ctx context.Context, websiteID string, q *Query, currency string) (*wire.Overview, error) {
-	t, err := s.Store.Totals(ctx, Request{WebsiteID: websiteID, Range: q.Range, Filters: q.Filters})
+	r := q.request(websiteID)
+	t, err := s.Store.Totals(ctx, r)
 	if err != nil {
 		return nil, err
 	}
+	var m money
+	if wantsMoney(q.Fields) {
+		if m, err = s.totalMoney(ctx, r, currency); err != nil {
+			return nil, err
+		}
+	}
+	t = withMoney(t, m, q.IncludeRenewals)
 	var row wire.Overview
 	metricFields{
 		visitors: &row.Visitors, sessions: &row.Sessions, payments: &row.Payments, bounceRate: &row.BounceRate,
@@ -244,12 +255,15 @@ type Series struct {
 	Total    int
 }
 
-func seriesTotals(t Totals, fields []string) wire.TimeseriesTotals {
+func seriesTotals(t Totals, m money, q *Query) wire.TimeseriesTotals {
 	var out wire.TimeseriesTotals
 	metricFields{
 		visitors: &out.Visitors, sessions: &out.Sessions, payments: &out.Payments,
 		revenue: &out.Revenue, convRate: &out.ConversionRate,
-	}.set(figuresOf(t), fields)
+	}.set(figuresOf(withMoney(t, m, q.IncludeRenewals)), q.Fields)
+	if slices.Contains(q.Fields, "revenue") {
+		out.RevenueBreakdown = m.breakdown()
+	}
 	return out
 }
 
@@ -262,13 +276,20 @@ func (s *Service) Timeseries(ctx context.Context, websiteID string, q *Query, cu
 	}
 	spans := Spans(unit, q.Range, q.Location)
 	out := &Series{Fields: q.Fields, Interval: q.Interval, Timezone: q.Timezone, Currency: currency, Total: len(spans), Data: []wire.TimeseriesRow{}}
-	r := Request{WebsiteID: websiteID, Filters: q.Filters, Range: q.Range}
+	r := q.request(websiteID)
+	withRevenue := wantsMoney(q.Fields)
 	if q.Offset >= len(spans) {
 		t, err := s.Store.Totals(ctx, r)
 		if err != nil {
 			return nil, err
 		}
-		out.Totals = seriesTotals(t, q.Fields)
+		var m money
+		if withRevenue {
+			if m, err = s.totalMoney(ctx, r, currency); err != nil {
+				return nil, err
+			}
+		}
+		out.Totals = seriesTotals(t, m, q)
 		return out, nil
 	}
 	page := spans[q.Offset:min(len(spans), q.Offset+q.Limit)]
@@ -287,17 +308,42 @@ func (s *Service) Timeseries(ctx context.Context, websiteID string, q *Query, cu
 	if err != nil {
 		return nil, err
 	}
-	out.Totals = seriesTotals(t, q.Fields)
+	var total money
+	moneyByKey := map[int64]*money{}
+	if withRevenue {
+		rows, err := s.Store.Revenue(ctx, r, &schedule)
+		if err != nil {
+			return nil, err
+		}
+		moneyByKey = s.sumMoney(rows, currency)
+		if len(r.Filters) == 0 && window.Start.Equal(q.Range.Start) && window.End.Equal(q.Range.End) {
+			// Every payment of the range is in one of the page's buckets.
+			for _, m := range moneyByKey {
+				total.payments += m.payments
+				total.new, total.renewal, total.refund = total.new+m.new, total.renewal+m.renewal, total.refund+m.refund
+			}
+		} else if total, err = s.totalMoney(ctx, r, currency); err != nil {
+			return nil, err
+		}
+	}
+	out.Totals = seriesTotals(t, total, q)
 	byKey := make(map[int64]Totals, len(buckets))
 	for _, b := range buckets {
 		byKey[b.Key] = b.Totals
 	}
 	for _, sp := range page {
 		row := wire.TimeseriesRow{Name: Label(unit, sp.Start.In(q.Location)), Timestamp: sp.Start.In(q.Location).Format(time.RFC3339)}
+		var m money
+		if x := moneyByKey[sp.Key]; x != nil {
+			m = *x
+		}
 		metricFields{
 			visitors: &row.Visitors, sessions: &row.Sessions, payments: &row.Payments,
 			revenue: &row.Revenue, convRate: &row.ConversionRate,
-		}.set(figuresOf(byKey[sp.Key]), q.Fields)
+		}.set(figuresOf(withMoney(byKey[sp.Key], m, q.IncludeRenewals)), q.Fields)
+		if slices.Contains(q.Fields, "revenue") {
+			row.RevenueBreakdown = m.breakdown()
+		}
 		out.Data = append(out.Data, row)
 	}
 	return out, nil
@@ -361,18 +407,33 @@ func breakdownSpec(e Endpoint, fields []string) (Breakdown, []string, error) {
 
 // Breakdown answers one of the breakdown endpoints of §5.7: its rows and
 // the total number of rows.
-func (s *Service) Breakdown(ctx context.Context, e Endpoint, websiteID string, q *Query) ([]wire.BreakdownRow, int, error) {
+func (s *Service) Breakdown(ctx context.Context, e Endpoint, websiteID string, q *Query, currency string) ([]wire.BreakdownRow, int, error) {
 	spec, names, err := breakdownSpec(e, q.Fields)
 	if err != nil {
 		return nil, 0, err
 	}
-	groups, total, err := s.Store.Breakdown(ctx, Request{WebsiteID: websiteID, Range: q.Range, Filters: q.Filters}, spec, q.Limit, q.Offset)
+	r := q.request(websiteID)
+	groups, total, err := s.Store.Breakdown(ctx, r, spec, q.Limit, q.Offset)
 	if err != nil {
 		return nil, 0, err
 	}
 	want := make(map[string]bool, len(q.Fields))
 	for _, f := range q.Fields {
 		want[f] = true
+	}
+	// Revenue and payments of each group's visitors, converted to the
+	// website's currency (the store's own sums are not).
+	var moneyOf map[int64]*money
+	if (want["revenue"] || want["payments"]) && !spec.Goals && len(groups) > 0 {
+		keys := make([][]string, len(groups))
+		for i, g := range groups {
+			keys[i] = g.Keys
+		}
+		rows, err := s.Store.GroupRevenue(ctx, r, spec, keys)
+		if err != nil {
+			return nil, 0, err
+		}
+		moneyOf = s.sumMoney(rows, currency)
 	}
 	rows := make([]wire.BreakdownRow, 0, len(groups))
 	for _, g := range groups {
@@ -409,11 +470,15 @@ func (s *Service) Breakdown(ctx context.Context, e Endpoint, websiteID string, q
 		if want["completions"] {
 			row.Completions = ptr(g.Completions)
 		}
+		var m money
+		if x := moneyOf[int64(len(rows))]; x != nil {
+			m = *x
+		}
 		if want["revenue"] {
-			row.Revenue = ptr(Money(g.RevenueCents))
+			row.Revenue = ptr(Money(m.revenueCents(q.IncludeRenewals)))
 		}
 		if want["payments"] {
-			row.Payments = ptr(g.Payments)
+			row.Payments = ptr(m.payments)
 		}
 		rows = append(rows, row)
 	}

@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"time"
@@ -181,6 +182,8 @@ type RecentPayment struct {
 	Time         time.Time
 	RevenueCents int64
 	Currency     string
+	VisitorID    openfast.UUID // zero: none
+	Props        string        // as stored: email, name, customer_id, renewal, refunded, is_free_trial
 }
 
 // RealtimeActivity is what a store knows of the realtime window.
@@ -526,11 +529,90 @@ func (s *Service) RealtimeMap(ctx context.Context, websiteID string) (*RealtimeM
 		}
 		m.RecentEvents = append(m.RecentEvents, me)
 	}
+	// The customers of the window's payments, latest first, by visitor.
+	customers := map[openfast.UUID]map[string]string{}
 	for _, p := range a.Payments {
+		props := stringProps(p.Props)
+		renewal := props["renewal"] == "true"
 		m.RecentPayments = append(m.RecentPayments, MapPayment{
 			ID: p.EventID, Type: "payment_received", Timestamp: isoTime(p.Time), Amount: Money(p.RevenueCents),
-			Currency: p.Currency, IsNew: true, Visible: true,
+			Currency: p.Currency, Name: orNull(props["name"]), Email: orNull(props["email"]), Renewal: renewal,
+			DisplayName: orNull(props["name"]), IsNew: true, Visible: true, // markNew
 		})
+		if _, ok := customers[p.VisitorID]; !ok && p.VisitorID != (openfast.UUID{}) {
+			customers[p.VisitorID] = props
+		}
+	}
+	for i := range m.Visitors {
+		v := &m.Visitors[i]
+		id, _ := openfast.ParseUUID(v.VisitorID)
+		name, email := "", ""
+		if p := customers[id]; p != nil {
+			name, email = p["name"], p["email"]
+		}
+		if ident := a.Visitors[i].Identify; ident != nil {
+			props := stringProps(ident.Props)
+			name, email = cmp.Or(props["name"], name), cmp.Or(props["email"], email)
+		}
+		v.CustomerName, v.CustomerEmail = orNull(name), orNull(email)
+	}
+	if err := s.markNew(ctx, websiteID, a, m); err != nil {
+		return nil, err
 	}
 	return m, nil
+}
+
+// stringProps reads the string members of stored props ("" or a JSON
+// object).
+func stringProps(raw string) map[string]string {
+	var props map[string]any
+	json.Unmarshal([]byte(raw), &props)
+	out := make(map[string]string, len(props))
+	for k, v := range props {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
+}
+
+// FirstPaymentStore finds when customers paid first: for each of these
+// visitors and emails (as the payments' props carry them), the time of its
+// first payment on the website. Customers without a payment are left out.
+type FirstPaymentStore interface {
+	FirstPayments(ctx context.Context, websiteID string, visitors []openfast.UUID, emails []string) (map[openfast.UUID]time.Time, map[string]time.Time, error)
+}
+
+// markNew sets the isNew of the map's payments: the first payment of its
+// visitor and of its email (a payment with neither is new).
+func (s *Service) markNew(ctx context.Context, websiteID string, a *RealtimeActivity, m *RealtimeMap) error {
+	fs, ok := s.Store.(FirstPaymentStore)
+	if !ok || len(a.Payments) == 0 {
+		return nil
+	}
+	var visitors []openfast.UUID
+	var emails []string
+	for _, p := range a.Payments {
+		if p.VisitorID != (openfast.UUID{}) {
+			visitors = append(visitors, p.VisitorID)
+		}
+		if e := stringProps(p.Props)["email"]; e != "" {
+			emails = append(emails, e)
+		}
+	}
+	byVisitor, byEmail, err := fs.FirstPayments(ctx, websiteID, visitors, emails)
+	if err != nil {
+		return err
+	}
+	for i, p := range a.Payments {
+		isNew := true
+		if t, ok := byVisitor[p.VisitorID]; ok && p.VisitorID != (openfast.UUID{}) && t.Before(p.Time) {
+			isNew = false
+		}
+		if t, ok := byEmail[stringProps(p.Props)["email"]]; ok && t.Before(p.Time) {
+			isNew = false
+		}
+		m.RecentPayments[i].IsNew = isNew
+	}
+	return nil
 }

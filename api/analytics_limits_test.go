@@ -102,6 +102,10 @@ func (s *heldTotals) Totals(ctx context.Context, _ analytics.Request) (analytics
 	}
 }
 
+func (s *heldTotals) Revenue(context.Context, analytics.Request, *analytics.Schedule) ([]analytics.RevenueRow, error) {
+	return nil, nil
+}
+
 // TestAnalyticsReads_TooMany: beyond the reads that may run at once for a
 // website, a read is answered 429 with Retry-After.
 func TestAnalyticsReads_TooMany(t *testing.T) {

@@ -175,7 +175,7 @@ func sameJSON(t *testing.T, what string, got any, want string) {
 func TestAnalyticsOverview(t *testing.T) {
 	a := newAnalyticsEnv(t)
 	const all = `{"visitors":4,"sessions":5,"bounce_rate":60,"avg_session_duration":78000,"currency":"USD",
-		"revenue":49.99,"payments":1,"revenue_per_visitor":12.5,"conversion_rate":75}`
+		"revenue":49.99,"payments":1,"revenue_per_visitor":12.5,"conversion_rate":25}`
 	for _, tc := range []struct {
 		name, query, want string
 	}{
@@ -187,20 +187,21 @@ func TestAnalyticsOverview(t *testing.T) {
 			"avg_session_duration":150000,"currency":"USD","revenue":49.99,"payments":1,"revenue_per_visitor":25,"conversion_rate":50}`},
 		// 10 March: V2 (S3), V3 (S4, 90 s, goals), V4 (S5, goal); no payment.
 		{"Instants", "&startAt=2026-03-09T23:00:00Z&endAt=2026-03-10T22:59:59.999Z", `{"visitors":3,"sessions":3,
-			"bounce_rate":66.67,"avg_session_duration":30000,"currency":"USD","revenue":0,"payments":0,"revenue_per_visitor":0,"conversion_rate":66.67}`},
+			"bounce_rate":66.67,"avg_session_duration":30000,"currency":"USD","revenue":0,"payments":0,"revenue_per_visitor":0,"conversion_rate":0}`},
 		// The same day in UTC, by legacy full-day bounds read as dates in UTC.
 		{"FullDayUTC", "&timezone=UTC&startAt=2026-03-10T00:00:00.000Z&endAt=2026-03-10T23:59:59.999Z&fields=visitors,sessions", `{"visitors":3,"sessions":3}`},
 		{"NoEvents", "&startAt=2026-01-01&endAt=2026-01-31", `{"visitors":0,"sessions":0,"bounce_rate":0,
 			"avg_session_duration":0,"currency":"USD","revenue":0,"payments":0,"revenue_per_visitor":0,"conversion_rate":0}`},
-		// US: V1 and V4; S5 bounces; V1's payment; both converted.
+		// US: V1 and V4; S5 bounces; V1's payment: V1 is a customer (V4's
+		// goal does not convert).
 		{"FilterCountryCode", "&filter_country=US&fields=visitors,sessions,bounce_rate,avg_session_duration,payments,revenue,conversion_rate",
-			`{"visitors":2,"sessions":2,"bounce_rate":50,"avg_session_duration":150000,"payments":1,"revenue":49.99,"conversion_rate":100}`},
+			`{"visitors":2,"sessions":2,"bounce_rate":50,"avg_session_duration":150000,"payments":1,"revenue":49.99,"conversion_rate":50}`},
 		{"FilterCountryNameIsNot", "&filter_country=is_not:United%20States%20of%20America&fields=visitors,sessions,payments,revenue",
 			`{"visitors":2,"sessions":3,"payments":0,"revenue":0}`},
 		{"FilterCountryLegacyName", "&country=fr&fields=visitors,sessions", `{"visitors":1,"sessions":2}`},
 		{"FilterTwoValues", "&filter_country=DE,France&fields=visitors", `{"visitors":2}`},
 		{"FilterAnd", "&filter_country=US&filter_os=Windows&fields=visitors,payments", `{"visitors":1,"payments":0}`},
-		{"FilterGoal", "&filter_goal=signup&fields=visitors,sessions,conversion_rate", `{"visitors":2,"sessions":2,"conversion_rate":100}`},
+		{"FilterGoal", "&filter_goal=signup&fields=visitors,sessions,conversion_rate", `{"visitors":2,"sessions":2,"conversion_rate":50}`},
 		{"FilterGoalIsNot", "&filter_goal=is_not:signup,newsletter&fields=visitors,conversion_rate", `{"visitors":1,"conversion_rate":0}`},
 		{"FilterReferrerDomain", "&filter_referrer=google.com&fields=visitors", `{"visitors":2}`},
 		{"FilterBrowserSafari", "&filter_browser=Safari&fields=visitors", `{"visitors":1}`},
@@ -235,15 +236,15 @@ func TestAnalyticsTimeseries(t *testing.T) {
 	const allFields = "&fields=name,visitors,sessions,revenue,payments,conversion_rate"
 	res := a.get("/api/v1/analytics/timeseries"+a.q+allFields+"&interval=day&startAt=2026-03-09&endAt=2026-03-10", a.admin)
 	res.ok()
-	// 9 March: V1, V2; V1 converted and paid. 10 March: V2, V3, V4; V3
-	// and V4 converted (goals). Totals: the overview's.
+	// 9 March: V1, V2; V1 paid (a customer). 10 March: V2, V3, V4; their
+	// goals do not convert. Totals: the overview's.
 	sameJSON(t, "day", res.json, `{"status":"success",
 		"fields":["name","visitors","sessions","revenue","payments","conversion_rate"],
 		"interval":"day","timezone":"Europe/Paris","currency":"USD",
-		"totals":{"visitors":4,"sessions":5,"revenue":49.99,"payments":1,"conversion_rate":75},
+		"totals":{"visitors":4,"sessions":5,"revenue":49.99,"revenueBreakdown":{"new":49.99,"renewal":0,"refund":0},"payments":1,"conversion_rate":25},
 		"data":[
-			{"name":"09 Mar","timestamp":"2026-03-09T00:00:00+01:00","visitors":2,"sessions":2,"revenue":49.99,"payments":1,"conversion_rate":50},
-			{"name":"10 Mar","timestamp":"2026-03-10T00:00:00+01:00","visitors":3,"sessions":3,"revenue":0,"payments":0,"conversion_rate":66.67}],
+			{"name":"09 Mar","timestamp":"2026-03-09T00:00:00+01:00","visitors":2,"sessions":2,"revenue":49.99,"revenueBreakdown":{"new":49.99,"renewal":0,"refund":0},"payments":1,"conversion_rate":50},
+			{"name":"10 Mar","timestamp":"2026-03-10T00:00:00+01:00","visitors":3,"sessions":3,"revenue":0,"revenueBreakdown":{"new":0,"renewal":0,"refund":0},"payments":0,"conversion_rate":0}],
 		"pagination":{"limit":100,"offset":0,"total":2}}`)
 
 	t.Run("Paging", func(t *testing.T) {

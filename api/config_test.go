@@ -24,6 +24,7 @@ type testConfig struct {
 	EventStore  openfast.EventStore
 	EventWriter openfast.EventWriter
 	Analytics   analytics.Store
+	Rates       app.Rates
 	SeparateOps bool
 	// The read limits of the app (0: its defaults).
 	QueryTimeout       time.Duration
@@ -40,7 +41,7 @@ func (c testConfig) server() (*Server, error) {
 		Metadata: c.Store, Events: c.EventStore, Writer: c.EventWriter, Analytics: c.Analytics,
 		CacheTTL: c.CacheTTL, Now: c.Now, Logger: c.Logger,
 		QueryTimeout: c.QueryTimeout, MaxReadsPerWebsite: c.MaxReadsPerWebsite, MaxReads: c.MaxReads,
-		AuthFailureLimit: c.AuthFailureLimit,
+		AuthFailureLimit: c.AuthFailureLimit, Rates: c.Rates,
 	})
 	if err != nil {
 		return nil, err

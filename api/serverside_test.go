@@ -13,6 +13,7 @@ import (
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/ingest"
+	"github.com/openfast/openfast/rates"
 	"github.com/openfast/openfast/storetest"
 )
 
@@ -38,7 +39,7 @@ func newEventsEnv(t testing.TB) *eventsEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { writer.Close(); events.Close() })
-	e := newTestEnv(t, func(c *testConfig) { c.EventStore, c.EventWriter = events, writer })
+	e := newTestEnv(t, func(c *testConfig) { c.EventStore, c.EventWriter, c.Rates = events, writer, rates.New() })
 	e.setup()
 	pv := storetest.SampleEvent(e.site, 1)
 	if err := events.InsertEvents(context.Background(), []openfast.Event{pv}); err != nil {
@@ -148,6 +149,7 @@ func TestPayments(t *testing.T) {
 		{map[string]any{"currency": "USD", "transaction_id": "t"}, "amount"},
 		{map[string]any{"amount": -1, "currency": "USD", "transaction_id": "t"}, "amount"},
 		{map[string]any{"amount": 1, "currency": "dollars", "transaction_id": "t"}, "currency"},
+		{map[string]any{"amount": 1, "currency": "XYZ", "transaction_id": "t"}, "currency XYZ has no exchange rate"},
 		{map[string]any{"amount": 1, "currency": "USD"}, "transaction_id"},
 		{map[string]any{"amount": 1, "currency": "USD", "transaction_id": "t", "renewal": "yes"}, "renewal"},
 		{map[string]any{"amount": 1, "currency": "USD", "transaction_id": "t", "timestamp": "yesterday"}, "timestamp"},
@@ -162,6 +164,35 @@ func TestPayments(t *testing.T) {
 	}
 	if n := e.count(t, openfast.EventPayment); n != 0 {
 		t.Fatalf("%d payments left", n)
+	}
+}
+
+// A server-side payment with an email and no visitor id goes to the
+// visitor that the tracker linked to that email (window.datafast("payment",
+// {email}) is a hint, not a payment).
+func TestPayments_AttributedByEmail(t *testing.T) {
+	e := newEventsEnv(t)
+	visitor, _ := openfast.ParseUUID(e.visitor)
+	hint := storetest.SampleEvent(e.site, 2)
+	hint.Type, hint.VisitorID, hint.Props = openfast.EventPaymentHint, visitor, `{"email":"Buyer@Example.com"}`
+	if err := e.events.InsertEvents(context.Background(), []openfast.Event{hint}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tx := range []string{"tx_email", "tx_other"} {
+		email := map[string]string{"tx_email": "buyer@example.com", "tx_other": "other@example.com"}[tx]
+		if res := e.do("POST", "/api/v1/payments"+e.path, e.admin, map[string]any{"amount": 10, "currency": "USD", "transaction_id": tx, "email": email}); res.status != 200 {
+			t.Fatalf("payment %s: %d %s", tx, res.status, res.body)
+		}
+	}
+	var got string
+	if err := e.db(t).QueryRow(`SELECT CAST(visitor_id AS VARCHAR) FROM events WHERE type = 4 AND transaction_id = 'tx_email'`).Scan(&got); err != nil || got != e.visitor {
+		t.Fatalf("payment by email went to %q, want %s (%v)", got, e.visitor, err)
+	}
+	if err := e.db(t).QueryRow(`SELECT CAST(visitor_id AS VARCHAR) FROM events WHERE type = 4 AND transaction_id = 'tx_other'`).Scan(&got); err != nil || got != "00000000-0000-0000-0000-000000000000" {
+		t.Fatalf("payment of an unknown email went to %q (%v)", got, err)
+	}
+	if n := e.count(t, openfast.EventPaymentHint); n != 1 {
+		t.Fatalf("%d hints", n)
 	}
 }
 

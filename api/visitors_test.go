@@ -200,7 +200,7 @@ func TestVisitorsRealtimeMap(t *testing.T) {
 		"system":{"browser":{"name":"Chrome"},"os":{"name":"Mac OS"},"device":{"type":"desktop"}},
 		"currentUrl":"/docs","referrer":null,"sessionStartTime":"2026-03-10T11:58:00.000Z","visitCount":2,
 		"params":{"ref":null,"source":null,"via":null,"utm_source":null,"utm_medium":null,"utm_campaign":null,"utm_content":null,"utm_term":null},
-		"latitude":null,"longitude":null,"isCustomer":true,"customerName":null,"customerEmail":null,
+		"latitude":null,"longitude":null,"isCustomer":true,"customerName":"Ada","customerEmail":"ada@example.com",
 		"profileData":{"displayName":"Ada","userId":"u_1","hasProfile":true,"isRandomName":false},"conversionLikelihood":null}`)
 	sameJSON(t, "V2 profile", visitors[1].(map[string]any)["profileData"], `{"displayName":null,"userId":null,"hasProfile":false,"isRandomName":false}`)
 	events := d["recentEvents"].([]any)
@@ -214,7 +214,7 @@ func TestVisitorsRealtimeMap(t *testing.T) {
 	sameJSON(t, "payment without visitor", events[3], `{"_id":"`+fixturePaymentID+`","type":"payment","visitorId":null,
 		"timestamp":"2026-03-10T11:57:00.000Z","path":"","countryCode":"","extraData":{},"referrer":null,"customerName":null,"amount":5,"displayName":null}`)
 	sameJSON(t, "payments", d["recentPayments"], `[
-		{"_id":"","type":"payment_received","timestamp":"2026-03-10T11:59:30.000Z","name":null,"email":null,"amount":19,"currency":"USD","renewal":false,"displayName":null,"isNew":true,"visible":true},
+		{"_id":"","type":"payment_received","timestamp":"2026-03-10T11:59:30.000Z","name":null,"email":"ada@example.com","amount":19,"currency":"USD","renewal":false,"displayName":null,"isNew":false,"visible":true},
 		{"_id":"`+fixturePaymentID+`","type":"payment_received","timestamp":"2026-03-10T11:57:00.000Z","name":null,"email":null,"amount":5,"currency":"USD","renewal":false,"displayName":null,"isNew":true,"visible":true}]`)
 	// Website B: nothing in the window.
 	sameJSON(t, "B", a.get("/api/v1/analytics/realtime/map?websiteId="+a.siteB, a.ownerB).ok(),

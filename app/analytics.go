@@ -62,6 +62,7 @@ func (a *App) readQuery(ctx context.Context, c Caller, in Read, e analytics.Endp
 	if err != nil {
 		return nil, nil, err
 	}
+	q.IncludeRenewals = site.IncludeRenewalRevenue
 	return q, site.Website, nil
 }
 
@@ -109,7 +110,7 @@ func (a *App) Breakdown(ctx context.Context, c Caller, e analytics.Endpoint, in 
 	}
 	var total int
 	rows, err := read(ctx, a, site.ID, func(ctx context.Context) (rows []wire.BreakdownRow, err error) {
-		rows, total, err = a.analytics.Breakdown(ctx, e, site.ID, q)
+		rows, total, err = a.analytics.Breakdown(ctx, e, site.ID, q, site.Currency)
 		return rows, err
 	})
 	return rows, total, q, err

@@ -47,6 +47,14 @@ func (s *blockingStore) Series(ctx context.Context, r analytics.Request, _ analy
 	return nil, s.wait(ctx, r.WebsiteID)
 }
 
+func (s *blockingStore) Revenue(ctx context.Context, r analytics.Request, _ *analytics.Schedule) ([]analytics.RevenueRow, error) {
+	return nil, s.wait(ctx, r.WebsiteID)
+}
+
+func (s *blockingStore) GroupRevenue(ctx context.Context, r analytics.Request, _ analytics.Breakdown, _ [][]string) ([]analytics.RevenueRow, error) {
+	return nil, s.wait(ctx, r.WebsiteID)
+}
+
 func (s *blockingStore) Breakdown(ctx context.Context, r analytics.Request, _ analytics.Breakdown, _, _ int) ([]analytics.Group, int, error) {
 	return nil, 0, s.wait(ctx, r.WebsiteID)
 }

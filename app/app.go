@@ -31,6 +31,10 @@ type Config struct {
 	Writer openfast.EventWriter
 	// Analytics, when set, serves the analytics reads.
 	Analytics analytics.Store
+	// Rates, when set, converts payments to each website's currency in the
+	// analytics reads, and a payment in a currency without a rate is
+	// refused (nil: amounts are added as they are, any currency accepted).
+	Rates Rates
 	// CacheTTL bounds how long a verified credential, or a website's
 	// settings, are trusted without asking the store again. Changes made
 	// through this App take effect at once whatever its value; 0 means 5 s.
@@ -68,6 +72,7 @@ type App struct {
 	eventStore   openfast.EventStore
 	eventWriter  openfast.EventWriter
 	analytics    *analytics.Service
+	rates        Rates
 	reads        *readGate
 	queryTimeout time.Duration
 	verifier     *Verifier
@@ -118,6 +123,7 @@ func New(cfg Config) (*App, error) {
 		inviteTTL:    cfg.InvitationTTL,
 		now:          cfg.Now,
 		log:          cfg.Logger,
+		rates:        cfg.Rates,
 	}
 	if cfg.AuthFailureLimit == 0 {
 		cfg.AuthFailureLimit = DefaultAuthFailureLimit
@@ -127,8 +133,18 @@ func New(cfg Config) (*App, error) {
 	}
 	if cfg.Analytics != nil {
 		a.analytics = &analytics.Service{Store: cfg.Analytics, Now: cfg.Now}
+		if cfg.Rates != nil {
+			a.analytics.Rates = cfg.Rates
+		}
 	}
 	return a, nil
+}
+
+// Rates are exchange rates (rates.Table).
+type Rates interface {
+	analytics.Rates
+	// Known reports whether a currency has rates.
+	Known(currency string) bool
 }
 
 // Caller is who acts: an authenticated credential and the client address

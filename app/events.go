@@ -294,6 +294,9 @@ func (a *App) CreatePayment(ctx context.Context, c Caller, websiteID string, in 
 	if !valid {
 		return "", false, invalidf("currency is required: a three-letter ISO 4217 code such as USD.")
 	}
+	if a.rates != nil && !a.rates.Known(currency) {
+		return "", false, invalidf("currency %s has no exchange rate (the European Central Bank's reference rates): its payments cannot be converted to the website's currency.", currency)
+	}
 	var tx string
 	valid = false
 	if in.TransactionID != nil {
@@ -345,6 +348,20 @@ func (a *App) CreatePayment(ctx context.Context, c Caller, websiteID string, in 
 	}
 	if visitor != nil {
 		ev.VisitorID = *visitor
+	} else if props["email"] != "" {
+		// No visitor id: the visitor that the tracker linked to this
+		// email (window.datafast("payment", {email}), or identify), if any.
+		events, err := a.syncedEvents(ctx)
+		if err != nil {
+			return "", false, err
+		}
+		v, ok, err := events.VisitorByEmail(ctx, id, props["email"])
+		if err != nil {
+			return "", false, err
+		}
+		if ok {
+			ev.VisitorID = v
+		}
 	}
 	recorded, err := a.recordPayment(ctx, ev)
 	if err != nil {

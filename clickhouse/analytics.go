@@ -46,7 +46,7 @@ func (d *DB) Totals(ctx context.Context, r analytics.Request) (analytics.Totals,
 	q.Add("SELECT visitors_n, converted_n, sessions_n, bounces_n, duration_us, payments_n, revenue FROM\n")
 	q.Add("(SELECT toInt64(uniqExact(visitor_id)) AS visitors_n, toInt64(uniqExactIf(visitor_id, visitor_id IN (SELECT visitor_id FROM events WHERE ")
 	q.Base(r)
-	q.Add(" AND type IN (" + custom + ", " + payment + ")))) AS converted_n FROM events WHERE ")
+	q.Add(" AND " + sqlq.Customer(r) + "))) AS converted_n FROM events WHERE ")
 	pageviews(q, r)
 	q.Add(")\nCROSS JOIN (SELECT * FROM\n")
 	q.Add("(SELECT toInt64(count()) AS sessions_n, toInt64(countIf(pageviews_n = 1)) AS bounces_n, toInt64(sum(span_us)) AS duration_us FROM " +
@@ -152,7 +152,7 @@ func (d *DB) Series(ctx context.Context, r analytics.Request, s analytics.Schedu
 		"toUInt64(0) AS payments_n, toInt64(0) AS revenue FROM events WHERE ")
 	pv()
 	q.Add(" GROUP BY bucket\nUNION ALL\n")
-	q.Add("SELECT " + key + " AS bucket, toUInt64(0), toUInt64(0), uniqExactIf(visitor_id, ")
+	q.Add("SELECT " + key + " AS bucket, toUInt64(0), toUInt64(0), uniqExactIf(visitor_id, " + sqlq.Customer(r) + " AND ")
 	inPV()
 	q.Add(") AS conv, countIf(type = " + payment)
 	if len(r.Filters) > 0 {
@@ -167,7 +167,7 @@ func (d *DB) Series(ctx context.Context, r analytics.Request, s analytics.Schedu
 	q.Add(")) FROM events WHERE ")
 	q.Base(r)
 	q.Between(s.Window.Start, s.Window.End)
-	q.Add(" AND type IN (" + custom + ", " + payment + ") GROUP BY bucket HAVING conv > 0 OR pays > 0\n) GROUP BY bucket ORDER BY bucket")
+	q.Add(" AND type = " + payment + " GROUP BY bucket HAVING conv > 0 OR pays > 0\n) GROUP BY bucket ORDER BY bucket")
 	rows, err := d.conn.Query(ctx, q.String(), q.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("timeseries of %s: %w", r.WebsiteID, err)
@@ -261,4 +261,80 @@ func (d *DB) ActiveVisitors(ctx context.Context, websiteID string, since, until 
 		return 0, fmt.Errorf("active visitors of %s: %w", websiteID, err)
 	}
 	return n, nil
+}
+
+// Revenue implements analytics.RevenueStore: the payments of the range or
+// window grouped by bucket, currency, UTC day and kind; with filters, those
+// of the visitors counted in their bucket.
+func (d *DB) Revenue(ctx context.Context, r analytics.Request, s *analytics.Schedule) ([]analytics.RevenueRow, error) {
+	if err := sqlq.CheckFilters(r); err != nil {
+		return nil, err
+	}
+	key := "0"
+	if s != nil {
+		k, err := bucketKey(*s)
+		if err != nil {
+			return nil, err
+		}
+		key = k
+	}
+	q := newQuery()
+	where := func() {
+		q.Base(r)
+		if s != nil {
+			q.Between(s.Window.Start, s.Window.End)
+		}
+	}
+	q.Add("SELECT bucket, currency, day, kind, toInt64(count()), toInt64(sum(revenue_cents)) FROM (SELECT visitor_id, currency, revenue_cents, toInt64(" + key +
+		") AS bucket, toInt64(intDiv(ts, 86400000000)) AS day, toInt64(" + sqlq.Kind + ") AS kind FROM events WHERE ")
+	where()
+	q.Add(" AND type = " + payment + ")")
+	if len(r.Filters) > 0 {
+		q.Add(" WHERE (bucket, visitor_id) IN (SELECT toInt64(" + key + ") AS pageview_bucket, visitor_id FROM events WHERE ")
+		where()
+		q.Add(" AND type = " + pageview)
+		q.Filters(r)
+		q.Add(")")
+	}
+	q.Add(" GROUP BY bucket, currency, day, kind ORDER BY bucket, currency, day, kind")
+	rows, err := d.conn.Query(ctx, q.String(), q.Args...)
+	if err != nil {
+		return nil, fmt.Errorf("revenue of %s: %w", r.WebsiteID, err)
+	}
+	defer rows.Close()
+	out, err := sqlq.ScanRevenue(rows)
+	if err != nil {
+		return nil, fmt.Errorf("revenue of %s: %w", r.WebsiteID, err)
+	}
+	return out, nil
+}
+
+// GroupRevenue implements analytics.GroupRevenueStore: the pageviews of
+// the groups' keys are read for the visitors with a payment only.
+func (d *DB) GroupRevenue(ctx context.Context, r analytics.Request, b analytics.Breakdown, groups [][]string) ([]analytics.RevenueRow, error) {
+	keys, err := sqlq.BreakdownKeys(r, b)
+	if err != nil || len(groups) == 0 {
+		return nil, err
+	}
+	cols := strings.Join(keys, ", ")
+	q := newQuery()
+	q.Add("SELECT " + cols + ", currency, day, kind, toInt64(count()), toInt64(sum(revenue_cents)) FROM (SELECT DISTINCT " + cols + ", visitor_id FROM events WHERE ")
+	pageviews(q, r)
+	q.Add(" AND visitor_id IN (SELECT visitor_id FROM events WHERE ")
+	q.Base(r)
+	q.Add(" AND type = " + payment + ") AND ")
+	q.GroupKeys(keys, groups)
+	q.Add(")\nALL INNER JOIN (SELECT visitor_id, currency, toInt64(intDiv(ts, 86400000000)) AS day, toInt64(" + sqlq.Kind + ") AS kind, revenue_cents FROM events WHERE ")
+	q.Base(r)
+	q.Add(" AND type = " + payment + ") USING visitor_id GROUP BY " + cols + ", currency, day, kind")
+	rows, err := d.conn.Query(ctx, q.String(), q.Args...)
+	if err != nil {
+		return nil, fmt.Errorf("revenue of %s by %s: %w", r.WebsiteID, cols, err)
+	}
+	defer rows.Close()
+	out, err := sqlq.ScanGroupRevenue(rows, len(keys), groups)
+	if err != nil {
+		return nil, fmt.Errorf("revenue of %s by %s: %w", r.WebsiteID, cols, err)
+	}
+	return out, nil
 }

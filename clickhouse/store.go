@@ -27,7 +27,10 @@ package clickhouse
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -109,12 +112,15 @@ ORDER BY journal`,
 
 // insertEvents is the insert of events, with its explicit column list
 // (ClickHouse 18.16 needs it for batches).
-const insertEvents = `INSERT INTO events (website_id, ts, type, visitor_id, session_id,
+const insertEvents = `INSERT INTO events (` + insertColumns + `)`
+
+// insertColumns are the events table's columns, in their order.
+const insertColumns = `website_id, ts, type, visitor_id, session_id,
     hostname, path, entry_path, session_referrer, referrer, referrer_host,
     utm_source, utm_medium, utm_campaign, utm_term, utm_content, ref, source, via,
     country, region, city, browser, os, device,
     screen_width, screen_height, viewport_width, viewport_height, language,
-    goal, props, ad_click_ids, revenue_cents, currency, event_id, transaction_id, journal, batch)`
+    goal, props, ad_click_ids, revenue_cents, currency, event_id, transaction_id, journal, batch`
 
 // DB is the ClickHouse event store.
 type DB struct {
@@ -182,7 +188,38 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if n > 0 {
 		d.failReason = "max(latest_fail_reason)"
 	}
+	if err := d.migratePaymentHints(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	return d, nil
+}
+
+// oldPaymentHints selects the tracker's payment events stored as payments
+// by older versions: server-side payments always have a transaction id
+// and an event id.
+var oldPaymentHints = `type = ` + payment + ` AND transaction_id = '' AND event_id = ''`
+
+// migratePaymentHints makes the tracker's payment events of older
+// versions payment hints (openfast.EventPaymentHint): type is part of the
+// table's sort key, so they are copied with the new type, then deleted.
+func (d *DB) migratePaymentHints(ctx context.Context) error {
+	var n uint64
+	if err := d.conn.QueryRow(ctx, `SELECT count() FROM events WHERE `+oldPaymentHints).Scan(&n); err != nil {
+		return fmt.Errorf("event database: count old payment hints: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	cols := strings.TrimSpace(insertColumns)
+	sel := strings.Replace(cols, "type,", "toUInt8("+strconv.Itoa(int(openfast.EventPaymentHint))+"),", 1)
+	if err := d.conn.Exec(ctx, `INSERT INTO events (`+cols+`) SELECT `+sel+` FROM events WHERE `+oldPaymentHints); err != nil {
+		return fmt.Errorf("event database: copy old payment hints: %w", err)
+	}
+	if err := d.mutate(ctx, `ALTER TABLE events DELETE WHERE `+oldPaymentHints); err != nil {
+		return fmt.Errorf("event database: delete old payment hints: %w", err)
+	}
+	return nil
 }
 
 // validIdentifier accepts a database name that needs no quoting.
@@ -342,6 +379,33 @@ func (d *DB) PaymentExists(ctx context.Context, websiteID, transactionID string)
 		return false, fmt.Errorf("look up payment: %w", err)
 	}
 	return n > 0, nil
+}
+
+// VisitorByEmail returns the visitor of the website's latest payment hint
+// or identify event whose props carry this email, without case.
+func (d *DB) VisitorByEmail(ctx context.Context, websiteID, email string) (openfast.UUID, bool, error) {
+	rows, err := d.conn.Query(ctx, `SELECT hex(visitor_id) FROM events WHERE website_id = ? AND type IN (`+
+		strconv.Itoa(int(openfast.EventPaymentHint))+`, `+identify+`) AND props <> ''
+AND lower(visitParamExtractString(props, 'email')) = lower(?) AND visitor_id != `+zeroUUID+` ORDER BY ts DESC LIMIT 1`,
+		websiteID, email)
+	if err != nil {
+		return openfast.UUID{}, false, fmt.Errorf("look up visitor by email: %w", err)
+	}
+	defer rows.Close()
+	var v string
+	if rows.Next() {
+		if err := rows.Scan(&v); err != nil {
+			return openfast.UUID{}, false, fmt.Errorf("look up visitor by email: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return openfast.UUID{}, false, fmt.Errorf("look up visitor by email: %w", err)
+	}
+	var u openfast.UUID
+	if _, err := hex.Decode(u[:], []byte(v)); err != nil || v == "" {
+		return openfast.UUID{}, false, nil
+	}
+	return u, true, nil
 }
 
 // DeleteEvents counts the selected events, deletes them and waits until

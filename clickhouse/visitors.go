@@ -357,7 +357,7 @@ LIMIT ?`, websiteID, from, to, analytics.MaxRecentEvents)
 }
 
 func (d *DB) recentPayments(ctx context.Context, websiteID string, from, to int64) ([]analytics.RecentPayment, error) {
-	rows, err := d.conn.Query(ctx, `SELECT event_id, ts, revenue_cents, currency FROM events
+	rows, err := d.conn.Query(ctx, `SELECT event_id, ts, revenue_cents, currency, visitor_id, props FROM events
 WHERE website_id = ? AND ts >= ? AND ts <= ? AND type = `+payment+`
 ORDER BY ts DESC, event_id DESC, revenue_cents DESC, currency DESC LIMIT ?`, websiteID, from, to, analytics.MaxRecentPayments)
 	if err != nil {
@@ -368,11 +368,65 @@ ORDER BY ts DESC, event_id DESC, revenue_cents DESC, currency DESC LIMIT ?`, web
 	for rows.Next() {
 		var p analytics.RecentPayment
 		var ts int64
-		if err := rows.Scan(&p.EventID, &ts, &p.RevenueCents, &p.Currency); err != nil {
+		var visitor string
+		if err := rows.Scan(&p.EventID, &ts, &p.RevenueCents, &p.Currency, &visitor, &p.Props); err != nil {
+			return nil, err
+		}
+		if p.VisitorID, err = uuidOf(visitor); err != nil {
 			return nil, err
 		}
 		p.Time = fromMicros(ts)
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// FirstPayments implements analytics.FirstPaymentStore.
+func (d *DB) FirstPayments(ctx context.Context, websiteID string, visitors []openfast.UUID, emails []string) (map[openfast.UUID]time.Time, map[string]time.Time, error) {
+	byVisitor, byEmail := map[openfast.UUID]time.Time{}, map[string]time.Time{}
+	read := func(sel string, list string, args []any, put func(key string, t time.Time) error) error {
+		rows, err := d.conn.Query(ctx, `SELECT `+sel+` AS k, min(ts) FROM events WHERE website_id = ? AND type = `+payment+` AND k IN (`+list+`) GROUP BY k`,
+			append([]any{websiteID}, args...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k string
+			var ts int64
+			if err := rows.Scan(&k, &ts); err != nil {
+				return err
+			}
+			if err := put(k, fromMicros(ts)); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	var err error
+	if len(visitors) > 0 {
+		lits := make([]string, len(visitors))
+		for i, v := range visitors {
+			lits[i] = uuidLiteral(v)
+		}
+		err = read("visitor_id", strings.Join(lits, ", "), nil, func(k string, t time.Time) error {
+			u, err := uuidOf(k)
+			byVisitor[u] = t
+			return err
+		})
+	}
+	if err == nil && len(emails) > 0 {
+		args := make([]any, len(emails))
+		for i, e := range emails {
+			args[i] = e
+		}
+		err = read("visitParamExtractString(props, 'email')", strings.TrimSuffix(strings.Repeat("?, ", len(emails)), ", "), args, func(k string, t time.Time) error {
+			byEmail[k] = t
+			return nil
+		})
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("first payments on %s: %w", websiteID, err)
+	}
+	return byVisitor, byEmail, nil
 }

@@ -46,7 +46,7 @@ sessions AS (SELECT count(*) AS pageview_count, epoch_us(max(ts)) - epoch_us(min
 visitors AS (SELECT DISTINCT visitor_id FROM pageviews),
 goal_visitors AS (SELECT DISTINCT visitor_id FROM events WHERE `)
 	q.Base(r)
-	q.Add(" AND type IN (" + custom + ", " + payment + ")),\npayments AS (SELECT visitor_id, revenue_cents FROM events WHERE ")
+	q.Add(" AND " + sqlq.Customer(r) + "),\npayments AS (SELECT visitor_id, revenue_cents FROM events WHERE ")
 	q.Base(r)
 	q.Add(" AND type = " + payment)
 	if len(r.Filters) > 0 {
@@ -125,7 +125,7 @@ func (d *DB) Series(ctx context.Context, r analytics.Request, s analytics.Schedu
 	q.Add("),\ngoals AS (SELECT visitor_id, type, revenue_cents, " + key + " AS bucket FROM events WHERE ")
 	q.Base(r)
 	window()
-	q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
+	q.Add(" AND " + sqlq.Customer(r) + "),\n")
 	q.Add(`bucket_visitors AS (SELECT DISTINCT bucket, visitor_id FROM pageviews),
 vis AS (SELECT bucket, count(*) AS visitors FROM bucket_visitors GROUP BY bucket),
 ses AS (SELECT bucket, count(*) AS sessions FROM (SELECT DISTINCT bucket, visitor_id, session_id FROM pageviews) bucket_sessions GROUP BY bucket),
@@ -251,4 +251,80 @@ func (d *DB) ActiveVisitors(ctx context.Context, websiteID string, since, until 
 		return 0, fmt.Errorf("active visitors of %s: %w", websiteID, err)
 	}
 	return n, nil
+}
+
+// Revenue implements analytics.RevenueStore: one scan of the payments of
+// the range or window (few rows next to the pageviews), and with filters
+// a semi join with the visitors counted.
+func (d *DB) Revenue(ctx context.Context, r analytics.Request, s *analytics.Schedule) ([]analytics.RevenueRow, error) {
+	if err := sqlq.CheckFilters(r); err != nil {
+		return nil, err
+	}
+	key := "0"
+	if s != nil {
+		k, err := bucketKey(*s)
+		if err != nil {
+			return nil, err
+		}
+		key = k
+	}
+	q := d.newQuery()
+	q.Add("SELECT bucket, currency, day, kind, count(*), CAST(sum(revenue_cents) AS BIGINT) FROM (SELECT visitor_id, currency, revenue_cents, CAST(" + key + " AS BIGINT) AS bucket, " +
+		"CAST(epoch_us(ts) // 86400000000 AS BIGINT) AS day, " + sqlq.Kind + " AS kind FROM events WHERE ")
+	q.Base(r)
+	if s != nil {
+		q.Between(s.Window.Start, s.Window.End)
+	}
+	q.Add(" AND type = " + payment + ") payment_rows")
+	if len(r.Filters) > 0 {
+		q.Add(" SEMI JOIN (SELECT DISTINCT CAST(" + key + " AS BIGINT) AS bucket, visitor_id FROM events WHERE ")
+		q.Base(r)
+		if s != nil {
+			q.Between(s.Window.Start, s.Window.End)
+		}
+		q.Add(" AND type = " + pageview)
+		q.Filters(r)
+		q.Add(") counted USING (bucket, visitor_id)")
+	}
+	q.Add(" GROUP BY bucket, currency, day, kind ORDER BY bucket, currency, day, kind")
+	rows, err := d.db.QueryContext(ctx, q.String(), q.Args...)
+	if err != nil {
+		return nil, fmt.Errorf("revenue of %s: %w", r.WebsiteID, err)
+	}
+	defer rows.Close()
+	out, err := sqlq.ScanRevenue(rows)
+	if err != nil {
+		return nil, fmt.Errorf("revenue of %s: %w", r.WebsiteID, err)
+	}
+	return out, nil
+}
+
+// GroupRevenue implements analytics.GroupRevenueStore: the pageviews of
+// the groups' keys are read for the visitors with a payment only.
+func (d *DB) GroupRevenue(ctx context.Context, r analytics.Request, b analytics.Breakdown, groups [][]string) ([]analytics.RevenueRow, error) {
+	keys, err := sqlq.BreakdownKeys(r, b)
+	if err != nil || len(groups) == 0 {
+		return nil, err
+	}
+	cols := strings.Join(keys, ", ")
+	q := d.newQuery()
+	q.Add("WITH pay AS (SELECT visitor_id, currency, CAST(epoch_us(ts) // 86400000000 AS BIGINT) AS day, " + sqlq.Kind + " AS kind, revenue_cents FROM events WHERE ")
+	q.Base(r)
+	q.Add(" AND type = " + payment + "),\nkey_visitors AS (SELECT DISTINCT " + cols + ", visitor_id FROM events WHERE ")
+	q.Base(r)
+	q.Add(" AND type = " + pageview)
+	q.Filters(r)
+	q.Add(" AND visitor_id IN (SELECT visitor_id FROM pay) AND ")
+	q.GroupKeys(keys, groups)
+	q.Add(")\nSELECT " + cols + ", currency, day, kind, count(*), CAST(sum(revenue_cents) AS BIGINT) FROM key_visitors JOIN pay USING (visitor_id) GROUP BY " + cols + ", currency, day, kind")
+	rows, err := d.db.QueryContext(ctx, q.String(), q.Args...)
+	if err != nil {
+		return nil, fmt.Errorf("revenue of %s by %s: %w", r.WebsiteID, cols, err)
+	}
+	defer rows.Close()
+	out, err := sqlq.ScanGroupRevenue(rows, len(keys), groups)
+	if err != nil {
+		return nil, fmt.Errorf("revenue of %s by %s: %w", r.WebsiteID, cols, err)
+	}
+	return out, nil
 }

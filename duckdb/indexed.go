@@ -84,9 +84,9 @@ func (d *DB) indexedTotals(ctx context.Context, r analytics.Request) (analytics.
 			q.Add("SELECT pending + goal_pending, visitors, sessions, sessions - multi_pageview_sessions, duration_us, converted, payments, cents FROM (SELECT " +
 				pageviewSums("type = "+pageview+" AND ", S) + ", " + goalSums("type <> "+pageview+" AND ", S, E) + " FROM events WHERE ")
 			where()
-			q.Add(" AND type IN (" + pageview + ", " + custom + ", " + payment + "))")
+			q.Add(" AND (type = " + pageview + " OR " + sqlq.Customer(r) + "))")
 		} else {
-			twoScanTotals(q, where, S, E, mixed)
+			twoScanTotals(q, where, S, E, mixed, sqlq.Customer(r))
 		}
 		var pending int64
 		err := d.db.QueryRowContext(ctx, q.String(), q.Args...).Scan(&pending, &t.Visitors, &t.Sessions, &t.Bounces, &t.DurationMicros, &t.Converted, &t.Payments, &t.RevenueCents)
@@ -121,7 +121,8 @@ func goalSums(guard, S, E string) string {
 
 // twoScanTotals is the statement of the overview of a website that is not
 // small, or mixed: the pageviews and the goals and payments apart.
-func twoScanTotals(q *sqlq.Query, where func(), S, E string, mixed bool) {
+// customer is the condition of the goal rows (sqlq.Customer).
+func twoScanTotals(q *sqlq.Query, where func(), S, E string, mixed bool, customer string) {
 	q.Add("WITH ")
 	if mixed {
 		// The pending visitors' pageviews, sessions and visitors with
@@ -132,13 +133,13 @@ func twoScanTotals(q *sqlq.Query, where func(), S, E string, mixed bool) {
 		q.Add(" AND type = " + pageview + "),\npending_sessions AS (SELECT count(*) AS pageview_count, epoch_us(max(ts)) - epoch_us(min(ts)) AS duration_us FROM pending_pageviews GROUP BY visitor_id, session_id),\n")
 		q.Add("pending_pageview_visitors AS (SELECT DISTINCT visitor_id FROM pending_pageviews),\npending_converted AS (SELECT count(*) AS visitors FROM pending_pageview_visitors SEMI JOIN (SELECT visitor_id FROM events SEMI JOIN pending_in_window USING (visitor_id) WHERE ")
 		where()
-		q.Add(" AND type IN (" + custom + ", " + payment + ")) pending_goals USING (visitor_id)),\n")
+		q.Add(" AND " + customer + ") pending_goals USING (visitor_id)),\n")
 	}
 	q.Add("pageview_sums AS (SELECT " + pageviewSums("", S) + " FROM " + counted(mixed) + " WHERE ")
 	where()
 	q.Add(" AND type = " + pageview + "),\ngoal_sums AS (SELECT " + goalSums("", S, E) + " FROM " + counted(mixed) + " WHERE ")
 	where()
-	q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
+	q.Add(" AND " + customer + "),\n")
 	// Payments of every visitor: those of pending visitors too, which
 	// goal_sums leaves out when mixed (otherwise goal_sums has them all,
 	// and one scan fewer matters to a small site's overview).
@@ -253,7 +254,7 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 	oneScan := func(q *sqlq.Query, where func()) {
 		q.Add("WITH window_rows AS MATERIALIZED (SELECT type, visitor_id, prev_visitor_pageview, prev_session_pageview, nearest_pageview_before, nearest_pageview_after, revenue_cents, " + key + " AS bucket, " + vk + " AS prev_visitor_bucket, " + sk + " AS prev_session_bucket, " + pk + " AS pageview_before_bucket, " + nk + " AS pageview_after_bucket FROM events WHERE ")
 		where()
-		q.Add(" AND type IN (" + pageview + ", " + custom + ", " + payment + ")),\n")
+		q.Add(" AND (type = " + pageview + " OR " + sqlq.Customer(r) + ")),\n")
 		q.Add("buckets AS (SELECT bucket, " +
 			countIf("type = "+pageview+" AND prev_visitor_pageview IS NULL") + " + count(*) FILTER (WHERE type <> " + pageview + " AND nearest_pageview_before IS NULL) AS pending, " +
 			countIf("type = "+pageview+" AND (prev_visitor_pageview < "+S+" OR prev_visitor_bucket < bucket)") + " AS visitors, " +
@@ -287,7 +288,7 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 			q.Add(" AND type = " + pageview + "),\npending_bucket_visitors AS (SELECT DISTINCT bucket, visitor_id FROM pending_pageviews),\n")
 			q.Add("pending_goal_buckets AS (SELECT DISTINCT visitor_id, " + key + " AS bucket FROM events SEMI JOIN pending_in_window USING (visitor_id) WHERE ")
 			where()
-			q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
+			q.Add(" AND " + sqlq.Customer(r) + "),\n")
 		}
 		q.Add("pageview_counts AS (SELECT bucket, " + countIf("prev_visitor_pageview IS NULL") + " AS pending, " + countIf("prev_visitor_pageview < "+S+" OR prev_visitor_bucket < bucket") + " AS visitors, " +
 			countIf("prev_session_pageview < "+S+" OR prev_session_bucket < bucket") + " AS sessions")
@@ -308,7 +309,7 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 		q.Add("),\nbucket_visitors AS (SELECT bucket, sum(pending) AS pending, sum(visitors) AS visitors, sum(sessions) AS sessions FROM pageview_counts GROUP BY bucket),\n")
 		q.Add("goals AS (SELECT visitor_id, type, revenue_cents, nearest_pageview_before, nearest_pageview_after, " + key + " AS bucket, " + pk + " AS pageview_before_bucket, " + nk + " AS pageview_after_bucket FROM " + counted(mixed) + " WHERE ")
 		where()
-		q.Add(" AND type IN (" + custom + ", " + payment + ")),\n")
+		q.Add(" AND " + sqlq.Customer(r) + "),\n")
 		q.Add("bucket_conversions AS (SELECT bucket, count(*) FILTER (WHERE nearest_pageview_before IS NULL) AS pending, count(DISTINCT visitor_id) FILTER (WHERE pageview_before_bucket = bucket OR pageview_after_bucket = bucket) AS converted FROM goals GROUP BY bucket")
 		if mixed {
 			q.Add(" UNION ALL SELECT bucket, 0, count(*) FROM pending_goal_buckets SEMI JOIN pending_bucket_visitors USING (bucket, visitor_id) GROUP BY bucket")

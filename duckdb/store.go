@@ -367,6 +367,23 @@ func (d *DB) PaymentExists(ctx context.Context, websiteID, transactionID string)
 	return n > 0, nil
 }
 
+// VisitorByEmail returns the visitor of the website's latest payment hint
+// or identify event whose props carry this email, without case.
+func (d *DB) VisitorByEmail(ctx context.Context, websiteID, email string) (openfast.UUID, bool, error) {
+	var v string
+	err := d.db.QueryRowContext(ctx, `SELECT CAST(visitor_id AS VARCHAR) FROM events WHERE site = ? AND type IN (?, ?) AND props <> ''
+AND lower(json_extract_string(NULLIF(props, ''), '$.email')) = lower(?) AND visitor_id <> `+zeroUUID+` ORDER BY ts DESC LIMIT 1`,
+		d.site(websiteID), uint8(openfast.EventPaymentHint), uint8(openfast.EventIdentify), email).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return openfast.UUID{}, false, nil
+	}
+	if err != nil {
+		return openfast.UUID{}, false, fmt.Errorf("look up visitor by email: %w", err)
+	}
+	u, ok := openfast.ParseUUID(v)
+	return u, ok, nil
+}
+
 // DeleteEvents deletes the selected events.
 func (d *DB) DeleteEvents(ctx context.Context, del openfast.EventDeletion) (int64, error) {
 	where, args := d.deletionSelection(del)

@@ -329,7 +329,7 @@ LIMIT ?`, d.site(websiteID), since.UTC(), until.UTC(), analytics.MaxRecentEvents
 }
 
 func (d *DB) recentPayments(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.RecentPayment, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT event_id, ts, revenue_cents, currency FROM events
+	rows, err := tx.QueryContext(ctx, `SELECT event_id, ts, revenue_cents, currency, CAST(visitor_id AS VARCHAR), props FROM events
 WHERE site = ? AND ts >= ? AND ts <= ? AND type = `+payment+`
 ORDER BY ts DESC, event_id DESC, revenue_cents DESC, currency DESC LIMIT ?`, d.site(websiteID), since.UTC(), until.UTC(), analytics.MaxRecentPayments)
 	if err != nil {
@@ -339,11 +339,66 @@ ORDER BY ts DESC, event_id DESC, revenue_cents DESC, currency DESC LIMIT ?`, d.s
 	var out []analytics.RecentPayment
 	for rows.Next() {
 		var p analytics.RecentPayment
-		if err := rows.Scan(&p.EventID, &p.Time, &p.RevenueCents, &p.Currency); err != nil {
+		var visitor string
+		if err := rows.Scan(&p.EventID, &p.Time, &p.RevenueCents, &p.Currency, &visitor, &p.Props); err != nil {
+			return nil, err
+		}
+		if p.VisitorID, err = parseUUID(visitor); err != nil {
 			return nil, err
 		}
 		p.Time = p.Time.UTC()
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// FirstPayments implements analytics.FirstPaymentStore.
+func (d *DB) FirstPayments(ctx context.Context, websiteID string, visitors []openfast.UUID, emails []string) (map[openfast.UUID]time.Time, map[string]time.Time, error) {
+	byVisitor, byEmail := map[openfast.UUID]time.Time{}, map[string]time.Time{}
+	read := func(sel, in string, values []any, put func(key string, t time.Time) error) error {
+		if len(values) == 0 {
+			return nil
+		}
+		args := append([]any{d.site(websiteID)}, values...)
+		rows, err := d.db.QueryContext(ctx, `SELECT `+sel+` AS k, min(ts) FROM events WHERE site = ? AND type = `+payment+` AND `+sel+` IN (`+
+			strings.TrimSuffix(strings.Repeat(in+", ", len(values)), ", ")+`) GROUP BY k`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k string
+			var t time.Time
+			if err := rows.Scan(&k, &t); err != nil {
+				return err
+			}
+			if err := put(k, t.UTC()); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	vs := make([]any, len(visitors))
+	for i, v := range visitors {
+		vs[i] = v.String()
+	}
+	es := make([]any, len(emails))
+	for i, e := range emails {
+		es[i] = e
+	}
+	err := read("CAST(visitor_id AS VARCHAR)", "?", vs, func(k string, t time.Time) error {
+		u, err := parseUUID(k)
+		byVisitor[u] = t
+		return err
+	})
+	if err == nil {
+		err = read("json_extract_string(NULLIF(props, ''), '$.email')", "?", es, func(k string, t time.Time) error {
+			byEmail[k] = t
+			return nil
+		})
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("first payments on %s: %w", websiteID, err)
+	}
+	return byVisitor, byEmail, nil
 }

@@ -212,6 +212,12 @@ func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, answer
 	if err := h.extra(&ev, p); err != nil {
 		return ev, answer, "", err
 	}
+	if ev.Type == openfast.EventPayment {
+		// A browser is not a payment: the tracker's payment event is a
+		// hint that links the visitor to a customer (see
+		// openfast.EventPaymentHint).
+		ev.Type = openfast.EventPaymentHint
+	}
 
 	ua := r.UserAgent()
 	agent := h.agents.get(ua)

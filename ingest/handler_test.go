@@ -239,6 +239,22 @@ func TestEvent_CustomGoal(t *testing.T) {
 	}
 }
 
+// The tracker's payment event is a hint linking the visitor to a
+// customer's email, not a payment.
+func TestEvent_PaymentIsAHint(t *testing.T) {
+	f := newFixture(t, nil)
+	ev, _, _, err := f.event(t, chromeMac, map[string]any{"type": "payment", "extraData": map[string]any{"email": "buyer@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Type != openfast.EventPaymentHint || ev.Props != `{"email":"buyer@example.com"}` || ev.RevenueCents != 0 || ev.TransactionID != "" {
+		t.Fatalf("type %v props %s cents %d tx %q", ev.Type, ev.Props, ev.RevenueCents, ev.TransactionID)
+	}
+	if _, _, _, err := f.event(t, chromeMac, map[string]any{"type": "payment_hint"}); err == nil {
+		t.Fatal("the tracker may not send payment_hint")
+	}
+}
+
 func TestEvent_Sessions(t *testing.T) {
 	f := newFixture(t, nil)
 	noSession := map[string]any{"sessionId": nil, "href": "https://example.com/landing", "referrer": "https://news.ycombinator.com/"}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -147,8 +148,8 @@ func (ref *Reference) Totals(_ context.Context, r analytics.Request) (analytics.
 		if !inRange(e, r) {
 			continue
 		}
-		if e.Type == openfast.EventCustom || e.Type == openfast.EventPayment {
-			converts[e.VisitorID] = true
+		if customer(e, r) {
+			converts[e.VisitorID] = true // a customer: goals do not convert
 		}
 		if e.Type != openfast.EventPageview || !pass(e) {
 			continue
@@ -252,12 +253,12 @@ func (ref *Reference) Series(_ context.Context, r analytics.Request, s analytics
 	}
 	for i := range ref.Events {
 		e := &ref.Events[i]
-		if !inWindow(e) || (e.Type != openfast.EventCustom && e.Type != openfast.EventPayment) {
+		if !inWindow(e) || e.Type != openfast.EventPayment {
 			continue
 		}
 		k := BucketKey(s.Unit, e.Time, s.Location)
 		key := kv{k, e.VisitorID}
-		if visitors[key] && !converts[key] {
+		if visitors[key] && !converts[key] && customer(e, r) {
 			converts[key] = true
 			get(k).Converted++
 		}
@@ -358,4 +359,143 @@ func (ref *Reference) ActiveVisitors(_ context.Context, websiteID string, since,
 		}
 	}
 	return int64(len(seen)), nil
+}
+
+// paymentKind is a payment's revenue kind, from its amount and props.
+func paymentKind(e *openfast.Event) analytics.RevenueKind {
+	var props map[string]string
+	_ = json.Unmarshal([]byte(e.Props), &props) // "" or a JSON object of strings
+	switch {
+	case e.RevenueCents < 0 || props["refunded"] == "true":
+		return analytics.KindRefund
+	case props["renewal"] == "true":
+		return analytics.KindRenewal
+	}
+	return analytics.KindNew
+}
+
+// isRenewal reports whether a payment has renewal set.
+func isRenewal(e *openfast.Event) bool {
+	var props map[string]string
+	_ = json.Unmarshal([]byte(e.Props), &props)
+	return props["renewal"] == "true"
+}
+
+// customer reports whether an event makes its visitor a customer.
+func customer(e *openfast.Event, r analytics.Request) bool {
+	return e.Type == openfast.EventPayment && !(r.ExcludeRenewals && isRenewal(e))
+}
+
+// Revenue implements analytics.RevenueStore.
+func (ref *Reference) Revenue(_ context.Context, r analytics.Request, s *analytics.Schedule) ([]analytics.RevenueRow, error) {
+	pass := ref.filter(r)
+	type kv struct {
+		k int64
+		v openfast.UUID
+	}
+	inWindow := func(e *openfast.Event) bool {
+		return inRange(e, r) && (s == nil || !e.Time.Before(s.Window.Start) && e.Time.Before(s.Window.End))
+	}
+	key := func(e *openfast.Event) int64 {
+		if s == nil {
+			return 0
+		}
+		return BucketKey(s.Unit, e.Time, s.Location)
+	}
+	counted := map[kv]bool{}
+	for i := range ref.Events {
+		e := &ref.Events[i]
+		if inWindow(e) && e.Type == openfast.EventPageview && pass(e) {
+			counted[kv{key(e), e.VisitorID}] = true
+		}
+	}
+	type group struct {
+		k        int64
+		currency string
+		day      int64
+		kind     analytics.RevenueKind
+	}
+	sums := map[group]*analytics.RevenueRow{}
+	for i := range ref.Events {
+		e := &ref.Events[i]
+		if !inWindow(e) || e.Type != openfast.EventPayment || len(r.Filters) > 0 && !counted[kv{key(e), e.VisitorID}] {
+			continue
+		}
+		g := group{key(e), e.Currency, e.Time.UTC().Unix() / 86400, paymentKind(e)}
+		if e.Time.Unix() < 0 && e.Time.Unix()%86400 != 0 {
+			g.day--
+		}
+		x := sums[g]
+		if x == nil {
+			x = &analytics.RevenueRow{Key: g.k, Currency: g.currency, Day: g.day, Kind: g.kind}
+			sums[g] = x
+		}
+		x.Payments++
+		x.Cents += e.RevenueCents
+	}
+	out := make([]analytics.RevenueRow, 0, len(sums))
+	for _, x := range sums {
+		out = append(out, *x)
+	}
+	slices.SortFunc(out, func(a, b analytics.RevenueRow) int {
+		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Currency, b.Currency), cmp.Compare(a.Day, b.Day), cmp.Compare(a.Kind, b.Kind))
+	})
+	return out, nil
+}
+
+// GroupRevenue implements analytics.GroupRevenueStore.
+func (ref *Reference) GroupRevenue(_ context.Context, r analytics.Request, b analytics.Breakdown, groups [][]string) ([]analytics.RevenueRow, error) {
+	pass := ref.filter(r)
+	index := map[string]int64{}
+	for i, g := range groups {
+		index[strings.Join(g, "\x00")] = int64(i)
+	}
+	members := map[openfast.UUID]map[int64]bool{} // visitor to its groups
+	for i := range ref.Events {
+		e := &ref.Events[i]
+		if !inRange(e, r) || e.Type != openfast.EventPageview || !pass(e) {
+			continue
+		}
+		keys := make([]string, len(b.Keys))
+		for j, c := range b.Keys {
+			keys[j] = column(e, c)
+		}
+		if k, ok := index[strings.Join(keys, "\x00")]; ok {
+			if members[e.VisitorID] == nil {
+				members[e.VisitorID] = map[int64]bool{}
+			}
+			members[e.VisitorID][k] = true
+		}
+	}
+	type group struct {
+		k        int64
+		currency string
+		day      int64
+		kind     analytics.RevenueKind
+	}
+	sums := map[group]*analytics.RevenueRow{}
+	for i := range ref.Events {
+		e := &ref.Events[i]
+		if !inRange(e, r) || e.Type != openfast.EventPayment {
+			continue
+		}
+		for k := range members[e.VisitorID] {
+			g := group{k, e.Currency, e.Time.UTC().Unix() / 86400, paymentKind(e)}
+			x := sums[g]
+			if x == nil {
+				x = &analytics.RevenueRow{Key: g.k, Currency: g.currency, Day: g.day, Kind: g.kind}
+				sums[g] = x
+			}
+			x.Payments++
+			x.Cents += e.RevenueCents
+		}
+	}
+	out := make([]analytics.RevenueRow, 0, len(sums))
+	for _, x := range sums {
+		out = append(out, *x)
+	}
+	slices.SortFunc(out, func(a, b analytics.RevenueRow) int {
+		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Currency, b.Currency), cmp.Compare(a.Day, b.Day), cmp.Compare(a.Kind, b.Kind))
+	})
+	return out, nil
 }

@@ -46,6 +46,52 @@ var (
 	}
 )
 
+// RefCurrencies are the currencies of the generated payments.
+var RefCurrencies = []string{"USD", "USD", "EUR", "GBP", "JPY"}
+
+// refPaymentProps draws a payment's kind as the server-side route stores
+// it: a free trial (amount 0), a renewal, a refund (amount negative), or a
+// new payment.
+func refPaymentProps(r *rand.Rand, cents *int64) string {
+	switch x := r.IntN(10); {
+	case x == 0:
+		*cents = 0
+		return `{"email":"trial@example.com","is_free_trial":"true"}`
+	case x < 4:
+		return `{"renewal":"true"}`
+	case x < 5:
+		*cents = -*cents
+		return `{"refunded":"true"}`
+	case x < 6:
+		*cents = -*cents
+		return `{"refunded":"true","renewal":"true"}`
+	}
+	return ""
+}
+
+// RefRates are exchange rates for the property tests: whole numbers that
+// vary by currency and day, so that conversions are exact and a payment
+// converted at the wrong day's rate shows.
+type RefRates struct{}
+
+// Rate implements analytics.Rates.
+func (RefRates) Rate(from, to string, day int64) (float64, bool) {
+	return float64(refRate(from, day)) / float64(refRate(to, day)), refRate(to, day) == 1
+}
+
+// refRate is what one unit of c is worth in USD on day.
+func refRate(c string, day int64) int64 {
+	switch c {
+	case "EUR":
+		return 2 + day%2
+	case "GBP":
+		return 3 + day%3
+	case "JPY":
+		return 5
+	}
+	return 1
+}
+
 // GenerateAnalyticsEvents returns random but plausible events for the
 // sites of the suite: visitors with several sessions, sessions that cross
 // midnight and daylight-saving changes, goals and payments (some without
@@ -101,16 +147,22 @@ func GenerateAnalyticsEvents(r *rand.Rand, visitorsPerSite int) []openfast.Event
 						out = append(out, g)
 					case x < 18:
 						pay := ev
-						pay.Type, pay.Time, pay.RevenueCents, pay.Currency = openfast.EventPayment, t.Add(2*time.Second), int64(r.IntN(5000)-500), "USD"
+						pay.Type, pay.Time, pay.RevenueCents, pay.Currency = openfast.EventPayment, t.Add(2*time.Second), int64(r.IntN(5000)), pick(RefCurrencies)
 						pay.TransactionID = fmt.Sprintf("tx_%d", len(out))
+						pay.Props = refPaymentProps(r, &pay.RevenueCents)
 						if r.IntN(4) == 0 { // server-side, no page
 							pay = openfast.Event{WebsiteID: site.id, Time: pay.Time, Type: openfast.EventPayment, VisitorID: visitor,
-								RevenueCents: pay.RevenueCents, Currency: "USD", TransactionID: pay.TransactionID}
+								RevenueCents: pay.RevenueCents, Currency: pay.Currency, TransactionID: pay.TransactionID, Props: pay.Props}
 							if r.IntN(2) == 0 {
 								pay.VisitorID = openfast.UUID{}
 							}
 						}
 						out = append(out, pay)
+					case x < 21:
+						// The tracker's payment event: a hint, not a payment.
+						hint := ev
+						hint.Type, hint.Time, hint.Props = openfast.EventPaymentHint, t.Add(time.Second), `{"email":"buyer@example.com"}`
+						out = append(out, hint)
 					}
 				}
 			}
@@ -227,8 +279,8 @@ func Analytics(t *testing.T, open OpenAnalyticsFunc, queries int) {
 	data := GenerateAnalyticsEvents(r, 80)
 	must(t, events.InsertEvents(ctx, data))
 	now := time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC) // around the European spring change
-	ref := &analytics.Service{Store: &Reference{Events: data}, Now: func() time.Time { return now }}
-	got := &analytics.Service{Store: store, Now: func() time.Time { return now }}
+	ref := &analytics.Service{Store: &Reference{Events: data}, Now: func() time.Time { return now }, Rates: RefRates{}}
+	got := &analytics.Service{Store: store, Now: func() time.Time { return now }, Rates: RefRates{}}
 	endpoints := append([]analytics.Endpoint{analytics.Overview, analytics.Timeseries}, analytics.Breakdowns...)
 	compare := func(what string, q url.Values, want, have any) {
 		t.Helper()
@@ -252,7 +304,7 @@ func Analytics(t *testing.T, open OpenAnalyticsFunc, queries int) {
 			must(t, err)
 			return []any{series, series.Total}
 		}
-		rows, total, err := svc.Breakdown(ctx, e, site, query)
+		rows, total, err := svc.Breakdown(ctx, e, site, query, "USD")
 		must(t, err)
 		return []any{rows, total}
 	}
@@ -262,7 +314,72 @@ func Analytics(t *testing.T, open OpenAnalyticsFunc, queries int) {
 		if err != nil {
 			t.Fatalf("%s?%s: %v", e.Name, q.Encode(), err)
 		}
+		query.IncludeRenewals = r.IntN(2) == 0
+		q.Set("(includeRenewalRevenue)", strconv.FormatBool(query.IncludeRenewals))
 		compare(e.Name, q, answer(ref, e, site.id, query), answer(got, e, site.id, query))
+	}
+	// The revenue of each site's whole history, computed here one payment
+	// at a time: new payments, renewals with includeRenewalRevenue only,
+	// refunds, free trials (0), hints (nothing), each at its day's rate.
+	for _, site := range refSites {
+		for _, include := range []bool{false, true} {
+			var want struct {
+				payments, cents, customers int64
+				kinds                      [3]int64
+			}
+			customers := map[openfast.UUID]bool{}
+			visitors := map[openfast.UUID]bool{}
+			for _, e := range data {
+				if e.WebsiteID != site.id {
+					continue
+				}
+				if e.Type == openfast.EventPageview {
+					visitors[e.VisitorID] = true
+				}
+				if e.Type != openfast.EventPayment {
+					continue
+				}
+				day := e.Time.Unix() / 86400
+				c := e.RevenueCents * refRate(e.Currency, day)
+				k := paymentKind(&e)
+				want.payments++
+				want.kinds[k] += c
+				if k != analytics.KindRenewal || include {
+					want.cents += c
+				}
+				if include || !isRenewal(&e) {
+					customers[e.VisitorID] = true
+				}
+			}
+			for v := range visitors {
+				if customers[v] {
+					want.customers++
+				}
+			}
+			q := url.Values{"fields": {"visitors,revenue,payments,conversion_rate,revenue_per_visitor"}}
+			query, err := analytics.Parse(analytics.Overview, q, site.timezone, now)
+			must(t, err)
+			query.IncludeRenewals = include
+			row, err := got.Overview(ctx, site.id, query, "USD")
+			must(t, err)
+			wantRate := analytics.Round2(100 * float64(want.customers) / float64(len(visitors)))
+			if *row.Payments != want.payments || *row.Revenue != analytics.Money(want.cents) || *row.ConversionRate != wantRate ||
+				*row.RevenuePerVisitor != analytics.Round2(analytics.Money(want.cents)/float64(len(visitors))) {
+				t.Fatalf("site %s, renewals %v: payments %d revenue %v conversion %v per visitor %v; want %d, %v, %v",
+					site.id, include, *row.Payments, *row.Revenue, *row.ConversionRate, *row.RevenuePerVisitor, want.payments, analytics.Money(want.cents), wantRate)
+			}
+			q = url.Values{"fields": {"revenue"}, "interval": {"month"}, "startAt": {"2020-01-01"}, "endAt": {"2027-12-31"}}
+			query, err = analytics.Parse(analytics.Timeseries, q, site.timezone, now)
+			must(t, err)
+			query.IncludeRenewals = include
+			series, err := got.Timeseries(ctx, site.id, query, "USD")
+			must(t, err)
+			b := series.Totals.RevenueBreakdown
+			if b == nil || b.New != analytics.Money(want.kinds[analytics.KindNew]) || b.Renewal != analytics.Money(want.kinds[analytics.KindRenewal]) ||
+				b.Refund != analytics.Money(want.kinds[analytics.KindRefund]) || *series.Totals.Revenue != analytics.Money(want.cents) {
+				t.Fatalf("site %s, renewals %v: timeseries totals %+v %v, want kinds %v revenue %d", site.id, include, b, *series.Totals.Revenue, want.kinds, want.cents)
+			}
+		}
 	}
 	for i := range queries {
 		e := endpoints[i%len(endpoints)]

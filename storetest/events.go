@@ -78,6 +78,26 @@ func Events(t *testing.T, open OpenEventsFunc) {
 		}
 	})
 	t.Run("PaymentTransactionIDs", func(t *testing.T) { testPaymentTransactionIDs(t, open(t)) })
+	t.Run("VisitorByEmail", func(t *testing.T) {
+		s := open(t)
+		site := openfast.NewID()
+		hint := SampleEvent(site, 1)
+		hint.Type, hint.Props = openfast.EventPaymentHint, `{"email":"Buyer@Example.com"}`
+		ident := SampleEvent(site, 2)
+		ident.Type, ident.Props, ident.Time = openfast.EventIdentify, `{"email":"buyer@example.com","user_id":"u_1"}`, hint.Time.Add(time.Minute)
+		pay := SampleEvent(site, 3) // a payment's email links nobody
+		pay.Type, pay.Props, pay.TransactionID, pay.Time = openfast.EventPayment, `{"email":"other@example.com"}`, "tx_1", hint.Time.Add(time.Hour)
+		pv := SampleEvent(site, 4)
+		must(t, s.InsertEvents(ctx, []openfast.Event{hint, ident, pay, pv}))
+		if v, ok, err := s.VisitorByEmail(ctx, site, "BUYER@example.com"); err != nil || !ok || v != ident.VisitorID {
+			t.Fatalf("VisitorByEmail = %v, %v, %v; want the identify's visitor %v", v, ok, err, ident.VisitorID)
+		}
+		for _, email := range []string{"other@example.com", "nobody@example.com"} {
+			if v, ok, err := s.VisitorByEmail(ctx, site, email); err != nil || ok {
+				t.Fatalf("VisitorByEmail(%s) = %v, %v, %v", email, v, ok, err)
+			}
+		}
+	})
 	t.Run("CanceledBatchStoresNothing", func(t *testing.T) {
 		s := open(t)
 		site := openfast.NewID()

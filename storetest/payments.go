@@ -167,3 +167,21 @@ func testPaymentTransactionIDs(t *testing.T, s openfast.EventStore) {
 		t.Fatalf("without a filter: %q, want tx_c", got)
 	}
 }
+
+// testExchangeRates: saved rates read back; saving a day again replaces
+// its rates, and other days stay.
+func testExchangeRates(t *testing.T, s openfast.ExchangeRateStore) {
+	got, err := s.ExchangeRates(ctx)
+	must(t, err)
+	if len(got) != 0 {
+		t.Fatalf("a new store has rates: %v", got)
+	}
+	must(t, s.SaveExchangeRates(ctx, map[int64]map[string]float64{20217: {"USD": 1.1252, "JPY": 163.36}, 20216: {"USD": 1.1297}}))
+	must(t, s.SaveExchangeRates(ctx, map[int64]map[string]float64{20217: {"USD": 1.13}}))
+	got, err = s.ExchangeRates(ctx)
+	must(t, err)
+	want := map[int64]map[string]float64{20217: {"USD": 1.13, "JPY": 163.36}, 20216: {"USD": 1.1297}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("rates %v, want %v", got, want)
+	}
+}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -303,7 +304,38 @@ func (ref *Reference) RealtimeActivity(_ context.Context, websiteID string, sinc
 		return key{timeKey(e.Time), e.EventID, signed(e.RevenueCents), e.Currency}
 	})
 	for _, e := range payments[:min(len(payments), analytics.MaxRecentPayments)] {
-		out.Payments = append(out.Payments, analytics.RecentPayment{EventID: e.EventID, Time: e.Time, RevenueCents: e.RevenueCents, Currency: e.Currency})
+		out.Payments = append(out.Payments, analytics.RecentPayment{EventID: e.EventID, Time: e.Time, RevenueCents: e.RevenueCents, Currency: e.Currency,
+			VisitorID: e.VisitorID, Props: e.Props})
 	}
 	return out, nil
+}
+
+// FirstPayments implements analytics.FirstPaymentStore.
+func (ref *Reference) FirstPayments(_ context.Context, websiteID string, visitors []openfast.UUID, emails []string) (map[openfast.UUID]time.Time, map[string]time.Time, error) {
+	wantV := map[openfast.UUID]bool{}
+	for _, v := range visitors {
+		wantV[v] = true
+	}
+	wantE := map[string]bool{}
+	for _, e := range emails {
+		wantE[e] = true
+	}
+	byVisitor, byEmail := map[openfast.UUID]time.Time{}, map[string]time.Time{}
+	for i := range ref.Events {
+		e := &ref.Events[i]
+		if e.WebsiteID != websiteID || e.Type != openfast.EventPayment {
+			continue
+		}
+		if t, ok := byVisitor[e.VisitorID]; wantV[e.VisitorID] && (!ok || e.Time.Before(t)) {
+			byVisitor[e.VisitorID] = e.Time
+		}
+		var props map[string]string
+		_ = json.Unmarshal([]byte(e.Props), &props)
+		if email := props["email"]; wantE[email] {
+			if t, ok := byEmail[email]; !ok || e.Time.Before(t) {
+				byEmail[email] = e.Time
+			}
+		}
+	}
+	return byVisitor, byEmail, nil
 }

@@ -50,24 +50,36 @@ type Timeseries struct {
 // TimeseriesTotals are the metric fields asked for, over the whole range
 // of a Timeseries.
 type TimeseriesTotals struct {
-	ConversionRate *float64 `json:"conversion_rate,omitempty"`
-	Payments       *int64   `json:"payments,omitempty"`
-	Revenue        *float64 `json:"revenue,omitempty"`
-	Sessions       *int64   `json:"sessions,omitempty"`
-	Visitors       *int64   `json:"visitors,omitempty"`
+	ConversionRate   *float64          `json:"conversion_rate,omitempty"`
+	Payments         *int64            `json:"payments,omitempty"`
+	Revenue          *float64          `json:"revenue,omitempty"`
+	RevenueBreakdown *RevenueBreakdown `json:"revenueBreakdown,omitempty"` // with revenue
+	Sessions         *int64            `json:"sessions,omitempty"`
+	Visitors         *int64            `json:"visitors,omitempty"`
+}
+
+// RevenueBreakdown splits revenue, in the website's currency with two
+// decimals: new payments (free trials add 0), renewals (counted in revenue
+// only when the website has includeRenewalRevenue) and refunds (0 or
+// less).
+type RevenueBreakdown struct {
+	New     float64 `json:"new"`
+	Renewal float64 `json:"renewal"`
+	Refund  float64 `json:"refund"`
 }
 
 // TimeseriesRow is one bucket of a Timeseries: its label, its start (ISO
 // 8601 with the timezone's offset, 2025-12-17T00:00:00+05:30) and the
 // metric fields asked for.
 type TimeseriesRow struct {
-	ConversionRate *float64 `json:"conversion_rate,omitempty"`
-	Name           string   `json:"name"` // 17 Dec, 17 Dec 14:00 or Dec 2025
-	Payments       *int64   `json:"payments,omitempty"`
-	Revenue        *float64 `json:"revenue,omitempty"`
-	Sessions       *int64   `json:"sessions,omitempty"`
-	Timestamp      string   `json:"timestamp"`
-	Visitors       *int64   `json:"visitors,omitempty"`
+	ConversionRate   *float64          `json:"conversion_rate,omitempty"`
+	Name             string            `json:"name"` // 17 Dec, 17 Dec 14:00 or Dec 2025
+	Payments         *int64            `json:"payments,omitempty"`
+	Revenue          *float64          `json:"revenue,omitempty"`
+	RevenueBreakdown *RevenueBreakdown `json:"revenueBreakdown,omitempty"` // with revenue
+	Sessions         *int64            `json:"sessions,omitempty"`
+	Timestamp        string            `json:"timestamp"`
+	Visitors         *int64            `json:"visitors,omitempty"`
 }
 
 // Realtime is the data[0] of GET /api/v1/analytics/realtime: the visitors

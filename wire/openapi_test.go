@@ -43,6 +43,7 @@ var schemaTypes = map[string]reflect.Type{
 	"Overview":            reflect.TypeFor[wire.Overview](),
 	"TimeseriesTotals":    reflect.TypeFor[wire.TimeseriesTotals](),
 	"TimeseriesRow":       reflect.TypeFor[wire.TimeseriesRow](),
+	"RevenueBreakdown":    reflect.TypeFor[wire.RevenueBreakdown](),
 	"AnalyticsPagination": reflect.TypeFor[wire.Pagination](),
 	"TimeseriesResponse":  reflect.TypeFor[wire.Timeseries](),
 	"Campaign":            reflect.TypeFor[wire.Campaign](),

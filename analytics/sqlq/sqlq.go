@@ -316,3 +316,88 @@ var (
 	ActivityLatest = []string{"ts", "hostname", "path", "country", "region", "city", "browser", "os", "device", "viewport_width", "viewport_height", "session_id"}
 	MapCurrent     = []string{"ts", "path", "country", "region", "city", "browser", "os", "device", "session_referrer", "session_id"}
 )
+
+// The conditions on a payment's props (JSON of strings, as the server-side
+// payment route writes them) and amount: a renewal, a refund.
+const (
+	Renewal = `props LIKE '%"renewal":"true"%'`
+	Refund  = `(revenue_cents < 0 OR props LIKE '%"refunded":"true"%')`
+	// Kind is a payment's analytics.RevenueKind.
+	Kind = `CASE WHEN ` + Refund + ` THEN 2 WHEN ` + Renewal + ` THEN 1 ELSE 0 END`
+)
+
+// Customer is the condition of the events that make their visitor a
+// customer (converted): payments, renewals only when the request counts
+// them.
+func Customer(r analytics.Request) string {
+	if r.ExcludeRenewals {
+		return "(type = " + Payment + " AND NOT " + Renewal + ")"
+	}
+	return "type = " + Payment
+}
+
+// ScanRevenue reads revenue rows: key, currency, day, kind, payments and
+// cents.
+func ScanRevenue(rows Rows) ([]analytics.RevenueRow, error) {
+	var out []analytics.RevenueRow
+	for rows.Next() {
+		var x analytics.RevenueRow
+		var kind int64
+		if err := rows.Scan(&x.Key, &x.Currency, &x.Day, &kind, &x.Payments, &x.Cents); err != nil {
+			return nil, err
+		}
+		x.Kind = analytics.RevenueKind(kind)
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
+// GroupKeys adds "((k1 = ? AND k2 = ?) OR ...)", the condition that an
+// event's key columns are those of one of groups.
+func (q *Query) GroupKeys(keys []string, groups [][]string) {
+	q.Add("(")
+	for i, g := range groups {
+		if i > 0 {
+			q.Add(" OR ")
+		}
+		q.Add("(")
+		for j, k := range keys {
+			if j > 0 {
+				q.Add(" AND ")
+			}
+			q.Add(k+" = ?", g[j])
+		}
+		q.Add(")")
+	}
+	q.Add(")")
+}
+
+// ScanGroupRevenue reads group revenue rows: nkeys key columns, currency,
+// day, kind, payments and cents; a row's Key is the index of its keys in
+// groups.
+func ScanGroupRevenue(rows Rows, nkeys int, groups [][]string) ([]analytics.RevenueRow, error) {
+	index := make(map[string]int64, len(groups))
+	for i, g := range groups {
+		index[strings.Join(g, "\x00")] = int64(i)
+	}
+	var out []analytics.RevenueRow
+	keys := make([]string, nkeys)
+	for rows.Next() {
+		var x analytics.RevenueRow
+		var kind int64
+		dest := make([]any, 0, nkeys+5)
+		for i := range keys {
+			dest = append(dest, &keys[i])
+		}
+		if err := rows.Scan(append(dest, &x.Currency, &x.Day, &kind, &x.Payments, &x.Cents)...); err != nil {
+			return nil, err
+		}
+		k, ok := index[strings.Join(keys, "\x00")]
+		if !ok {
+			continue
+		}
+		x.Key, x.Kind = k, analytics.RevenueKind(kind)
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}

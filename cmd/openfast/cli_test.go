@@ -668,12 +668,14 @@ func TestCLI_Commands(t *testing.T) {
 		})
 		owner.ok(t, "visitors", "list", "--filter", "goal=signup")
 
-		out = owner.ok(t, "payments", "create", "--amount", "29.99", "--currency", "USD", "--transaction-id", "pi_1", "--visitor", cliVisitor, "--email", "ann@example.com")
+		// In the website's currency (EUR), so that the overview shows the
+		// amount as paid.
+		out = owner.ok(t, "payments", "create", "--amount", "29.99", "--currency", "EUR", "--transaction-id", "pi_1", "--visitor", cliVisitor, "--email", "ann@example.com")
 		if !strings.Contains(out, "Payment recorded and attributed successfully: transaction pi_1") {
 			t.Errorf("payments create:\n%s", out)
 		}
 		var paid map[string]any
-		owner.json(t, &paid, "payments", "create", "--amount", "29.99", "--currency", "USD", "--transaction-id", "pi_1")
+		owner.json(t, &paid, "payments", "create", "--amount", "29.99", "--currency", "EUR", "--transaction-id", "pi_1")
 		if paid["transaction_id"] != "pi_1" || !strings.Contains(paid["message"].(string), "duplicate") {
 			t.Errorf("payments create --json, again = %v", paid)
 		}

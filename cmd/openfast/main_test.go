@@ -63,9 +63,11 @@ var (
 )
 
 // baseEnv is the test process's environment without OPENFAST_ variables,
-// so that a developer's settings cannot change what the binary does.
+// so that a developer's settings cannot change what the binary does, and
+// with no exchange-rate URL: the servers the tests start reach no address
+// but loopback.
 func baseEnv() []string {
-	var env []string
+	env := []string{"OPENFAST_EXCHANGE_RATES_URL="}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "OPENFAST_") {
 			env = append(env, kv)

@@ -21,6 +21,7 @@ import (
 	"github.com/openfast/openfast/enrich"
 	"github.com/openfast/openfast/ingest"
 	"github.com/openfast/openfast/internal/servergc"
+	"github.com/openfast/openfast/rates"
 	"github.com/openfast/openfast/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
@@ -31,22 +32,23 @@ import (
 const shutdownTimeout = 10 * time.Second
 
 type serveOptions struct {
-	listen         string
-	metricsListen  string
-	stores         storeOptions
-	rateLimit      int
-	rateBurst      int
-	authFailures   int
-	logFormat      string
-	cacheTTL       time.Duration
-	invitationTTL  time.Duration
-	queryTimeout   time.Duration
-	geoIPDB        string
-	trustedProxies string
-	eventQueue     int
-	eventBatch     int
-	eventLoadDelay time.Duration
-	eventDBMemory  string
+	exchangeRatesURL string
+	listen           string
+	metricsListen    string
+	stores           storeOptions
+	rateLimit        int
+	rateBurst        int
+	authFailures     int
+	logFormat        string
+	cacheTTL         time.Duration
+	invitationTTL    time.Duration
+	queryTimeout     time.Duration
+	geoIPDB          string
+	trustedProxies   string
+	eventQueue       int
+	eventBatch       int
+	eventLoadDelay   time.Duration
+	eventDBMemory    string
 }
 
 func newServeCommand() *cobra.Command {
@@ -82,6 +84,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f.IntVar(&o.rateBurst, "rate-limit-burst", 100, "burst size of the per-credential rate limit")
 	f.IntVar(&o.authFailures, "auth-failure-limit", app.DefaultAuthFailureLimit, "failed authentications (malformed or unknown credentials) a client address may make per minute, in bursts of as many; beyond it every credential from the address is refused with 429 until the allowance refills (0 disables)")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&o.exchangeRatesURL, "exchange-rates-url", rates.DefaultURL, "the European Central Bank's reference rates (XML) to fetch once a day, which convert payments to each website's currency; empty: never fetch, use the rates built in and saved")
 	f.StringVar(&o.geoIPDB, "geoip-db", "", "MaxMind-format database (.mmdb) for country, region and city of events (default: the embedded country-only database)")
 	f.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For gives the client address")
 	f.IntVar(&o.eventQueue, "event-queue", 100_000, "events that may wait for a journal commit before /api/events answers 503")
@@ -190,8 +193,15 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	defer writer.Close() // on early returns; runs after the HTTP server's shutdown
 
+	exchange := rates.New()
+	rateStore, _ := store.(openfast.ExchangeRateStore)
+	if rateStore != nil {
+		if err := exchange.Load(ctx, rateStore); err != nil {
+			return err
+		}
+	}
 	a, err := app.New(app.Config{
-		Metadata: store, Events: events, Writer: writer, Analytics: events, CacheTTL: o.cacheTTL, Logger: log,
+		Metadata: store, Events: events, Writer: writer, Analytics: events, CacheTTL: o.cacheTTL, Logger: log, Rates: exchange,
 		InvitationTTL:    o.invitationTTL,
 		QueryTimeout:     o.queryTimeout,
 		AuthFailureLimit: authFailures,
@@ -228,6 +238,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Run(bg) })
+	if o.exchangeRatesURL != "" {
+		wg.Go(func() { exchange.Refresh(bg, o.exchangeRatesURL, rateStore, log) })
+	}
 	if w, ok := store.(openfast.ChangeWatcher); ok {
 		// Revocations made by other servers or processes apply here at
 		// once, not only when the cache entries expire.
