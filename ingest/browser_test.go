@@ -445,7 +445,7 @@ func TestDatafastSDKInChromium(t *testing.T) {
 	checkEvent(t, s, byType[openfast.EventPageview], openfast.EventPageview, res.VisitorID, "/checkout", "", nil)
 	checkEvent(t, s, byType[openfast.EventCustom], openfast.EventCustom, res.VisitorID, "/checkout", "signup", map[string]string{"plan": "pro"})
 	checkEvent(t, s, byType[openfast.EventIdentify], openfast.EventIdentify, res.VisitorID, "/checkout", "", map[string]string{"user_id": "user_1", "name": "Ann"})
-	checkEvent(t, s, byType[openfast.EventPayment], openfast.EventPayment, res.VisitorID, "/checkout", "", map[string]string{"email": "a@example.com"})
+	checkEvent(t, s, byType[openfast.EventPaymentHint], openfast.EventPaymentHint, res.VisitorID, "/checkout", "", map[string]string{"email": "a@example.com"})
 	for _, e := range events {
 		if e.SessionID != events[0].SessionID {
 			t.Errorf("%s event in session %s, want the first event's %s", e.Type, e.SessionID, events[0].SessionID)

@@ -61,8 +61,8 @@ func TestTrackerCheckoutIDsInChromium(t *testing.T) {
 	}
 	visitor := pageview.VisitorID
 	checkEvent(t, s, pageview, openfast.EventPageview, visitor, "/app/thanks", "", nil)
-	checkEvent(t, s, byID["stripe_session_id"], openfast.EventPayment, visitor, "/app/thanks", "", map[string]string{"stripe_session_id": "cs_test_a1B2c3"})
-	checkEvent(t, s, byID["lemonsqueezy_order_id"], openfast.EventPayment, visitor, "/app/thanks", "", map[string]string{"lemonsqueezy_order_id": "1234"})
+	checkEvent(t, s, byID["stripe_session_id"], openfast.EventPaymentHint, visitor, "/app/thanks", "", map[string]string{"stripe_session_id": "cs_test_a1B2c3"})
+	checkEvent(t, s, byID["lemonsqueezy_order_id"], openfast.EventPaymentHint, visitor, "/app/thanks", "", map[string]string{"lemonsqueezy_order_id": "1234"})
 
 	settle()
 	b.open(t, pages.URL+"/app/thanks?session_id=cs_test_a1B2c3&order_id=1234")
