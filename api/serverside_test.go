@@ -304,3 +304,15 @@ func TestPaymentClaims(t *testing.T) {
 		t.Fatalf("after delete: %d %s", res.status, res.body)
 	}
 }
+
+// TestWebsiteCurrency_NeedsARate: with exchange rates in use, a website's
+// currency must be one they convert to, or no revenue figure could be
+// shown in it.
+func TestWebsiteCurrency_NeedsARate(t *testing.T) {
+	e := newEventsEnv(t)
+	site := "/api/v1/admin/websites/" + e.site
+	e.do("PUT", site, e.admin, map[string]any{"currency": "XYZ"}).fails(400, "currency XYZ has no exchange rate")
+	if d := e.do("PUT", site, e.admin, map[string]any{"currency": "jpy"}).first(); d["currency"] != "JPY" {
+		t.Fatalf("currency = %v, want JPY", d["currency"])
+	}
+}

@@ -194,7 +194,7 @@ func (a *App) UpdateWebsite(ctx context.Context, c Caller, websiteID string, in 
 	if err != nil {
 		return nil, err
 	}
-	apply, err := in.validate()
+	apply, err := in.validate(a.rates)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +211,7 @@ func (a *App) UpdateWebsite(ctx context.Context, c Caller, websiteID string, in 
 
 // validate checks every member of the update and returns the function
 // that sets the normalized values on a website.
-func (in WebsiteUpdate) validate() (func(*openfast.Website), error) {
+func (in WebsiteUpdate) validate(rates Rates) (func(*openfast.Website), error) {
 	var sets []func(*openfast.Website)
 	if in.Domain != nil {
 		d, err := openfast.NormalizeDomain(*in.Domain)
@@ -241,6 +241,11 @@ func (in WebsiteUpdate) validate() (func(*openfast.Website), error) {
 		cur, valid := openfast.NormalizeCurrency(*in.Currency)
 		if !valid {
 			return nil, openfast.Errorf(openfast.EINVALID, "currency must be a three-letter ISO 4217 code such as USD.")
+		}
+		if rates != nil && !rates.Known(cur) {
+			// Revenue is shown in the website's currency: one that no
+			// rate converts to would leave every figure unconvertible.
+			return nil, openfast.Errorf(openfast.EINVALID, "currency %s has no exchange rate (the European Central Bank's reference rates): revenue could not be shown in it.", cur)
 		}
 		sets = append(sets, func(w *openfast.Website) { w.Currency = cur })
 	}
