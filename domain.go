@@ -337,3 +337,21 @@ type ChangeWatcher interface {
 	// trying; caches then expire by their TTL only).
 	WatchChanges(ctx context.Context, changed func(), lost func(error))
 }
+
+// KeepWatching runs watch until ctx ends: when watch returns before that,
+// it tells lost why and runs it again a second later. A ChangeWatcher's
+// watch calls changed once it listens, for what it may have missed.
+func KeepWatching(ctx context.Context, watch func(context.Context) error, lost func(error)) {
+	for ctx.Err() == nil {
+		err := watch(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		lost(err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/openfast/openfast"
@@ -31,18 +30,7 @@ func notifyChange(ctx context.Context, tx pgx.Tx) error {
 // lost it tells lost why, reconnects a second later and calls changed once
 // more, for what it may have missed meanwhile.
 func (db *DB) WatchChanges(ctx context.Context, changed func(), lost func(error)) {
-	for ctx.Err() == nil {
-		err := db.watch(ctx, changed)
-		if ctx.Err() != nil {
-			return
-		}
-		lost(err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
-	}
+	openfast.KeepWatching(ctx, func(ctx context.Context) error { return db.watch(ctx, changed) }, lost)
 }
 
 func (db *DB) watch(ctx context.Context, changed func()) error {

@@ -26,18 +26,7 @@ var _ openfast.ChangeWatcher = (*DB)(nil)
 // lost why, reopens it a second later and calls changed once more, for
 // what it may have missed meanwhile.
 func (db *DB) WatchChanges(ctx context.Context, changed func(), lost func(error)) {
-	for ctx.Err() == nil {
-		err := db.watch(ctx, changed)
-		if ctx.Err() != nil {
-			return
-		}
-		lost(err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
-	}
+	openfast.KeepWatching(ctx, func(ctx context.Context) error { return db.watch(ctx, changed) }, lost)
 }
 
 func (db *DB) watch(ctx context.Context, changed func()) error {
