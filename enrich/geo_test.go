@@ -1,7 +1,6 @@
 package enrich
 
 import (
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/openfast/openfast/internal/geotest"
+
 	"github.com/maxmind/mmdbwriter"
 	"github.com/maxmind/mmdbwriter/mmdbtype"
 )
@@ -17,31 +18,7 @@ import (
 // writeMMDB writes a database holding records by network (CIDR) and returns its path.
 func writeMMDB(t testing.TB, dbType string, ipVersion int, records map[string]mmdbtype.Map) string {
 	t.Helper()
-	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: dbType, IPVersion: ipVersion, RecordSize: 24})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for cidr, rec := range records {
-		_, network, err := net.ParseCIDR(cidr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tree.Insert(network, rec); err != nil {
-			t.Fatalf("insert %s: %v", cidr, err)
-		}
-	}
-	path := filepath.Join(t.TempDir(), dbType+".mmdb")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tree.WriteTo(f); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return geotest.WriteMMDB(t, mmdbwriter.Options{DatabaseType: dbType, IPVersion: ipVersion, RecordSize: 24}, records)
 }
 
 func names(en string) mmdbtype.Map {

@@ -6,15 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/openfast/openfast/internal/geotest"
 
 	"github.com/maxmind/mmdbwriter"
 	"github.com/maxmind/mmdbwriter/mmdbtype"
@@ -26,32 +25,12 @@ import (
 // layout) that places each network in a country, and opens it.
 func writeCountryDB(t testing.TB, countries map[string]string) *enrich.GeoDB {
 	t.Helper()
-	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "GeoLite2-Country", IPVersion: 6, RecordSize: 24,
-		IncludeReservedNetworks: true}) // the test addresses are documentation ranges
-	if err != nil {
-		t.Fatal(err)
-	}
+	records := map[string]mmdbtype.Map{}
 	for cidr, cc := range countries {
-		_, network, err := net.ParseCIDR(cidr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec := mmdbtype.Map{"country": mmdbtype.Map{"iso_code": mmdbtype.String(cc)}}
-		if err := tree.Insert(network, rec); err != nil {
-			t.Fatalf("insert %s: %v", cidr, err)
-		}
+		records[cidr] = mmdbtype.Map{"country": mmdbtype.Map{"iso_code": mmdbtype.String(cc)}}
 	}
-	path := filepath.Join(t.TempDir(), "country.mmdb")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tree.WriteTo(f); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	path := geotest.WriteMMDB(t, mmdbwriter.Options{DatabaseType: "GeoLite2-Country", IPVersion: 6, RecordSize: 24,
+		IncludeReservedNetworks: true}, records) // the test addresses are documentation ranges
 	db, err := enrich.OpenGeoDB(path)
 	if err != nil {
 		t.Fatal(err)

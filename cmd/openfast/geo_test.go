@@ -4,13 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/openfast/openfast/internal/geotest"
 
 	"github.com/maxmind/mmdbwriter"
 	"github.com/maxmind/mmdbwriter/mmdbtype"
@@ -106,10 +105,6 @@ func TestServe_EmbeddedGeoIP(t *testing.T) {
 // London, England and 2.56.0.0/16 in San Francisco, California.
 func writeCityDB(t *testing.T) string {
 	t.Helper()
-	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "GeoLite2-City", IPVersion: 6, RecordSize: 24})
-	if err != nil {
-		t.Fatal(err)
-	}
 	city := func(cc, subCode, subName, name string) mmdbtype.Map {
 		return mmdbtype.Map{
 			"country":      mmdbtype.Map{"iso_code": mmdbtype.String(cc)},
@@ -117,30 +112,10 @@ func writeCityDB(t *testing.T) string {
 			"city":         mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String(name)}},
 		}
 	}
-	for cidr, rec := range map[string]mmdbtype.Map{
+	return geotest.WriteMMDB(t, mmdbwriter.Options{DatabaseType: "GeoLite2-City", IPVersion: 6, RecordSize: 24}, map[string]mmdbtype.Map{
 		"81.2.69.0/24": city("GB", "ENG", "England", "London"),
 		"2.56.0.0/16":  city("US", "CA", "California", "San Francisco"),
-	} {
-		_, network, err := net.ParseCIDR(cidr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tree.Insert(network, rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	path := filepath.Join(t.TempDir(), "city.mmdb")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tree.WriteTo(f); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	})
 }
 
 // TestServe_GeoIPDBRegionNames: with --geoip-db a city database replaces
