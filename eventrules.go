@@ -65,8 +65,8 @@ func LongerThan(s string, n int) bool {
 	return len(s) > n && utf8.RuneCountInString(s) > n
 }
 
-// cutChars cuts s to its first n characters.
-func cutChars(s string, n int) string {
+// CutChars cuts s to its first n characters (code points).
+func CutChars(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
@@ -97,7 +97,7 @@ func CleanValue(s string, n int) string {
 			s = t
 		}
 	}
-	return strings.TrimSpace(cutChars(s, n))
+	return strings.TrimSpace(CutChars(s, n))
 }
 
 // StripMarkup is the rule for a text value of the server-side routes

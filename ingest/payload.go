@@ -153,21 +153,9 @@ func paramValue(raw json.RawMessage, asSent bool) (string, error) {
 		if openfast.HasUnsafeChars(s) {
 			return "", fmt.Errorf("values must not contain control characters, bidirectional overrides or invalid UTF-8")
 		}
-		return cutChars(s, openfast.MaxPropertyValue), nil
+		return openfast.CutChars(s, openfast.MaxPropertyValue), nil
 	}
 	return openfast.CleanValue(s, openfast.MaxPropertyValue), nil
-}
-
-// cutChars cuts s to its first n characters.
-func cutChars(s string, n int) string {
-	i := 0
-	for k := range s {
-		if i == n {
-			return s[:k]
-		}
-		i++
-	}
-	return s
 }
 
 // stringMember reads a string member of extraData.
