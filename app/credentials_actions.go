@@ -49,19 +49,10 @@ func (a *App) CreateAPIKey(ctx context.Context, c Caller, websiteID string, in N
 			return "", nil, err
 		}
 	}
-	perms := in.Permissions
-	if perms == nil {
-		perms = []string{auth.PermAll}
+	perms, err := parsePermissions(in.Permissions, auth.WebsitePermissions, "every website permission")
+	if err != nil {
+		return "", nil, err
 	}
-	if len(perms) == 0 {
-		return "", nil, openfast.Errorf(openfast.EINVALID, "permissions must not be empty; omit it or use [\"*\"] for every website permission.")
-	}
-	for _, p := range perms {
-		if !auth.ValidPermission(p) {
-			return "", nil, openfast.Errorf(openfast.EINVALID, "Unknown permission %q. Valid permissions: *, %s.", openfast.Truncate(p, 40), strings.Join(auth.WebsitePermissions, ", "))
-		}
-	}
-	perms = auth.NormalizePermissions(perms)
 	if err := mayIssueKey(c, perms, "create"); err != nil {
 		return "", nil, err
 	}
@@ -74,6 +65,24 @@ func (a *App) CreateAPIKey(ctx context.Context, c Caller, websiteID string, in N
 	// this makes the key usable at once.
 	a.verifier.ForgetUnknown()
 	return secret.Raw, k, nil
+}
+
+// parsePermissions checks the permissions given to a new key or token
+// (valid: those of the list, and "*", which stands for all) and returns
+// them normalized; nil means ["*"], an empty list is refused.
+func parsePermissions(perms, valid []string, all string) ([]string, error) {
+	if perms == nil {
+		return []string{auth.PermAll}, nil
+	}
+	if len(perms) == 0 {
+		return nil, openfast.Errorf(openfast.EINVALID, "permissions must not be empty; omit it or use [\"*\"] for %s.", all)
+	}
+	for _, p := range perms {
+		if p != auth.PermAll && !slices.Contains(valid, p) {
+			return nil, openfast.Errorf(openfast.EINVALID, "Unknown permission %q. Valid permissions: *, %s.", openfast.Truncate(p, 40), strings.Join(valid, ", "))
+		}
+	}
+	return auth.NormalizePermissions(perms), nil
 }
 
 // mayIssueKey refuses, naming what is missing, a caller who lacks some of
@@ -174,19 +183,10 @@ func (a *App) CreateAccessToken(ctx context.Context, c Caller, in NewAccessToken
 			return "", nil, err
 		}
 	}
-	perms := in.Permissions
-	if perms == nil {
-		perms = []string{auth.PermAll}
+	perms, err := parsePermissions(in.Permissions, auth.Permissions, "full access")
+	if err != nil {
+		return "", nil, err
 	}
-	if len(perms) == 0 {
-		return "", nil, openfast.Errorf(openfast.EINVALID, "permissions must not be empty; omit it or use [\"*\"] for full access.")
-	}
-	for _, p := range perms {
-		if !auth.ValidPermission(p) {
-			return "", nil, openfast.Errorf(openfast.EINVALID, "Unknown permission %q. Valid permissions: *, %s.", openfast.Truncate(p, 40), strings.Join(auth.Permissions, ", "))
-		}
-	}
-	perms = auth.NormalizePermissions(perms)
 	if !auth.PermissionsWithin(perms, c.Permissions) {
 		return "", nil, openfast.Errorf(openfast.EFORBIDDEN, "A token cannot be given permissions that the calling token does not have.")
 	}
