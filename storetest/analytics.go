@@ -409,38 +409,47 @@ func (ref *Reference) Revenue(_ context.Context, r analytics.Request, s *analyti
 			counted[kv{key(e), e.VisitorID}] = true
 		}
 	}
-	type group struct {
-		k        int64
-		currency string
-		day      int64
-		kind     analytics.RevenueKind
-	}
-	sums := map[group]*analytics.RevenueRow{}
+	sums := revenueSums{}
 	for i := range ref.Events {
 		e := &ref.Events[i]
 		if !inWindow(e) || e.Type != openfast.EventPayment || len(r.Filters) > 0 && !counted[kv{key(e), e.VisitorID}] {
 			continue
 		}
-		g := group{key(e), e.Currency, e.Time.UTC().Unix() / 86400, paymentKind(e)}
-		if e.Time.Unix() < 0 && e.Time.Unix()%86400 != 0 {
-			g.day--
-		}
-		x := sums[g]
-		if x == nil {
-			x = &analytics.RevenueRow{Key: g.k, Currency: g.currency, Day: g.day, Kind: g.kind}
-			sums[g] = x
-		}
-		x.Payments++
-		x.Cents += e.RevenueCents
+		sums.add(key(e), e)
 	}
-	out := make([]analytics.RevenueRow, 0, len(sums))
-	for _, x := range sums {
+	return sums.rows(), nil
+}
+
+// revenueSums sums payments by key, currency, UTC day and kind, as the
+// stores' revenue reads do.
+// Its keys are rows whose sums are zero.
+type revenueSums map[analytics.RevenueRow]*analytics.RevenueRow
+
+func (m revenueSums) add(key int64, e *openfast.Event) {
+	day := e.Time.Unix() / 86400
+	if e.Time.Unix() < 0 && e.Time.Unix()%86400 != 0 {
+		day-- // the floor, before 1970
+	}
+	g := analytics.RevenueRow{Key: key, Currency: e.Currency, Day: day, Kind: paymentKind(e)}
+	x := m[g]
+	if x == nil {
+		x = &g
+		m[g] = x
+	}
+	x.Payments++
+	x.Cents += e.RevenueCents
+}
+
+// rows returns the sums in the stores' order.
+func (m revenueSums) rows() []analytics.RevenueRow {
+	out := make([]analytics.RevenueRow, 0, len(m))
+	for _, x := range m {
 		out = append(out, *x)
 	}
 	slices.SortFunc(out, func(a, b analytics.RevenueRow) int {
 		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Currency, b.Currency), cmp.Compare(a.Day, b.Day), cmp.Compare(a.Kind, b.Kind))
 	})
-	return out, nil
+	return out
 }
 
 // GroupRevenue implements analytics.GroupRevenueStore.
@@ -467,35 +476,15 @@ func (ref *Reference) GroupRevenue(_ context.Context, r analytics.Request, b ana
 			members[e.VisitorID][k] = true
 		}
 	}
-	type group struct {
-		k        int64
-		currency string
-		day      int64
-		kind     analytics.RevenueKind
-	}
-	sums := map[group]*analytics.RevenueRow{}
+	sums := revenueSums{}
 	for i := range ref.Events {
 		e := &ref.Events[i]
 		if !inRange(e, r) || e.Type != openfast.EventPayment {
 			continue
 		}
 		for k := range members[e.VisitorID] {
-			g := group{k, e.Currency, e.Time.UTC().Unix() / 86400, paymentKind(e)}
-			x := sums[g]
-			if x == nil {
-				x = &analytics.RevenueRow{Key: g.k, Currency: g.currency, Day: g.day, Kind: g.kind}
-				sums[g] = x
-			}
-			x.Payments++
-			x.Cents += e.RevenueCents
+			sums.add(k, e)
 		}
 	}
-	out := make([]analytics.RevenueRow, 0, len(sums))
-	for _, x := range sums {
-		out = append(out, *x)
-	}
-	slices.SortFunc(out, func(a, b analytics.RevenueRow) int {
-		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Currency, b.Currency), cmp.Compare(a.Day, b.Day), cmp.Compare(a.Kind, b.Kind))
-	})
-	return out, nil
+	return sums.rows(), nil
 }
