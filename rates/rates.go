@@ -1,32 +1,42 @@
 // Package rates holds the European Central Bank's euro reference exchange
-// rates (about 30 currencies, one set per business day), which convert
-// payments to a website's currency at the rate of their day. A snapshot is
-// embedded in the binary; the server refreshes it from the ECB once a day
-// when it can reach it (Fetch), and keeps what it fetched in the metadata
-// store.
+// rates (about 30 currencies, one set per business day since 4 January
+// 1999), which convert payments to a website's currency at the rate of
+// their day. The ECB's whole history is embedded in the binary
+// (ecb/eurofxref-hist.csv.zst, ecb/update.sh refreshes it); the server
+// adds the newer days from the ECB once a day when it can reach it (Fetch),
+// and keeps what it fetched in the metadata store.
 package rates
 
 import (
 	"bytes"
 	"context"
 	_ "embed"
+	"encoding/csv"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // DefaultURL is the ECB's feed of the last 90 days' rates.
 const DefaultURL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist-90d.xml"
 
-// snapshot is the embedded set of rates, in the ECB's XML format.
+// history is the ECB's eurofxref-hist.csv, zstd-compressed: every
+// business day's rates since 1999. ecb/SOURCE says which day it ends on.
 //
-//go:embed snapshot.xml
-var snapshot []byte
+//go:embed ecb/eurofxref-hist.csv.zst
+var history []byte
+
+// maxHistorySize bounds the decompressed history (1.9 MB in 2026).
+const maxHistorySize = 64 << 20
 
 // Day is a date as days since 1970-01-01.
 type Day = int64
@@ -36,22 +46,41 @@ func DayOf(t time.Time) Day {
 	return Day(t.UTC().Truncate(24*time.Hour).Unix()) / 86400
 }
 
-// Table is a set of daily rates: for each date, what one euro is worth in
-// each currency. It is safe for concurrent use.
-type Table struct {
-	mu    sync.RWMutex
-	days  []Day                      // sorted
-	rates map[Day]map[string]float64 // per euro; EUR is implied
-	known map[string]bool
+// point is one day's rate of a currency: what one euro is worth in it.
+type point struct {
+	day  Day
+	rate float64
 }
 
-// New returns a table holding the embedded snapshot.
-func New() *Table {
-	t := &Table{rates: map[Day]map[string]float64{}, known: map[string]bool{"EUR": true}}
-	days, err := ParseXML(bytes.NewReader(snapshot))
+// Table is a set of daily rates: for each currency, what one euro is
+// worth in it on each business day. It is safe for concurrent use.
+type Table struct {
+	mu     sync.RWMutex
+	series map[string][]point // by currency, sorted by day; EUR is implied
+	last   Day                // the latest day with rates
+}
+
+// embedded parses the embedded history once; New copies it.
+var embedded = sync.OnceValues(func() (map[Day]map[string]float64, error) {
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxHistorySize))
 	if err != nil {
-		panic("rates: the embedded snapshot: " + err.Error())
+		return nil, err
 	}
+	defer dec.Close()
+	b, err := dec.DecodeAll(history, nil)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCSV(bytes.NewReader(b))
+})
+
+// New returns a table holding the embedded history.
+func New() *Table {
+	days, err := embedded()
+	if err != nil {
+		panic("rates: the embedded history: " + err.Error())
+	}
+	t := &Table{series: map[string][]point{}}
 	t.Merge(days)
 	return t
 }
@@ -60,35 +89,56 @@ func New() *Table {
 func (t *Table) Merge(days map[Day]map[string]float64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	touched := map[string]bool{}
 	for d, rs := range days {
-		if _, ok := t.rates[d]; !ok {
-			t.days = append(t.days, d)
+		for c, r := range rs {
+			t.series[c] = append(t.series[c], point{d, r})
+			touched[c] = true
 		}
-		t.rates[d] = rs
-		for c := range rs {
-			t.known[c] = true
+		if len(rs) > 0 && d > t.last {
+			t.last = d
 		}
 	}
-	sort.Slice(t.days, func(i, j int) bool { return t.days[i] < t.days[j] })
+	for c := range touched {
+		s := t.series[c]
+		// Sort by day, the newest of equal days first, and keep it.
+		slices.SortStableFunc(s, func(a, b point) int { return int(a.day - b.day) })
+		out := s[:0]
+		for i := range s {
+			if len(out) > 0 && out[len(out)-1].day == s[i].day {
+				out[len(out)-1] = s[i] // appended later: the newer value
+				continue
+			}
+			out = append(out, s[i])
+		}
+		t.series[c] = slices.Clip(out)
+	}
 }
 
-// Days returns the table's rates, for saving.
-func (t *Table) Days() map[Day]map[string]float64 {
+// Last is the latest day with rates (0 for an empty table).
+func (t *Table) Last() Day {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	out := make(map[Day]map[string]float64, len(t.rates))
-	for d, rs := range t.rates {
-		out[d] = rs
-	}
-	return out
+	return t.last
 }
 
-// Known reports whether the table has rates for a currency (ISO 4217
-// code, upper case).
+// quotedWithin is how recent a currency's last rate must be, before the
+// table's latest day, for Known.
+const quotedWithin = 31
+
+// Known reports whether the table has recent rates for a currency (ISO
+// 4217 code, upper case): within a month of its latest day, a currency the
+// ECB still quotes. Currencies it stopped quoting (the euro's
+// predecessors, RUB since March 2022) still convert old payments but take
+// no new ones.
 func (t *Table) Known(currency string) bool {
+	if currency == "EUR" {
+		return true
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return t.known[currency]
+	s := t.series[currency]
+	return len(s) > 0 && s[len(s)-1].day >= t.last-quotedWithin
 }
 
 // perEuro is what one euro is worth in c on day: the rate of the latest
@@ -98,18 +148,15 @@ func (t *Table) perEuro(c string, day Day) (float64, bool) {
 	if c == "EUR" {
 		return 1, true
 	}
-	i := sort.Search(len(t.days), func(i int) bool { return t.days[i] > day })
-	for j := i - 1; j >= 0; j-- {
-		if r, ok := t.rates[t.days[j]][c]; ok {
-			return r, true
-		}
+	s := t.series[c]
+	if len(s) == 0 {
+		return 0, false
 	}
-	for j := i; j < len(t.days); j++ {
-		if r, ok := t.rates[t.days[j]][c]; ok {
-			return r, true
-		}
+	i, _ := slices.BinarySearchFunc(s, day+1, func(p point, d Day) int { return int(p.day - d) })
+	if i > 0 {
+		return s[i-1].rate, true
 	}
-	return 0, false
+	return s[0].rate, true
 }
 
 // Rate implements analytics.Rates: what one unit of from is worth in to
@@ -126,6 +173,63 @@ func (t *Table) Rate(from, to string, day Day) (float64, bool) {
 		return 0, false
 	}
 	return g / f, true
+}
+
+// ParseCSV reads rates in the ECB's CSV format (eurofxref-hist.csv): a
+// header "Date,USD,JPY,…" and a line a day, "N/A" (or nothing) where a
+// currency has no rate that day.
+func ParseCSV(r io.Reader) (map[Day]map[string]float64, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	head, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("read exchange rates: %w", err)
+	}
+	if len(head) < 2 || strings.TrimSpace(head[0]) != "Date" {
+		return nil, fmt.Errorf("read exchange rates: the first column is not Date")
+	}
+	currencies := make([]string, len(head))
+	for i, h := range head[1:] {
+		h = strings.TrimSpace(h)
+		if h != "" && len(h) != 3 {
+			return nil, fmt.Errorf("read exchange rates: currency %q", h)
+		}
+		currencies[i+1] = h
+	}
+	out := map[Day]map[string]float64{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read exchange rates: %w", err)
+		}
+		date, err := time.Parse(time.DateOnly, strings.TrimSpace(rec[0]))
+		if err != nil {
+			return nil, fmt.Errorf("read exchange rates: date %q", rec[0])
+		}
+		rs := map[string]float64{}
+		for i, f := range rec[1:] {
+			f = strings.TrimSpace(f)
+			if i+1 >= len(currencies) || currencies[i+1] == "" || f == "" || f == "N/A" {
+				continue
+			}
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil || v <= 0 {
+				return nil, fmt.Errorf("read exchange rates: %s %q on %s", currencies[i+1], f, rec[0])
+			}
+			rs[currencies[i+1]] = v
+		}
+		if len(rs) > 0 {
+			out[DayOf(date)] = rs
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("read exchange rates: no rates")
+	}
+	return out, nil
 }
 
 // The ECB's XML: Cube elements dated by time, holding Cube elements with

@@ -200,6 +200,7 @@ func serve(ctx context.Context, o serveOptions) error {
 			return err
 		}
 	}
+	log.Info("exchange rates", "source", "European Central Bank", "latest", time.Unix(exchange.Last()*86400, 0).UTC().Format(time.DateOnly), "refresh", o.exchangeRatesURL)
 	a, err := app.New(app.Config{
 		Metadata: store, Events: events, Writer: writer, Analytics: events, CacheTTL: o.cacheTTL, Logger: log, Rates: exchange,
 		InvitationTTL:    o.invitationTTL,
