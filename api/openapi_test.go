@@ -349,7 +349,7 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	c.want(http.StatusForbidden, http.MethodGet, admin+"/websites/"+unknownID, owner, "")
 	c.want(http.StatusForbidden, http.MethodGet, siteURL, guest, "")
 	c.want(http.StatusOK, http.MethodPut, siteURL, owner, `{"name":"Example","currency":"eur","kpi":"signup",
-		"kpiColorScheme":"teal","revenueMetric":"mrr","isCookieless":true,"excludedCountries":["fr"],"excludedIps":["10.0.0.0/8"]}`)
+		"kpiColorScheme":"teal","revenueMetric":"revenue","isCookieless":true,"excludedCountries":["fr"],"excludedIps":["10.0.0.0/8"]}`)
 	c.want(http.StatusForbidden, http.MethodDelete, siteURL, owner, "")
 
 	key := c.want(http.StatusOK, http.MethodPost, siteURL+"/apikeys", owner, "")

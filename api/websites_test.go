@@ -65,12 +65,12 @@ func TestWebsiteService(t *testing.T) {
 	t.Run("Update", func(t *testing.T) {
 		d := e.do("PUT", path+"/"+id, tok, map[string]any{
 			"name": nil, "timezone": "Asia/Kolkata", "currency": "eur", "kpi": "signup", "kpiColorScheme": "teal",
-			"revenueMetric": "mrr", "isCookieless": true, "isAllHostnamesAllowed": true,
+			"revenueMetric": "revenue", "isCookieless": true, "isAllHostnamesAllowed": true,
 			"allowedHostnames": []string{"App.Example.com", "app.example.com"}, "excludedIps": []string{"10.0.0.0/8", "::1"},
 			"excludedPaths": []string{"/admin"}, "excludedCountries": []string{"fr"}, "excludedHostnames": []string{"staging.example.com"},
 		}).first()
 		if d["name"] != nil || d["timezone"] != "Asia/Kolkata" || d["currency"] != "EUR" || d["kpi"] != "signup" ||
-			d["kpiColorScheme"] != "teal" || d["revenueMetric"] != "mrr" || d["isCookieless"] != true ||
+			d["kpiColorScheme"] != "teal" || d["revenueMetric"] != "revenue" || d["isCookieless"] != true ||
 			!slices.Equal(toStrings(d["allowedHostnames"]), []string{"app.example.com"}) ||
 			!slices.Equal(toStrings(d["excludedCountries"]), []string{"FR"}) {
 			t.Fatalf("update %v", d)
@@ -93,6 +93,12 @@ func TestWebsiteService(t *testing.T) {
 			{map[string]any{"currency": "euro"}, "ISO 4217"},
 			{map[string]any{"kpiColorScheme": "magenta"}, "kpiColorScheme must be one of"},
 			{map[string]any{"revenueMetric": "profit"}, "revenueMetric"},
+			// Settings of features not built: refused, not saved and ignored.
+			{map[string]any{"revenueMetric": "mrr"}, "revenueMetric mrr is not available"},
+			{map[string]any{"sendWeeklyReports": true}, "sendWeeklyReports cannot be turned on"},
+			{map[string]any{"sendViralTrafficAlerts": true}, "sendViralTrafficAlerts cannot be turned on"},
+			{map[string]any{"isPublicDashboardEnabled": true}, "isPublicDashboardEnabled cannot be turned on"},
+			{map[string]any{"isPublicDataEnabled": true, "name": "Changed"}, "isPublicDataEnabled cannot be turned on"},
 			{map[string]any{"kpi": "Sign Up"}, "kpi"},
 			{map[string]any{"isCookieless": "yes"}, "isCookieless must be true or false"},
 			{map[string]any{"excludedIps": []string{"nope"}}, "excludedIps"},
@@ -106,6 +112,10 @@ func TestWebsiteService(t *testing.T) {
 		} {
 			e.do("PUT", path+"/"+id, tok, tc.body).fails(400, tc.msg)
 		}
+		if d := e.do("GET", path+"/"+id, tok, nil).first(); d["name"] == "Changed" || d["isPublicDataEnabled"] != false {
+			t.Errorf("a refused update changed the website: %v", d)
+		}
+		e.do("PUT", path+"/"+id, tok, map[string]any{"sendWeeklyReports": false, "isPublicDashboardEnabled": false, "revenueMetric": nil}).ok()
 		other := e.website(tok)
 		e.do("PUT", path+"/"+other, tok, map[string]any{"domain": "example.com"}).fails(409)
 	})
@@ -146,8 +156,7 @@ func TestWebsiteService_ConcurrentPartialUpdates(t *testing.T) {
 	e := newTestEnv(t)
 	_, tok := e.user("owner@example.com", nil, nil)
 	site := e.website(tok)
-	flags := []string{"sendWeeklyReports", "sendViralTrafficAlerts", "isPublicDashboardEnabled", "isPublicDataEnabled",
-		"isCookieless", "isAttackModeEnabled", "includeRenewalRevenue", "isAllHostnamesAllowed"}
+	flags := []string{"isCookieless", "isAttackModeEnabled", "includeRenewalRevenue", "isAllHostnamesAllowed"}
 	var wg sync.WaitGroup
 	for _, f := range flags {
 		wg.Go(func() { e.do("PUT", "/api/v1/admin/websites/"+site, tok, map[string]any{f: true}).ok() })

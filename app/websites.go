@@ -263,7 +263,25 @@ func (in WebsiteUpdate) validate(rates Rates) (func(*openfast.Website), error) {
 		dst     func(*openfast.Website) **string
 	}{
 		{"kpiColorScheme", in.KPIColorScheme, openfast.KPIColorSchemes, func(w *openfast.Website) **string { return &w.KPIColorScheme }},
-		{"revenueMetric", in.RevenueMetric, []string{"revenue", "mrr"}, func(w *openfast.Website) **string { return &w.RevenueMetric }},
+		{"revenueMetric", in.RevenueMetric, []string{"revenue"}, func(w *openfast.Website) **string { return &w.RevenueMetric }},
+	}
+	if v := in.RevenueMetric.Value; in.RevenueMetric.Set && v != nil && *v == "mrr" {
+		return nil, openfast.Errorf(openfast.EINVALID, "revenueMetric mrr is not available: openfast has no subscriptions to compute monthly recurring revenue from; use revenue, or null.")
+	}
+	// Settings of features openfast does not have yet: saved, they would
+	// promise what nothing does, so only false is taken.
+	for _, u := range []struct {
+		field, why string
+		v          *bool
+	}{
+		{"sendWeeklyReports", "openfast sends no email reports yet", in.SendWeeklyReports},
+		{"sendViralTrafficAlerts", "openfast sends no traffic alerts yet", in.SendViralTrafficAlerts},
+		{"isPublicDashboardEnabled", "openfast has no public dashboard yet", in.IsPublicDashboardEnabled},
+		{"isPublicDataEnabled", "openfast shares no data publicly yet", in.IsPublicDataEnabled},
+	} {
+		if u.v != nil && *u.v {
+			return nil, openfast.Errorf(openfast.EINVALID, "%s cannot be turned on: %s.", u.field, u.why)
+		}
 	}
 	for _, ch := range choices {
 		if !ch.v.Set {

@@ -274,7 +274,7 @@ var websiteSettings = []websiteSetting{
 	{"currency", "currency", "ISO 4217 currency code, such as EUR"},
 	{"kpi", "kpi", `goal shown as the KPI ("" clears it)`},
 	{"kpi-color-scheme", "kpiColorScheme", "KPI palette: red, orange, yellow, green, purple, pink, gray, blue, teal, indigo"},
-	{"revenue-metric", "revenueMetric", "revenue or mrr"},
+	{"revenue-metric", "revenueMetric", `revenue ("" clears it; mrr is not available)`},
 	{"cookieless", "isCookieless", "track without cookies"},
 	{"include-renewal-revenue", "includeRenewalRevenue", "count renewals in revenue"},
 	{"all-hostnames-allowed", "isAllHostnamesAllowed", "accept events from any hostname"},
@@ -283,10 +283,10 @@ var websiteSettings = []websiteSetting{
 	{"excluded-paths", "excludedPaths", "comma-separated paths to ignore, such as /admin"},
 	{"excluded-countries", "excludedCountries", "comma-separated ISO country codes to ignore"},
 	{"excluded-hostnames", "excludedHostnames", "comma-separated hostnames to ignore"},
-	{"weekly-reports", "sendWeeklyReports", "send weekly reports"},
-	{"viral-traffic-alerts", "sendViralTrafficAlerts", "send viral traffic alerts"},
-	{"public-dashboard", "isPublicDashboardEnabled", "public dashboard"},
-	{"public-data", "isPublicDataEnabled", "public data"},
+	{"weekly-reports", "sendWeeklyReports", "send weekly reports (not available yet: only false)"},
+	{"viral-traffic-alerts", "sendViralTrafficAlerts", "send viral traffic alerts (not available yet: only false)"},
+	{"public-dashboard", "isPublicDashboardEnabled", "public dashboard (not available yet: only false)"},
+	{"public-data", "isPublicDataEnabled", "public data (not available yet: only false)"},
 	{"attack-mode", "isAttackModeEnabled", "attack mode"},
 }
 

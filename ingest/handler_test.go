@@ -412,3 +412,23 @@ func TestEvent_HashRouting(t *testing.T) {
 		}
 	}
 }
+
+// TestEvent_HashRoutingExcludedPaths: on a hash-routed site the path holds
+// the fragment, so an exact excluded path names the route with it, and a
+// prefix ending in "*" covers every route under a page.
+func TestEvent_HashRoutingExcludedPaths(t *testing.T) {
+	f := newFixture(t, func(w *openfast.Website) { w.ExcludedPaths = []string{"/app#/admin", "/docs*"} })
+	for _, tc := range []struct {
+		href, reason string
+	}{
+		{"https://example.com/app#/admin", "excluded_path"},
+		{"https://example.com/app#/admin/users", ""},
+		{"https://example.com/app#/settings", ""},
+		{"https://example.com/docs#/intro", "excluded_path"},
+	} {
+		_, _, reason, err := f.event(t, chromeMac, map[string]any{"href": tc.href, "hashRouting": true})
+		if err != nil || reason != tc.reason {
+			t.Errorf("%s: filtered %q, %v; want %q", tc.href, reason, err, tc.reason)
+		}
+	}
+}

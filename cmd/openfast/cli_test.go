@@ -429,8 +429,8 @@ func TestCLI_Commands(t *testing.T) {
 		if tableValue(t, out, "DOMAIN") != "shop.example.com" || tableValue(t, out, "NAME") != "-" {
 			t.Errorf("websites get:\n%s", out)
 		}
-		out = owner.ok(t, "websites", "update", "--name", "Shop", "--currency", "EUR", "--excluded-paths", "/admin,/preview", "--cookieless", "--set", "sendWeeklyReports=true")
-		for key, want := range map[string]string{"NAME": "Shop", "CURRENCY": "EUR", "EXCLUDED PATHS": "/admin,/preview", "COOKIELESS": "true", "WEEKLY REPORTS": "true"} {
+		out = owner.ok(t, "websites", "update", "--name", "Shop", "--currency", "EUR", "--excluded-paths", "/admin,/preview", "--cookieless", "--set", "includeRenewalRevenue=true")
+		for key, want := range map[string]string{"NAME": "Shop", "CURRENCY": "EUR", "EXCLUDED PATHS": "/admin,/preview", "COOKIELESS": "true", "INCLUDE RENEWAL REVENUE": "true"} {
 			if got := tableValue(t, out, key); got != want {
 				t.Errorf("websites update: %s = %q, want %q:\n%s", key, got, want, out)
 			}
