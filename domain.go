@@ -299,6 +299,7 @@ type MetadataStore interface {
 	AuditLogStore
 	SaltStore
 	PaymentClaimStore
+	SignInStore
 	Ping(ctx context.Context) error
 	Close() error
 }

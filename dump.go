@@ -19,6 +19,9 @@ type MetadataDump struct {
 	// PaymentClaims, by website and transaction id: the copy refuses the
 	// payments the source has recorded, as the source does.
 	PaymentClaims []*PaymentClaim
+	// PasswordHashes are the users' dashboard passwords (argon2id hashes),
+	// by user id. Sessions are not copied: people sign in again.
+	PasswordHashes map[string]string
 }
 
 // Membership is one member row: a user's role on a website.

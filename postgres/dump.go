@@ -15,7 +15,7 @@ var _ openfast.MetadataCopier = (*DB)(nil)
 // ExportMetadata reads every row in one REPEATABLE READ, read-only
 // transaction, so that the dump is consistent.
 func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error) {
-	d := &openfast.MetadataDump{}
+	d := &openfast.MetadataDump{PasswordHashes: map[string]string{}}
 	err := db.conn(ctx, func(c *pgx.Conn) error {
 		tx, err := c.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 		if err != nil {
@@ -27,6 +27,14 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 			d.Users = append(d.Users, u)
 			return err
 		})
+		if err == nil {
+			err = eachRow(ctx, tx, `SELECT id, password_hash FROM users WHERE password_hash IS NOT NULL ORDER BY id`, func(r pgx.Rows) error {
+				var id, h string
+				err := r.Scan(&id, &h)
+				d.PasswordHashes[id] = h
+				return err
+			})
+		}
 		if err == nil {
 			err = eachRow(ctx, tx, `SELECT `+websiteColumns+` FROM websites w ORDER BY w.id`, func(r pgx.Rows) error {
 				w, err := scanWebsite(r)
@@ -124,8 +132,8 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 			what = append(what, name)
 		}
 		for _, u := range d.Users {
-			add("user "+u.ID, `INSERT INTO users (id, email, name, image, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
-				u.ID, u.Email, u.Name, u.Image, ms(u.CreatedAt))
+			add("user "+u.ID, `INSERT INTO users (id, email, name, image, created_at, password_hash) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+				u.ID, u.Email, u.Name, u.Image, ms(u.CreatedAt), nullString(d.PasswordHashes[u.ID]))
 		}
 		for _, w := range d.Websites {
 			settings, err := sqlmeta.EncodeSettings(w.WebsiteSettings)

@@ -20,12 +20,20 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 		return nil, fmt.Errorf("export metadata: %w", err)
 	}
 	defer tx.Rollback()
-	d := &openfast.MetadataDump{}
+	d := &openfast.MetadataDump{PasswordHashes: map[string]string{}}
 	err = eachRow(ctx, tx, `SELECT id, email, name, image, created_at FROM users ORDER BY id`, func(r *sql.Rows) error {
 		u, err := scanUser(r)
 		d.Users = append(d.Users, u)
 		return err
 	})
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT id, password_hash FROM users WHERE password_hash IS NOT NULL ORDER BY id`, func(r *sql.Rows) error {
+			var id, h string
+			err := r.Scan(&id, &h)
+			d.PasswordHashes[id] = h
+			return err
+		})
+	}
 	if err == nil {
 		err = eachRow(ctx, tx, `SELECT `+websiteColumns+` FROM websites w ORDER BY w.id`, func(r *sql.Rows) error {
 			w, err := scanWebsite(r)
@@ -127,8 +135,8 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 			return nil
 		}
 		for _, u := range d.Users {
-			if err := exec(`INSERT INTO users (id, email, name, image, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-				u.ID, u.Email, ptrStr(u.Name), ptrStr(u.Image), ms(u.CreatedAt)); err != nil {
+			if err := exec(`INSERT INTO users (id, email, name, image, created_at, password_hash) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+				u.ID, u.Email, ptrStr(u.Name), ptrStr(u.Image), ms(u.CreatedAt), nullString(d.PasswordHashes[u.ID])); err != nil {
 				return fmt.Errorf("user %s: %w", u.ID, err)
 			}
 		}

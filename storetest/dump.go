@@ -23,7 +23,8 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	want, err := src.ExportMetadata(ctx)
 	must(t, err)
 	if len(want.Users) != 3 || len(want.Websites) != 2 || len(want.Members) != 3 || len(want.Invitations) != 2 ||
-		len(want.APIKeys) != 2 || len(want.AccessTokens) != 1 || len(want.AuditLog) != 4 || len(want.PaymentClaims) != 2 {
+		len(want.APIKeys) != 2 || len(want.AccessTokens) != 1 || len(want.AuditLog) != 4 || len(want.PaymentClaims) != 2 ||
+		len(want.PasswordHashes) != 1 {
 		t.Fatalf("export counts: %+v", want.Counts())
 	}
 
@@ -55,6 +56,15 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	must(t, err)
 	if tok.ID != want.AccessTokens[0].ID || len(tok.Permissions) != 2 {
 		t.Fatalf("AccessTokenByHash after import = %+v", tok)
+	}
+	// Passwords came along (sessions did not).
+	for id, h := range want.PasswordHashes {
+		if got, err := dst.PasswordHash(ctx, id); err != nil || got != h {
+			t.Fatalf("password hash after import: %q, %v; want %q", got, err, h)
+		}
+		if list, err := dst.Sessions(ctx, id); err != nil || len(list) != 0 {
+			t.Fatalf("sessions after import: %v, %v", list, err)
+		}
 	}
 	// The claims came along: the copy refuses the source's payments.
 	if ok, err := dst.ClaimPayment(ctx, site, "tx_1", time.Now(), time.Time{}); err != nil || ok {
@@ -91,6 +101,8 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 		return &openfast.AuditEntry{WebsiteID: w.ID, ActorUserID: owner.ID, ActorDisplayKey: "dft_a...b", Action: action, TargetType: "apikey", TargetID: target, TargetDisplayKey: "df_a...b", IP: "127.0.0.1"}
 	}
 	must(t, s.CreateWebsite(ctx, w2, nil))
+	must(t, s.SetPassword(ctx, bob.ID, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", "", nil))
+	must(t, s.CreateSession(ctx, newSession(bob, time.Now().UTC()), 10, nil))
 	k1, k2 := newKey(w.ID), newKey(w.ID)
 	keyName := "Prod"
 	k1.Name = &keyName

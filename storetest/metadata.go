@@ -32,6 +32,8 @@ func Metadata(t *testing.T, open OpenFunc) {
 	t.Run("DeleteWebsiteCascades", func(t *testing.T) { testDeleteWebsite(t, open(t)) })
 	t.Run("DailySalts", func(t *testing.T) { testDailySalts(t, open(t)) })
 	t.Run("PaymentClaims", func(t *testing.T) { testPaymentClaims(t, open(t)) })
+	t.Run("FirstUser", func(t *testing.T) { testFirstUser(t, open(t)) })
+	t.Run("PasswordsAndSessions", func(t *testing.T) { testPasswordsAndSessions(t, open(t)) })
 	t.Run("ExchangeRates", func(t *testing.T) {
 		s, ok := open(t).(openfast.ExchangeRateStore)
 		if !ok {
