@@ -13,7 +13,7 @@ type Session struct {
 	Hash       []byte
 	CreatedAt  time.Time
 	LastSeenAt time.Time
-	UserAgent  string // as the browser sent it at sign-in, cut to MaxSessionUserAgent bytes
+	UserAgent  string // as the browser sent it at sign-in, cut to MaxSessionUserAgent characters
 	IP         string // the address it signed in from
 }
 
@@ -26,7 +26,7 @@ const (
 	// MaxSessionsPerUser bounds a user's sessions: signing in once more
 	// ends the least recently used.
 	MaxSessionsPerUser = 20
-	// MaxSessionUserAgent bounds the User-Agent kept with a session.
+	// MaxSessionUserAgent bounds the User-Agent kept with a session (characters).
 	MaxSessionUserAgent = 256
 )
 

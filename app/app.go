@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/openfast/openfast"
@@ -76,7 +77,8 @@ type App struct {
 	reads        *readGate
 	queryTimeout time.Duration
 	verifier     *Verifier
-	failures     *failureLimiter // nil: no limit on failed authentications
+	failures     *failureLimiter[netip.Addr] // nil: no limit on failed authentications
+	signIns      *signInLimits
 	websites     *genCache[string, *Website]
 	inviteTTL    time.Duration
 	now          func() time.Time
@@ -124,6 +126,7 @@ func New(cfg Config) (*App, error) {
 		now:          cfg.Now,
 		log:          cfg.Logger,
 		rates:        cfg.Rates,
+		signIns:      newSignInLimits(),
 	}
 	if cfg.AuthFailureLimit == 0 {
 		cfg.AuthFailureLimit = DefaultAuthFailureLimit
@@ -166,9 +169,11 @@ func (c Caller) audit(websiteID, action, targetType, targetID, targetDisplayKey 
 // Now is the App's clock.
 func (a *App) Now() time.Time { return a.now() }
 
-// Run runs the App's background work (writing credential last-use times)
-// until ctx ends, then flushes it.
+// Run runs the App's background work (writing credential last-use times,
+// deleting expired dashboard sessions) until ctx ends, then flushes the
+// last-use times.
 func (a *App) Run(ctx context.Context) {
+	go a.sweepSessions(ctx)
 	a.verifier.RunUsageFlusher(ctx, time.Second, func(err error) {
 		a.log.Error("flush credential use", "error", err)
 	})

@@ -32,13 +32,16 @@ const FailTooManyFailures = "too_many_failures"
 //
 // Only addresses that failed have an entry, and an entry whose bucket is
 // full again is forgotten, so valid traffic grows nothing.
-type failureLimiter struct {
+//
+// K is what a bucket belongs to: a client address (addressKey), or for
+// sign-ins also an email.
+type failureLimiter[K comparable] struct {
 	perSecond  float64
 	burst      float64
 	maxEntries int
 
 	mu        sync.RWMutex
-	m         map[netip.Addr]failureBucket
+	m         map[K]failureBucket
 	lastPrune time.Time
 }
 
@@ -50,10 +53,16 @@ type failureBucket struct {
 	at     int64
 }
 
-func newFailureLimiter(perMinute int) *failureLimiter {
-	return &failureLimiter{
-		perSecond: float64(perMinute) / 60, burst: float64(perMinute),
-		maxEntries: maxAuthFailureAddresses, m: map[netip.Addr]failureBucket{},
+func newFailureLimiter(perMinute int) *failureLimiter[netip.Addr] {
+	return newFailureLimiterOf[netip.Addr](perMinute, time.Minute)
+}
+
+// newFailureLimiterOf allows bursts of burst failures, refilled at burst
+// per window.
+func newFailureLimiterOf[K comparable](burst int, window time.Duration) *failureLimiter[K] {
+	return &failureLimiter[K]{
+		perSecond: float64(burst) / window.Seconds(), burst: float64(burst),
+		maxEntries: maxAuthFailureAddresses, m: map[K]failureBucket{},
 	}
 }
 
@@ -75,14 +84,14 @@ func addressKey(ip string) netip.Addr {
 }
 
 // tokensAt is b's tokens at now.
-func (l *failureLimiter) tokensAt(b failureBucket, now time.Time) float64 {
+func (l *failureLimiter[K]) tokensAt(b failureBucket, now time.Time) float64 {
 	elapsed := float64(now.UnixNano()-b.at) / float64(time.Second)
 	return min(l.burst, b.tokens+max(0, elapsed)*l.perSecond)
 }
 
 // allow reports whether a credential from addr may be verified at now, and
 // if not, how long until it may.
-func (l *failureLimiter) allow(addr netip.Addr, now time.Time) (retryAfter time.Duration, ok bool) {
+func (l *failureLimiter[K]) allow(addr K, now time.Time) (retryAfter time.Duration, ok bool) {
 	l.mu.RLock()
 	b, found := l.m[addr]
 	l.mu.RUnlock()
@@ -97,7 +106,7 @@ func (l *failureLimiter) allow(addr netip.Addr, now time.Time) (retryAfter time.
 }
 
 // fail records a failed authentication from addr at now.
-func (l *failureLimiter) fail(addr netip.Addr, now time.Time) {
+func (l *failureLimiter[K]) fail(addr K, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.lastPrune) > time.Minute {
@@ -120,7 +129,7 @@ func (l *failureLimiter) fail(addr netip.Addr, now time.Time) {
 }
 
 // prune forgets the addresses whose bucket is full again.
-func (l *failureLimiter) prune(now time.Time) {
+func (l *failureLimiter[K]) prune(now time.Time) {
 	for addr, b := range l.m {
 		if l.tokensAt(b, now) >= l.burst {
 			delete(l.m, addr)
@@ -130,7 +139,7 @@ func (l *failureLimiter) prune(now time.Time) {
 }
 
 // len is the number of addresses remembered, for tests.
-func (l *failureLimiter) len() int {
+func (l *failureLimiter[K]) len() int {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return len(l.m)
@@ -138,7 +147,7 @@ func (l *failureLimiter) len() int {
 
 // refusal is the error of a credential refused because its address failed
 // too often.
-func (l *failureLimiter) refusal(retryAfter time.Duration) error {
+func (l *failureLimiter[K]) refusal(retryAfter time.Duration) error {
 	secs := max(1, int((retryAfter+time.Second-1)/time.Second))
 	return &RetryError{
 		Err: openfast.Errorf(openfast.ERATELIMIT,

@@ -1,8 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
@@ -17,7 +23,7 @@ func newAdminCommand() *cobra.Command {
 SQLite database, or PostgreSQL with --database-url), and work while the server
 is running on it.`,
 	}
-	cmd.AddCommand(newBootstrapCommand(), newDeleteWebsiteCommand(), newMigrateCommand())
+	cmd.AddCommand(newBootstrapCommand(), newSetPasswordCommand(), newDeleteWebsiteCommand(), newMigrateCommand())
 	return cmd
 }
 
@@ -58,16 +64,28 @@ func bootstrap(ctx context.Context, stores *storeOptions, email, name string) (s
 	if _, err := openfast.NormalizeEmail(email); err != nil {
 		return "", nil, err // before the data folder is created
 	}
+	var raw string
+	var u *openfast.User
+	err := withOperatorApp(ctx, stores, func(a *app.App) (err error) {
+		raw, u, err = a.Bootstrap(ctx, email, name, "openfast admin bootstrap")
+		return err
+	})
+	return raw, u, err
+}
+
+// withOperatorApp runs fn with an App over the metadata store the flags
+// name, for an operator command.
+func withOperatorApp(ctx context.Context, stores *storeOptions, fn func(*app.App) error) error {
 	store, err := stores.openMetadata(ctx)
 	if err != nil {
-		return "", nil, err
+		return err
 	}
 	defer store.Close()
 	a, err := app.New(app.Config{Metadata: store})
 	if err != nil {
-		return "", nil, err
+		return err
 	}
-	return a.Bootstrap(ctx, email, name, "openfast admin bootstrap")
+	return fn(a)
 }
 
 func newDeleteWebsiteCommand() *cobra.Command {
@@ -86,16 +104,10 @@ second.`,
 			if !openfast.ValidID(id) {
 				return fmt.Errorf("--id must be a 24-character hex ObjectId")
 			}
-			store, err := stores.openMetadata(cmd.Context())
+			err := withOperatorApp(cmd.Context(), &stores, func(a *app.App) error {
+				return a.DeleteWebsiteAsOperator(cmd.Context(), id, "openfast admin delete-website")
+			})
 			if err != nil {
-				return err
-			}
-			defer store.Close()
-			a, err := app.New(app.Config{Metadata: store})
-			if err != nil {
-				return err
-			}
-			if err := a.DeleteWebsiteAsOperator(cmd.Context(), id, "openfast admin delete-website"); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Deleted website %s.\n", id)
@@ -105,4 +117,88 @@ second.`,
 	cmd.Flags().StringVar(&id, "id", "", "the website's _id (required)")
 	stores.metadataFlags(cmd.Flags())
 	return cmd
+}
+
+func newSetPasswordCommand() *cobra.Command {
+	var email string
+	var stores storeOptions
+	cmd := &cobra.Command{
+		Use:   "set-password --email EMAIL",
+		Short: "Set a user's dashboard password (creating the user if absent)",
+		Long: `Set the password a user signs in to the dashboard with, creating the user with
+this email if there is none. The password is read from standard input: on a
+terminal it is asked for twice, without echo; otherwise the first line is
+taken. It must have at least 10 characters. Every session of the user ends.
+The password is stored only as an argon2id hash.`,
+		Example: `  openfast admin set-password --email you@example.com
+  printf '%s\n' "$NEW_PASSWORD" | openfast admin set-password --email you@example.com`,
+		Args:    cobra.NoArgs,
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return bindEnv(cmd) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if email == "" {
+				return fmt.Errorf("--email is required")
+			}
+			if _, err := openfast.NormalizeEmail(email); err != nil {
+				return err
+			}
+			pw, err := readNewPassword(cmd.InOrStdin(), cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			var created bool
+			err = withOperatorApp(cmd.Context(), &stores, func(a *app.App) (err error) {
+				created, err = a.SetPasswordAsOperator(cmd.Context(), email, pw, "openfast admin set-password")
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			what := "Password set"
+			if created {
+				what = "User created with this password"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s for %s; their sessions have ended.\n", what, strings.ToLower(strings.TrimSpace(email)))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&email, "email", "", "the user's email (required)")
+	stores.metadataFlags(cmd.Flags())
+	return cmd
+}
+
+// readNewPassword reads a new password: asked twice without echo on a
+// terminal, else the first line of in.
+func readNewPassword(in io.Reader, prompt io.Writer) (string, error) {
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		ask := func(label string) (string, error) {
+			fmt.Fprint(prompt, label)
+			b, err := term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(prompt)
+			if err != nil {
+				return "", fmt.Errorf("read the password: %w", err)
+			}
+			return string(b), nil
+		}
+		pw, err := ask("New password (at least 10 characters): ")
+		if err != nil {
+			return "", err
+		}
+		again, err := ask("Again: ")
+		if err != nil {
+			return "", err
+		}
+		if pw != again {
+			return "", fmt.Errorf("the two passwords differ")
+		}
+		return pw, nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(in, 64<<10)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("read the password from standard input: %w", err)
+	}
+	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	if line == "" {
+		return "", fmt.Errorf("no password on standard input")
+	}
+	return line, nil
 }
