@@ -7,6 +7,7 @@ package openfast
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Application error codes. The HTTP layer maps each to a status once.
@@ -57,4 +58,28 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "An internal error occurred."
+}
+
+// HTTPStatus maps an application error code to its HTTP status. This is
+// the only place where that mapping lives; every front door uses it.
+func HTTPStatus(code string) int {
+	switch code {
+	case EINVALID, ELIMIT:
+		return http.StatusBadRequest
+	case EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case EFORBIDDEN:
+		return http.StatusForbidden
+	case ENOTFOUND:
+		return http.StatusNotFound
+	case ECONFLICT:
+		return http.StatusConflict
+	case ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case ERATELIMIT:
+		return http.StatusTooManyRequests
+	case EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }

@@ -9,29 +9,9 @@ import (
 	"github.com/openfast/openfast/wire"
 )
 
-// statusOf maps an application error code to its HTTP status. This is the
-// only place where that mapping lives.
-func statusOf(code string) int {
-	switch code {
-	case openfast.EINVALID, openfast.ELIMIT:
-		return http.StatusBadRequest
-	case openfast.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case openfast.EFORBIDDEN:
-		return http.StatusForbidden
-	case openfast.ENOTFOUND:
-		return http.StatusNotFound
-	case openfast.ECONFLICT:
-		return http.StatusConflict
-	case openfast.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case openfast.ERATELIMIT:
-		return http.StatusTooManyRequests
-	case openfast.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
+// statusOf maps an application error code to its HTTP status
+// (openfast.HTTPStatus, shared with the dashboard).
+func statusOf(code string) int { return openfast.HTTPStatus(code) }
 
 // Shared header values (never modified).
 var (

@@ -51,6 +51,9 @@ type Config struct {
 	// Registry receives the API's metrics and serves /metrics; nil means a
 	// registry of the server's own.
 	Registry *prometheus.Registry
+	// Dashboard, when set, serves every path that no API route has, except
+	// under /api/ (which keeps the JSON 404): the dashboard's pages.
+	Dashboard http.Handler
 	// SeparateOps leaves the operator routes, /metrics and /readyz, off
 	// Handler: OpsHandler serves them, on a listener of their own. The
 	// main handler then answers them 404 like any unknown path.
@@ -68,6 +71,7 @@ type Server struct {
 	routes  []route
 	events  func(w http.ResponseWriter, r *http.Request) error
 	trusted []netip.Prefix
+	web     http.Handler
 
 	separateOps bool
 }
@@ -86,6 +90,7 @@ func New(cfg Config) (*Server, error) {
 		metrics: newMetrics(cfg.Registry),
 		events:  cfg.Events,
 		trusted: cfg.TrustedProxies,
+		web:     cfg.Dashboard,
 
 		separateOps: cfg.SeparateOps,
 	}
@@ -131,9 +136,18 @@ func (s *Server) buildMux(include func(route) bool) http.Handler {
 			return errMethodNotAllowed
 		}}))
 	}
-	mux.Handle("/", s.wrap(route{path: "unmatched", public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
+	unmatched := s.wrap(route{path: "unmatched", public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
 		return openfast.Errorf(openfast.ENOTFOUND, "No route for %s %s.", r.Method, openfast.Truncate(r.URL.Path, 200))
-	}}))
+	}})
+	if s.web != nil && include(route{}) { // the operator mux includes no ordinary route
+		mux.Handle("/api/", unmatched)
+		mux.Handle("/", s.wrap(route{path: "dashboard", public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
+			s.web.ServeHTTP(w, r)
+			return nil
+		}}))
+	} else {
+		mux.Handle("/", unmatched)
+	}
 	return s.outer(mux)
 }
 
@@ -237,7 +251,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			attrs = append(attrs,
 				slog.String("request_id", info.id), slog.String("method", r.Method), slog.String("route", info.route),
 				slog.Int("status", rec.status), slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-				slog.String("ip", s.clientIP(r)))
+				slog.String("ip", s.ClientIP(r)))
 			if info.displayKey != "" {
 				attrs = append(attrs, slog.String("credential", info.displayKey))
 			}
@@ -260,10 +274,10 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// clientIP is the client's address: the TCP peer's, or, when the peer is
+// ClientIP is the client's address: the TCP peer's, or, when the peer is
 // one of Config.TrustedProxies, the one its X-Forwarded-For gives.
 // Otherwise client-supplied headers are never believed.
-func (s *Server) clientIP(r *http.Request) string {
+func (s *Server) ClientIP(r *http.Request) string {
 	if len(s.trusted) > 0 {
 		if a := enrich.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), s.trusted); a.IsValid() {
 			return a.String()
@@ -301,7 +315,7 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 		return openfast.Errorf(openfast.EUNAUTHORIZED, "Missing API token: send the header Authorization: Bearer <df_ or dft_ token>.")
 	}
 	now := s.app.Now()
-	ip := s.clientIP(r)
+	ip := s.ClientIP(r)
 	p, reason, err := s.app.Authenticate(r.Context(), raw, ip, now)
 	if reason != "" {
 		s.metrics.authFailure(reason)

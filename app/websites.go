@@ -100,10 +100,12 @@ type NewWebsite struct {
 	Domain   *string
 	Timezone *string
 	Name     *string
+	// Currency is the dashboard's: the API creates websites in USD (nil).
+	Currency *string
 }
 
 // CreateWebsite creates a website owned by the caller's user, with a new
-// _id and trackingId, in USD.
+// _id and trackingId, in USD unless Currency says otherwise.
 func (a *App) CreateWebsite(ctx context.Context, c Caller, in NewWebsite) (*openfast.Website, error) {
 	if _, err := authorize(c, ActCreateWebsite, ""); err != nil {
 		return nil, err
@@ -126,6 +128,13 @@ func (a *App) CreateWebsite(ctx context.Context, c Caller, in NewWebsite) (*open
 		if site.Name, err = openfast.NormalizeName("name", *in.Name); err != nil {
 			return nil, err
 		}
+	}
+	if in.Currency != nil {
+		apply, err := WebsiteUpdate{Currency: in.Currency}.validate(a.rates)
+		if err != nil {
+			return nil, err
+		}
+		apply(site)
 	}
 	if err := a.store.CreateWebsite(ctx, site, c.audit(site.ID, openfast.AuditWebsiteCreate, "website", site.ID, "")); err != nil {
 		return nil, err

@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -23,6 +25,7 @@ import (
 	"github.com/openfast/openfast/internal/servergc"
 	"github.com/openfast/openfast/rates"
 	"github.com/openfast/openfast/sqlite"
+	"github.com/openfast/openfast/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 )
@@ -49,6 +52,7 @@ type serveOptions struct {
 	eventBatch       int
 	eventLoadDelay   time.Duration
 	eventDBMemory    string
+	publicURL        string
 }
 
 func newServeCommand() *cobra.Command {
@@ -77,6 +81,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	f.StringVar(&o.publicURL, "public-url", "", "the address people reach the server at, e.g. https://analytics.example.com: used in the dashboard's links, snippets and invitation URLs, and an https one makes its cookies Secure (default: the address of each request)")
 	f.StringVar(&o.metricsListen, "metrics-listen", "", "address serving /metrics and /readyz instead of --listen, which then answers them 404 (default: both on --listen)")
 	o.stores.metadataFlags(f)
 	o.stores.eventFlags(f)
@@ -142,6 +147,10 @@ func serve(ctx context.Context, o serveOptions) error {
 	trusted, err := enrich.ParseTrustedProxies(o.trustedProxies)
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	publicURL, err := parsePublicURL(o.publicURL)
+	if err != nil {
+		return err
 	}
 	var geo *enrich.GeoDB
 	if o.geoIPDB != "" {
@@ -215,9 +224,17 @@ func serve(ctx context.Context, o serveOptions) error {
 		Writer: writer, Website: a.TrackedWebsite, GeoIP: geo, TrustedProxies: trusted, Registerer: metrics,
 		Salts: store,
 	})
-	srv, err := api.New(api.Config{
+	var srv *api.Server
+	dashboard, err := web.New(web.Config{
+		App: a, Logger: log, PublicURL: publicURL,
+		ClientIP: func(r *http.Request) string { return srv.ClientIP(r) },
+	})
+	if err != nil {
+		return err
+	}
+	srv, err = api.New(api.Config{
 		App: a, Logger: log, RateLimit: o.rateLimit, RateBurst: o.rateBurst, TrustedProxies: trusted, Registry: metrics,
-		Events: ingestHandler.ServeEvent, SeparateOps: o.metricsListen != "",
+		Events: ingestHandler.ServeEvent, SeparateOps: o.metricsListen != "", Dashboard: dashboard,
 	})
 	if err != nil {
 		return err
@@ -281,4 +298,18 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	log.Info("stopped")
 	return err
+}
+
+// parsePublicURL reads --public-url: empty, or an absolute http(s) URL
+// without query or fragment.
+func parsePublicURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("--public-url must be an http or https URL such as https://analytics.example.com, got %q", raw)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u, nil
 }
