@@ -293,6 +293,41 @@ func Visitors(t *testing.T, open OpenAnalyticsFunc, queries int) {
 		if found < queries/10 {
 			t.Fatalf("only %d of %d visitors found", found, queries)
 		}
+		// Payment hints are no completed goal: a visitor's goals are its
+		// custom and payment events, and its payments show their amount.
+		checked := 0
+		for _, h := range data {
+			if h.Type != openfast.EventPaymentHint || h.VisitorID == (openfast.UUID{}) || checked == 20 {
+				continue
+			}
+			p, err := got.Visitor(ctx, h.WebsiteID, h.VisitorID)
+			if err != nil {
+				continue // no pageview on this website
+			}
+			checked++
+			var goals, payments int
+			for _, e := range data {
+				if e.WebsiteID == h.WebsiteID && e.VisitorID == h.VisitorID && (e.Type == openfast.EventCustom || e.Type == openfast.EventPayment) {
+					goals++
+				}
+			}
+			for _, g := range p.Activity.CompletedGoals {
+				if g.Name == "payment" {
+					payments++
+					if g.Amount == nil || g.Currency == nil || *g.Currency == "" {
+						t.Fatalf("visitor %s: a payment without its amount or currency: %+v", h.VisitorID, g)
+					}
+				} else if g.Amount != nil || g.Currency != nil || g.Renewal != nil || g.Refunded != nil {
+					t.Fatalf("visitor %s: goal %s has the members of a payment: %+v", h.VisitorID, g.Name, g)
+				}
+			}
+			if len(p.Activity.CompletedGoals) != min(goals, analytics.MaxCompletedGoals) {
+				t.Fatalf("visitor %s has a payment hint and %d goals and payments, but %d completed goals", h.VisitorID, goals, len(p.Activity.CompletedGoals))
+			}
+		}
+		if checked == 0 {
+			t.Fatal("no visitor with a payment hint: the test data misses them")
+		}
 	})
 
 	t.Run("RealtimeMap", func(t *testing.T) {

@@ -317,6 +317,11 @@ var (
 	MapCurrent     = []string{"ts", "path", "country", "region", "city", "browser", "os", "device", "session_referrer", "session_id"}
 )
 
+// ConversionOrder orders a visitor's conversions, latest first (see
+// analytics.VisitorActivity.Conversions); server is whether the event has
+// an event id.
+const ConversionOrder = "ts DESC, type DESC, goal DESC, server DESC, props DESC, revenue_cents DESC, currency DESC"
+
 // The conditions on a payment's props (JSON of strings, as the server-side
 // payment route writes them) and amount: a renewal, a refund.
 const (
