@@ -197,7 +197,7 @@ type RealtimeActivity struct {
 	// descending LastSeen, then ascending visitor id.
 	Visitors []ActiveVisitor
 	// Events are the latest MaxRecentEvents events of the window (any
-	// type, any visitor), by descending (time, type, goal, visitor id,
+	// type but payment hints, any visitor), by descending (time, type, goal, visitor id,
 	// event id, path, country, props, session referrer, revenue).
 	Events []RecentEvent
 	// Payments are the latest MaxRecentPayments payments of the window,

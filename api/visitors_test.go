@@ -240,9 +240,12 @@ func TestVisitorsRealtimeMap(t *testing.T) {
 	// Website B: nothing in the window.
 	sameJSON(t, "B", a.get("/api/v1/analytics/realtime/map?websiteId="+a.siteB, a.ownerB).ok(),
 		`{"count":0,"visitors":[],"hasConversionPredictions":false,"recentEvents":[],"recentPayments":[]}`)
-	// A goal's type is its name.
+	// A goal's type is its name; a later payment hint of the tracker is no
+	// recent event.
 	a.events.InsertEvents(context.Background(), []openfast.Event{{WebsiteID: a.site, Time: analyticsNow.Add(-10 * time.Second),
-		Type: openfast.EventCustom, VisitorID: fixtureUUID(2), Goal: "signup", EventID: fixtureIdentifyID}})
+		Type: openfast.EventCustom, VisitorID: fixtureUUID(2), Goal: "signup", EventID: fixtureIdentifyID},
+		{WebsiteID: a.site, Time: analyticsNow.Add(-5 * time.Second), Type: openfast.EventPaymentHint, VisitorID: fixtureUUID(2),
+			Props: `{"email":"v2@example.com"}`}})
 	first := a.get("/api/v1/analytics/realtime/map"+a.q, a.admin).ok().(map[string]any)["recentEvents"].([]any)[0].(map[string]any)
 	if first["type"] != "signup" || first["_id"] != fixtureIdentifyID || first["amount"] != nil {
 		t.Errorf("goal event %v", first)

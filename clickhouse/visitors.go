@@ -333,7 +333,7 @@ func (d *DB) activeVisitors(ctx context.Context, websiteID string, from, to int6
 
 func (d *DB) recentEvents(ctx context.Context, websiteID string, from, to int64) ([]analytics.RecentEvent, error) {
 	rows, err := d.conn.Query(ctx, `SELECT event_id, type, goal, visitor_id, ts, path, country, props, session_referrer, revenue_cents
-FROM events WHERE website_id = ? AND ts >= ? AND ts <= ?
+FROM events WHERE website_id = ? AND ts >= ? AND ts <= ? AND type <> `+sqlq.PaymentHint+`
 ORDER BY ts DESC, type DESC, goal DESC, visitor_id DESC, event_id DESC, path DESC, country DESC, props DESC, session_referrer DESC, revenue_cents DESC
 LIMIT ?`, websiteID, from, to, analytics.MaxRecentEvents)
 	if err != nil {

@@ -306,7 +306,7 @@ func structFieldsOrEmpty(s string, names ...string) string {
 
 func (d *DB) recentEvents(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.RecentEvent, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT event_id, type, goal, CAST(visitor_id AS VARCHAR), ts, path, country, props, session_referrer, revenue_cents
-FROM events WHERE site = ? AND ts >= ? AND ts <= ?
+FROM events WHERE site = ? AND ts >= ? AND ts <= ? AND type <> `+sqlq.PaymentHint+`
 ORDER BY ts DESC, type DESC, goal DESC, visitor_id DESC, event_id DESC, path DESC, country DESC, props DESC, session_referrer DESC, revenue_cents DESC
 LIMIT ?`, d.site(websiteID), since.UTC(), until.UTC(), analytics.MaxRecentEvents)
 	if err != nil {

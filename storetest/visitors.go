@@ -233,7 +233,9 @@ func (ref *Reference) RealtimeActivity(_ context.Context, websiteID string, sinc
 		if e.WebsiteID != websiteID || e.Time.Before(since) || e.Time.After(until) {
 			continue
 		}
-		window = append(window, e)
+		if e.Type != openfast.EventPaymentHint { // hints make a visitor active, but are no recent event
+			window = append(window, e)
+		}
 		if e.Type == openfast.EventPayment {
 			payments = append(payments, e)
 		}

@@ -22,7 +22,8 @@ var visitorsNow = time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC)
 // decorated for the visitor reads: ad click ids, viewports and props on
 // some pageviews, identify events (tracker and server-side, some at the
 // same instant), server-side goals, events that tie on time with another
-// event of the same visitor, and a burst of traffic around visitorsNow.
+// event of the same visitor, and a burst of traffic around visitorsNow
+// (payment hints included).
 func GenerateVisitorEvents(r *rand.Rand, visitorsPerSite int) []openfast.Event {
 	base := GenerateAnalyticsEvents(r, visitorsPerSite)
 	pick := func(list []string) string { return list[r.IntN(len(list))] }
@@ -130,6 +131,8 @@ func GenerateVisitorEvents(r *rand.Rand, visitorsPerSite int) []openfast.Event {
 					}
 				case x < 10:
 					ev = identifyOf(last, t)
+				case x < 11: // the tracker's payment: a hint, in no list
+					ev.Type, ev.Props = openfast.EventPaymentHint, props("email", "p@example.com")
 				default:
 					ev.Type, ev.Props = openfast.EventExternalLink, props("url", "https://other.example/", "text", "Other")
 				}
@@ -331,6 +334,15 @@ func Visitors(t *testing.T, open OpenAnalyticsFunc, queries int) {
 	})
 
 	t.Run("RealtimeMap", func(t *testing.T) {
+		hints := 0
+		for _, e := range data {
+			if e.Type == openfast.EventPaymentHint && !e.Time.Before(visitorsNow.Add(-analytics.RealtimeWindow)) && !e.Time.After(visitorsNow) {
+				hints++
+			}
+		}
+		if hints == 0 {
+			t.Fatal("no payment hint in the realtime window: the test data misses them")
+		}
 		for _, site := range refSites {
 			for _, shift := range []time.Duration{0, -5 * time.Minute, 4 * time.Minute, -time.Hour, 24 * time.Hour} {
 				at := visitorsNow.Add(shift)
@@ -339,6 +351,11 @@ func Visitors(t *testing.T, open OpenAnalyticsFunc, queries int) {
 				compare(t, fmt.Sprintf("realtime map of %s at %s", site.id, at), want, have, err1, err2)
 				if shift == 0 && (len(want.Visitors) == 0 || len(want.RecentPayments) == 0) {
 					t.Fatalf("realtime map of %s: no visitors or no payments: %+v", site.id, want)
+				}
+				for _, e := range have.RecentEvents {
+					if e.Type == openfast.EventPaymentHint.String() {
+						t.Fatalf("realtime map of %s at %s: a payment hint among the recent events: %+v", site.id, at, e)
+					}
 				}
 			}
 		}

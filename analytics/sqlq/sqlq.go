@@ -177,6 +177,8 @@ var (
 	Custom   = strconv.Itoa(int(openfast.EventCustom))
 	Identify = strconv.Itoa(int(openfast.EventIdentify))
 	Payment  = strconv.Itoa(int(openfast.EventPayment))
+	// PaymentHint is the tracker's payment event, which is no payment.
+	PaymentHint = strconv.Itoa(int(openfast.EventPaymentHint))
 )
 
 // AllEmpty is the condition that every column of cols is empty.
