@@ -276,13 +276,13 @@ type Rows interface {
 	Err() error
 }
 
-// ScanBuckets reads timeseries buckets: key, visitors, sessions,
-// converted, payments and revenue in cents.
+// ScanBuckets reads timeseries buckets: key, visitors, sessions and
+// converted.
 func ScanBuckets(rows Rows) ([]analytics.Bucket, error) {
 	var out []analytics.Bucket
 	for rows.Next() {
 		var b analytics.Bucket
-		if err := rows.Scan(&b.Key, &b.Visitors, &b.Sessions, &b.Converted, &b.Payments, &b.RevenueCents); err != nil {
+		if err := rows.Scan(&b.Key, &b.Visitors, &b.Sessions, &b.Converted); err != nil {
 			return nil, err
 		}
 		out = append(out, b)
