@@ -50,8 +50,6 @@ type Totals struct {
 	Bounces        int64 // sessions with exactly one pageview
 	DurationMicros int64 // sum over sessions of last pageview - first pageview
 	Converted      int64 // visitors counted with a payment in the range (customers)
-	Payments       int64
-	RevenueCents   int64
 }
 
 // Unit is a timeseries bucket size.
@@ -81,7 +79,7 @@ type Shift struct {
 //   - week: (day key + 3) / 7, floored: weeks start on Monday;
 //   - month: local year * 12 + local month - 1.
 //
-// A store returns the buckets that have events in the request's range.
+// A store returns the buckets that have pageviews counted in the window.
 type Schedule struct {
 	Unit Unit
 	// Window is the part of the request's range to put in buckets (one
@@ -94,8 +92,8 @@ type Schedule struct {
 	Location *time.Location
 }
 
-// Bucket is one timeseries bucket's aggregates. Only Visitors, Sessions,
-// Converted, Payments and RevenueCents are filled.
+// Bucket is one timeseries bucket's aggregates. Only Visitors, Sessions
+// and Converted are filled.
 type Bucket struct {
 	Key int64
 	Totals
@@ -137,14 +135,12 @@ const (
 )
 
 // Group is one breakdown row: its key values (in Breakdown.Keys order),
-// its distinct visitors, for goals its completions, and the payments of
-// its visitors in the range.
+// its distinct visitors and, for goals, its completions. The payments of
+// its visitors come from GroupRevenueStore.
 type Group struct {
-	Keys         []string
-	Visitors     int64
-	Completions  int64
-	Payments     int64
-	RevenueCents int64
+	Keys        []string
+	Visitors    int64
+	Completions int64
 }
 
 // Store runs the query descriptions. Groups whose keys are all empty are
@@ -165,7 +161,7 @@ type Store interface {
 // SeriesTotaler is a Store that can compute a series together with the
 // totals of its request, for a schedule whose window is the request's
 // whole range: those of Totals for the same request, but like a Bucket's,
-// only Visitors, Sessions, Converted, Payments and RevenueCents.
+// only Visitors, Sessions and Converted.
 type SeriesTotaler interface {
 	SeriesWithTotals(ctx context.Context, r Request, s Schedule) ([]Bucket, Totals, error)
 }

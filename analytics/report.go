@@ -52,17 +52,20 @@ type figures struct {
 	bounceRate, avgSessionDuration, revenue, revenuePerVisitor, convRate float64
 }
 
-func figuresOf(t Totals) figures {
+// figuresOf computes the figures of t and of its money m, with or
+// without renewals.
+func figuresOf(t Totals, m money, includeRenewals bool) figures {
+	revenue := Money(m.revenueCents(includeRenewals))
 	f := figures{
-		visitors: t.Visitors, sessions: t.Sessions, payments: t.Payments,
-		bounceRate: percent(t.Bounces, t.Sessions), revenue: Money(t.RevenueCents),
+		visitors: t.Visitors, sessions: t.Sessions, payments: m.payments,
+		bounceRate: percent(t.Bounces, t.Sessions), revenue: revenue,
 		convRate: percent(t.Converted, t.Visitors),
 	}
 	if t.Sessions > 0 {
 		f.avgSessionDuration = Round2(float64(t.DurationMicros) / 1000 / float64(t.Sessions))
 	}
 	if t.Visitors > 0 {
-		f.revenuePerVisitor = Round2(Money(t.RevenueCents) / float64(t.Visitors))
+		f.revenuePerVisitor = Round2(revenue / float64(t.Visitors))
 	}
 	return f
 }
@@ -118,13 +121,12 @@ func (s *Service) Overview(ctx context.Context, websiteID string, q *Query, curr
 			return nil, err
 		}
 	}
-	t = withMoney(t, m, q.IncludeRenewals)
 	var row wire.Overview
 	metricFields{
 		visitors: &row.Visitors, sessions: &row.Sessions, payments: &row.Payments, bounceRate: &row.BounceRate,
 		avgSessionDuration: &row.AvgSessionDuration, revenue: &row.Revenue, revenuePerVisitor: &row.RevenuePerVisitor,
 		convRate: &row.ConversionRate,
-	}.set(figuresOf(t), q.Fields)
+	}.set(figuresOf(t, m, q.IncludeRenewals), q.Fields)
 	if slices.Contains(q.Fields, "currency") {
 		row.Currency = &currency
 	}
@@ -260,7 +262,7 @@ func seriesTotals(t Totals, m money, q *Query) wire.TimeseriesTotals {
 	metricFields{
 		visitors: &out.Visitors, sessions: &out.Sessions, payments: &out.Payments,
 		revenue: &out.Revenue, convRate: &out.ConversionRate,
-	}.set(figuresOf(withMoney(t, m, q.IncludeRenewals)), q.Fields)
+	}.set(figuresOf(t, m, q.IncludeRenewals), q.Fields)
 	if slices.Contains(q.Fields, "revenue") {
 		out.RevenueBreakdown = m.breakdown()
 	}
@@ -340,7 +342,7 @@ func (s *Service) Timeseries(ctx context.Context, websiteID string, q *Query, cu
 		metricFields{
 			visitors: &row.Visitors, sessions: &row.Sessions, payments: &row.Payments,
 			revenue: &row.Revenue, convRate: &row.ConversionRate,
-		}.set(figuresOf(withMoney(byKey[sp.Key], m, q.IncludeRenewals)), q.Fields)
+		}.set(figuresOf(byKey[sp.Key], m, q.IncludeRenewals), q.Fields)
 		if slices.Contains(q.Fields, "revenue") {
 			row.RevenueBreakdown = m.breakdown()
 		}

@@ -104,9 +104,3 @@ func (s *Service) totalMoney(ctx context.Context, r Request, currency string) (m
 	}
 	return money{}, nil
 }
-
-// withMoney puts m's payments and revenue in t.
-func withMoney(t Totals, m money, includeRenewals bool) Totals {
-	t.Payments, t.RevenueCents = m.payments, m.revenueCents(includeRenewals)
-	return t
-}

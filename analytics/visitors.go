@@ -97,6 +97,10 @@ type Conversion struct {
 	Goal   string
 	Server bool   // sent through the API (the event has an EventID)
 	Props  string // its parameters, a JSON object ("" for none)
+	// A payment's amount in cents and currency, as recorded (not
+	// converted); 0 and "" for a goal.
+	RevenueCents int64
+	Currency     string
 }
 
 // Identify is an identify event: its time and its props (a JSON object
@@ -131,7 +135,8 @@ type VisitorActivity struct {
 	// hostname, path).
 	Pages []PageVisit
 	// Conversions are the latest MaxCompletedGoals custom and payment
-	// events by descending (time, type, goal, server).
+	// events (not payment hints) by descending (time, type, goal, server,
+	// props, revenue cents, currency).
 	Conversions []Conversion
 	// Identify is the latest identify event, the greatest (time, props);
 	// nil when the visitor was never identified.
@@ -192,7 +197,7 @@ type RealtimeActivity struct {
 	// descending LastSeen, then ascending visitor id.
 	Visitors []ActiveVisitor
 	// Events are the latest MaxRecentEvents events of the window (any
-	// type, any visitor), by descending (time, type, goal, visitor id,
+	// type but payment hints, any visitor), by descending (time, type, goal, visitor id,
 	// event id, path, country, props, session referrer, revenue).
 	Events []RecentEvent
 	// Payments are the latest MaxRecentPayments payments of the window,
@@ -403,6 +408,10 @@ func (s *Service) Visitor(ctx context.Context, websiteID string, visitor openfas
 		g := CompletedGoal{Name: c.Goal, Description: propString(c.Props, "description"), IsServer: c.Server, Origin: "manual", Timestamp: isoTime(c.Time)}
 		if c.Type == openfast.EventPayment {
 			g.Name, g.Origin = "payment", "payment_provider"
+			props := stringProps(c.Props)
+			amount, currency := Money(c.RevenueCents), c.Currency
+			renewal, refunded := props["renewal"] == "true", c.RevenueCents < 0 || props["refunded"] == "true"
+			g.Amount, g.Currency, g.Renewal, g.Refunded = &amount, &currency, &renewal, &refunded
 		}
 		p.Activity.CompletedGoals = append(p.Activity.CompletedGoals, g)
 	}

@@ -162,6 +162,27 @@ func TestVisitorsProfile(t *testing.T) {
 	goals := a.get("/api/v1/visitors/00000000-0000-4000-8000-000000000003"+a.q, a.admin).ok().(map[string]any)["activity"].(map[string]any)["completedGoals"]
 	sameJSON(t, "V3 server goal", goals.([]any)[0],
 		`{"name":"upgraded","description":"Pro plan","isServer":true,"origin":"manual","timestamp":"2026-03-10T11:59:00.000Z"}`)
+	// A payment shows its amount and currency as recorded, and whether it
+	// is a renewal or a refund; the tracker's payment hint is no goal.
+	v3 := fixtureUUID(3)
+	if err := a.events.InsertEvents(context.Background(), []openfast.Event{
+		{WebsiteID: a.site, Time: analyticsNow.Add(-50 * time.Second), Type: openfast.EventPayment, VisitorID: v3, RevenueCents: 2999, Currency: "EUR",
+			Props: `{"renewal":"true"}`, TransactionID: "tx_v3", EventID: "665f0b3c4d2e1a00123456a3"},
+		{WebsiteID: a.site, Time: analyticsNow.Add(-40 * time.Second), Type: openfast.EventPayment, VisitorID: v3, RevenueCents: -1000, Currency: "USD",
+			Props: `{"refunded":"true"}`, TransactionID: "tx_v3_refund", EventID: "665f0b3c4d2e1a00123456a4"},
+		{WebsiteID: a.site, Time: analyticsNow.Add(-30 * time.Second), Type: openfast.EventPaymentHint, VisitorID: v3, Props: `{"email":"v3@example.com"}`},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	goals = a.get("/api/v1/visitors/00000000-0000-4000-8000-000000000003"+a.q, a.admin).ok().(map[string]any)["activity"].(map[string]any)["completedGoals"]
+	if n := len(goals.([]any)); n != 5 {
+		t.Fatalf("%d completed goals, want 2 payments, upgraded and 2 signups: %v", n, goals)
+	}
+	sameJSON(t, "V3 payments", goals.([]any)[:2], `[
+		{"name":"payment","description":null,"isServer":true,"origin":"payment_provider","timestamp":"2026-03-10T11:59:20.000Z",
+			"amount":-10,"currency":"USD","renewal":false,"refunded":true},
+		{"name":"payment","description":null,"isServer":true,"origin":"payment_provider","timestamp":"2026-03-10T11:59:10.000Z",
+			"amount":29.99,"currency":"EUR","renewal":true,"refunded":false}]`)
 	sameJSON(t, "V3 params", d["identity"].(map[string]any)["params"],
 		`{"ref":"producthunt","source":null,"via":null,"utm_source":null,"utm_medium":null,"utm_campaign":null,"utm_content":null,"utm_term":null}`)
 	// Any UUID version and case is accepted; an unknown visitor is a 404,
@@ -219,9 +240,12 @@ func TestVisitorsRealtimeMap(t *testing.T) {
 	// Website B: nothing in the window.
 	sameJSON(t, "B", a.get("/api/v1/analytics/realtime/map?websiteId="+a.siteB, a.ownerB).ok(),
 		`{"count":0,"visitors":[],"hasConversionPredictions":false,"recentEvents":[],"recentPayments":[]}`)
-	// A goal's type is its name.
+	// A goal's type is its name; a later payment hint of the tracker is no
+	// recent event.
 	a.events.InsertEvents(context.Background(), []openfast.Event{{WebsiteID: a.site, Time: analyticsNow.Add(-10 * time.Second),
-		Type: openfast.EventCustom, VisitorID: fixtureUUID(2), Goal: "signup", EventID: fixtureIdentifyID}})
+		Type: openfast.EventCustom, VisitorID: fixtureUUID(2), Goal: "signup", EventID: fixtureIdentifyID},
+		{WebsiteID: a.site, Time: analyticsNow.Add(-5 * time.Second), Type: openfast.EventPaymentHint, VisitorID: fixtureUUID(2),
+			Props: `{"email":"v2@example.com"}`}})
 	first := a.get("/api/v1/analytics/realtime/map"+a.q, a.admin).ok().(map[string]any)["recentEvents"].([]any)[0].(map[string]any)
 	if first["type"] != "signup" || first["_id"] != fixtureIdentifyID || first["amount"] != nil {
 		t.Errorf("goal event %v", first)

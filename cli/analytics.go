@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/openfast/openfast/client"
+	"github.com/openfast/openfast/wire"
 	"github.com/spf13/cobra"
 )
 
@@ -536,13 +537,29 @@ func visitorTable(s *session, v *client.VisitorProfile) error {
 	}
 	if len(v.Activity.CompletedGoals) > 0 {
 		fmt.Fprintln(s.out)
-		t := newTable(s.out, "COMPLETED", "GOAL", "DESCRIPTION", "SERVER-SIDE")
+		t := newTable(s.out, "COMPLETED", "GOAL", "DESCRIPTION", "SERVER-SIDE", "AMOUNT")
 		for _, g := range v.Activity.CompletedGoals {
-			t.row(when(g.Timestamp), g.Name, strPtr(g.Description), strconv.FormatBool(g.IsServer))
+			t.row(when(g.Timestamp), g.Name, strPtr(g.Description), strconv.FormatBool(g.IsServer), paidAmount(g))
 		}
 		return t.flush()
 	}
 	return nil
+}
+
+// paidAmount shows a payment's amount as paid, "29.99 EUR", and says
+// whether it is a renewal or a refund; a dash for another goal.
+func paidAmount(g wire.CompletedGoal) string {
+	if g.Amount == nil {
+		return dash
+	}
+	out := strings.TrimSpace(strconv.FormatFloat(*g.Amount, 'f', 2, 64) + " " + deref(g.Currency))
+	if g.Refunded != nil && *g.Refunded {
+		return out + " (refund)"
+	}
+	if g.Renewal != nil && *g.Renewal {
+		return out + " (renewal)"
+	}
+	return out
 }
 
 func deref(s *string) string {

@@ -88,3 +88,26 @@ func TestWebsiteSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestCLI_PaidAmount(t *testing.T) {
+	var goal wire.CompletedGoal
+	if err := json.Unmarshal([]byte(`{"name":"signup","description":null,"isServer":false,"origin":"manual","timestamp":"2026-03-10T08:00:00.000Z"}`), &goal); err != nil {
+		t.Fatal(err)
+	}
+	if got := paidAmount(goal); got != dash {
+		t.Errorf("paidAmount(goal) = %q, want %q", got, dash)
+	}
+	for body, want := range map[string]string{
+		`"amount":29.99,"currency":"EUR","renewal":false,"refunded":false`: "29.99 EUR",
+		`"amount":19,"currency":"USD","renewal":true,"refunded":false`:     "19.00 USD (renewal)",
+		`"amount":-10,"currency":"USD","renewal":false,"refunded":true`:    "-10.00 USD (refund)",
+	} {
+		var pay wire.CompletedGoal
+		if err := json.Unmarshal([]byte(`{"name":"payment","origin":"payment_provider",`+body+`}`), &pay); err != nil {
+			t.Fatal(err)
+		}
+		if got := paidAmount(pay); got != want {
+			t.Errorf("paidAmount(%s) = %q, want %q", body, got, want)
+		}
+	}
+}

@@ -37,32 +37,24 @@ func pageviews(q *sqlq.Query, r analytics.Request) {
 }
 
 // Totals computes the overview aggregates in one statement: visitors and
-// converted visitors, sessions (count, bounces, durations), payments.
+// converted visitors, sessions (count, bounces, durations).
 func (d *DB) Totals(ctx context.Context, r analytics.Request) (analytics.Totals, error) {
 	if err := sqlq.CheckFilters(r); err != nil {
 		return analytics.Totals{}, err
 	}
 	q := newQuery()
-	q.Add("SELECT visitors_n, converted_n, sessions_n, bounces_n, duration_us, payments_n, revenue FROM\n")
+	q.Add("SELECT visitors_n, converted_n, sessions_n, bounces_n, duration_us FROM\n")
 	q.Add("(SELECT toInt64(uniqExact(visitor_id)) AS visitors_n, toInt64(uniqExactIf(visitor_id, visitor_id IN (SELECT visitor_id FROM events WHERE ")
 	q.Base(r)
 	q.Add(" AND " + sqlq.Customer(r) + "))) AS converted_n FROM events WHERE ")
 	pageviews(q, r)
-	q.Add(")\nCROSS JOIN (SELECT * FROM\n")
+	q.Add(")\nCROSS JOIN\n")
 	q.Add("(SELECT toInt64(count()) AS sessions_n, toInt64(countIf(pageviews_n = 1)) AS bounces_n, toInt64(sum(span_us)) AS duration_us FROM " +
 		"(SELECT count() AS pageviews_n, max(ts) - min(ts) AS span_us FROM events WHERE ")
 	pageviews(q, r)
-	q.Add(" GROUP BY visitor_id, session_id))\nCROSS JOIN (SELECT toInt64(count()) AS payments_n, toInt64(sum(revenue_cents)) AS revenue FROM events WHERE ")
-	q.Base(r)
-	q.Add(" AND type = " + payment)
-	if len(r.Filters) > 0 {
-		q.Add(" AND visitor_id IN (SELECT visitor_id FROM events WHERE ")
-		pageviews(q, r)
-		q.Add(")")
-	}
-	q.Add("))")
+	q.Add(" GROUP BY visitor_id, session_id))")
 	var t analytics.Totals
-	err := d.conn.QueryRow(ctx, q.String(), q.Args...).Scan(&t.Visitors, &t.Converted, &t.Sessions, &t.Bounces, &t.DurationMicros, &t.Payments, &t.RevenueCents)
+	err := d.conn.QueryRow(ctx, q.String(), q.Args...).Scan(&t.Visitors, &t.Converted, &t.Sessions, &t.Bounces, &t.DurationMicros)
 	if err != nil {
 		return t, fmt.Errorf("overview of %s: %w", r.WebsiteID, err)
 	}
@@ -123,9 +115,9 @@ func monthKey(days string) string {
 		"intDiv(5 * ((" + z + " - bk_era * 146097 AS bk_doe) - (365 * bk_yoe + intDiv(bk_yoe, 4) - intDiv(bk_yoe, 100))) + 2, 153) + 2)"
 }
 
-// Series computes the timeseries buckets that have events: the pageview
-// aggregates and the conversions and payments, each grouped by bucket,
-// summed per bucket.
+// Series computes the timeseries buckets that have pageviews: the
+// pageview aggregates and the conversions, each grouped by bucket, summed
+// per bucket.
 func (d *DB) Series(ctx context.Context, r analytics.Request, s analytics.Schedule) ([]analytics.Bucket, error) {
 	key, err := bucketKey(s)
 	if err != nil {
@@ -147,27 +139,16 @@ func (d *DB) Series(ctx context.Context, r analytics.Request, s analytics.Schedu
 		pv()
 		q.Add(")")
 	}
-	q.Add("SELECT bucket, toInt64(sum(visitors_n)), toInt64(sum(sessions_n)), toInt64(sum(converted_n)), toInt64(sum(payments_n)), toInt64(sum(revenue)) FROM (\n")
-	q.Add("SELECT " + key + " AS bucket, uniqExact(visitor_id) AS visitors_n, uniqExact(visitor_id, session_id) AS sessions_n, toUInt64(0) AS converted_n, " +
-		"toUInt64(0) AS payments_n, toInt64(0) AS revenue FROM events WHERE ")
+	q.Add("SELECT bucket, toInt64(sum(visitors_n)), toInt64(sum(sessions_n)), toInt64(sum(converted_n)) FROM (\n")
+	q.Add("SELECT " + key + " AS bucket, uniqExact(visitor_id) AS visitors_n, uniqExact(visitor_id, session_id) AS sessions_n, toUInt64(0) AS converted_n FROM events WHERE ")
 	pv()
 	q.Add(" GROUP BY bucket\nUNION ALL\n")
 	q.Add("SELECT " + key + " AS bucket, toUInt64(0), toUInt64(0), uniqExactIf(visitor_id, " + sqlq.Customer(r) + " AND ")
 	inPV()
-	q.Add(") AS conv, countIf(type = " + payment)
-	if len(r.Filters) > 0 {
-		q.Add(" AND ")
-		inPV()
-	}
-	q.Add(") AS pays, toInt64(sumIf(revenue_cents, type = " + payment)
-	if len(r.Filters) > 0 {
-		q.Add(" AND ")
-		inPV()
-	}
-	q.Add(")) FROM events WHERE ")
+	q.Add(") AS conv FROM events WHERE ")
 	q.Base(r)
 	q.Between(s.Window.Start, s.Window.End)
-	q.Add(" AND type = " + payment + " GROUP BY bucket HAVING conv > 0 OR pays > 0\n) GROUP BY bucket ORDER BY bucket")
+	q.Add(" AND type = " + payment + " GROUP BY bucket HAVING conv > 0\n) GROUP BY bucket ORDER BY bucket")
 	rows, err := d.conn.Query(ctx, q.String(), q.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("timeseries of %s: %w", r.WebsiteID, err)
@@ -212,19 +193,13 @@ func (d *DB) Breakdown(ctx context.Context, r analytics.Request, b analytics.Bre
 	if int64(offset) >= total || limit == 0 {
 		return nil, int(total), nil
 	}
-	q := newQuery()
+	completions := "toInt64(0)"
 	if b.Goals {
-		q.Add("SELECT " + cols + ", toInt64(uniqExact(visitor_id)) AS visitors_n, toInt64(count()), toInt64(0), toInt64(0) FROM events WHERE ")
-		grouped(q)
-	} else {
-		// The (group, visitor) pairs come from GROUP BY, not DISTINCT:
-		// 18.16 drops a DISTINCT on the left of a JOIN.
-		q.Add("SELECT " + cols + ", toInt64(count()) AS visitors_n, toInt64(0), toInt64(sum(pay_n)), toInt64(sum(pay_cents)) FROM (SELECT " + cols + ", visitor_id FROM events WHERE ")
-		grouped(q)
-		q.Add(" GROUP BY " + cols + ", visitor_id)\nALL LEFT JOIN (SELECT visitor_id, count() AS pay_n, sum(revenue_cents) AS pay_cents FROM events WHERE ")
-		q.Base(r)
-		q.Add(" AND type = " + payment + " GROUP BY visitor_id) USING (visitor_id)")
+		completions = "toInt64(count())"
 	}
+	q := newQuery()
+	q.Add("SELECT " + cols + ", toInt64(uniqExact(visitor_id)) AS visitors_n, " + completions + " FROM events WHERE ")
+	grouped(q)
 	q.Add(" GROUP BY " + cols + " ORDER BY visitors_n DESC, " + cols + " LIMIT ?, ?")
 	q.Args = append(q.Args, offset, limit)
 	rows, err := d.conn.Query(ctx, q.String(), q.Args...)
@@ -233,14 +208,14 @@ func (d *DB) Breakdown(ctx context.Context, r analytics.Request, b analytics.Bre
 	}
 	defer rows.Close()
 	var groups []analytics.Group
-	dest := make([]any, len(keys)+4)
+	dest := make([]any, len(keys)+2)
 	for rows.Next() {
 		g := analytics.Group{Keys: make([]string, len(keys))}
 		for i := range g.Keys {
 			dest[i] = &g.Keys[i]
 		}
 		n := len(keys)
-		dest[n], dest[n+1], dest[n+2], dest[n+3] = &g.Visitors, &g.Completions, &g.Payments, &g.RevenueCents
+		dest[n], dest[n+1] = &g.Visitors, &g.Completions
 		if err := rows.Scan(dest...); err != nil {
 			return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, cols, err)
 		}

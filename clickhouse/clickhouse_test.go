@@ -148,6 +148,78 @@ func TestOpen(t *testing.T) {
 	}
 }
 
+// TestMigratePaymentHints: a database of an older version (without
+// schema_migrations) has its tracker payments, stored as payments, made
+// payment hints once, at the first Open; later Opens do not look for them
+// again, and a new database records the migration as done without running
+// it.
+func TestMigratePaymentHints(t *testing.T) {
+	u := testURL(t)
+	db, err := Open(ctx, u)
+	must(t, err)
+	site := openfast.NewID()
+	tracker := storetest.SampleEvent(site, 1) // no transaction id, no event id
+	tracker.Type, tracker.RevenueCents, tracker.Currency = openfast.EventPayment, 1900, "USD"
+	server := storetest.SampleEvent(site, 2)
+	server.Type, server.RevenueCents, server.Currency = openfast.EventPayment, 2900, "USD"
+	server.TransactionID, server.EventID = "tx_1", openfast.NewID()
+	must(t, db.InsertEvents(ctx, []openfast.Event{tracker, server, storetest.SampleEvent(site, 3)}))
+	types := func(db *DB) string {
+		t.Helper()
+		rows, err := db.conn.Query(ctx, `SELECT type, count() FROM events WHERE website_id = ? GROUP BY type ORDER BY type`, site)
+		must(t, err)
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var typ uint8
+			var n uint64
+			must(t, rows.Scan(&typ, &n))
+			out = append(out, fmt.Sprintf("%s:%d", openfast.EventType(typ), n))
+		}
+		must(t, rows.Err())
+		return strings.Join(out, " ")
+	}
+	applied := func(db *DB) uint64 {
+		t.Helper()
+		var n uint64
+		must(t, db.conn.QueryRow(ctx, `SELECT count() FROM schema_migrations FINAL WHERE name = 'payment_hints'`).Scan(&n))
+		return n
+	}
+	// A new database: recorded, not run.
+	if n := applied(db); n != 1 {
+		t.Fatalf("a new database records the migration %d times, want once", n)
+	}
+	must(t, db.Close())
+	db, err = Open(ctx, u)
+	must(t, err)
+	if got := types(db); got != "pageview:1 payment:2" {
+		t.Fatalf("after reopening a new database: %s, want the tracker payment left alone", got)
+	}
+	// An older version's database: no schema_migrations yet.
+	must(t, db.conn.Exec(ctx, `DROP TABLE schema_migrations`))
+	must(t, db.Close())
+	db, err = Open(ctx, u)
+	must(t, err)
+	if got := types(db); got != "pageview:1 payment:1 payment_hint:1" {
+		t.Fatalf("after the migration: %s, want the tracker payment as a hint", got)
+	}
+	if n, err := db.CountEvents(ctx, site); err != nil || n != 3 {
+		t.Fatalf("%d events after the migration (%v), want 3", n, err)
+	}
+	// Done once: a payment without ids stored now stays one.
+	must(t, db.InsertEvents(ctx, []openfast.Event{tracker}))
+	must(t, db.Close())
+	db, err = Open(ctx, u)
+	must(t, err)
+	defer db.Close()
+	if got := types(db); got != "pageview:1 payment:2 payment_hint:1" {
+		t.Fatalf("after opening a migrated database: %s, want the migration not run again", got)
+	}
+	if n := applied(db); n != 1 {
+		t.Fatalf("the migration is recorded %d times, want once", n)
+	}
+}
+
 // TestReplayAfterCrash: a journal batch whose events were stored but that
 // was never marked stored (a crash between the two steps, or in the middle
 // of the insert) is stored once when it is replayed, by a new process.

@@ -59,6 +59,11 @@ import (
 // again, so a batch replayed after a crash is stored once. ingest_journal is
 // a ReplacingMergeTree keyed by journal: merges fold each journal to its
 // greatest seq, and max(seq) is right before they do.
+//
+// schema_migrations records the one-off data migrations (migrations)
+// applied to the database, one row per name; a ReplacingMergeTree, so that
+// a name recorded twice (two servers opening an old database at once)
+// merges into one row.
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS events (
     website_id        String,
@@ -108,6 +113,11 @@ ORDER BY (website_id, ts, type)`,
     seq     UInt64
 ) ENGINE = ReplacingMergeTree(seq)
 ORDER BY journal`,
+	`CREATE TABLE IF NOT EXISTS schema_migrations (
+    name       String,
+    applied_at DateTime
+) ENGINE = ReplacingMergeTree()
+ORDER BY name`,
 }
 
 // insertEvents is the insert of events, with its explicit column list
@@ -173,6 +183,13 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("connect to event database %s: %w", database, err)
 	}
 	d := &DB{conn: conn, database: database, failReason: "''", clean: map[string]bool{}}
+	// A database without the events table is new: it has nothing to
+	// migrate.
+	var tables uint64
+	if err := conn.QueryRow(ctx, `SELECT count() FROM system.tables WHERE database = ? AND name = 'events'`, database).Scan(&tables); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("event database: read system.tables: %w", err)
+	}
 	for _, stmt := range schema {
 		if err := conn.Exec(ctx, stmt); err != nil {
 			conn.Close()
@@ -188,11 +205,58 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if n > 0 {
 		d.failReason = "max(latest_fail_reason)"
 	}
-	if err := d.migratePaymentHints(ctx); err != nil {
+	if err := d.migrate(ctx, tables == 0); err != nil {
 		conn.Close()
 		return nil, err
 	}
 	return d, nil
+}
+
+// migrations are the one-off data migrations, in order. Each runs once per
+// database: migrate records it in schema_migrations after it ran, and a
+// new database records them all without running them. A crash between a
+// migration and its record runs it again at the next Open.
+var migrations = []struct {
+	name string
+	run  func(d *DB, ctx context.Context) error
+}{
+	{"payment_hints", (*DB).migratePaymentHints},
+}
+
+// migrate runs the migrations that schema_migrations does not record, or
+// for a new database only records them.
+func (d *DB) migrate(ctx context.Context, fresh bool) error {
+	rows, err := d.conn.Query(ctx, `SELECT DISTINCT name FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("event database: read schema_migrations: %w", err)
+	}
+	applied := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return fmt.Errorf("event database: read schema_migrations: %w", err)
+		}
+		applied[name] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("event database: read schema_migrations: %w", err)
+	}
+	for _, m := range migrations {
+		if applied[m.name] {
+			continue
+		}
+		if !fresh {
+			if err := m.run(d, ctx); err != nil {
+				return err
+			}
+		}
+		if err := d.insertRow(ctx, `INSERT INTO schema_migrations (name, applied_at)`, m.name, time.Now().UTC()); err != nil {
+			return fmt.Errorf("event database: record migration %s: %w", m.name, err)
+		}
+	}
+	return nil
 }
 
 // oldPaymentHints selects the tracker's payment events stored as payments
@@ -203,6 +267,7 @@ var oldPaymentHints = `type = ` + payment + ` AND transaction_id = '' AND event_
 // migratePaymentHints makes the tracker's payment events of older
 // versions payment hints (openfast.EventPaymentHint): type is part of the
 // table's sort key, so they are copied with the new type, then deleted.
+// It scans the whole table, so migrate runs it once per database.
 func (d *DB) migratePaymentHints(ctx context.Context) error {
 	var n uint64
 	if err := d.conn.QueryRow(ctx, `SELECT count() FROM events WHERE `+oldPaymentHints).Scan(&n); err != nil {
@@ -298,14 +363,19 @@ func (d *DB) InsertBatch(ctx context.Context, journal string, seq uint64, events
 	return nil
 }
 
-// mark records journal batch seq as stored. Like every insert it goes
-// through a batch: 18.16 waits for a data block even after VALUES.
+// mark records journal batch seq as stored.
 func (d *DB) mark(ctx context.Context, journal string, seq uint64) error {
-	b, err := d.conn.PrepareBatch(ctx, `INSERT INTO ingest_journal (journal, seq)`)
+	return d.insertRow(ctx, `INSERT INTO ingest_journal (journal, seq)`, journal, seq)
+}
+
+// insertRow inserts one row of values. Like every insert it goes through a
+// batch: 18.16 waits for a data block even after VALUES.
+func (d *DB) insertRow(ctx context.Context, insert string, values ...any) error {
+	b, err := d.conn.PrepareBatch(ctx, insert)
 	if err != nil {
 		return err
 	}
-	if err := b.Append(journal, seq); err != nil {
+	if err := b.Append(values...); err != nil {
 		b.Abort()
 		return err
 	}

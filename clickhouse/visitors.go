@@ -218,14 +218,14 @@ func (d *DB) visitorSummary(ctx context.Context, websiteID string, visitor openf
 func (d *DB) visitorLists(ctx context.Context, websiteID string, visitor openfast.UUID, a *analytics.VisitorActivity) error {
 	id := uuidLiteral(visitor)
 	q := newQuery()
-	q.Add("SELECT ts, hostname, path, type, goal, server, props FROM (\n"+
-		"SELECT * FROM (SELECT ts, hostname, path, type, '' AS goal, toUInt8(0) AS server, '' AS props FROM events"+
+	q.Add("SELECT ts, hostname, path, type, goal, server, props, revenue_cents, currency FROM (\n"+
+		"SELECT * FROM (SELECT ts, hostname, path, type, '' AS goal, toUInt8(0) AS server, '' AS props, toInt64(0) AS revenue_cents, '' AS currency FROM events"+
 		" WHERE website_id = ? AND visitor_id = "+id+" AND type = "+pageview+
 		" ORDER BY ts DESC, hostname DESC, path DESC LIMIT ?)\nUNION ALL\n", websiteID, analytics.MaxVisitedPages)
-	q.Add("SELECT * FROM (SELECT ts, '' AS hostname, '' AS path, type, goal, toUInt8(event_id != '') AS server, props FROM events"+
+	q.Add("SELECT * FROM (SELECT ts, '' AS hostname, '' AS path, type, goal, toUInt8(event_id != '') AS server, props, revenue_cents, currency FROM events"+
 		" WHERE website_id = ? AND visitor_id = "+id+" AND type IN ("+custom+", "+payment+")"+
-		" ORDER BY ts DESC, type DESC, goal DESC, server DESC, props DESC LIMIT ?))\n", websiteID, analytics.MaxCompletedGoals)
-	q.Add("ORDER BY type = " + pageview + " DESC, ts DESC, hostname DESC, path DESC, type DESC, goal DESC, server DESC, props DESC")
+		" ORDER BY "+sqlq.ConversionOrder+" LIMIT ?))\n", websiteID, analytics.MaxCompletedGoals)
+	q.Add("ORDER BY type = " + pageview + " DESC, ts DESC, hostname DESC, path DESC, " + sqlq.ConversionOrder)
 	rows, err := d.conn.Query(ctx, q.String(), q.Args...)
 	if err != nil {
 		return fmt.Errorf("visitor %s: %w", visitor, err)
@@ -233,15 +233,17 @@ func (d *DB) visitorLists(ctx context.Context, websiteID string, visitor openfas
 	defer rows.Close()
 	for rows.Next() {
 		var ts int64
-		var host, path, goal, props string
+		var host, path, goal, props, currency string
 		var typ, server uint8
-		if err := rows.Scan(&ts, &host, &path, &typ, &goal, &server, &props); err != nil {
+		var cents int64
+		if err := rows.Scan(&ts, &host, &path, &typ, &goal, &server, &props, &cents, &currency); err != nil {
 			return fmt.Errorf("visitor %s: %w", visitor, err)
 		}
 		if openfast.EventType(typ) == openfast.EventPageview {
 			a.Pages = append(a.Pages, analytics.PageVisit{Time: fromMicros(ts), Hostname: host, Path: path})
 		} else {
-			a.Conversions = append(a.Conversions, analytics.Conversion{Time: fromMicros(ts), Type: openfast.EventType(typ), Goal: goal, Server: server != 0, Props: props})
+			a.Conversions = append(a.Conversions, analytics.Conversion{Time: fromMicros(ts), Type: openfast.EventType(typ), Goal: goal, Server: server != 0, Props: props,
+				RevenueCents: cents, Currency: currency})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -331,7 +333,7 @@ func (d *DB) activeVisitors(ctx context.Context, websiteID string, from, to int6
 
 func (d *DB) recentEvents(ctx context.Context, websiteID string, from, to int64) ([]analytics.RecentEvent, error) {
 	rows, err := d.conn.Query(ctx, `SELECT event_id, type, goal, visitor_id, ts, path, country, props, session_referrer, revenue_cents
-FROM events WHERE website_id = ? AND ts >= ? AND ts <= ?
+FROM events WHERE website_id = ? AND ts >= ? AND ts <= ? AND type <> `+sqlq.PaymentHint+`
 ORDER BY ts DESC, type DESC, goal DESC, visitor_id DESC, event_id DESC, path DESC, country DESC, props DESC, session_referrer DESC, revenue_cents DESC
 LIMIT ?`, websiteID, from, to, analytics.MaxRecentEvents)
 	if err != nil {

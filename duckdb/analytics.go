@@ -46,19 +46,12 @@ sessions AS (SELECT count(*) AS pageview_count, epoch_us(max(ts)) - epoch_us(min
 visitors AS (SELECT DISTINCT visitor_id FROM pageviews),
 goal_visitors AS (SELECT DISTINCT visitor_id FROM events WHERE `)
 	q.Base(r)
-	q.Add(" AND " + sqlq.Customer(r) + "),\npayments AS (SELECT visitor_id, revenue_cents FROM events WHERE ")
-	q.Base(r)
-	q.Add(" AND type = " + payment)
-	if len(r.Filters) > 0 {
-		q.Add(" AND visitor_id IN (SELECT visitor_id FROM visitors)")
-	}
-	q.Add(`)
+	q.Add(" AND " + sqlq.Customer(r) + `)
 SELECT (SELECT count(*) FROM visitors),
        (SELECT count(*) FROM sessions), (SELECT count(*) FROM sessions WHERE pageview_count = 1), (SELECT CAST(coalesce(sum(duration_us), 0) AS BIGINT) FROM sessions),
-       (SELECT count(*) FROM visitors SEMI JOIN goal_visitors USING (visitor_id)),
-       (SELECT count(*) FROM payments), (SELECT CAST(coalesce(sum(revenue_cents), 0) AS BIGINT) FROM payments)`)
+       (SELECT count(*) FROM visitors SEMI JOIN goal_visitors USING (visitor_id))`)
 	var t analytics.Totals
-	err := d.db.QueryRowContext(ctx, q.String(), q.Args...).Scan(&t.Visitors, &t.Sessions, &t.Bounces, &t.DurationMicros, &t.Converted, &t.Payments, &t.RevenueCents)
+	err := d.db.QueryRowContext(ctx, q.String(), q.Args...).Scan(&t.Visitors, &t.Sessions, &t.Bounces, &t.DurationMicros, &t.Converted)
 	if err != nil {
 		return t, fmt.Errorf("overview of %s: %w", r.WebsiteID, err)
 	}
@@ -122,21 +115,16 @@ func (d *DB) Series(ctx context.Context, r analytics.Request, s analytics.Schedu
 	window()
 	q.Add(" AND type = " + pageview)
 	q.Filters(r)
-	q.Add("),\ngoals AS (SELECT visitor_id, type, revenue_cents, " + key + " AS bucket FROM events WHERE ")
+	q.Add("),\ngoals AS (SELECT visitor_id, " + key + " AS bucket FROM events WHERE ")
 	q.Base(r)
 	window()
 	q.Add(" AND " + sqlq.Customer(r) + "),\n")
 	q.Add(`bucket_visitors AS (SELECT DISTINCT bucket, visitor_id FROM pageviews),
 vis AS (SELECT bucket, count(*) AS visitors FROM bucket_visitors GROUP BY bucket),
 ses AS (SELECT bucket, count(*) AS sessions FROM (SELECT DISTINCT bucket, visitor_id, session_id FROM pageviews) bucket_sessions GROUP BY bucket),
-conv AS (SELECT bucket, count(*) AS converted FROM (SELECT DISTINCT bucket, visitor_id FROM goals) goal_visitors SEMI JOIN bucket_visitors USING (bucket, visitor_id) GROUP BY bucket),
-pay AS (SELECT bucket, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM goals `)
-	if len(r.Filters) > 0 {
-		q.Add("SEMI JOIN bucket_visitors USING (bucket, visitor_id) ")
-	}
-	q.Add(`WHERE type = ` + payment + ` GROUP BY bucket)
-SELECT bucket, coalesce(visitors, 0), coalesce(sessions, 0), coalesce(converted, 0), coalesce(payments, 0), coalesce(cents, 0)
-FROM vis JOIN ses USING (bucket) FULL OUTER JOIN conv USING (bucket) FULL OUTER JOIN pay USING (bucket) ORDER BY bucket`)
+conv AS (SELECT bucket, count(*) AS converted FROM (SELECT DISTINCT bucket, visitor_id FROM goals) goal_visitors SEMI JOIN bucket_visitors USING (bucket, visitor_id) GROUP BY bucket)
+SELECT bucket, visitors, sessions, coalesce(converted, 0)
+FROM vis JOIN ses USING (bucket) LEFT JOIN conv USING (bucket) ORDER BY bucket`)
 	rows, err := d.db.QueryContext(ctx, q.String(), q.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("timeseries of %s: %w", r.WebsiteID, err)
@@ -178,7 +166,7 @@ func (d *DB) Breakdown(ctx context.Context, r analytics.Request, b analytics.Bre
 	cols := strings.Join(keys, ", ")
 	q := d.newQuery()
 	if b.Goals {
-		q.Add("WITH breakdown AS (SELECT " + cols + ", count(DISTINCT visitor_id) AS visitors, count(*) AS completions, 0 AS payments, 0 AS cents FROM events WHERE ")
+		q.Add("WITH breakdown AS (SELECT " + cols + ", count(DISTINCT visitor_id) AS visitors, count(*) AS completions FROM events WHERE ")
 		q.Base(r)
 		q.Add(" AND type = " + custom)
 		q.Filters(r)
@@ -188,12 +176,10 @@ func (d *DB) Breakdown(ctx context.Context, r analytics.Request, b analytics.Bre
 		q.Base(r)
 		q.Add(" AND type = " + pageview)
 		q.Filters(r)
-		q.Add(" AND NOT (" + sqlq.AllEmpty(keys) + ")),\npay AS (SELECT visitor_id, count(*) AS n, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM events WHERE ")
-		q.Base(r)
-		q.Add(" AND type = " + payment + " GROUP BY visitor_id),\n")
-		q.Add("breakdown AS (SELECT " + cols + ", count(*) AS visitors, 0 AS completions, CAST(coalesce(sum(pay.n), 0) AS BIGINT) AS payments, CAST(coalesce(sum(pay.cents), 0) AS BIGINT) AS cents FROM key_visitors LEFT JOIN pay USING (visitor_id) GROUP BY " + cols + ")\n")
+		q.Add(" AND NOT (" + sqlq.AllEmpty(keys) + ")),\n")
+		q.Add("breakdown AS (SELECT " + cols + ", count(*) AS visitors, 0 AS completions FROM key_visitors GROUP BY " + cols + ")\n")
 	}
-	q.Add("SELECT "+cols+", visitors, completions, payments, cents, count(*) OVER () FROM breakdown ORDER BY visitors DESC, "+cols+" LIMIT ? OFFSET ?", limit, offset)
+	q.Add("SELECT "+cols+", visitors, completions, count(*) OVER () FROM breakdown ORDER BY visitors DESC, "+cols+" LIMIT ? OFFSET ?", limit, offset)
 	groups, total, err := d.scanGroups(ctx, q, len(keys))
 	if err == nil && len(groups) == 0 && offset > 0 {
 		// Past the last row: the window gave no total.
@@ -209,7 +195,7 @@ func (d *DB) Breakdown(ctx context.Context, r analytics.Request, b analytics.Bre
 func (d *DB) scanGroups(ctx context.Context, q *sqlq.Query, nkeys int) ([]analytics.Group, int, error) {
 	total := 0
 	groups, err := scanKeyed(ctx, d.db, q, nkeys, func(g *analytics.Group) []any {
-		return []any{&g.Visitors, &g.Completions, &g.Payments, &g.RevenueCents, &total}
+		return []any{&g.Visitors, &g.Completions, &total}
 	})
 	return groups, total, err
 }

@@ -81,7 +81,7 @@ func (d *DB) indexedTotals(ctx context.Context, r analytics.Request) (analytics.
 			// of the window's pageviews, goals and payments (see
 			// smallSite), the sums of twoScanTotals' pageview_sums and
 			// goal_sums.
-			q.Add("SELECT pending + goal_pending, visitors, sessions, sessions - multi_pageview_sessions, duration_us, converted, payments, cents FROM (SELECT " +
+			q.Add("SELECT pending + goal_pending, visitors, sessions, sessions - multi_pageview_sessions, duration_us, converted FROM (SELECT " +
 				pageviewSums("type = "+pageview+" AND ", S) + ", " + goalSums("type <> "+pageview+" AND ", S, E) + " FROM events WHERE ")
 			where()
 			q.Add(" AND (type = " + pageview + " OR " + sqlq.Customer(r) + "))")
@@ -89,7 +89,7 @@ func (d *DB) indexedTotals(ctx context.Context, r analytics.Request) (analytics.
 			twoScanTotals(q, where, S, E, mixed, sqlq.Customer(r))
 		}
 		var pending int64
-		err := d.db.QueryRowContext(ctx, q.String(), q.Args...).Scan(&pending, &t.Visitors, &t.Sessions, &t.Bounces, &t.DurationMicros, &t.Converted, &t.Payments, &t.RevenueCents)
+		err := d.db.QueryRowContext(ctx, q.String(), q.Args...).Scan(&pending, &t.Visitors, &t.Sessions, &t.Bounces, &t.DurationMicros, &t.Converted)
 		if err != nil {
 			return t, fmt.Errorf("overview of %s: %w", r.WebsiteID, err)
 		}
@@ -110,17 +110,15 @@ func pageviewSums(guard, S string) string {
 		"CAST(coalesce(sum(CASE WHEN " + guard + "prev_session_pageview >= " + S + " THEN epoch_us(ts) - prev_session_pageview ELSE 0 END), 0) AS BIGINT) AS duration_us"
 }
 
-// goalSums are the overview's sums over goal and payment rows where guard
-// holds: pending rows (goal_pending), visitors converted in the window,
-// and the payments and their revenue.
+// goalSums are the overview's sums over goal rows where guard holds:
+// pending rows (goal_pending) and visitors converted in the window.
 func goalSums(guard, S, E string) string {
 	return "count(*) FILTER (WHERE " + guard + "nearest_pageview_before IS NULL) AS goal_pending, " +
-		"count(DISTINCT visitor_id) FILTER (WHERE " + guard + "(nearest_pageview_before >= " + S + " OR nearest_pageview_after < " + E + ")) AS converted, " +
-		"count(*) FILTER (WHERE type = " + payment + ") AS payments, CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) AS cents"
+		"count(DISTINCT visitor_id) FILTER (WHERE " + guard + "(nearest_pageview_before >= " + S + " OR nearest_pageview_after < " + E + ")) AS converted"
 }
 
 // twoScanTotals is the statement of the overview of a website that is not
-// small, or mixed: the pageviews and the goals and payments apart.
+// small, or mixed: the pageviews and the goals apart.
 // customer is the condition of the goal rows (sqlq.Customer).
 func twoScanTotals(q *sqlq.Query, where func(), S, E string, mixed bool, customer string) {
 	q.Add("WITH ")
@@ -139,28 +137,18 @@ func twoScanTotals(q *sqlq.Query, where func(), S, E string, mixed bool, custome
 	where()
 	q.Add(" AND type = " + pageview + "),\ngoal_sums AS (SELECT " + goalSums("", S, E) + " FROM " + counted(mixed) + " WHERE ")
 	where()
-	q.Add(" AND " + customer + "),\n")
-	// Payments of every visitor: those of pending visitors too, which
-	// goal_sums leaves out when mixed (otherwise goal_sums has them all,
-	// and one scan fewer matters to a small site's overview).
-	if mixed {
-		q.Add("payment_sums AS (SELECT count(*) AS payments, CAST(coalesce(sum(revenue_cents), 0) AS BIGINT) AS cents FROM events WHERE ")
-		where()
-		q.Add(" AND type = " + payment + ")\n")
-	} else {
-		q.Add("payment_sums AS (SELECT payments, cents FROM goal_sums)\n")
-	}
+	q.Add(" AND " + customer + ")\n")
 	if mixed {
 		q.Add(`SELECT 0, pageview_sums.visitors + (SELECT count(*) FROM pending_pageview_visitors),
   pageview_sums.sessions + (SELECT count(*) FROM pending_sessions),
   pageview_sums.sessions - pageview_sums.multi_pageview_sessions + (SELECT count(*) FROM pending_sessions WHERE pageview_count = 1),
   pageview_sums.duration_us + (SELECT CAST(coalesce(sum(duration_us), 0) AS BIGINT) FROM pending_sessions),
-  goal_sums.converted + (SELECT visitors FROM pending_converted),`)
+  goal_sums.converted + (SELECT visitors FROM pending_converted)`)
 	} else {
 		q.Add("SELECT pageview_sums.pending + goal_sums.goal_pending, pageview_sums.visitors, pageview_sums.sessions, " +
-			"pageview_sums.sessions - pageview_sums.multi_pageview_sessions, pageview_sums.duration_us, goal_sums.converted,")
+			"pageview_sums.sessions - pageview_sums.multi_pageview_sessions, pageview_sums.duration_us, goal_sums.converted")
 	}
-	q.Add(" payment_sums.payments, payment_sums.cents FROM pageview_sums, goal_sums, payment_sums")
+	q.Add(" FROM pageview_sums, goal_sums")
 }
 
 // monotone reports whether s's bucket keys never decrease with time, which
@@ -252,15 +240,14 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 	// visitors are deduplicated over window_rows (faster than GROUPING
 	// SETS).
 	oneScan := func(q *sqlq.Query, where func()) {
-		q.Add("WITH window_rows AS MATERIALIZED (SELECT type, visitor_id, prev_visitor_pageview, prev_session_pageview, nearest_pageview_before, nearest_pageview_after, revenue_cents, " + key + " AS bucket, " + vk + " AS prev_visitor_bucket, " + sk + " AS prev_session_bucket, " + pk + " AS pageview_before_bucket, " + nk + " AS pageview_after_bucket FROM events WHERE ")
+		q.Add("WITH window_rows AS MATERIALIZED (SELECT type, visitor_id, prev_visitor_pageview, prev_session_pageview, nearest_pageview_before, nearest_pageview_after, " + key + " AS bucket, " + vk + " AS prev_visitor_bucket, " + sk + " AS prev_session_bucket, " + pk + " AS pageview_before_bucket, " + nk + " AS pageview_after_bucket FROM events WHERE ")
 		where()
 		q.Add(" AND (type = " + pageview + " OR " + sqlq.Customer(r) + ")),\n")
 		q.Add("buckets AS (SELECT bucket, " +
 			countIf("type = "+pageview+" AND prev_visitor_pageview IS NULL") + " + count(*) FILTER (WHERE type <> " + pageview + " AND nearest_pageview_before IS NULL) AS pending, " +
 			countIf("type = "+pageview+" AND (prev_visitor_pageview < "+S+" OR prev_visitor_bucket < bucket)") + " AS visitors, " +
 			countIf("type = "+pageview+" AND (prev_session_pageview < "+S+" OR prev_session_bucket < bucket)") + " AS sessions, " +
-			"count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pageview_before_bucket = bucket OR pageview_after_bucket = bucket)) AS converted, " +
-			"count(*) FILTER (WHERE type = " + payment + ") AS payments, CAST(coalesce(sum(revenue_cents) FILTER (WHERE type = " + payment + "), 0) AS BIGINT) AS cents")
+			"count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pageview_before_bucket = bucket OR pageview_after_bucket = bucket)) AS converted")
 		if withTotals {
 			q.Add(", " + countIf("type = "+pageview+" AND prev_visitor_pageview < "+S) + " AS total_visitors, " + countIf("type = "+pageview+" AND prev_session_pageview < "+S) + " AS total_sessions")
 		}
@@ -268,13 +255,13 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 		if withTotals {
 			q.Add(",\ntotal_converted AS (SELECT count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (nearest_pageview_before >= " + S + " OR nearest_pageview_after < " + E + ")) AS converted_visitors FROM window_rows)")
 		}
-		q.Add("\nSELECT buckets.bucket, buckets.pending, buckets.visitors, buckets.sessions, buckets.converted, buckets.payments, buckets.cents")
+		q.Add("\nSELECT buckets.bucket, buckets.pending, buckets.visitors, buckets.sessions, buckets.converted")
 		if withTotals {
 			q.Add(", (SELECT CAST(sum(total_visitors) AS BIGINT) FROM buckets), (SELECT CAST(sum(total_sessions) AS BIGINT) FROM buckets), total_converted.converted_visitors FROM buckets CROSS JOIN total_converted WHERE")
 		} else {
 			q.Add(" FROM buckets WHERE")
 		}
-		q.Add(" buckets.visitors + buckets.converted + buckets.payments + buckets.pending > 0 ORDER BY buckets.bucket")
+		q.Add(" buckets.visitors + buckets.converted + buckets.pending > 0 ORDER BY buckets.bucket")
 	}
 	// twoScans is the statement of the other series: the pageviews and
 	// the goals and payments apart, and mixed, the pending visitors'
@@ -307,24 +294,14 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
   UNION ALL SELECT bucket, 0, 0, count(*)` + zeros + ` FROM (SELECT DISTINCT bucket, visitor_id, session_id FROM pending_pageviews) pending_bucket_sessions GROUP BY bucket`)
 		}
 		q.Add("),\nbucket_visitors AS (SELECT bucket, sum(pending) AS pending, sum(visitors) AS visitors, sum(sessions) AS sessions FROM pageview_counts GROUP BY bucket),\n")
-		q.Add("goals AS (SELECT visitor_id, type, revenue_cents, nearest_pageview_before, nearest_pageview_after, " + key + " AS bucket, " + pk + " AS pageview_before_bucket, " + nk + " AS pageview_after_bucket FROM " + counted(mixed) + " WHERE ")
+		q.Add("goals AS (SELECT visitor_id, nearest_pageview_before, nearest_pageview_after, " + key + " AS bucket, " + pk + " AS pageview_before_bucket, " + nk + " AS pageview_after_bucket FROM " + counted(mixed) + " WHERE ")
 		where()
 		q.Add(" AND " + sqlq.Customer(r) + "),\n")
 		q.Add("bucket_conversions AS (SELECT bucket, count(*) FILTER (WHERE nearest_pageview_before IS NULL) AS pending, count(DISTINCT visitor_id) FILTER (WHERE pageview_before_bucket = bucket OR pageview_after_bucket = bucket) AS converted FROM goals GROUP BY bucket")
 		if mixed {
 			q.Add(" UNION ALL SELECT bucket, 0, count(*) FROM pending_goal_buckets SEMI JOIN pending_bucket_visitors USING (bucket, visitor_id) GROUP BY bucket")
 		}
-		q.Add("),\nconversions AS (SELECT bucket, sum(pending) AS goal_pending, sum(converted) AS converted FROM bucket_conversions GROUP BY bucket),\n")
-		// Payments of every visitor: those of pending visitors too, which
-		// goals leaves out when mixed (otherwise goals has them all, and
-		// one scan fewer matters to a small site's series).
-		if mixed {
-			q.Add("bucket_payments AS (SELECT bucket, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM (SELECT revenue_cents, " + key + " AS bucket FROM events WHERE ")
-			where()
-			q.Add(" AND type = " + payment + ") payment_rows GROUP BY bucket)")
-		} else {
-			q.Add("bucket_payments AS (SELECT bucket, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM goals WHERE type = " + payment + " GROUP BY bucket)")
-		}
+		q.Add("),\nconversions AS (SELECT bucket, sum(pending) AS goal_pending, sum(converted) AS converted FROM bucket_conversions GROUP BY bucket)")
 		if withTotals {
 			q.Add(",\ntotals AS (SELECT CAST(coalesce(sum(total_visitors), 0) AS BIGINT) AS total_visitors, CAST(coalesce(sum(total_sessions), 0) AS BIGINT) AS total_sessions FROM pageview_counts),\n")
 			q.Add("total_converted AS (SELECT count(DISTINCT visitor_id) FILTER (WHERE nearest_pageview_before >= " + S + " OR nearest_pageview_after < " + E + ")")
@@ -334,18 +311,18 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 			q.Add(" AS converted_visitors FROM goals)")
 		}
 		q.Add(`
-SELECT bucket, CAST(coalesce(pending, 0) + coalesce(goal_pending, 0) AS BIGINT), CAST(coalesce(visitors, 0) AS BIGINT), CAST(coalesce(sessions, 0) AS BIGINT), CAST(coalesce(converted, 0) AS BIGINT), coalesce(payments, 0), coalesce(cents, 0)`)
+SELECT bucket, CAST(coalesce(pending, 0) + coalesce(goal_pending, 0) AS BIGINT), CAST(coalesce(visitors, 0) AS BIGINT), CAST(coalesce(sessions, 0) AS BIGINT), CAST(coalesce(converted, 0) AS BIGINT)`)
 		if withTotals {
 			if mixed {
 				q.Add(", total_visitors + (SELECT count(*) FROM (SELECT DISTINCT visitor_id FROM pending_bucket_visitors) pending_visitor_ids), total_sessions + (SELECT count(*) FROM (SELECT DISTINCT visitor_id, session_id FROM pending_pageviews) pending_session_ids)")
 			} else {
 				q.Add(", total_visitors, total_sessions")
 			}
-			q.Add(", total_converted.converted_visitors FROM (bucket_visitors FULL OUTER JOIN conversions USING (bucket) FULL OUTER JOIN bucket_payments USING (bucket)) CROSS JOIN totals CROSS JOIN total_converted")
+			q.Add(", total_converted.converted_visitors FROM (bucket_visitors FULL OUTER JOIN conversions USING (bucket)) CROSS JOIN totals CROSS JOIN total_converted")
 		} else {
-			q.Add("\nFROM bucket_visitors FULL OUTER JOIN conversions USING (bucket) FULL OUTER JOIN bucket_payments USING (bucket)")
+			q.Add("\nFROM bucket_visitors FULL OUTER JOIN conversions USING (bucket)")
 		}
-		q.Add(" WHERE coalesce(visitors, 0) + coalesce(converted, 0) + coalesce(payments, 0) + coalesce(pending, 0) + coalesce(goal_pending, 0) > 0 ORDER BY bucket")
+		q.Add(" WHERE coalesce(visitors, 0) + coalesce(converted, 0) + coalesce(pending, 0) + coalesce(goal_pending, 0) > 0 ORDER BY bucket")
 	}
 	small := d.smallSite(d.site(r.WebsiteID))
 	var out []analytics.Bucket
@@ -385,7 +362,7 @@ func (d *DB) scanIndexedBuckets(ctx context.Context, q *sqlq.Query, withTotals b
 	for rows.Next() {
 		var b analytics.Bucket
 		var pending int64
-		dest := []any{&b.Key, &pending, &b.Visitors, &b.Sessions, &b.Converted, &b.Payments, &b.RevenueCents}
+		dest := []any{&b.Key, &pending, &b.Visitors, &b.Sessions, &b.Converted}
 		if withTotals {
 			dest = append(dest, &t.Visitors, &t.Sessions, &t.Converted)
 		}
@@ -396,8 +373,6 @@ func (d *DB) scanIndexedBuckets(ctx context.Context, q *sqlq.Query, withTotals b
 			return nil, t, true, rows.Close()
 		}
 		out = append(out, b)
-		t.Payments += b.Payments
-		t.RevenueCents += b.RevenueCents
 	}
 	return out, t, false, rows.Err()
 }
@@ -416,10 +391,9 @@ func prevColumn(keys []string) string {
 }
 
 // indexedBreakdown is Breakdown of pageviews without filters, by keys that
-// have an indexed column. The visitors per key and the payments per key
-// are two statements in one transaction (one snapshot): in one statement
-// DuckDB builds its join's hash table from the millions of pairs instead
-// of the few paying visitors.
+// have an indexed column. Its statements (the page, the total past the
+// last row, the pending visitors' pairs) run in one transaction (one
+// snapshot).
 func (d *DB) indexedBreakdown(ctx context.Context, r analytics.Request, keys []string, prev string, limit, offset int) ([]analytics.Group, int, error) {
 	cols := strings.Join(keys, ", ")
 	S := strconv.FormatInt(windowStart(r.Range), 10)
@@ -453,33 +427,6 @@ func (d *DB) indexedBreakdown(ctx context.Context, r analytics.Request, keys []s
 			"FROM breakdown ORDER BY visitors DESC, "+cols+" LIMIT ? OFFSET ?", limit, offset)
 		return q
 	}
-	payments := func(mixed bool) *sqlq.Query {
-		q := d.newQuery()
-		q.Add("WITH ")
-		pairs(q, mixed)
-		q.Add("pay AS (SELECT visitor_id, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM events WHERE ")
-		q.Base(r)
-		// Without the condition on empty keys, whose group no page shows:
-		// with it DuckDB misjudges the sizes and builds the join's hash
-		// table from the pairs.
-		q.Add(" AND type = " + payment + " GROUP BY visitor_id)\nSELECT " + cols + ", CAST(sum(pay.payments) AS BIGINT), CAST(sum(pay.cents) AS BIGINT) FROM (SELECT " + cols + ", visitor_id FROM " + counted(mixed) + " WHERE ")
-		q.Base(r)
-		q.Add(" AND type = " + pageview + " AND " + prev + " < " + S)
-		if mixed {
-			q.Add(" UNION ALL SELECT " + cols + ", visitor_id FROM pending_pairs")
-		}
-		q.Add(") counted_pairs JOIN pay USING (visitor_id) GROUP BY " + cols)
-		return q
-	}
-	if d.smallSite(d.site(r.WebsiteID)) {
-		groups, total, ok, err := d.smallBreakdown(ctx, r, keys, prev, limit, offset)
-		if err != nil {
-			return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, cols, err)
-		}
-		if ok {
-			return groups, total, nil
-		}
-	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, cols, err)
@@ -497,51 +444,11 @@ func (d *DB) indexedBreakdown(ctx context.Context, r analytics.Request, keys []s
 		if err != nil {
 			return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, cols, err)
 		}
-		if pending > 0 {
-			continue
+		if pending == 0 {
+			break
 		}
-		if len(groups) > 0 {
-			err = addPayments(ctx, tx, payments(mixed), groups)
-		}
-		if err != nil {
-			return nil, 0, fmt.Errorf("payments by %s of %s: %w", cols, r.WebsiteID, err)
-		}
-		break
 	}
 	return groups, total, tx.Commit()
-}
-
-// smallBreakdown is indexedBreakdown of a small website (see smallSite):
-// the visitors and the payments per key from one scan of the window's
-// pageviews and payments, in one statement. It reports false, and nothing
-// else, when the window has pending pageviews or the page is past the
-// last row (which gives no total): indexedBreakdown's statements answer
-// those.
-func (d *DB) smallBreakdown(ctx context.Context, r analytics.Request, keys []string, prev string, limit, offset int) ([]analytics.Group, int, bool, error) {
-	cols := strings.Join(keys, ", ")
-	S := strconv.FormatInt(windowStart(r.Range), 10)
-	q := d.newQuery()
-	q.Add("WITH window_rows AS MATERIALIZED (SELECT type, visitor_id, " + cols + ", " + prev + " AS prev, revenue_cents FROM events WHERE ")
-	q.Base(r)
-	q.Add(" AND type IN (" + pageview + ", " + payment + ")),\n")
-	q.Add("key_counts AS (SELECT " + cols + ", count(*) FILTER (WHERE prev IS NULL) AS pending, count(*) FILTER (WHERE prev < " + S + ") AS visitors " +
-		"FROM window_rows WHERE type = " + pageview + " AND NOT (" + sqlq.AllEmpty(keys) + ") GROUP BY " + cols + "),\n")
-	q.Add("pay AS (SELECT visitor_id, count(*) AS payments, CAST(sum(revenue_cents) AS BIGINT) AS cents FROM window_rows WHERE type = " + payment + " GROUP BY visitor_id),\n")
-	q.Add("key_payments AS (SELECT " + cols + ", CAST(sum(pay.payments) AS BIGINT) AS payments, CAST(sum(pay.cents) AS BIGINT) AS cents FROM window_rows JOIN pay USING (visitor_id) " +
-		"WHERE type = " + pageview + " AND prev < " + S + " GROUP BY " + cols + "),\n")
-	q.Add("page_rows AS (SELECT "+cols+", visitors, count(*) OVER () AS total, CAST(sum(pending) OVER () AS BIGINT) AS pending "+
-		"FROM key_counts ORDER BY visitors DESC, "+cols+" LIMIT ? OFFSET ?)\n", limit, offset)
-	q.Add("SELECT " + cols + ", CAST(visitors AS BIGINT), total, pending, coalesce(key_payments.payments, 0), coalesce(key_payments.cents, 0) " +
-		"FROM page_rows LEFT JOIN key_payments USING (" + cols + ") ORDER BY visitors DESC, " + cols)
-	total := 0
-	var pending int64
-	groups, err := scanKeyed(ctx, d.db, q, len(keys), func(g *analytics.Group) []any {
-		return []any{&g.Visitors, &total, &pending, &g.Payments, &g.RevenueCents}
-	})
-	if err != nil || pending > 0 || (len(groups) == 0 && offset > 0) {
-		return nil, 0, false, err
-	}
-	return groups, total, true, nil
 }
 
 // scanIndexedGroups reads keys, visitors, the number of groups and the
@@ -551,23 +458,4 @@ func scanIndexedGroups(ctx context.Context, tx *sql.Tx, q *sqlq.Query, nkeys int
 	var pending int64
 	groups, err := scanKeyed(ctx, tx, q, nkeys, func(g *analytics.Group) []any { return []any{&g.Visitors, &total, &pending} })
 	return groups, total, pending, err
-}
-
-// addPayments adds to groups the payments and revenue per key that q
-// reads (keys, payments, cents).
-func addPayments(ctx context.Context, tx *sql.Tx, q *sqlq.Query, groups []analytics.Group) error {
-	paid, err := scanKeyed(ctx, tx, q, len(groups[0].Keys), func(g *analytics.Group) []any { return []any{&g.Payments, &g.RevenueCents} })
-	if err != nil {
-		return err
-	}
-	index := make(map[string]*analytics.Group, len(groups))
-	for i := range groups {
-		index[strings.Join(groups[i].Keys, "\x00")] = &groups[i]
-	}
-	for _, p := range paid {
-		if g := index[strings.Join(p.Keys, "\x00")]; g != nil {
-			g.Payments, g.RevenueCents = p.Payments, p.RevenueCents
-		}
-	}
-	return nil
 }

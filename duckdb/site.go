@@ -136,7 +136,7 @@ func (d *DB) countRows(events []openfast.Event, sites map[string]int32) {
 var smallShare = 0.05
 
 // smallSite reports whether a website has less than smallShare of the
-// events. Its indexed reads (overview, timeseries, breakdowns) then take
+// events. Its indexed reads (overview, timeseries) then take
 // the rows they need in one scan: a scan filters the window's rows of
 // every website, which is most of what a small site's read costs, while a
 // big site's distinct counts run faster over goals alone. The

@@ -188,14 +188,14 @@ func (d *DB) visitorSummary(ctx context.Context, tx *sql.Tx, websiteID string, v
 
 func (d *DB) visitorLists(ctx context.Context, tx *sql.Tx, websiteID string, visitor openfast.UUID, a *analytics.VisitorActivity) error {
 	q := d.newQuery()
-	q.Add("WITH visitor_events AS MATERIALIZED (SELECT ts, type, hostname, path, goal, event_id <> '' AS server, props FROM events "+
+	q.Add("WITH visitor_events AS MATERIALIZED (SELECT ts, type, hostname, path, goal, event_id <> '' AS server, props, revenue_cents, currency FROM events "+
 		"WHERE site = ? AND visitor_id = CAST(? AS UUID) AND type IN ("+pageview+", "+custom+", "+payment+"))\n",
 		d.site(websiteID), visitor.String())
-	q.Add("SELECT * FROM ((SELECT ts, hostname, path, type, goal, server, '' AS props FROM visitor_events WHERE type = "+pageview+
+	q.Add("SELECT * FROM ((SELECT ts, hostname, path, type, goal, server, '' AS props, 0 AS revenue_cents, '' AS currency FROM visitor_events WHERE type = "+pageview+
 		" ORDER BY ts DESC, hostname DESC, path DESC LIMIT ?)\nUNION ALL\n", analytics.MaxVisitedPages)
-	q.Add("(SELECT ts, '', '', type, goal, server, props FROM visitor_events WHERE type <> "+pageview+
-		" ORDER BY ts DESC, type DESC, goal DESC, server DESC, props DESC LIMIT ?))\n", analytics.MaxCompletedGoals)
-	q.Add("ORDER BY type = " + pageview + " DESC, ts DESC, hostname DESC, path DESC, type DESC, goal DESC, server DESC, props DESC")
+	q.Add("(SELECT ts, '', '', type, goal, server, props, revenue_cents, currency FROM visitor_events WHERE type <> "+pageview+
+		" ORDER BY "+sqlq.ConversionOrder+" LIMIT ?))\n", analytics.MaxCompletedGoals)
+	q.Add("ORDER BY type = " + pageview + " DESC, ts DESC, hostname DESC, path DESC, " + sqlq.ConversionOrder)
 	rows, err := tx.QueryContext(ctx, q.String(), q.Args...)
 	if err != nil {
 		return fmt.Errorf("visitor %s: %w", visitor, err)
@@ -203,16 +203,18 @@ func (d *DB) visitorLists(ctx context.Context, tx *sql.Tx, websiteID string, vis
 	defer rows.Close()
 	for rows.Next() {
 		var t time.Time
-		var host, path, goal, props string
+		var host, path, goal, props, currency string
 		var typ uint8
 		var server bool
-		if err := rows.Scan(&t, &host, &path, &typ, &goal, &server, &props); err != nil {
+		var cents int64
+		if err := rows.Scan(&t, &host, &path, &typ, &goal, &server, &props, &cents, &currency); err != nil {
 			return fmt.Errorf("visitor %s: %w", visitor, err)
 		}
 		if openfast.EventType(typ) == openfast.EventPageview {
 			a.Pages = append(a.Pages, analytics.PageVisit{Time: t.UTC(), Hostname: host, Path: path})
 		} else {
-			a.Conversions = append(a.Conversions, analytics.Conversion{Time: t.UTC(), Type: openfast.EventType(typ), Goal: goal, Server: server, Props: props})
+			a.Conversions = append(a.Conversions, analytics.Conversion{Time: t.UTC(), Type: openfast.EventType(typ), Goal: goal, Server: server, Props: props,
+				RevenueCents: cents, Currency: currency})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -304,7 +306,7 @@ func structFieldsOrEmpty(s string, names ...string) string {
 
 func (d *DB) recentEvents(ctx context.Context, tx *sql.Tx, websiteID string, since, until time.Time) ([]analytics.RecentEvent, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT event_id, type, goal, CAST(visitor_id AS VARCHAR), ts, path, country, props, session_referrer, revenue_cents
-FROM events WHERE site = ? AND ts >= ? AND ts <= ?
+FROM events WHERE site = ? AND ts >= ? AND ts <= ? AND type <> `+sqlq.PaymentHint+`
 ORDER BY ts DESC, type DESC, goal DESC, visitor_id DESC, event_id DESC, path DESC, country DESC, props DESC, session_referrer DESC, revenue_cents DESC
 LIMIT ?`, d.site(websiteID), since.UTC(), until.UTC(), analytics.MaxRecentEvents)
 	if err != nil {

@@ -180,13 +180,6 @@ func (ref *Reference) Totals(_ context.Context, r analytics.Request) (analytics.
 			t.Converted++
 		}
 	}
-	for i := range ref.Events {
-		e := &ref.Events[i]
-		if inRange(e, r) && e.Type == openfast.EventPayment && (len(r.Filters) == 0 || visitors[e.VisitorID]) {
-			t.Payments++
-			t.RevenueCents += e.RevenueCents
-		}
-	}
 	return t, nil
 }
 
@@ -262,10 +255,6 @@ func (ref *Reference) Series(_ context.Context, r analytics.Request, s analytics
 			converts[key] = true
 			get(k).Converted++
 		}
-		if e.Type == openfast.EventPayment && (len(r.Filters) == 0 || visitors[key]) {
-			get(k).Payments++
-			get(k).RevenueCents += e.RevenueCents
-		}
 	}
 	out := make([]analytics.Bucket, 0, len(totals))
 	for k, t := range totals {
@@ -278,20 +267,6 @@ func (ref *Reference) Series(_ context.Context, r analytics.Request, s analytics
 // Breakdown implements analytics.Store.
 func (ref *Reference) Breakdown(_ context.Context, r analytics.Request, b analytics.Breakdown, limit, offset int) ([]analytics.Group, int, error) {
 	pass := ref.filter(r)
-	type pay struct{ n, cents int64 }
-	pays := map[openfast.UUID]*pay{}
-	if !b.Goals {
-		for i := range ref.Events {
-			e := &ref.Events[i]
-			if inRange(e, r) && e.Type == openfast.EventPayment {
-				if pays[e.VisitorID] == nil {
-					pays[e.VisitorID] = &pay{}
-				}
-				pays[e.VisitorID].n++
-				pays[e.VisitorID].cents += e.RevenueCents
-			}
-		}
-	}
 	groups := map[string]*analytics.Group{}
 	seen := map[string]bool{} // group key + visitor
 	for i := range ref.Events {
@@ -324,10 +299,6 @@ func (ref *Reference) Breakdown(_ context.Context, r analytics.Request, b analyt
 		}
 		seen[id+"\x00"+e.VisitorID.String()] = true
 		g.Visitors++
-		if p := pays[e.VisitorID]; p != nil {
-			g.Payments += p.n
-			g.RevenueCents += p.cents
-		}
 	}
 	all := make([]analytics.Group, 0, len(groups))
 	for _, g := range groups {

@@ -201,10 +201,11 @@ func (ref *Reference) Visitor(_ context.Context, websiteID string, id openfast.U
 		a.Pages = append(a.Pages, analytics.PageVisit{Time: e.Time, Hostname: e.Hostname, Path: e.Path})
 	}
 	newestFirst(conversions, func(e *openfast.Event) key {
-		return key{timeKey(e.Time), fmt.Sprintf("%03d", e.Type), e.Goal, boolKey(e.EventID != ""), e.Props}
+		return key{timeKey(e.Time), fmt.Sprintf("%03d", e.Type), e.Goal, boolKey(e.EventID != ""), e.Props, signed(e.RevenueCents), e.Currency}
 	})
 	for _, e := range conversions[:min(len(conversions), analytics.MaxCompletedGoals)] {
-		a.Conversions = append(a.Conversions, analytics.Conversion{Time: e.Time, Type: e.Type, Goal: e.Goal, Server: e.EventID != "", Props: e.Props})
+		a.Conversions = append(a.Conversions, analytics.Conversion{Time: e.Time, Type: e.Type, Goal: e.Goal, Server: e.EventID != "", Props: e.Props,
+			RevenueCents: e.RevenueCents, Currency: e.Currency})
 	}
 	if ident.e != nil {
 		a.Identify = &analytics.Identify{Time: ident.e.Time, Props: ident.e.Props}
@@ -232,7 +233,9 @@ func (ref *Reference) RealtimeActivity(_ context.Context, websiteID string, sinc
 		if e.WebsiteID != websiteID || e.Time.Before(since) || e.Time.After(until) {
 			continue
 		}
-		window = append(window, e)
+		if e.Type != openfast.EventPaymentHint { // hints make a visitor active, but are no recent event
+			window = append(window, e)
+		}
 		if e.Type == openfast.EventPayment {
 			payments = append(payments, e)
 		}

@@ -22,7 +22,8 @@ var visitorsNow = time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC)
 // decorated for the visitor reads: ad click ids, viewports and props on
 // some pageviews, identify events (tracker and server-side, some at the
 // same instant), server-side goals, events that tie on time with another
-// event of the same visitor, and a burst of traffic around visitorsNow.
+// event of the same visitor, and a burst of traffic around visitorsNow
+// (payment hints included).
 func GenerateVisitorEvents(r *rand.Rand, visitorsPerSite int) []openfast.Event {
 	base := GenerateAnalyticsEvents(r, visitorsPerSite)
 	pick := func(list []string) string { return list[r.IntN(len(list))] }
@@ -130,6 +131,8 @@ func GenerateVisitorEvents(r *rand.Rand, visitorsPerSite int) []openfast.Event {
 					}
 				case x < 10:
 					ev = identifyOf(last, t)
+				case x < 11: // the tracker's payment: a hint, in no list
+					ev.Type, ev.Props = openfast.EventPaymentHint, props("email", "p@example.com")
 				default:
 					ev.Type, ev.Props = openfast.EventExternalLink, props("url", "https://other.example/", "text", "Other")
 				}
@@ -293,9 +296,53 @@ func Visitors(t *testing.T, open OpenAnalyticsFunc, queries int) {
 		if found < queries/10 {
 			t.Fatalf("only %d of %d visitors found", found, queries)
 		}
+		// Payment hints are no completed goal: a visitor's goals are its
+		// custom and payment events, and its payments show their amount.
+		checked := 0
+		for _, h := range data {
+			if h.Type != openfast.EventPaymentHint || h.VisitorID == (openfast.UUID{}) || checked == 20 {
+				continue
+			}
+			p, err := got.Visitor(ctx, h.WebsiteID, h.VisitorID)
+			if err != nil {
+				continue // no pageview on this website
+			}
+			checked++
+			var goals, payments int
+			for _, e := range data {
+				if e.WebsiteID == h.WebsiteID && e.VisitorID == h.VisitorID && (e.Type == openfast.EventCustom || e.Type == openfast.EventPayment) {
+					goals++
+				}
+			}
+			for _, g := range p.Activity.CompletedGoals {
+				if g.Name == "payment" {
+					payments++
+					if g.Amount == nil || g.Currency == nil || *g.Currency == "" {
+						t.Fatalf("visitor %s: a payment without its amount or currency: %+v", h.VisitorID, g)
+					}
+				} else if g.Amount != nil || g.Currency != nil || g.Renewal != nil || g.Refunded != nil {
+					t.Fatalf("visitor %s: goal %s has the members of a payment: %+v", h.VisitorID, g.Name, g)
+				}
+			}
+			if len(p.Activity.CompletedGoals) != min(goals, analytics.MaxCompletedGoals) {
+				t.Fatalf("visitor %s has a payment hint and %d goals and payments, but %d completed goals", h.VisitorID, goals, len(p.Activity.CompletedGoals))
+			}
+		}
+		if checked == 0 {
+			t.Fatal("no visitor with a payment hint: the test data misses them")
+		}
 	})
 
 	t.Run("RealtimeMap", func(t *testing.T) {
+		hints := 0
+		for _, e := range data {
+			if e.Type == openfast.EventPaymentHint && !e.Time.Before(visitorsNow.Add(-analytics.RealtimeWindow)) && !e.Time.After(visitorsNow) {
+				hints++
+			}
+		}
+		if hints == 0 {
+			t.Fatal("no payment hint in the realtime window: the test data misses them")
+		}
 		for _, site := range refSites {
 			for _, shift := range []time.Duration{0, -5 * time.Minute, 4 * time.Minute, -time.Hour, 24 * time.Hour} {
 				at := visitorsNow.Add(shift)
@@ -304,6 +351,11 @@ func Visitors(t *testing.T, open OpenAnalyticsFunc, queries int) {
 				compare(t, fmt.Sprintf("realtime map of %s at %s", site.id, at), want, have, err1, err2)
 				if shift == 0 && (len(want.Visitors) == 0 || len(want.RecentPayments) == 0) {
 					t.Fatalf("realtime map of %s: no visitors or no payments: %+v", site.id, want)
+				}
+				for _, e := range have.RecentEvents {
+					if e.Type == openfast.EventPaymentHint.String() {
+						t.Fatalf("realtime map of %s at %s: a payment hint among the recent events: %+v", site.id, at, e)
+					}
 				}
 			}
 		}

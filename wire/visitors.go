@@ -96,13 +96,20 @@ type VisitedPage struct {
 	Timestamp string `json:"timestamp"`
 }
 
-// CompletedGoal is an entry of ProfileActivity.CompletedGoals.
+// CompletedGoal is an entry of ProfileActivity.CompletedGoals. A payment
+// entry also has the payment as it was recorded: its amount in major units
+// of its currency (negative for a refund), its currency and whether it is
+// a renewal or a refund; the other entries have none of these members.
 type CompletedGoal struct {
-	Name        string  `json:"name"`
-	Description *string `json:"description"`
-	IsServer    bool    `json:"isServer"`
-	Origin      string  `json:"origin"` // manual or payment_provider
-	Timestamp   string  `json:"timestamp"`
+	Name        string   `json:"name"`
+	Description *string  `json:"description"`
+	IsServer    bool     `json:"isServer"`
+	Origin      string   `json:"origin"` // manual or payment_provider
+	Timestamp   string   `json:"timestamp"`
+	Amount      *float64 `json:"amount,omitempty"`
+	Currency    *string  `json:"currency,omitempty"` // ISO code, as stored
+	Renewal     *bool    `json:"renewal,omitempty"`
+	Refunded    *bool    `json:"refunded,omitempty"`
 }
 
 // ProfileActivity is the activity of a VisitorProfile. The lists are never

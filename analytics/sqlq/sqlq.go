@@ -177,6 +177,8 @@ var (
 	Custom   = strconv.Itoa(int(openfast.EventCustom))
 	Identify = strconv.Itoa(int(openfast.EventIdentify))
 	Payment  = strconv.Itoa(int(openfast.EventPayment))
+	// PaymentHint is the tracker's payment event, which is no payment.
+	PaymentHint = strconv.Itoa(int(openfast.EventPaymentHint))
 )
 
 // AllEmpty is the condition that every column of cols is empty.
@@ -274,13 +276,13 @@ type Rows interface {
 	Err() error
 }
 
-// ScanBuckets reads timeseries buckets: key, visitors, sessions,
-// converted, payments and revenue in cents.
+// ScanBuckets reads timeseries buckets: key, visitors, sessions and
+// converted.
 func ScanBuckets(rows Rows) ([]analytics.Bucket, error) {
 	var out []analytics.Bucket
 	for rows.Next() {
 		var b analytics.Bucket
-		if err := rows.Scan(&b.Key, &b.Visitors, &b.Sessions, &b.Converted, &b.Payments, &b.RevenueCents); err != nil {
+		if err := rows.Scan(&b.Key, &b.Visitors, &b.Sessions, &b.Converted); err != nil {
 			return nil, err
 		}
 		out = append(out, b)
@@ -316,6 +318,11 @@ var (
 	ActivityLatest = []string{"ts", "hostname", "path", "country", "region", "city", "browser", "os", "device", "viewport_width", "viewport_height", "session_id"}
 	MapCurrent     = []string{"ts", "path", "country", "region", "city", "browser", "os", "device", "session_referrer", "session_id"}
 )
+
+// ConversionOrder orders a visitor's conversions, latest first (see
+// analytics.VisitorActivity.Conversions); server is whether the event has
+// an event id.
+const ConversionOrder = "ts DESC, type DESC, goal DESC, server DESC, props DESC, revenue_cents DESC, currency DESC"
 
 // The conditions on a payment's props (JSON of strings, as the server-side
 // payment route writes them) and amount: a renewal, a refund.

@@ -680,6 +680,9 @@ func TestCLI_Commands(t *testing.T) {
 			t.Errorf("payments create --json, again = %v", paid)
 		}
 		owner.fail(t, 2, "--amount must be a number", "payments", "create", "--amount", "lots", "--currency", "USD", "--transaction-id", "x")
+		eventually(t, "visitors get shows the payment as paid", func() bool {
+			return regexp.MustCompile(`(?m)^\S+ \S+\s+payment\s+-\s+true\s+29\.99 EUR$`).MatchString(owner.ok(t, "visitors", "get", cliVisitor))
+		})
 
 		out = owner.ok(t, "identify", "--visitor", cliVisitor, "--user-id", "u_42", "--property", "email=ann@example.com", "--property", "seats=3")
 		if !strings.HasPrefix(out, "User profile created successfully: visitor "+cliVisitor+" is user u_42") {
