@@ -3,6 +3,7 @@ package openfast
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 )
 
@@ -123,6 +124,7 @@ type Event struct {
 	Ref, Source, Via                                       string
 
 	CountryCode, Region, City string // ISO 3166-1 code; English names of region and city
+	Coordinates               Coordinates
 	Browser, OS, Device       string
 
 	ScreenWidth, ScreenHeight     uint16
@@ -139,6 +141,27 @@ type Event struct {
 
 	EventID       string // ObjectId of a server-side event; "" for tracker events
 	TransactionID string // payments: the provider's transaction id
+}
+
+// Coordinates are where a GeoIP database places an address, in degrees,
+// rounded to 2 decimals (about 1 km, as precise as such a database is);
+// stores keep no more. Known is false when the place is unknown (the zero
+// value): 0,0 is a place too, and never stands for unknown.
+type Coordinates struct {
+	Latitude, Longitude float64
+	Known               bool
+}
+
+// CoordinatesOf rounds a latitude and a longitude to 2 decimals. Values
+// out of range, and 0,0 (what a database without coordinates gives), are
+// unknown.
+func CoordinatesOf(latitude, longitude float64) Coordinates {
+	lat, lon := math.Round(latitude*100)/100, math.Round(longitude*100)/100
+	if !(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) || lat == 0 && lon == 0 {
+		return Coordinates{}
+	}
+	return Coordinates{Latitude: lat + 0, Longitude: lon + 0, Known: true} // + 0: no -0
+
 }
 
 // EventWriter commits events durably, one submitter at a time (the

@@ -148,13 +148,15 @@ type ActiveVisitor struct {
 	VisitorID openfast.UUID
 	LastSeen  time.Time // its latest event of the window
 	// The current event: the greatest (is a pageview, time, path, country,
-	// region, city, browser, os, device, session referrer, session id) of
-	// the window.
+	// region, city, browser, os, device, session referrer, session id,
+	// latitude, longitude) of the window; unknown coordinates are greater
+	// than any.
 	Time         time.Time
 	Path         string
 	GeoAndDevice GeoAndDevice
 	Referrer     string // the session's referrer
 	Session      openfast.UUID
+	Coordinates  openfast.Coordinates
 	// The first pageview of Session (any time): its time (zero when the
 	// session has no pageview) and campaign, the least (time, utm_source,
 	// utm_medium, utm_campaign, utm_term, utm_content, ref, source, via).
@@ -511,6 +513,9 @@ func (s *Service) RealtimeMap(ctx context.Context, websiteID string) (*RealtimeM
 			VisitCount:       v.Visits,
 			Params:           paramsOf(v.Entry),
 			IsCustomer:       v.Customer,
+		}
+		if c := v.Coordinates; c.Known {
+			mv.Latitude, mv.Longitude = &c.Latitude, &c.Longitude
 		}
 		if v.Identify != nil {
 			var props map[string]any

@@ -458,3 +458,36 @@ func TestOpenHidesPassword(t *testing.T) {
 		}
 	}
 }
+
+// TestTableBeforeCoordinates: Open adds the coordinates to an events table
+// made before them; its events have unknown coordinates, new events keep
+// theirs.
+func TestTableBeforeCoordinates(t *testing.T) {
+	u := testURL(t)
+	db, err := Open(ctx, u)
+	must(t, err)
+	site := openfast.NewID()
+	old, added := storetest.SampleEvent(site, 1), storetest.SampleEvent(site, 2)
+	must(t, db.InsertEvents(ctx, []openfast.Event{old}))
+	for _, c := range addedColumns {
+		must(t, db.conn.Exec(ctx, "ALTER TABLE events DROP COLUMN "+c[0]))
+	}
+	must(t, db.Close())
+
+	db, err = Open(ctx, u)
+	must(t, err)
+	defer db.Close()
+	must(t, db.InsertEvents(ctx, []openfast.Event{added}))
+	a, err := db.RealtimeActivity(ctx, site, old.Time, added.Time)
+	must(t, err)
+	if len(a.Visitors) != 2 {
+		t.Fatalf("%d active visitors, want 2", len(a.Visitors))
+	}
+	// The latest first.
+	if got := a.Visitors[0].Coordinates; got != added.Coordinates || !got.Known {
+		t.Errorf("new event's coordinates %+v, want %+v", got, added.Coordinates)
+	}
+	if got := a.Visitors[1].Coordinates; got.Known {
+		t.Errorf("older event's coordinates %+v, want unknown", got)
+	}
+}

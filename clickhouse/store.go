@@ -104,7 +104,9 @@ var schema = []string{
     event_id          String,
     transaction_id    String,
     journal           String,
-    batch             UInt64
+    batch             UInt64,
+    latitude          Nullable(Float32),
+    longitude         Nullable(Float32)
 ) ENGINE = MergeTree()
 PARTITION BY toYYYYMM(toDateTime(intDiv(ts, 1000000), 'UTC'))
 ORDER BY (website_id, ts, type)`,
@@ -120,6 +122,27 @@ ORDER BY journal`,
 ORDER BY name`,
 }
 
+// addedColumns are the columns of events that tables made by older
+// versions lack, in the order of the table: Open adds them (ClickHouse
+// 18.16 has no ADD COLUMN IF NOT EXISTS). The coordinates are NULL when
+// unknown, as for the events stored before.
+var addedColumns = [][2]string{{"latitude", "Nullable(Float32)"}, {"longitude", "Nullable(Float32)"}}
+
+// addColumns adds the addedColumns that the events table lacks.
+func (d *DB) addColumns(ctx context.Context) error {
+	for _, c := range addedColumns {
+		var n uint64
+		err := d.conn.QueryRow(ctx, `SELECT count() FROM system.columns WHERE database = ? AND table = 'events' AND name = ?`, d.database, c[0]).Scan(&n)
+		if err == nil && n == 0 {
+			err = d.conn.Exec(ctx, "ALTER TABLE events ADD COLUMN "+c[0]+" "+c[1])
+		}
+		if err != nil {
+			return fmt.Errorf("add column %s to the events: %w", c[0], err)
+		}
+	}
+	return nil
+}
+
 // insertEvents is the insert of events, with its explicit column list
 // (ClickHouse 18.16 needs it for batches).
 const insertEvents = `INSERT INTO events (` + insertColumns + `)`
@@ -130,7 +153,7 @@ const insertColumns = `website_id, ts, type, visitor_id, session_id,
     utm_source, utm_medium, utm_campaign, utm_term, utm_content, ref, source, via,
     country, region, city, browser, os, device,
     screen_width, screen_height, viewport_width, viewport_height, language,
-    goal, props, ad_click_ids, revenue_cents, currency, event_id, transaction_id, journal, batch`
+    goal, props, ad_click_ids, revenue_cents, currency, event_id, transaction_id, journal, batch, latitude, longitude`
 
 // DB is the ClickHouse event store.
 type DB struct {
@@ -204,6 +227,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	if n > 0 {
 		d.failReason = "max(latest_fail_reason)"
+	}
+	// The columns first: the migrations copy rows with the full column list.
+	if err := d.addColumns(ctx); err != nil {
+		conn.Close()
+		return nil, err
 	}
 	if err := d.migrate(ctx, tables == 0); err != nil {
 		conn.Close()
@@ -400,13 +428,18 @@ func (d *DB) insert(ctx context.Context, journal string, seq uint64, events []op
 	}
 	for i := range events {
 		e := &events[i]
+		var lat, lon *float32
+		if c := e.Coordinates; c.Known {
+			la, lo := float32(c.Latitude), float32(c.Longitude)
+			lat, lon = &la, &lo
+		}
 		err := b.Append(
 			e.WebsiteID, e.Time.UnixMicro(), uint8(e.Type), string(e.VisitorID[:]), string(e.SessionID[:]),
 			e.Hostname, e.Path, e.EntryPath, e.SessionReferrer, e.Referrer, e.ReferrerHost,
 			e.UTMSource, e.UTMMedium, e.UTMCampaign, e.UTMTerm, e.UTMContent, e.Ref, e.Source, e.Via,
 			e.CountryCode, e.Region, e.City, e.Browser, e.OS, e.Device,
 			e.ScreenWidth, e.ScreenHeight, e.ViewportWidth, e.ViewportHeight, e.Language,
-			e.Goal, e.Props, e.AdClickIDs, e.RevenueCents, e.Currency, e.EventID, e.TransactionID, journal, seq,
+			e.Goal, e.Props, e.AdClickIDs, e.RevenueCents, e.Currency, e.EventID, e.TransactionID, journal, seq, lat, lon,
 		)
 		if err != nil {
 			b.Abort()

@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,14 @@ func elements(t string, n int) string {
 		parts[i] = fmt.Sprintf("tupleElement(%s, %d)", t, i+1)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// coordinatesFrom reads the latitude and longitude columns.
+func coordinatesFrom(lat, lon *float32) openfast.Coordinates {
+	if lat == nil || lon == nil {
+		return openfast.Coordinates{}
+	}
+	return openfast.CoordinatesOf(float64(*lat), float64(*lon))
 }
 
 // prepend returns first followed by cols.
@@ -275,12 +284,16 @@ func (d *DB) RealtimeActivity(ctx context.Context, websiteID string, since, unti
 // in the window, joined with h, the facts of all time of w's visitors.
 func (d *DB) activeVisitors(ctx context.Context, websiteID string, from, to int64) ([]analytics.ActiveVisitor, error) {
 	q := newQuery()
+	// The current event's values and its key, where unknown coordinates
+	// (NULL) are greater than any.
+	current := slices.Concat(sqlq.MapCurrent, sqlq.Coordinates)
+	currentKey := slices.Concat(sqlq.MapCurrent, []string{"ifNull(latitude, 1000)", "ifNull(longitude, 1000)"})
 	w := func() {
-		q.Add("SELECT visitor_id, max(ts) AS seen, argMax("+tuple(sqlq.MapCurrent...)+", "+tuple(prepend("type = "+pageview, sqlq.MapCurrent)...)+") AS cur "+
+		q.Add("SELECT visitor_id, max(ts) AS seen, argMax("+tuple(current...)+", "+tuple(prepend("type = "+pageview, currentKey)...)+") AS cur "+
 			"FROM events WHERE website_id = ? AND ts >= ? AND ts <= ? AND visitor_id != "+zeroUUID+
 			" GROUP BY visitor_id ORDER BY seen DESC, visitor_id LIMIT ?", websiteID, from, to, analytics.MaxActiveVisitors)
 	}
-	q.Add("SELECT visitor_id, seen, " + elements("cur", len(sqlq.MapCurrent)) + ", visits, customer, idents, " + elements("ident", 2) +
+	q.Add("SELECT visitor_id, seen, " + elements("cur", len(current)) + ", visits, customer, idents, " + elements("ident", 2) +
 		", entries, " + elements("entry", 1+len(sqlq.CampaignCols)) + " FROM (")
 	w()
 	q.Add(")\nALL INNER JOIN (SELECT visitor_id, toInt64(uniqExactIf(session_id, type = " + pageview + ")) AS visits, " +
@@ -306,8 +319,9 @@ func (d *DB) activeVisitors(ctx context.Context, websiteID string, from, to int6
 		var id, session, identProps string
 		var seen, at, identAt, entries, start, idents int64
 		var customer uint8
+		var lat, lon *float32
 		c, e := &v.GeoAndDevice, &v.Entry
-		err := rows.Scan(&id, &seen, &at, &v.Path, &c.CountryCode, &c.Region, &c.City, &c.Browser, &c.OS, &c.Device, &v.Referrer, &session,
+		err := rows.Scan(&id, &seen, &at, &v.Path, &c.CountryCode, &c.Region, &c.City, &c.Browser, &c.OS, &c.Device, &v.Referrer, &session, &lat, &lon,
 			&v.Visits, &customer, &idents, &identAt, &identProps,
 			&entries, &start, &e.UTMSource, &e.UTMMedium, &e.UTMCampaign, &e.UTMTerm, &e.UTMContent, &e.Ref, &e.Source, &e.Via)
 		if err != nil {
@@ -319,7 +333,7 @@ func (d *DB) activeVisitors(ctx context.Context, websiteID string, from, to int6
 		if v.Session, err = uuidOf(session); err != nil {
 			return nil, err
 		}
-		v.LastSeen, v.Time, v.Customer = fromMicros(seen), fromMicros(at), customer != 0
+		v.LastSeen, v.Time, v.Customer, v.Coordinates = fromMicros(seen), fromMicros(at), customer != 0, coordinatesFrom(lat, lon)
 		if entries > 0 {
 			v.SessionStart = fromMicros(start)
 		}

@@ -26,6 +26,9 @@ func TestExportEvents(t *testing.T) {
 	for i := range 50 {
 		e := storetest.SampleEvent(site, i)
 		e.Time = base.Add(time.Duration(i) * 7 * time.Minute).Add(123456 * time.Microsecond)
+		if i%3 == 0 {
+			e.Coordinates = openfast.Coordinates{} // unknown
+		}
 		if i == 49 {
 			e.Time = time.Date(2026, 3, 29, 7, 59, 59, 900000000, time.UTC) // rounds up to the next hour in seconds
 		}

@@ -318,6 +318,7 @@ func appendEvent(a *ddb.Appender, e *openfast.Event, site int32, ix *rowIndex) e
 			pageviewBefore, pageviewAfter = ix.pageviewBefore, ix.pageviewAfter
 		}
 	}
+	lat, lon := coordinateValues(e.Coordinates)
 	err := a.AppendRow(
 		e.WebsiteID, e.Time.UTC(), uint8(e.Type), ddb.UUID(e.VisitorID), ddb.UUID(e.SessionID),
 		e.Hostname, e.Path, e.EntryPath, e.SessionReferrer, e.Referrer, e.ReferrerHost,
@@ -328,11 +329,29 @@ func appendEvent(a *ddb.Appender, e *openfast.Event, site int32, ix *rowIndex) e
 		prevVisitor, prevSession, secondPrevSession, prevPage, prevReferrer, prevCountry,
 		site,
 		pageviewBefore, pageviewAfter,
+		lat, lon,
 	)
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)
 	}
 	return nil
+}
+
+// coordinateValues are the latitude and longitude columns of c: FLOAT,
+// NULL when unknown.
+func coordinateValues(c openfast.Coordinates) (lat, lon any) {
+	if !c.Known {
+		return nil, nil
+	}
+	return float32(c.Latitude), float32(c.Longitude)
+}
+
+// coordinatesFrom reads the latitude and longitude columns.
+func coordinatesFrom(lat, lon sql.NullFloat64) openfast.Coordinates {
+	if !lat.Valid || !lon.Valid {
+		return openfast.Coordinates{}
+	}
+	return openfast.CoordinatesOf(lat.Float64, lon.Float64)
 }
 
 // CountEvents counts a website's events.

@@ -6,9 +6,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/storetest"
@@ -154,5 +157,56 @@ func TestMigrationsRecorded(t *testing.T) {
 			t.Fatalf("%d migrations recorded (%d distinct), want %d", versions, distinct, len(files))
 		}
 		db.Close()
+	}
+}
+
+// TestFileBeforeCoordinates: a file made before migration 0004 opens; its
+// events have unknown coordinates, and new events keep theirs.
+func TestFileBeforeCoordinates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	ctx := context.Background()
+	site := openfast.NewID()
+	old := storetest.SampleEvent(site, 1)
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InsertEvents(ctx, []openfast.Event{old}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	// The file as migrations 0001 to 0003 leave it.
+	raw, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`ALTER TABLE events DROP COLUMN latitude`,
+		`ALTER TABLE events DROP COLUMN longitude`,
+		`DELETE FROM schema_migrations WHERE version = 4`,
+	} {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	added := storetest.SampleEvent(site, 2)
+	if err := db.InsertEvents(ctx, []openfast.Event{added}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.ExportEvents(ctx, old.Time.Truncate(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Coordinates = openfast.Coordinates{}
+	sort.Slice(got, func(i, j int) bool { return got[i].Time.Before(got[j].Time) })
+	if !reflect.DeepEqual(got, []openfast.Event{old, added}) {
+		t.Fatalf("events %+v", got)
 	}
 }

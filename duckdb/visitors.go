@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -247,7 +248,7 @@ func (d *DB) activeVisitors(ctx context.Context, tx *sql.Tx, websiteID string, s
 	q := d.newQuery()
 	// active: the active visitors and their current event; history:
 	// their events of all time.
-	q.Add("WITH active AS (SELECT visitor_id, max(ts) AS seen, max("+structAfter("pageview", "type = "+pageview, sqlq.MapCurrent...)+") AS cur "+
+	q.Add("WITH active AS (SELECT visitor_id, max(ts) AS seen, max("+structAfter("pageview", "type = "+pageview, slices.Concat(sqlq.MapCurrent, sqlq.Coordinates)...)+") AS cur "+
 		"FROM events WHERE site = ? AND ts >= ? AND ts <= ? AND visitor_id <> "+zeroUUID+
 		" GROUP BY visitor_id ORDER BY seen DESC, visitor_id LIMIT ?),\n", d.site(websiteID), since.UTC(), until.UTC(), analytics.MaxActiveVisitors)
 	q.Add("history AS (SELECT events.visitor_id, count(DISTINCT events.session_id) FILTER (WHERE events.type = "+pageview+") AS visits, "+
@@ -257,7 +258,7 @@ func (d *DB) activeVisitors(ctx context.Context, tx *sql.Tx, websiteID string, s
 		" AND events.session_id = struct_extract(active.cur, 'session_id')) AS entry "+
 		"FROM events JOIN active ON events.visitor_id = active.visitor_id WHERE events.site = ? GROUP BY events.visitor_id)\n", d.site(websiteID))
 	q.Add("SELECT CAST(active.visitor_id AS VARCHAR), seen, " + structFields("cur", sqlq.MapCurrent[:len(sqlq.MapCurrent)-1]...) +
-		", CAST(struct_extract(cur, 'session_id') AS VARCHAR), visits, customer, struct_extract(ident, 'ts'), coalesce(struct_extract(ident, 'props'), ''), " +
+		", CAST(struct_extract(cur, 'session_id') AS VARCHAR), " + structFields("cur", sqlq.Coordinates...) + ", visits, customer, struct_extract(ident, 'ts'), coalesce(struct_extract(ident, 'props'), ''), " +
 		"struct_extract(entry, 'ts'), " + structFieldsOrEmpty("entry", sqlq.CampaignCols...) +
 		" FROM active JOIN history ON active.visitor_id = history.visitor_id ORDER BY seen DESC, active.visitor_id")
 	rows, err := tx.QueryContext(ctx, q.String(), q.Args...)
@@ -270,8 +271,9 @@ func (d *DB) activeVisitors(ctx context.Context, tx *sql.Tx, websiteID string, s
 		var v analytics.ActiveVisitor
 		var id, session, identProps string
 		var identAt, start sql.NullTime
+		var lat, lon sql.NullFloat64
 		c := &v.GeoAndDevice
-		err := rows.Scan(&id, &v.LastSeen, &v.Time, &v.Path, &c.CountryCode, &c.Region, &c.City, &c.Browser, &c.OS, &c.Device, &v.Referrer, &session,
+		err := rows.Scan(&id, &v.LastSeen, &v.Time, &v.Path, &c.CountryCode, &c.Region, &c.City, &c.Browser, &c.OS, &c.Device, &v.Referrer, &session, &lat, &lon,
 			&v.Visits, &v.Customer, &identAt, &identProps, &start,
 			&v.Entry.UTMSource, &v.Entry.UTMMedium, &v.Entry.UTMCampaign, &v.Entry.UTMTerm, &v.Entry.UTMContent, &v.Entry.Ref, &v.Entry.Source, &v.Entry.Via)
 		if err != nil {
@@ -283,7 +285,7 @@ func (d *DB) activeVisitors(ctx context.Context, tx *sql.Tx, websiteID string, s
 		if v.Session, err = parseUUID(session); err != nil {
 			return nil, err
 		}
-		v.LastSeen, v.Time = v.LastSeen.UTC(), v.Time.UTC()
+		v.LastSeen, v.Time, v.Coordinates = v.LastSeen.UTC(), v.Time.UTC(), coordinatesFrom(lat, lon)
 		if start.Valid {
 			v.SessionStart = start.Time.UTC()
 		}

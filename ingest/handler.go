@@ -23,7 +23,7 @@ type Config struct {
 	Writer *Writer
 	// Website finds the website a payload names: its trackingId or its _id.
 	Website func(ctx context.Context, id string) (*openfast.Website, error)
-	// GeoIP, when set, gives country, region and city.
+	// GeoIP, when set, gives country, region, city and coordinates.
 	GeoIP *enrich.GeoDB
 	// TrustedProxies may set the client address with X-Forwarded-For.
 	TrustedProxies []netip.Prefix
@@ -254,6 +254,7 @@ func (h *Handler) event(r *http.Request, body []byte) (ev openfast.Event, answer
 		return ev, answer, filterExcludedCountry, nil
 	}
 	ev.CountryCode, ev.Region, ev.City = geo.CountryCode, geo.Region, geo.City
+	ev.Coordinates = openfast.CoordinatesOf(geo.Latitude, geo.Longitude)
 
 	ev.Browser, ev.OS, ev.Device = agent.client.Browser, agent.client.OS, agent.client.Device
 	if p.Referrer != nil {

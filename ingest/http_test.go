@@ -67,7 +67,7 @@ func newServerConfig(t testing.TB, wcfg ingest.WriterConfig, hcfg func(*ingest.C
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(app.Config{Metadata: meta})
+	a, err := app.New(app.Config{Metadata: meta, Analytics: events})
 	if err != nil {
 		t.Fatal(err)
 	}

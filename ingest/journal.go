@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,7 +36,13 @@ const (
 	// encoding is never larger than the body's strings plus fixed fields.
 	maxRecord = 1 << 20
 	// eventEncoding is the first byte of a payload: the layout's version.
-	eventEncoding = 1
+	// An event with known coordinates is written in the layout
+	// eventWithCoordinates: the same, with the latitude and longitude in
+	// hundredths of a degree (two varints) after the revenue. Any other
+	// event keeps layout 1, which journals written before coordinates
+	// hold.
+	eventEncoding        = 1
+	eventWithCoordinates = 2
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -106,7 +113,11 @@ func appendRecord(b []byte, e *openfast.Event) []byte {
 
 // encodeEvent appends an event's payload.
 func encodeEvent(b []byte, e *openfast.Event) []byte {
-	b = append(b, eventEncoding, byte(e.Type))
+	if e.Coordinates.Known {
+		b = append(b, eventWithCoordinates, byte(e.Type))
+	} else {
+		b = append(b, eventEncoding, byte(e.Type))
+	}
 	b = binary.AppendVarint(b, e.Time.UnixMicro())
 	b = append(b, e.VisitorID[:]...)
 	b = append(b, e.SessionID[:]...)
@@ -114,6 +125,10 @@ func encodeEvent(b []byte, e *openfast.Event) []byte {
 		b = binary.AppendUvarint(b, uint64(n))
 	}
 	b = binary.AppendVarint(b, e.RevenueCents)
+	if e.Coordinates.Known {
+		b = binary.AppendVarint(b, int64(math.Round(e.Coordinates.Latitude*100)))
+		b = binary.AppendVarint(b, int64(math.Round(e.Coordinates.Longitude*100)))
+	}
 	for _, s := range stringFields(e) {
 		b = binary.AppendUvarint(b, uint64(len(*s)))
 		b = append(b, *s...)
@@ -126,9 +141,10 @@ var errBadRecord = errors.New("malformed journal record")
 // decodeEvent reads a payload into e. It never panics, whatever p holds.
 func decodeEvent(p []byte, e *openfast.Event) error {
 	*e = openfast.Event{}
-	if len(p) < 2 || p[0] != eventEncoding {
+	if len(p) < 2 || p[0] != eventEncoding && p[0] != eventWithCoordinates {
 		return errBadRecord
 	}
+	withCoordinates := p[0] == eventWithCoordinates
 	e.Type = openfast.EventType(p[1])
 	p = p[2:]
 	micros, n := binary.Varint(p)
@@ -154,6 +170,21 @@ func decodeEvent(p []byte, e *openfast.Event) error {
 	}
 	e.RevenueCents = cents
 	p = p[n:]
+	if withCoordinates {
+		var hundredths [2]int64
+		for i := range hundredths {
+			if hundredths[i], n = binary.Varint(p); n <= 0 || hundredths[i] < -18000 || hundredths[i] > 18000 {
+				return errBadRecord
+			}
+			p = p[n:]
+		}
+		// Only what the encoder writes: known coordinates, so that a
+		// decoded event encodes back to the same bytes.
+		e.Coordinates = openfast.CoordinatesOf(float64(hundredths[0])/100, float64(hundredths[1])/100)
+		if !e.Coordinates.Known {
+			return errBadRecord
+		}
+	}
 	// One string holds every string field's bytes; the fields share it.
 	all := string(p)
 	off := 0

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/hex"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -21,6 +22,10 @@ func randomEvent(r *rand.Rand) openfast.Event {
 	}
 	ev.ScreenWidth, ev.ViewportHeight = uint16(r.Uint32()), uint16(r.Uint32())
 	ev.RevenueCents = r.Int64() - r.Int64()
+	ev.Coordinates = openfast.CoordinatesOf(r.Float64()*180-90, r.Float64()*360-180)
+	if r.IntN(3) == 0 {
+		ev.Coordinates = openfast.Coordinates{}
+	}
 	for _, s := range stringFields(&ev) {
 		b := make([]byte, r.IntN(40))
 		for i := range b {
@@ -29,6 +34,28 @@ func randomEvent(r *rand.Rand) openfast.Event {
 		*s = string(b)
 	}
 	return ev
+}
+
+// TestJournal_OlderRecord: a record that the version before coordinates
+// wrote (storetest.SampleEvent("site1", 1), layout 1) still loads, and an
+// event without coordinates is still written so.
+func TestJournal_OlderRecord(t *testing.T) {
+	old, _ := hex.DecodeString("c6000000275d5f4b010180e4f992db87a706a3ab2331989f4cfa91c62461c9e3c6015eab2331989f4cfa91c62461c9e3c601800fb808800ad00500" +
+		"0573697465310b6578616d706c652e636f6d082f70726963696e67012f06476f6f676c6506476f6f676c650a676f6f676c652e636f6d0a6e6577736c657474657205656d61696c" +
+		"06737072696e6700000000000255530555532d434f0644656e766572064368726f6d65064d6163204f53076465736b746f7005656e2d5553000e7b22706c616e223a2270726f227d00000000")
+	want := storetest.SampleEvent("site1", 1)
+	want.Coordinates = openfast.Coordinates{}
+	got, n := decodeSegment(old, nil)
+	if n != len(old) || len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+		t.Fatalf("decoded %d bytes of %d: %+v", n, len(old), got)
+	}
+	if again := appendRecord(nil, &want); !bytes.Equal(again, old) {
+		t.Fatalf("an event without coordinates encodes as %x", again)
+	}
+	withCoordinates := storetest.SampleEvent("site1", 1)
+	if p := encodeEvent(nil, &withCoordinates); p[0] != eventWithCoordinates {
+		t.Fatalf("an event with coordinates encodes in layout %d", p[0])
+	}
 }
 
 func TestJournal_RoundTrip(t *testing.T) {

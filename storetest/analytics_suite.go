@@ -92,6 +92,10 @@ func refRate(c string, day int64) int64 {
 	return 1
 }
 
+// refCoordinates places the cities of refCountries; Mumbai's are unknown,
+// as a database may not know them.
+var refCoordinates = map[string]openfast.Coordinates{"New York": openfast.CoordinatesOf(40.71, -74.01), "Paris": openfast.CoordinatesOf(48.86, 2.35)}
+
 // GenerateAnalyticsEvents returns random but plausible events for the
 // sites of the suite: visitors with several sessions, sessions that cross
 // midnight and daylight-saving changes, goals and payments (some without
@@ -131,7 +135,7 @@ func GenerateAnalyticsEvents(r *rand.Rand, visitorsPerSite int) []openfast.Event
 					ev := openfast.Event{
 						WebsiteID: site.id, Time: t, Type: openfast.EventPageview, VisitorID: visitor, SessionID: session,
 						Hostname: pick(refHosts), Path: path, EntryPath: entry, SessionReferrer: sessionRef, Referrer: sessionRef,
-						CountryCode: geo[0], Region: geo[1], City: geo[2], Browser: browser, OS: os, Device: device,
+						CountryCode: geo[0], Region: geo[1], City: geo[2], Coordinates: refCoordinates[geo[2]], Browser: browser, OS: os, Device: device,
 					}
 					if source != "" {
 						ev.UTMSource, ev.UTMMedium, ev.UTMCampaign = source, "email", "spring"

@@ -174,7 +174,8 @@ func SampleEvent(websiteID string, i int) openfast.Event {
 		Type: openfast.EventPageview, VisitorID: v, SessionID: sess,
 		Hostname: "example.com", Path: "/pricing", EntryPath: "/", SessionReferrer: "Google",
 		Referrer: "Google", ReferrerHost: "google.com", UTMSource: "newsletter", UTMMedium: "email", UTMCampaign: "spring",
-		CountryCode: "US", Region: "US-CO", City: "Denver", Browser: "Chrome", OS: "Mac OS", Device: "desktop",
+		CountryCode: "US", Region: "US-CO", City: "Denver", Coordinates: openfast.CoordinatesOf(39.74, -104.99),
+		Browser: "Chrome", OS: "Mac OS", Device: "desktop",
 		ScreenWidth: 1920, ScreenHeight: 1080, ViewportWidth: 1280, ViewportHeight: 720, Language: "en-US",
 		Props: `{"plan":"pro"}`,
 	}

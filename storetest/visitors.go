@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -58,6 +59,14 @@ func campaignOf(e *openfast.Event) analytics.Campaign {
 
 func geoAndDeviceOf(e *openfast.Event) analytics.GeoAndDevice {
 	return analytics.GeoAndDevice{CountryCode: e.CountryCode, Region: e.Region, City: e.City, Browser: e.Browser, OS: e.OS, Device: e.Device}
+}
+
+// coordinatesOf returns an event's coordinates as stores keep them.
+func coordinatesOf(e *openfast.Event) openfast.Coordinates {
+	if !e.Coordinates.Known {
+		return openfast.Coordinates{}
+	}
+	return openfast.CoordinatesOf(e.Coordinates.Latitude, e.Coordinates.Longitude)
 }
 
 func identifyKey(e *openfast.Event) key { return key{timeKey(e.Time), e.Props} }
@@ -250,8 +259,12 @@ func (ref *Reference) RealtimeActivity(_ context.Context, websiteID string, sinc
 		if e.Time.After(v.seen) {
 			v.seen = e.Time
 		}
+		lat, lon := "~", "~" // unknown: greater than any
+		if c := coordinatesOf(e); c.Known {
+			lat, lon = signed(int64(math.Round(c.Latitude*100))), signed(int64(math.Round(c.Longitude*100)))
+		}
 		v.cur.greatest(e, key{boolKey(e.Type == openfast.EventPageview), timeKey(e.Time), e.Path, e.CountryCode, e.Region, e.City,
-			e.Browser, e.OS, e.Device, e.SessionReferrer, e.SessionID.String()})
+			e.Browser, e.OS, e.Device, e.SessionReferrer, e.SessionID.String(), lat, lon})
 	}
 	actives := make([]*active, 0, len(byID))
 	for _, v := range byID {
@@ -266,7 +279,7 @@ func (ref *Reference) RealtimeActivity(_ context.Context, websiteID string, sinc
 	for _, v := range actives[:min(len(actives), analytics.MaxActiveVisitors)] {
 		c := v.cur.e
 		av := analytics.ActiveVisitor{VisitorID: v.id, LastSeen: v.seen, Time: c.Time, Path: c.Path, GeoAndDevice: geoAndDeviceOf(c),
-			Referrer: c.SessionReferrer, Session: c.SessionID}
+			Referrer: c.SessionReferrer, Session: c.SessionID, Coordinates: coordinatesOf(c)}
 		sessions := map[openfast.UUID]bool{}
 		var ident, entry pick
 		for i := range ref.Events {

@@ -74,8 +74,15 @@ func GenerateVisitorEvents(r *rand.Rand, visitorsPerSite int) []openfast.Event {
 		case x < 12: // the same instant, another page or place
 			tie := e
 			tie.Path, tie.Hostname = pick(refPaths), pick(refHosts)
-			if r.IntN(2) == 0 {
-				tie.CountryCode, tie.Region, tie.City = "FR", "FR-IDF", "Paris"
+			switch r.IntN(4) {
+			case 0, 1:
+				tie.CountryCode, tie.Region, tie.City, tie.Coordinates = "FR", "FR-IDF", "Paris", refCoordinates["Paris"]
+			case 2: // the same place, but other coordinates, or none
+				tie.Path, tie.Hostname = e.Path, e.Hostname
+				tie.Coordinates = openfast.CoordinatesOf(e.Coordinates.Latitude+0.01, e.Coordinates.Longitude)
+				if r.IntN(2) == 0 {
+					tie.Coordinates = openfast.Coordinates{}
+				}
 			}
 			tie.UTMSource = pick(refSources)
 			out = append(out, tie)
@@ -114,6 +121,14 @@ func GenerateVisitorEvents(r *rand.Rand, visitorsPerSite int) []openfast.Event {
 				switch x := r.IntN(12); {
 				case x < 6:
 					ev.Type, ev.Path = openfast.EventPageview, pick(refPaths)
+					if r.IntN(3) == 0 { // the same pageview at the same instant, placed elsewhere or nowhere
+						twin := ev
+						twin.Coordinates = openfast.Coordinates{}
+						if r.IntN(2) == 0 {
+							twin.Coordinates = openfast.CoordinatesOf(ev.Coordinates.Latitude-0.01, ev.Coordinates.Longitude+0.01)
+						}
+						out = append(out, twin)
+					}
 				case x < 7:
 					ev.Type, ev.Goal, ev.Props = openfast.EventCustom, pick(refGoals), props("plan", "pro")
 				case x < 8:

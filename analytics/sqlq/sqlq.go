@@ -317,6 +317,9 @@ var (
 	CampaignCols   = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "ref", "source", "via"}
 	ActivityLatest = []string{"ts", "hostname", "path", "country", "region", "city", "browser", "os", "device", "viewport_width", "viewport_height", "session_id"}
 	MapCurrent     = []string{"ts", "path", "country", "region", "city", "browser", "os", "device", "session_referrer", "session_id"}
+	// Coordinates follow MapCurrent in the tie-breaks of the map's
+	// current event; NULL (unknown) is greater than any.
+	Coordinates = []string{"latitude", "longitude"}
 )
 
 // ConversionOrder orders a visitor's conversions, latest first (see
