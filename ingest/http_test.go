@@ -241,7 +241,7 @@ func FuzzEventPayload(f *testing.F) {
 func holdServer(t *testing.T) (s *server, release chan struct{}, done chan struct{}) {
 	release, done = make(chan struct{}), make(chan struct{})
 	wcfg := ingest.WriterConfig{QueueSize: 4, Reserve: 2, MaxBatch: 10}
-	ingest.HoldCommits(&wcfg, release)
+	holding := ingest.HoldCommits(&wcfg, release)
 	s = newServerWriter(t, wcfg)
 	t.Cleanup(func() {
 		select {
@@ -262,6 +262,9 @@ func holdServer(t *testing.T) (s *server, release chan struct{}, done chan struc
 		})
 	}
 	go func() { wg.Wait(); close(done) }()
+	// Once the committer holds the first of them, nothing leaves the
+	// queue: two queued then means all three are in.
+	<-holding
 	for s.writer.QueueLen() < 2 {
 		time.Sleep(time.Millisecond)
 	}
