@@ -1,19 +1,13 @@
 package api
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"os"
-	"path/filepath"
 	"reflect"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/internal/layering"
 )
 
 // storeTypes are the interfaces through which data is read and written.
@@ -40,54 +34,7 @@ func reachesStore(t reflect.Type) bool {
 // imports a store adapter or names a store type, the server holds no
 // store, and the app hands none out.
 func TestHandlersReachStoresOnlyThroughApp(t *testing.T) {
-	adapters := []string{"/sqlite", "/postgres", "/duckdb", "/clickhouse", "/ingest", "/storetest"}
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	checked := 0
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := parser.ParseFile(fset, name, src, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checked++
-		for _, imp := range f.Imports {
-			path, _ := strconv.Unquote(imp.Path.Value)
-			for _, a := range adapters {
-				if strings.HasSuffix(path, a) {
-					t.Errorf("%s imports %s: handlers reach stores through app only", name, path)
-				}
-			}
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			sel, ok := n.(*ast.SelectorExpr)
-			if !ok {
-				return true
-			}
-			pkg, ok := sel.X.(*ast.Ident)
-			if !ok {
-				return true
-			}
-			switch {
-			case pkg.Name == "openfast" && (strings.HasSuffix(sel.Sel.Name, "Store") || sel.Sel.Name == "EventWriter"),
-				pkg.Name == "analytics" && (sel.Sel.Name == "Store" || sel.Sel.Name == "Service" || sel.Sel.Name == "VisitorStore"):
-				t.Errorf("%s: %s.%s names a store: handlers reach stores through app only", fset.Position(sel.Pos()), pkg.Name, sel.Sel.Name)
-			}
-			return true
-		})
-	}
-	if checked < 10 {
-		t.Fatalf("only %d files checked", checked)
-	}
+	layering.CheckSources(t, ".", 10)
 
 	server := reflect.TypeFor[Server]()
 	for i := range server.NumField() {
