@@ -8,14 +8,12 @@
 package rates
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
-	"encoding/csv"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -61,7 +59,10 @@ type Table struct {
 }
 
 // embedded parses the embedded history once; New copies it.
-var embedded = sync.OnceValues(func() (map[Day]map[string]float64, error) {
+var embedded = sync.OnceValues(parseHistory)
+
+// parseHistory decompresses and parses the embedded history into a table.
+func parseHistory() (*Table, error) {
 	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxHistorySize))
 	if err != nil {
 		return nil, err
@@ -71,17 +72,42 @@ var embedded = sync.OnceValues(func() (map[Day]map[string]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ParseCSV(bytes.NewReader(b))
-})
+	t := &Table{series: map[string][]point{}}
+	err = scanCSV(b, func(d Day, currency string, rate float64) {
+		t.series[currency] = append(t.series[currency], point{d, rate})
+		t.last = max(t.last, d)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for c, s := range t.series {
+		// The ECB's file lists the newest day first.
+		slices.SortFunc(s, func(a, b point) int { return cmpDay(a.day, b.day) })
+		t.series[c] = slices.CompactFunc(s, func(a, b point) bool { return a.day == b.day })
+	}
+	return t, nil
+}
+
+func cmpDay(a, b Day) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
 
 // New returns a table holding the embedded history.
 func New() *Table {
-	days, err := embedded()
+	base, err := embedded()
 	if err != nil {
 		panic("rates: the embedded history: " + err.Error())
 	}
-	t := &Table{series: map[string][]point{}}
-	t.Merge(days)
+	t := &Table{series: make(map[string][]point, len(base.series)), last: base.last}
+	for c, s := range base.series {
+		t.series[c] = slices.Clone(s)
+	}
 	return t
 }
 
@@ -102,7 +128,7 @@ func (t *Table) Merge(days map[Day]map[string]float64) {
 	for c := range touched {
 		s := t.series[c]
 		// Sort by day, the newest of equal days first, and keep it.
-		slices.SortStableFunc(s, func(a, b point) int { return int(a.day - b.day) })
+		slices.SortStableFunc(s, func(a, b point) int { return cmpDay(a.day, b.day) })
 		out := s[:0]
 		for i := range s {
 			if len(out) > 0 && out[len(out)-1].day == s[i].day {
@@ -152,7 +178,7 @@ func (t *Table) perEuro(c string, day Day) (float64, bool) {
 	if len(s) == 0 {
 		return 0, false
 	}
-	i, _ := slices.BinarySearchFunc(s, day+1, func(p point, d Day) int { return int(p.day - d) })
+	i, _ := slices.BinarySearchFunc(s, day+1, func(p point, d Day) int { return cmpDay(p.day, d) })
 	if i > 0 {
 		return s[i-1].rate, true
 	}
@@ -179,57 +205,76 @@ func (t *Table) Rate(from, to string, day Day) (float64, bool) {
 // header "Date,USD,JPY,…" and a line a day, "N/A" (or nothing) where a
 // currency has no rate that day.
 func ParseCSV(r io.Reader) (map[Day]map[string]float64, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	head, err := cr.Read()
+	b, err := io.ReadAll(io.LimitReader(r, maxHistorySize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read exchange rates: %w", err)
 	}
+	if len(b) > maxHistorySize {
+		return nil, fmt.Errorf("read exchange rates: more than %d bytes", maxHistorySize)
+	}
+	out := map[Day]map[string]float64{}
+	err = scanCSV(b, func(d Day, currency string, rate float64) {
+		if out[d] == nil {
+			out[d] = map[string]float64{}
+		}
+		out[d][currency] = rate
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// scanCSV calls emit for each rate of the ECB's CSV in b. It splits lines
+// and fields itself (the ECB's file has no quoting; a quote makes a bad
+// number), which is several times faster than encoding/csv: the embedded
+// history is read at every start.
+func scanCSV(b []byte, emit func(d Day, currency string, rate float64)) error {
+	text := string(b) // one copy; every field below is a substring of it
+	line, rest, _ := strings.Cut(text, "\n")
+	head := strings.Split(strings.TrimRight(line, "\r"), ",")
 	if len(head) < 2 || strings.TrimSpace(head[0]) != "Date" {
-		return nil, fmt.Errorf("read exchange rates: the first column is not Date")
+		return fmt.Errorf("read exchange rates: the first column is not Date")
 	}
 	currencies := make([]string, len(head))
 	for i, h := range head[1:] {
 		h = strings.TrimSpace(h)
 		if h != "" && len(h) != 3 {
-			return nil, fmt.Errorf("read exchange rates: currency %q", h)
+			return fmt.Errorf("read exchange rates: currency %q", h)
 		}
 		currencies[i+1] = h
 	}
-	out := map[Day]map[string]float64{}
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
+	rates := 0
+	for len(rest) > 0 {
+		line, rest, _ = strings.Cut(rest, "\n")
+		line = strings.TrimRight(line, "\r")
+		if strings.TrimSpace(line) == "" {
+			continue
 		}
+		field, more, _ := strings.Cut(line, ",")
+		date, err := time.Parse(time.DateOnly, strings.TrimSpace(field))
 		if err != nil {
-			return nil, fmt.Errorf("read exchange rates: %w", err)
+			return fmt.Errorf("read exchange rates: date %q", field)
 		}
-		date, err := time.Parse(time.DateOnly, strings.TrimSpace(rec[0]))
-		if err != nil {
-			return nil, fmt.Errorf("read exchange rates: date %q", rec[0])
-		}
-		rs := map[string]float64{}
-		for i, f := range rec[1:] {
-			f = strings.TrimSpace(f)
-			if i+1 >= len(currencies) || currencies[i+1] == "" || f == "" || f == "N/A" {
+		d := DayOf(date)
+		for i := 1; more != ""; i++ {
+			field, more, _ = strings.Cut(more, ",")
+			f := strings.TrimSpace(field)
+			if i >= len(currencies) || currencies[i] == "" || f == "" || f == "N/A" {
 				continue
 			}
 			v, err := strconv.ParseFloat(f, 64)
-			if err != nil || v <= 0 {
-				return nil, fmt.Errorf("read exchange rates: %s %q on %s", currencies[i+1], f, rec[0])
+			if err != nil || v <= 0 || math.IsInf(v, 0) {
+				return fmt.Errorf("read exchange rates: %s %q on %s", currencies[i], f, date.Format(time.DateOnly))
 			}
-			rs[currencies[i+1]] = v
-		}
-		if len(rs) > 0 {
-			out[DayOf(date)] = rs
+			emit(d, currencies[i], v)
+			rates++
 		}
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("read exchange rates: no rates")
+	if rates == 0 {
+		return fmt.Errorf("read exchange rates: no rates")
 	}
-	return out, nil
+	return nil
 }
 
 // The ECB's XML: Cube elements dated by time, holding Cube elements with

@@ -152,3 +152,24 @@ func FuzzParseXML(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParseHistory measures what serve pays once at start: the
+// embedded history decompressed and parsed.
+func BenchmarkParseHistory(b *testing.B) {
+	for b.Loop() {
+		if _, err := parseHistory(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRate measures one conversion, done per payment row at read time.
+func BenchmarkRate(b *testing.B) {
+	tab := New()
+	d := day("2019-07-15")
+	for b.Loop() {
+		if _, ok := tab.Rate("USD", "JPY", d); !ok {
+			b.Fatal("no rate")
+		}
+	}
+}
