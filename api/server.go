@@ -141,6 +141,15 @@ func (s *Server) buildMux(include func(route) bool) http.Handler {
 	}})
 	if s.web != nil && include(route{}) { // the operator mux includes no ordinary route
 		mux.Handle("/api/", unmatched)
+		// The operator routes moved to their own listener stay a JSON 404
+		// here, not a dashboard page.
+		moved := map[string]bool{}
+		for _, rt := range s.routes {
+			if rt.ops && !include(rt) && !moved[rt.path] {
+				moved[rt.path] = true
+				mux.Handle(rt.path, unmatched)
+			}
+		}
 		mux.Handle("/", s.wrap(route{path: "dashboard", public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
 			s.web.ServeHTTP(w, r)
 			return nil
