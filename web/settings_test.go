@@ -163,7 +163,7 @@ func TestDeveloperKeys(t *testing.T) {
 		shownSecret(t, do(t, c, "POST", dev+"/keys", url.Values{"name": {"k" + string(rune('a'+i))}, "permissions": {"read"}}))
 	}
 	a = do(t, c, "POST", dev+"/keys", url.Values{"name": {"one too many"}, "permissions": {"read"}})
-	if a.status < 400 || !strings.Contains(a.body, `role="alert"`) || !strings.Contains(a.body, `value="one too many"`) {
+	if a.status < 400 || !strings.Contains(a.body, `role="alert"`) || !strings.Contains(a.body, `value="one too many"`) || !strings.Contains(a.body, "the most it can have") {
 		t.Fatalf("over the limit: %d\n%s", a.status, a.body)
 	}
 }
