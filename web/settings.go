@@ -79,8 +79,8 @@ type settingsView struct {
 }
 
 type tabLink struct {
-	Label, URL string
-	Current    bool
+	ID, Label, URL string
+	Current        bool
 }
 
 // shownSecret is a credential or link shown once, with a copy button.
@@ -99,12 +99,12 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *visit, 
 	view.Can.Update, view.Can.Keys = allowed(app.ActUpdateWebsite), allowed(app.ActCreateAPIKey)
 	view.Can.Invite, view.Can.Audit = allowed(app.ActInviteMember), allowed(app.ActWebsiteAuditLog)
 	base := "/websites/" + site.ID + "/settings"
-	tabs := []tabLink{{"General", base, false}, {"Developer", base + "/developer", false}, {"Team", base + "/team", false}}
+	tabs := []tabLink{{ID: "general", Label: "General", URL: base}, {ID: "developer", Label: "Developer", URL: base + "/developer"}, {ID: "team", Label: "Team", URL: base + "/team"}}
 	if view.Can.Audit {
-		tabs = append(tabs, tabLink{"Audit log", base + "/audit", false})
+		tabs = append(tabs, tabLink{ID: "audit", Label: "Audit log", URL: base + "/audit"})
 	}
 	for i := range tabs {
-		tabs[i].Current = strings.EqualFold(strings.Fields(tabs[i].Label)[0], tab)
+		tabs[i].Current = tabs[i].ID == tab
 	}
 	view.Tabs = tabs
 	var err error
