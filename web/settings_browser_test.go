@@ -127,7 +127,7 @@ func TestSettingsInBrowser(t *testing.T) {
 	if !strings.HasPrefix(key, "df_") || !strings.Contains(owner.text(".secret .warning"), "cannot be shown again") {
 		t.Fatalf("the key shown: %q", key)
 	}
-	overview := "/api/v1/analytics/overview"
+	overview := "/api/v1/analytics/overview?websiteId=" + id
 	if st := e.api(t, "GET", overview, key); st != 200 {
 		t.Fatalf("the new key on %s: %d", overview, st)
 	}
