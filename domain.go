@@ -142,6 +142,9 @@ type Invitation struct {
 	InvitedBy string
 	CreatedAt time.Time
 	ExpiresAt time.Time // set by the app, from its invitation lifetime
+	// LinkHash is the SHA-256 of the secret of the invitation's link (nil:
+	// no link). Stored at creation, never read back into lists.
+	LinkHash []byte
 }
 
 // AuditEntry records one security-relevant change.
@@ -264,6 +267,13 @@ type TeamStore interface {
 	// email must be the invitation's (else ENOTFOUND). An invitation made
 	// before since has expired: EFORBIDDEN.
 	AcceptInvitation(ctx context.Context, id string, user *User, since time.Time, audit *AuditEntry) (*Invitation, error)
+	// WebsiteInvitations lists a website's pending invitations made at or
+	// after since, the oldest first.
+	WebsiteInvitations(ctx context.Context, websiteID string, since time.Time) ([]*Invitation, error)
+	// InvitationByLinkHash returns the pending invitation whose link secret
+	// hashes to hash (expired or not: the caller checks its age), or
+	// ENOTFOUND; an accepted or withdrawn invitation is not found.
+	InvitationByLinkHash(ctx context.Context, hash []byte) (*Invitation, error)
 	// WithdrawInvitation deletes the pending invitation of email to a
 	// website, expired or not, or returns ENOTFOUND.
 	WithdrawInvitation(ctx context.Context, websiteID, email string, audit *AuditEntry) error

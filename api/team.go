@@ -39,7 +39,7 @@ func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, req *authR
 	if role != nil {
 		in.Role = (*openfast.Role)(role)
 	}
-	inv, err := s.app.Invite(r.Context(), req.caller, req.websiteID, in)
+	_, inv, err := s.app.Invite(r.Context(), req.caller, req.websiteID, in)
 	if err != nil {
 		return err
 	}

@@ -97,7 +97,7 @@ var appRoutes = map[string]appRoute{
 		return err
 	}},
 	"POST /api/v1/admin/websites/{websiteId}/team": {app.ActInviteMember, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
-		_, err := a.Invite(ctx, c, site, app.NewInvitation{Email: ptr("invitee@example.com")})
+		_, _, err := a.Invite(ctx, c, site, app.NewInvitation{Email: ptr("invitee@example.com")})
 		return err
 	}},
 	"DELETE /api/v1/admin/websites/{websiteId}/team": {app.ActRemoveMember, func(ctx context.Context, a *app.App, c app.Caller, site string) error {

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"time"
 
 	"github.com/openfast/openfast"
@@ -24,40 +26,61 @@ type NewInvitation struct {
 }
 
 // Invite invites an email address to a website. The owner cannot invite
-// themselves.
-func (a *App) Invite(ctx context.Context, c Caller, websiteID string, in NewInvitation) (*openfast.Invitation, error) {
+// themselves. It returns the secret of the invitation's link (see
+// InvitationByLink), which is stored nowhere: only its SHA-256 is kept.
+func (a *App) Invite(ctx context.Context, c Caller, websiteID string, in NewInvitation) (linkSecret string, inv *openfast.Invitation, err error) {
 	id, err := authorize(c, ActInviteMember, websiteID)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if in.Email == nil {
-		return nil, openfast.Errorf(openfast.EINVALID, "email is required.")
+		return "", nil, openfast.Errorf(openfast.EINVALID, "email is required.")
 	}
 	addr, err := openfast.NormalizeEmail(*in.Email)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	role := openfast.RoleViewer
 	if in.Role != nil {
 		role = *in.Role
 	}
 	if role != openfast.RoleViewer && role != openfast.RoleMember {
-		return nil, openfast.Errorf(openfast.EINVALID, "role must be viewer or member.")
+		return "", nil, openfast.Errorf(openfast.EINVALID, "role must be viewer or member.")
 	}
 	me, err := a.store.UserByID(ctx, c.UserID)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if me.Email == addr {
-		return nil, openfast.Errorf(openfast.EINVALID, "You cannot invite yourself.")
+		return "", nil, openfast.Errorf(openfast.EINVALID, "You cannot invite yourself.")
 	}
 	now := a.now()
-	inv := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: id, Email: addr, Role: role, InvitedBy: c.UserID, CreatedAt: now.UTC()}
+	linkSecret = rand.Text() // 26 base32 characters: 130 random bits
+	h := sha256.Sum256([]byte(linkSecret))
+	inv = &openfast.Invitation{ID: openfast.NewID(), WebsiteID: id, Email: addr, Role: role, InvitedBy: c.UserID, CreatedAt: now.UTC(), LinkHash: h[:]}
 	if err := a.store.CreateInvitation(ctx, inv, a.invitationsSince(now), c.audit(id, openfast.AuditTeamInvite, "invitation", inv.ID, "")); err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	inv.ExpiresAt = inv.CreatedAt.Add(a.inviteTTL)
-	return inv, nil
+	inv.LinkHash = nil
+	return linkSecret, inv, nil
+}
+
+// WebsiteInvitations lists a website's pending invitations, for those who
+// may see its team.
+func (a *App) WebsiteInvitations(ctx context.Context, c Caller, websiteID string) ([]*openfast.Invitation, error) {
+	id, err := authorize(c, ActListTeam, websiteID)
+	if err != nil {
+		return nil, err
+	}
+	invs, err := a.store.WebsiteInvitations(ctx, id, a.invitationsSince(a.now()))
+	if err != nil {
+		return nil, err
+	}
+	for _, inv := range invs {
+		inv.ExpiresAt = inv.CreatedAt.Add(a.inviteTTL)
+	}
+	return invs, nil
 }
 
 // invitationsSince is the creation time from which invitations are still

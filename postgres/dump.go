@@ -53,10 +53,10 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 			})
 		}
 		if err == nil {
-			err = eachRow(ctx, tx, `SELECT id, website_id, email, role, invited_by, created_at, accepted_at FROM invitations ORDER BY id`, func(r pgx.Rows) error {
+			err = eachRow(ctx, tx, `SELECT id, website_id, email, role, invited_by, created_at, accepted_at, link_hash FROM invitations ORDER BY id`, func(r pgx.Rows) error {
 				var inv openfast.DumpedInvitation
 				var role string
-				err := r.Scan(&inv.ID, &inv.WebsiteID, &inv.Email, &role, &inv.InvitedBy, &inv.CreatedAt, &inv.AcceptedAt)
+				err := r.Scan(&inv.ID, &inv.WebsiteID, &inv.Email, &role, &inv.InvitedBy, &inv.CreatedAt, &inv.AcceptedAt, &inv.LinkHash)
 				inv.Role, inv.CreatedAt, inv.AcceptedAt = openfast.Role(role), inv.CreatedAt.UTC(), utcPtr(inv.AcceptedAt)
 				d.Invitations = append(d.Invitations, &inv)
 				return err
@@ -149,9 +149,9 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 				m.WebsiteID, m.UserID, string(m.Role), ms(m.JoinedAt))
 		}
 		for _, inv := range d.Invitations {
-			add("invitation "+inv.ID, `INSERT INTO invitations (id, website_id, email, role, invited_by, created_at, accepted_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
-				inv.ID, inv.WebsiteID, inv.Email, string(inv.Role), inv.InvitedBy, ms(inv.CreatedAt), msPtr(inv.AcceptedAt))
+			add("invitation "+inv.ID, `INSERT INTO invitations (id, website_id, email, role, invited_by, created_at, accepted_at, link_hash)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+				inv.ID, inv.WebsiteID, inv.Email, string(inv.Role), inv.InvitedBy, ms(inv.CreatedAt), msPtr(inv.AcceptedAt), inv.LinkHash)
 		}
 		for _, k := range d.APIKeys {
 			add("api key "+k.ID, `INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at)

@@ -89,8 +89,8 @@ func (db *DB) CreateInvitation(ctx context.Context, inv *openfast.Invitation, si
 			inv.WebsiteID, inv.Email, ms(since)); err != nil {
 			return fmt.Errorf("delete expired invitations: %w", err)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO invitations (id, website_id, email, role, invited_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			inv.ID, inv.WebsiteID, inv.Email, string(inv.Role), inv.InvitedBy, ms(inv.CreatedAt))
+		_, err := tx.Exec(ctx, `INSERT INTO invitations (id, website_id, email, role, invited_by, created_at, link_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			inv.ID, inv.WebsiteID, inv.Email, string(inv.Role), inv.InvitedBy, ms(inv.CreatedAt), inv.LinkHash)
 		if isUniqueViolation(err) {
 			return openfast.Errorf(openfast.ECONFLICT, "%s already has a pending invitation to this website.", inv.Email)
 		}
@@ -115,10 +115,22 @@ func scanInvitation(row pgx.Row) (*openfast.Invitation, error) {
 
 // PendingInvitations lists the pending invitations addressed to email.
 func (db *DB) PendingInvitations(ctx context.Context, email string, since time.Time) ([]*openfast.Invitation, error) {
+	return db.invitations(ctx, `i.email = $1`, email, since)
+}
+
+// WebsiteInvitations lists a website's pending invitations made at or
+// after since, the oldest first.
+func (db *DB) WebsiteInvitations(ctx context.Context, websiteID string, since time.Time) ([]*openfast.Invitation, error) {
+	return db.invitations(ctx, `i.website_id = $1`, websiteID, since)
+}
+
+// invitations lists the pending invitations made at or after since that
+// match where (on $1).
+func (db *DB) invitations(ctx context.Context, where string, arg any, since time.Time) ([]*openfast.Invitation, error) {
 	var out []*openfast.Invitation
 	err := db.conn(ctx, func(c *pgx.Conn) error {
 		rows, err := c.Query(ctx, `SELECT `+invitationColumns+` FROM invitations i JOIN websites w ON w.id = i.website_id
-			WHERE i.email = $1 AND i.accepted_at IS NULL AND i.created_at >= $2 ORDER BY i.created_at, i.id`, email, ms(since))
+			WHERE `+where+` AND i.accepted_at IS NULL AND i.created_at >= $2 ORDER BY i.created_at, i.id`, arg, ms(since))
 		if err != nil {
 			return fmt.Errorf("select invitations: %w", err)
 		}
@@ -136,6 +148,27 @@ func (db *DB) PendingInvitations(ctx context.Context, email string, since time.T
 		return nil, err
 	}
 	return out, nil
+}
+
+// InvitationByLinkHash returns the pending invitation of a link.
+func (db *DB) InvitationByLinkHash(ctx context.Context, hash []byte) (*openfast.Invitation, error) {
+	var inv *openfast.Invitation
+	err := db.conn(ctx, func(c *pgx.Conn) error {
+		var err error
+		inv, err = scanInvitation(c.QueryRow(ctx, `SELECT `+invitationColumns+` FROM invitations i JOIN websites w ON w.id = i.website_id
+			WHERE i.link_hash = $1 AND i.accepted_at IS NULL`, hash))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("Invitation")
+		}
+		if err != nil {
+			return fmt.Errorf("select invitation by link: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inv, nil
 }
 
 // AcceptInvitation makes user a member with the invitation's role. It locks

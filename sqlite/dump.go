@@ -53,12 +53,12 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 		})
 	}
 	if err == nil {
-		err = eachRow(ctx, tx, `SELECT id, website_id, email, role, invited_by, created_at, accepted_at FROM invitations ORDER BY id`, func(r *sql.Rows) error {
+		err = eachRow(ctx, tx, `SELECT id, website_id, email, role, invited_by, created_at, accepted_at, link_hash FROM invitations ORDER BY id`, func(r *sql.Rows) error {
 			var inv openfast.DumpedInvitation
 			var role string
 			var created int64
 			var accepted sql.NullInt64
-			err := r.Scan(&inv.ID, &inv.WebsiteID, &inv.Email, &role, &inv.InvitedBy, &created, &accepted)
+			err := r.Scan(&inv.ID, &inv.WebsiteID, &inv.Email, &role, &inv.InvitedBy, &created, &accepted, &inv.LinkHash)
 			inv.Role, inv.CreatedAt, inv.AcceptedAt = openfast.Role(role), fromMS(created), fromNullMS(accepted)
 			d.Invitations = append(d.Invitations, &inv)
 			return err
@@ -162,9 +162,9 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 			if inv.AcceptedAt != nil {
 				accepted = sql.NullInt64{Int64: ms(*inv.AcceptedAt), Valid: true}
 			}
-			if err := exec(`INSERT INTO invitations (id, website_id, email, role, invited_by, created_at, accepted_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-				inv.ID, inv.WebsiteID, inv.Email, string(inv.Role), inv.InvitedBy, ms(inv.CreatedAt), accepted); err != nil {
+			if err := exec(`INSERT INTO invitations (id, website_id, email, role, invited_by, created_at, accepted_at, link_hash)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+				inv.ID, inv.WebsiteID, inv.Email, string(inv.Role), inv.InvitedBy, ms(inv.CreatedAt), accepted, inv.LinkHash); err != nil {
 				return fmt.Errorf("invitation %s: %w", inv.ID, err)
 			}
 		}

@@ -74,8 +74,8 @@ func (db *DB) CreateInvitation(ctx context.Context, inv *openfast.Invitation, si
 			inv.WebsiteID, inv.Email, ms(since)); err != nil {
 			return fmt.Errorf("delete expired invitations: %w", err)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO invitations (id, website_id, email, role, invited_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			inv.ID, inv.WebsiteID, inv.Email, string(inv.Role), inv.InvitedBy, ms(inv.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO invitations (id, website_id, email, role, invited_by, created_at, link_hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			inv.ID, inv.WebsiteID, inv.Email, string(inv.Role), inv.InvitedBy, ms(inv.CreatedAt), inv.LinkHash)
 		if isUniqueViolation(err) {
 			return openfast.Errorf(openfast.ECONFLICT, "%s already has a pending invitation to this website.", inv.Email)
 		}
@@ -101,8 +101,20 @@ func scanInvitation(row interface{ Scan(...any) error }) (*openfast.Invitation, 
 
 // PendingInvitations lists the pending invitations addressed to email.
 func (db *DB) PendingInvitations(ctx context.Context, email string, since time.Time) ([]*openfast.Invitation, error) {
+	return db.invitations(ctx, `i.email = ?`, email, since)
+}
+
+// WebsiteInvitations lists a website's pending invitations made at or
+// after since, the oldest first.
+func (db *DB) WebsiteInvitations(ctx context.Context, websiteID string, since time.Time) ([]*openfast.Invitation, error) {
+	return db.invitations(ctx, `i.website_id = ?`, websiteID, since)
+}
+
+// invitations lists the pending invitations made at or after since that
+// match where (one argument).
+func (db *DB) invitations(ctx context.Context, where string, arg any, since time.Time) ([]*openfast.Invitation, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+invitationColumns+` FROM invitations i JOIN websites w ON w.id = i.website_id
-		WHERE i.email = ? AND i.accepted_at IS NULL AND i.created_at >= ? ORDER BY i.created_at, i.id`, email, ms(since))
+		WHERE `+where+` AND i.accepted_at IS NULL AND i.created_at >= ? ORDER BY i.created_at, i.id`, arg, ms(since))
 	if err != nil {
 		return nil, fmt.Errorf("select invitations: %w", err)
 	}
@@ -116,6 +128,19 @@ func (db *DB) PendingInvitations(ctx context.Context, email string, since time.T
 		out = append(out, inv)
 	}
 	return out, rows.Err()
+}
+
+// InvitationByLinkHash returns the pending invitation of a link.
+func (db *DB) InvitationByLinkHash(ctx context.Context, hash []byte) (*openfast.Invitation, error) {
+	inv, err := scanInvitation(db.read.QueryRowContext(ctx, `SELECT `+invitationColumns+` FROM invitations i JOIN websites w ON w.id = i.website_id
+		WHERE i.link_hash = ? AND i.accepted_at IS NULL`, hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Invitation")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select invitation by link: %w", err)
+	}
+	return inv, nil
 }
 
 // AcceptInvitation makes user a member with the invitation's role.

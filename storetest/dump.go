@@ -118,7 +118,7 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 	must(t, s.CreateInvitation(ctx, accepted, time.Time{}, audit(openfast.AuditTeamInvite, carol.ID)))
 	_, err := s.AcceptInvitation(ctx, accepted.ID, carol, time.Time{}, nil)
 	must(t, err)
-	must(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w2.ID, Email: "dave@example.com", Role: openfast.RoleMember, InvitedBy: bob.ID}, time.Time{}, nil))
+	must(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w2.ID, Email: "dave@example.com", Role: openfast.RoleMember, InvitedBy: bob.ID, LinkHash: hashOf("link")}, time.Time{}, nil))
 	for _, c := range []openfast.PaymentClaim{{WebsiteID: w.ID, TransactionID: "tx_1"}, {WebsiteID: w2.ID, TransactionID: "tx_1"}} {
 		if ok, err := s.ClaimPayment(ctx, c.WebsiteID, c.TransactionID, used, time.Time{}); err != nil || !ok {
 			t.Fatalf("claim %s: %v, %v", c.TransactionID, ok, err)

@@ -28,6 +28,7 @@ func Metadata(t *testing.T, open OpenFunc) {
 	t.Run("AccessTokens", func(t *testing.T) { testAccessTokens(t, open(t)) })
 	t.Run("Team", func(t *testing.T) { testTeam(t, open(t)) })
 	t.Run("InvitationExpiryAndWithdrawal", func(t *testing.T) { testInvitationExpiry(t, open(t)) })
+	t.Run("InvitationLinks", func(t *testing.T) { testInvitationLinks(t, open(t)) })
 	t.Run("AuditLog", func(t *testing.T) { testAuditLog(t, open(t)) })
 	t.Run("DeleteWebsiteCascades", func(t *testing.T) { testDeleteWebsite(t, open(t)) })
 	t.Run("DailySalts", func(t *testing.T) { testDailySalts(t, open(t)) })
@@ -516,5 +517,50 @@ func testInvitationExpiry(t *testing.T, s openfast.MetadataStore) {
 	must(t, err)
 	if len(entries) == 0 || entries[0].Action != openfast.AuditTeamWithdraw {
 		t.Fatalf("website audit log after a withdrawal: %+v", entries)
+	}
+}
+
+// testInvitationLinks: an invitation is found by the hash of its link's
+// secret while it is pending, and no longer once accepted or withdrawn; a
+// website lists its pending invitations.
+func testInvitationLinks(t *testing.T, s openfast.MetadataStore) {
+	owner, bob, carol := newUser(t, s), newUser(t, s), newUser(t, s)
+	w, other := newWebsite(t, s, owner), newWebsite(t, s, owner)
+	made := time.Now().Add(-time.Hour).UTC().Truncate(time.Millisecond)
+	inv := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: bob.Email, Role: openfast.RoleMember, InvitedBy: owner.ID, CreatedAt: made, LinkHash: hashOf("link-bob")}
+	must(t, s.CreateInvitation(ctx, inv, time.Time{}, nil))
+	must(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: carol.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID, LinkHash: hashOf("link-carol")}, time.Time{}, nil))
+	must(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: other.ID, Email: bob.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}, time.Time{}, nil))
+	// Two invitations cannot share a link.
+	wantCode(t, s.CreateInvitation(ctx, &openfast.Invitation{ID: openfast.NewID(), WebsiteID: other.ID, Email: carol.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID, LinkHash: hashOf("link-bob")}, time.Time{}, nil), openfast.ECONFLICT)
+
+	got, err := s.InvitationByLinkHash(ctx, hashOf("link-bob"))
+	must(t, err)
+	if got.ID != inv.ID || got.WebsiteID != w.ID || got.Domain != w.Domain || got.Email != bob.Email || got.Role != openfast.RoleMember || !got.CreatedAt.Equal(made) {
+		t.Fatalf("InvitationByLinkHash %+v", got)
+	}
+	_, err = s.InvitationByLinkHash(ctx, hashOf("no such link"))
+	wantCode(t, err, openfast.ENOTFOUND)
+
+	list, err := s.WebsiteInvitations(ctx, w.ID, time.Time{})
+	must(t, err)
+	if len(list) != 2 || list[0].Email != bob.Email || list[1].Email != carol.Email || list[0].Domain != w.Domain {
+		t.Fatalf("WebsiteInvitations %+v", list)
+	}
+	if list, err := s.WebsiteInvitations(ctx, w.ID, made.Add(time.Millisecond)); err != nil || len(list) != 1 || list[0].Email != carol.Email {
+		t.Fatalf("WebsiteInvitations since: %+v %v", list, err)
+	}
+
+	// Accepted: the link is used up.
+	_, err = s.AcceptInvitation(ctx, inv.ID, bob, time.Time{}, nil)
+	must(t, err)
+	_, err = s.InvitationByLinkHash(ctx, hashOf("link-bob"))
+	wantCode(t, err, openfast.ENOTFOUND)
+	// Withdrawn: gone too.
+	must(t, s.WithdrawInvitation(ctx, w.ID, carol.Email, nil))
+	_, err = s.InvitationByLinkHash(ctx, hashOf("link-carol"))
+	wantCode(t, err, openfast.ENOTFOUND)
+	if list, err := s.WebsiteInvitations(ctx, w.ID, time.Time{}); err != nil || len(list) != 0 {
+		t.Fatalf("WebsiteInvitations after accept and withdraw: %+v %v", list, err)
 	}
 }

@@ -15,7 +15,8 @@ import (
 
 // layoutPages are the templates that fill the layout ("layout.html");
 // the others are fragments (htmx answers) rendered alone.
-var layoutPages = []string{"login.html", "setup.html", "home.html", "newsite.html", "snippet.html", "error.html"}
+var layoutPages = []string{"login.html", "setup.html", "home.html", "newsite.html", "snippet.html", "error.html",
+	"settings.html", "account.html", "invitation.html"}
 
 var funcs = template.FuncMap{
 	"when":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
@@ -54,7 +55,10 @@ func parsePages() (map[string]*template.Template, error) {
 type pageData struct {
 	Title string
 	User  *userView
-	Data  any
+	// SiteID is the website of the page's path ("" for none), for the
+	// website's links in the navigation.
+	SiteID string
+	Data   any
 }
 
 type userView struct {
@@ -75,6 +79,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, v *visit, status
 	pd := pageData{Title: title, Data: data}
 	if v != nil && v.user != nil {
 		pd.User = &userView{Email: v.user.User.Email, Name: deref(v.user.User.Name)}
+		pd.SiteID = r.PathValue("websiteId")
 	}
 	exec := name
 	if isLayoutPage(name) {

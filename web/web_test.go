@@ -43,7 +43,7 @@ func (e *env) advance(d time.Duration) {
 	e.mu.Unlock()
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, options ...func(*app.Config)) *env {
 	t.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName))
 	if err != nil {
@@ -51,7 +51,11 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { store.Close() })
 	e := &env{store: store, now: time.Now().UTC()}
-	e.app, err = app.New(app.Config{Metadata: store, Now: e.clock, Rates: rates.New()})
+	cfg := app.Config{Metadata: store, Now: e.clock, Rates: rates.New()}
+	for _, o := range options {
+		o(&cfg)
+	}
+	e.app, err = app.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

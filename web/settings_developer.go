@@ -1,0 +1,126 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/auth"
+)
+
+// permissionPreset is a choice of permissions for a new key or token, from
+// the recipes of the DataFast docs.
+type permissionPreset struct {
+	ID, Label string
+	Perms     []string // nil: ["*"]
+}
+
+var permissionPresets = []permissionPreset{
+	{"all", "Full access (every permission)", nil},
+	{"read", "Read analytics and visitors", []string{auth.PermAnalyticsRead, auth.PermWebsitesRead}},
+	{"track", "Read analytics, and record goals, payments and identify", []string{
+		auth.PermAnalyticsRead, auth.PermWebsitesRead, auth.PermGoalsWrite, auth.PermPaymentsWrite, auth.PermIdentifyWrite,
+	}},
+}
+
+// presetPerms returns the permissions of the preset a form chose.
+func presetPerms(id string) ([]string, error) {
+	for _, p := range permissionPresets {
+		if p.ID == id {
+			return p.Perms, nil
+		}
+	}
+	return nil, openfast.Errorf(openfast.EINVALID, "Choose the permissions from the list.")
+}
+
+// keyRow is a website key in the list.
+type keyRow struct {
+	ID, Name, DisplayKey, CreatedBy, Permissions string
+	CreatedAt                                    time.Time
+	LastUsedAt                                   *time.Time
+}
+
+const keyOnceWarning = "Copy it now: it is shown this once and cannot be shown again. Only its masked form is kept."
+
+func (s *Server) developerPage(w http.ResponseWriter, r *http.Request, v *visit, site *app.Website) error {
+	return s.showSettings(w, r, v, site, "developer", http.StatusOK, &settingsView{})
+}
+
+func (s *Server) loadDeveloper(ctx context.Context, v *visit, siteID string, view *settingsView) error {
+	keys, err := s.app.APIKeys(ctx, v.caller, siteID)
+	if err != nil {
+		return err
+	}
+	emails := s.memberEmails(ctx, v, siteID)
+	for _, k := range keys {
+		by := emails[k.CreatedBy]
+		if by == "" && k.CreatedBy != "" {
+			by = "a former member"
+		}
+		view.Keys = append(view.Keys, keyRow{
+			ID: k.ID, Name: deref(k.Name), DisplayKey: k.DisplayKey, CreatedBy: by, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt,
+			Permissions: strings.Join(auth.KeyPermissions(k.Permissions), ", "),
+		})
+	}
+	view.KeyMax, view.Presets = openfast.MaxAPIKeysPerWebsite, permissionPresets
+	return nil
+}
+
+// createKey makes a df_ key and shows its value, once.
+func (s *Server) createKey(w http.ResponseWriter, r *http.Request, v *visit, site *app.Website) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	values := map[string]string{"name": formValue(r, "name"), "permissions": formValue(r, "permissions")}
+	again := func(err error) error {
+		return s.afterAction(w, r, v, site, "developer", err, &settingsView{Values: values})
+	}
+	ctx, cancel := withTimeout(r)
+	defer cancel()
+	// The role is checked before the form, as the API does: a viewer
+	// learns nothing from the validation of what they sent.
+	if d, _ := app.Decide(app.ActCreateAPIKey, v.caller.Principal, site.ID); !d.Allowed {
+		return d.Err()
+	}
+	perms, err := presetPerms(values["permissions"])
+	if err != nil {
+		return again(err)
+	}
+	in := app.NewAPIKey{Permissions: perms}
+	if n := values["name"]; n != "" {
+		in.Name = &n
+	}
+	raw, k, err := s.app.CreateAPIKey(ctx, v.caller, site.ID, in)
+	if err != nil {
+		return again(err)
+	}
+	return s.showSettings(w, r, v, site, "developer", http.StatusOK, &settingsView{
+		Secret: &shownSecret{Title: "Your new key " + k.DisplayKey, Value: raw, Warning: keyOnceWarning},
+	})
+}
+
+// rollKey gives a key a new value, shown once; the old one stops working.
+func (s *Server) rollKey(w http.ResponseWriter, r *http.Request, v *visit, site *app.Website) error {
+	ctx, cancel := withTimeout(r)
+	defer cancel()
+	raw, k, err := s.app.RollAPIKey(ctx, v.caller, site.ID, r.PathValue("keyId"))
+	if err != nil {
+		return s.afterAction(w, r, v, site, "developer", err, &settingsView{})
+	}
+	return s.showSettings(w, r, v, site, "developer", http.StatusOK, &settingsView{
+		Secret: &shownSecret{Title: "The new value of " + k.DisplayKey, Value: raw, Warning: "The old value no longer works. " + keyOnceWarning},
+	})
+}
+
+// deleteKey revokes a key at once.
+func (s *Server) deleteKey(w http.ResponseWriter, r *http.Request, v *visit, site *app.Website) error {
+	ctx, cancel := withTimeout(r)
+	defer cancel()
+	if err := s.app.DeleteAPIKey(ctx, v.caller, site.ID, r.PathValue("keyId")); err != nil {
+		return s.afterAction(w, r, v, site, "developer", err, &settingsView{})
+	}
+	return seeOther(w, r, "/websites/"+site.ID+"/settings/developer")
+}
