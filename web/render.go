@@ -17,6 +17,10 @@ import (
 // the others are fragments (htmx answers) rendered alone.
 var layoutPages = []string{"login.html", "setup.html", "home.html", "newsite.html", "snippet.html", "error.html"}
 
+// pageIncludes are the fragments that a template also uses, parsed with
+// it.
+var pageIncludes = map[string][]string{}
+
 var funcs = template.FuncMap{
 	"when":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 	"deref": deref,
@@ -39,6 +43,9 @@ func parsePages() (map[string]*template.Template, error) {
 			if p == base {
 				files = []string{"templates/layout.html", name}
 			}
+		}
+		for _, inc := range pageIncludes[base] {
+			files = append(files, "templates/"+inc)
 		}
 		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, files...)
 		if err != nil {

@@ -120,6 +120,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /websites/{websiteId}/setup", signedIn(s.snippetPage))
 	mux.Handle("GET /websites/{websiteId}/first-event", signedIn(s.firstEvent))
 	mux.Handle("GET /websites/{websiteId}/sparkline", signedIn(s.sparkline))
+	s.analyticsRoutes(mux)
 
 	mux.Handle("/", public(func(w http.ResponseWriter, r *http.Request, v *visit) error {
 		return openfast.Errorf(openfast.ENOTFOUND, "There is no page at %s.", openfast.Truncate(r.URL.Path, 200))
