@@ -1,0 +1,126 @@
+// Package browsertest starts headless Chromium for the tests that load
+// openfast's pages in a real browser (the tracker and SDK tests of ingest,
+// the dashboard tests of web), and skips them, counted by testskip, when
+// Chromium is missing. CI installs Chromium and sets
+// OPENFAST_REQUIRE_BROWSER=1 so that a missing piece fails the tests
+// instead.
+package browsertest
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/openfast/openfast/internal/testskip"
+)
+
+// Environment of the browser tests.
+const (
+	RequireEnv      = "OPENFAST_REQUIRE_BROWSER" // "1": a missing browser or piece fails the test
+	ChromiumEnv     = "OPENFAST_CHROMIUM"        // the Chromium program
+	DefaultChromium = "/usr/bin/chromium"
+)
+
+// Timeout bounds a browser test from the start of Chromium to its end.
+const Timeout = 60 * time.Second
+
+// Unavailable skips the test because something it needs (what, provided
+// as how says) is missing, or fails it when the environment says the
+// browser tests must run.
+func Unavailable(t *testing.T, what, how, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatalf("%s (%s=1)", msg, RequireEnv)
+	}
+	testskip.Skip(t, what, how, fmt.Sprintf("%s; set %s=1 to make this a failure", msg, RequireEnv))
+}
+
+// Browser is one headless Chromium with one tab. Ctx ends at the test's
+// deadline; the test's cleanup closes the browser.
+type Browser struct {
+	Ctx     context.Context
+	mu      sync.Mutex
+	console []string
+}
+
+// New starts Chromium ($OPENFAST_CHROMIUM, else /usr/bin/chromium)
+// headless, with a fresh profile, a 1280×800 window and the network
+// closed to background traffic; opts add to or override these. What the
+// page writes to its console is logged when the test fails.
+func New(t *testing.T, opts ...chromedp.ExecAllocatorOption) *Browser {
+	t.Helper()
+	path := cmp.Or(os.Getenv(ChromiumEnv), DefaultChromium)
+	if _, err := exec.LookPath(path); err != nil {
+		Unavailable(t, "Chromium", "apt-get install chromium, or set "+ChromiumEnv,
+			"no Chromium at %s (apt-get install chromium, or set %s): %v", path, ChromiumEnv, err)
+	}
+	root, cancelRoot := context.WithTimeout(context.Background(), Timeout)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(root, append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		// The network is closed: no background, update or sync traffic.
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(1280, 800),
+	}, opts...)...)
+	ctx, cancelTab := chromedp.NewContext(alloc)
+	b := &Browser{Ctx: ctx}
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		cancelTab()
+		cancelAlloc()
+		cancelRoot()
+		<-done
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			for _, line := range b.console {
+				t.Log("page console:", line)
+			}
+		}
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		close(done)
+		t.Fatalf("start %s: %v", path, err)
+	}
+	messages := chromedp.Console(ctx)
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			b.logConsole(m.String())
+		}
+	}()
+	return b
+}
+
+// Console returns what the page has written to its console so far.
+func (b *Browser) Console() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.console...)
+}
+
+func (b *Browser) logConsole(line string) {
+	b.mu.Lock()
+	b.console = append(b.console, line)
+	b.mu.Unlock()
+}
