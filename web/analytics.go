@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,6 +28,7 @@ import (
 func init() {
 	layoutPages = append(layoutPages, "analytics.html", "analytics_details.html", "analytics_visitor.html")
 	pageIncludes["analytics_details.html"] = []string{"analytics_table.html", "analytics_visitors.html"}
+	funcs["isoWhen"] = isoWhen
 }
 
 // panelTimeout bounds the reads of one panel; the page's htmx requests
@@ -83,6 +86,25 @@ func (s *Server) resolve(ctx context.Context, r *http.Request, v *visit) (*scope
 	}
 	sc.view = parseView(r.URL.Query(), loc, s.app.Now())
 	return sc, nil
+}
+
+// patiently runs read again while the app refuses it for too many reads
+// of the website at once (ERATELIMIT): the page loads its panels
+// together, more of them than one website's read limit, and each waits
+// its turn until its deadline instead of failing.
+func patiently[T any](ctx context.Context, read func() (T, error)) (T, error) {
+	for {
+		v, err := read()
+		var busy *app.RetryError
+		if !errors.As(err, &busy) || openfast.ErrorCode(err) != openfast.ERATELIMIT {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, err
+		case <-time.After(time.Duration(50+rand.IntN(200)) * time.Millisecond):
+		}
+	}
 }
 
 // read is the app read of the scope's website with params.
@@ -325,7 +347,11 @@ func (s *Server) breakdown(ctx context.Context, sc *scope, rep report, limit, of
 	params.Set("fields", fields)
 	params.Set("limit", strconv.Itoa(limit))
 	params.Set("offset", strconv.Itoa(offset))
-	rows, total, _, err := s.app.Breakdown(ctx, sc.caller, rep.endpoint, sc.read(params))
+	var total int
+	rows, err := patiently(ctx, func() (rows []wire.BreakdownRow, err error) {
+		rows, total, _, err = s.app.Breakdown(ctx, sc.caller, rep.endpoint, sc.read(params))
+		return rows, err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -421,13 +447,18 @@ type kpiView struct {
 // kpis answers the KPI strip: the period's totals, their change against
 // the comparison, and a live count that refreshes itself.
 func (s *Server) kpis(ctx context.Context, w http.ResponseWriter, r *http.Request, v *visit, sc *scope) error {
-	cur, err := s.app.Overview(ctx, sc.caller, sc.read(sc.view.params(false)))
+	overview := func(compare bool) (*wire.Overview, error) {
+		return patiently(ctx, func() (*wire.Overview, error) {
+			return s.app.Overview(ctx, sc.caller, sc.read(sc.view.params(compare)))
+		})
+	}
+	cur, err := overview(false)
 	if err != nil {
 		return err
 	}
 	var prev *wire.Overview
 	if _, ok := sc.view.compareSpan(); ok {
-		if prev, err = s.app.Overview(ctx, sc.caller, sc.read(sc.view.params(true))); err != nil {
+		if prev, err = overview(true); err != nil {
 			return err
 		}
 	}
@@ -554,8 +585,10 @@ func (s *Server) chart(ctx context.Context, w http.ResponseWriter, r *http.Reque
 		p.Set("interval", sc.view.interval())
 		p.Set("fields", "visitors,revenue")
 		p.Set("limit", strconv.Itoa(analytics.MaxAnalyticsLimit))
-		ts, _, err := s.app.Timeseries(ctx, sc.caller, sc.read(p))
-		return ts, err
+		return patiently(ctx, func() (*analytics.Series, error) {
+			ts, _, err := s.app.Timeseries(ctx, sc.caller, sc.read(p))
+			return ts, err
+		})
 	}
 	cur, err := series(false)
 	if err != nil {
@@ -626,7 +659,7 @@ type feedItem struct {
 func (s *Server) realtime(ctx context.Context, w http.ResponseWriter, r *http.Request, v *visit, sc *scope) error {
 	view := realtimeView{Public: sc.public, Base: sc.base}
 	if sc.public || r.URL.Query().Get("count") != "" {
-		n, err := s.app.Realtime(ctx, sc.caller, sc.read(nil))
+		n, err := patiently(ctx, func() (int64, error) { return s.app.Realtime(ctx, sc.caller, sc.read(nil)) })
 		if err != nil {
 			return err
 		}
@@ -634,7 +667,7 @@ func (s *Server) realtime(ctx context.Context, w http.ResponseWriter, r *http.Re
 		s.render(w, r, v, http.StatusOK, "analytics_count.html", "", view)
 		return nil
 	}
-	m, err := s.app.RealtimeMap(ctx, sc.caller, sc.site.ID)
+	m, err := patiently(ctx, func() (*analytics.RealtimeMap, error) { return s.app.RealtimeMap(ctx, sc.caller, sc.site.ID) })
 	if err != nil {
 		return err
 	}
@@ -661,6 +694,16 @@ func (s *Server) realtime(ctx context.Context, w http.ResponseWriter, r *http.Re
 	}
 	s.render(w, r, v, http.StatusOK, "analytics_realtime.html", "", view)
 	return nil
+}
+
+// isoWhen writes an ISO 8601 time of the API like the page's other
+// times; anything else as it is.
+func isoWhen(iso string) string {
+	t, err := time.Parse(time.RFC3339Nano, iso)
+	if err != nil {
+		return iso
+	}
+	return t.UTC().Format("2 Jan 2006 15:04 UTC")
 }
 
 // ago says how long ago an ISO 8601 time was.
@@ -692,7 +735,10 @@ func (s *Server) visitors(ctx context.Context, w http.ResponseWriter, r *http.Re
 	params := sc.view.params(false)
 	params.Set("limit", strconv.Itoa(limit))
 	params.Set("offset", strconv.Itoa(offset))
-	page, _, err := s.app.Visitors(ctx, sc.caller, sc.read(params))
+	page, err := patiently(ctx, func() (*analytics.VisitorPage, error) {
+		page, _, err := s.app.Visitors(ctx, sc.caller, sc.read(params))
+		return page, err
+	})
 	if err != nil {
 		return err
 	}
@@ -725,7 +771,9 @@ func (s *Server) visitorPage(w http.ResponseWriter, r *http.Request, v *visit) e
 	if err != nil {
 		return err
 	}
-	p, err := s.app.Visitor(ctx, sc.caller, sc.site.ID, r.PathValue("visitorId"))
+	p, err := patiently(ctx, func() (*wire.VisitorProfile, error) {
+		return s.app.Visitor(ctx, sc.caller, sc.site.ID, r.PathValue("visitorId"))
+	})
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@
       var xs = d.labels.map(function (_, i) { return i; });
       var line = css("--chart"), bars = css("--chart2"), muted = css("--muted"), grid = css("--line");
       var series = [
-        {},
+        { label: "Date", value: function (u, i) { return i == null ? "--" : d.labels[i]; } },
         { label: "Visitors", stroke: line, width: 2, scale: "v", points: { show: xs.length < 40 } },
         { label: "Revenue (" + d.currency + ")", stroke: bars, fill: bars + "66", scale: "r",
           paths: uPlot.paths.bars({ size: [0.6, 40] }), points: { show: false } }
@@ -43,13 +43,24 @@
         legend: { show: true }
       };
       var plot = new uPlot(opts, data, host);
-      new ResizeObserver(function () {
+      var resize = new ResizeObserver(function () {
         if (host.clientWidth) plot.setSize({ width: host.clientWidth, height: 260 });
-      }).observe(host);
+      });
+      resize.observe(host);
+      host.redraw = function () {
+        resize.disconnect();
+        plot.destroy();
+        host.classList.remove("drawn");
+      };
     });
   }
 
-  document.addEventListener("htmx:after:swap", function (e) { drawCharts(document); });
+  document.addEventListener("htmx:after:swap", function () { drawCharts(document); });
+  // The chart takes its colours from the light or dark theme.
+  matchMedia("(prefers-color-scheme: dark)").addEventListener("change", function () {
+    document.querySelectorAll(".uplot-host.drawn").forEach(function (host) { host.redraw(); });
+    drawCharts(document);
+  });
   document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
 
   // A request that got no answer (timeout, network) leaves a message in
