@@ -275,3 +275,58 @@ func TestAnalyticsPanelError(t *testing.T) {
 		t.Errorf("unknown panel: %d\n%s", p.status, short(p.body))
 	}
 }
+
+// TestAnalyticsRealtime: the realtime panel counts the visitors active now
+// and lists their recent events, with a link to the visitor's journey.
+func TestAnalyticsRealtime(t *testing.T) {
+	a := newAnalyticsEnv(t)
+	live := openfast.Event{WebsiteID: a.site, Time: analyticsNow.Add(-2 * time.Minute), Type: openfast.EventPageview,
+		VisitorID: fixtureVisitor(7), SessionID: fixtureVisitor(17), Hostname: "example.com", Path: "/live", EntryPath: "/live",
+		CountryCode: "NL", SessionReferrer: "Direct/None", Referrer: "Direct/None"}
+	if err := a.events.InsertEvents(context.Background(), []openfast.Event{live}); err != nil {
+		t.Fatal(err)
+	}
+	base := "/websites/" + a.site + "/analytics/realtime"
+	p := a.panel(t, a.owner, base)
+	if got := text(p.body); !strings.Contains(got, "1 online now") || !strings.Contains(got, "pageview /live · NL 2m ago") ||
+		!strings.Contains(p.body, "/visitors/"+fixtureVisitor(7).String()) {
+		t.Errorf("realtime:\n%s", got)
+	}
+	if got := text(a.panel(t, a.owner, base+"?count=1").body); got != "Online now 1" {
+		t.Errorf("live count: %q", got)
+	}
+}
+
+// TestAnalyticsDetailsAndRanges: the details view pages with offset, and a
+// custom range or a period in the URL sets what every panel reads.
+func TestAnalyticsDetailsAndRanges(t *testing.T) {
+	a := newAnalyticsEnv(t)
+	base := "/websites/" + a.site
+	d := do(t, a.owner, "GET", a.srv.URL+base+"/analytics/pages/details?offset=2", nil)
+	if got := text(d.body); d.status != 200 || !strings.Contains(got, "Rows 3 to 3 of 3") || !strings.Contains(d.body, `rel="prev"`) || strings.Contains(d.body, `rel="next"`) {
+		t.Errorf("details from offset 2: %d\n%s", d.status, got)
+	}
+	for _, tc := range []struct{ query, want string }{
+		{"?period=custom&from=2026-03-09&to=2026-03-09", "Visitors 1"},
+		{"?period=today", "Visitors 2"},
+		{"?period=yesterday", "Visitors 1"},
+		{"?period=lastmonth", "Visitors 0"},
+		{"?period=all", "Visitors 3"},
+	} {
+		if got := text(a.panel(t, a.owner, base+"/analytics/kpis"+tc.query).body); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: want %q:\n%s", tc.query, tc.want, got)
+		}
+	}
+	// The page's links keep the view: the period menu, the steps and the
+	// panels it loads.
+	page := do(t, a.owner, "GET", a.srv.URL+base+"?period=7d&compare=year&filter_device=is%3Amobile", nil)
+	for _, want := range []string{
+		`href="` + base + `?compare=year&amp;filter_device=is%3Amobile&amp;period=today"`,
+		`hx-get="` + base + `/analytics/kpis?compare=year&amp;filter_device=is%3Amobile&amp;period=7d"`,
+		`href="` + base + `?compare=year&amp;filter_device=is%3Amobile&amp;from=2026-02-25&amp;period=custom&amp;to=2026-03-03"`,
+	} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+}

@@ -149,3 +149,25 @@ func TestAnalyticsInBrowser(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedPageInBrowser: the public dashboard loads without sign-in,
+// with its comparison drawn, and shows no visitors panel.
+func TestSharedPageInBrowser(t *testing.T) {
+	a := newAnalyticsEnv(t)
+	a.share(t, true)
+	b := browsertest.New(t)
+	if err := chromedp.Do(b.Ctx, chromedp.Navigate(a.srv.URL+"/share/example.com?period=today&compare=previous")); err != nil {
+		t.Fatal(err)
+	}
+	settled(t, b)
+	if got := pageText(t, b, ".kpi-list"); !strings.Contains(got, "Visitors\n2\n▲ +100.0%") {
+		t.Errorf("key figures:\n%s", got)
+	}
+	if got := pageText(t, b, "main"); strings.Contains(got, "@") || strings.Contains(got, "Visitors\nVisitor") || strings.Contains(got, "Sign out") {
+		t.Errorf("the public page shows:\n%s", got)
+	}
+	if got := pageText(t, b, ".u-legend"); !strings.Contains(got, "previous period") {
+		t.Errorf("no comparison in the chart's legend:\n%s", got)
+	}
+	screenshot(t, b, "share")
+}

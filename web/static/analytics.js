@@ -73,7 +73,8 @@
     var p = document.createElement("div");
     p.className = "panel-error";
     p.setAttribute("role", "alert");
-    p.textContent = "This panel did not load (" + ((e.detail.error && e.detail.error.name === "AbortError") ? "the server took too long" : "no answer from the server") + "). Reload the page to try again.";
+    var late = e.detail.error === "timeout" || (e.detail.error && e.detail.error.name === "TimeoutError");
+    p.textContent = "This panel did not load (" + (late ? "the server took too long" : "no answer from the server") + "). Reload the page to try again.";
     target.replaceChildren(p);
   });
 
