@@ -278,7 +278,7 @@ func (s *Server) analyticsPanel(w http.ResponseWriter, r *http.Request, v *visit
 type report struct {
 	ID, Label, Group string
 	endpoint         analytics.Endpoint
-	key              string                          // the row's key field
+	key              string                          // the row's key fields
 	value            func(wire.BreakdownRow) *string // the row's key
 	dim              analytics.Dimension             // the filter a row adds
 }
@@ -294,7 +294,7 @@ func campaign(key func(*wire.Campaign) *string) func(wire.BreakdownRow) *string 
 }
 
 var reports = []report{
-	{"pages", "Pages", "pages", analytics.Pages, "path", func(r wire.BreakdownRow) *string { return r.Path }, analytics.DimPage},
+	{"pages", "Pages", "pages", analytics.Pages, "hostname,path", func(r wire.BreakdownRow) *string { return r.Path }, analytics.DimPage},
 	{"hostnames", "Hostnames", "pages", analytics.Hostnames, "hostname", func(r wire.BreakdownRow) *string { return r.Hostname }, analytics.DimHostname},
 	{"referrers", "Referrers", "sources", analytics.Referrers, "referrer", func(r wire.BreakdownRow) *string { return r.Referrer }, analytics.DimReferrer},
 	{"utm_source", "UTM source", "sources", analytics.Campaigns, "utm_source", campaign(func(c *wire.Campaign) *string { return c.UTMSource }), analytics.DimUTMSource},
@@ -373,6 +373,9 @@ func (s *Server) breakdown(ctx context.Context, sc *scope, rep report, limit, of
 		rv := rowView{Label: key, Visitors: deref64(row.Visitors), Completions: deref64(row.Completions),
 			Revenue: money(row.Revenue, sc.site.Currency)}
 		rv.Pct = int(math.Round(float64(rv.Visitors) * 100 / float64(peak)))
+		if h := deref(row.Hostname); rep.endpoint.Name == analytics.Pages.Name && h != "" && h != sc.site.Domain {
+			rv.Label = h + key // a page of another hostname of the site
+		}
 		if key == "" {
 			rv.Label = "(none)"
 		} else {

@@ -32,7 +32,7 @@ type analyticsEnv struct {
 	site   string
 }
 
-func newAnalyticsEnv(t *testing.T) *analyticsEnv {
+func newAnalyticsEnv(t *testing.T, opts ...func(*app.Config)) *analyticsEnv {
 	t.Helper()
 	dir := t.TempDir()
 	events, err := duckdb.OpenDataDir(context.Background(), dir)
@@ -46,6 +46,9 @@ func newAnalyticsEnv(t *testing.T) *analyticsEnv {
 	t.Cleanup(func() { writer.Close(); events.Close() })
 	e := newEnv(t, func(ac *app.Config, _ *api.Config) {
 		ac.Events, ac.Writer, ac.Analytics = events, writer, events
+		for _, o := range opts {
+			o(ac)
+		}
 	})
 	e.now = analyticsNow
 	a := &analyticsEnv{env: e, events: events, owner: e.client(t)}
@@ -327,6 +330,22 @@ func TestAnalyticsDetailsAndRanges(t *testing.T) {
 	} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("the page lacks %s", want)
+		}
+	}
+}
+
+// TestAnalyticsSlowReads: reads that outlive the server's deadline end
+// each panel with its own message, and the page itself still loads.
+func TestAnalyticsSlowReads(t *testing.T) {
+	a := newAnalyticsEnv(t, func(c *app.Config) { c.QueryTimeout = time.Nanosecond })
+	page := do(t, a.owner, "GET", a.srv.URL+"/websites/"+a.site, nil)
+	if page.status != 200 {
+		t.Fatalf("page: %d", page.status)
+	}
+	for _, u := range panels(page.body) {
+		p := a.panel(t, a.owner, u)
+		if p.status != 503 || !strings.Contains(p.body, `class="panel-error"`) || !strings.Contains(p.body, "took longer than") {
+			t.Errorf("panel %s: %d\n%s", u, p.status, short(p.body))
 		}
 	}
 }

@@ -143,8 +143,21 @@ func TestAnalyticsInBrowser(t *testing.T) {
 	}
 	waitFor(t, b, `"7" did not pick the last 7 days`, `location.search === "?period=7d"`)
 	settled(t, b)
+
+	// A failing panel shows the server's message in its place; the others
+	// load.
+	if err := chromedp.Do(b.Ctx, chromedp.Navigate(page+"?period=12m&interval=hour")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, b, "the panels did not load", `document.querySelectorAll(".analytics .loading").length === 0`)
+	if got := pageText(t, b, ".chart-card .panel-error"); !strings.Contains(got, "choose a longer interval") {
+		t.Errorf("chart error: %q", got)
+	}
+	if got := pageText(t, b, ".kpi-list"); !strings.Contains(got, "Visitors\n3") {
+		t.Errorf("key figures beside the failing chart:\n%s", got)
+	}
 	for _, line := range b.Console() {
-		if strings.Contains(line, "Content Security Policy") || strings.Contains(line, "Uncaught") {
+		if strings.Contains(line, "Content Security Policy") || strings.Contains(line, "Uncaught") || strings.Contains(line, "status of 429") {
 			t.Errorf("page console: %s", line)
 		}
 	}
