@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/openfast/openfast"
@@ -29,6 +30,7 @@ func init() {
 	layoutPages = append(layoutPages, "analytics.html", "analytics_details.html", "analytics_visitor.html")
 	pageIncludes["analytics_details.html"] = []string{"analytics_table.html", "analytics_visitors.html"}
 	funcs["isoWhen"] = isoWhen
+	funcs["num"] = func(n int64) string { return grouped(strconv.FormatInt(n, 10)) }
 }
 
 // panelTimeout bounds the reads of one panel; the page's htmx requests
@@ -528,7 +530,7 @@ func f64(p *int64) *float64 {
 }
 
 func count(label string, cur, prev *int64) kpiView {
-	return kpiView{Label: label, Value: strconv.FormatInt(deref64(cur), 10)}.change(f64(cur), f64(prev), false, false)
+	return kpiView{Label: label, Value: grouped(strconv.FormatInt(deref64(cur), 10))}.change(f64(cur), f64(prev), false, false)
 }
 
 func rate(label string, cur, prev *float64, lowerIsBetter bool) kpiView {
@@ -561,7 +563,35 @@ func derefF(p *float64) float64 {
 
 // money writes an amount with its currency.
 func money(p *float64, currency string) string {
-	return fmt.Sprintf("%.2f %s", derefF(p), currency)
+	return amountIn(derefF(p), currency)
+}
+
+// amountIn writes an amount with two decimals, its thousands grouped.
+func amountIn(v float64, currency string) string {
+	return grouped(fmt.Sprintf("%.2f", v)) + " " + currency
+}
+
+// grouped puts a comma between the thousands of a number's integer part:
+// 1234567.5 is 1,234,567.5.
+func grouped(n string) string {
+	end := strings.IndexByte(n, '.')
+	if end < 0 {
+		end = len(n)
+	}
+	start := 0
+	if strings.HasPrefix(n, "-") {
+		start = 1
+	}
+	var b strings.Builder
+	b.WriteString(n[:start])
+	for i := start; i < end; i++ {
+		if i > start && (end-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(n[i])
+	}
+	b.WriteString(n[end:])
+	return b.String()
 }
 
 // chartView is the main chart: its data for uPlot (as JSON in an
@@ -637,8 +667,8 @@ func (s *Server) chart(ctx context.Context, w http.ResponseWriter, r *http.Reque
 		return err
 	}
 	view.Data = string(b)
-	view.Summary = fmt.Sprintf("%d visitors and %s of revenue, %s, by %s.",
-		deref64(cur.Totals.Visitors), money(cur.Totals.Revenue, sc.site.Currency), sc.view.Label(), cur.Interval)
+	view.Summary = fmt.Sprintf("%s visitors and %s of revenue, %s, by %s.",
+		grouped(strconv.FormatInt(deref64(cur.Totals.Visitors), 10)), money(cur.Totals.Revenue, sc.site.Currency), sc.view.Label(), cur.Interval)
 	s.render(w, r, v, http.StatusOK, "analytics_chart.html", "", view)
 	return nil
 }
@@ -693,7 +723,7 @@ func (s *Server) realtime(ctx context.Context, w http.ResponseWriter, r *http.Re
 		if i == 10 {
 			break
 		}
-		view.Payments = append(view.Payments, feedItem{What: fmt.Sprintf("%.2f %s", p.Amount, p.Currency), When: ago(now, p.Timestamp)})
+		view.Payments = append(view.Payments, feedItem{What: amountIn(p.Amount, p.Currency), When: ago(now, p.Timestamp)})
 	}
 	s.render(w, r, v, http.StatusOK, "analytics_realtime.html", "", view)
 	return nil

@@ -52,3 +52,11 @@ func TestView(t *testing.T) {
 		t.Errorf("filters %+v", v.Filters)
 	}
 }
+
+func TestGrouped(t *testing.T) {
+	for in, want := range map[string]string{"0": "0", "999": "999", "1000": "1,000", "1234567.50": "1,234,567.50", "-12345.5": "-12,345.5", "-999.00": "-999.00"} {
+		if got := grouped(in); got != want {
+			t.Errorf("grouped(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
