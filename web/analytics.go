@@ -297,6 +297,7 @@ func campaign(key func(*wire.Campaign) *string) func(wire.BreakdownRow) *string 
 
 var reports = []report{
 	{"pages", "Pages", "pages", analytics.Pages, "hostname,path", func(r wire.BreakdownRow) *string { return r.Path }, analytics.DimPage},
+	{"entry_pages", "Entry pages", "pages", analytics.EntryPages, "entry_page", func(r wire.BreakdownRow) *string { return r.Path }, analytics.DimEntryPage},
 	{"hostnames", "Hostnames", "pages", analytics.Hostnames, "hostname", func(r wire.BreakdownRow) *string { return r.Hostname }, analytics.DimHostname},
 	{"referrers", "Referrers", "sources", analytics.Referrers, "referrer", func(r wire.BreakdownRow) *string { return r.Referrer }, analytics.DimReferrer},
 	{"utm_source", "UTM source", "sources", analytics.Campaigns, "utm_source", campaign(func(c *wire.Campaign) *string { return c.UTMSource }), analytics.DimUTMSource},

@@ -148,6 +148,7 @@ func TestAnalyticsPage(t *testing.T) {
 		{"referrers", "Google 1 49.99 USD"},
 		{"referrers", "Direct/None 1 0.00 USD"},
 		{"pages", "/ 2"},
+		{"entry_pages", "/ 2 49.99 USD /blog 1 0.00 USD"},
 		{"countries", "United States of America 1 49.99 USD"},
 		{"browsers", "Firefox 1"},
 		{"goals", "signup 1 1"},
