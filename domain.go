@@ -199,6 +199,9 @@ type UserStore interface {
 	UpdateUserName(ctx context.Context, id, name string, audit *AuditEntry) (*User, error)
 }
 
+// MaxWebsitesByDomain bounds WebsiteStore.WebsitesByDomain.
+const MaxWebsitesByDomain = 100
+
 // WebsiteStore stores websites. CreateWebsite also makes w.OwnerID the
 // website's owner, in the same transaction.
 type WebsiteStore interface {
@@ -207,6 +210,9 @@ type WebsiteStore interface {
 	// WebsiteByTrackingID finds a website by the trackingId its tracker
 	// snippet carries (dfid_...).
 	WebsiteByTrackingID(ctx context.Context, trackingID string) (*Website, error)
+	// WebsitesByDomain lists the websites of a domain (one per owner at
+	// most), oldest first, at most MaxWebsitesByDomain of them.
+	WebsitesByDomain(ctx context.Context, domain string) ([]*Website, error)
 	WebsitesForUser(ctx context.Context, userID string) ([]WebsiteWithRole, error)
 	// UpdateWebsite reads a website, lets apply change it, and stores the
 	// result, atomically: concurrent updates never lose each other's

@@ -163,6 +163,11 @@ var (
 	Visitors = Endpoint{Name: "visitors", Filters: true, Dates: true, VisitorFilters: true,
 		Paged: true, DefaultLimit: DefaultLimit, MaxLimit: MaxVisitorsLimit}
 
+	// EntryPages breaks the pageviews down by their session's entry page.
+	// It is the dashboard's: no route of the API serves it, so it is not in
+	// Breakdowns.
+	EntryPages = breakdown("entry-pages", "entry_page", "visitors", "revenue", "payments")
+
 	// Breakdowns lists the breakdown endpoints of §5.7.
 	Breakdowns = []Endpoint{Pages, Referrers, Countries, Regions, Cities, Browsers, OperatingSystems, Devices, Campaigns, Goals, Hostnames}
 )

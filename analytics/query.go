@@ -132,6 +132,7 @@ const (
 	ColRef             Column = "ref"
 	ColSource          Column = "source"
 	ColVia             Column = "via"
+	ColEntryPath       Column = "entry_path" // the path of the session's first pageview
 )
 
 // Group is one breakdown row: its key values (in Breakdown.Keys order),
@@ -173,7 +174,7 @@ func FilterColumn(d Dimension) Column {
 	case DimPage:
 		return ColPath
 	case DimEntryPage:
-		return "entry_path"
+		return ColEntryPath
 	case DimReferrer:
 		return ColSessionReferrer
 	}

@@ -387,6 +387,8 @@ func breakdownSpec(e Endpoint, fields []string) (Breakdown, []string, error) {
 		return Breakdown{Keys: []Column{ColDevice}}, []string{"device"}, nil
 	case Hostnames.Name:
 		return Breakdown{Keys: []Column{ColHostname}}, []string{"hostname"}, nil
+	case EntryPages.Name:
+		return Breakdown{Keys: []Column{ColEntryPath}}, []string{"entry_page"}, nil
 	case Goals.Name:
 		return Breakdown{Keys: []Column{ColGoal}, Goals: true}, []string{"goal"}, nil
 	case Campaigns.Name:
@@ -494,7 +496,7 @@ func breakdownKey(row *wire.BreakdownRow, name string) **string {
 	switch name {
 	case "hostname":
 		return &row.Hostname
-	case "path":
+	case "path", "entry_page":
 		return &row.Path
 	case "referrer":
 		return &row.Referrer

@@ -97,7 +97,6 @@ func TestWebsiteService(t *testing.T) {
 			{map[string]any{"revenueMetric": "mrr"}, "revenueMetric mrr is not available"},
 			{map[string]any{"sendWeeklyReports": true}, "sendWeeklyReports cannot be turned on"},
 			{map[string]any{"sendViralTrafficAlerts": true}, "sendViralTrafficAlerts cannot be turned on"},
-			{map[string]any{"isPublicDashboardEnabled": true}, "isPublicDashboardEnabled cannot be turned on"},
 			{map[string]any{"isPublicDataEnabled": true, "name": "Changed"}, "isPublicDataEnabled cannot be turned on"},
 			{map[string]any{"kpi": "Sign Up"}, "kpi"},
 			{map[string]any{"isCookieless": "yes"}, "isCookieless must be true or false"},
@@ -116,6 +115,11 @@ func TestWebsiteService(t *testing.T) {
 			t.Errorf("a refused update changed the website: %v", d)
 		}
 		e.do("PUT", path+"/"+id, tok, map[string]any{"sendWeeklyReports": false, "isPublicDashboardEnabled": false, "revenueMetric": nil}).ok()
+		// The public dashboard exists (/share/{domain}): it can be turned on.
+		if d := e.do("PUT", path+"/"+id, tok, map[string]any{"isPublicDashboardEnabled": true}).first(); d["isPublicDashboardEnabled"] != true {
+			t.Errorf("isPublicDashboardEnabled not turned on: %v", d)
+		}
+		e.do("PUT", path+"/"+id, tok, map[string]any{"isPublicDashboardEnabled": false}).ok()
 		other := e.website(tok)
 		e.do("PUT", path+"/"+other, tok, map[string]any{"domain": "example.com"}).fails(409)
 	})

@@ -40,6 +40,12 @@ func websiteAPIAction(name, perm string, min openfast.Role) Action {
 	return Action{name, auth.Policy{Scope: auth.ScopeWebsiteQuery, Permission: perm, MinRole: min, AllowWebsiteKey: true}}
 }
 
+// publicAction also admits the visitor of a public dashboard (PublicCaller).
+func publicAction(act Action) Action {
+	act.Policy.AllowPublic = true
+	return act
+}
+
 // The actions.
 var (
 	ActGetAccount    = accountAction("account.get", auth.PermAnalyticsRead, true)
@@ -68,7 +74,7 @@ var (
 	ActListInvitations  = accountAction("invitations.list", auth.PermTeamRead, false)
 	ActAcceptInvitation = accountWideAction("invitations.accept", auth.PermTeamWrite)
 
-	ActReadAnalytics = websiteAPIAction("analytics.read", auth.PermAnalyticsRead, openfast.RoleViewer)
+	ActReadAnalytics = publicAction(websiteAPIAction("analytics.read", auth.PermAnalyticsRead, openfast.RoleViewer))
 	ActWriteGoals    = websiteAPIAction("goals.write", auth.PermGoalsWrite, openfast.RoleMember)
 	ActWritePayments = websiteAPIAction("payments.write", auth.PermPaymentsWrite, openfast.RoleMember)
 	ActWriteIdentify = websiteAPIAction("identify.write", auth.PermIdentifyWrite, openfast.RoleMember)

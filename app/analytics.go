@@ -47,6 +47,11 @@ func (a *App) readQuery(ctx context.Context, c Caller, in Read, e analytics.Endp
 	if err != nil {
 		return nil, nil, err
 	}
+	if e.Name == analytics.Visitors.Name {
+		if err := refusePublic(c); err != nil {
+			return nil, nil, err
+		}
+	}
 	ready := a.analyticsReady
 	if e.Name == analytics.Visitors.Name {
 		ready = a.visitorsReady
@@ -54,7 +59,7 @@ func (a *App) readQuery(ctx context.Context, c Caller, in Read, e analytics.Endp
 	if err := ready(); err != nil {
 		return nil, nil, err
 	}
-	site, err := a.website(ctx, id)
+	site, err := a.sharedWebsite(ctx, c, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -149,11 +154,15 @@ func (a *App) Visitor(ctx context.Context, c Caller, websiteID, visitorID string
 	})
 }
 
-// visitorRead authorizes a read of visitors and checks that the store
+// visitorRead authorizes a read of visitors (never for a public
+// dashboard: they carry visitor identities) and checks that the store
 // reads them; it returns the website.
 func (a *App) visitorRead(c Caller, websiteID string) (string, error) {
 	id, err := authorize(c, ActReadAnalytics, websiteID)
 	if err != nil {
+		return "", err
+	}
+	if err := refusePublic(c); err != nil {
 		return "", err
 	}
 	return id, a.visitorsReady()

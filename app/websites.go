@@ -160,7 +160,7 @@ func (a *App) Metadata(ctx context.Context, c Caller, websiteID string) (*Websit
 	if err != nil {
 		return nil, err
 	}
-	return a.website(ctx, id)
+	return a.sharedWebsite(ctx, c, id)
 }
 
 // Set is an optional member of an update that may also be null: Set says
@@ -285,7 +285,6 @@ func (in WebsiteUpdate) validate(rates Rates) (func(*openfast.Website), error) {
 	}{
 		{"sendWeeklyReports", "openfast sends no email reports yet", in.SendWeeklyReports},
 		{"sendViralTrafficAlerts", "openfast sends no traffic alerts yet", in.SendViralTrafficAlerts},
-		{"isPublicDashboardEnabled", "openfast has no public dashboard yet", in.IsPublicDashboardEnabled},
 		{"isPublicDataEnabled", "openfast shares no data publicly yet", in.IsPublicDataEnabled},
 	} {
 		if u.v != nil && *u.v {

@@ -15,7 +15,8 @@ type Principal struct {
 
 	// Website key: the one website it belongs to, and the user on whose
 	// authority it was made ("" for keys made before that was recorded).
-	// Its permissions are in Permissions.
+	// Its permissions are in Permissions. Public dashboard (KindPublic):
+	// the website whose analytics it reads, as a viewer.
 	WebsiteID string
 	KeyMaker  string
 
@@ -39,6 +40,10 @@ func (p *Principal) RoleOn(websiteID string) openfast.Role {
 		}
 	case KindAccountToken:
 		return p.Memberships[websiteID]
+	case KindPublic:
+		if websiteID == p.WebsiteID {
+			return openfast.RoleViewer
+		}
 	}
 	return ""
 }
@@ -65,6 +70,7 @@ type Policy struct {
 	OwnerOnly       bool          // website scopes: owner only, and never a website key
 	AllowWebsiteKey bool          // whether df_ keys may call it at all
 	AllWebsites     bool          // account scope: the token must not be limited to some websites
+	AllowPublic     bool          // whether a public dashboard's visitor (KindPublic) may call it
 }
 
 // Target is what the request acts on, as looked up by the caller of Decide.
@@ -121,6 +127,9 @@ func deny(code, reason, format string, args ...any) Decision {
 func Decide(pol Policy, p *Principal, t Target) Decision {
 	if p == nil || p.Kind == KindNone {
 		return deny(openfast.EUNAUTHORIZED, ReasonUnauthenticated, "Missing or invalid API token.")
+	}
+	if p.Kind == KindPublic && (!pol.AllowPublic || pol.Scope == ScopeAccount || t.WebsiteID != p.WebsiteID) {
+		return deny(openfast.EFORBIDDEN, ReasonKind, "A public dashboard reads the analytics of its own website only.")
 	}
 	isKey := p.Kind == KindWebsiteKey
 	if isKey && (!pol.AllowWebsiteKey || pol.OwnerOnly) {

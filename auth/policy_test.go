@@ -97,4 +97,37 @@ func TestPrincipal_RoleOn(t *testing.T) {
 	if tok.RoleOn("a") != openfast.RoleOwner || tok.RoleOn("b") != "" {
 		t.Error("a token acts with its user's role")
 	}
+	pub := &Principal{Kind: KindPublic, WebsiteID: "a", Permissions: []string{PermAnalyticsRead}}
+	if pub.RoleOn("a") != openfast.RoleViewer || pub.RoleOn("b") != "" {
+		t.Error("a public dashboard views its own website only")
+	}
+}
+
+// TestDecide_Public: a public dashboard's visitor may call only the
+// actions that allow it, on its own website.
+func TestDecide_Public(t *testing.T) {
+	const siteA, siteB = "aaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbb"
+	pub := &Principal{Kind: KindPublic, WebsiteID: siteA, Permissions: []string{PermAnalyticsRead}}
+	read := Policy{Scope: ScopeWebsiteQuery, Permission: PermAnalyticsRead, MinRole: openfast.RoleViewer, AllowWebsiteKey: true, AllowPublic: true}
+	for _, tc := range []struct {
+		name string
+		pol  Policy
+		site string
+		ok   bool
+	}{
+		{"OwnWebsite", read, siteA, true},
+		{"OtherWebsite", read, siteB, false},
+		{"NoWebsite", read, "", false},
+		{"NotAllowed", Policy{Scope: ScopeWebsiteQuery, Permission: PermAnalyticsRead, MinRole: openfast.RoleViewer, AllowWebsiteKey: true}, siteA, false},
+		{"Account", Policy{Scope: ScopeAccount, Permission: PermAnalyticsRead, AllowWebsiteKey: true, AllowPublic: true}, "", false},
+		{"OtherPermission", Policy{Scope: ScopeWebsiteQuery, Permission: PermGoalsWrite, MinRole: openfast.RoleViewer, AllowPublic: true}, siteA, false},
+		{"MemberRole", Policy{Scope: ScopeWebsiteQuery, Permission: PermAnalyticsRead, MinRole: openfast.RoleMember, AllowPublic: true}, siteA, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Decide(tc.pol, pub, Target{WebsiteID: tc.site, Role: pub.RoleOn(tc.site)})
+			if d.Allowed != tc.ok {
+				t.Fatalf("allowed %v, want %v: %+v", d.Allowed, tc.ok, d)
+			}
+		})
+	}
 }

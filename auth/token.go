@@ -20,6 +20,9 @@ const (
 	KindNone         Kind = iota
 	KindWebsiteKey        // df_
 	KindAccountToken      // dft_
+	// KindPublic is no credential: the visitor of a website's public
+	// dashboard, which reads that website's analytics and nothing else.
+	KindPublic
 )
 
 // Prefixes of the two credential kinds.
@@ -41,6 +44,8 @@ func (k Kind) String() string {
 		return "website_key"
 	case KindAccountToken:
 		return "account_token"
+	case KindPublic:
+		return "public"
 	}
 	return "none"
 }
@@ -52,6 +57,8 @@ func (k Kind) Noun() string {
 		return "df_ key"
 	case KindAccountToken:
 		return "dft_ token"
+	case KindPublic:
+		return "public dashboard"
 	}
 	return "credential"
 }

@@ -285,7 +285,7 @@ var websiteSettings = []websiteSetting{
 	{"excluded-hostnames", "excludedHostnames", "comma-separated hostnames to ignore"},
 	{"weekly-reports", "sendWeeklyReports", "send weekly reports (not available yet: only false)"},
 	{"viral-traffic-alerts", "sendViralTrafficAlerts", "send viral traffic alerts (not available yet: only false)"},
-	{"public-dashboard", "isPublicDashboardEnabled", "public dashboard (not available yet: only false)"},
+	{"public-dashboard", "isPublicDashboardEnabled", "share the analytics read-only, without sign-in, at /share/<domain>"},
 	{"public-data", "isPublicDataEnabled", "public data (not available yet: only false)"},
 	{"attack-mode", "isAttackModeEnabled", "attack mode"},
 }

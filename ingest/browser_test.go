@@ -5,7 +5,6 @@ package ingest_test
 // server, and the events must reach the event store as they were meant.
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,43 +12,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/openfast/openfast"
-	"github.com/openfast/openfast/internal/testskip"
+	"github.com/openfast/openfast/internal/browsertest"
 )
 
-// Environment of the browser tests. CI installs Chromium and unpacks the SDK,
-// and sets OPENFAST_REQUIRE_BROWSER=1 so that a missing piece fails the test
-// instead of skipping it.
-const (
-	requireBrowserEnv = "OPENFAST_REQUIRE_BROWSER"
-	chromiumEnv       = "OPENFAST_CHROMIUM"
-	datafastSDKEnv    = "OPENFAST_DATAFAST_SDK_DIR"
-	defaultChromium   = "/usr/bin/chromium"
-)
-
-// browserTimeout bounds a browser test from the start of Chromium to the
-// last event.
-const browserTimeout = 60 * time.Second
-
-// unavailable skips the test because something it needs (what, provided
-// as how says) is missing, or fails it when the environment says the
-// browser tests must run.
-func unavailable(t *testing.T, what, how, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv(requireBrowserEnv) == "1" {
-		t.Fatalf("%s (%s=1)", msg, requireBrowserEnv)
-	}
-	testskip.Skip(t, what, how, fmt.Sprintf("%s; set %s=1 to make this a failure", msg, requireBrowserEnv))
-}
+// datafastSDKEnv names the folder of the datafast SDK (CI unpacks it);
+// see browsertest for Chromium.
+const datafastSDKEnv = "OPENFAST_DATAFAST_SDK_DIR"
 
 // allowLocalPages makes pages served from 127.0.0.1 count for the website,
 // whose domain stays example.com.
@@ -57,84 +32,23 @@ func allowLocalPages(w *openfast.Website) {
 	w.AllowedHostnames = []string{"127.0.0.1"}
 }
 
-// browser is one headless Chromium with one tab. Its context ends at the
-// test's deadline; the test's cleanup closes the browser.
+// browser is a headless Chromium that looks like a visitor's browser to
+// the clients.
 type browser struct {
-	ctx     context.Context
-	mu      sync.Mutex
-	console []string
+	*browsertest.Browser
+	ctx context.Context
 }
 
-func (b *browser) logConsole(line string) {
-	b.mu.Lock()
-	b.console = append(b.console, line)
-	b.mu.Unlock()
-}
-
-// newBrowser starts Chromium ($OPENFAST_CHROMIUM, else /usr/bin/chromium)
-// headless, with a fresh profile, a desktop Chrome User-Agent and
-// navigator.webdriver left false, as in a visitor's browser. What the page
-// writes to its console is logged when the test fails.
+// newBrowser starts Chromium with a desktop Chrome User-Agent and
+// navigator.webdriver left false, as in a visitor's browser: both clients
+// skip automated browsers.
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
-	path := cmp.Or(os.Getenv(chromiumEnv), defaultChromium)
-	if _, err := exec.LookPath(path); err != nil {
-		unavailable(t, "Chromium", "apt-get install chromium, or set "+chromiumEnv,
-			"no Chromium at %s (apt-get install chromium, or set %s): %v", path, chromiumEnv, err)
-	}
-	root, cancelRoot := context.WithTimeout(context.Background(), browserTimeout)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(root,
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		// The network is closed: no background, update or sync traffic.
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		// Both clients skip automated browsers: keep navigator.webdriver
-		// false and the User-Agent free of "HeadlessChrome".
+	b := browsertest.New(t,
 		chromedp.Flag("disable-blink-features", "AutomationControlled"),
 		chromedp.UserAgent(chrome),
-		chromedp.WindowSize(1280, 800),
 	)
-	ctx, cancelTab := chromedp.NewContext(alloc)
-	b := &browser{ctx: ctx}
-	done := make(chan struct{})
-	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc()
-		cancelRoot()
-		<-done
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			for _, line := range b.console {
-				t.Log("page console:", line)
-			}
-		}
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		close(done)
-		t.Fatalf("start %s: %v", path, err)
-	}
-	messages := chromedp.Console(ctx)
-	go func() {
-		defer close(done)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			b.logConsole(m.String())
-		}
-	}()
-	return b
+	return &browser{Browser: b, ctx: b.Ctx}
 }
 
 // open loads url and checks that the page looks like a visitor's browser to
@@ -335,7 +249,7 @@ func datafastSDK(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv(datafastSDKEnv)
 	if dir == "" {
-		unavailable(t, "the datafast SDK", "set "+datafastSDKEnv,
+		browsertest.Unavailable(t, "the datafast SDK", "set "+datafastSDKEnv,
 			"%s is not set (unpack `npm pack datafast@3.0.18` and name the folder)", datafastSDKEnv)
 	}
 	for _, pkg := range []string{filepath.Join(dir, "package"), dir} {
@@ -359,7 +273,7 @@ func datafastSDK(t *testing.T) string {
 		t.Logf("datafast %s", manifest.Version)
 		return build
 	}
-	unavailable(t, "the datafast SDK", "set "+datafastSDKEnv,
+	browsertest.Unavailable(t, "the datafast SDK", "set "+datafastSDKEnv,
 		"no dist/web/index.mjs of the datafast package under %s (%s)", dir, datafastSDKEnv)
 	return ""
 }

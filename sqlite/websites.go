@@ -81,6 +81,25 @@ func (db *DB) WebsiteByTrackingID(ctx context.Context, trackingID string) (*open
 	return w, nil
 }
 
+// WebsitesByDomain lists the websites of a domain, oldest first.
+func (db *DB) WebsitesByDomain(ctx context.Context, domain string) ([]*openfast.Website, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+websiteColumns+` FROM websites w WHERE w.domain = ? ORDER BY w.created_at, w.id LIMIT ?`,
+		domain, openfast.MaxWebsitesByDomain)
+	if err != nil {
+		return nil, fmt.Errorf("select websites by domain: %w", err)
+	}
+	defer rows.Close()
+	var out []*openfast.Website
+	for rows.Next() {
+		w, err := scanWebsite(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan website: %w", err)
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
 // WebsitesForUser lists the websites the user belongs to, oldest first.
 func (db *DB) WebsitesForUser(ctx context.Context, userID string) ([]openfast.WebsiteWithRole, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+websiteColumns+`, m.role FROM websites w JOIN members m ON m.website_id = w.id

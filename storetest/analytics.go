@@ -33,7 +33,7 @@ func column(e *openfast.Event, c analytics.Column) string {
 		return e.Hostname
 	case analytics.ColPath:
 		return e.Path
-	case "entry_path":
+	case analytics.ColEntryPath:
 		return e.EntryPath
 	case analytics.ColSessionReferrer:
 		return e.SessionReferrer

@@ -285,7 +285,7 @@ func Analytics(t *testing.T, open OpenAnalyticsFunc, queries int) {
 	now := time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC) // around the European spring change
 	ref := &analytics.Service{Store: &Reference{Events: data}, Now: func() time.Time { return now }, Rates: RefRates{}}
 	got := &analytics.Service{Store: store, Now: func() time.Time { return now }, Rates: RefRates{}}
-	endpoints := append([]analytics.Endpoint{analytics.Overview, analytics.Timeseries}, analytics.Breakdowns...)
+	endpoints := append([]analytics.Endpoint{analytics.Overview, analytics.Timeseries, analytics.EntryPages}, analytics.Breakdowns...)
 	compare := func(what string, q url.Values, want, have any) {
 		t.Helper()
 		w, _ := json.Marshal(want)

@@ -123,6 +123,16 @@ func testWebsites(t *testing.T, s openfast.MetadataStore) {
 	dup.OwnerID = other.ID
 	must(t, s.CreateWebsite(ctx, &dup, nil))
 
+	// Both websites of the domain, oldest first.
+	byDomain, err := s.WebsitesByDomain(ctx, w.Domain)
+	must(t, err)
+	if len(byDomain) != 2 || byDomain[0].ID != w.ID || byDomain[1].ID != dup.ID {
+		t.Fatalf("WebsitesByDomain(%s) = %+v", w.Domain, byDomain)
+	}
+	if none, err := s.WebsitesByDomain(ctx, "nobody.example.com"); err != nil || len(none) != 0 {
+		t.Fatalf("WebsitesByDomain of an unknown domain = %+v, %v", none, err)
+	}
+
 	roles, err := s.Memberships(ctx, owner.ID)
 	must(t, err)
 	if len(roles) != 1 || roles[w.ID] != openfast.RoleOwner {

@@ -18,6 +18,10 @@ import (
 var layoutPages = []string{"login.html", "setup.html", "home.html", "newsite.html", "snippet.html", "error.html",
 	"settings.html", "account.html", "invitation.html"}
 
+// pageIncludes are the fragments that a template also uses, parsed with
+// it.
+var pageIncludes = map[string][]string{}
+
 var funcs = template.FuncMap{
 	"when":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 	"deref": deref,
@@ -40,6 +44,9 @@ func parsePages() (map[string]*template.Template, error) {
 			if p == base {
 				files = []string{"templates/layout.html", name}
 			}
+		}
+		for _, inc := range pageIncludes[base] {
+			files = append(files, "templates/"+inc)
 		}
 		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, files...)
 		if err != nil {

@@ -10,14 +10,11 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/openfast/openfast/api"
 	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/internal/browsertest"
 	"github.com/openfast/openfast/storetest"
 )
-
-// screenshotsEnv names the folder the browser test writes its screenshots
-// to (else a temporary one).
-const screenshotsEnv = "OPENFAST_SCREENSHOTS_DIR"
 
 // tab drives one browser tab through the dashboard.
 type tab struct {
@@ -91,8 +88,8 @@ func (b tab) submit(form string, fields map[string]string) {
 // rolls it and deletes it; invites a member, who accepts through the link
 // in another browser context and then signs in.
 func TestSettingsInBrowser(t *testing.T) {
-	ctx := browsertest.New(t)
-	e := newEnv(t, func(c *app.Config) { c.Analytics = &storetest.Reference{} })
+	ctx := browsertest.New(t).Ctx
+	e := newEnv(t, func(c *app.Config, _ *api.Config) { c.Analytics = &storetest.Reference{} })
 	dir := os.Getenv(screenshotsEnv)
 	if dir == "" {
 		dir = t.TempDir()

@@ -123,6 +123,7 @@ func (s *Server) routes() http.Handler {
 	s.settingsRoutes(mux, signedIn)
 	s.accountRoutes(mux, signedIn)
 	s.invitationRoutes(mux, public, signedIn)
+	s.analyticsRoutes(mux)
 
 	mux.Handle("/", public(func(w http.ResponseWriter, r *http.Request, v *visit) error {
 		return openfast.Errorf(openfast.ENOTFOUND, "There is no page at %s.", openfast.Truncate(r.URL.Path, 200))

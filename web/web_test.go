@@ -43,7 +43,9 @@ func (e *env) advance(d time.Duration) {
 	e.mu.Unlock()
 }
 
-func newEnv(t *testing.T, options ...func(*app.Config)) *env {
+// newEnv starts the env; opts change its app's configuration (and may
+// set its API's event handler).
+func newEnv(t *testing.T, opts ...func(*app.Config, *api.Config)) *env {
 	t.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName))
 	if err != nil {
@@ -51,11 +53,11 @@ func newEnv(t *testing.T, options ...func(*app.Config)) *env {
 	}
 	t.Cleanup(func() { store.Close() })
 	e := &env{store: store, now: time.Now().UTC()}
-	cfg := app.Config{Metadata: store, Now: e.clock, Rates: rates.New()}
-	for _, o := range options {
-		o(&cfg)
+	ac, sc := app.Config{Metadata: store, Now: e.clock, Rates: rates.New()}, api.Config{}
+	for _, o := range opts {
+		o(&ac, &sc)
 	}
-	e.app, err = app.New(cfg)
+	e.app, err = app.New(ac)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +65,8 @@ func newEnv(t *testing.T, options ...func(*app.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := api.New(api.Config{App: e.app, Dashboard: dash})
+	sc.App, sc.Dashboard = e.app, dash
+	srv, err := api.New(sc)
 	if err != nil {
 		t.Fatal(err)
 	}

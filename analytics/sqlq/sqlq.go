@@ -156,7 +156,7 @@ func CheckFilters(r analytics.Request) error {
 // the dimension has one (goal filters select visitors instead).
 func FilterColumn(d analytics.Dimension) (string, bool) {
 	c := analytics.FilterColumn(d)
-	return string(c), d != analytics.DimGoal && (d == analytics.DimEntryPage || ValidColumn(c))
+	return string(c), d != analytics.DimGoal && ValidColumn(c)
 }
 
 // ValidColumn reports whether c is a column breakdowns may group by.
@@ -165,7 +165,7 @@ func ValidColumn(c analytics.Column) bool {
 	case analytics.ColHostname, analytics.ColPath, analytics.ColSessionReferrer, analytics.ColCountry, analytics.ColRegion,
 		analytics.ColCity, analytics.ColBrowser, analytics.ColOS, analytics.ColDevice, analytics.ColGoal,
 		analytics.ColUTMSource, analytics.ColUTMMedium, analytics.ColUTMCampaign, analytics.ColUTMTerm, analytics.ColUTMContent,
-		analytics.ColRef, analytics.ColSource, analytics.ColVia:
+		analytics.ColRef, analytics.ColSource, analytics.ColVia, analytics.ColEntryPath:
 		return true
 	}
 	return false

@@ -1,5 +1,9 @@
-// Package browsertest starts headless Chromium for the tests that drive
-// the dashboard in a real browser.
+// Package browsertest starts headless Chromium for the tests that load
+// openfast's pages in a real browser (the tracker and SDK tests of ingest,
+// the dashboard tests of web), and skips them, counted by testskip, when
+// Chromium is missing. CI installs Chromium and sets
+// OPENFAST_REQUIRE_BROWSER=1 so that a missing piece fails the tests
+// instead.
 package browsertest
 
 import (
@@ -16,55 +20,77 @@ import (
 	"github.com/openfast/openfast/internal/testskip"
 )
 
-// Environment: CI installs Chromium and sets OPENFAST_REQUIRE_BROWSER=1,
-// so that a missing browser fails the test instead of skipping it.
+// Environment of the browser tests.
 const (
-	requireBrowserEnv = "OPENFAST_REQUIRE_BROWSER"
-	chromiumEnv       = "OPENFAST_CHROMIUM"
-	defaultChromium   = "/usr/bin/chromium"
+	RequireEnv      = "OPENFAST_REQUIRE_BROWSER" // "1": a missing browser or piece fails the test
+	ChromiumEnv     = "OPENFAST_CHROMIUM"        // the Chromium program
+	DefaultChromium = "/usr/bin/chromium"
 )
 
-// Timeout bounds a browser test from the start of Chromium.
+// Timeout bounds a browser test from the start of Chromium to its end.
 const Timeout = 2 * time.Minute
 
-// New starts Chromium ($OPENFAST_CHROMIUM, else /usr/bin/chromium)
-// headless with a fresh profile and returns the context of its first tab;
-// the test's cleanup closes the browser. Without Chromium the test skips
-// (fails with OPENFAST_REQUIRE_BROWSER=1). What pages write to their
-// console is logged when the test fails.
-func New(t *testing.T) context.Context {
+// Unavailable skips the test because something it needs (what, provided
+// as how says) is missing, or fails it when the environment says the
+// browser tests must run.
+func Unavailable(t *testing.T, what, how, format string, args ...any) {
 	t.Helper()
-	path := cmp.Or(os.Getenv(chromiumEnv), defaultChromium)
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatalf("%s (%s=1)", msg, RequireEnv)
+	}
+	testskip.Skip(t, what, how, fmt.Sprintf("%s; set %s=1 to make this a failure", msg, RequireEnv))
+}
+
+// Browser is one headless Chromium with one tab. Ctx ends at the test's
+// deadline; the test's cleanup closes the browser.
+type Browser struct {
+	Ctx     context.Context
+	mu      sync.Mutex
+	console []string
+}
+
+// New starts Chromium ($OPENFAST_CHROMIUM, else /usr/bin/chromium)
+// headless, with a fresh profile, a 1280×800 window and the network
+// closed to background traffic; opts add to or override these. What the
+// page writes to its console is logged when the test fails.
+func New(t *testing.T, opts ...chromedp.ExecAllocatorOption) *Browser {
+	t.Helper()
+	path := cmp.Or(os.Getenv(ChromiumEnv), DefaultChromium)
 	if _, err := exec.LookPath(path); err != nil {
-		msg := fmt.Sprintf("no Chromium at %s (apt-get install chromium, or set %s): %v", path, chromiumEnv, err)
-		if os.Getenv(requireBrowserEnv) == "1" {
-			t.Fatalf("%s (%s=1)", msg, requireBrowserEnv)
-		}
-		testskip.Skip(t, "Chromium", "apt-get install chromium, or set "+chromiumEnv, msg+"; set "+requireBrowserEnv+"=1 to make this a failure")
+		Unavailable(t, "Chromium", "apt-get install chromium, or set "+ChromiumEnv,
+			"no Chromium at %s (apt-get install chromium, or set %s): %v", path, ChromiumEnv, err)
 	}
 	root, cancelRoot := context.WithTimeout(context.Background(), Timeout)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(root,
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+	alloc, cancelAlloc := chromedp.NewExecAllocator(root, append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		// The network is closed: no background, update or sync traffic.
+		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(1280, 900),
-	)
+		chromedp.WindowSize(1280, 800),
+	}, opts...)...)
 	ctx, cancelTab := chromedp.NewContext(alloc)
-	var mu sync.Mutex
-	var console []string
+	b := &Browser{Ctx: ctx}
 	done := make(chan struct{})
 	t.Cleanup(func() {
 		cancelTab()
 		cancelAlloc()
 		cancelRoot()
 		<-done
+	})
+	t.Cleanup(func() {
 		if t.Failed() {
-			mu.Lock()
-			defer mu.Unlock()
-			for _, line := range console {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			for _, line := range b.console {
 				t.Log("page console:", line)
 			}
 		}
@@ -80,10 +106,21 @@ func New(t *testing.T) context.Context {
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			console = append(console, m.String())
-			mu.Unlock()
+			b.logConsole(m.String())
 		}
 	}()
-	return ctx
+	return b
+}
+
+// Console returns what the page has written to its console so far.
+func (b *Browser) Console() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.console...)
+}
+
+func (b *Browser) logConsole(line string) {
+	b.mu.Lock()
+	b.console = append(b.console, line)
+	b.mu.Unlock()
 }
