@@ -121,6 +121,7 @@ func testWebsites(t *testing.T, s openfast.MetadataStore) {
 	// Another owner may use the same domain.
 	other := newUser(t, s)
 	dup.OwnerID = other.ID
+	dup.CreatedAt = w.CreatedAt.Add(time.Second) // made later: the ids are random
 	must(t, s.CreateWebsite(ctx, &dup, nil))
 
 	// Both websites of the domain, oldest first.
