@@ -34,16 +34,7 @@ type analyticsEnv struct {
 
 func newAnalyticsEnv(t *testing.T, opts ...func(*app.Config)) *analyticsEnv {
 	t.Helper()
-	dir := t.TempDir()
-	events, err := duckdb.OpenDataDir(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writer, err := ingest.OpenWriter(context.Background(), ingest.WriterConfig{Store: events, Dir: filepath.Join(dir, ingest.JournalDir), QueueSize: 1000, MaxBatch: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { writer.Close(); events.Close() })
+	events, writer := eventStores(t)
 	e := newEnv(t, func(ac *app.Config, _ *api.Config) {
 		ac.Events, ac.Writer, ac.Analytics = events, writer, events
 		for _, o := range opts {
@@ -62,6 +53,24 @@ func newAnalyticsEnv(t *testing.T, opts ...func(*app.Config)) *analyticsEnv {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// eventStores opens a DuckDB event store and an ingest writer into it in
+// a temporary folder, closed when the test ends.
+func eventStores(t *testing.T) (*duckdb.DB, *ingest.Writer) {
+	t.Helper()
+	dir := t.TempDir()
+	events, err := duckdb.OpenDataDir(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writer, err := ingest.OpenWriter(context.Background(), ingest.WriterConfig{Store: events, Dir: filepath.Join(dir, ingest.JournalDir), QueueSize: 1000, MaxBatch: 100})
+	if err != nil {
+		events.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { writer.Close(); events.Close() })
+	return events, writer
 }
 
 // fixtureVisitor is the id of fixture visitor n.

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/api"
 	"github.com/openfast/openfast/app"
-	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/ingest"
 	"github.com/openfast/openfast/internal/browsertest"
 )
@@ -29,16 +27,7 @@ const desktopChrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537
 // page's first event arrives.
 func TestFirstEventInBrowser(t *testing.T) {
 	b := browsertest.New(t, chromedp.Flag("disable-blink-features", "AutomationControlled"), chromedp.UserAgent(desktopChrome))
-	dir := t.TempDir()
-	events, err := duckdb.OpenDataDir(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writer, err := ingest.OpenWriter(context.Background(), ingest.WriterConfig{Store: events, Dir: filepath.Join(dir, ingest.JournalDir), QueueSize: 1000, MaxBatch: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { writer.Close(); events.Close() })
+	events, writer := eventStores(t)
 	var a *app.App
 	e := newEnv(t, func(ac *app.Config, sc *api.Config) {
 		ac.Events, ac.Writer, ac.Analytics = events, writer, events
@@ -77,7 +66,7 @@ func TestFirstEventInBrowser(t *testing.T) {
 	owner.do("open the settings", chromedp.Navigate(settings))
 	owner.waitFor("the general settings", `!!document.querySelector('form.settings-form')`)
 	owner.submit(`form.settings-form`, map[string]string{"allowedHostnames": "127.0.0.1"})
-	owner.waitFor("the saved settings", `document.querySelector('textarea[name="allowedHostnames"]').value.trim() === "127.0.0.1"`)
+	owner.waitFor("the saved settings", `!!document.querySelector('p.notice') && document.querySelector('textarea[name="allowedHostnames"]').value.trim() === "127.0.0.1"`)
 
 	// The site: a page of 127.0.0.1 with the snippet as shown (the tracker
 	// skips localhost unless told).
