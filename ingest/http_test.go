@@ -254,19 +254,30 @@ func holdServer(t *testing.T) (s *server, release chan struct{}, done chan struc
 		t.Fatalf("first event: %d %v", status, body)
 	}
 	var wg sync.WaitGroup
-	for i := range 3 {
+	held := func(i int) {
 		wg.Go(func() {
 			if status, body := s.post(t, pageview(s.tracking, fmt.Sprintf("/held/%d", i))); status != 200 {
 				t.Errorf("held event %d: %d %v", i, status, body)
 			}
 		})
 	}
+	// The first is taken by the committer, which then holds it; only then
+	// the other two, which wait in the queue: sent together, the three
+	// could all be counted before the committer takes one, and the third
+	// refused.
+	held(0)
+	select {
+	case <-holding:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the committer never held a commit")
+	}
+	held(1)
+	held(2)
 	go func() { wg.Wait(); close(done) }()
-	// Once the committer holds the first of them, nothing leaves the
-	// queue: two queued then means all three are in.
-	<-holding
-	for s.writer.QueueLen() < 2 {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(30 * time.Second); s.writer.QueueLen() < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d events queued behind the held commit, want 2", s.writer.QueueLen())
+		}
 	}
 	return s, release, done
 }
