@@ -35,6 +35,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -46,6 +47,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -105,6 +107,8 @@ type scenario struct {
 // timing is one page load's figures, from the start of the navigation.
 type timing struct {
 	paint, contentful, panels time.Duration
+	// answers is when each panel's request had its answer, by panel.
+	answers map[string]time.Duration
 }
 
 func run(ctx context.Context, o options) error {
@@ -220,8 +224,16 @@ const watchJS = `window.openfastSettled = new Promise(resolve => {
 	watch.observe(document, {childList: true, subtree: true});
 })`
 
-// paintJS is the page's paint entries, by name.
-const paintJS = `Object.fromEntries(performance.getEntriesByType("paint").map(e => [e.name, e.startTime]))`
+// paintJS is the page's paint entries, by name, and when each panel's
+// request had its answer, by the part of its path after /analytics/ (the
+// live count of visitors: "realtime count").
+const paintJS = `({
+	paint: Object.fromEntries(performance.getEntriesByType("paint").map(e => [e.name, e.startTime])),
+	answers: Object.fromEntries(performance.getEntriesByType("resource").filter(e => e.name.includes("/analytics/")).map(e => {
+		const u = new URL(e.name);
+		return [u.pathname.split("/analytics/").pop() + (u.searchParams.has("count") ? " count" : ""), e.responseEnd];
+	})),
+})`
 
 // load opens page in a new tab of the browser and times it.
 func load(browser context.Context, page string) (timing, error) {
@@ -246,16 +258,23 @@ func load(browser context.Context, page string) (timing, error) {
 	if len(settled.Errors) > 0 {
 		return timing{}, fmt.Errorf("%d panels show an error: %q", len(settled.Errors), settled.Errors)
 	}
-	paints, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]float64](paintJS))
+	entries, err := chromedp.Run(ctx, chromedp.Evaluate[struct {
+		Paint   map[string]float64 `json:"paint"`
+		Answers map[string]float64 `json:"answers"`
+	}](paintJS))
 	if err != nil {
 		return timing{}, err
 	}
-	fp, ok1 := paints["first-paint"]
-	fcp, ok2 := paints["first-contentful-paint"]
+	fp, ok1 := entries.Paint["first-paint"]
+	fcp, ok2 := entries.Paint["first-contentful-paint"]
 	if !ok1 || !ok2 {
 		return timing{}, errors.New("the browser recorded no first paint")
 	}
-	return timing{paint: millis(fp), contentful: millis(fcp), panels: millis(settled.Panels)}, nil
+	t := timing{paint: millis(fp), contentful: millis(fcp), panels: millis(settled.Panels), answers: map[string]time.Duration{}}
+	for name, end := range entries.Answers {
+		t.answers[name] = millis(end)
+	}
+	return t, nil
 }
 
 func millis(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
@@ -279,11 +298,25 @@ func report(w io.Writer, sc scenario, ts []timing, goals bool) {
 		slices.Sort(ds)
 		return ds[len(ds)/2]
 	}
+	var names []string
+	for name := range ts[0].answers {
+		names = append(names, name)
+	}
+	answers := map[string]time.Duration{}
+	for _, name := range names {
+		answers[name] = med(func(t timing) time.Duration { return t.answers[name] })
+	}
+	slices.SortFunc(names, func(a, b string) int { return cmp.Compare(answers[b], answers[a]) })
 	paint := med(func(t timing) time.Duration { return t.paint })
 	contentful := med(func(t timing) time.Duration { return t.contentful })
 	panels := med(func(t timing) time.Duration { return t.panels })
 	fmt.Fprintf(tw, "median\t%.0f ms\t%.0f ms\t%.0f ms\t\n", ms(paint), ms(contentful), ms(panels))
 	tw.Flush()
+	list := make([]string, len(names))
+	for i, name := range names {
+		list[i] = fmt.Sprintf("%s %.0f ms", name, ms(answers[name]))
+	}
+	fmt.Fprintf(w, "panels' answers, median from the navigation, latest first: %s\n", strings.Join(list, "; "))
 	if goals {
 		fmt.Fprintf(w, "goals: first paint %s (< %v), all panels %s (< %v)\n",
 			verdict(paint, paintGoal), paintGoal, verdict(panels, panelsGoal), panelsGoal)
