@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openfast/openfast/analytics"
+	"github.com/openfast/openfast/bench/internal/dataset"
 	"github.com/openfast/openfast/clickhouse"
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/ingest"
@@ -21,7 +22,7 @@ import (
 // migrate package, as `openfast admin migrate` does; a copy made by an
 // earlier run is resumed, not repeated. The metadata stays in SQLite (the
 // benchmark serves both stores from it).
-func copyToClickHouse(ctx context.Context, rawURL, dir string, events *duckdb.DB, m manifest) (*clickhouse.DB, error) {
+func copyToClickHouse(ctx context.Context, rawURL, dir string, events *duckdb.DB, m dataset.Manifest) (*clickhouse.DB, error) {
 	// The copy is named after the data folder's journal, as the migrate
 	// command names it: either resumes the other's copy.
 	id, err := ingest.JournalName(filepath.Join(dir, ingest.JournalDir))
@@ -71,7 +72,7 @@ func copyToClickHouse(ctx context.Context, rawURL, dir string, events *duckdb.DB
 // compareAnswers asks every backend every analytics read of both
 // scenarios (with and without filters) and fails unless all answers are
 // byte for byte the same. It returns the number of requests compared.
-func compareAnswers(m manifest, backends []*backend, get func(base string, w widget) ([]byte, error)) (int, error) {
+func compareAnswers(m dataset.Manifest, backends []*backend, get func(base string, w widget) ([]byte, error)) (int, error) {
 	var ws []widget
 	for _, sc := range scenarios(m) {
 		base := sc.widgets[0].query
@@ -128,7 +129,7 @@ func merge(a, b url.Values) url.Values {
 }
 
 // sideBySide prints the backends' medians next to each other.
-func sideBySide(w io.Writer, m manifest, backends []*backend) {
+func sideBySide(w io.Writer, m dataset.Manifest, backends []*backend) {
 	fmt.Fprintln(w, "\nside by side (median, quiet / under ingest)")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	header := "scenario\twidget"

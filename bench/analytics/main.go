@@ -1,9 +1,9 @@
 // Command analytics measures the analytics reads of the Website API on a
 // realistic data set: by default 10,000,000 events over 90 days for 20
 // websites (one with 60% of the traffic, zipf-distributed paths and
-// referrers, about 2.5M visitors; see gen.go), bulk-loaded into a data
-// folder laid out as `openfast serve` lays it out (SQLite metadata, DuckDB
-// events).
+// referrers, about 2.5M visitors; see bench/internal/dataset/gen.go),
+// bulk-loaded into a data folder laid out as `openfast serve` lays it out
+// (SQLite metadata, DuckDB events).
 //
 // It serves the API in the same process (api.New with the SQLite store and
 // the DuckDB event store as Config.Analytics, on a loopback listener) and
@@ -65,16 +65,14 @@ import (
 	"github.com/openfast/openfast/api"
 	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/bench/internal/dataset"
 	"github.com/openfast/openfast/bench/internal/loopback"
-	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/ingest"
 	"github.com/openfast/openfast/internal/servergc"
-	"github.com/openfast/openfast/sqlite"
 )
 
 type options struct {
-	cfg           Config
-	end           string
+	cfg           dataset.Config
 	dir           string
 	runs          int
 	rounds        int
@@ -86,23 +84,9 @@ type options struct {
 	clickhouseURL string
 }
 
-// manifest records what a data folder holds, so that a later run can reuse
-// it.
-type manifest struct {
-	Config Config `json:"config"`
-	Sites  []Site `json:"sites"`
-	Events int64  `json:"events"`
-}
-
-const manifestName = "bench-analytics.json"
-
 func main() {
 	var o options
-	flag.Int64Var(&o.cfg.Events, "events", 10_000_000, "events to generate")
-	flag.IntVar(&o.cfg.Sites, "sites", 20, "websites")
-	flag.IntVar(&o.cfg.Days, "days", 90, "days of traffic")
-	flag.Uint64Var(&o.cfg.Seed, "seed", 1, "seed of the generated traffic")
-	flag.StringVar(&o.end, "end", "2026-11-01", "the data ends at this UTC date")
+	data := dataset.AddFlags(flag.CommandLine)
 	flag.StringVar(&o.dir, "dir", "", "data folder to load into, or to reuse when it holds the same data set (default: a temporary folder)")
 	flag.IntVar(&o.runs, "runs", 5, "requests per widget in a pass; the median is the pass's figure")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of a quiet pass then a pass under ingest; each widget's figure is the median over the rounds")
@@ -117,49 +101,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "analytics: -store must be duckdb or clickhouse, and clickhouse needs -clickhouse-url (or OPENFAST_TEST_CLICKHOUSE_URL)")
 		os.Exit(2)
 	}
-	end, err := time.Parse(time.DateOnly, o.end)
-	if err != nil || o.runs < 1 || o.rounds < 1 || o.ingest < 0 || o.cfg.Events < 1 || o.cfg.Sites < 2 || o.cfg.Days < 8 {
-		fmt.Fprintln(os.Stderr, "analytics: -end must be a date, -runs and -rounds 1 or more, -ingest 0 or more, -events 1 or more, -sites 2 or more, -days 8 or more")
+	cfg, err := data.Config()
+	if err != nil || o.runs < 1 || o.rounds < 1 || o.ingest < 0 {
+		fmt.Fprintln(os.Stderr, "analytics: -runs and -rounds 1 or more, -ingest 0 or more, "+dataset.FlagsUsage)
 		os.Exit(2)
 	}
-	o.cfg.End = end
+	o.cfg = cfg
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "analytics:", err)
 		os.Exit(1)
 	}
-}
-
-// prepare returns a data folder holding the data set, loading it if needed.
-func prepare(ctx context.Context, o options) (dir string, m manifest, cleanup func(), err error) {
-	cleanup = func() {}
-	dir = o.dir
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "openfast-analytics-"); err != nil {
-			return "", m, cleanup, err
-		}
-		cleanup = func() { os.RemoveAll(dir) }
-	}
-	want := Config{Events: o.cfg.Events, Sites: o.cfg.Sites, Days: o.cfg.Days, End: o.cfg.End, Seed: o.cfg.Seed}
-	if b, err := os.ReadFile(filepath.Join(dir, manifestName)); err == nil && json.Unmarshal(b, &m) == nil &&
-		m.Config.Events == want.Events && m.Config.Sites == want.Sites && m.Config.Days == want.Days && m.Config.End.Equal(want.End) && m.Config.Seed == want.Seed {
-		fmt.Printf("reusing %d events in %s\n", m.Events, dir)
-		return dir, m, cleanup, nil
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
-		return "", m, cleanup, fmt.Errorf("%s is not empty and holds no matching data set", dir)
-	}
-	sites, n, err := load(ctx, dir, want, os.Stdout)
-	if err != nil {
-		cleanup()
-		return "", m, func() {}, err
-	}
-	m = manifest{Config: want, Sites: sites, Events: n}
-	b, _ := json.Marshal(m)
-	if err := os.WriteFile(filepath.Join(dir, manifestName), b, 0o600); err != nil {
-		cleanup()
-		return "", m, func() {}, err
-	}
-	return dir, m, cleanup, nil
 }
 
 // widget is one timed request.
@@ -171,23 +122,15 @@ type widget struct {
 
 type scenario struct {
 	name    string
-	site    Site
+	site    dataset.Site
 	days    int
 	widgets []widget
 }
 
-func scenarios(m manifest) []scenario {
-	big, small := m.Sites[0], m.Sites[0]
-	for _, s := range m.Sites {
-		if s.Weight > big.Weight {
-			big = s
-		}
-		if s.Weight < small.Weight {
-			small = s
-		}
-	}
+func scenarios(m dataset.Manifest) []scenario {
+	big, small := m.BigAndSmall()
 	end := m.Config.End
-	mk := func(name string, s Site, days int) scenario {
+	mk := func(name string, s dataset.Site, days int) scenario {
 		rng := url.Values{"startAt": {end.AddDate(0, 0, -days).Format(time.DateOnly)}, "endAt": {end.AddDate(0, 0, -1).Format(time.DateOnly)}, "timezone": {"UTC"}}
 		with := func(extra url.Values) url.Values {
 			q := url.Values{"websiteId": {s.ID}}
@@ -238,24 +181,17 @@ type backend struct {
 }
 
 func run(ctx context.Context, o options) error {
-	dir, m, cleanup, err := prepare(ctx, o)
+	dir, m, cleanup, err := dataset.Prepare(ctx, o.dir, o.cfg, "openfast-analytics-")
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	meta, err := sqlite.OpenDataDir(ctx, dir)
+	meta, ddb, err := dataset.Open(ctx, dir)
 	if err != nil {
 		return err
 	}
 	defer meta.Close()
-	ddb, err := duckdb.OpenDataDir(ctx, dir)
-	if err != nil {
-		return err
-	}
 	defer ddb.Close()
-	if err := indexAll(ctx, ddb); err != nil {
-		return err
-	}
 	if o.eventDBMemory != "" {
 		if err := ddb.SetMemoryLimit(ctx, o.eventDBMemory); err != nil {
 			return err
@@ -271,7 +207,7 @@ func run(ctx context.Context, o options) error {
 		backends = append(backends, &backend{name: "ClickHouse", events: ch})
 	}
 
-	owner, err := meta.UserByEmail(ctx, ownerEmail)
+	owner, err := meta.UserByEmail(ctx, dataset.OwnerEmail)
 	if err != nil {
 		return fmt.Errorf("find the owner: %w", err)
 	}
@@ -449,7 +385,7 @@ func medianOver(rounds [][2]map[string]time.Duration, kind int) map[string]time.
 
 // roundsReport prints each round's six big-site widgets together and its
 // worst ratio under ingest, which the medians above summarize.
-func roundsReport(w io.Writer, m manifest, rounds [][2]map[string]time.Duration) {
+func roundsReport(w io.Writer, m dataset.Manifest, rounds [][2]map[string]time.Duration) {
 	for i, r := range rounds {
 		var six time.Duration
 		worst := 0.0
@@ -615,7 +551,7 @@ func appendUUID(b []byte, r *rand.Rand) []byte {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func report(w io.Writer, o options, m manifest, quiet, loaded map[string]time.Duration, ingestRate float64) {
+func report(w io.Writer, o options, m dataset.Manifest, quiet, loaded map[string]time.Duration, ingestRate float64) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	header := "scenario\twidget\tmedian"
 	if loaded != nil {

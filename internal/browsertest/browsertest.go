@@ -56,27 +56,13 @@ type Browser struct {
 // page writes to its console is logged when the test fails.
 func New(t *testing.T, opts ...chromedp.ExecAllocatorOption) *Browser {
 	t.Helper()
-	path := cmp.Or(os.Getenv(ChromiumEnv), DefaultChromium)
+	path := Path()
 	if _, err := exec.LookPath(path); err != nil {
 		Unavailable(t, "Chromium", "apt-get install chromium, or set "+ChromiumEnv,
 			"no Chromium at %s (apt-get install chromium, or set %s): %v", path, ChromiumEnv, err)
 	}
 	root, cancelRoot := context.WithTimeout(context.Background(), Timeout)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(root, append([]chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		// The network is closed: no background, update or sync traffic.
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(1280, 800),
-	}, opts...)...)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(root, append(Options(path), opts...)...)
 	ctx, cancelTab := chromedp.NewContext(alloc)
 	b := &Browser{Ctx: ctx}
 	done := make(chan struct{})
@@ -110,6 +96,30 @@ func New(t *testing.T, opts ...chromedp.ExecAllocatorOption) *Browser {
 		}
 	}()
 	return b
+}
+
+// Path is the Chromium program: $OPENFAST_CHROMIUM, else /usr/bin/chromium.
+func Path() string { return cmp.Or(os.Getenv(ChromiumEnv), DefaultChromium) }
+
+// Options are New's options for the Chromium at path: headless, a fresh
+// profile, a 1280×800 window and the network closed to background
+// traffic. The benchmarks in bench/ start Chromium with them too.
+func Options(path string) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		// The network is closed: no background, update or sync traffic.
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(1280, 800),
+	}
 }
 
 // Console returns what the page has written to its console so far.

@@ -1,4 +1,4 @@
-package main
+package dataset
 
 import (
 	"context"
@@ -16,26 +16,26 @@ import (
 // loadBatch is how many events one InsertEvents call commits.
 const loadBatch = 100_000
 
-// progressEvery is how often (in events) load reports its progress.
+// progressEvery is how often (in events) Load reports its progress.
 const progressEvery = 1_000_000
 
-// loadMemoryLimit caps DuckDB's memory while load runs. Left to its
+// loadMemoryLimit caps DuckDB's memory while Load runs. Left to its
 // default (80% of the machine's memory) DuckDB keeps the blocks of the
 // whole table cached as it grows, and the process takes more memory at the
 // same load rate (docs/benchmarks.md). The setting belongs to the open
 // database and is not stored in the file.
 const loadMemoryLimit = "400MB"
 
-// ownerEmail is the account that owns the generated websites.
-const ownerEmail = "analytics-bench@example.com"
+// OwnerEmail is the account that owns the generated websites.
+const OwnerEmail = "analytics-bench@example.com"
 
-// load fills the data folder dir as `openfast serve` lays it out: the
+// Load fills the data folder dir as `openfast serve` lays it out: the
 // SQLite metadata store with one owner and the generated websites, and the
 // DuckDB event store with the events of cfg, committed in batches of
 // loadBatch. It reports its progress and the final rate to progress (may
 // be io.Discard), and returns the websites and the number of events
 // stored.
-func load(ctx context.Context, dir string, cfg Config, progress io.Writer) (sites []Site, n int64, err error) {
+func Load(ctx context.Context, dir string, cfg Config, progress io.Writer) (sites []Site, n int64, err error) {
 	g, err := NewGenerator(cfg)
 	if err != nil {
 		return nil, 0, err
@@ -48,7 +48,7 @@ func load(ctx context.Context, dir string, cfg Config, progress io.Writer) (site
 		return nil, 0, err
 	}
 	defer func() { err = errors.Join(err, meta.Close()) }()
-	owner := &openfast.User{ID: openfast.NewID(), Email: ownerEmail}
+	owner := &openfast.User{ID: openfast.NewID(), Email: OwnerEmail}
 	if err := meta.CreateUser(ctx, owner); err != nil {
 		return nil, 0, fmt.Errorf("create owner: %w", err)
 	}
@@ -98,15 +98,15 @@ func load(ctx context.Context, dir string, cfg Config, progress io.Writer) (site
 	el := time.Since(start)
 	fmt.Fprintf(progress, "loaded %d events into %s in %s: %.0f events/s\n",
 		n, dir, el.Round(100*time.Millisecond), float64(n)/el.Seconds())
-	return sites, n, indexAll(ctx, events)
+	return sites, n, IndexAll(ctx, events)
 }
 
-// indexAll waits until the store has indexed every pageview (the
+// IndexAll waits until the store has indexed every pageview (the
 // background indexer keeps up with live traffic; a bulk load or a file
 // from before the index leaves a backlog) and has read its visitors for
 // the live index (a few seconds after opening a large file), so that the
 // reads are measured as a running server answers them.
-func indexAll(ctx context.Context, events *duckdb.DB) error {
+func IndexAll(ctx context.Context, events *duckdb.DB) error {
 	start := time.Now()
 	if err := events.WaitLive(ctx); err != nil {
 		return err

@@ -1,4 +1,4 @@
-package main
+package dataset
 
 import (
 	"context"
@@ -279,7 +279,7 @@ func TestLoad(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConfig
 	cfg.Events = 120_000
-	sites, n, err := load(ctx, dir, cfg, io.Discard)
+	sites, n, err := Load(ctx, dir, cfg, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func TestLoad(t *testing.T) {
 	checkLoaded(t, dir, sites, n)
 }
 
-// checkLoaded checks the data folder that load filled.
+// checkLoaded checks the data folder that Load filled.
 func checkLoaded(t *testing.T, dir string, sites []Site, n int64) {
 	t.Helper()
 	ctx := context.Background()
@@ -325,14 +325,14 @@ func checkLoaded(t *testing.T, dir string, sites []Site, n int64) {
 // sites, 90 days) and reports the time it takes and the size of the
 // event database. It runs only with OPENFAST_BENCH_FULL=1:
 //
-//	OPENFAST_BENCH_FULL=1 go test -run TestLoadFull -v -timeout 30m ./bench/analytics/
+//	OPENFAST_BENCH_FULL=1 go test -run TestLoadFull -v -timeout 30m ./bench/internal/dataset/
 func TestLoadFull(t *testing.T) {
 	if os.Getenv("OPENFAST_BENCH_FULL") != "1" {
 		t.Skip("set OPENFAST_BENCH_FULL=1 to load the default 10,000,000 events")
 	}
 	dir := t.TempDir()
 	start := time.Now()
-	sites, n, err := load(context.Background(), dir, Config{End: testConfig.End, Seed: 1}, testWriter{t})
+	sites, n, err := Load(context.Background(), dir, Config{End: testConfig.End, Seed: 1}, testWriter{t})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +346,7 @@ func TestLoadFull(t *testing.T) {
 	checkLoaded(t, dir, sites, n)
 }
 
-// testWriter writes load's progress lines to the test log.
+// testWriter writes Load's progress lines to the test log.
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) {

@@ -1,0 +1,331 @@
+// Command dashboard measures how fast the dashboard's analytics page
+// (GET /websites/{id}) shows in a real browser, over the data set of
+// bench/analytics (bench/internal/dataset: by default 10,000,000 events
+// over 90 days for 20 websites, one with 60% of the traffic).
+//
+// It serves everything `openfast serve` serves, in the same process (the
+// SQLite metadata store, the DuckDB event store, the app, the dashboard
+// and the API, on a loopback listener), signs the owner of the websites in
+// (app.SignIn) and gives the session's cookie to a headless Chromium. Then,
+// -runs times, it opens the page in a fresh tab: the big site over the last
+// 30 days of the data set, then the smallest site over its last 7 days.
+// For each load it reads, from the page's own clock (the Performance API,
+// from the start of the navigation):
+//
+//   - first paint and first contentful paint (performance.getEntriesByType("paint"));
+//   - all panels: the moment no panel shows its loading placeholder and the
+//     chart is drawn, the condition the browser tests of package web wait
+//     for (every hx-trigger="load" panel has been swapped for its data).
+//
+// Each page is loaded once before the timed runs, so that the browser has
+// the static files in its cache and the event store its blocks in memory,
+// as for someone who uses the dashboard. openfast keeps no query cache:
+// every load runs every panel's queries.
+//
+// The goals are a first paint under 500 ms and all panels under 1 s, for
+// the big site's median. They are reported, not enforced: a shared
+// machine's speed moves by 20-50% between runs. A panel that shows an
+// error fails the run.
+//
+// Usage:
+//
+//	go run ./bench/dashboard                             # 10M events in a temporary folder
+//	go run ./bench/dashboard -dir /tmp/of-10m            # keep the data (shared with bench/analytics)
+//	go run ./bench/dashboard -events 200000 -runs 2      # a short pass, as CI runs it
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/openfast/openfast/api"
+	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/bench/internal/dataset"
+	"github.com/openfast/openfast/ingest"
+	"github.com/openfast/openfast/internal/browsertest"
+	"github.com/openfast/openfast/internal/servergc"
+	"github.com/openfast/openfast/web"
+)
+
+// Goals of the big site's medians.
+const (
+	paintGoal  = 500 * time.Millisecond
+	panelsGoal = time.Second
+)
+
+// loadTimeout bounds one page load, from the navigation to the last panel.
+const loadTimeout = time.Minute
+
+type options struct {
+	cfg  dataset.Config
+	dir  string
+	runs int
+}
+
+func main() {
+	var o options
+	data := dataset.AddFlags(flag.CommandLine)
+	flag.StringVar(&o.dir, "dir", "", "data folder to load into, or to reuse when it holds the same data set (default: a temporary folder)")
+	flag.IntVar(&o.runs, "runs", 5, "page loads of each site; the median is the figure")
+	flag.Parse()
+	cfg, err := data.Config()
+	if err != nil || o.runs < 1 {
+		fmt.Fprintln(os.Stderr, "dashboard: -runs 1 or more, "+dataset.FlagsUsage)
+		os.Exit(2)
+	}
+	o.cfg = cfg
+	if err := run(context.Background(), o); err != nil {
+		fmt.Fprintln(os.Stderr, "dashboard:", err)
+		os.Exit(1)
+	}
+}
+
+// scenario is one page, loaded -runs times.
+type scenario struct {
+	name string
+	path string // with its query
+}
+
+// timing is one page load's figures, from the start of the navigation.
+type timing struct {
+	paint, contentful, panels time.Duration
+	// answers is when each panel's request had its answer, by panel.
+	answers map[string]time.Duration
+}
+
+func run(ctx context.Context, o options) error {
+	dir, m, cleanup, err := dataset.Prepare(ctx, o.dir, o.cfg, "openfast-dashboard-")
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	meta, events, err := dataset.Open(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer meta.Close()
+	defer events.Close()
+
+	// The server, wired as serve wires it.
+	servergc.Tune()
+	writer, err := ingest.OpenWriter(ctx, ingest.WriterConfig{Store: events, Dir: filepath.Join(dir, ingest.JournalDir), QueueSize: 100_000, MaxBatch: 5000})
+	if err != nil {
+		return err
+	}
+	defer writer.Close()
+	now := m.Config.End // the data set's last 30 days are the page's
+	a, err := app.New(app.Config{
+		Metadata: meta, Events: events, Writer: writer, Analytics: events,
+		Now: func() time.Time { return now },
+	})
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.DiscardHandler)
+	var srv *api.Server
+	dash, err := web.New(web.Config{App: a, Logger: logger, ClientIP: func(r *http.Request) string { return srv.ClientIP(r) }})
+	if err != nil {
+		return err
+	}
+	h := ingest.NewHandler(ingest.Config{Writer: writer, Website: a.TrackedWebsite})
+	if srv, err = api.New(api.Config{App: a, Logger: logger, Events: h.ServeEvent, Dashboard: dash}); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	httpServer := srv.HTTPServer()
+	go httpServer.Serve(ln)
+	defer httpServer.Close()
+	base := "http://" + ln.Addr().String()
+
+	// The owner signs in with a password, as on the sign-in page.
+	password := auth.RandomBase62(24)
+	if _, err := a.SetPasswordAsOperator(ctx, dataset.OwnerEmail, password, "bench"); err != nil {
+		return fmt.Errorf("set the owner's password: %w", err)
+	}
+	cookie, _, err := a.SignIn(ctx, app.SignInInput{Email: dataset.OwnerEmail, Password: password, IP: "127.0.0.1", UserAgent: "bench"})
+	if err != nil {
+		return fmt.Errorf("sign in: %w", err)
+	}
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, browsertest.Options(browsertest.Path())...)
+	defer cancelAlloc()
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	if err := chromedp.Do(browser, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{
+			Name: "openfast_session", Value: cookie, URL: base + "/", HTTPOnly: new(true), SameSite: network.CookieSameSiteLax,
+		})
+		return err
+	})); err != nil {
+		return fmt.Errorf("start %s and set the session cookie: %w", browsertest.Path(), err)
+	}
+
+	big, small := m.BigAndSmall()
+	scenarios := []scenario{
+		{"big site, 30 days", "/websites/" + big.ID + "?period=30d"},
+		{"small site, 7 days", "/websites/" + small.ID + "?period=7d"},
+	}
+	fmt.Printf("\ndashboard: %d events, %d sites, %d days ending %s; the analytics page in headless Chromium, %d loads per site after one untimed\n",
+		m.Events, m.Config.Sites, m.Config.Days, m.Config.End.Format(time.DateOnly), o.runs)
+	results := make([][]timing, len(scenarios))
+	for i, sc := range scenarios {
+		if _, err := load(browser, base+sc.path); err != nil {
+			return fmt.Errorf("%s: %w", sc.name, err)
+		}
+		for range o.runs {
+			t, err := load(browser, base+sc.path)
+			if err != nil {
+				return fmt.Errorf("%s: %w", sc.name, err)
+			}
+			results[i] = append(results[i], t)
+		}
+	}
+	for i, sc := range scenarios {
+		report(os.Stdout, sc, results[i], i == 0)
+	}
+	return nil
+}
+
+// watchJS runs in the page before its own scripts: it resolves
+// window.openfastSettled, once every panel of the analytics page has its
+// data (no loading placeholder left and the chart drawn: the condition of
+// package web's browser tests), to the time since the navigation started
+// and the text of the panels that show an error.
+const watchJS = `window.openfastSettled = new Promise(resolve => {
+	const done = () => document.querySelector(".analytics") !== null &&
+		document.querySelectorAll(".analytics .loading").length === 0 && document.querySelector(".uplot") !== null;
+	const watch = new MutationObserver(() => {
+		if (done()) {
+			watch.disconnect();
+			resolve({panels: performance.now(), errors: Array.from(document.querySelectorAll(".panel-error"), e => e.innerText)});
+		}
+	});
+	watch.observe(document, {childList: true, subtree: true});
+})`
+
+// paintJS is the page's paint entries, by name, and when each panel's
+// request had its answer, by the part of its path after /analytics/ (the
+// live count of visitors: "realtime count").
+const paintJS = `({
+	paint: Object.fromEntries(performance.getEntriesByType("paint").map(e => [e.name, e.startTime])),
+	answers: Object.fromEntries(performance.getEntriesByType("resource").filter(e => e.name.includes("/analytics/")).map(e => {
+		const u = new URL(e.name);
+		return [u.pathname.split("/analytics/").pop() + (u.searchParams.has("count") ? " count" : ""), e.responseEnd];
+	})),
+})`
+
+// load opens page in a new tab of the browser and times it.
+func load(browser context.Context, page string) (timing, error) {
+	tab, cancel := chromedp.NewContext(browser)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(tab, loadTimeout)
+	defer cancelTimeout()
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: watchJS})
+		return err
+	}), chromedp.Navigate(page)); err != nil {
+		return timing{}, err
+	}
+	settled, err := chromedp.Run(ctx, chromedp.Evaluate[struct {
+		Panels float64  `json:"panels"`
+		Errors []string `json:"errors"`
+	}]("window.openfastSettled", chromedp.EvalAwaitPromise))
+	if err != nil {
+		loc, _ := chromedp.Run(tab, chromedp.Location())
+		return timing{}, fmt.Errorf("wait for the panels at %s: %w", loc, err)
+	}
+	if len(settled.Errors) > 0 {
+		return timing{}, fmt.Errorf("%d panels show an error: %q", len(settled.Errors), settled.Errors)
+	}
+	entries, err := chromedp.Run(ctx, chromedp.Evaluate[struct {
+		Paint   map[string]float64 `json:"paint"`
+		Answers map[string]float64 `json:"answers"`
+	}](paintJS))
+	if err != nil {
+		return timing{}, err
+	}
+	fp, ok1 := entries.Paint["first-paint"]
+	fcp, ok2 := entries.Paint["first-contentful-paint"]
+	if !ok1 || !ok2 {
+		return timing{}, errors.New("the browser recorded no first paint")
+	}
+	t := timing{paint: millis(fp), contentful: millis(fcp), panels: millis(settled.Panels), answers: map[string]time.Duration{}}
+	for name, end := range entries.Answers {
+		t.answers[name] = millis(end)
+	}
+	return t, nil
+}
+
+func millis(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// report prints a scenario's loads, their medians and, for the big site,
+// the goals.
+func report(w io.Writer, sc scenario, ts []timing, goals bool) {
+	fmt.Fprintf(w, "\n%s\n", sc.name)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "run\tfirst paint\tfirst contentful paint\tall panels\t")
+	for i, t := range ts {
+		fmt.Fprintf(tw, "%d\t%.0f ms\t%.0f ms\t%.0f ms\t\n", i+1, ms(t.paint), ms(t.contentful), ms(t.panels))
+	}
+	med := func(f func(timing) time.Duration) time.Duration {
+		ds := make([]time.Duration, len(ts))
+		for i, t := range ts {
+			ds[i] = f(t)
+		}
+		slices.Sort(ds)
+		return ds[len(ds)/2]
+	}
+	var names []string
+	for name := range ts[0].answers {
+		names = append(names, name)
+	}
+	answers := map[string]time.Duration{}
+	for _, name := range names {
+		answers[name] = med(func(t timing) time.Duration { return t.answers[name] })
+	}
+	slices.SortFunc(names, func(a, b string) int { return cmp.Compare(answers[b], answers[a]) })
+	paint := med(func(t timing) time.Duration { return t.paint })
+	contentful := med(func(t timing) time.Duration { return t.contentful })
+	panels := med(func(t timing) time.Duration { return t.panels })
+	fmt.Fprintf(tw, "median\t%.0f ms\t%.0f ms\t%.0f ms\t\n", ms(paint), ms(contentful), ms(panels))
+	tw.Flush()
+	list := make([]string, len(names))
+	for i, name := range names {
+		list[i] = fmt.Sprintf("%s %.0f ms", name, ms(answers[name]))
+	}
+	fmt.Fprintf(w, "panels' answers, median from the navigation, latest first: %s\n", strings.Join(list, "; "))
+	if goals {
+		fmt.Fprintf(w, "goals: first paint %s (< %v), all panels %s (< %v)\n",
+			verdict(paint, paintGoal), paintGoal, verdict(panels, panelsGoal), panelsGoal)
+	}
+}
+
+func verdict(d, goal time.Duration) string {
+	if d < goal {
+		return "meets"
+	}
+	return "MISSES"
+}
