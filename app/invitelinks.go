@@ -30,15 +30,30 @@ type InvitationLink struct {
 var linkNotFound = openfast.Errorf(openfast.ENOTFOUND, "This invitation link is not valid: it may have been used, withdrawn or mistyped. Ask the website owner for a new one.")
 
 // invitationByLink returns the pending, unexpired invitation of a link's
-// secret.
-func (a *App) invitationByLink(ctx context.Context, secret string) (*openfast.Invitation, error) {
-	if secret == "" || len(secret) > maxLinkSecret {
+// secret, opened from client address ip. A secret that opens nothing
+// counts as a failed authentication of the address, as an unknown key
+// does: an address that guesses too often is refused (ERATELIMIT) before
+// its secret is even looked up.
+func (a *App) invitationByLink(ctx context.Context, secret, ip string) (*openfast.Invitation, error) {
+	now, addr := a.now(), addressKey(ip)
+	if a.failures != nil {
+		if retry, ok := a.failures.allow(addr, now); !ok {
+			return nil, a.failures.refusal(retry)
+		}
+	}
+	unknown := func() (*openfast.Invitation, error) {
+		if a.failures != nil {
+			a.failures.fail(addr, now)
+		}
 		return nil, linkNotFound
+	}
+	if secret == "" || len(secret) > maxLinkSecret {
+		return unknown()
 	}
 	h := sha256.Sum256([]byte(secret))
 	inv, err := a.store.InvitationByLinkHash(ctx, h[:])
 	if openfast.ErrorCode(err) == openfast.ENOTFOUND {
-		return nil, linkNotFound
+		return unknown()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("invitation by link: %w", err)
@@ -50,10 +65,11 @@ func (a *App) invitationByLink(ctx context.Context, secret string) (*openfast.In
 	return inv, nil
 }
 
-// InvitationByLink returns the invitation a link's secret opens. Anyone
-// holding the link may read it: the secret is the credential.
-func (a *App) InvitationByLink(ctx context.Context, secret string) (*InvitationLink, error) {
-	inv, err := a.invitationByLink(ctx, secret)
+// InvitationByLink returns the invitation a link's secret opens, for a
+// client at address ip. Anyone holding the link may read it: the secret is
+// the credential.
+func (a *App) InvitationByLink(ctx context.Context, secret, ip string) (*InvitationLink, error) {
+	inv, err := a.invitationByLink(ctx, secret, ip)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +90,7 @@ func (a *App) AcceptInvitationByLink(ctx context.Context, c Caller, secret strin
 	if _, err := authorize(c, ActAcceptInvitation, ""); err != nil {
 		return nil, err
 	}
-	inv, err := a.invitationByLink(ctx, secret)
+	inv, err := a.invitationByLink(ctx, secret, c.IP)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +117,7 @@ type NewInvitedUser struct {
 // invitation. When a user has the email already, it is ECONFLICT: they
 // sign in and accept.
 func (a *App) AcceptInvitationAsNewUser(ctx context.Context, in NewInvitedUser) (string, *openfast.Session, *openfast.Invitation, error) {
-	inv, err := a.invitationByLink(ctx, in.Secret)
+	inv, err := a.invitationByLink(ctx, in.Secret, in.IP)
 	if err != nil {
 		return "", nil, nil, err
 	}

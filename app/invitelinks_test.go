@@ -38,10 +38,10 @@ func TestInvitationLinks(t *testing.T) {
 	}
 
 	for _, bad := range []string{"", "AAAAAAAAAAAAAAAAAAAAAAAAAA", secret + "X"} {
-		_, err := a.InvitationByLink(ctx, bad)
+		_, err := a.InvitationByLink(ctx, bad, "192.0.2.9")
 		wantErr(t, err, openfast.ENOTFOUND, "not valid")
 	}
-	link, err := a.InvitationByLink(ctx, secret)
+	link, err := a.InvitationByLink(ctx, secret, "192.0.2.9")
 	if err != nil || link.HasAccount || link.Email != "bob@example.com" || link.Domain != "shop.example.com" || link.Role != openfast.RoleMember {
 		t.Fatalf("link: %+v %v", link, err)
 	}
@@ -64,7 +64,7 @@ func TestInvitationLinks(t *testing.T) {
 		t.Fatalf("bob signs in with his password: %v", err)
 	}
 	// Once.
-	_, err = a.InvitationByLink(ctx, secret)
+	_, err = a.InvitationByLink(ctx, secret, "192.0.2.9")
 	wantErr(t, err, openfast.ENOTFOUND, "not valid")
 	_, _, _, err = a.AcceptInvitationAsNewUser(ctx, app.NewInvitedUser{Secret: secret, Name: "Eve", Password: goodPassword})
 	wantErr(t, err, openfast.ENOTFOUND, "not valid")
@@ -77,7 +77,7 @@ func TestInvitationLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if link, err := a.InvitationByLink(ctx, secret); err != nil || !link.HasAccount || link.Role != openfast.RoleViewer {
+	if link, err := a.InvitationByLink(ctx, secret, "192.0.2.9"); err != nil || !link.HasAccount || link.Role != openfast.RoleViewer {
 		t.Fatalf("carol's link: %+v %v", link, err)
 	}
 	_, _, _, err = a.AcceptInvitationAsNewUser(ctx, app.NewInvitedUser{Secret: secret, Password: goodPassword})
@@ -104,7 +104,7 @@ func TestInvitationLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	*now = now.Add(app.DefaultInvitationTTL + time.Second)
-	_, err = a.InvitationByLink(ctx, secret)
+	_, err = a.InvitationByLink(ctx, secret, "192.0.2.9")
 	wantErr(t, err, openfast.EFORBIDDEN, "expired")
 	_, _, _, err = a.AcceptInvitationAsNewUser(ctx, app.NewInvitedUser{Secret: secret, Password: goodPassword})
 	wantErr(t, err, openfast.EFORBIDDEN, "expired")
@@ -115,7 +115,7 @@ func TestInvitationLinks(t *testing.T) {
 	if err := a.WithdrawInvitation(ctx, owner, site.ID, ptr("dave@example.com")); err != nil {
 		t.Fatal(err)
 	}
-	_, err = a.InvitationByLink(ctx, secret)
+	_, err = a.InvitationByLink(ctx, secret, "192.0.2.9")
 	wantErr(t, err, openfast.ENOTFOUND, "not valid")
 
 	// A viewer sees the team but cannot invite.
@@ -134,4 +134,35 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// TestInvitationLinks_GuessesLimited: link secrets that open nothing count
+// as failed authentications of the address; past the limit even a valid
+// link is refused from that address, and other addresses are not.
+func TestInvitationLinks_GuessesLimited(t *testing.T) {
+	ctx := context.Background()
+	a, _, _ := newClockApp(t)
+	raw, _, err := a.CreateFirstUser(ctx, app.FirstUserInput{Email: "ann@example.com", Password: goodPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, _, _ := a.Session(ctx, raw, "192.0.2.1")
+	site, err := a.CreateWebsite(ctx, owner, app.NewWebsite{Domain: ptr("shop.example.com"), Timezone: ptr("UTC")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, _, _ = a.Session(ctx, raw, "192.0.2.1")
+	secret, _, err := a.Invite(ctx, owner, site.ID, app.NewInvitation{Email: ptr("bob@example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range app.DefaultAuthFailureLimit {
+		_, err := a.InvitationByLink(ctx, "AAAAAAAAAAAAAAAAAAAAAAAAAA", "203.0.113.7")
+		wantErr(t, err, openfast.ENOTFOUND, "not valid")
+	}
+	_, err = a.InvitationByLink(ctx, secret, "203.0.113.7")
+	wantErr(t, err, openfast.ERATELIMIT, "Too many failed authentications")
+	if _, err := a.InvitationByLink(ctx, secret, "198.51.100.2"); err != nil {
+		t.Fatal("another address:", err)
+	}
 }

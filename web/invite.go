@@ -31,7 +31,7 @@ type invitationView struct {
 func (s *Server) showInvitation(w http.ResponseWriter, r *http.Request, v *visit, status int, view *invitationView) error {
 	ctx, cancel := withTimeout(r)
 	defer cancel()
-	link, err := s.app.InvitationByLink(ctx, r.PathValue("secret"))
+	link, err := s.app.InvitationByLink(ctx, r.PathValue("secret"), v.ip)
 	if err != nil {
 		return err
 	}
