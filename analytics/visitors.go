@@ -217,6 +217,9 @@ type VisitorStore interface {
 	Visitor(ctx context.Context, websiteID string, visitor openfast.UUID) (*VisitorActivity, error)
 	// RealtimeActivity returns the website's events in [since, until].
 	RealtimeActivity(ctx context.Context, websiteID string, since, until time.Time) (*RealtimeActivity, error)
+	// RecentActivity is RealtimeActivity without its Visitors, whose
+	// history costs a read of the website's past.
+	RecentActivity(ctx context.Context, websiteID string, since, until time.Time) (*RealtimeActivity, error)
 }
 
 // VisitorStore returns the service's store as a VisitorStore, or an
@@ -477,6 +480,18 @@ func sessionReferrer(s string) *string {
 // RealtimeMap answers GET /analytics/realtime/map. Its count is the
 // figure of GET /analytics/realtime.
 func (s *Service) RealtimeMap(ctx context.Context, websiteID string) (*RealtimeMap, error) {
+	return s.realtimeMap(ctx, websiteID, true)
+}
+
+// RealtimeFeed is RealtimeMap without its visitors: the count and the
+// latest events and payments, what the dashboard's realtime panel shows.
+// Its payments' isNew is left true.
+func (s *Service) RealtimeFeed(ctx context.Context, websiteID string) (*RealtimeMap, error) {
+	return s.realtimeMap(ctx, websiteID, false)
+}
+
+// realtimeMap is RealtimeMap, or with !full RealtimeFeed.
+func (s *Service) realtimeMap(ctx context.Context, websiteID string, full bool) (*RealtimeMap, error) {
 	vs, err := s.VisitorStore()
 	if err != nil {
 		return nil, err
@@ -487,7 +502,11 @@ func (s *Service) RealtimeMap(ctx context.Context, websiteID string) (*RealtimeM
 	if err != nil {
 		return nil, err
 	}
-	a, err := vs.RealtimeActivity(ctx, websiteID, since, now)
+	activity := vs.RealtimeActivity
+	if !full {
+		activity = vs.RecentActivity
+	}
+	a, err := activity(ctx, websiteID, since, now)
 	if err != nil {
 		return nil, err
 	}
@@ -569,6 +588,9 @@ func (s *Service) RealtimeMap(ctx context.Context, websiteID string) (*RealtimeM
 			name, email = cmp.Or(props["name"], name), cmp.Or(props["email"], email)
 		}
 		v.CustomerName, v.CustomerEmail = orNull(name), orNull(email)
+	}
+	if !full {
+		return m, nil // isNew costs a read of the website's past
 	}
 	if err := s.markNew(ctx, websiteID, a, m); err != nil {
 		return nil, err

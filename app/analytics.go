@@ -170,6 +170,17 @@ func (a *App) visitorRead(c Caller, websiteID string) (string, error) {
 
 // RealtimeMap reads where the visitors active now are.
 func (a *App) RealtimeMap(ctx context.Context, c Caller, websiteID string) (*analytics.RealtimeMap, error) {
+	return a.realtime(ctx, c, websiteID, a.analytics.RealtimeMap)
+}
+
+// RealtimeFeed reads the realtime count and the latest events and
+// payments, without the active visitors of RealtimeMap: the dashboard's
+// realtime panel. It is authorized like RealtimeMap.
+func (a *App) RealtimeFeed(ctx context.Context, c Caller, websiteID string) (*analytics.RealtimeMap, error) {
+	return a.realtime(ctx, c, websiteID, a.analytics.RealtimeFeed)
+}
+
+func (a *App) realtime(ctx context.Context, c Caller, websiteID string, do func(context.Context, string) (*analytics.RealtimeMap, error)) (*analytics.RealtimeMap, error) {
 	id, err := a.visitorRead(c, websiteID)
 	if err != nil {
 		return nil, err
@@ -179,7 +190,7 @@ func (a *App) RealtimeMap(ctx context.Context, c Caller, websiteID string) (*ana
 		return nil, err
 	}
 	return read(ctx, a, site.ID, func(ctx context.Context) (*analytics.RealtimeMap, error) {
-		return a.analytics.RealtimeMap(ctx, site.ID)
+		return do(ctx, site.ID)
 	})
 }
 

@@ -55,6 +55,7 @@ func TestPublicCaller(t *testing.T) {
 		"Visitors":      func() error { _, _, err := a.Visitors(ctx, c, app.Read{WebsiteID: site.ID}); return err },
 		"Visitor":       func() error { _, err := a.Visitor(ctx, c, site.ID, "a3ab2331-989f-4cfa-91c6-2461c9e3c6bd"); return err },
 		"RealtimeMap":   func() error { _, err := a.RealtimeMap(ctx, c, site.ID); return err },
+		"RealtimeFeed":  func() error { _, err := a.RealtimeFeed(ctx, c, site.ID); return err },
 	} {
 		if err := call(); openfast.ErrorCode(err) != openfast.EFORBIDDEN {
 			t.Errorf("%s: %v, want EFORBIDDEN", name, err)

@@ -264,12 +264,23 @@ func (d *DB) visitorLists(ctx context.Context, websiteID string, visitor openfas
 // RealtimeActivity reads the realtime window: its active visitors, its
 // latest events and its latest payments.
 func (d *DB) RealtimeActivity(ctx context.Context, websiteID string, since, until time.Time) (*analytics.RealtimeActivity, error) {
+	visitors, err := d.activeVisitors(ctx, websiteID, ceilMicros(since), until.UnixMicro())
+	if err != nil {
+		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
+	}
+	a, err := d.RecentActivity(ctx, websiteID, since, until)
+	if err != nil {
+		return nil, err
+	}
+	a.Visitors = visitors
+	return a, nil
+}
+
+// RecentActivity reads the realtime window's latest events and payments.
+func (d *DB) RecentActivity(ctx context.Context, websiteID string, since, until time.Time) (*analytics.RealtimeActivity, error) {
 	a := &analytics.RealtimeActivity{}
 	var err error
 	from, to := ceilMicros(since), until.UnixMicro()
-	if a.Visitors, err = d.activeVisitors(ctx, websiteID, from, to); err != nil {
-		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
-	}
 	if a.Events, err = d.recentEvents(ctx, websiteID, from, to); err != nil {
 		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
 	}

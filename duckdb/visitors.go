@@ -226,14 +226,27 @@ func (d *DB) visitorLists(ctx context.Context, tx *sql.Tx, websiteID string, vis
 
 // RealtimeActivity reads the realtime window in one transaction.
 func (d *DB) RealtimeActivity(ctx context.Context, websiteID string, since, until time.Time) (*analytics.RealtimeActivity, error) {
+	return d.realtime(ctx, websiteID, since, until, true)
+}
+
+// RecentActivity reads the realtime window's latest events and payments.
+func (d *DB) RecentActivity(ctx context.Context, websiteID string, since, until time.Time) (*analytics.RealtimeActivity, error) {
+	return d.realtime(ctx, websiteID, since, until, false)
+}
+
+// realtime reads the realtime window in one snapshot: its latest events
+// and payments and, with visitors, its active visitors.
+func (d *DB) realtime(ctx context.Context, websiteID string, since, until time.Time, visitors bool) (*analytics.RealtimeActivity, error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
 	}
 	defer tx.Rollback()
 	a := &analytics.RealtimeActivity{}
-	if a.Visitors, err = d.activeVisitors(ctx, tx, websiteID, since, until); err != nil {
-		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
+	if visitors {
+		if a.Visitors, err = d.activeVisitors(ctx, tx, websiteID, since, until); err != nil {
+			return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)
+		}
 	}
 	if a.Events, err = d.recentEvents(ctx, tx, websiteID, since, until); err != nil {
 		return nil, fmt.Errorf("realtime map of %s: %w", websiteID, err)

@@ -227,6 +227,15 @@ func newestFirst(events []*openfast.Event, k func(*openfast.Event) key) {
 	slices.SortStableFunc(events, func(a, b *openfast.Event) int { return slices.Compare(k(b), k(a)) })
 }
 
+// RecentActivity implements analytics.VisitorStore.
+func (ref *Reference) RecentActivity(ctx context.Context, websiteID string, since, until time.Time) (*analytics.RealtimeActivity, error) {
+	a, err := ref.RealtimeActivity(ctx, websiteID, since, until)
+	if a != nil {
+		a.Visitors = nil
+	}
+	return a, err
+}
+
 // RealtimeActivity implements analytics.VisitorStore.
 func (ref *Reference) RealtimeActivity(_ context.Context, websiteID string, since, until time.Time) (*analytics.RealtimeActivity, error) {
 	out := &analytics.RealtimeActivity{}

@@ -364,6 +364,12 @@ func Visitors(t *testing.T, open OpenAnalyticsFunc, queries int) {
 				want, err1 := service(reference, at).RealtimeMap(ctx, site.id)
 				have, err2 := service(store, at).RealtimeMap(ctx, site.id)
 				compare(t, fmt.Sprintf("realtime map of %s at %s", site.id, at), want, have, err1, err2)
+				wantFeed, err1 := service(reference, at).RealtimeFeed(ctx, site.id)
+				haveFeed, err2 := service(store, at).RealtimeFeed(ctx, site.id)
+				compare(t, fmt.Sprintf("realtime feed of %s at %s", site.id, at), wantFeed, haveFeed, err1, err2)
+				if err1 == nil && (len(wantFeed.Visitors) != 0 || len(wantFeed.RecentEvents) != len(want.RecentEvents) || wantFeed.Count != want.Count) {
+					t.Fatalf("realtime feed of %s at %s: not the map's count and events without its visitors: %+v", site.id, at, wantFeed)
+				}
 				if shift == 0 && (len(want.Visitors) == 0 || len(want.RecentPayments) == 0) {
 					t.Fatalf("realtime map of %s: no visitors or no payments: %+v", site.id, want)
 				}

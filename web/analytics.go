@@ -689,7 +689,7 @@ type feedItem struct {
 }
 
 // realtime answers the realtime panel. The public dashboard shows the
-// count only: the feed is the realtime map, which names visitors.
+// count only: the feed (app.RealtimeFeed) names visitors.
 func (s *Server) realtime(ctx context.Context, w http.ResponseWriter, r *http.Request, v *visit, sc *scope) error {
 	view := realtimeView{Public: sc.public, Base: sc.base}
 	if sc.public || r.URL.Query().Get("count") != "" {
@@ -701,7 +701,7 @@ func (s *Server) realtime(ctx context.Context, w http.ResponseWriter, r *http.Re
 		s.render(w, r, v, http.StatusOK, "analytics_count.html", "", view)
 		return nil
 	}
-	m, err := patiently(ctx, func() (*analytics.RealtimeMap, error) { return s.app.RealtimeMap(ctx, sc.caller, sc.site.ID) })
+	m, err := patiently(ctx, func() (*analytics.RealtimeMap, error) { return s.app.RealtimeFeed(ctx, sc.caller, sc.site.ID) })
 	if err != nil {
 		return err
 	}

@@ -48,6 +48,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -107,6 +108,10 @@ type scenario struct {
 // timing is one page load's figures, from the start of the navigation.
 type timing struct {
 	paint, contentful, panels time.Duration
+	// cpu is the CPU time the server (this process) used for the load:
+	// the work of the page, which a loaded machine stretches out in time
+	// but does not grow.
+	cpu time.Duration
 	// answers is when each panel's request had its answer, by panel.
 	answers map[string]time.Duration
 }
@@ -204,6 +209,48 @@ func run(ctx context.Context, o options) error {
 	for i, sc := range scenarios {
 		report(os.Stdout, sc, results[i], i == 0)
 	}
+	return alone(ctx, base, cookie, scenarios[0], o.runs)
+}
+
+// panelPaths are the requests of the analytics page's panels, after
+// /analytics/ (analytics.html).
+var panelPaths = []string{"kpis", "realtime?count=1", "chart", "pages", "referrers", "countries", "browsers", "goals", "realtime", "visitors"}
+
+// alone requests each panel of sc by itself, one after another, runs
+// times, and prints the median time to its answer: the work of each
+// panel, without the others in its way.
+func alone(ctx context.Context, base, cookie string, sc scenario, runs int) error {
+	path, query, _ := strings.Cut(sc.path, "?")
+	var list []string
+	for _, p := range panelPaths {
+		name, extra, _ := strings.Cut(p, "?")
+		u := base + path + "/analytics/" + name + "?" + query
+		if extra != "" {
+			u += "&" + extra
+		}
+		ds := make([]time.Duration, runs)
+		for i := range ds {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+			if err != nil {
+				return err
+			}
+			req.AddCookie(&http.Cookie{Name: "openfast_session", Value: cookie})
+			start := time.Now()
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("panel %s: %d %v", p, resp.StatusCode, err)
+			}
+			ds[i] = time.Since(start)
+		}
+		slices.Sort(ds)
+		list = append(list, fmt.Sprintf("%s %.0f ms", strings.Replace(p, "?count=1", " count", 1), ms(ds[len(ds)/2])))
+	}
+	fmt.Printf("\n%s, each panel alone (one request at a time, median of %d): %s\n", sc.name, runs, strings.Join(list, "; "))
 	return nil
 }
 
@@ -239,6 +286,7 @@ const paintJS = `({
 func load(browser context.Context, page string) (timing, error) {
 	tab, cancel := chromedp.NewContext(browser)
 	defer cancel()
+	cpu := processCPU()
 	ctx, cancelTimeout := context.WithTimeout(tab, loadTimeout)
 	defer cancelTimeout()
 	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -255,6 +303,7 @@ func load(browser context.Context, page string) (timing, error) {
 		loc, _ := chromedp.Run(tab, chromedp.Location())
 		return timing{}, fmt.Errorf("wait for the panels at %s: %w", loc, err)
 	}
+	cpu = processCPU() - cpu
 	if len(settled.Errors) > 0 {
 		return timing{}, fmt.Errorf("%d panels show an error: %q", len(settled.Errors), settled.Errors)
 	}
@@ -270,11 +319,20 @@ func load(browser context.Context, page string) (timing, error) {
 	if !ok1 || !ok2 {
 		return timing{}, errors.New("the browser recorded no first paint")
 	}
-	t := timing{paint: millis(fp), contentful: millis(fcp), panels: millis(settled.Panels), answers: map[string]time.Duration{}}
+	t := timing{paint: millis(fp), contentful: millis(fcp), panels: millis(settled.Panels), cpu: cpu, answers: map[string]time.Duration{}}
 	for name, end := range entries.Answers {
 		t.answers[name] = millis(end)
 	}
 	return t, nil
+}
+
+// processCPU returns the user and system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func millis(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
@@ -286,9 +344,9 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 func report(w io.Writer, sc scenario, ts []timing, goals bool) {
 	fmt.Fprintf(w, "\n%s\n", sc.name)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\tfirst paint\tfirst contentful paint\tall panels\t")
+	fmt.Fprintln(tw, "run\tfirst paint\tfirst contentful paint\tall panels\tserver CPU\t")
 	for i, t := range ts {
-		fmt.Fprintf(tw, "%d\t%.0f ms\t%.0f ms\t%.0f ms\t\n", i+1, ms(t.paint), ms(t.contentful), ms(t.panels))
+		fmt.Fprintf(tw, "%d\t%.0f ms\t%.0f ms\t%.0f ms\t%.0f ms\t\n", i+1, ms(t.paint), ms(t.contentful), ms(t.panels), ms(t.cpu))
 	}
 	med := func(f func(timing) time.Duration) time.Duration {
 		ds := make([]time.Duration, len(ts))
@@ -310,7 +368,8 @@ func report(w io.Writer, sc scenario, ts []timing, goals bool) {
 	paint := med(func(t timing) time.Duration { return t.paint })
 	contentful := med(func(t timing) time.Duration { return t.contentful })
 	panels := med(func(t timing) time.Duration { return t.panels })
-	fmt.Fprintf(tw, "median\t%.0f ms\t%.0f ms\t%.0f ms\t\n", ms(paint), ms(contentful), ms(panels))
+	cpu := med(func(t timing) time.Duration { return t.cpu })
+	fmt.Fprintf(tw, "median\t%.0f ms\t%.0f ms\t%.0f ms\t%.0f ms\t\n", ms(paint), ms(contentful), ms(panels), ms(cpu))
 	tw.Flush()
 	list := make([]string, len(names))
 	for i, name := range names {
