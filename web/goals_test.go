@@ -68,6 +68,16 @@ func TestSettingsGoals(t *testing.T) {
 	if !regexp.MustCompile(`<li class="kpi kpi-color-emerald">\s*<span class="kpi-label">Sign-up</span>`).MatchString(kpis) {
 		t.Errorf("kpis markup:\n%s", kpis)
 	}
+
+	// The public dashboard shows the goals the same way.
+	a.share(t, true)
+	anyone := a.client(t)
+	if got := text(a.panel(t, anyone, "/share/example.com/analytics/goals").body); !strings.Contains(got, "Sign-up signup 1 1") {
+		t.Errorf("public goals panel: %s", got)
+	}
+	if got := text(a.panel(t, anyone, "/share/example.com/analytics/kpis").body); !strings.HasPrefix(got, "Sign-up 1") {
+		t.Errorf("public kpis: %s", got)
+	}
 }
 
 // TestGoalPaletteStyles: every colour of the palette has its swatch and KPI
