@@ -36,6 +36,10 @@ func TestSettingsGoals(t *testing.T) {
 	if res.status != 400 || !strings.Contains(res.body, "not in the palette") {
 		t.Errorf("bad colour: %d\n%s", res.status, short(res.body))
 	}
+	res = do(t, a.owner, "POST", goals, url.Values{"new": {"1"}, "goalName": {"upgrade"}, "displayName": {" "}, "color": {""}, "description": {""}})
+	if res.status != 400 || !strings.Contains(res.body, "Give the goal a display name") {
+		t.Errorf("new goal without anything: %d\n%s", res.status, short(res.body))
+	}
 	res = do(t, a.owner, "POST", goals+"/kpi", url.Values{"kpi": {"ghost"}, "kpiColorScheme": {""}})
 	if res.status != 400 || !strings.Contains(res.body, "not a goal of this website") {
 		t.Errorf("kpi of no goal: %d\n%s", res.status, short(res.body))

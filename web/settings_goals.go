@@ -59,6 +59,14 @@ func (s *Server) customizeGoal(w http.ResponseWriter, r *http.Request, v *visit,
 	}
 	ctx, cancel := withTimeout(r)
 	defer cancel()
+	if d, _ := app.Decide(app.ActCustomizeGoal, v.caller.Principal, site.ID); !d.Allowed {
+		return d.Err() // before any word on the form
+	}
+	if r.PostFormValue("new") != "" && in.DisplayName.Value == nil && in.Color.Value == nil && in.Description.Value == nil {
+		// Saved, it would store nothing: say so rather than "Goal saved."
+		err := openfast.Errorf(openfast.EINVALID, "Give the goal a display name, a colour or a description.")
+		return s.afterAction(w, r, v, site, "goals", err, &settingsView{})
+	}
 	if _, err := s.app.CustomizeGoal(ctx, v.caller, site.ID, in); err != nil {
 		return s.afterAction(w, r, v, site, "goals", err, &settingsView{})
 	}
