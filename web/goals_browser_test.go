@@ -23,14 +23,7 @@ func TestGoalColorsInBrowser(t *testing.T) {
 		t.Fatalf("kpi: %d\n%s", res.status, res.body)
 	}
 	b := browsertest.New(t)
-	if err := chromedp.Do(b.Ctx,
-		chromedp.Navigate(a.srv.URL+"/login?next=/websites/"+a.site),
-		chromedp.SetValue(chromedp.CSS(`input[name=email]`), "ann@example.com"),
-		chromedp.SetValue(chromedp.CSS(`input[name=password]`), password),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),
-	); err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	a.signInBrowser(t, b)
 	settled(t, b)
 	if got := pageText(t, b, ".panel"); !strings.Contains(got, "Sign-up") || !strings.Contains(got, "signup") {
 		t.Errorf("goals panel:\n%s", got)
