@@ -533,8 +533,9 @@ func (s *Server) goalKPI(ctx context.Context, sc *scope, goal string) (kpiView, 
 	completions := func(compare bool) (*int64, error) {
 		params := sc.view.params(compare)
 		params.Set("fields", "name,completions")
+		// Every goal's row (the largest page), not a filter on the goal:
+		// the view's filters may already use every filter there is room for.
 		params.Set("limit", strconv.Itoa(analytics.MaxAnalyticsLimit))
-		params.Add("filter_goal", "is:"+goal)
 		rows, err := patiently(ctx, func() ([]wire.BreakdownRow, error) {
 			rows, _, _, err := s.app.Breakdown(ctx, sc.caller, analytics.Goals, sc.read(params))
 			return rows, err
