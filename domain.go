@@ -189,6 +189,7 @@ const (
 	AuditInvitationAccept  = "team.accept"
 	AuditTeamRemove        = "team.remove"
 	AuditTeamWithdraw      = "team.withdraw"
+	AuditGoalCustomize     = "goal.customize"
 )
 
 // UserStore stores users.
@@ -316,6 +317,7 @@ type MetadataStore interface {
 	SaltStore
 	PaymentClaimStore
 	SignInStore
+	GoalCustomizationStore
 	Ping(ctx context.Context) error
 	Close() error
 }

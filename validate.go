@@ -17,8 +17,15 @@ const (
 	MaxPathLength     = 2048
 )
 
-// KPIColorSchemes is the palette that kpiColorScheme accepts.
-var KPIColorSchemes = []string{"red", "orange", "yellow", "green", "purple", "pink", "gray", "blue", "teal", "indigo"}
+// KPIColorSchemes is the palette that kpiColorScheme accepts: the
+// families of GoalPalette.
+var KPIColorSchemes = func() []string {
+	out := make([]string, len(GoalPalette))
+	for i, c := range GoalPalette {
+		out[i] = c.Family
+	}
+	return out
+}()
 
 // NormalizeDomain lowercases and trims a website domain and checks that it
 // is a bare hostname: no scheme, port, path or IP address.

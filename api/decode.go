@@ -22,11 +22,17 @@ type object map[string]json.RawMessage
 // readObject reads a JSON object body of at most 1 MiB. When optional is
 // true, a missing or empty body reads as {}.
 func readObject(w http.ResponseWriter, r *http.Request, optional bool) (object, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	return readObjectOf(w, r, optional, maxBodyBytes, "1 MiB")
+}
+
+// readObjectOf is readObject with a smaller body limit, of limit bytes,
+// which size names.
+func readObjectOf(w http.ResponseWriter, r *http.Request, optional bool, limit int64, size string) (object, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, openfast.Errorf(openfast.ETOOLARGE, "Request body is larger than 1 MiB.")
+			return nil, openfast.Errorf(openfast.ETOOLARGE, "Request body is larger than %s.", size)
 		}
 		return nil, openfast.Errorf(openfast.EINVALID, "Could not read the request body.")
 	}

@@ -348,6 +348,16 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	c.want(http.StatusBadRequest, http.MethodGet, admin+"/websites/"+badID, owner, "")
 	c.want(http.StatusForbidden, http.MethodGet, admin+"/websites/"+unknownID, owner, "")
 	c.want(http.StatusForbidden, http.MethodGet, siteURL, guest, "")
+	goalsURL := siteURL + "/goals/customizations"
+	c.want(http.StatusBadRequest, http.MethodPut, siteURL, owner, `{"kpi":"signup"}`)
+	c.want(http.StatusOK, http.MethodPatch, goalsURL, owner, `{"goalName":"signup","displayName":"Sign-up","color":"#EF4444"}`)
+	c.want(http.StatusOK, http.MethodPatch, goalsURL, owner, `{"goalName":"signup","description":null}`)
+	c.want(http.StatusBadRequest, http.MethodPatch, goalsURL, owner, `{"goalName":"signup","color":"#123456"}`)
+	c.want(http.StatusRequestEntityTooLarge, http.MethodPatch, goalsURL, owner, `{"goalName":"signup","description":"`+strings.Repeat("a", 5000)+`"}`)
+	c.want(http.StatusForbidden, http.MethodPatch, goalsURL, guest, `{"goalName":"signup","color":null}`)
+	c.want(http.StatusOK, http.MethodGet, goalsURL, owner, "")
+	c.want(http.StatusOK, http.MethodGet, goalsURL+"?goalName=signup", owner, "")
+	c.want(http.StatusBadRequest, http.MethodGet, goalsURL+"?goalName=Not%20ok!", owner, "")
 	c.want(http.StatusOK, http.MethodPut, siteURL, owner, `{"name":"Example","currency":"eur","kpi":"signup",
 		"kpiColorScheme":"teal","revenueMetric":"revenue","isCookieless":true,"excludedCountries":["fr"],"excludedIps":["10.0.0.0/8"]}`)
 	c.want(http.StatusForbidden, http.MethodDelete, siteURL, owner, "")

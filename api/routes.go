@@ -43,6 +43,8 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodPost, path: site + "/team", action: app.ActInviteMember, handle: s.inviteMember},
 		{method: http.MethodDelete, path: site + "/team", action: app.ActRemoveMember, handle: s.removeMember},
 		{method: http.MethodGet, path: site + "/audit-log", action: app.ActWebsiteAuditLog, handle: s.listAuditLog},
+		{method: http.MethodGet, path: site + "/goals/customizations", action: app.ActListGoalCustomizations, handle: s.listGoalCustomizations},
+		{method: http.MethodPatch, path: site + "/goals/customizations", action: app.ActCustomizeGoal, handle: s.customizeGoal},
 
 		{method: http.MethodGet, path: admin + "/audit-log", action: app.ActAccountAuditLog, handle: s.listAccountAuditLog},
 		{method: http.MethodGet, path: admin + "/invitations", action: app.ActListInvitations, handle: s.listInvitations},

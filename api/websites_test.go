@@ -63,6 +63,8 @@ func TestWebsiteService(t *testing.T) {
 	})
 
 	t.Run("Update", func(t *testing.T) {
+		// kpi names a goal of the website: one with events, or customized.
+		e.do("PATCH", path+"/"+id+"/goals/customizations", tok, map[string]any{"goalName": "signup", "color": "#22c55e"}).ok()
 		d := e.do("PUT", path+"/"+id, tok, map[string]any{
 			"name": nil, "timezone": "Asia/Kolkata", "currency": "eur", "kpi": "signup", "kpiColorScheme": "teal",
 			"revenueMetric": "revenue", "isCookieless": true, "isAllHostnamesAllowed": true,

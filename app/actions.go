@@ -78,6 +78,9 @@ var (
 	ActWriteGoals    = websiteAPIAction("goals.write", auth.PermGoalsWrite, openfast.RoleMember)
 	ActWritePayments = websiteAPIAction("payments.write", auth.PermPaymentsWrite, openfast.RoleMember)
 	ActWriteIdentify = websiteAPIAction("identify.write", auth.PermIdentifyWrite, openfast.RoleMember)
+
+	ActListGoalCustomizations = websiteAction("goal_customizations.list", auth.PermGoalsRead, openfast.RoleViewer)
+	ActCustomizeGoal          = websiteAction("goal_customizations.update", auth.PermGoalsWrite, openfast.RoleMember)
 )
 
 // Actions lists every action, for tests and documentation.
@@ -89,6 +92,7 @@ var Actions = []Action{
 	ActListTeam, ActInviteMember, ActRemoveMember, ActWebsiteAuditLog, ActAccountAuditLog,
 	ActListInvitations, ActAcceptInvitation,
 	ActReadAnalytics, ActWriteGoals, ActWritePayments, ActWriteIdentify,
+	ActListGoalCustomizations, ActCustomizeGoal,
 }
 
 // Target is the website an action of p acts on: for the Website API, a

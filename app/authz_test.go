@@ -70,6 +70,14 @@ var appRoutes = map[string]appRoute{
 		_, err := a.UpdateWebsite(ctx, c, site, app.WebsiteUpdate{IsCookieless: ptr(false)})
 		return err
 	}},
+	"GET /api/v1/admin/websites/{websiteId}/goals/customizations": {app.ActListGoalCustomizations, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+		_, err := a.GoalCustomizations(ctx, c, site, "")
+		return err
+	}},
+	"PATCH /api/v1/admin/websites/{websiteId}/goals/customizations": {app.ActCustomizeGoal, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+		_, err := a.CustomizeGoal(ctx, c, site, app.GoalCustomizationUpdate{GoalName: ptr("signup"), Color: app.Set[string]{Set: true, Value: ptr("#ef4444")}})
+		return err
+	}},
 	"DELETE /api/v1/admin/websites/{websiteId}": {app.ActDeleteWebsite, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
 		return a.DeleteWebsite(ctx, c, site)
 	}},

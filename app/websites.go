@@ -207,6 +207,9 @@ func (a *App) UpdateWebsite(ctx context.Context, c Caller, websiteID string, in 
 	if err != nil {
 		return nil, err
 	}
+	if err := a.checkKPI(ctx, id, in.KPI); err != nil {
+		return nil, err
+	}
 	site, err := a.store.UpdateWebsite(ctx, id, func(site *openfast.Website) error {
 		apply(site)
 		return nil
@@ -216,6 +219,30 @@ func (a *App) UpdateWebsite(ctx context.Context, c Caller, websiteID string, in 
 	}
 	a.websites.invalidate()
 	return site, nil
+}
+
+// checkKPI refuses a kpi that names no goal the website tracks (events of
+// it, or a customization of it). Null clears; the current kpi is kept
+// without a check, so that saving the other settings never fails on it.
+func (a *App) checkKPI(ctx context.Context, id string, kpi Set[string]) error {
+	if !kpi.Set || kpi.Value == nil {
+		return nil
+	}
+	site, err := a.website(ctx, id)
+	if err != nil {
+		return err
+	}
+	if site.KPI != nil && *site.KPI == *kpi.Value {
+		return nil
+	}
+	tracked, err := a.goalIsTracked(ctx, site.Website, *kpi.Value)
+	if err != nil {
+		return err
+	}
+	if !tracked {
+		return openfast.Errorf(openfast.EINVALID, "kpi %q is not a goal of this website: it has no events of it and no customization of it.", *kpi.Value)
+	}
+	return nil
 }
 
 // validate checks every member of the update and returns the function

@@ -649,8 +649,10 @@ within a time range, or the intersection of several. At least one is needed.`,
 	deleteCmd.Flags().StringVar(&from, "from", "", "start: ISO 8601 or YYYY-MM-DD")
 	deleteCmd.Flags().StringVar(&to, "to", "", "end: ISO 8601 or YYYY-MM-DD (included)")
 
-	return groupCommand("goals", "Record and delete custom goals server-side",
-		`Record custom goals from your backend, and delete goal events.`, createCmd, deleteCmd)
+	return groupCommand("goals", "Record and delete custom goals; customize how goals show",
+		`Record custom goals from your backend, and delete goal events. List the goal
+colours, and set the display name, colour and description of a goal.`, createCmd, deleteCmd,
+		a.goalColorsCommand(), a.goalCustomizationsCommand(), a.goalCustomizeCommand())
 }
 
 func deletionLine(s *session, d *client.Deletion) error {

@@ -95,6 +95,9 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 				return err
 			})
 		}
+		if err == nil {
+			err = exportGoalCustomizations(ctx, tx, d)
+		}
 		return err
 	})
 	if err != nil {
@@ -172,6 +175,7 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 			add(fmt.Sprintf("payment claim %s of %s", c.TransactionID, c.WebsiteID), `INSERT INTO payment_claims (website_id, transaction_id, claimed_at)
 				VALUES ($1, $2, $3) ON CONFLICT (website_id, transaction_id) DO NOTHING`, c.WebsiteID, c.TransactionID, ms(c.ClaimedAt))
 		}
+		importGoalCustomizations(d, add)
 		if len(d.AuditLog) > 0 {
 			// Never moves the sequence backwards: the next id is past both
 			// the highest id stored and any id handed out already.

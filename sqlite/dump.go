@@ -99,6 +99,9 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 			return err
 		})
 	}
+	if err == nil {
+		err = exportGoalCustomizations(ctx, tx, d)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("export metadata: %w", err)
 	}
@@ -195,7 +198,7 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 				return fmt.Errorf("payment claim %s of %s: %w", c.TransactionID, c.WebsiteID, err)
 			}
 		}
-		return nil
+		return importGoalCustomizations(d, exec)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("import metadata: %w", err)

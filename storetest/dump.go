@@ -24,7 +24,7 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	must(t, err)
 	if len(want.Users) != 3 || len(want.Websites) != 2 || len(want.Members) != 3 || len(want.Invitations) != 2 ||
 		len(want.APIKeys) != 2 || len(want.AccessTokens) != 1 || len(want.AuditLog) != 4 || len(want.PaymentClaims) != 2 ||
-		len(want.PasswordHashes) != 1 {
+		len(want.PasswordHashes) != 1 || len(want.GoalCustomizations) != 1 {
 		t.Fatalf("export counts: %+v", want.Counts())
 	}
 
@@ -124,6 +124,10 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 			t.Fatalf("claim %s: %v, %v", c.TransactionID, ok, err)
 		}
 	}
+	_, err = s.UpdateGoalCustomization(ctx, w.ID, "signup", func(g *openfast.GoalCustomization) {
+		g.DisplayName, g.Color = &keyName, &openfast.GoalPalette[0].Color
+	}, openfast.MaxGoalCustomizationsPerWebsite, nil)
+	must(t, err)
 	return w.ID
 }
 

@@ -338,6 +338,9 @@ type rowView struct {
 	Label, Href, Revenue  string
 	Visitors, Completions int64
 	Pct                   int // bar length, 0–100
+	// Goals: the goal's name when Label is its display name, its colour
+	// family (a CSS class swatch-<family>) and description.
+	Raw, Color, Title string
 }
 
 // breakdown reads limit rows of rep from offset.
@@ -371,6 +374,11 @@ func (s *Server) breakdown(ctx context.Context, sc *scope, rep report, limit, of
 	for _, row := range rows {
 		peak = max(peak, deref64(row.Visitors))
 	}
+	var labels map[string]*openfast.GoalCustomization
+	if t.Goals {
+		// Without them the goals show by name: not worth failing the panel.
+		labels, _ = s.app.GoalLabels(ctx, sc.caller, sc.site.ID)
+	}
 	for _, row := range rows {
 		key := deref(rep.value(row))
 		rv := rowView{Label: key, Visitors: deref64(row.Visitors), Completions: deref64(row.Completions),
@@ -378,6 +386,9 @@ func (s *Server) breakdown(ctx context.Context, sc *scope, rep report, limit, of
 		rv.Pct = int(math.Round(float64(rv.Visitors) * 100 / float64(peak)))
 		if h := deref(row.Hostname); rep.endpoint.Name == analytics.Pages.Name && h != "" && h != sc.site.Domain {
 			rv.Label = h + key // a page of another hostname of the site
+		}
+		if g := labels[key]; g != nil {
+			rv.customize(g)
 		}
 		if key == "" {
 			rv.Label = "(none)"
@@ -389,6 +400,22 @@ func (s *Server) breakdown(ctx context.Context, sc *scope, rep report, limit, of
 		t.Rows = append(t.Rows, rv)
 	}
 	return t, nil
+}
+
+// customize shows a goal row with its customization: the display name
+// (the goal's name beside it), the colour and the description.
+func (rv *rowView) customize(g *openfast.GoalCustomization) {
+	if g.DisplayName != nil {
+		rv.Raw, rv.Label = rv.Label, *g.DisplayName
+	}
+	if g.Color != nil {
+		if c, ok := openfast.GoalColorByHex(*g.Color); ok {
+			rv.Color = c.Family
+		}
+	}
+	if g.Description != nil {
+		rv.Title = *g.Description
+	}
 }
 
 // detailsPageSize is how many rows a details page shows.
@@ -444,6 +471,7 @@ type detailsView struct {
 // kpiView is one figure of the KPI strip, with its change.
 type kpiView struct {
 	Label, Value string
+	Color        string // a palette family (CSS class kpi-color-<family>), from kpiColorScheme
 	Change       string // "+12.5%", "−3 pts"; "" without comparison
 	Arrow        string // ▲ ▼ or =
 	Good         bool   // whether the change is for the better
@@ -481,8 +509,60 @@ func (s *Server) kpis(ctx context.Context, w http.ResponseWriter, r *http.Reques
 		rate("Conversion rate", cur.ConversionRate, prev.ConversionRate, false),
 		amount("Revenue per visitor", cur.RevenuePerVisitor, prev.RevenuePerVisitor, currency),
 	}
+	// The website's KPI goal leads the strip, in its kpiColorScheme (else
+	// the scheme colours the visitors).
+	if goal := sc.site.KPI; goal != nil {
+		k, err := s.goalKPI(ctx, sc, *goal)
+		if err != nil {
+			return err
+		}
+		list = append([]kpiView{k}, list...)
+	}
+	if sc.site.KPIColorScheme != nil {
+		if c, ok := openfast.GoalColorFamily(*sc.site.KPIColorScheme); ok {
+			list[0].Color = c.Family
+		}
+	}
 	s.render(w, r, v, http.StatusOK, "analytics_kpis.html", "", kpisView{KPIs: list, Base: sc.base, Query: sc.view.Query()})
 	return nil
+}
+
+// goalKPI is the figure of the website's KPI goal: its completions in the
+// period (and the comparison's), named by its display name when it has one.
+func (s *Server) goalKPI(ctx context.Context, sc *scope, goal string) (kpiView, error) {
+	completions := func(compare bool) (*int64, error) {
+		params := sc.view.params(compare)
+		params.Set("fields", "name,completions")
+		// Every goal's row (the largest page), not a filter on the goal:
+		// the view's filters may already use every filter there is room for.
+		params.Set("limit", strconv.Itoa(analytics.MaxAnalyticsLimit))
+		rows, err := patiently(ctx, func() ([]wire.BreakdownRow, error) {
+			rows, _, _, err := s.app.Breakdown(ctx, sc.caller, analytics.Goals, sc.read(params))
+			return rows, err
+		})
+		var n int64
+		for _, row := range rows {
+			if deref(row.Goal) == goal {
+				n = deref64(row.Completions)
+			}
+		}
+		return &n, err
+	}
+	cur, err := completions(false)
+	if err != nil {
+		return kpiView{}, err
+	}
+	var prev *int64
+	if _, ok := sc.view.compareSpan(); ok {
+		if prev, err = completions(true); err != nil {
+			return kpiView{}, err
+		}
+	}
+	label := goal
+	if labels, _ := s.app.GoalLabels(ctx, sc.caller, sc.site.ID); labels[goal] != nil && labels[goal].DisplayName != nil {
+		label = *labels[goal].DisplayName
+	}
+	return count(label, cur, prev), nil
 }
 
 type kpisView struct {

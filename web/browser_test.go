@@ -66,6 +66,20 @@ func settled(t *testing.T, b *browsertest.Browser) {
 		document.querySelectorAll(".analytics .loading").length === 0 && document.querySelector(".uplot") !== null`)
 }
 
+// signInBrowser signs the owner in, in the browser, onto the website's
+// analytics page.
+func (a *analyticsEnv) signInBrowser(t *testing.T, b *browsertest.Browser) {
+	t.Helper()
+	if err := chromedp.Do(b.Ctx,
+		chromedp.Navigate(a.srv.URL+"/login?next=/websites/"+a.site),
+		chromedp.SetValue(chromedp.CSS(`input[name=email]`), "ann@example.com"),
+		chromedp.SetValue(chromedp.CSS(`input[name=password]`), password),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),
+	); err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+}
+
 // pageText is the text of the elements that match a CSS selector.
 func pageText(t *testing.T, b *browsertest.Browser, sel string) string {
 	t.Helper()
@@ -84,14 +98,7 @@ func TestAnalyticsInBrowser(t *testing.T) {
 	a := newAnalyticsEnv(t)
 	b := browsertest.New(t)
 	page := a.srv.URL + "/websites/" + a.site
-	if err := chromedp.Do(b.Ctx,
-		chromedp.Navigate(a.srv.URL+"/login?next=/websites/"+a.site),
-		chromedp.SetValue(chromedp.CSS(`input[name=email]`), "ann@example.com"),
-		chromedp.SetValue(chromedp.CSS(`input[name=password]`), password),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),
-	); err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	a.signInBrowser(t, b)
 	settled(t, b)
 	if got := pageText(t, b, ".kpi-list"); !strings.Contains(got, "Visitors\n3") {
 		t.Errorf("key figures:\n%s", got)

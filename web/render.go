@@ -25,6 +25,18 @@ var pageIncludes = map[string][]string{}
 var funcs = template.FuncMap{
 	"when":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 	"deref": deref,
+	// colorFamily and colorLabel name the palette colour of a goal's hex
+	// colour ("" for none).
+	"colorFamily": func(hex *string) string { return goalColor(hex).Family },
+	"colorLabel":  func(hex *string) string { return goalColor(hex).Label },
+}
+
+func goalColor(hex *string) openfast.GoalColor {
+	if hex == nil {
+		return openfast.GoalColor{}
+	}
+	c, _ := openfast.GoalColorByHex(*hex)
+	return c
 }
 
 // parsePages parses each page with the layout, and each fragment alone.

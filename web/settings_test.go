@@ -291,7 +291,7 @@ func TestSettingsRoles(t *testing.T) {
 	stranger := e.join(t, e.invite(t, owner, other, "sam@example.com", "member"), "Sam")
 
 	base := e.srv.URL + "/websites/" + id + "/settings"
-	pages := []string{base, base + "/developer", base + "/team"}
+	pages := []string{base, base + "/developer", base + "/team", base + "/goals"}
 	actions := []struct {
 		path string
 		form url.Values
@@ -303,6 +303,8 @@ func TestSettingsRoles(t *testing.T) {
 		{base + "/team/invitations", url.Values{"email": {"x@example.com"}, "role": {"viewer"}}},
 		{base + "/team/invitations/withdraw", url.Values{"email": {"pat@example.com"}}},
 		{base + "/team/members/" + members[1].UserID + "/remove", nil},
+		{base + "/goals", url.Values{"goalName": {"signup"}, "color": {"#ef4444"}}},
+		{base + "/goals/kpi", url.Values{"kpi": {""}, "kpiColorScheme": {"red"}}},
 	}
 	for _, p := range pages {
 		a := do(t, viewer, "GET", p, nil)
@@ -350,9 +352,15 @@ func TestSettingsRoles(t *testing.T) {
 	if a := do(t, member, "GET", base+"/audit", nil); a.status != 200 || !strings.Contains(a.body, "website.update") {
 		t.Errorf("member audit log: %d", a.status)
 	}
-	for _, act := range actions[4:] {
+	team, goals := actions[4:len(actions)-2], actions[len(actions)-2:]
+	for _, act := range team {
 		if a := do(t, member, "POST", act.path, act.form); a.status != 403 {
 			t.Errorf("member POST %s: %d", act.path, a.status)
+		}
+	}
+	for _, act := range goals {
+		if a := do(t, member, "POST", act.path, act.form); a.status != http.StatusSeeOther {
+			t.Errorf("member POST %s: %d\n%s", act.path, a.status, a.body)
 		}
 	}
 }

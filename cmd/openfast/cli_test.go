@@ -394,6 +394,34 @@ func TestCLI_Commands(t *testing.T) {
 		}
 	})
 
+	t.Run("GoalCustomizations", func(t *testing.T) {
+		out := owner.ok(t, "goals", "colors")
+		if row := tableRow(t, out, "#ef4444"); row[1] != "Red" || row[2] != "red" {
+			t.Errorf("goals colors:\n%s", out)
+		}
+		var colors []map[string]string
+		owner.json(t, &colors, "goals", "colors")
+		if len(colors) < 10 || colors[0]["color"] != "#ef4444" || colors[0]["family"] != "red" {
+			t.Errorf("goals colors --json = %v", colors)
+		}
+		out = owner.ok(t, "goals", "customize", "signup", "--display-name", "Sign-up", "--color", "#22C55E")
+		if row := tableRow(t, out, "signup"); row[1] != "Sign-up" || row[2] != "#22c55e" || row[3] != "-" {
+			t.Errorf("goals customize:\n%s", out)
+		}
+		owner.ok(t, "goals", "customize", "signup", "--color", "", "--description", "Made an account")
+		var goals []map[string]any
+		owner.json(t, &goals, "goals", "customizations", "list", "--goal", "signup")
+		if len(goals) != 1 || goals[0]["displayName"] != "Sign-up" || goals[0]["color"] != nil || goals[0]["description"] != "Made an account" {
+			t.Errorf("goals customizations list --json = %v", goals)
+		}
+		out = owner.ok(t, "goals", "customizations", "list", site)
+		if row := tableRow(t, out, "signup"); row[1] != "Sign-up" || row[2] != "-" {
+			t.Errorf("goals customizations list:\n%s", out)
+		}
+		owner.fail(t, 2, "nothing to change", "goals", "customize", "signup")
+		owner.fail(t, 1, "not in the palette", "goals", "customize", "signup", "--color", "#123456")
+	})
+
 	t.Run("Tokens", func(t *testing.T) {
 		r := owner.run(t, "", "tokens", "create", "--name", "ci", "--permissions", "analytics:read,websites:read", "--websites", site)
 		if r.code != 0 {
