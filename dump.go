@@ -19,6 +19,12 @@ type MetadataDump struct {
 	// PaymentClaims, by website and transaction id: the copy refuses the
 	// payments the source has recorded, as the source does.
 	PaymentClaims []*PaymentClaim
+	// MailClaims and MailOptOuts: the copy sends no report or alert twice,
+	// and none to whom opted out. MailKey signs the unsubscribe links
+	// already sent, so that they keep working (nil: none made yet).
+	MailClaims  []*MailClaim
+	MailOptOuts []*MailOptOut
+	MailKey     []byte
 	// PasswordHashes are the users' dashboard passwords (argon2id hashes),
 	// by user id. Sessions are not copied: people sign in again.
 	PasswordHashes map[string]string
@@ -44,7 +50,8 @@ func (d *MetadataDump) Counts() map[string]int {
 	return map[string]int{
 		"users": len(d.Users), "websites": len(d.Websites), "members": len(d.Members), "invitations": len(d.Invitations),
 		"apiKeys": len(d.APIKeys), "accessTokens": len(d.AccessTokens), "auditLog": len(d.AuditLog),
-		"paymentClaims": len(d.PaymentClaims),
+		"paymentClaims": len(d.PaymentClaims), "mailClaims": len(d.MailClaims), "mailOptOuts": len(d.MailOptOuts),
+		"mailKeys": min(len(d.MailKey), 1),
 	}
 }
 

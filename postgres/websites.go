@@ -92,20 +92,32 @@ func (db *DB) WebsiteByTrackingID(ctx context.Context, trackingID string) (*open
 
 // WebsitesByDomain lists the websites of a domain, oldest first.
 func (db *DB) WebsitesByDomain(ctx context.Context, domain string) ([]*openfast.Website, error) {
-	var out []*openfast.Website
+	out, err := queryAll(ctx, db, scanWebsiteRow, `SELECT `+websiteColumns+` FROM websites w WHERE w.domain = $1 ORDER BY w.created_at, w.id LIMIT $2`,
+		domain, openfast.MaxWebsitesByDomain)
+	if err != nil {
+		return nil, fmt.Errorf("select websites by domain: %w", err)
+	}
+	return out, nil
+}
+
+// scanWebsiteRow is scanWebsite of a row with no more columns.
+func scanWebsiteRow(row pgx.Row) (*openfast.Website, error) { return scanWebsite(row) }
+
+// queryAll runs a query on one connection and scans every row.
+func queryAll[T any](ctx context.Context, db *DB, scan func(pgx.Row) (T, error), query string, args ...any) ([]T, error) {
+	var out []T
 	err := db.conn(ctx, func(c *pgx.Conn) error {
-		rows, err := c.Query(ctx, `SELECT `+websiteColumns+` FROM websites w WHERE w.domain = $1 ORDER BY w.created_at, w.id LIMIT $2`,
-			domain, openfast.MaxWebsitesByDomain)
+		rows, err := c.Query(ctx, query, args...)
 		if err != nil {
-			return fmt.Errorf("select websites by domain: %w", err)
+			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			w, err := scanWebsite(rows)
+			v, err := scan(rows)
 			if err != nil {
-				return fmt.Errorf("scan website: %w", err)
+				return err
 			}
-			out = append(out, w)
+			out = append(out, v)
 		}
 		return rows.Err()
 	})

@@ -99,6 +99,23 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 			return err
 		})
 	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT `+mailClaimColumns+` FROM mail_claims ORDER BY website_id, kind, period`, func(r *sql.Rows) error {
+			c, err := scanMailClaim(r)
+			d.MailClaims = append(d.MailClaims, c)
+			return err
+		})
+	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT user_id, website_id, kind, created_at FROM mail_opt_outs ORDER BY user_id, website_id, kind`, func(r *sql.Rows) error {
+			o, err := scanMailOptOut(r)
+			d.MailOptOuts = append(d.MailOptOuts, o)
+			return err
+		})
+	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT key FROM mail_keys WHERE id = 1`, func(r *sql.Rows) error { return r.Scan(&d.MailKey) })
+	}
 	if err != nil {
 		return nil, fmt.Errorf("export metadata: %w", err)
 	}
@@ -193,6 +210,24 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 			if err := exec(`INSERT INTO payment_claims (website_id, transaction_id, claimed_at) VALUES (?, ?, ?) ON CONFLICT (website_id, transaction_id) DO NOTHING`,
 				c.WebsiteID, c.TransactionID, ms(c.ClaimedAt)); err != nil {
 				return fmt.Errorf("payment claim %s of %s: %w", c.TransactionID, c.WebsiteID, err)
+			}
+		}
+		for _, c := range d.MailClaims {
+			if err := exec(`INSERT INTO mail_claims (website_id, kind, period, claimed_at, finished_at, sent, failed, error)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (website_id, kind, period) DO NOTHING`,
+				c.WebsiteID, string(c.Kind), c.Period, ms(c.ClaimedAt), nullMS(c.FinishedAt), c.Sent, c.Failed, c.Error); err != nil {
+				return fmt.Errorf("%s mail claim of %s for %s: %w", c.Kind, c.WebsiteID, c.Period, err)
+			}
+		}
+		for _, o := range d.MailOptOuts {
+			if err := exec(`INSERT INTO mail_opt_outs (user_id, website_id, kind, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, website_id, kind) DO NOTHING`,
+				o.UserID, o.WebsiteID, string(o.Kind), ms(o.CreatedAt)); err != nil {
+				return fmt.Errorf("%s mail opt-out of %s on %s: %w", o.Kind, o.UserID, o.WebsiteID, err)
+			}
+		}
+		if len(d.MailKey) > 0 {
+			if err := exec(`INSERT INTO mail_keys (id, key) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, d.MailKey); err != nil {
+				return fmt.Errorf("mail key: %w", err)
 			}
 		}
 		return nil

@@ -83,19 +83,33 @@ func (db *DB) WebsiteByTrackingID(ctx context.Context, trackingID string) (*open
 
 // WebsitesByDomain lists the websites of a domain, oldest first.
 func (db *DB) WebsitesByDomain(ctx context.Context, domain string) ([]*openfast.Website, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+websiteColumns+` FROM websites w WHERE w.domain = ? ORDER BY w.created_at, w.id LIMIT ?`,
+	out, err := queryAll(ctx, db, scanWebsiteRow, `SELECT `+websiteColumns+` FROM websites w WHERE w.domain = ? ORDER BY w.created_at, w.id LIMIT ?`,
 		domain, openfast.MaxWebsitesByDomain)
 	if err != nil {
 		return nil, fmt.Errorf("select websites by domain: %w", err)
 	}
+	return out, nil
+}
+
+// scanWebsiteRow is scanWebsite of a row with no more columns.
+func scanWebsiteRow(row interface{ Scan(...any) error }) (*openfast.Website, error) {
+	return scanWebsite(row)
+}
+
+// queryAll runs a query on the read connections and scans every row.
+func queryAll[T any](ctx context.Context, db *DB, scan func(row interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
-	var out []*openfast.Website
+	var out []T
 	for rows.Next() {
-		w, err := scanWebsite(rows)
+		v, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("scan website: %w", err)
+			return nil, err
 		}
-		out = append(out, w)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	must(t, err)
 	if len(want.Users) != 3 || len(want.Websites) != 2 || len(want.Members) != 3 || len(want.Invitations) != 2 ||
 		len(want.APIKeys) != 2 || len(want.AccessTokens) != 1 || len(want.AuditLog) != 4 || len(want.PaymentClaims) != 2 ||
-		len(want.PasswordHashes) != 1 {
+		len(want.PasswordHashes) != 1 || len(want.MailClaims) != 1 || len(want.MailOptOuts) != 1 || len(want.MailKey) != 32 {
 		t.Fatalf("export counts: %+v", want.Counts())
 	}
 
@@ -65,6 +66,14 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 		if list, err := dst.Sessions(ctx, id); err != nil || len(list) != 0 {
 			t.Fatalf("sessions after import: %v, %v", list, err)
 		}
+	}
+	// The mail claims and the key came along: no report goes out twice,
+	// and the links already sent keep working.
+	if ok, err := dst.ClaimMail(ctx, &openfast.MailClaim{WebsiteID: site, Kind: openfast.MailWeekly, Period: "2026-11-30", ClaimedAt: time.Now()}); err != nil || ok {
+		t.Fatalf("claim of a copied mail claim: %v, %v; want refused", ok, err)
+	}
+	if key, err := dst.MailKey(ctx); err != nil || !bytes.Equal(key, want.MailKey) {
+		t.Fatalf("mail key after import: %x, %v; want %x", key, err, want.MailKey)
 	}
 	// The claims came along: the copy refuses the source's payments.
 	if ok, err := dst.ClaimPayment(ctx, site, "tx_1", time.Now(), time.Time{}); err != nil || ok {
@@ -124,6 +133,16 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 			t.Fatalf("claim %s: %v, %v", c.TransactionID, ok, err)
 		}
 	}
+	sent := used.Add(time.Second)
+	claim := &openfast.MailClaim{WebsiteID: w.ID, Kind: openfast.MailWeekly, Period: "2026-11-30", ClaimedAt: used}
+	if ok, err := s.ClaimMail(ctx, claim); err != nil || !ok {
+		t.Fatalf("claim mail: %v, %v", ok, err)
+	}
+	claim.FinishedAt, claim.Sent = &sent, 2
+	must(t, s.FinishMail(ctx, claim))
+	must(t, s.SetMailOptOut(ctx, &openfast.MailOptOut{UserID: carol.ID, WebsiteID: w.ID, Kind: openfast.MailWeekly, CreatedAt: used}, true))
+	_, err = s.MailKey(ctx)
+	must(t, err)
 	return w.ID
 }
 
