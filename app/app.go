@@ -20,6 +20,7 @@ import (
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/mail"
 )
 
 // Config configures an App.
@@ -58,6 +59,9 @@ type Config struct {
 	// refused with ERATELIMIT, unread, until its allowance refills. 0 means
 	// DefaultAuthFailureLimit; a negative value disables the limit.
 	AuthFailureLimit int
+	// Mail, when set, delivers the server's email (alerts); nil means mail
+	// is not configured, and alerts are recorded as failed.
+	Mail mail.Sender
 	// Now returns the current time; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -74,6 +78,7 @@ type App struct {
 	eventWriter  openfast.EventWriter
 	analytics    *analytics.Service
 	rates        Rates
+	mail         mail.Sender
 	reads        *readGate
 	queryTimeout time.Duration
 	verifier     *Verifier
@@ -126,6 +131,7 @@ func New(cfg Config) (*App, error) {
 		now:          cfg.Now,
 		log:          cfg.Logger,
 		rates:        cfg.Rates,
+		mail:         cfg.Mail,
 		signIns:      newSignInLimits(),
 	}
 	if cfg.AuthFailureLimit == 0 {
@@ -165,6 +171,9 @@ func (c Caller) audit(websiteID, action, targetType, targetID, targetDisplayKey 
 		Action: action, TargetType: targetType, TargetID: targetID, TargetDisplayKey: targetDisplayKey, IP: c.IP,
 	}
 }
+
+// MailConfigured reports whether the server can send mail (--smtp-url).
+func (a *App) MailConfigured() bool { return a.mail != nil }
 
 // Now is the App's clock.
 func (a *App) Now() time.Time { return a.now() }
