@@ -15,6 +15,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/openfast/openfast"
@@ -62,6 +63,10 @@ type Config struct {
 	// Mail, when set, delivers the server's email (alerts); nil means mail
 	// is not configured, and alerts are recorded as failed.
 	Mail mail.Sender
+	// PublicURL is the address people reach the server at: the links in
+	// mail (unsubscribe, dashboard) start with it. Without it no weekly
+	// report or traffic alert is sent.
+	PublicURL *url.URL
 	// Now returns the current time; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -79,6 +84,8 @@ type App struct {
 	analytics    *analytics.Service
 	rates        Rates
 	mail         mail.Sender
+	publicURL    *url.URL
+	mailState    mailState
 	reads        *readGate
 	queryTimeout time.Duration
 	verifier     *Verifier
@@ -132,6 +139,7 @@ func New(cfg Config) (*App, error) {
 		log:          cfg.Logger,
 		rates:        cfg.Rates,
 		mail:         cfg.Mail,
+		publicURL:    cfg.PublicURL,
 		signIns:      newSignInLimits(),
 	}
 	if cfg.AuthFailureLimit == 0 {
@@ -179,10 +187,11 @@ func (a *App) MailConfigured() bool { return a.mail != nil }
 func (a *App) Now() time.Time { return a.now() }
 
 // Run runs the App's background work (writing credential last-use times,
-// deleting expired dashboard sessions) until ctx ends, then flushes the
-// last-use times.
+// deleting expired dashboard sessions, sending the weekly reports and
+// traffic alerts) until ctx ends, then flushes the last-use times.
 func (a *App) Run(ctx context.Context) {
 	go a.sweepSessions(ctx)
+	go a.runMail(ctx)
 	a.verifier.RunUsageFlusher(ctx, time.Second, func(err error) {
 		a.log.Error("flush credential use", "error", err)
 	})

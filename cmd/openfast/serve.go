@@ -234,6 +234,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		QueryTimeout:     o.queryTimeout,
 		AuthFailureLimit: authFailures,
 		Mail:             mailer,
+		PublicURL:        publicURL,
 	})
 	if err != nil {
 		return err
