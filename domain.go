@@ -316,6 +316,7 @@ type MetadataStore interface {
 	SaltStore
 	PaymentClaimStore
 	SignInStore
+	AlertStore
 	Ping(ctx context.Context) error
 	Close() error
 }

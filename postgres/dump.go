@@ -95,6 +95,20 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 				return err
 			})
 		}
+		if err == nil {
+			err = eachRow(ctx, tx, `SELECT `+alertColumns+` FROM alerts ORDER BY id`, func(r pgx.Rows) error {
+				al, err := scanAlert(r)
+				d.Alerts = append(d.Alerts, al)
+				return err
+			})
+		}
+		if err == nil {
+			err = eachRow(ctx, tx, `SELECT `+alertLogColumns+` FROM alert_logs ORDER BY id`, func(r pgx.Rows) error {
+				l, err := scanAlertLog(r)
+				d.AlertLogs = append(d.AlertLogs, l)
+				return err
+			})
+		}
 		return err
 	})
 	if err != nil {
@@ -171,6 +185,12 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 		for _, c := range d.PaymentClaims {
 			add(fmt.Sprintf("payment claim %s of %s", c.TransactionID, c.WebsiteID), `INSERT INTO payment_claims (website_id, transaction_id, claimed_at)
 				VALUES ($1, $2, $3) ON CONFLICT (website_id, transaction_id) DO NOTHING`, c.WebsiteID, c.TransactionID, ms(c.ClaimedAt))
+		}
+		for _, al := range d.Alerts {
+			add("alert "+al.ID, alertInsert, alertArgs(al)...)
+		}
+		for _, l := range d.AlertLogs {
+			add("alert log "+l.ID, alertLogInsert, alertLogArgs(l)...)
 		}
 		if len(d.AuditLog) > 0 {
 			// Never moves the sequence backwards: the next id is past both

@@ -24,7 +24,7 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	must(t, err)
 	if len(want.Users) != 3 || len(want.Websites) != 2 || len(want.Members) != 3 || len(want.Invitations) != 2 ||
 		len(want.APIKeys) != 2 || len(want.AccessTokens) != 1 || len(want.AuditLog) != 4 || len(want.PaymentClaims) != 2 ||
-		len(want.PasswordHashes) != 1 {
+		len(want.PasswordHashes) != 1 || len(want.Alerts) != 1 || len(want.AlertLogs) != 2 {
 		t.Fatalf("export counts: %+v", want.Counts())
 	}
 
@@ -124,6 +124,11 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 			t.Fatalf("claim %s: %v, %v", c.TransactionID, ok, err)
 		}
 	}
+	al := newAlert(w.ID, "signup")
+	subject := "Signup: {{visitor}}"
+	al.Subject = &subject
+	must(t, s.CreateAlert(ctx, al, openfast.MaxAlertsPerWebsite, nil))
+	must(t, s.AddAlertLogs(ctx, []*openfast.AlertLog{newAlertLog(al, openfast.AlertSent, used), newAlertLog(al, openfast.AlertFailed, used)}, openfast.MaxAlertLogsPerWebsite))
 	return w.ID
 }
 
