@@ -317,6 +317,7 @@ type MetadataStore interface {
 	PaymentClaimStore
 	SignInStore
 	MailStore
+	AlertStore
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -28,6 +28,9 @@ type MetadataDump struct {
 	// PasswordHashes are the users' dashboard passwords (argon2id hashes),
 	// by user id. Sessions are not copied: people sign in again.
 	PasswordHashes map[string]string
+	// Alerts and AlertLogs are the websites' alerts and their history.
+	Alerts    []*Alert
+	AlertLogs []*AlertLog
 }
 
 // Membership is one member row: a user's role on a website.
@@ -50,8 +53,9 @@ func (d *MetadataDump) Counts() map[string]int {
 	return map[string]int{
 		"users": len(d.Users), "websites": len(d.Websites), "members": len(d.Members), "invitations": len(d.Invitations),
 		"apiKeys": len(d.APIKeys), "accessTokens": len(d.AccessTokens), "auditLog": len(d.AuditLog),
-		"paymentClaims": len(d.PaymentClaims), "mailClaims": len(d.MailClaims), "mailOptOuts": len(d.MailOptOuts),
-		"mailKeys": min(len(d.MailKey), 1),
+		"paymentClaims": len(d.PaymentClaims),
+		"alerts":        len(d.Alerts), "alertLogs": len(d.AlertLogs),
+		"mailClaims": len(d.MailClaims), "mailOptOuts": len(d.MailOptOuts), "mailKeys": min(len(d.MailKey), 1),
 	}
 }
 

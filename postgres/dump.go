@@ -96,6 +96,20 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 			})
 		}
 		if err == nil {
+			err = eachRow(ctx, tx, `SELECT `+alertColumns+` FROM alerts ORDER BY id`, func(r pgx.Rows) error {
+				al, err := scanAlert(r)
+				d.Alerts = append(d.Alerts, al)
+				return err
+			})
+		}
+		if err == nil {
+			err = eachRow(ctx, tx, `SELECT `+alertLogColumns+` FROM alert_logs ORDER BY id`, func(r pgx.Rows) error {
+				l, err := scanAlertLog(r)
+				d.AlertLogs = append(d.AlertLogs, l)
+				return err
+			})
+		}
+		if err == nil {
 			err = eachRow(ctx, tx, `SELECT `+mailClaimColumns+` FROM mail_claims ORDER BY website_id, kind, period`, func(r pgx.Rows) error {
 				c, err := scanMailClaim(r)
 				d.MailClaims = append(d.MailClaims, c)
@@ -188,6 +202,12 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 		for _, c := range d.PaymentClaims {
 			add(fmt.Sprintf("payment claim %s of %s", c.TransactionID, c.WebsiteID), `INSERT INTO payment_claims (website_id, transaction_id, claimed_at)
 				VALUES ($1, $2, $3) ON CONFLICT (website_id, transaction_id) DO NOTHING`, c.WebsiteID, c.TransactionID, ms(c.ClaimedAt))
+		}
+		for _, al := range d.Alerts {
+			add("alert "+al.ID, alertInsert, alertArgs(al)...)
+		}
+		for _, l := range d.AlertLogs {
+			add("alert log "+l.ID, alertLogInsert, alertLogArgs(l)...)
 		}
 		for _, c := range d.MailClaims {
 			add(fmt.Sprintf("%s mail claim of %s for %s", c.Kind, c.WebsiteID, c.Period), `INSERT INTO mail_claims (website_id, kind, period, claimed_at, finished_at, sent, failed, error)

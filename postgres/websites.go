@@ -103,27 +103,6 @@ func (db *DB) WebsitesByDomain(ctx context.Context, domain string) ([]*openfast.
 // scanWebsiteRow is scanWebsite of a row with no more columns.
 func scanWebsiteRow(row pgx.Row) (*openfast.Website, error) { return scanWebsite(row) }
 
-// queryAll runs a query on one connection and scans every row.
-func queryAll[T any](ctx context.Context, db *DB, scan func(pgx.Row) (T, error), query string, args ...any) ([]T, error) {
-	var out []T
-	err := db.conn(ctx, func(c *pgx.Conn) error {
-		rows, err := c.Query(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			v, err := scan(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		return rows.Err()
-	})
-	return out, err
-}
-
 // WebsitesForUser lists the websites the user belongs to, oldest first.
 func (db *DB) WebsitesForUser(ctx context.Context, userID string) ([]openfast.WebsiteWithRole, error) {
 	var out []openfast.WebsiteWithRole

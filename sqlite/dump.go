@@ -100,6 +100,20 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 		})
 	}
 	if err == nil {
+		err = eachRow(ctx, tx, `SELECT `+alertColumns+` FROM alerts ORDER BY id`, func(r *sql.Rows) error {
+			al, err := scanAlert(r)
+			d.Alerts = append(d.Alerts, al)
+			return err
+		})
+	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT `+alertLogColumns+` FROM alert_logs ORDER BY id`, func(r *sql.Rows) error {
+			l, err := scanAlertLog(r)
+			d.AlertLogs = append(d.AlertLogs, l)
+			return err
+		})
+	}
+	if err == nil {
 		err = eachRow(ctx, tx, `SELECT `+mailClaimColumns+` FROM mail_claims ORDER BY website_id, kind, period`, func(r *sql.Rows) error {
 			c, err := scanMailClaim(r)
 			d.MailClaims = append(d.MailClaims, c)
@@ -210,6 +224,16 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 			if err := exec(`INSERT INTO payment_claims (website_id, transaction_id, claimed_at) VALUES (?, ?, ?) ON CONFLICT (website_id, transaction_id) DO NOTHING`,
 				c.WebsiteID, c.TransactionID, ms(c.ClaimedAt)); err != nil {
 				return fmt.Errorf("payment claim %s of %s: %w", c.TransactionID, c.WebsiteID, err)
+			}
+		}
+		for _, al := range d.Alerts {
+			if err := exec(alertInsert, alertArgs(al)...); err != nil {
+				return fmt.Errorf("alert %s: %w", al.ID, err)
+			}
+		}
+		for _, l := range d.AlertLogs {
+			if err := exec(`INSERT INTO alert_logs (`+alertLogColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, alertLogArgs(l)...); err != nil {
+				return fmt.Errorf("alert log %s: %w", l.ID, err)
 			}
 		}
 		for _, c := range d.MailClaims {

@@ -15,7 +15,7 @@ func (db *DB) MailingWebsites(ctx context.Context, kind openfast.MailKind, after
 	if !kind.Valid() {
 		return nil, openfast.Errorf(openfast.EINVALID, "unknown kind of mail %q", kind)
 	}
-	out, err := queryAll(ctx, db, scanWebsiteRow, `SELECT `+websiteColumns+` FROM websites w
+	out, err := queryAll(ctx, db.read, scanWebsiteRow, `SELECT `+websiteColumns+` FROM websites w
 		WHERE w.id > ? AND json_extract(w.settings, '$.`+kind.Setting()+`') = 1 ORDER BY w.id LIMIT ?`, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("select websites sending %s mail: %w", kind, err)
@@ -98,7 +98,7 @@ func (db *DB) MailOptOuts(ctx context.Context, userID, websiteID string) ([]*ope
 	if userID == "" {
 		query, arg = `SELECT user_id, website_id, kind, created_at FROM mail_opt_outs WHERE website_id = ? ORDER BY user_id, kind`, websiteID
 	}
-	out, err := queryAll(ctx, db, scanMailOptOut, query, arg)
+	out, err := queryAll(ctx, db.read, scanMailOptOut, query, arg)
 	if err != nil {
 		return nil, fmt.Errorf("select mail opt-outs: %w", err)
 	}

@@ -83,7 +83,7 @@ func (db *DB) WebsiteByTrackingID(ctx context.Context, trackingID string) (*open
 
 // WebsitesByDomain lists the websites of a domain, oldest first.
 func (db *DB) WebsitesByDomain(ctx context.Context, domain string) ([]*openfast.Website, error) {
-	out, err := queryAll(ctx, db, scanWebsiteRow, `SELECT `+websiteColumns+` FROM websites w WHERE w.domain = ? ORDER BY w.created_at, w.id LIMIT ?`,
+	out, err := queryAll(ctx, db.read, scanWebsiteRow, `SELECT `+websiteColumns+` FROM websites w WHERE w.domain = ? ORDER BY w.created_at, w.id LIMIT ?`,
 		domain, openfast.MaxWebsitesByDomain)
 	if err != nil {
 		return nil, fmt.Errorf("select websites by domain: %w", err)
@@ -94,24 +94,6 @@ func (db *DB) WebsitesByDomain(ctx context.Context, domain string) ([]*openfast.
 // scanWebsiteRow is scanWebsite of a row with no more columns.
 func scanWebsiteRow(row interface{ Scan(...any) error }) (*openfast.Website, error) {
 	return scanWebsite(row)
-}
-
-// queryAll runs a query on the read connections and scans every row.
-func queryAll[T any](ctx context.Context, db *DB, scan func(row interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := db.read.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 // WebsitesForUser lists the websites the user belongs to, oldest first.

@@ -25,7 +25,8 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	must(t, err)
 	if len(want.Users) != 3 || len(want.Websites) != 2 || len(want.Members) != 3 || len(want.Invitations) != 2 ||
 		len(want.APIKeys) != 2 || len(want.AccessTokens) != 1 || len(want.AuditLog) != 4 || len(want.PaymentClaims) != 2 ||
-		len(want.PasswordHashes) != 1 || len(want.MailClaims) != 1 || len(want.MailOptOuts) != 1 || len(want.MailKey) != 32 {
+		len(want.PasswordHashes) != 1 || len(want.Alerts) != 1 || len(want.AlertLogs) != 2 ||
+		len(want.MailClaims) != 1 || len(want.MailOptOuts) != 1 || len(want.MailKey) != 32 {
 		t.Fatalf("export counts: %+v", want.Counts())
 	}
 
@@ -133,6 +134,11 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 			t.Fatalf("claim %s: %v, %v", c.TransactionID, ok, err)
 		}
 	}
+	al := newAlert(w.ID, "signup")
+	subject := "Signup: {{visitor}}"
+	al.Subject = &subject
+	must(t, s.CreateAlert(ctx, al, openfast.MaxAlertsPerWebsite, nil))
+	must(t, s.AddAlertLogs(ctx, []*openfast.AlertLog{newAlertLog(al, openfast.AlertSent, used), newAlertLog(al, openfast.AlertFailed, used)}, openfast.MaxAlertLogsPerWebsite))
 	sent := used.Add(time.Second)
 	claim := &openfast.MailClaim{WebsiteID: w.ID, Kind: openfast.MailWeekly, Period: "2026-11-30", ClaimedAt: used}
 	if ok, err := s.ClaimMail(ctx, claim); err != nil || !ok {
