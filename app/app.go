@@ -60,8 +60,9 @@ type Config struct {
 	// refused with ERATELIMIT, unread, until its allowance refills. 0 means
 	// DefaultAuthFailureLimit; a negative value disables the limit.
 	AuthFailureLimit int
-	// Mail, when set, delivers the server's email (alerts); nil means mail
-	// is not configured, and alerts are recorded as failed.
+	// Mail, when set, delivers the server's email (alerts, weekly reports,
+	// traffic alerts); nil means mail is not configured, and alerts are
+	// recorded as failed, reports and traffic alerts not sent.
 	Mail mail.Sender
 	// PublicURL is the address people reach the server at: the links in
 	// mail (unsubscribe, dashboard) start with it. Without it no weekly
