@@ -87,6 +87,7 @@ type App struct {
 	mail         mail.Sender
 	publicURL    *url.URL
 	mailState    mailState
+	alerts       *alertEngine
 	reads        *readGate
 	queryTimeout time.Duration
 	verifier     *Verifier
@@ -143,6 +144,7 @@ func New(cfg Config) (*App, error) {
 		publicURL:    cfg.PublicURL,
 		signIns:      newSignInLimits(),
 	}
+	a.alerts = newAlertEngine(a, cfg.CacheTTL)
 	if cfg.AuthFailureLimit == 0 {
 		cfg.AuthFailureLimit = DefaultAuthFailureLimit
 	}
@@ -181,21 +183,23 @@ func (c Caller) audit(websiteID, action, targetType, targetID, targetDisplayKey 
 	}
 }
 
-// MailConfigured reports whether the server can send mail (--smtp-url).
-func (a *App) MailConfigured() bool { return a.mail != nil }
-
 // Now is the App's clock.
 func (a *App) Now() time.Time { return a.now() }
 
 // Run runs the App's background work (writing credential last-use times,
 // deleting expired dashboard sessions, sending the weekly reports and
-// traffic alerts) until ctx ends, then flushes the last-use times.
+// traffic alerts) until ctx ends, then flushes the last-use times and
+// delivers the alerts waiting for their minute.
 func (a *App) Run(ctx context.Context) {
 	go a.sweepSessions(ctx)
 	go a.runMail(ctx)
 	a.verifier.RunUsageFlusher(ctx, time.Second, func(err error) {
 		a.log.Error("flush credential use", "error", err)
 	})
+	// Alerts waiting for their minute are delivered now.
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a.alerts.shutdown(sctx)
 }
 
 // InvalidateCaches makes every cached credential and website stale, for a
@@ -203,6 +207,7 @@ func (a *App) Run(ctx context.Context) {
 func (a *App) InvalidateCaches() {
 	a.verifier.Invalidate()
 	a.websites.invalidate()
+	a.alerts.invalidate()
 }
 
 // Ready reports whether the metadata store answers.

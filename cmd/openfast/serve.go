@@ -242,7 +242,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	metrics := prometheus.NewRegistry()
 	ingestHandler := ingest.NewHandler(ingest.Config{
 		Writer: writer, Website: a.TrackedWebsite, GeoIP: geo, TrustedProxies: trusted, Registerer: metrics,
-		Salts: store,
+		Salts: store, Accepted: a.ObserveEvent,
 	})
 	var srv *api.Server
 	dashboard, err := web.New(web.Config{
