@@ -37,9 +37,13 @@ const (
 	ViralWeeks       = 4
 	// MailTick is how often the scheduler looks for mail that is due.
 	MailTick = 5 * time.Minute
-	// mailWebsitesPerTick bounds the websites of each kind one tick looks
-	// at; the next tick goes on from where it stopped.
+	// mailWebsitesPerTick bounds the websites of each kind whose mail one
+	// round reads or sends (due ones: a report in its window, an hour not
+	// checked yet); the next round goes on from where it stopped. A round
+	// lists at most maxMailPagesPerTick pages of mailPageSize websites.
 	mailWebsitesPerTick = 100
+	mailPageSize        = 500
+	maxMailPagesPerTick = 20
 	// maxMailRecipients bounds the recipients of one website's report.
 	maxMailRecipients = 100
 	// maxViralChecked bounds the websites whose last checked hour is
@@ -82,8 +86,10 @@ func (a *App) runMail(ctx context.Context) {
 }
 
 // SendScheduledMail does one round of the scheduler at the App's clock:
-// it looks at a page of the websites of each kind and sends what is due.
-// Several servers may run it at once: each mail goes out once.
+// it goes on through the websites of each kind from where the last round
+// stopped and sends what is due, until it has done mailWebsitesPerTick
+// websites' work or looked at every website once. Several servers may run
+// it at once: each mail goes out once.
 func (a *App) SendScheduledMail(ctx context.Context) error {
 	if !a.MailReady() {
 		return a.warnMailNotReady(ctx)
@@ -91,23 +97,51 @@ func (a *App) SendScheduledMail(ctx context.Context) error {
 	now := a.now()
 	var errs []error
 	for _, kind := range openfast.MailKinds {
-		sites, err := a.mailingPage(ctx, kind)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+		do := a.weeklyReport
+		if kind == openfast.MailViral {
+			do = a.viralAlert
 		}
-		for _, site := range sites {
-			if ctx.Err() != nil {
-				return ctx.Err()
+		work := 0
+		for page := 0; page < maxMailPagesPerTick && work < mailWebsitesPerTick; page++ {
+			a.mailState.mu.Lock()
+			after := a.mailState.cursor[kind]
+			a.mailState.mu.Unlock()
+			sites, err := a.store.MailingWebsites(ctx, kind, after, mailPageSize)
+			if err != nil {
+				errs = append(errs, err)
+				break
 			}
-			do := a.weeklyReport
-			if kind == openfast.MailViral {
-				do = a.viralAlert
+			next, done := after, 0
+			for _, site := range sites {
+				if work == mailWebsitesPerTick || ctx.Err() != nil {
+					break
+				}
+				did, err := do(ctx, site, now)
+				if did {
+					work++
+				}
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s mail of %s: %w", kind, site.ID, err))
+				}
+				next, done = site.ID, done+1
 			}
-			if err := do(ctx, site, now); err != nil {
-				errs = append(errs, fmt.Errorf("%s mail of %s: %w", kind, site.ID, err))
+			wrapped := len(sites) < mailPageSize && done == len(sites)
+			if wrapped {
+				next = "" // every website seen: the next round starts over
+			}
+			a.mailState.mu.Lock()
+			if a.mailState.cursor == nil {
+				a.mailState.cursor = make(map[openfast.MailKind]string)
+			}
+			a.mailState.cursor[kind] = next
+			a.mailState.mu.Unlock()
+			if wrapped || ctx.Err() != nil {
+				break
 			}
 		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
 	return errors.Join(errs...)
 }
@@ -136,28 +170,6 @@ func (a *App) warnMailNotReady(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// mailingPage returns the next page of the websites of kind.
-func (a *App) mailingPage(ctx context.Context, kind openfast.MailKind) ([]*openfast.Website, error) {
-	a.mailState.mu.Lock()
-	after := a.mailState.cursor[kind]
-	a.mailState.mu.Unlock()
-	sites, err := a.store.MailingWebsites(ctx, kind, after, mailWebsitesPerTick)
-	if err != nil {
-		return nil, err
-	}
-	next := ""
-	if len(sites) == mailWebsitesPerTick {
-		next = sites[len(sites)-1].ID
-	}
-	a.mailState.mu.Lock()
-	if a.mailState.cursor == nil {
-		a.mailState.cursor = make(map[openfast.MailKind]string)
-	}
-	a.mailState.cursor[kind] = next
-	a.mailState.mu.Unlock()
-	return sites, nil
 }
 
 func websiteLocation(site *openfast.Website) *time.Location {
@@ -275,27 +287,28 @@ func (a *App) link(path string, query url.Values) string {
 	return u.String()
 }
 
-// weeklyReport sends a website's report of the week before, when due.
-func (a *App) weeklyReport(ctx context.Context, site *openfast.Website, now time.Time) error {
+// weeklyReport sends a website's report of the week before, when due; it
+// reports whether it was.
+func (a *App) weeklyReport(ctx context.Context, site *openfast.Website, now time.Time) (bool, error) {
 	loc := websiteLocation(site)
 	local := now.In(loc)
 	y, m, d := local.Date()
 	monday := time.Date(y, m, d-(int(local.Weekday())+6)%7, 0, 0, 0, 0, loc)
 	due := time.Date(monday.Year(), monday.Month(), monday.Day(), WeeklyReportHour, 0, 0, 0, loc)
 	if local.Before(due) || !local.Before(due.Add(weeklyReportWindow)) {
-		return nil
+		return false, nil
 	}
 	weekStart := time.Date(monday.Year(), monday.Month(), monday.Day()-7, 0, 0, 0, 0, loc)
 	claim, to, err := a.claimMail(ctx, site, openfast.MailWeekly, weekStart.Format(time.DateOnly), now)
 	if err != nil || claim == nil {
-		return err
+		return true, err
 	}
 	r, err := a.weekFigures(ctx, site, weekStart, monday, loc)
 	var l *letter
 	if err == nil {
 		l = r.letter(a.link("/websites/"+site.ID, nil))
 	}
-	return a.deliver(ctx, claim, to, l, err)
+	return true, a.deliver(ctx, claim, to, l, err)
 }
 
 // systemRead runs one analytics read of the scheduler: through the read
@@ -340,39 +353,39 @@ func (a *App) breakdownOf(ctx context.Context, site *openfast.Website, e analyti
 }
 
 // viralAlert checks a website's last full hour once per hour and sends
-// its owner an alert on a spike.
-func (a *App) viralAlert(ctx context.Context, site *openfast.Website, now time.Time) error {
+// its owner an alert on a spike; it reports whether it checked.
+func (a *App) viralAlert(ctx context.Context, site *openfast.Website, now time.Time) (bool, error) {
 	loc := websiteLocation(site)
 	local := now.In(loc)
 	hourEnd := time.Date(local.Year(), local.Month(), local.Day(), local.Hour(), 0, 0, 0, loc)
 	hourStart := hourEnd.Add(-time.Hour)
 	if !a.firstViralCheck(site.ID, hourStart) {
-		return nil
+		return false, nil
 	}
 	o, err := a.overviewOf(ctx, site, hourStart, hourEnd, loc)
 	if err != nil {
-		return err
+		return true, err
 	}
 	visitors := deref(o.Visitors)
 	if visitors < ViralMinVisitors {
-		return nil
+		return true, nil
 	}
 	before := make([]int64, 0, ViralWeeks)
 	for k := 1; k <= ViralWeeks; k++ {
 		start := hourStart.AddDate(0, 0, -7*k)
 		o, err := a.overviewOf(ctx, site, start, start.Add(time.Hour), loc)
 		if err != nil {
-			return err
+			return true, err
 		}
 		before = append(before, deref(o.Visitors))
 	}
 	usual := median(before)
 	if float64(visitors) <= ViralFactor*usual {
-		return nil
+		return true, nil
 	}
 	claim, to, err := a.claimMail(ctx, site, openfast.MailViral, hourStart.Format(time.DateOnly), now)
 	if err != nil || claim == nil {
-		return err
+		return true, err
 	}
 	s := &spike{domain: site.Domain, start: hourStart, visitors: visitors, usual: usual, dashboard: a.link("/websites/"+site.ID, nil)}
 	var pages, refs []wire.BreakdownRow
@@ -390,7 +403,7 @@ func (a *App) viralAlert(ctx context.Context, site *openfast.Website, now time.T
 	if err == nil {
 		l = s.letter()
 	}
-	return a.deliver(ctx, claim, to, l, err)
+	return true, a.deliver(ctx, claim, to, l, err)
 }
 
 // firstViralCheck reports whether this server has not checked the hour

@@ -486,3 +486,31 @@ func TestMailNotConfigured(t *testing.T) {
 }
 
 func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+// TestScheduledMailBoundedRounds: a round does the work of at most 100
+// websites; the next goes on where it stopped, so every website's hour is
+// checked within the hour.
+func TestScheduledMailBoundedRounds(t *testing.T) {
+	e := newMailEnv(t, openSQLite(t, filepath.Join(t.TempDir(), sqlite.FileName)))
+	var last *team
+	for i := range 150 {
+		tm := e.website(fmt.Sprintf("site%d.example.com", i), false, true)
+		if last == nil || tm.site.ID > last.site.ID {
+			last = tm
+		}
+	}
+	hour := paris(time.December, 2, 14, 0)
+	e.insert(hourVisits(last.site.ID, 0, 60, hour, "/", "Google")) // the last website in id order spikes
+	a := e.newServer(nil)
+	e.clock.set(hour.Add(61 * time.Minute))
+	tick(t, a)
+	time.Sleep(100 * time.Millisecond)
+	if n := len(e.smtp.Messages()); n != 0 {
+		t.Fatalf("%d messages after the first round, which reaches the first 100 websites only", n)
+	}
+	tick(t, a)
+	msgs := e.smtp.Wait(t, 1, 10*time.Second)
+	if len(msgs) != 1 || msgs[0].To[0] != last.owner.Email {
+		t.Fatalf("messages after the second round: %d", len(msgs))
+	}
+}
