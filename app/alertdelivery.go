@@ -79,20 +79,20 @@ type alertJob struct {
 
 // alertEngine delivers alerts; see AlertQueueSize.
 type alertEngine struct {
-	a      *App
-	queue  chan firing
-	jobs   chan alertJob
-	cache  *genCache[string, siteAlerts]
+	a       *App
+	queue   chan firing
+	jobs    chan alertJob
+	cache   *genCache[string, siteAlerts]
 	start   sync.Once
 	running atomic.Bool
 	stopped sync.Once
 	stop    chan struct{}
-	done   sync.WaitGroup
-	mu     sync.Mutex
-	drops  map[string]*alertJob // by alert id
-	lost   atomic.Int64         // drops beyond maxDropRecords
-	queued atomic.Int64         // firings enqueued, for tests and stats
-	sent   atomic.Int64         // history entries written
+	done    sync.WaitGroup
+	mu      sync.Mutex
+	drops   map[string]*alertJob // by alert id
+	lost    atomic.Int64         // drops beyond maxDropRecords
+	queued  atomic.Int64         // firings enqueued, for tests and stats
+	sent    atomic.Int64         // history entries written
 }
 
 func newAlertEngine(a *App, ttl time.Duration) *alertEngine {
