@@ -318,6 +318,8 @@ type MetadataStore interface {
 	PaymentClaimStore
 	SignInStore
 	GoalCustomizationStore
+	MailStore
+	AlertStore
 	Ping(ctx context.Context) error
 	Close() error
 }

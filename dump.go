@@ -19,11 +19,20 @@ type MetadataDump struct {
 	// PaymentClaims, by website and transaction id: the copy refuses the
 	// payments the source has recorded, as the source does.
 	PaymentClaims []*PaymentClaim
+	// MailClaims and MailOptOuts: the copy sends no report or alert twice,
+	// and none to whom opted out. MailKey signs the unsubscribe links
+	// already sent, so that they keep working (nil: none made yet).
+	MailClaims  []*MailClaim
+	MailOptOuts []*MailOptOut
+	MailKey     []byte
 	// PasswordHashes are the users' dashboard passwords (argon2id hashes),
 	// by user id. Sessions are not copied: people sign in again.
 	PasswordHashes map[string]string
 	// GoalCustomizations, by website and goal name.
 	GoalCustomizations []*GoalCustomization
+	// Alerts and AlertLogs are the websites' alerts and their history.
+	Alerts    []*Alert
+	AlertLogs []*AlertLog
 }
 
 // Membership is one member row: a user's role on a website.
@@ -47,6 +56,8 @@ func (d *MetadataDump) Counts() map[string]int {
 		"users": len(d.Users), "websites": len(d.Websites), "members": len(d.Members), "invitations": len(d.Invitations),
 		"apiKeys": len(d.APIKeys), "accessTokens": len(d.AccessTokens), "auditLog": len(d.AuditLog),
 		"paymentClaims": len(d.PaymentClaims), "goalCustomizations": len(d.GoalCustomizations),
+		"alerts": len(d.Alerts), "alertLogs": len(d.AlertLogs),
+		"mailClaims": len(d.MailClaims), "mailOptOuts": len(d.MailOptOuts), "mailKeys": min(len(d.MailKey), 1),
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/ingest"
+	"github.com/openfast/openfast/mail"
 )
 
 // testConfig is what the tests set up: the stores of the app and the
@@ -33,6 +35,11 @@ type testConfig struct {
 	// AuthFailureLimit is the app's (0: its default; negative: none).
 	AuthFailureLimit int
 	TrustedProxies   []netip.Prefix
+	// Mail is the app's sender (nil: mail not configured).
+	Mail mail.Sender
+	// Ingest, when set, serves /api/events with the real ingest handler
+	// over this writer, telling the app of accepted events (alerts).
+	Ingest *ingest.Writer
 }
 
 // server returns the app over the config's stores and the server over it.
@@ -41,10 +48,13 @@ func (c testConfig) server() (*Server, error) {
 		Metadata: c.Store, Events: c.EventStore, Writer: c.EventWriter, Analytics: c.Analytics,
 		CacheTTL: c.CacheTTL, Now: c.Now, Logger: c.Logger,
 		QueryTimeout: c.QueryTimeout, MaxReadsPerWebsite: c.MaxReadsPerWebsite, MaxReads: c.MaxReads,
-		AuthFailureLimit: c.AuthFailureLimit, Rates: c.Rates,
+		AuthFailureLimit: c.AuthFailureLimit, Rates: c.Rates, Mail: c.Mail,
 	})
 	if err != nil {
 		return nil, err
+	}
+	if c.Ingest != nil {
+		c.Events = ingest.NewHandler(ingest.Config{Writer: c.Ingest, Website: a.TrackedWebsite, Accepted: a.ObserveEvent}).ServeEvent
 	}
 	return New(Config{App: a, Logger: c.Logger, RateLimit: c.RateLimit, RateBurst: c.RateBurst, Events: c.Events,
 		SeparateOps: c.SeparateOps, TrustedProxies: c.TrustedProxies})

@@ -383,6 +383,15 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	for _, p := range []string{"/api/v1/analytics/realtime/map", "/api/v1/visitors", "/api/v1/visitors/a3ab2331-989f-4cfa-91c6-2461c9e3c6bd"} {
 		c.want(http.StatusServiceUnavailable, http.MethodGet, p+"?websiteId="+site, owner, "")
 	}
+	alert := c.want(http.StatusOK, http.MethodPost, siteURL+"/alerts", owner, `{"name":"Signups","trigger":{"goalName":"Signup"},"template":{"message":"{{visitor}} signed up from {{country}}"}}`)
+	c.want(http.StatusBadRequest, http.MethodPost, siteURL+"/alerts", owner, `{"name":"x","trigger":{"goalName":"signup"},"template":{"message":"short"}}`)
+	c.want(http.StatusOK, http.MethodGet, siteURL+"/alerts", owner, "")
+	c.want(http.StatusOK, http.MethodPut, siteURL+"/alerts/"+alert["_id"].(string), owner, `{"isEnabled":false,"template":{"subject":"New {{goal}}"}}`)
+	c.want(http.StatusNotFound, http.MethodPut, siteURL+"/alerts/"+unknownID, owner, `{"isEnabled":false}`)
+	c.want(http.StatusOK, http.MethodGet, siteURL+"/alerts/history?limit=10", owner, "")
+	c.want(http.StatusBadRequest, http.MethodGet, siteURL+"/alerts/history?alertId=nope", owner, "")
+	c.want(http.StatusOK, http.MethodDelete, siteURL+"/alerts/"+alert["_id"].(string), owner, "")
+	c.want(http.StatusNotFound, http.MethodDelete, siteURL+"/alerts/"+alert["_id"].(string), owner, "")
 	c.want(http.StatusOK, http.MethodDelete, keyURL, owner, "")
 
 	inv := c.want(http.StatusOK, http.MethodPost, siteURL+"/team", owner, `{"email":"guest@example.com","role":"member"}`)

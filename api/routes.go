@@ -39,6 +39,12 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodPut, path: site + "/apikeys/{apiKeyId}", action: app.ActRollAPIKey, handle: s.rollAPIKey},
 		{method: http.MethodDelete, path: site + "/apikeys/{apiKeyId}", action: app.ActDeleteAPIKey, handle: s.deleteAPIKey},
 
+		{method: http.MethodGet, path: site + "/alerts", action: app.ActListAlerts, handle: s.listAlerts},
+		{method: http.MethodPost, path: site + "/alerts", action: app.ActCreateAlert, handle: s.createAlert},
+		{method: http.MethodGet, path: site + "/alerts/history", action: app.ActAlertHistory, handle: s.alertHistory},
+		{method: http.MethodPut, path: site + "/alerts/{alertId}", action: app.ActUpdateAlert, handle: s.updateAlert},
+		{method: http.MethodDelete, path: site + "/alerts/{alertId}", action: app.ActDeleteAlert, handle: s.deleteAlert},
+
 		{method: http.MethodGet, path: site + "/team", action: app.ActListTeam, handle: s.listTeam},
 		{method: http.MethodPost, path: site + "/team", action: app.ActInviteMember, handle: s.inviteMember},
 		{method: http.MethodDelete, path: site + "/team", action: app.ActRemoveMember, handle: s.removeMember},

@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -131,10 +132,20 @@ func (s *Server) buildMux(include func(route) bool) http.Handler {
 	}
 	for _, p := range paths {
 		allow := strings.Join(allowed[p], ", ")
-		mux.Handle(p, s.wrap(route{path: p, public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
+		notAllowed := s.wrap(route{path: p, public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
 			w.Header().Set("Allow", allow)
 			return errMethodNotAllowed
-		}}))
+		}})
+		if !handleIfNoConflict(mux, p, notAllowed) {
+			// A path that a wildcard of another route also matches
+			// (/alerts/history and /alerts/{alertId}) answers 405 to the
+			// usual methods it does not serve.
+			for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+				if !slices.Contains(allowed[p], m) {
+					mux.Handle(m+" "+p, notAllowed)
+				}
+			}
+		}
 	}
 	unmatched := s.wrap(route{path: "unmatched", public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
 		return openfast.Errorf(openfast.ENOTFOUND, "No route for %s %s.", r.Method, openfast.Truncate(r.URL.Path, 200))
@@ -452,4 +463,16 @@ func (s *Server) httpServer(h http.Handler) *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+}
+
+// handleIfNoConflict registers pattern unless it conflicts with one
+// registered before (ServeMux panics then, before changing anything).
+func handleIfNoConflict(mux *http.ServeMux, pattern string, h http.Handler) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	mux.Handle(pattern, h)
+	return true
 }

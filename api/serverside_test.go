@@ -27,7 +27,9 @@ type eventsEnv struct {
 	visitor string
 }
 
-func newEventsEnv(t testing.TB) *eventsEnv {
+// openEvents opens a DuckDB event store and its writer in a temporary
+// folder, closed when t ends.
+func openEvents(t testing.TB) (*duckdb.DB, *ingest.Writer) {
 	t.Helper()
 	dir := t.TempDir()
 	events, err := duckdb.OpenDataDir(context.Background(), dir)
@@ -39,6 +41,12 @@ func newEventsEnv(t testing.TB) *eventsEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { writer.Close(); events.Close() })
+	return events, writer
+}
+
+func newEventsEnv(t testing.TB) *eventsEnv {
+	t.Helper()
+	events, writer := openEvents(t)
 	e := newTestEnv(t, func(c *testConfig) { c.EventStore, c.EventWriter, c.Rates = events, writer, rates.New() })
 	e.setup()
 	pv := storetest.SampleEvent(e.site, 1)

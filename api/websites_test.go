@@ -97,8 +97,6 @@ func TestWebsiteService(t *testing.T) {
 			{map[string]any{"revenueMetric": "profit"}, "revenueMetric"},
 			// Settings of features not built: refused, not saved and ignored.
 			{map[string]any{"revenueMetric": "mrr"}, "revenueMetric mrr is not available"},
-			{map[string]any{"sendWeeklyReports": true}, "sendWeeklyReports cannot be turned on"},
-			{map[string]any{"sendViralTrafficAlerts": true}, "sendViralTrafficAlerts cannot be turned on"},
 			{map[string]any{"isPublicDataEnabled": true, "name": "Changed"}, "isPublicDataEnabled cannot be turned on"},
 			{map[string]any{"kpi": "Sign Up"}, "kpi"},
 			{map[string]any{"isCookieless": "yes"}, "isCookieless must be true or false"},
@@ -117,6 +115,11 @@ func TestWebsiteService(t *testing.T) {
 			t.Errorf("a refused update changed the website: %v", d)
 		}
 		e.do("PUT", path+"/"+id, tok, map[string]any{"sendWeeklyReports": false, "isPublicDashboardEnabled": false, "revenueMetric": nil}).ok()
+		// Weekly reports and traffic alerts are sent (app/reports.go): they
+		// can be turned on, mail configured or not.
+		if d := e.do("PUT", path+"/"+id, tok, map[string]any{"sendWeeklyReports": true, "sendViralTrafficAlerts": true}).first(); d["sendWeeklyReports"] != true || d["sendViralTrafficAlerts"] != true {
+			t.Errorf("weekly reports and traffic alerts not turned on: %v", d)
+		}
 		// The public dashboard exists (/share/{domain}): it can be turned on.
 		if d := e.do("PUT", path+"/"+id, tok, map[string]any{"isPublicDashboardEnabled": true}).first(); d["isPublicDashboardEnabled"] != true {
 			t.Errorf("isPublicDashboardEnabled not turned on: %v", d)

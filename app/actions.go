@@ -74,6 +74,12 @@ var (
 	ActListInvitations  = accountAction("invitations.list", auth.PermTeamRead, false)
 	ActAcceptInvitation = accountWideAction("invitations.accept", auth.PermTeamWrite)
 
+	ActListAlerts   = websiteAction("alerts.list", auth.PermAlertsRead, openfast.RoleViewer)
+	ActCreateAlert  = websiteAction("alerts.create", auth.PermAlertsWrite, openfast.RoleMember)
+	ActUpdateAlert  = websiteAction("alerts.update", auth.PermAlertsWrite, openfast.RoleMember)
+	ActDeleteAlert  = websiteAction("alerts.delete", auth.PermAlertsWrite, openfast.RoleMember)
+	ActAlertHistory = websiteAction("alerts.history", auth.PermAlertsRead, openfast.RoleViewer)
+
 	ActReadAnalytics = publicAction(websiteAPIAction("analytics.read", auth.PermAnalyticsRead, openfast.RoleViewer))
 	ActWriteGoals    = websiteAPIAction("goals.write", auth.PermGoalsWrite, openfast.RoleMember)
 	ActWritePayments = websiteAPIAction("payments.write", auth.PermPaymentsWrite, openfast.RoleMember)
@@ -93,6 +99,7 @@ var Actions = []Action{
 	ActListInvitations, ActAcceptInvitation,
 	ActReadAnalytics, ActWriteGoals, ActWritePayments, ActWriteIdentify,
 	ActListGoalCustomizations, ActCustomizeGoal,
+	ActListAlerts, ActCreateAlert, ActUpdateAlert, ActDeleteAlert, ActAlertHistory,
 }
 
 // Target is the website an action of p acts on: for the Website API, a

@@ -15,11 +15,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/mail"
 )
 
 // Config configures an App.
@@ -58,6 +60,14 @@ type Config struct {
 	// refused with ERATELIMIT, unread, until its allowance refills. 0 means
 	// DefaultAuthFailureLimit; a negative value disables the limit.
 	AuthFailureLimit int
+	// Mail, when set, delivers the server's email (alerts, weekly reports,
+	// traffic alerts); nil means mail is not configured, and alerts are
+	// recorded as failed, reports and traffic alerts not sent.
+	Mail mail.Sender
+	// PublicURL is the address people reach the server at: the links in
+	// mail (unsubscribe, dashboard) start with it. Without it no weekly
+	// report or traffic alert is sent.
+	PublicURL *url.URL
 	// Now returns the current time; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -74,6 +84,10 @@ type App struct {
 	eventWriter  openfast.EventWriter
 	analytics    *analytics.Service
 	rates        Rates
+	mail         mail.Sender
+	publicURL    *url.URL
+	mailState    mailState
+	alerts       *alertEngine
 	reads        *readGate
 	queryTimeout time.Duration
 	verifier     *Verifier
@@ -126,8 +140,11 @@ func New(cfg Config) (*App, error) {
 		now:          cfg.Now,
 		log:          cfg.Logger,
 		rates:        cfg.Rates,
+		mail:         cfg.Mail,
+		publicURL:    cfg.PublicURL,
 		signIns:      newSignInLimits(),
 	}
+	a.alerts = newAlertEngine(a, cfg.CacheTTL)
 	if cfg.AuthFailureLimit == 0 {
 		cfg.AuthFailureLimit = DefaultAuthFailureLimit
 	}
@@ -170,13 +187,19 @@ func (c Caller) audit(websiteID, action, targetType, targetID, targetDisplayKey 
 func (a *App) Now() time.Time { return a.now() }
 
 // Run runs the App's background work (writing credential last-use times,
-// deleting expired dashboard sessions) until ctx ends, then flushes the
-// last-use times.
+// deleting expired dashboard sessions, sending the weekly reports and
+// traffic alerts) until ctx ends, then flushes the last-use times and
+// delivers the alerts waiting for their minute.
 func (a *App) Run(ctx context.Context) {
 	go a.sweepSessions(ctx)
+	go a.runMail(ctx)
 	a.verifier.RunUsageFlusher(ctx, time.Second, func(err error) {
 		a.log.Error("flush credential use", "error", err)
 	})
+	// Alerts waiting for their minute are delivered now.
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a.alerts.shutdown(sctx)
 }
 
 // InvalidateCaches makes every cached credential and website stale, for a
@@ -184,6 +207,7 @@ func (a *App) Run(ctx context.Context) {
 func (a *App) InvalidateCaches() {
 	a.verifier.Invalidate()
 	a.websites.invalidate()
+	a.alerts.invalidate()
 }
 
 // Ready reports whether the metadata store answers.

@@ -100,6 +100,25 @@ var appRoutes = map[string]appRoute{
 	"DELETE /api/v1/admin/websites/{websiteId}/apikeys/{apiKeyId}": {app.ActDeleteAPIKey, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
 		return a.DeleteAPIKey(ctx, c, site, someID)
 	}},
+	"GET /api/v1/admin/websites/{websiteId}/alerts": {app.ActListAlerts, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+		_, err := a.Alerts(ctx, c, site)
+		return err
+	}},
+	"POST /api/v1/admin/websites/{websiteId}/alerts": {app.ActCreateAlert, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+		_, err := a.CreateAlert(ctx, c, site, app.AlertInput{Name: ptr("Signups"), GoalName: ptr("signup"), Message: ptr("Somebody signed up.")})
+		return err
+	}},
+	"GET /api/v1/admin/websites/{websiteId}/alerts/history": {app.ActAlertHistory, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+		_, _, err := a.AlertHistory(ctx, c, site, "", 0)
+		return err
+	}},
+	"PUT /api/v1/admin/websites/{websiteId}/alerts/{alertId}": {app.ActUpdateAlert, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+		_, err := a.UpdateAlert(ctx, c, site, someID, app.AlertInput{Enabled: ptr(false)})
+		return err
+	}},
+	"DELETE /api/v1/admin/websites/{websiteId}/alerts/{alertId}": {app.ActDeleteAlert, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+		return a.DeleteAlert(ctx, c, site, someID)
+	}},
 	"GET /api/v1/admin/websites/{websiteId}/team": {app.ActListTeam, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
 		_, err := a.Members(ctx, c, site)
 		return err

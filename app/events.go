@@ -149,6 +149,7 @@ func (a *App) CreateGoal(ctx context.Context, c Caller, websiteID string, in New
 	if err := a.eventWriter.Submit(ctx, ev); err != nil {
 		return "", err
 	}
+	a.ObserveEvent(&ev)
 	return ev.EventID, nil
 }
 

@@ -310,8 +310,6 @@ func (in WebsiteUpdate) validate(rates Rates) (func(*openfast.Website), error) {
 		field, why string
 		v          *bool
 	}{
-		{"sendWeeklyReports", "openfast sends no email reports yet", in.SendWeeklyReports},
-		{"sendViralTrafficAlerts", "openfast sends no traffic alerts yet", in.SendViralTrafficAlerts},
 		{"isPublicDataEnabled", "openfast shares no data publicly yet", in.IsPublicDataEnabled},
 	} {
 		if u.v != nil && *u.v {

@@ -35,6 +35,9 @@ type Config struct {
 	// Salts keeps the daily salts of cookieless visitor ids, shared by the
 	// servers of an installation; nil means a salt of this process only.
 	Salts openfast.SaltStore
+	// Accepted, when set, is told of each event once it is durable (the
+	// app's alerts watch for goals). It must return at once.
+	Accepted func(ev *openfast.Event)
 	// BurstLimit is how many events of one website one address may send
 	// in a minute when the website is in attack mode; 0 means
 	// DefaultBurstLimit.
@@ -161,6 +164,9 @@ func (h *Handler) ServeEvent(w http.ResponseWriter, r *http.Request) error {
 		return openfast.Errorf(openfast.EUNAVAILABLE, "The event could not be stored; retry shortly.")
 	}
 	h.received.WithLabelValues(ev.Type.String()).Inc()
+	if h.cfg.Accepted != nil {
+		h.cfg.Accepted(&ev)
+	}
 	answer.Status = "success"
 	writeResponse(w, answer)
 	return nil

@@ -98,6 +98,37 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 		if err == nil {
 			err = exportGoalCustomizations(ctx, tx, d)
 		}
+		if err == nil {
+			err = eachRow(ctx, tx, `SELECT `+alertColumns+` FROM alerts ORDER BY id`, func(r pgx.Rows) error {
+				al, err := scanAlert(r)
+				d.Alerts = append(d.Alerts, al)
+				return err
+			})
+		}
+		if err == nil {
+			err = eachRow(ctx, tx, `SELECT `+alertLogColumns+` FROM alert_logs ORDER BY id`, func(r pgx.Rows) error {
+				l, err := scanAlertLog(r)
+				d.AlertLogs = append(d.AlertLogs, l)
+				return err
+			})
+		}
+		if err == nil {
+			err = eachRow(ctx, tx, `SELECT `+mailClaimColumns+` FROM mail_claims ORDER BY website_id, kind, period`, func(r pgx.Rows) error {
+				c, err := scanMailClaim(r)
+				d.MailClaims = append(d.MailClaims, c)
+				return err
+			})
+		}
+		if err == nil {
+			err = eachRow(ctx, tx, `SELECT user_id, website_id, kind, created_at FROM mail_opt_outs ORDER BY user_id, website_id, kind`, func(r pgx.Rows) error {
+				o, err := scanMailOptOut(r)
+				d.MailOptOuts = append(d.MailOptOuts, o)
+				return err
+			})
+		}
+		if err == nil {
+			err = eachRow(ctx, tx, `SELECT key FROM mail_keys WHERE id = 1`, func(r pgx.Rows) error { return r.Scan(&d.MailKey) })
+		}
 		return err
 	})
 	if err != nil {
@@ -176,6 +207,24 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 				VALUES ($1, $2, $3) ON CONFLICT (website_id, transaction_id) DO NOTHING`, c.WebsiteID, c.TransactionID, ms(c.ClaimedAt))
 		}
 		importGoalCustomizations(d, add)
+		for _, al := range d.Alerts {
+			add("alert "+al.ID, alertInsert, alertArgs(al)...)
+		}
+		for _, l := range d.AlertLogs {
+			add("alert log "+l.ID, alertLogInsert, alertLogArgs(l)...)
+		}
+		for _, c := range d.MailClaims {
+			add(fmt.Sprintf("%s mail claim of %s for %s", c.Kind, c.WebsiteID, c.Period), `INSERT INTO mail_claims (website_id, kind, period, claimed_at, finished_at, sent, failed, error)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (website_id, kind, period) DO NOTHING`,
+				c.WebsiteID, string(c.Kind), c.Period, ms(c.ClaimedAt), msPtr(c.FinishedAt), c.Sent, c.Failed, c.Error)
+		}
+		for _, o := range d.MailOptOuts {
+			add(fmt.Sprintf("%s mail opt-out of %s on %s", o.Kind, o.UserID, o.WebsiteID), `INSERT INTO mail_opt_outs (user_id, website_id, kind, created_at)
+				VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, website_id, kind) DO NOTHING`, o.UserID, o.WebsiteID, string(o.Kind), ms(o.CreatedAt))
+		}
+		if len(d.MailKey) > 0 {
+			add("mail key", `INSERT INTO mail_keys (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, d.MailKey)
+		}
 		if len(d.AuditLog) > 0 {
 			// Never moves the sequence backwards: the next id is past both
 			// the highest id stored and any id handed out already.

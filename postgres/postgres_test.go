@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,41 +11,16 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/internal/pgtest"
 	"github.com/openfast/openfast/storetest"
 )
 
 // serverEnv names the variable that holds the test server's URL.
-const serverEnv = "OPENFAST_TEST_POSTGRES_URL"
+const serverEnv = pgtest.ServerEnv
 
 // freshDatabase creates an empty database on the test server, dropped when
-// the test ends, and returns its URL. It skips the test when no server is
-// configured (fails instead with OPENFAST_REQUIRE_SERVERS=1).
-func freshDatabase(t *testing.T) string {
-	t.Helper()
-	server := storetest.ServerURL(t, serverEnv, "start one with .ci/postgres start")
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatalf("%s is not a URL: %v", serverEnv, err)
-	}
-	name := "openfast_test_" + openfast.NewID()
-	admin := func(sql string) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		c, err := pgx.Connect(ctx, server)
-		if err != nil {
-			t.Fatalf("connect to the test server: %v", err)
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	admin(`CREATE DATABASE ` + name)
-	t.Cleanup(func() { admin(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`) })
-	u.Path = "/" + name
-	return u.String()
-}
+// the test ends, and returns its URL.
+func freshDatabase(t *testing.T) string { return pgtest.FreshDatabase(t) }
 
 // openURL opens the store at rawURL, closed when the test ends.
 func openURL(t *testing.T, rawURL string) *DB {

@@ -92,25 +92,16 @@ func (db *DB) WebsiteByTrackingID(ctx context.Context, trackingID string) (*open
 
 // WebsitesByDomain lists the websites of a domain, oldest first.
 func (db *DB) WebsitesByDomain(ctx context.Context, domain string) ([]*openfast.Website, error) {
-	var out []*openfast.Website
-	err := db.conn(ctx, func(c *pgx.Conn) error {
-		rows, err := c.Query(ctx, `SELECT `+websiteColumns+` FROM websites w WHERE w.domain = $1 ORDER BY w.created_at, w.id LIMIT $2`,
-			domain, openfast.MaxWebsitesByDomain)
-		if err != nil {
-			return fmt.Errorf("select websites by domain: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			w, err := scanWebsite(rows)
-			if err != nil {
-				return fmt.Errorf("scan website: %w", err)
-			}
-			out = append(out, w)
-		}
-		return rows.Err()
-	})
-	return out, err
+	out, err := queryAll(ctx, db, scanWebsiteRow, `SELECT `+websiteColumns+` FROM websites w WHERE w.domain = $1 ORDER BY w.created_at, w.id LIMIT $2`,
+		domain, openfast.MaxWebsitesByDomain)
+	if err != nil {
+		return nil, fmt.Errorf("select websites by domain: %w", err)
+	}
+	return out, nil
 }
+
+// scanWebsiteRow is scanWebsite of a row with no more columns.
+func scanWebsiteRow(row pgx.Row) (*openfast.Website, error) { return scanWebsite(row) }
 
 // WebsitesForUser lists the websites the user belongs to, oldest first.
 func (db *DB) WebsitesForUser(ctx context.Context, userID string) ([]openfast.WebsiteWithRole, error) {

@@ -102,6 +102,37 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 	if err == nil {
 		err = exportGoalCustomizations(ctx, tx, d)
 	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT `+alertColumns+` FROM alerts ORDER BY id`, func(r *sql.Rows) error {
+			al, err := scanAlert(r)
+			d.Alerts = append(d.Alerts, al)
+			return err
+		})
+	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT `+alertLogColumns+` FROM alert_logs ORDER BY id`, func(r *sql.Rows) error {
+			l, err := scanAlertLog(r)
+			d.AlertLogs = append(d.AlertLogs, l)
+			return err
+		})
+	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT `+mailClaimColumns+` FROM mail_claims ORDER BY website_id, kind, period`, func(r *sql.Rows) error {
+			c, err := scanMailClaim(r)
+			d.MailClaims = append(d.MailClaims, c)
+			return err
+		})
+	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT user_id, website_id, kind, created_at FROM mail_opt_outs ORDER BY user_id, website_id, kind`, func(r *sql.Rows) error {
+			o, err := scanMailOptOut(r)
+			d.MailOptOuts = append(d.MailOptOuts, o)
+			return err
+		})
+	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT key FROM mail_keys WHERE id = 1`, func(r *sql.Rows) error { return r.Scan(&d.MailKey) })
+	}
 	if err != nil {
 		return nil, fmt.Errorf("export metadata: %w", err)
 	}
@@ -198,7 +229,38 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 				return fmt.Errorf("payment claim %s of %s: %w", c.TransactionID, c.WebsiteID, err)
 			}
 		}
-		return importGoalCustomizations(d, exec)
+		if err := importGoalCustomizations(d, exec); err != nil {
+			return err
+		}
+		for _, al := range d.Alerts {
+			if err := exec(alertInsert, alertArgs(al)...); err != nil {
+				return fmt.Errorf("alert %s: %w", al.ID, err)
+			}
+		}
+		for _, l := range d.AlertLogs {
+			if err := exec(`INSERT INTO alert_logs (`+alertLogColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, alertLogArgs(l)...); err != nil {
+				return fmt.Errorf("alert log %s: %w", l.ID, err)
+			}
+		}
+		for _, c := range d.MailClaims {
+			if err := exec(`INSERT INTO mail_claims (website_id, kind, period, claimed_at, finished_at, sent, failed, error)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (website_id, kind, period) DO NOTHING`,
+				c.WebsiteID, string(c.Kind), c.Period, ms(c.ClaimedAt), nullMS(c.FinishedAt), c.Sent, c.Failed, c.Error); err != nil {
+				return fmt.Errorf("%s mail claim of %s for %s: %w", c.Kind, c.WebsiteID, c.Period, err)
+			}
+		}
+		for _, o := range d.MailOptOuts {
+			if err := exec(`INSERT INTO mail_opt_outs (user_id, website_id, kind, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, website_id, kind) DO NOTHING`,
+				o.UserID, o.WebsiteID, string(o.Kind), ms(o.CreatedAt)); err != nil {
+				return fmt.Errorf("%s mail opt-out of %s on %s: %w", o.Kind, o.UserID, o.WebsiteID, err)
+			}
+		}
+		if len(d.MailKey) > 0 {
+			if err := exec(`INSERT INTO mail_keys (id, key) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, d.MailKey); err != nil {
+				return fmt.Errorf("mail key: %w", err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("import metadata: %w", err)

@@ -83,21 +83,17 @@ func (db *DB) WebsiteByTrackingID(ctx context.Context, trackingID string) (*open
 
 // WebsitesByDomain lists the websites of a domain, oldest first.
 func (db *DB) WebsitesByDomain(ctx context.Context, domain string) ([]*openfast.Website, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+websiteColumns+` FROM websites w WHERE w.domain = ? ORDER BY w.created_at, w.id LIMIT ?`,
+	out, err := queryAll(ctx, db.read, scanWebsiteRow, `SELECT `+websiteColumns+` FROM websites w WHERE w.domain = ? ORDER BY w.created_at, w.id LIMIT ?`,
 		domain, openfast.MaxWebsitesByDomain)
 	if err != nil {
 		return nil, fmt.Errorf("select websites by domain: %w", err)
 	}
-	defer rows.Close()
-	var out []*openfast.Website
-	for rows.Next() {
-		w, err := scanWebsite(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan website: %w", err)
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// scanWebsiteRow is scanWebsite of a row with no more columns.
+func scanWebsiteRow(row interface{ Scan(...any) error }) (*openfast.Website, error) {
+	return scanWebsite(row)
 }
 
 // WebsitesForUser lists the websites the user belongs to, oldest first.

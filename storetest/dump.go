@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
@@ -24,7 +25,8 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	must(t, err)
 	if len(want.Users) != 3 || len(want.Websites) != 2 || len(want.Members) != 3 || len(want.Invitations) != 2 ||
 		len(want.APIKeys) != 2 || len(want.AccessTokens) != 1 || len(want.AuditLog) != 4 || len(want.PaymentClaims) != 2 ||
-		len(want.PasswordHashes) != 1 || len(want.GoalCustomizations) != 1 {
+		len(want.PasswordHashes) != 1 || len(want.GoalCustomizations) != 1 || len(want.Alerts) != 1 || len(want.AlertLogs) != 2 ||
+		len(want.MailClaims) != 1 || len(want.MailOptOuts) != 1 || len(want.MailKey) != 32 {
 		t.Fatalf("export counts: %+v", want.Counts())
 	}
 
@@ -65,6 +67,14 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 		if list, err := dst.Sessions(ctx, id); err != nil || len(list) != 0 {
 			t.Fatalf("sessions after import: %v, %v", list, err)
 		}
+	}
+	// The mail claims and the key came along: no report goes out twice,
+	// and the links already sent keep working.
+	if ok, err := dst.ClaimMail(ctx, &openfast.MailClaim{WebsiteID: site, Kind: openfast.MailWeekly, Period: "2026-11-30", ClaimedAt: time.Now()}); err != nil || ok {
+		t.Fatalf("claim of a copied mail claim: %v, %v; want refused", ok, err)
+	}
+	if key, err := dst.MailKey(ctx); err != nil || !bytes.Equal(key, want.MailKey) {
+		t.Fatalf("mail key after import: %x, %v; want %x", key, err, want.MailKey)
 	}
 	// The claims came along: the copy refuses the source's payments.
 	if ok, err := dst.ClaimPayment(ctx, site, "tx_1", time.Now(), time.Time{}); err != nil || ok {
@@ -127,6 +137,21 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 	_, err = s.UpdateGoalCustomization(ctx, w.ID, "signup", func(g *openfast.GoalCustomization) {
 		g.DisplayName, g.Color = &keyName, &openfast.GoalPalette[0].Color
 	}, openfast.MaxGoalCustomizationsPerWebsite, nil)
+	must(t, err)
+	al := newAlert(w.ID, "signup")
+	subject := "Signup: {{visitor}}"
+	al.Subject = &subject
+	must(t, s.CreateAlert(ctx, al, openfast.MaxAlertsPerWebsite, nil))
+	must(t, s.AddAlertLogs(ctx, []*openfast.AlertLog{newAlertLog(al, openfast.AlertSent, used), newAlertLog(al, openfast.AlertFailed, used)}, openfast.MaxAlertLogsPerWebsite))
+	sent := used.Add(time.Second)
+	claim := &openfast.MailClaim{WebsiteID: w.ID, Kind: openfast.MailWeekly, Period: "2026-11-30", ClaimedAt: used}
+	if ok, err := s.ClaimMail(ctx, claim); err != nil || !ok {
+		t.Fatalf("claim mail: %v, %v", ok, err)
+	}
+	claim.FinishedAt, claim.Sent = &sent, 2
+	must(t, s.FinishMail(ctx, claim))
+	must(t, s.SetMailOptOut(ctx, &openfast.MailOptOut{UserID: carol.ID, WebsiteID: w.ID, Kind: openfast.MailWeekly, CreatedAt: used}, true))
+	_, err = s.MailKey(ctx)
 	must(t, err)
 	return w.ID
 }

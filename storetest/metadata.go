@@ -36,6 +36,9 @@ func Metadata(t *testing.T, open OpenFunc) {
 	t.Run("FirstUser", func(t *testing.T) { testFirstUser(t, open(t)) })
 	t.Run("PasswordsAndSessions", func(t *testing.T) { testPasswordsAndSessions(t, open(t)) })
 	t.Run("GoalCustomizations", func(t *testing.T) { testGoalCustomizations(t, open(t)) })
+	t.Run("Mail", func(t *testing.T) { testMail(t, open(t)) })
+	t.Run("Alerts", func(t *testing.T) { testAlerts(t, open(t)) })
+	t.Run("AlertLimitConcurrent", func(t *testing.T) { testAlertLimitConcurrent(t, open(t)) })
 	t.Run("ExchangeRates", func(t *testing.T) {
 		s, ok := open(t).(openfast.ExchangeRateStore)
 		if !ok {

@@ -37,6 +37,8 @@ type accountView struct {
 	TokenMax               int
 	Sites                  []siteChoice
 	Presets                []permissionPreset
+	Mail                   []mailRow
+	MailReady              bool
 }
 
 type sessionRow struct {
@@ -98,6 +100,14 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, v *visit, s
 		view.Tokens = append(view.Tokens, row)
 	}
 	view.TokenMax, view.Presets = openfast.MaxAccessTokensPerUser, permissionPresets
+	subs, err := s.app.MailSubscriptions(ctx, v.caller)
+	if err != nil {
+		return err
+	}
+	for _, sub := range subs {
+		view.Mail = append(view.Mail, mailRow{MailSubscription: sub, What: mailName(sub.Kind)})
+	}
+	view.MailReady = s.app.MailReady()
 	s.render(w, r, v, status, "account.html", "Account", view)
 	return nil
 }
@@ -113,6 +123,8 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, v *visit) e
 		view.Notice = "The session has ended."
 	case "token":
 		view.Notice = "The token is deleted."
+	case "mail":
+		view.Notice = "Your email subscriptions are saved."
 	}
 	return s.showAccount(w, r, v, http.StatusOK, view)
 }

@@ -16,7 +16,7 @@ import (
 // layoutPages are the templates that fill the layout ("layout.html");
 // the others are fragments (htmx answers) rendered alone.
 var layoutPages = []string{"login.html", "setup.html", "home.html", "newsite.html", "snippet.html", "error.html",
-	"settings.html", "account.html", "invitation.html"}
+	"settings.html", "account.html", "invitation.html", "unsubscribe.html"}
 
 // pageIncludes are the fragments that a template also uses, parsed with
 // it.

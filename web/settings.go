@@ -67,6 +67,9 @@ type settingsView struct {
 	Can  struct{ Update, Keys, Invite, Audit, Goals bool }
 	// Error is why the form failed; Notice says what was done.
 	Error, Notice string
+	// MailReady is false when the server sends no mail (no mail server or
+	// no public URL): the mail settings are saved but nothing is sent.
+	MailReady bool
 	// Secret is a value shown once: a new or rolled key, an invitation link.
 	Secret *shownSecret
 
@@ -99,7 +102,7 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *visit, 
 	defer cancel()
 	p := v.caller.Principal
 	allowed := func(act app.Action) bool { d, _ := app.Decide(act, p, site.ID); return d.Allowed }
-	view.Site, view.Tab = site.Website, tab
+	view.Site, view.Tab, view.MailReady = site.Website, tab, s.app.MailReady()
 	view.Can.Update, view.Can.Keys = allowed(app.ActUpdateWebsite), allowed(app.ActCreateAPIKey)
 	view.Can.Invite, view.Can.Audit = allowed(app.ActInviteMember), allowed(app.ActWebsiteAuditLog)
 	view.Can.Goals = allowed(app.ActCustomizeGoal)
@@ -178,7 +181,8 @@ type generalForm struct {
 var generalLists = []string{"allowedHostnames", "excludedHostnames", "excludedIps", "excludedPaths", "excludedCountries"}
 
 // generalSwitches are the on/off settings of the form.
-var generalSwitches = []string{"isCookieless", "isAttackModeEnabled", "includeRenewalRevenue", "isAllHostnamesAllowed"}
+var generalSwitches = []string{"isCookieless", "isAttackModeEnabled", "includeRenewalRevenue", "isAllHostnamesAllowed",
+	"sendWeeklyReports", "sendViralTrafficAlerts"}
 
 func generalFormOf(w *openfast.Website) generalForm {
 	f := generalForm{
@@ -186,6 +190,7 @@ func generalFormOf(w *openfast.Website) generalForm {
 		Checks: map[string]bool{
 			"isCookieless": w.IsCookieless, "isAttackModeEnabled": w.IsAttackModeEnabled,
 			"includeRenewalRevenue": w.IncludeRenewalRevenue, "isAllHostnamesAllowed": w.IsAllHostnamesAllowed,
+			"sendWeeklyReports": w.SendWeeklyReports, "sendViralTrafficAlerts": w.SendViralTrafficAlerts,
 		},
 	}
 	for name, list := range map[string][]string{
@@ -237,6 +242,7 @@ func (s *Server) updateGeneral(w http.ResponseWriter, r *http.Request, v *visit,
 		Name:         app.Set[string]{Set: true},
 		IsCookieless: flag("isCookieless"), IsAttackModeEnabled: flag("isAttackModeEnabled"),
 		IncludeRenewalRevenue: flag("includeRenewalRevenue"), IsAllHostnamesAllowed: flag("isAllHostnamesAllowed"),
+		SendWeeklyReports: flag("sendWeeklyReports"), SendViralTrafficAlerts: flag("sendViralTrafficAlerts"),
 		AllowedHostnames: list("allowedHostnames"), ExcludedHostnames: list("excludedHostnames"),
 		ExcludedIPs: list("excludedIps"), ExcludedPaths: list("excludedPaths"), ExcludedCountries: list("excludedCountries"),
 	}

@@ -123,6 +123,7 @@ func (s *Server) routes() http.Handler {
 	s.settingsRoutes(mux, signedIn)
 	s.accountRoutes(mux, signedIn)
 	s.invitationRoutes(mux, public, signedIn)
+	s.mailRoutes(mux, public, signedIn)
 	s.analyticsRoutes(mux)
 
 	mux.Handle("/", public(func(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -132,6 +133,7 @@ func (s *Server) routes() http.Handler {
 	// State-changing requests must come from this origin (Sec-Fetch-Site,
 	// or Origin against Host): a cross-site form or fetch gets 403.
 	cop := http.NewCrossOriginProtection()
+	cop.AddInsecureBypassPattern("POST /unsubscribe") // its token is the authority (mail.go)
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, openfast.Errorf(openfast.EFORBIDDEN, "This request came from another site and was refused."))
 	}))

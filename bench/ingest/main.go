@@ -28,6 +28,16 @@
 // a store that only counts the events in DuckDB's place, to measure the
 // HTTP and ingest path alone.
 //
+// With -smtp-fail the in-process server also has a mail server configured
+// (a go-smtp server on loopback, internal/smtptest, that refuses every
+// message with 550) and one enabled alert on each goal the load sends, so
+// that the goal events (15% of the load) fire alerts: each is looked up in
+// the alert cache and queued, and the worker groups the firings (one
+// delivery attempt per alert per minute) and records each refusal as a
+// failed history entry. The report adds the firings queued and the entries
+// recorded. Without it the ingest handler still tells the app of each
+// event, as serve does, and no website has alerts.
+//
 // With -url and -website it loads an `openfast serve` that is already
 // running instead (give -pid for its memory). The website must accept the
 // hostname example.com, or its events are answered 200 and not stored. The
@@ -109,6 +119,8 @@ import (
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/ingest"
 	"github.com/openfast/openfast/internal/servergc"
+	"github.com/openfast/openfast/internal/smtptest"
+	"github.com/openfast/openfast/mail"
 	"github.com/openfast/openfast/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -140,6 +152,7 @@ type options struct {
 	client     string
 
 	eventDBMemory string
+	smtpFail      bool
 }
 
 func main() {
@@ -162,6 +175,7 @@ func main() {
 	flag.StringVar(&o.eventDBMemory, "event-db-memory", "", "in-process: DuckDB's memory cap (serve's --event-db-memory; default DuckDB's)")
 	flag.StringVar(&o.client, "client", "std", "client: std (net/http, one shared Transport) or raw (HTTP/1.1 written on the connection: a lighter load generator)")
 	flag.StringVar(&o.store, "store", "duckdb", "in-process event store: duckdb (as serve), or discard (count the events and drop them: the HTTP and ingest path alone)")
+	flag.BoolVar(&o.smtpFail, "smtp-fail", false, "in-process: configure a mail server that refuses every message and an enabled alert on each goal of the load")
 	flag.Parse()
 	if o.clients < 1 || o.duration <= 0 || o.warmup < 0 || o.queue < 1 || o.batch < 1 || o.bodies < 10 || o.visitors < 1 {
 		fail(2, "-c, -queue, -batch and -visitors must be at least 1, -bodies at least 10, -d positive and -warmup not negative")
@@ -284,12 +298,25 @@ func startInProcess(ctx context.Context, o options) (t *target, cleanup func(), 
 	if o.logFormat == "text" {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	a, err := app.New(app.Config{Metadata: meta, Events: events, Writer: writer, CacheTTL: 5 * time.Second, Logger: logger})
+	var sender mail.Sender
+	if o.smtpFail {
+		smtp, err := smtptest.New(smtptest.Options{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("start the SMTP server: %w", err)
+		}
+		closers = append(closers, func() { smtp.Close() })
+		smtp.FailWith(550, "Mailbox unavailable")
+		if sender, err = mail.NewSMTPSender(mail.SMTPConfig{URL: smtp.URL(), From: "alerts@example.com"}); err != nil {
+			return nil, nil, err
+		}
+	}
+	a, err := app.New(app.Config{Metadata: meta, Events: events, Writer: writer, CacheTTL: 5 * time.Second, Logger: logger, Mail: sender})
 	if err != nil {
 		return nil, nil, err
 	}
+	alertApp = a
 	reg := prometheus.NewRegistry()
-	h := ingest.NewHandler(ingest.Config{Writer: writer, Website: a.TrackedWebsite, Registerer: reg})
+	h := ingest.NewHandler(ingest.Config{Writer: writer, Website: a.TrackedWebsite, Registerer: reg, Accepted: a.ObserveEvent})
 	srv, err := api.New(api.Config{
 		App: a, Logger: logger, RateLimit: 600, RateBurst: 100, Registry: reg,
 		Events: h.ServeEvent,
@@ -312,6 +339,14 @@ func startInProcess(ctx context.Context, o options) (t *target, cleanup func(), 
 		Domain: siteDomain, Timezone: "UTC", Currency: "USD"}
 	if err := meta.CreateWebsite(ctx, site, nil); err != nil {
 		return nil, nil, fmt.Errorf("create website: %w", err)
+	}
+	if o.smtpFail {
+		for _, g := range goals {
+			al := &openfast.Alert{ID: openfast.NewID(), WebsiteID: site.ID, Name: "On " + g, GoalName: g, Message: "{{visitor}} reached {{goal}} from {{country}}.", Enabled: true}
+			if err := meta.CreateAlert(ctx, al, openfast.MaxAlertsPerWebsite, nil); err != nil {
+				return nil, nil, fmt.Errorf("create alert: %w", err)
+			}
+		}
 	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -1039,6 +1074,9 @@ type commitReport struct {
 	BusySeconds   float64 `json:"busySeconds"`
 }
 
+// alertApp is the in-process server's app, for its alert counts.
+var alertApp *app.App
+
 func printReport(w io.Writer, r results) {
 	fmt.Fprintf(w, "\ningest: %s, %d %s clients, %gs measured after %gs warm-up, GOMAXPROCS=%d",
 		r.Mode, r.Clients, r.Client, r.Seconds, r.WarmupSeconds, r.GOMAXPROCS)
@@ -1080,6 +1118,10 @@ func printReport(w io.Writer, r results) {
 		row("RSS at end", fmt.Sprintf("%s (VmRSS)", fmtMB(*r.RSSBytes)))
 	} else {
 		row("peak RSS", "n/a: give -pid of the server")
+	}
+	if alertApp != nil {
+		st := alertApp.AlertStats()
+		row("alerts", fmt.Sprintf("%d firings queued, %d history entries recorded", st.Queued, st.Recorded))
 	}
 	if c := r.Commits; c != nil {
 		row("store loads", fmt.Sprintf("%d journal segments, mean %.0f events (max %d), mean %.2fms, longest %.2fms, busy %.2fs, %d failed",

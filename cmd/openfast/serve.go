@@ -23,6 +23,7 @@ import (
 	"github.com/openfast/openfast/enrich"
 	"github.com/openfast/openfast/ingest"
 	"github.com/openfast/openfast/internal/servergc"
+	"github.com/openfast/openfast/mail"
 	"github.com/openfast/openfast/rates"
 	"github.com/openfast/openfast/sqlite"
 	"github.com/openfast/openfast/web"
@@ -53,6 +54,8 @@ type serveOptions struct {
 	eventLoadDelay   time.Duration
 	eventDBMemory    string
 	publicURL        string
+	smtpURL          string
+	smtpFrom         string
 }
 
 func newServeCommand() *cobra.Command {
@@ -98,6 +101,8 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f.StringVar(&o.eventDBMemory, "event-db-memory", "", "memory cap of the event database (DuckDB), e.g. 256MB or 2GB; queries spill to disk beyond it (default: DuckDB's, 80% of the machine's memory)")
 	f.DurationVar(&o.invitationTTL, "invitation-ttl", app.DefaultInvitationTTL, "how long an invitation to a website can be accepted; after it the invitation is no longer listed and the owner invites again")
 	f.DurationVar(&o.cacheTTL, "credential-cache-ttl", 5*time.Second, "how long a verified credential or a website's settings are trusted before the store is asked again (changes through this server's API apply at once; at most 5s with --database-url, where other servers change them too)")
+	f.StringVar(&o.smtpURL, "smtp-url", "", "mail server for alerts and reports: smtp://user:password@host:587 (STARTTLS required), smtps://user:password@host:465 (TLS) or smtp+insecure://host:25 (no encryption, no credentials); empty: no mail is sent")
+	f.StringVar(&o.smtpFrom, "smtp-from", "", `sender of the server's mail, e.g. alerts@example.com or "Analytics <alerts@example.com>" (required with --smtp-url)`)
 	f.DurationVar(&o.queryTimeout, "query-timeout", app.DefaultQueryTimeout, "longest time one analytics read may run; a read stopped at it answers 503")
 	return cmd
 }
@@ -152,6 +157,10 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	sender, err := newMailSender(o.smtpURL, o.smtpFrom)
+	if err != nil {
+		return err
+	}
 	var geo *enrich.GeoDB
 	if o.geoIPDB != "" {
 		if geo, err = enrich.OpenGeoDB(o.geoIPDB); err != nil {
@@ -162,6 +171,11 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	defer geo.Close()
 	info := geo.Info()
+	if sender != nil {
+		log.Info("mail", "server", sender.String(), "from", sender.From())
+	} else {
+		log.Info("mail", "server", "none (--smtp-url not set: alerts are recorded as failed, no mail is sent)")
+	}
 	log.Info("geoip database", "database", info.Name, "type", info.Type, "built", info.Built.Format(time.DateOnly))
 	if err := sqlite.EnsureDataDir(o.stores.dataDir); err != nil {
 		return err
@@ -209,12 +223,18 @@ func serve(ctx context.Context, o serveOptions) error {
 			return err
 		}
 	}
+	var mailer mail.Sender // a nil *SMTPSender must stay a nil interface
+	if sender != nil {
+		mailer = sender
+	}
 	log.Info("exchange rates", "source", "European Central Bank", "latest", time.Unix(exchange.Last()*86400, 0).UTC().Format(time.DateOnly), "refresh", o.exchangeRatesURL)
 	a, err := app.New(app.Config{
 		Metadata: store, Events: events, Writer: writer, Analytics: events, CacheTTL: o.cacheTTL, Logger: log, Rates: exchange,
 		InvitationTTL:    o.invitationTTL,
 		QueryTimeout:     o.queryTimeout,
 		AuthFailureLimit: authFailures,
+		Mail:             mailer,
+		PublicURL:        publicURL,
 	})
 	if err != nil {
 		return err
@@ -222,7 +242,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	metrics := prometheus.NewRegistry()
 	ingestHandler := ingest.NewHandler(ingest.Config{
 		Writer: writer, Website: a.TrackedWebsite, GeoIP: geo, TrustedProxies: trusted, Registerer: metrics,
-		Salts: store,
+		Salts: store, Accepted: a.ObserveEvent,
 	})
 	var srv *api.Server
 	dashboard, err := web.New(web.Config{
@@ -312,4 +332,25 @@ func parsePublicURL(raw string) (*url.URL, error) {
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	return u, nil
+}
+
+// newMailSender reads --smtp-url and --smtp-from: both empty means no mail
+// (nil); a URL needs a sender address, and a sender address needs a URL.
+func newMailSender(rawURL, from string) (*mail.SMTPSender, error) {
+	if rawURL == "" {
+		if from != "" {
+			return nil, errors.New("--smtp-from needs --smtp-url: no mail is sent without a mail server")
+		}
+		return nil, nil
+	}
+	if from == "" {
+		return nil, errors.New("--smtp-url needs --smtp-from, the sender address of the server's mail")
+	}
+	if _, err := mail.ParseSMTPURL(rawURL); err != nil {
+		return nil, fmt.Errorf("--smtp-url: %w", err)
+	}
+	if _, err := mail.ParseFrom(from); err != nil {
+		return nil, fmt.Errorf("--smtp-from: %w", err)
+	}
+	return mail.NewSMTPSender(mail.SMTPConfig{URL: rawURL, From: from})
 }
