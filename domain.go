@@ -316,6 +316,7 @@ type MetadataStore interface {
 	SaltStore
 	PaymentClaimStore
 	SignInStore
+	FunnelStore
 	Ping(ctx context.Context) error
 	Close() error
 }

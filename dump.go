@@ -22,6 +22,8 @@ type MetadataDump struct {
 	// PasswordHashes are the users' dashboard passwords (argon2id hashes),
 	// by user id. Sessions are not copied: people sign in again.
 	PasswordHashes map[string]string
+	// Funnels, active and inactive.
+	Funnels []*Funnel
 }
 
 // Membership is one member row: a user's role on a website.
@@ -44,7 +46,7 @@ func (d *MetadataDump) Counts() map[string]int {
 	return map[string]int{
 		"users": len(d.Users), "websites": len(d.Websites), "members": len(d.Members), "invitations": len(d.Invitations),
 		"apiKeys": len(d.APIKeys), "accessTokens": len(d.AccessTokens), "auditLog": len(d.AuditLog),
-		"paymentClaims": len(d.PaymentClaims),
+		"paymentClaims": len(d.PaymentClaims), "funnels": len(d.Funnels),
 	}
 }
 

@@ -95,6 +95,13 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 				return err
 			})
 		}
+		if err == nil {
+			err = eachRow(ctx, tx, `SELECT `+funnelColumns+` FROM funnels ORDER BY id`, func(r pgx.Rows) error {
+				f, err := scanFunnel(r)
+				d.Funnels = append(d.Funnels, f)
+				return err
+			})
+		}
 		return err
 	})
 	if err != nil {
@@ -171,6 +178,14 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 		for _, c := range d.PaymentClaims {
 			add(fmt.Sprintf("payment claim %s of %s", c.TransactionID, c.WebsiteID), `INSERT INTO payment_claims (website_id, transaction_id, claimed_at)
 				VALUES ($1, $2, $3) ON CONFLICT (website_id, transaction_id) DO NOTHING`, c.WebsiteID, c.TransactionID, ms(c.ClaimedAt))
+		}
+		for _, f := range d.Funnels {
+			steps, err := sqlmeta.EncodeSteps(f.Steps)
+			if err != nil {
+				return fmt.Errorf("funnel %s: %w", f.ID, err)
+			}
+			add("funnel "+f.ID, `INSERT INTO funnels (`+funnelColumns+`) VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+				f.ID, f.WebsiteID, f.Name, f.Slug, steps, f.WindowDays, f.IsActive, ms(f.CreatedAt), ms(f.UpdatedAt))
 		}
 		if len(d.AuditLog) > 0 {
 			// Never moves the sequence backwards: the next id is past both

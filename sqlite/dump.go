@@ -99,6 +99,13 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 			return err
 		})
 	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT `+funnelColumns+` FROM funnels ORDER BY id`, func(r *sql.Rows) error {
+			f, err := scanFunnel(r)
+			d.Funnels = append(d.Funnels, f)
+			return err
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("export metadata: %w", err)
 	}
@@ -193,6 +200,16 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 			if err := exec(`INSERT INTO payment_claims (website_id, transaction_id, claimed_at) VALUES (?, ?, ?) ON CONFLICT (website_id, transaction_id) DO NOTHING`,
 				c.WebsiteID, c.TransactionID, ms(c.ClaimedAt)); err != nil {
 				return fmt.Errorf("payment claim %s of %s: %w", c.TransactionID, c.WebsiteID, err)
+			}
+		}
+		for _, f := range d.Funnels {
+			steps, err := sqlmeta.EncodeSteps(f.Steps)
+			if err != nil {
+				return fmt.Errorf("funnel %s: %w", f.ID, err)
+			}
+			if err := exec(`INSERT INTO funnels (`+funnelColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+				f.ID, f.WebsiteID, f.Name, f.Slug, steps, f.WindowDays, f.IsActive, ms(f.CreatedAt), ms(f.UpdatedAt)); err != nil {
+				return fmt.Errorf("funnel %s: %w", f.ID, err)
 			}
 		}
 		return nil

@@ -24,7 +24,7 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	must(t, err)
 	if len(want.Users) != 3 || len(want.Websites) != 2 || len(want.Members) != 3 || len(want.Invitations) != 2 ||
 		len(want.APIKeys) != 2 || len(want.AccessTokens) != 1 || len(want.AuditLog) != 4 || len(want.PaymentClaims) != 2 ||
-		len(want.PasswordHashes) != 1 {
+		len(want.PasswordHashes) != 1 || len(want.Funnels) != 2 {
 		t.Fatalf("export counts: %+v", want.Counts())
 	}
 
@@ -124,6 +124,11 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 			t.Fatalf("claim %s: %v, %v", c.TransactionID, ok, err)
 		}
 	}
+	active, deleted := newFunnel(w.ID, "Signup funnel"), newFunnel(w2.ID, "Old")
+	must(t, s.CreateFunnel(ctx, active, openfast.MaxFunnelsPerWebsite, nil))
+	must(t, s.CreateFunnel(ctx, deleted, openfast.MaxFunnelsPerWebsite, nil))
+	_, err = s.UpdateFunnel(ctx, w2.ID, deleted.ID, func(f *openfast.Funnel) error { f.IsActive = false; return nil }, openfast.MaxFunnelsPerWebsite, nil)
+	must(t, err)
 	return w.ID
 }
 

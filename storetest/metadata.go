@@ -35,6 +35,8 @@ func Metadata(t *testing.T, open OpenFunc) {
 	t.Run("PaymentClaims", func(t *testing.T) { testPaymentClaims(t, open(t)) })
 	t.Run("FirstUser", func(t *testing.T) { testFirstUser(t, open(t)) })
 	t.Run("PasswordsAndSessions", func(t *testing.T) { testPasswordsAndSessions(t, open(t)) })
+	t.Run("Funnels", func(t *testing.T) { testFunnels(t, open(t)) })
+	t.Run("FunnelLimits", func(t *testing.T) { testFunnelLimits(t, open(t)) })
 	t.Run("ExchangeRates", func(t *testing.T) {
 		s, ok := open(t).(openfast.ExchangeRateStore)
 		if !ok {
