@@ -116,7 +116,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if !sr.Query && tg.id == "" {
 				continue // a path needs a website segment
 			}
-			path := strings.NewReplacer("{websiteId}", tg.id, "{apiKeyId}", id, "{tokenId}", id, "{invitationId}", id).Replace(pattern)
+			path := strings.NewReplacer("{websiteId}", tg.id, "{apiKeyId}", id, "{tokenId}", id, "{invitationId}", id, "{funnelId}", id).Replace(pattern)
 			if sr.Query && tg.id != "" {
 				path += "?websiteId=" + tg.id
 			}

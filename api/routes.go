@@ -42,6 +42,10 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: site + "/team", action: app.ActListTeam, handle: s.listTeam},
 		{method: http.MethodPost, path: site + "/team", action: app.ActInviteMember, handle: s.inviteMember},
 		{method: http.MethodDelete, path: site + "/team", action: app.ActRemoveMember, handle: s.removeMember},
+		{method: http.MethodGet, path: site + "/funnels", action: app.ActListFunnels, handle: s.listFunnels},
+		{method: http.MethodPost, path: site + "/funnels", action: app.ActCreateFunnel, handle: s.createFunnel},
+		{method: http.MethodPut, path: site + "/funnels/{funnelId}", action: app.ActUpdateFunnel, handle: s.updateFunnel},
+		{method: http.MethodDelete, path: site + "/funnels/{funnelId}", action: app.ActDeleteFunnel, handle: s.deleteFunnel},
 		{method: http.MethodGet, path: site + "/audit-log", action: app.ActWebsiteAuditLog, handle: s.listAuditLog},
 
 		{method: http.MethodGet, path: admin + "/audit-log", action: app.ActAccountAuditLog, handle: s.listAccountAuditLog},
@@ -64,6 +68,7 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: "/api/v1/analytics/campaigns", action: app.ActReadAnalytics, handle: s.breakdown(analytics.Campaigns)},
 		{method: http.MethodGet, path: "/api/v1/analytics/goals", action: app.ActReadAnalytics, handle: s.breakdown(analytics.Goals)},
 		{method: http.MethodGet, path: "/api/v1/analytics/hostnames", action: app.ActReadAnalytics, handle: s.breakdown(analytics.Hostnames)},
+		{method: http.MethodGet, path: "/api/v1/analytics/funnels/{funnelId}", action: app.ActReadAnalytics, handle: s.getFunnelResult},
 		{method: http.MethodGet, path: "/api/v1/visitors", action: app.ActReadAnalytics, handle: s.listVisitors},
 		{method: http.MethodGet, path: "/api/v1/visitors/{visitorId}", action: app.ActReadAnalytics, handle: s.getVisitor},
 		{method: http.MethodPost, path: "/api/v1/goals", action: app.ActWriteGoals, handle: s.createGoal},

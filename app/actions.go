@@ -74,6 +74,11 @@ var (
 	ActListInvitations  = accountAction("invitations.list", auth.PermTeamRead, false)
 	ActAcceptInvitation = accountWideAction("invitations.accept", auth.PermTeamWrite)
 
+	ActListFunnels  = websiteAction("funnels.list", auth.PermFunnelsRead, openfast.RoleViewer)
+	ActCreateFunnel = websiteAction("funnels.create", auth.PermFunnelsWrite, openfast.RoleMember)
+	ActUpdateFunnel = websiteAction("funnels.update", auth.PermFunnelsWrite, openfast.RoleMember)
+	ActDeleteFunnel = websiteAction("funnels.delete", auth.PermFunnelsWrite, openfast.RoleMember)
+
 	ActReadAnalytics = publicAction(websiteAPIAction("analytics.read", auth.PermAnalyticsRead, openfast.RoleViewer))
 	ActWriteGoals    = websiteAPIAction("goals.write", auth.PermGoalsWrite, openfast.RoleMember)
 	ActWritePayments = websiteAPIAction("payments.write", auth.PermPaymentsWrite, openfast.RoleMember)
@@ -88,6 +93,7 @@ var Actions = []Action{
 	ActListAPIKeys, ActCreateAPIKey, ActRollAPIKey, ActDeleteAPIKey,
 	ActListTeam, ActInviteMember, ActRemoveMember, ActWebsiteAuditLog, ActAccountAuditLog,
 	ActListInvitations, ActAcceptInvitation,
+	ActListFunnels, ActCreateFunnel, ActUpdateFunnel, ActDeleteFunnel,
 	ActReadAnalytics, ActWriteGoals, ActWritePayments, ActWriteIdentify,
 }
 
