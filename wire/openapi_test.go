@@ -62,6 +62,10 @@ var schemaTypes = map[string]reflect.Type{
 	"MapVisitor":          reflect.TypeFor[wire.MapVisitor](),
 	"MapEvent":            reflect.TypeFor[wire.MapEvent](),
 	"MapPayment":          reflect.TypeFor[wire.MapPayment](),
+	"Funnel":              reflect.TypeFor[wire.Funnel](),
+	"FunnelStepDef":       reflect.TypeFor[wire.FunnelStepDef](),
+	"FunnelResult":        reflect.TypeFor[wire.FunnelResult](),
+	"FunnelResultStep":    reflect.TypeFor[wire.FunnelStep](),
 }
 
 // breakdownRows are the row schemas of the breakdowns: one wire type,
