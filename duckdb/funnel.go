@@ -25,28 +25,7 @@ func (d *DB) Funnel(ctx context.Context, r analytics.Request, steps []analytics.
 	if err := sqlq.CheckFilters(r); err != nil {
 		return analytics.FunnelCounts{}, err
 	}
-	w := strconv.FormatInt(window.Microseconds(), 10)
-	q := d.newQuery()
-	q.Add("WITH matched AS MATERIALIZED (")
-	q.FunnelEvents(r, steps, "epoch_us(ts)")
-	q.Add("),\nstep0 AS MATERIALIZED (SELECT visitor_id, min(t) AS t, CAST(0 AS BIGINT) AS d FROM matched WHERE mask & 1 <> 0 GROUP BY visitor_id)")
-	for k := 1; k < len(steps); k++ {
-		prev, bit := "step"+strconv.Itoa(k-1), strconv.Itoa(1<<k)
-		q.Add(",\nstep" + strconv.Itoa(k) + " AS MATERIALIZED (SELECT m.visitor_id, min(m.t) AS t, min(m.t) - p.t AS d FROM matched m JOIN " + prev +
-			" p USING (visitor_id) WHERE m.mask & " + bit + " <> 0 AND m.t > p.t AND m.t <= p.t + " + w + " GROUP BY m.visitor_id, p.t)")
-	}
-	q.Add(",\nreached AS (")
-	for k := range steps {
-		if k > 0 {
-			q.Add(" UNION ALL ")
-		}
-		q.Add("SELECT " + strconv.Itoa(k) + " AS step, visitor_id, d FROM step" + strconv.Itoa(k))
-	}
-	q.Add(")\nSELECT 0, step, count(*), CAST(coalesce(median(d), 0) AS DOUBLE), '', 0, 0, 0, 0 FROM reached GROUP BY step\nUNION ALL\n")
-	q.Add("SELECT 1, step, 0, 0, currency, day, kind, count(*), CAST(sum(revenue_cents) AS BIGINT) FROM (SELECT visitor_id, currency, revenue_cents, " +
-		"CAST(epoch_us(ts) // 86400000000 AS BIGINT) AS day, " + sqlq.Kind + " AS kind FROM events WHERE ")
-	q.Base(r)
-	q.Add(" AND type = " + payment + ") pay JOIN reached USING (visitor_id) GROUP BY step, currency, day, kind")
+	q := d.funnelQuery(r, steps, window)
 	rows, err := d.db.QueryContext(ctx, q.String(), q.Args...)
 	if err != nil {
 		return analytics.FunnelCounts{}, fmt.Errorf("funnel of %s: %w", r.WebsiteID, err)
@@ -57,4 +36,32 @@ func (d *DB) Funnel(ctx context.Context, r analytics.Request, steps []analytics.
 		return out, fmt.Errorf("funnel of %s: %w", r.WebsiteID, err)
 	}
 	return out, nil
+}
+
+// funnelQuery is the statement of Funnel.
+func (d *DB) funnelQuery(r analytics.Request, steps []analytics.FunnelStep, window time.Duration) *sqlq.Query {
+	w := strconv.FormatInt(window.Microseconds(), 10)
+	q := d.newQuery()
+	q.Add("WITH matched AS MATERIALIZED (")
+	q.FunnelEvents(r, steps, "epoch_us(ts)")
+	q.Add("),\nstep0 AS MATERIALIZED (SELECT visitor_id, min(t) AS t, CAST(0 AS BIGINT) AS d FROM matched WHERE mask & 1 <> 0 GROUP BY visitor_id)")
+	for k := 1; k < len(steps); k++ {
+		prev, bit := "step"+strconv.Itoa(k-1), strconv.Itoa(1<<k)
+		q.Add(",\nstep" + strconv.Itoa(k) + " AS MATERIALIZED (SELECT m.visitor_id, min(m.t) AS t, min(m.t) - p.t AS d FROM matched m JOIN " + prev +
+			" p USING (visitor_id) WHERE m.mask & " + bit + " <> 0 AND m.t > p.t AND m.t <= p.t + " + w + " GROUP BY m.visitor_id, p.t)")
+	}
+	q.Add(",\npay AS MATERIALIZED (SELECT visitor_id, currency, revenue_cents, CAST(epoch_us(ts) // 86400000000 AS BIGINT) AS day, " + sqlq.Kind + " AS kind FROM events WHERE ")
+	q.Base(r)
+	q.Add(" AND type = " + payment + ")")
+	q.Add(",\nreached AS (")
+	for k := range steps {
+		if k > 0 {
+			q.Add(" UNION ALL ")
+		}
+		q.Add("SELECT " + strconv.Itoa(k) + " AS step, visitor_id, d FROM step" + strconv.Itoa(k))
+	}
+	q.Add(")\nSELECT 0, step, count(*), CAST(coalesce(median(d), 0) AS DOUBLE), '', 0, 0, 0, 0 FROM reached GROUP BY step\nUNION ALL\n")
+	// The payers first (few), then their steps.
+	q.Add("SELECT 1, step, 0, 0, currency, day, kind, count(*), CAST(sum(revenue_cents) AS BIGINT) FROM pay JOIN (SELECT step, visitor_id FROM reached WHERE visitor_id IN (SELECT visitor_id FROM pay)) payers USING (visitor_id) GROUP BY step, currency, day, kind")
+	return q
 }

@@ -434,9 +434,9 @@ func (q *Query) FunnelStep(s analytics.FunnelStep) {
 
 // FunnelEvents adds the columns visitor_id, t (the time in epoch
 // microseconds, as the SQL expression us) and mask (bit k set when the
-// event matches step k) of the request's events that match a step of a
-// funnel, and the FROM and WHERE that select them: of the range, passing
-// the filters.
+// event matches step k) of the request's events that may match a step of
+// a funnel (mask 0: it matches none), and the FROM and WHERE that select
+// them: of the range, passing the filters.
 func (q *Query) FunnelEvents(r analytics.Request, steps []analytics.FunnelStep, us string) {
 	q.Add("SELECT visitor_id, " + us + " AS t, ")
 	for i, s := range steps {
@@ -449,15 +449,44 @@ func (q *Query) FunnelEvents(r analytics.Request, steps []analytics.FunnelStep, 
 	}
 	q.Add(" AS mask FROM events WHERE ")
 	q.Base(r)
-	q.Add(" AND type IN (" + Pageview + ", " + Custom + ") AND (")
-	for i, s := range steps {
+	q.Add(" AND (")
+	q.funnelPrefilter(steps)
+	q.Add(")")
+	q.Filters(r)
+}
+
+// funnelPrefilter adds a condition that holds for the events that match a
+// step, and is cheaper than the steps' own (no regular expression, one
+// IN list a type): the pageviews of the exact paths or of the literal
+// prefixes of the patterns, and the custom events of the goals.
+func (q *Query) funnelPrefilter(steps []analytics.FunnelStep) {
+	var paths, prefixes, goals []string
+	for _, s := range steps {
+		switch p := analytics.StepPathPattern(s.URL); {
+		case s.Type == analytics.StepGoal:
+			goals = append(goals, s.GoalName)
+		case p.Wildcard:
+			prefixes = append(prefixes, p.Prefix)
+		default:
+			paths = append(paths, p.Exact)
+		}
+	}
+	var parts []func()
+	if len(paths) > 0 {
+		parts = append(parts, func() { q.Add("(type = " + Pageview + " AND "); q.Match("path", analytics.OpIs, paths); q.Add(")") })
+	}
+	for _, p := range prefixes {
+		parts = append(parts, func() { q.Add("(type = "+Pageview+" AND "+q.dialect.HasPrefix("path")+")", p) })
+	}
+	if len(goals) > 0 {
+		parts = append(parts, func() { q.Add("(type = " + Custom + " AND "); q.Match("goal", analytics.OpIs, goals); q.Add(")") })
+	}
+	for i, add := range parts {
 		if i > 0 {
 			q.Add(" OR ")
 		}
-		q.FunnelStep(s)
+		add()
 	}
-	q.Add(")")
-	q.Filters(r)
 }
 
 // ScanFunnel reads a funnel's rows: a row kind (0: a step, 1: revenue),
