@@ -164,9 +164,15 @@ func (s *Server) newFunnelsView(r *http.Request, v *visit, site *app.Website) *f
 	return &funnelsView{Site: site.Website, Base: base, Query: vw.Query(), View: vw, CanWrite: d.Allowed, Max: openfast.MaxFunnelsPerWebsite}
 }
 
+// suggestTimeout bounds the reads of the builder's suggestions: without
+// them the builder still works, typed by hand.
+const suggestTimeout = 5 * time.Second
+
 // suggest fills the builder's suggestions: the most visited paths and the
 // goals of the last 12 months. Analytics that fail leave them empty.
 func (s *Server) suggest(ctx context.Context, v *visit, siteID string, view *funnelsView) {
+	ctx, cancel := context.WithTimeout(ctx, suggestTimeout)
+	defer cancel()
 	q := url.Values{"limit": {"100"}}
 	(span{start: s.app.Now().AddDate(-1, 0, 0).UTC(), end: s.app.Now().UTC(), instants: true}).params(q)
 	for _, e := range []analytics.Endpoint{analytics.Pages, analytics.Goals} {
