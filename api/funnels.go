@@ -9,8 +9,8 @@ import (
 	"github.com/openfast/openfast/wire"
 )
 
-// FunnelOf is a funnel as the API answers it.
-func FunnelOf(f *openfast.Funnel) wire.Funnel {
+// funnelOf is a funnel as the API answers it.
+func funnelOf(f *openfast.Funnel) wire.Funnel {
 	out := wire.Funnel{
 		ID: f.ID, WebsiteID: f.WebsiteID, Name: f.Name, Slug: f.Slug, WindowDays: f.WindowDays,
 		IsActive: f.IsActive, CreatedAt: isoTime(f.CreatedAt), Steps: make([]wire.FunnelStepDef, len(f.Steps)),
@@ -35,7 +35,7 @@ func (s *Server) listFunnels(w http.ResponseWriter, r *http.Request, req *authRe
 	}
 	out := make([]wire.Funnel, 0, len(list))
 	for _, f := range list {
-		out = append(out, FunnelOf(f))
+		out = append(out, funnelOf(f))
 	}
 	writeData(w, out)
 	return nil
@@ -65,7 +65,7 @@ func writeFunnel(w http.ResponseWriter, f *openfast.Funnel, err error) error {
 	if err != nil {
 		return err
 	}
-	writeData(w, []wire.Funnel{FunnelOf(f)})
+	writeData(w, []wire.Funnel{funnelOf(f)})
 	return nil
 }
 
