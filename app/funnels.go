@@ -22,6 +22,26 @@ func (a *App) Funnels(ctx context.Context, c Caller, websiteID string) ([]*openf
 	return a.store.Funnels(ctx, id, false)
 }
 
+// DeletedFunnels lists a website's deleted (inactive) funnels, which
+// UpdateFunnel can reactivate, the oldest first.
+func (a *App) DeletedFunnels(ctx context.Context, c Caller, websiteID string) ([]*openfast.Funnel, error) {
+	id, err := authorize(c, ActListFunnels, websiteID)
+	if err != nil {
+		return nil, err
+	}
+	all, err := a.store.Funnels(ctx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	var out []*openfast.Funnel
+	for _, f := range all {
+		if !f.IsActive {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
 // Funnel returns one active funnel of a website.
 func (a *App) Funnel(ctx context.Context, c Caller, websiteID, funnelID string) (*openfast.Funnel, error) {
 	id, err := authorize(c, ActListFunnels, websiteID)

@@ -37,6 +37,7 @@ func (s *Server) funnelRoutes(mux *http.ServeMux, signedIn func(handlerFunc) htt
 	mux.Handle("GET "+funnelsBase+"/{funnelId}", site(s.funnelPage))
 	mux.Handle("POST "+funnelsBase+"/{funnelId}", site(s.updateFunnel))
 	mux.Handle("POST "+funnelsBase+"/{funnelId}/delete", site(s.deleteFunnel))
+	mux.Handle("POST "+funnelsBase+"/{funnelId}/restore", site(s.restoreFunnel))
 }
 
 // funnelsView is the Funnels page: the list and the builder, or one
@@ -49,6 +50,7 @@ type funnelsView struct {
 	Max      int
 	Error    string
 	Funnels  []*openfast.Funnel
+	Deleted  []*openfast.Funnel // for those who may restore them
 	Form     funnelForm
 	Pages    []string // known paths, for the builder's suggestions
 	Goals    []string // known goals
@@ -216,6 +218,9 @@ func (s *Server) showFunnels(w http.ResponseWriter, r *http.Request, v *visit, s
 		return err
 	}
 	if view.CanWrite {
+		if view.Deleted, err = s.app.DeletedFunnels(ctx, v.caller, site.ID); err != nil {
+			return err
+		}
 		s.suggest(ctx, v, site.ID, view)
 	}
 	s.render(w, r, v, status, "funnels.html", "Funnels · "+site.Domain, view)
@@ -391,4 +396,22 @@ func (s *Server) deleteFunnel(w http.ResponseWriter, r *http.Request, v *visit, 
 		to += "?" + q
 	}
 	return seeOther(w, r, to)
+}
+
+// restoreFunnel is POST /websites/{websiteId}/funnels/{funnelId}/restore:
+// a deleted funnel made active again, unless an active one has its name.
+func (s *Server) restoreFunnel(w http.ResponseWriter, r *http.Request, v *visit, site *app.Website) error {
+	ctx, cancel := withTimeout(r)
+	defer cancel()
+	active := true
+	f, err := s.app.UpdateFunnel(ctx, v.caller, site.ID, r.PathValue("funnelId"), app.FunnelInput{IsActive: &active})
+	if err == nil {
+		return seeOther(w, r, "/websites/"+site.ID+"/funnels/"+f.ID)
+	}
+	if !formProblem(err) {
+		return err
+	}
+	view := s.newFunnelsView(r, v, site)
+	view.Form, view.Error = blankForm(view.Base), openfast.ErrorMessage(err)
+	return s.showFunnels(w, r, v, site, openfast.HTTPStatus(openfast.ErrorCode(err)), view)
 }

@@ -108,8 +108,25 @@ func TestFunnelPages(t *testing.T) {
 	if p := do(t, a.owner, "GET", base+"/"+id, nil); p.status != 404 {
 		t.Fatalf("a deleted funnel's page: %d", p.status)
 	}
-	if p := do(t, a.owner, "GET", base, nil); strings.Contains(p.body, "Signup v2") {
-		t.Fatalf("a deleted funnel is listed:\n%s", p.body)
+	if p := do(t, a.owner, "GET", base, nil); !strings.Contains(p.body, "No funnel yet") || !strings.Contains(p.body, "Deleted funnels") ||
+		!strings.Contains(p.body, `action="/websites/`+a.site+`/funnels/`+id+`/restore"`) {
+		t.Fatalf("the list after the delete:\n%s", p.body)
+	}
+	// Restore: refused to a viewer, and while an active funnel has the name.
+	if r := do(t, viewer, "POST", base+"/"+id+"/restore", url.Values{}); r.status != 403 {
+		t.Errorf("viewer restore: %d", r.status)
+	}
+	other := do(t, a.owner, "POST", base, funnelForm("Signup V2", [3]string{"A", "pageview", "/"}, [3]string{"B", "goal", "signup"}))
+	if r := do(t, a.owner, "POST", base+"/"+id+"/restore", url.Values{}); r.status != 409 || !strings.Contains(r.body, "already named") {
+		t.Fatalf("restore into a clash: %d\n%s", r.status, r.body)
+	}
+	otherID := strings.TrimPrefix(other.location, "/websites/"+a.site+"/funnels/")
+	do(t, a.owner, "POST", base+"/"+otherID+"/delete", url.Values{})
+	if r := do(t, a.owner, "POST", base+"/"+id+"/restore", url.Values{}); r.status != http.StatusSeeOther || r.location != "/websites/"+a.site+"/funnels/"+id {
+		t.Fatalf("restore: %d %s\n%s", r.status, r.location, r.body)
+	}
+	if p := do(t, a.owner, "GET", base+"/"+id, nil); p.status != 200 {
+		t.Fatalf("a restored funnel's page: %d", p.status)
 	}
 	// Another website's funnels are not found.
 	if p := do(t, a.owner, "GET", a.srv.URL+"/websites/0123456789abcdef01234567/funnels", nil); p.status != 404 {
