@@ -13,11 +13,14 @@ import (
 var _ analytics.FunnelStore = (*DB)(nil)
 
 // Funnel implements analytics.FunnelStore in one statement: the events
-// that match a step (matched, one scan of the range), then each step's
+// that match a step (matched: a scan of the range for the exact paths, one
+// for each wildcard's literal prefix and one for the goals, conditions that
+// DuckDB pushes into its scans, which took a third less time on the
+// benchmark's funnel than one scan with their OR); then each step's
 // visitors with the time they reached it, step k+1 from a join of the
 // matched events of step k+1 with the visitors of step k (each visitor's
-// earliest match in the window after its time), then the counts, medians
-// and the revenue rows of the steps' visitors.
+// earliest match in the window after its time); then the counts, medians
+// and the revenue rows of the steps' visitors who paid.
 func (d *DB) Funnel(ctx context.Context, r analytics.Request, steps []analytics.FunnelStep, window time.Duration) (analytics.FunnelCounts, error) {
 	if err := analytics.CheckFunnelSteps(steps); err != nil {
 		return analytics.FunnelCounts{}, err
@@ -43,7 +46,7 @@ func (d *DB) funnelQuery(r analytics.Request, steps []analytics.FunnelStep, wind
 	w := strconv.FormatInt(window.Microseconds(), 10)
 	q := d.newQuery()
 	q.Add("WITH matched AS MATERIALIZED (")
-	q.FunnelEvents(r, steps, "epoch_us(ts)")
+	q.FunnelEventsByKind(r, steps, "epoch_us(ts)")
 	q.Add("),\nstep0 AS MATERIALIZED (SELECT visitor_id, min(t) AS t, CAST(0 AS BIGINT) AS d FROM matched WHERE mask & 1 <> 0 GROUP BY visitor_id)")
 	for k := 1; k < len(steps); k++ {
 		prev, bit := "step"+strconv.Itoa(k-1), strconv.Itoa(1<<k)

@@ -438,6 +438,41 @@ func (q *Query) FunnelStep(s analytics.FunnelStep) {
 // a funnel (mask 0: it matches none), and the FROM and WHERE that select
 // them: of the range, passing the filters.
 func (q *Query) FunnelEvents(r analytics.Request, steps []analytics.FunnelStep, us string) {
+	q.funnelColumns(steps, us)
+	q.Add(" FROM events WHERE ")
+	q.Base(r)
+	q.Add(" AND (")
+	for i, cond := range q.funnelKinds(steps) {
+		if i > 0 {
+			q.Add(" OR ")
+		}
+		cond()
+	}
+	q.Add(")")
+	q.Filters(r)
+}
+
+// FunnelEventsByKind is FunnelEvents as a UNION ALL of one SELECT for the
+// exact paths, one for each literal prefix of a pattern and one for the
+// goals, so that each one's condition is a conjunction that a store can
+// push into its scan. An event may come twice (an exact path under a
+// prefix): a funnel's times are minimums, which that does not change.
+func (q *Query) FunnelEventsByKind(r analytics.Request, steps []analytics.FunnelStep, us string) {
+	for i, cond := range q.funnelKinds(steps) {
+		if i > 0 {
+			q.Add("\nUNION ALL ")
+		}
+		q.funnelColumns(steps, us)
+		q.Add(" FROM events WHERE ")
+		q.Base(r)
+		q.Add(" AND ")
+		cond()
+		q.Filters(r)
+	}
+}
+
+// funnelColumns adds the SELECT of FunnelEvents.
+func (q *Query) funnelColumns(steps []analytics.FunnelStep, us string) {
 	q.Add("SELECT visitor_id, " + us + " AS t, ")
 	for i, s := range steps {
 		if i > 0 {
@@ -447,19 +482,14 @@ func (q *Query) FunnelEvents(r analytics.Request, steps []analytics.FunnelStep, 
 		q.FunnelStep(s)
 		q.Add(" THEN " + strconv.Itoa(1<<i) + " ELSE 0 END)")
 	}
-	q.Add(" AS mask FROM events WHERE ")
-	q.Base(r)
-	q.Add(" AND (")
-	q.funnelPrefilter(steps)
-	q.Add(")")
-	q.Filters(r)
+	q.Add(" AS mask")
 }
 
-// funnelPrefilter adds a condition that holds for the events that match a
-// step, and is cheaper than the steps' own (no regular expression, one
-// IN list a type): the pageviews of the exact paths or of the literal
-// prefixes of the patterns, and the custom events of the goals.
-func (q *Query) funnelPrefilter(steps []analytics.FunnelStep) {
+// funnelKinds returns conditions that together hold for the events that
+// match a step, each a conjunction cheaper than the steps' own (no regular
+// expression): the pageviews of the steps' exact paths, of each literal
+// prefix of their patterns, and the custom events of their goals.
+func (q *Query) funnelKinds(steps []analytics.FunnelStep) []func() {
 	var paths, prefixes, goals []string
 	for _, s := range steps {
 		switch p := analytics.StepPathPattern(s.URL); {
@@ -471,22 +501,17 @@ func (q *Query) funnelPrefilter(steps []analytics.FunnelStep) {
 			paths = append(paths, p.Exact)
 		}
 	}
-	var parts []func()
+	var kinds []func()
 	if len(paths) > 0 {
-		parts = append(parts, func() { q.Add("(type = " + Pageview + " AND "); q.Match("path", analytics.OpIs, paths); q.Add(")") })
+		kinds = append(kinds, func() { q.Add("(type = " + Pageview + " AND "); q.Match("path", analytics.OpIs, paths); q.Add(")") })
 	}
 	for _, p := range prefixes {
-		parts = append(parts, func() { q.Add("(type = "+Pageview+" AND "+q.dialect.HasPrefix("path")+")", p) })
+		kinds = append(kinds, func() { q.Add("(type = "+Pageview+" AND "+q.dialect.HasPrefix("path")+")", p) })
 	}
 	if len(goals) > 0 {
-		parts = append(parts, func() { q.Add("(type = " + Custom + " AND "); q.Match("goal", analytics.OpIs, goals); q.Add(")") })
+		kinds = append(kinds, func() { q.Add("(type = " + Custom + " AND "); q.Match("goal", analytics.OpIs, goals); q.Add(")") })
 	}
-	for i, add := range parts {
-		if i > 0 {
-			q.Add(" OR ")
-		}
-		add()
-	}
+	return kinds
 }
 
 // ScanFunnel reads a funnel's rows: a row kind (0: a step, 1: revenue),
