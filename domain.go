@@ -320,6 +320,7 @@ type MetadataStore interface {
 	GoalCustomizationStore
 	MailStore
 	AlertStore
+	FunnelStore
 	Ping(ctx context.Context) error
 	Close() error
 }

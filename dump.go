@@ -33,6 +33,8 @@ type MetadataDump struct {
 	// Alerts and AlertLogs are the websites' alerts and their history.
 	Alerts    []*Alert
 	AlertLogs []*AlertLog
+	// Funnels, active and inactive.
+	Funnels []*Funnel
 }
 
 // Membership is one member row: a user's role on a website.
@@ -58,6 +60,7 @@ func (d *MetadataDump) Counts() map[string]int {
 		"paymentClaims": len(d.PaymentClaims), "goalCustomizations": len(d.GoalCustomizations),
 		"alerts": len(d.Alerts), "alertLogs": len(d.AlertLogs),
 		"mailClaims": len(d.MailClaims), "mailOptOuts": len(d.MailOptOuts), "mailKeys": min(len(d.MailKey), 1),
+		"funnels": len(d.Funnels),
 	}
 }
 

@@ -56,7 +56,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	missing := "0123456789abcdef01234567"
 	// Website keys with narrower permissions, made by the owners (who
 	// hold them all).
-	keyPermSets := [][]string{{"*"}, {"analytics:read"}, {"api-keys:write"}, {"settings:write"}, {"payments:write"}, {"settings:read"}, {"team:read"}, {"alerts:read"}, {"alerts:write"}, {"goals:read", "payments:read"}}
+	keyPermSets := [][]string{{"*"}, {"analytics:read"}, {"api-keys:write"}, {"settings:write"}, {"payments:write"}, {"settings:read"}, {"team:read"}, {"goals:read", "payments:read"}}
 	var creds []authzspec.Cred
 	for _, k := range []struct{ name, tok, site string }{{"df_ site A", ownerTok, siteA}, {"df_ site B", outsiderTok, siteB}} {
 		for _, perms := range keyPermSets {
@@ -116,7 +116,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if !sr.Query && tg.id == "" {
 				continue // a path needs a website segment
 			}
-			path := strings.NewReplacer("{websiteId}", tg.id, "{apiKeyId}", id, "{tokenId}", id, "{invitationId}", id, "{alertId}", id).Replace(pattern)
+			path := strings.NewReplacer("{websiteId}", tg.id, "{apiKeyId}", id, "{tokenId}", id, "{invitationId}", id, "{alertId}", id, "{funnelId}", id).Replace(pattern)
 			if sr.Query && tg.id != "" {
 				path += "?websiteId=" + tg.id
 			}

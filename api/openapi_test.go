@@ -394,6 +394,19 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	c.want(http.StatusNotFound, http.MethodDelete, siteURL+"/alerts/"+alert["_id"].(string), owner, "")
 	c.want(http.StatusOK, http.MethodDelete, keyURL, owner, "")
 
+	funnelBody := `{"name":"Signup funnel","windowDays":3,"steps":[{"name":"Landing","type":"pageview","url":"/"},{"name":"Signup","type":"goal","goalName":"signup"}]}`
+	funnel := c.want(http.StatusOK, http.MethodPost, siteURL+"/funnels", owner, funnelBody)
+	c.want(http.StatusConflict, http.MethodPost, siteURL+"/funnels", owner, funnelBody)
+	c.want(http.StatusBadRequest, http.MethodPost, siteURL+"/funnels", owner, `{"name":"x","steps":[]}`)
+	c.want(http.StatusOK, http.MethodGet, siteURL+"/funnels", owner, "")
+	funnelURL := siteURL + "/funnels/" + funnel["_id"].(string)
+	c.want(http.StatusOK, http.MethodPut, funnelURL, owner, `{"name":"Renamed"}`)
+	c.want(http.StatusBadRequest, http.MethodPut, siteURL+"/funnels/"+badID, owner, `{"name":"x"}`)
+	c.want(http.StatusNotFound, http.MethodPut, siteURL+"/funnels/"+unknownID, owner, `{"name":"x"}`)
+	c.want(http.StatusServiceUnavailable, http.MethodGet, "/api/v1/analytics/funnels/"+funnel["_id"].(string)+"?websiteId="+site, owner, "")
+	c.want(http.StatusOK, http.MethodDelete, funnelURL, owner, "")
+	c.want(http.StatusNotFound, http.MethodDelete, funnelURL, owner, "")
+
 	inv := c.want(http.StatusOK, http.MethodPost, siteURL+"/team", owner, `{"email":"guest@example.com","role":"member"}`)
 	c.want(http.StatusConflict, http.MethodPost, siteURL+"/team", owner, `{"email":"guest@example.com"}`)
 	c.want(http.StatusOK, http.MethodGet, admin+"/invitations", guest, "")

@@ -79,6 +79,10 @@ var (
 	ActUpdateAlert  = websiteAction("alerts.update", auth.PermAlertsWrite, openfast.RoleMember)
 	ActDeleteAlert  = websiteAction("alerts.delete", auth.PermAlertsWrite, openfast.RoleMember)
 	ActAlertHistory = websiteAction("alerts.history", auth.PermAlertsRead, openfast.RoleViewer)
+	ActListFunnels  = websiteAction("funnels.list", auth.PermFunnelsRead, openfast.RoleViewer)
+	ActCreateFunnel = websiteAction("funnels.create", auth.PermFunnelsWrite, openfast.RoleMember)
+	ActUpdateFunnel = websiteAction("funnels.update", auth.PermFunnelsWrite, openfast.RoleMember)
+	ActDeleteFunnel = websiteAction("funnels.delete", auth.PermFunnelsWrite, openfast.RoleMember)
 
 	ActReadAnalytics = publicAction(websiteAPIAction("analytics.read", auth.PermAnalyticsRead, openfast.RoleViewer))
 	ActWriteGoals    = websiteAPIAction("goals.write", auth.PermGoalsWrite, openfast.RoleMember)
@@ -97,6 +101,7 @@ var Actions = []Action{
 	ActListAPIKeys, ActCreateAPIKey, ActRollAPIKey, ActDeleteAPIKey,
 	ActListTeam, ActInviteMember, ActRemoveMember, ActWebsiteAuditLog, ActAccountAuditLog,
 	ActListInvitations, ActAcceptInvitation,
+	ActListFunnels, ActCreateFunnel, ActUpdateFunnel, ActDeleteFunnel,
 	ActReadAnalytics, ActWriteGoals, ActWritePayments, ActWriteIdentify,
 	ActListGoalCustomizations, ActCustomizeGoal,
 	ActListAlerts, ActCreateAlert, ActUpdateAlert, ActDeleteAlert, ActAlertHistory,

@@ -147,6 +147,26 @@ var appRoutes = map[string]appRoute{
 		_, err := a.AcceptInvitation(ctx, c, someID)
 		return err
 	}},
+	"GET /api/v1/admin/websites/{websiteId}/funnels": {app.ActListFunnels, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+		_, err := a.Funnels(ctx, c, site)
+		return err
+	}},
+	"POST /api/v1/admin/websites/{websiteId}/funnels": {app.ActCreateFunnel, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+		_, err := a.CreateFunnel(ctx, c, site, app.FunnelInput{Name: ptr("Signup"), Steps: []openfast.StepInput{
+			{Name: ptr("Landing"), Type: ptr("pageview"), URL: ptr("/")}, {Name: ptr("Signup"), Type: ptr("goal"), GoalName: ptr("signup")}}})
+		return err
+	}},
+	"PUT /api/v1/admin/websites/{websiteId}/funnels/{funnelId}": {app.ActUpdateFunnel, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+		_, err := a.UpdateFunnel(ctx, c, site, someID, app.FunnelInput{Name: ptr("Renamed")})
+		return err
+	}},
+	"DELETE /api/v1/admin/websites/{websiteId}/funnels/{funnelId}": {app.ActDeleteFunnel, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+		return a.DeleteFunnel(ctx, c, site, someID)
+	}},
+	"GET /api/v1/analytics/funnels/{funnelId}": {app.ActReadAnalytics, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+		_, err := a.FunnelResult(ctx, c, app.Read{WebsiteID: site}, someID)
+		return err
+	}},
 	"GET /api/v1/analytics/metadata": {app.ActReadAnalytics, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
 		_, err := a.Metadata(ctx, c, site)
 		return err

@@ -19,8 +19,10 @@ var pageview, custom, identify, payment = sqlq.Pageview, sqlq.Custom, sqlq.Ident
 
 // dialect is where this store's SQL differs from the other SQL stores'.
 var dialect = sqlq.Dialect{
-	Time:     func(t time.Time) any { return ceilMicros(t) },
-	Contains: func(col string) string { return "position(" + col + ", ?) > 0" },
+	Time:      func(t time.Time) any { return ceilMicros(t) },
+	Contains:  func(col string) string { return "position(" + col + ", ?) > 0" },
+	HasPrefix: func(col string) string { return "startsWith(" + col + ", ?)" },
+	Regexp:    func(col string) string { return "match(" + col + ", ?)" },
 }
 
 func newQuery() *sqlq.Query { return sqlq.New(&dialect) }

@@ -20,9 +20,11 @@ var pageview, custom, identify, payment = sqlq.Pageview, sqlq.Custom, sqlq.Ident
 // newDialect is where this store's SQL differs from the other SQL stores'.
 func (d *DB) newDialect() *sqlq.Dialect {
 	return &sqlq.Dialect{
-		Time:     func(t time.Time) any { return t.UTC() },
-		Contains: func(col string) string { return "contains(" + col + ", ?)" },
-		Website:  func(q *sqlq.Query, id string) { q.Add("site = ?", d.site(id)) },
+		Time:      func(t time.Time) any { return t.UTC() },
+		Contains:  func(col string) string { return "contains(" + col + ", ?)" },
+		HasPrefix: func(col string) string { return "starts_with(" + col + ", ?)" },
+		Regexp:    func(col string) string { return "regexp_matches(" + col + ", ?)" },
+		Website:   func(q *sqlq.Query, id string) { q.Add("site = ?", d.site(id)) },
 	}
 }
 

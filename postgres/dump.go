@@ -129,6 +129,13 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 		if err == nil {
 			err = eachRow(ctx, tx, `SELECT key FROM mail_keys WHERE id = 1`, func(r pgx.Rows) error { return r.Scan(&d.MailKey) })
 		}
+		if err == nil {
+			err = eachRow(ctx, tx, `SELECT `+funnelColumns+` FROM funnels ORDER BY id`, func(r pgx.Rows) error {
+				f, err := scanFunnel(r)
+				d.Funnels = append(d.Funnels, f)
+				return err
+			})
+		}
 		return err
 	})
 	if err != nil {
@@ -224,6 +231,14 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 		}
 		if len(d.MailKey) > 0 {
 			add("mail key", `INSERT INTO mail_keys (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, d.MailKey)
+		}
+		for _, f := range d.Funnels {
+			steps, err := sqlmeta.EncodeSteps(f.Steps)
+			if err != nil {
+				return fmt.Errorf("funnel %s: %w", f.ID, err)
+			}
+			add("funnel "+f.ID, `INSERT INTO funnels (`+funnelColumns+`) VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+				f.ID, f.WebsiteID, f.Name, f.Slug, steps, f.WindowDays, f.IsActive, ms(f.CreatedAt), ms(f.UpdatedAt))
 		}
 		if len(d.AuditLog) > 0 {
 			// Never moves the sequence backwards: the next id is past both

@@ -133,6 +133,13 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 	if err == nil {
 		err = eachRow(ctx, tx, `SELECT key FROM mail_keys WHERE id = 1`, func(r *sql.Rows) error { return r.Scan(&d.MailKey) })
 	}
+	if err == nil {
+		err = eachRow(ctx, tx, `SELECT `+funnelColumns+` FROM funnels ORDER BY id`, func(r *sql.Rows) error {
+			f, err := scanFunnel(r)
+			d.Funnels = append(d.Funnels, f)
+			return err
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("export metadata: %w", err)
 	}
@@ -258,6 +265,16 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 		if len(d.MailKey) > 0 {
 			if err := exec(`INSERT INTO mail_keys (id, key) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, d.MailKey); err != nil {
 				return fmt.Errorf("mail key: %w", err)
+			}
+		}
+		for _, f := range d.Funnels {
+			steps, err := sqlmeta.EncodeSteps(f.Steps)
+			if err != nil {
+				return fmt.Errorf("funnel %s: %w", f.ID, err)
+			}
+			if err := exec(`INSERT INTO funnels (`+funnelColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+				f.ID, f.WebsiteID, f.Name, f.Slug, steps, f.WindowDays, f.IsActive, ms(f.CreatedAt), ms(f.UpdatedAt)); err != nil {
+				return fmt.Errorf("funnel %s: %w", f.ID, err)
 			}
 		}
 		return nil

@@ -417,9 +417,7 @@ func (m revenueSums) rows() []analytics.RevenueRow {
 	for _, x := range m {
 		out = append(out, *x)
 	}
-	slices.SortFunc(out, func(a, b analytics.RevenueRow) int {
-		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Currency, b.Currency), cmp.Compare(a.Day, b.Day), cmp.Compare(a.Kind, b.Kind))
-	})
+	sortRevenue(out)
 	return out
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -272,14 +271,7 @@ func randomQuery(r *rand.Rand, e analytics.Endpoint) url.Values {
 // store and by Reference. The answers must be equal, not close.
 func Analytics(t *testing.T, open OpenAnalyticsFunc, queries int) {
 	events, store := open(t)
-	// A new seed each run, printed when the test fails;
-	// OPENFAST_ANALYTICS_SEED replays one.
-	seed := uint64(time.Now().UnixNano())
-	if s, err := strconv.ParseUint(os.Getenv("OPENFAST_ANALYTICS_SEED"), 10, 64); err == nil {
-		seed = s
-	}
-	t.Logf("seed %d (OPENFAST_ANALYTICS_SEED=%d replays this run)", seed, seed)
-	r := rand.New(rand.NewPCG(42, seed))
+	r := seededRand(t, "OPENFAST_ANALYTICS_SEED", 42)
 	data := GenerateAnalyticsEvents(r, 80)
 	must(t, events.InsertEvents(ctx, data))
 	now := time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC) // around the European spring change

@@ -26,7 +26,7 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	if len(want.Users) != 3 || len(want.Websites) != 2 || len(want.Members) != 3 || len(want.Invitations) != 2 ||
 		len(want.APIKeys) != 2 || len(want.AccessTokens) != 1 || len(want.AuditLog) != 4 || len(want.PaymentClaims) != 2 ||
 		len(want.PasswordHashes) != 1 || len(want.GoalCustomizations) != 1 || len(want.Alerts) != 1 || len(want.AlertLogs) != 2 ||
-		len(want.MailClaims) != 1 || len(want.MailOptOuts) != 1 || len(want.MailKey) != 32 {
+		len(want.MailClaims) != 1 || len(want.MailOptOuts) != 1 || len(want.MailKey) != 32 || len(want.Funnels) != 2 {
 		t.Fatalf("export counts: %+v", want.Counts())
 	}
 
@@ -152,6 +152,11 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 	must(t, s.FinishMail(ctx, claim))
 	must(t, s.SetMailOptOut(ctx, &openfast.MailOptOut{UserID: carol.ID, WebsiteID: w.ID, Kind: openfast.MailWeekly, CreatedAt: used}, true))
 	_, err = s.MailKey(ctx)
+	must(t, err)
+	active, deleted := newFunnel(w.ID, "Signup funnel"), newFunnel(w2.ID, "Old")
+	must(t, s.CreateFunnel(ctx, active, openfast.MaxFunnelsPerWebsite, nil))
+	must(t, s.CreateFunnel(ctx, deleted, openfast.MaxFunnelsPerWebsite, nil))
+	_, err = s.UpdateFunnel(ctx, w2.ID, deleted.ID, func(f *openfast.Funnel) error { f.IsActive = false; return nil }, openfast.MaxFunnelsPerWebsite, nil)
 	must(t, err)
 	return w.ID
 }

@@ -39,6 +39,8 @@ func Metadata(t *testing.T, open OpenFunc) {
 	t.Run("Mail", func(t *testing.T) { testMail(t, open(t)) })
 	t.Run("Alerts", func(t *testing.T) { testAlerts(t, open(t)) })
 	t.Run("AlertLimitConcurrent", func(t *testing.T) { testAlertLimitConcurrent(t, open(t)) })
+	t.Run("Funnels", func(t *testing.T) { testFunnels(t, open(t)) })
+	t.Run("FunnelLimits", func(t *testing.T) { testFunnelLimits(t, open(t)) })
 	t.Run("ExchangeRates", func(t *testing.T) {
 		s, ok := open(t).(openfast.ExchangeRateStore)
 		if !ok {

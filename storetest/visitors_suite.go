@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -229,12 +227,7 @@ func Visitors(t *testing.T, open OpenAnalyticsFunc, queries int) {
 	if _, ok := store.(analytics.VisitorStore); !ok {
 		t.Fatalf("%T is not an analytics.VisitorStore", store)
 	}
-	seed := uint64(time.Now().UnixNano())
-	if s, err := strconv.ParseUint(os.Getenv("OPENFAST_ANALYTICS_SEED"), 10, 64); err == nil {
-		seed = s
-	}
-	t.Logf("seed %d (OPENFAST_ANALYTICS_SEED=%d replays this run)", seed, seed)
-	r := rand.New(rand.NewPCG(43, seed))
+	r := seededRand(t, "OPENFAST_ANALYTICS_SEED", 43)
 	data := GenerateVisitorEvents(r, 60)
 	must(t, events.InsertEvents(ctx, data))
 	reference := &Reference{Events: data}

@@ -181,10 +181,7 @@ func (s *Server) analyticsPage(w http.ResponseWriter, r *http.Request, v *visit)
 			p.Sites = append(p.Sites, siteCard{ID: x.ID, Domain: x.Domain, Name: deref(x.Name), Role: string(x.Role)})
 		}
 	}
-	for _, pd := range periods {
-		p.Periods = append(p.Periods, periodLink{period: pd, Current: vw.Period == pd.ID,
-			Href: vw.with(func(c *view) { c.Period, c.From, c.To = pd.ID, "", "" })})
-	}
+	p.Periods = periodLinks(vw, "")
 	if vw.Period != "all" {
 		for _, c := range []choice{{"", "No comparison"}, {"previous", "Previous period"}, {"year", "Previous year"}} {
 			p.Compares = append(p.Compares, choiceLink{Label: c.Label, Current: vw.Compare == c.Value,
@@ -195,11 +192,7 @@ func (s *Server) analyticsPage(w http.ResponseWriter, r *http.Request, v *visit)
 		p.Intervals = append(p.Intervals, choiceLink{Label: iv, Current: vw.interval() == iv,
 			Href: vw.with(func(x *view) { x.Interval = iv })})
 	}
-	for i, f := range vw.Filters {
-		p.Chips = append(p.Chips, chipView{filter: f, Remove: sc.base + vw.with(func(x *view) {
-			x.Filters = append(x.Filters[:i:i], x.Filters[i+1:]...)
-		})})
-	}
+	p.Chips = filterChips(vw, sc.base)
 	if len(vw.Filters) > 0 {
 		p.ClearFilters = sc.base + vw.with(func(x *view) { x.Filters = nil })
 	}

@@ -121,6 +121,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /websites/{websiteId}/first-event", signedIn(s.firstEvent))
 	mux.Handle("GET /websites/{websiteId}/sparkline", signedIn(s.sparkline))
 	s.settingsRoutes(mux, signedIn)
+	s.funnelRoutes(mux, signedIn)
 	s.accountRoutes(mux, signedIn)
 	s.invitationRoutes(mux, public, signedIn)
 	s.mailRoutes(mux, public, signedIn)

@@ -27,7 +27,7 @@ type FunnelStep struct {
 	GoalName *string `json:"goalName,omitempty"`
 
 	Visitors                int64    `json:"visitors"`                     // reached this step, in order
-	ConversionRate          float64  `json:"conversion_rate"`              // from the previous step (100 for the first)
+	ConversionRate          float64  `json:"conversion_rate"`              // from the previous step (100 for the first, 0 when nobody reached it)
 	ConversionRateFromStart float64  `json:"conversion_rate_from_start"`   // from the first step
 	DropOff                 int64    `json:"drop_off"`                     // reached the previous step, not this one (0 for the first)
 	DropOffRate             float64  `json:"drop_off_rate"`                // drop_off / previous step's visitors

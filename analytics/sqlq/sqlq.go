@@ -24,6 +24,10 @@ type Dialect struct {
 	// Website, when set, adds the condition that selects a website's
 	// events (default: website_id = the id).
 	Website func(q *Query, websiteID string)
+	// HasPrefix returns a condition that holds when col starts with the
+	// next parameter; Regexp, when col matches the next parameter, an RE2
+	// regular expression (funnel steps).
+	HasPrefix, Regexp func(col string) string
 }
 
 // Query is SQL under construction with its arguments.
@@ -408,6 +412,129 @@ func ScanGroupRevenue(rows Rows, nkeys int, groups [][]string) ([]analytics.Reve
 		}
 		x.Key, x.Kind = k, analytics.RevenueKind(kind)
 		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
+// FunnelStep adds the condition of the events that match a funnel step
+// (see analytics.FunnelStore): a pageview of its path pattern, or a custom
+// event of its goal.
+func (q *Query) FunnelStep(s analytics.FunnelStep) {
+	if s.Type == analytics.StepGoal {
+		q.Add("(type = "+Custom+" AND goal = ?)", s.GoalName)
+		return
+	}
+	p := analytics.StepPathPattern(s.URL)
+	if !p.Wildcard {
+		q.Add("(type = "+Pageview+" AND path = ?)", p.Exact)
+		return
+	}
+	q.Add("(type = "+Pageview+" AND "+q.dialect.HasPrefix("path")+" AND "+q.dialect.Regexp("path")+")", p.Prefix, p.Regexp)
+}
+
+// FunnelEvents adds the columns visitor_id, t (the time in epoch
+// microseconds, as the SQL expression us) and mask (bit k set when the
+// event matches step k) of the request's events that may match a step of
+// a funnel (mask 0: it matches none), and the FROM and WHERE that select
+// them: of the range, passing the filters.
+func (q *Query) FunnelEvents(r analytics.Request, steps []analytics.FunnelStep, us string) {
+	q.funnelColumns(steps, us)
+	q.Add(" FROM events WHERE ")
+	q.Base(r)
+	q.Add(" AND (")
+	for i, cond := range q.funnelKinds(steps) {
+		if i > 0 {
+			q.Add(" OR ")
+		}
+		cond()
+	}
+	q.Add(")")
+	q.Filters(r)
+}
+
+// FunnelEventsByKind is FunnelEvents as a UNION ALL of one SELECT for the
+// exact paths, one for each literal prefix of a pattern and one for the
+// goals, so that each one's condition is a conjunction that a store can
+// push into its scan. An event may come twice (an exact path under a
+// prefix): a funnel's times are minimums, which that does not change.
+func (q *Query) FunnelEventsByKind(r analytics.Request, steps []analytics.FunnelStep, us string) {
+	for i, cond := range q.funnelKinds(steps) {
+		if i > 0 {
+			q.Add("\nUNION ALL ")
+		}
+		q.funnelColumns(steps, us)
+		q.Add(" FROM events WHERE ")
+		q.Base(r)
+		q.Add(" AND ")
+		cond()
+		q.Filters(r)
+	}
+}
+
+// funnelColumns adds the SELECT of FunnelEvents.
+func (q *Query) funnelColumns(steps []analytics.FunnelStep, us string) {
+	q.Add("SELECT visitor_id, " + us + " AS t, ")
+	for i, s := range steps {
+		if i > 0 {
+			q.Add(" + ")
+		}
+		q.Add("(CASE WHEN ")
+		q.FunnelStep(s)
+		q.Add(" THEN " + strconv.Itoa(1<<i) + " ELSE 0 END)")
+	}
+	q.Add(" AS mask")
+}
+
+// funnelKinds returns conditions that together hold for the events that
+// match a step, each a conjunction cheaper than the steps' own (no regular
+// expression): the pageviews of the steps' exact paths, of each literal
+// prefix of their patterns, and the custom events of their goals.
+func (q *Query) funnelKinds(steps []analytics.FunnelStep) []func() {
+	var paths, prefixes, goals []string
+	for _, s := range steps {
+		switch p := analytics.StepPathPattern(s.URL); {
+		case s.Type == analytics.StepGoal:
+			goals = append(goals, s.GoalName)
+		case p.Wildcard:
+			prefixes = append(prefixes, p.Prefix)
+		default:
+			paths = append(paths, p.Exact)
+		}
+	}
+	var kinds []func()
+	if len(paths) > 0 {
+		kinds = append(kinds, func() { q.Add("(type = " + Pageview + " AND "); q.Match("path", analytics.OpIs, paths); q.Add(")") })
+	}
+	for _, p := range prefixes {
+		kinds = append(kinds, func() { q.Add("(type = "+Pageview+" AND "+q.dialect.HasPrefix("path")+")", p) })
+	}
+	if len(goals) > 0 {
+		kinds = append(kinds, func() { q.Add("(type = " + Custom + " AND "); q.Match("goal", analytics.OpIs, goals); q.Add(")") })
+	}
+	return kinds
+}
+
+// ScanFunnel reads a funnel's rows: a row kind (0: a step, 1: revenue),
+// the step's index, its visitors and median (kind 0), then the currency,
+// day, revenue kind, payments and cents of a revenue row (kind 1).
+func ScanFunnel(rows Rows, nsteps int) (analytics.FunnelCounts, error) {
+	out := analytics.FunnelCounts{Steps: make([]analytics.FunnelStepCount, nsteps)}
+	for rows.Next() {
+		var rowKind, step, kind int64
+		var c analytics.FunnelStepCount
+		var x analytics.RevenueRow
+		if err := rows.Scan(&rowKind, &step, &c.Visitors, &c.MedianMicros, &x.Currency, &x.Day, &kind, &x.Payments, &x.Cents); err != nil {
+			return out, err
+		}
+		if step < 0 || step >= int64(nsteps) {
+			return out, fmt.Errorf("funnel row of step %d of %d", step, nsteps)
+		}
+		if rowKind == 0 {
+			out.Steps[step] = c
+			continue
+		}
+		x.Key, x.Kind = step, analytics.RevenueKind(kind)
+		out.Revenue = append(out.Revenue, x)
 	}
 	return out, rows.Err()
 }

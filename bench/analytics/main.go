@@ -12,6 +12,9 @@
 // site over its last 30 days and for the smallest site over its last 7
 // days. A pass's figure for a widget is the median of -runs requests.
 // openfast keeps no query cache, so every request runs its queries.
+// Each quiet pass also computes a funnel of 4 steps on the big site over
+// the same 30 days (funnel.go), -runs times, through analytics.Service as
+// the funnel route calls it, and reports its median (goal: 200 ms).
 //
 // With -ingest N (default 5,000) each quiet pass is followed by one while
 // N tracker events per second are posted to POST /api/events (the big
@@ -69,6 +72,7 @@ import (
 	"github.com/openfast/openfast/bench/internal/loopback"
 	"github.com/openfast/openfast/ingest"
 	"github.com/openfast/openfast/internal/servergc"
+	"github.com/openfast/openfast/wire"
 )
 
 type options struct {
@@ -178,6 +182,10 @@ type backend struct {
 	rate   float64 // ingested events/s during the passes under ingest
 	// rounds are each round's figures (quiet, loaded), for the report.
 	rounds [][2]map[string]time.Duration
+	// funnelRounds are the funnel's figures (quiet), one per round, and
+	// funnelResult its last answer.
+	funnelRounds []time.Duration
+	funnelResult *wire.FunnelResult
 }
 
 func run(ctx context.Context, o options) error {
@@ -313,6 +321,11 @@ func run(ctx context.Context, o options) error {
 			if err != nil {
 				return err
 			}
+			fd, res, err := measureFunnel(ctx, b.events, m, o.runs)
+			if err != nil {
+				return err
+			}
+			b.funnelRounds, b.funnelResult = append(b.funnelRounds, fd), res
 			var loaded map[string]time.Duration
 			if o.ingest > 0 {
 				stop := make(chan struct{})
@@ -355,11 +368,15 @@ func run(ctx context.Context, o options) error {
 			fmt.Printf("\n%s\n", b.name)
 		}
 		report(os.Stdout, o, m, b.quiet, b.loaded, b.rate)
+		funnelReport(os.Stdout, b.funnelRounds, b.funnelResult)
 		if o.rounds > 1 {
 			roundsReport(os.Stdout, m, b.rounds)
 		}
 	}
 	if len(backends) > 1 {
+		if err := sameFunnel(backends); err != nil {
+			return err
+		}
 		sideBySide(os.Stdout, m, backends)
 	}
 	return nil

@@ -1,0 +1,25 @@
+package clickhouse
+
+import (
+	"testing"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/analytics"
+	"github.com/openfast/openfast/storetest"
+)
+
+func openFunnelStore(t *testing.T) (openfast.EventStore, analytics.Store) {
+	db := openTemp(t)
+	return db, db
+}
+
+// TestFunnelsMatchReference: random funnels over random events, ranges
+// and filters count what the naive reference counts.
+func TestFunnelsMatchReference(t *testing.T) {
+	storetest.Funnels(t, openFunnelStore, 300)
+}
+
+// TestFunnelCases: the hand-written funnels of the suite.
+func TestFunnelCases(t *testing.T) {
+	storetest.FunnelCases(t, openFunnelStore)
+}
