@@ -32,6 +32,7 @@ func (s *Server) settingsRoutes(mux *http.ServeMux, signedIn func(handlerFunc) h
 	mux.Handle("POST "+settingsBase+"/team/invitations/withdraw", site(s.withdrawInvitation))
 	mux.Handle("POST "+settingsBase+"/team/members/{userId}/remove", site(s.removeMember))
 	mux.Handle("GET "+settingsBase+"/audit", site(s.auditPage))
+	s.alertRoutes(mux, site)
 }
 
 // siteHandler is a handler of a website's settings, with the website.
@@ -61,7 +62,7 @@ type settingsView struct {
 	Site *openfast.Website
 	Tab  string
 	Tabs []tabLink
-	Can  struct{ Update, Keys, Invite, Audit bool }
+	Can  struct{ Update, Keys, Invite, Audit, Alerts bool }
 	// Error is why the form failed; Notice says what was done.
 	Error, Notice string
 	// Secret is a value shown once: a new or rolled key, an invitation link.
@@ -76,6 +77,7 @@ type settingsView struct {
 	Members     []*openfast.Member
 	Invitations []*openfast.Invitation
 	Audit       *auditView
+	Alerts      *alertsView
 }
 
 type tabLink struct {
@@ -98,8 +100,9 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *visit, 
 	view.Site, view.Tab = site.Website, tab
 	view.Can.Update, view.Can.Keys = allowed(app.ActUpdateWebsite), allowed(app.ActCreateAPIKey)
 	view.Can.Invite, view.Can.Audit = allowed(app.ActInviteMember), allowed(app.ActWebsiteAuditLog)
+	view.Can.Alerts = allowed(app.ActCreateAlert)
 	base := "/websites/" + site.ID + "/settings"
-	tabs := []tabLink{{ID: "general", Label: "General", URL: base}, {ID: "developer", Label: "Developer", URL: base + "/developer"}, {ID: "team", Label: "Team", URL: base + "/team"}}
+	tabs := []tabLink{{ID: "general", Label: "General", URL: base}, {ID: "developer", Label: "Developer", URL: base + "/developer"}, {ID: "team", Label: "Team", URL: base + "/team"}, {ID: "alerts", Label: "Alerts", URL: base + "/alerts"}}
 	if view.Can.Audit {
 		tabs = append(tabs, tabLink{ID: "audit", Label: "Audit log", URL: base + "/audit"})
 	}
@@ -119,6 +122,8 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *visit, 
 		err = s.loadTeam(ctx, v, site.ID, view)
 	case "audit":
 		err = s.loadAudit(ctx, r, v, site.ID, view)
+	case "alerts":
+		err = s.loadAlerts(ctx, r, v, site.ID, view)
 	}
 	if err != nil {
 		return err
