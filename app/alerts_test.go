@@ -2,12 +2,14 @@ package app_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/sqlite"
 )
 
 func TestRenderAlertTemplate(t *testing.T) {
@@ -81,5 +83,53 @@ func TestAlertQueueFull(t *testing.T) {
 			t.Fatalf("history: %d entries, want 2", counts.Total)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// BenchmarkObserveEvent is what the ingest path pays per accepted event
+// for alerts: a pageview, a goal without alerts, and a goal with an
+// enabled alert (queued; with no mail server, each minute's firings are
+// recorded as failed).
+func BenchmarkObserveEvent(b *testing.B) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), sqlite.FileName))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	a, err := app.New(app.Config{Metadata: store})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, owner, err := a.Bootstrap(ctx, "owner@example.com", "Owner", "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	site := &openfast.Website{ID: openfast.NewID(), TrackingID: "dfid_bench", OwnerID: owner.ID, Domain: "example.com", Timezone: "UTC", Currency: "USD"}
+	if err := store.CreateWebsite(ctx, site, nil); err != nil {
+		b.Fatal(err)
+	}
+	al := &openfast.Alert{ID: openfast.NewID(), WebsiteID: site.ID, Name: "Signups", GoalName: "signup", Message: "Somebody signed up.", Enabled: true}
+	if err := store.CreateAlert(ctx, al, openfast.MaxAlertsPerWebsite, nil); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		ev   openfast.Event
+	}{
+		{"Pageview", openfast.Event{WebsiteID: site.ID, Type: openfast.EventPageview}},
+		{"GoalWithoutAlert", openfast.Event{WebsiteID: site.ID, Type: openfast.EventCustom, Goal: "pricing_toggle"}},
+		{"GoalWithAlert", openfast.Event{WebsiteID: site.ID, Type: openfast.EventCustom, Goal: "signup", CountryCode: "FR", Props: `{"plan":"pro"}`}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			ev := c.ev
+			ev.Time = time.Now()
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					a.ObserveEvent(&ev)
+				}
+			})
+		})
 	}
 }

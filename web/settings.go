@@ -35,6 +35,7 @@ func (s *Server) settingsRoutes(mux *http.ServeMux, signedIn func(handlerFunc) h
 	mux.Handle("GET "+settingsBase+"/goals", site(s.goalsPage))
 	mux.Handle("POST "+settingsBase+"/goals", site(s.customizeGoal))
 	mux.Handle("POST "+settingsBase+"/goals/kpi", site(s.updateKPI))
+	s.alertRoutes(mux, site)
 }
 
 // siteHandler is a handler of a website's settings, with the website.
@@ -64,7 +65,7 @@ type settingsView struct {
 	Site *openfast.Website
 	Tab  string
 	Tabs []tabLink
-	Can  struct{ Update, Keys, Invite, Audit, Goals bool }
+	Can  struct{ Update, Keys, Invite, Audit, Goals, Alerts bool }
 	// Error is why the form failed; Notice says what was done.
 	Error, Notice string
 	// MailReady is false when the server sends no mail (no mail server or
@@ -83,6 +84,7 @@ type settingsView struct {
 	Invitations []*openfast.Invitation
 	Audit       *auditView
 	Goals       *goalsView
+	Alerts      *alertsView
 }
 
 type tabLink struct {
@@ -106,8 +108,9 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *visit, 
 	view.Can.Update, view.Can.Keys = allowed(app.ActUpdateWebsite), allowed(app.ActCreateAPIKey)
 	view.Can.Invite, view.Can.Audit = allowed(app.ActInviteMember), allowed(app.ActWebsiteAuditLog)
 	view.Can.Goals = allowed(app.ActCustomizeGoal)
+	view.Can.Alerts = allowed(app.ActCreateAlert)
 	base := "/websites/" + site.ID + "/settings"
-	tabs := []tabLink{{ID: "general", Label: "General", URL: base}, {ID: "developer", Label: "Developer", URL: base + "/developer"}, {ID: "team", Label: "Team", URL: base + "/team"}, {ID: "goals", Label: "Goals", URL: base + "/goals"}}
+	tabs := []tabLink{{ID: "general", Label: "General", URL: base}, {ID: "developer", Label: "Developer", URL: base + "/developer"}, {ID: "team", Label: "Team", URL: base + "/team"}, {ID: "goals", Label: "Goals", URL: base + "/goals"}, {ID: "alerts", Label: "Alerts", URL: base + "/alerts"}}
 	if view.Can.Audit {
 		tabs = append(tabs, tabLink{ID: "audit", Label: "Audit log", URL: base + "/audit"})
 	}
@@ -129,6 +132,8 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *visit, 
 		err = s.loadAudit(ctx, r, v, site.ID, view)
 	case "goals":
 		err = s.loadGoals(r, v, site.ID, view)
+	case "alerts":
+		err = s.loadAlerts(ctx, r, v, site.ID, view)
 	}
 	if err != nil {
 		return err

@@ -90,23 +90,7 @@ func (b tab) submit(form string, fields map[string]string) {
 func TestSettingsInBrowser(t *testing.T) {
 	ctx := browsertest.New(t).Ctx
 	e := newEnv(t, func(c *app.Config, _ *api.Config) { c.Analytics = &storetest.Reference{} })
-	dir := os.Getenv(screenshotsEnv)
-	if dir == "" {
-		dir = t.TempDir()
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	owner := tab{t: t, ctx: ctx, base: e.srv.URL, dir: dir, n: &n}
-
-	// First run, then a website.
-	owner.do("open", chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`form[action="/setup"]`)))
-	owner.submit(`form[action="/setup"]`, map[string]string{"email": "ann@example.com", "name": "Ann", "password": password})
-	owner.waitFor("the new website form", `location.pathname === "/websites/new"`)
-	owner.submit(`form[action="/websites"]`, map[string]string{"domain": "shop.example.com", "timezone": "UTC", "currency": "USD"})
-	owner.waitFor("the snippet page", `location.pathname.endsWith("/setup")`)
-	loc, _ := chromedp.Run(ctx, chromedp.Location())
-	id := strings.TrimSuffix(strings.TrimPrefix(loc, e.srv.URL+"/websites/"), "/setup")
+	owner, id := firstRunWithSite(t, ctx, e)
 
 	// Settings from the navigation.
 	owner.do("open settings", chromedp.Click(chromedp.CSS(`header nav a[href="/websites/`+id+`/settings"]`)))
@@ -170,7 +154,7 @@ func TestSettingsInBrowser(t *testing.T) {
 	// The invitee, in a browser context of their own.
 	bctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancel()
-	bob := tab{t: t, ctx: bctx, base: e.srv.URL, dir: dir, n: &n}
+	bob := tab{t: t, ctx: bctx, base: e.srv.URL, dir: owner.dir, n: owner.n}
 	bob.do("open the link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`form[action$="/join"]`)))
 	bob.shot("invitation-page")
 	bob.submit(`form[action$="/join"]`, map[string]string{"name": "Bob", "password": password})
@@ -196,4 +180,25 @@ func TestSettingsInBrowser(t *testing.T) {
 	owner.do("account", chromedp.Click(chromedp.CSS(`header nav a[href="/account"]`)))
 	owner.waitFor("the account page", `location.pathname === "/account"`)
 	owner.shot("account")
+}
+
+// firstRunWithSite goes through the first run as Ann and creates the
+// website shop.example.com; it returns her tab (screenshots go to
+// OPENFAST_SCREENSHOTS_DIR when set) and the website's _id.
+func firstRunWithSite(t *testing.T, ctx context.Context, e *env) (tab, string) {
+	t.Helper()
+	dir := os.Getenv(screenshotsEnv)
+	if dir == "" {
+		dir = t.TempDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	owner := tab{t: t, ctx: ctx, base: e.srv.URL, dir: dir, n: new(int)}
+	owner.do("open", chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`form[action="/setup"]`)))
+	owner.submit(`form[action="/setup"]`, map[string]string{"email": "ann@example.com", "name": "Ann", "password": password})
+	owner.waitFor("the new website form", `location.pathname === "/websites/new"`)
+	owner.submit(`form[action="/websites"]`, map[string]string{"domain": "shop.example.com", "timezone": "UTC", "currency": "USD"})
+	owner.waitFor("the snippet page", `location.pathname.endsWith("/setup")`)
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	return owner, strings.TrimSuffix(strings.TrimPrefix(loc, e.srv.URL+"/websites/"), "/setup")
 }
