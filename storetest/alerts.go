@@ -30,6 +30,10 @@ func testAlerts(t *testing.T, s openfast.MetadataStore) {
 	w, other := newWebsite(t, s, owner), newWebsite(t, s, owner)
 	audit := &openfast.AuditEntry{WebsiteID: w.ID, ActorUserID: owner.ID, ActorDisplayKey: "dft_a...b", Action: openfast.AuditAlertCreate, TargetType: "alert", TargetID: "x", IP: "::1"}
 	a1, a2 := newAlert(w.ID, "signup"), newAlert(w.ID, "purchase")
+	// Listed by creation time: two apart (created in one millisecond, the
+	// order of two alerts is that of their random ids).
+	a1.CreatedAt = time.Now().UTC().Truncate(time.Millisecond)
+	a2.CreatedAt = a1.CreatedAt.Add(time.Millisecond)
 	subject := "New {{goal}}"
 	a2.Subject = &subject
 	must(t, s.CreateAlert(ctx, a1, 2, audit))
