@@ -286,7 +286,10 @@ const paintJS = `({
 	answers: Object.fromEntries(performance.getEntriesByType("resource").filter(e => e.name.includes("/analytics/")).map(e => {
 		const u = new URL(e.name);
 		return [u.pathname.split("/analytics/").pop() + (u.searchParams.has("count") ? " count" : ""), e.responseEnd];
-	})),
+	}).concat(performance.getEntriesByType("resource").filter(e => e.name.includes("/analytics/")).map(e => {
+		const u = new URL(e.name);
+		return ["start " + u.pathname.split("/analytics/").pop() + (u.searchParams.has("count") ? " count" : ""), e.startTime];
+	})).concat(performance.getEntriesByType("navigation").flatMap(e => [["page html", e.responseEnd], ["page ready", e.domContentLoadedEventEnd]]))),
 })`
 
 // load opens page in a new tab of the browser and times it.
