@@ -6,6 +6,7 @@ package sqlq
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -495,8 +496,9 @@ func (q *Query) funnelKinds(steps []analytics.FunnelStep) []func() {
 		switch p := analytics.StepPathPattern(s.URL); {
 		case s.Type == analytics.StepGoal:
 			goals = append(goals, s.GoalName)
-		case p.Wildcard:
+		case p.Wildcard && !slices.Contains(prefixes, p.Prefix):
 			prefixes = append(prefixes, p.Prefix)
+		case p.Wildcard:
 		default:
 			paths = append(paths, p.Exact)
 		}

@@ -377,6 +377,7 @@ func run(ctx context.Context, o options) error {
 		if err := sameFunnel(backends); err != nil {
 			return err
 		}
+		fmt.Printf("\n%s and %s give the same funnel result\n", backends[0].name, backends[1].name)
 		sideBySide(os.Stdout, m, backends)
 	}
 	return nil
