@@ -32,6 +32,12 @@
 //	go run ./bench/dashboard                             # 10M events in a temporary folder
 //	go run ./bench/dashboard -dir /tmp/of-10m            # keep the data (shared with bench/analytics)
 //	go run ./bench/dashboard -events 200000 -runs 2      # a short pass, as CI runs it
+//	go run ./bench/dashboard -dir /tmp/of-10m -alone     # each panel's request alone, no browser
+//
+// Each load also prints the server's CPU time for it (this process's user
+// and system time), and when the page's HTML, its DOMContentLoaded and each
+// panel's request started; after the loads, each panel of the big site is
+// requested alone, one at a time, with its time and CPU time.
 package main
 
 import (
