@@ -106,3 +106,26 @@ func FuzzRemoveMemberBody(f *testing.F) {
 	fuzzBody(f, "DELETE", []string{`{"userId":"0123456789abcdef01234567"}`, `{"userId":""}`, `{"userId":7}`},
 		func(e *testEnv) string { e.setup(); return "/api/v1/admin/websites/" + e.site + "/team" }, nil)
 }
+
+func FuzzCreateFunnelBody(f *testing.F) {
+	fuzzBody(f, "POST", []string{`{"name":"Signup","steps":[{"name":"Landing","type":"pageview","url":"/"},{"name":"Signup","type":"goal","goalName":"signup"}]}`,
+		`{"name":"x","steps":[{"name":"a","type":"pageview","url":"/blog/*"},{"name":"a","type":"pageview","url":"/a*b"}],"windowDays":91}`,
+		`{"name":"x","steps":[]}`, `{"name":"x","steps":[{"type":"goal"}]}`, `{"steps":"all"}`},
+		func(e *testEnv) string { e.setup(); return "/api/v1/admin/websites/" + e.site + "/funnels" }, nil)
+}
+
+func FuzzCreateAlertBody(f *testing.F) {
+	fuzzBody(f, "POST", []string{`{"name":"Signups","trigger":{"type":"goal","goalName":"Signup"},"template":{"subject":"{{goal}}","message":"{{visitor}} signed up from {{country}}"}}`,
+		`{"name":"x","trigger":{"goalName":"a"},"template":{"message":"{{ .Foo }} is not a placeholder"}}`,
+		`{"name":"x","trigger":{"goalName":"a"},"template":{"message":"short"},"isEnabled":"yes"}`, `{"destination":{"type":"sms"}}`},
+		func(e *testEnv) string { e.setup(); return "/api/v1/admin/websites/" + e.site + "/alerts" }, nil)
+}
+
+func FuzzCustomizeGoalBody(f *testing.F) {
+	fuzzBody(f, "PATCH", []string{`{"goalName":"signup","displayName":"Sign-ups","color":"#EF4444","description":null}`,
+		`{"goalName":"signup","color":"#123456"}`, `{"goalName":"Bad Name!"}`, `{"goalName":"signup","displayName":null}`},
+		func(e *testEnv) string {
+			e.setup()
+			return "/api/v1/admin/websites/" + e.site + "/goals/customizations"
+		}, nil)
+}

@@ -19,3 +19,7 @@ func (a *App) HoldAlerts(n int) (release func()) {
 func RenderAlertTemplate(tmpl string, visitor, goal, website, country string, params map[string]string, max int) string {
 	return renderTemplate(tmpl, alertValues{Visitor: visitor, Goal: goal, Website: website, Country: country, Params: params}, max)
 }
+
+// CheckAlertTemplate is the check of an alert's subject or message when
+// saved.
+func CheckAlertTemplate(tmpl string) error { return checkTemplate("template.message", tmpl) }

@@ -13,7 +13,7 @@ import (
 // TestDeleteWebsiteAsOperator: the operator's deletion removes the website
 // and leaves an entry in its owner's account audit log.
 // newApp returns an App over a fresh SQLite store, and the store.
-func newApp(t *testing.T) (*app.App, *sqlite.DB) {
+func newApp(t testing.TB) (*app.App, *sqlite.DB) {
 	t.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName))
 	if err != nil {
