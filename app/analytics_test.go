@@ -75,6 +75,12 @@ func (s *blockingStore) RealtimeActivity(ctx context.Context, websiteID string, 
 	return nil, s.wait(ctx, websiteID)
 }
 
+func (s *blockingStore) RecentActivity(ctx context.Context, websiteID string, _, _ time.Time) (*analytics.RealtimeActivity, error) {
+	return nil, s.wait(ctx, websiteID)
+}
+
+var _ analytics.VisitorStore = (*blockingStore)(nil)
+
 // newReadsApp returns an App over store configured by cfg (Metadata and
 // Analytics are set here) and a caller holding a key of each of n new
 // websites.
