@@ -12,10 +12,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/openfast/openfast/internal/testskip"
 )
@@ -85,6 +88,10 @@ func New(t *testing.T, opts ...chromedp.ExecAllocatorOption) *Browser {
 		close(done)
 		t.Fatalf("start %s: %v", path, err)
 	}
+	if err := look(ctx, os.Getenv(LookEnv)); err != nil {
+		close(done)
+		t.Fatalf("%s: %v", LookEnv, err)
+	}
 	messages := chromedp.Console(ctx)
 	go func() {
 		defer close(done)
@@ -133,4 +140,38 @@ func (b *Browser) logConsole(line string) {
 	b.mu.Lock()
 	b.console = append(b.console, line)
 	b.mu.Unlock()
+}
+
+// LookEnv names the variable that makes every page of the browser tests
+// look as a visitor may see it, for screenshots: "dark" (the system's
+// dark colour scheme), "narrow" (a 390 px wide phone window), or both,
+// comma-separated.
+const LookEnv = "OPENFAST_SCREENSHOTS_LOOK"
+
+// look applies LookEnv's value to the browser's tab.
+func look(ctx context.Context, value string) error {
+	for _, part := range strings.Split(value, ",") {
+		var err error
+		switch strings.TrimSpace(part) {
+		case "":
+		case "dark":
+			err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+					Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
+				return err
+			}))
+		case "narrow":
+			err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+					Width: 390, Height: 844, DeviceScaleFactor: 1, Mobile: true})
+				return err
+			}))
+		default:
+			err = fmt.Errorf("unknown look %q (dark, narrow)", part)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
