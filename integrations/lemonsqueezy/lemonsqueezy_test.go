@@ -33,51 +33,39 @@ func sign(secret string, body []byte) http.Header {
 	return h
 }
 
-func webhook(t *testing.T, p *Provider, name string) (string, []integrations.Payment) {
-	t.Helper()
-	body := provtest.Fixture(t, name)
-	id, ps, err := p.Webhook(testSecret, sign(testSecret, body), body, now)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
+func call(p *Provider) provtest.Call {
+	return func(t testing.TB, body []byte) (string, []integrations.Payment, error) {
+		return p.Webhook(testSecret, sign(testSecret, body), body, now)
 	}
-	return id, ps
 }
 
 func TestWebhook(t *testing.T) {
 	p := New(Options{})
-	t.Run("OrderCreated", func(t *testing.T) {
-		id, ps := webhook(t, p, "order_created.json")
-		if id != "order_created:orders:1042:2026-11-30T10:15:00.000000Z" {
-			t.Errorf("event id %q", id)
-		}
-		want := integrations.Payment{
+	provtest.Webhooks(t, call(p), []provtest.Case{{
+		Fixture: "order_created.json",
+		EventID: "order_created:orders:1042:2026-11-30T10:15:00.000000Z",
+		Want: []integrations.Payment{{
 			ID: "order_1042", Amount: 29.99, Currency: "USD", Time: time.Date(2026, 11, 30, 10, 15, 0, 0, time.UTC),
 			VisitorID: visitor, CheckoutKey: "lemonsqueezy_order_id", CheckoutID: "1042",
 			Email: "ada@example.com", Name: "Ada Lovelace", CustomerID: "501",
-		}
-		provtest.Equal(t, ps, want)
-	})
-	t.Run("Renewal", func(t *testing.T) {
-		_, ps := webhook(t, p, "subscription_payment_success.json")
-		got := provtest.One(t, ps)
-		if got.ID != "subinv_880" || !got.Renewal || got.Refund || got.Amount != 19 || got.Currency != "EUR" || got.VisitorID != visitor || got.CheckoutKey != "" {
-			t.Errorf("renewal %+v", got)
-		}
-	})
-	t.Run("Refund", func(t *testing.T) {
-		_, ps := webhook(t, p, "order_refunded.json")
-		got := provtest.One(t, ps)
-		if got.ID != "order_1042_refund" || !got.Refund || got.Amount != 10 || got.Currency != "USD" ||
-			!got.Time.Equal(time.Date(2026, 12, 2, 14, 30, 0, 0, time.UTC)) || got.Email != "ada@example.com" {
-			t.Errorf("refund %+v", got)
-		}
-	})
-	t.Run("Unrelated", func(t *testing.T) {
-		id, ps := webhook(t, p, "subscription_created.json")
-		if len(ps) != 0 || id == "" {
-			t.Errorf("event %q payments %+v", id, ps)
-		}
-	})
+		}},
+	}, {
+		Fixture: "subscription_payment_success.json",
+		Want: []integrations.Payment{{
+			ID: "subinv_880", Amount: 19, Currency: "EUR", Time: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
+			Renewal: true, VisitorID: visitor, Email: "ada@example.com", Name: "Ada Lovelace", CustomerID: "501",
+		}},
+	}, {
+		Fixture: "order_refunded.json",
+		EventID: "order_refunded:orders:1042:2026-12-02T14:30:00.000000Z",
+		Want: []integrations.Payment{{
+			ID: "order_1042_refund", Amount: 10, Currency: "USD", Time: time.Date(2026, 12, 2, 14, 30, 0, 0, time.UTC),
+			Refund: true, VisitorID: visitor, Email: "ada@example.com", Name: "Ada Lovelace", CustomerID: "501",
+		}},
+	}, {
+		Fixture: "subscription_created.json",
+		EventID: "subscription_created:subscriptions:61:2026-11-30T10:15:01.000000Z",
+	}})
 	t.Run("InitialInvoiceIsTheOrder", func(t *testing.T) {
 		body := []byte(strings.Replace(string(provtest.Fixture(t, "subscription_payment_success.json")), `"renewal"`, `"initial"`, 1))
 		_, ps, err := p.Webhook(testSecret, sign(testSecret, body), body, now)
@@ -86,10 +74,10 @@ func TestWebhook(t *testing.T) {
 		}
 	})
 	t.Run("TestMode", func(t *testing.T) {
-		if _, ps := webhook(t, p, "order_created_test_mode.json"); len(ps) != 0 {
+		if ps := provtest.Deliver(t, call(p), "order_created_test_mode.json"); len(ps) != 0 {
 			t.Errorf("test-mode order gave %+v", ps)
 		}
-		if _, ps := webhook(t, New(Options{AllowTest: true}), "order_created_test_mode.json"); len(ps) != 1 {
+		if ps := provtest.Deliver(t, call(New(Options{AllowTest: true})), "order_created_test_mode.json"); len(ps) != 1 {
 			t.Errorf("test-mode order with AllowTest gave %+v", ps)
 		}
 	})
@@ -154,18 +142,7 @@ func TestSync(t *testing.T) {
 	p := New(Options{BaseURL: api.URL, HTTPClient: api.Client()})
 	c := integrations.Credentials{APIKey: testKey, Account: "7"}
 	since := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	ps, next, more, err := p.Sync(context.Background(), c, "", since)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if more {
-		t.Error("more after reading back to since")
-	}
-	provtest.OldestFirst(t, ps)
-	got := provtest.ByID(t, ps)
-	if len(got) != 4 {
-		t.Fatalf("payments %+v", ps)
-	}
+	got, next := provtest.Sync(t, p, c, "", since, false, 4)
 	if o := got["order_1042"]; o.Amount != 29.99 || o.CheckoutID != "1042" || o.Email != "ada@example.com" || o.Refund {
 		t.Errorf("order %+v", o)
 	}
@@ -183,24 +160,18 @@ func TestSync(t *testing.T) {
 	}
 
 	// The webhook and the sync name the order alike.
-	_, wh := webhook(t, p, "order_created.json")
-	if _, ok := got[wh[0].ID]; !ok {
-		t.Errorf("webhook payment %s not among the synced", wh[0].ID)
-	}
+	provtest.Synced(t, got, provtest.Deliver(t, call(p), "order_created.json")...)
+	provtest.Synced(t, got, provtest.Deliver(t, call(p), "subscription_payment_success.json")...)
 
 	// From the cursor, only the newest order is read again.
-	ps, _, _, err = p.Sync(context.Background(), c, next, since)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := provtest.ByID(t, ps); len(got) != 2 || got["order_1043"].ID == "" {
-		t.Errorf("from cursor: %+v", ps)
+	if got, _ := provtest.Sync(t, p, c, next, since, false, 2); got["order_1043"].ID == "" {
+		t.Errorf("from cursor: %+v", got)
 	}
 
 	if _, _, _, err := p.Sync(context.Background(), c, "garbage", since); err == nil {
 		t.Error("malformed cursor accepted")
 	}
-	_, _, _, err = p.Sync(context.Background(), integrations.Credentials{APIKey: "wrong", Account: "7"}, "", since)
+	_, _, _, err := p.Sync(context.Background(), integrations.Credentials{APIKey: "wrong", Account: "7"}, "", since)
 	provtest.Invalid(t, err)
 }
 

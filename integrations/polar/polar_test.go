@@ -44,50 +44,39 @@ func sign(t testing.TB, secret, id string, at time.Time, body []byte) http.Heade
 	return h
 }
 
-func webhook(t *testing.T, p *Provider, name string) (string, []integrations.Payment) {
-	t.Helper()
-	body := provtest.Fixture(t, name)
-	id, ps, err := p.Webhook(testSecret, sign(t, testSecret, "msg_"+name, now.Add(-time.Minute), body), body, now)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
+func call(p *Provider) provtest.Call {
+	return func(t testing.TB, body []byte) (string, []integrations.Payment, error) {
+		return p.Webhook(testSecret, sign(t, testSecret, "msg_2ib4A3a7Xc9", now.Add(-time.Minute), body), body, now)
 	}
-	if id != "msg_"+name {
-		t.Errorf("%s: event id %q", name, id)
-	}
-	return id, ps
 }
 
 func TestWebhook(t *testing.T) {
 	p := New(Options{})
-	t.Run("OrderPaid", func(t *testing.T) {
-		_, ps := webhook(t, p, "order_paid.json")
-		want := integrations.Payment{
+	customer := "c7d8e9f0-1a2b-4c3d-8e4f-5a6b7c8d9e0f"
+	provtest.Webhooks(t, call(p), []provtest.Case{{
+		Fixture: "order_paid.json",
+		EventID: "msg_2ib4A3a7Xc9",
+		Want: []integrations.Payment{{
 			ID: "5a1f4b7e-2c3d-4e5f-8a9b-0c1d2e3f4a5b", Amount: 35.99, Currency: "USD",
 			Time:      time.Date(2026, 12, 5, 11, 59, 0, 0, time.UTC),
 			VisitorID: visitor, CheckoutKey: "polar_checkout_id", CheckoutID: "e9f8a7b6-c5d4-4e3f-8a2b-1c0d9e8f7a6b",
-			Email: "ada@example.com", Name: "Ada Lovelace", CustomerID: "c7d8e9f0-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
-		}
-		provtest.Equal(t, ps, want)
-	})
-	t.Run("Renewal", func(t *testing.T) {
-		_, ps := webhook(t, p, "order_paid_renewal.json")
-		got := provtest.One(t, ps)
-		if !got.Renewal || got.Amount != 19 || got.Currency != "EUR" || got.VisitorID != visitor || got.CheckoutKey != "" || got.Name != "" {
-			t.Errorf("renewal %+v", got)
-		}
-	})
-	t.Run("Refund", func(t *testing.T) {
-		_, ps := webhook(t, p, "refund_created.json")
-		got := provtest.One(t, ps)
-		if got.ID != "7c3b6d9a-4e5f-4071-8cbd-2e3f4a5b6c7d" || !got.Refund || got.Amount != 12 || got.Currency != "USD" {
-			t.Errorf("refund %+v", got)
-		}
-	})
-	t.Run("Unrelated", func(t *testing.T) {
-		if _, ps := webhook(t, p, "checkout_updated.json"); len(ps) != 0 {
-			t.Errorf("payments %+v", ps)
-		}
-	})
+			Email: "ada@example.com", Name: "Ada Lovelace", CustomerID: customer,
+		}},
+	}, {
+		Fixture: "order_paid_renewal.json",
+		Want: []integrations.Payment{{
+			ID: "6b2a5c8f-3d4e-4f60-9bac-1d2e3f4a5b6c", Amount: 19, Currency: "EUR", Time: time.Date(2026, 12, 5, 11, 58, 0, 0, time.UTC),
+			Renewal: true, VisitorID: visitor, Email: "ada@example.com", CustomerID: customer,
+		}},
+	}, {
+		Fixture: "refund_created.json",
+		Want: []integrations.Payment{{
+			ID: "7c3b6d9a-4e5f-4071-8cbd-2e3f4a5b6c7d", Amount: 12, Currency: "USD", Time: time.Date(2026, 12, 5, 11, 59, 35, 0, time.UTC),
+			Refund: true, CustomerID: customer,
+		}},
+	}, {
+		Fixture: "checkout_updated.json",
+	}})
 	t.Run("Stale", func(t *testing.T) {
 		body := provtest.Fixture(t, "order_paid.json")
 		for _, at := range []time.Time{now.Add(-6 * time.Minute), now.Add(6 * time.Minute)} {
@@ -158,18 +147,7 @@ func TestSync(t *testing.T) {
 	c := integrations.Credentials{APIKey: testToken, Account: testOrg}
 	since := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
-	ps, next, more, err := p.Sync(context.Background(), c, "", since)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !more {
-		t.Error("no more after the first of two pages of orders")
-	}
-	provtest.OldestFirst(t, ps)
-	got := provtest.ByID(t, ps)
-	if len(got) != 3 {
-		t.Fatalf("first sync: %+v", ps)
-	}
+	got, next := provtest.Sync(t, p, c, "", since, true, 3)
 	if o := got["4f0e3a6d-1b2c-4d3e-9f8a-7b6c5d4e3f2a"]; o.Amount != 5 || o.Email != "grace@example.com" || o.CheckoutID != "d8e7f6a5-b4c3-4d2e-8f1a-0b9c8d7e6f5a" {
 		t.Errorf("refunded order %+v", o)
 	}
@@ -177,26 +155,12 @@ func TestSync(t *testing.T) {
 		t.Errorf("refund %+v", r)
 	}
 
-	ps, next, more, err = p.Sync(context.Background(), c, next, since)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if more {
-		t.Error("more after the last page")
-	}
-	got = provtest.ByID(t, ps)
-	if len(got) != 3 || !got["6b2a5c8f-3d4e-4f60-9bac-1d2e3f4a5b6c"].Renewal {
-		t.Fatalf("second sync: %+v", ps)
-	}
+	got, next = provtest.Sync(t, p, c, next, since, false, 3)
 	for _, name := range []string{"order_paid.json", "order_paid_renewal.json", "refund_created.json"} {
-		_, wh := webhook(t, p, name)
-		s, ok := got[wh[0].ID]
-		if !ok {
-			t.Errorf("%s: payment %s not synced", name, wh[0].ID)
-		}
-		if s.Amount != wh[0].Amount || s.VisitorID != wh[0].VisitorID || s.Refund != wh[0].Refund {
-			t.Errorf("%s: synced %+v, webhook %+v", name, s, wh[0])
-		}
+		provtest.Synced(t, got, provtest.Deliver(t, call(p), name)...)
+	}
+	if o := got["5a1f4b7e-2c3d-4e5f-8a9b-0c1d2e3f4a5b"]; o.VisitorID != visitor || o.CheckoutID != "e9f8a7b6-c5d4-4e3f-8a2b-1c0d9e8f7a6b" {
+		t.Errorf("synced order %+v", o)
 	}
 	if next != "2026-12-05T11:59:00Z|2026-12-05T11:59:35Z" {
 		t.Errorf("next cursor %q", next)
@@ -207,7 +171,7 @@ func TestSync(t *testing.T) {
 			t.Errorf("cursor %q accepted", bad)
 		}
 	}
-	_, _, _, err = p.Sync(context.Background(), integrations.Credentials{APIKey: "polar_oat_wrong", Account: testOrg}, "", since)
+	_, _, _, err := p.Sync(context.Background(), integrations.Credentials{APIKey: "polar_oat_wrong", Account: testOrg}, "", since)
 	provtest.Invalid(t, err)
 }
 

@@ -3,12 +3,14 @@
 package provtest
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/openfast/openfast/integrations"
 )
@@ -131,4 +133,86 @@ func Equal(t testing.TB, ps []integrations.Payment, want integrations.Payment) {
 	if got := One(t, ps); got != want {
 		t.Fatalf("payment\n %+v\nwant\n %+v", got, want)
 	}
+}
+
+// Call sends a fixture's body to a provider's Webhook, signed as the
+// provider signs it.
+type Call func(t testing.TB, body []byte) (eventID string, ps []integrations.Payment, err error)
+
+// Case is a webhook fixture and what its delivery must give.
+type Case struct {
+	Fixture string
+	EventID string // "" to leave unchecked
+	Want    []integrations.Payment
+}
+
+// Webhooks runs the cases, each in a subtest named by its fixture.
+func Webhooks(t *testing.T, call Call, cases []Case) {
+	for _, c := range cases {
+		t.Run(c.Fixture, func(t *testing.T) {
+			id, ps, err := call(t, Fixture(t, c.Fixture))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.EventID != "" && id != c.EventID {
+				t.Errorf("event id %q, want %q", id, c.EventID)
+			}
+			if len(ps) != len(c.Want) {
+				t.Fatalf("payments %+v, want %+v", ps, c.Want)
+			}
+			for i := range ps {
+				if ps[i] != c.Want[i] {
+					t.Errorf("payment\n %+v\nwant\n %+v", ps[i], c.Want[i])
+				}
+			}
+		})
+	}
+}
+
+// Synced fails the test unless each webhook payment was synced too, under
+// the same id and with the same amount, time and kind, so that the two
+// are recorded once.
+func Synced(t testing.TB, synced map[string]integrations.Payment, fromWebhook ...integrations.Payment) {
+	t.Helper()
+	for _, w := range fromWebhook {
+		s, ok := synced[w.ID]
+		switch {
+		case !ok:
+			t.Errorf("webhook payment %s not synced", w.ID)
+		case s.Amount != w.Amount || s.Currency != w.Currency || !s.Time.Equal(w.Time) || s.Refund != w.Refund || s.Renewal != w.Renewal:
+			t.Errorf("synced %+v, webhook %+v", s, w)
+		}
+	}
+}
+
+// Deliver sends the fixture name through call and returns its payments,
+// failing the test on an error.
+func Deliver(t testing.TB, call Call, name string) []integrations.Payment {
+	t.Helper()
+	_, ps, err := call(t, Fixture(t, name))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return ps
+}
+
+// Sync calls p.Sync and checks what every sync must be: no error, more as
+// wanted, n payments, each once, oldest first. It returns them by id and
+// the next cursor.
+func Sync(t testing.TB, p integrations.Provider, c integrations.Credentials, cursor string, since time.Time, wantMore bool, n int) (map[string]integrations.Payment, string) {
+	t.Helper()
+	ps, next, more, err := p.Sync(context.Background(), c, cursor, since)
+	if err != nil {
+		t.Fatalf("sync from %q: %v", cursor, err)
+	}
+	if more != wantMore {
+		t.Errorf("sync from %q: more %v, want %v", cursor, more, wantMore)
+	}
+	OldestFirst(t, ps)
+	Sane(t, ps)
+	got := ByID(t, ps)
+	if len(got) != n {
+		t.Fatalf("sync from %q: %d payments, want %d: %+v", cursor, len(got), n, ps)
+	}
+	return got, next
 }
