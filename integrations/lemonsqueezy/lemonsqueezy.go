@@ -15,7 +15,8 @@
 // updated_at.
 //
 // An API key shows no mode, so CheckKey never returns ErrTestKey; Check
-// returns it when the API says the key is in test mode, and test-mode
+// returns it when the API says the key is in test mode (the meta.test_mode
+// of GET /v1/users/me), and test-mode
 // orders and invoices (webhook or sync) give no payments unless
 // Options.AllowTest.
 package lemonsqueezy
@@ -106,10 +107,15 @@ func checkStoreID(id string) error {
 	return nil
 }
 
-type storeResponse struct {
+// modeResponse is the part of an answer that says the key's mode, as
+// GET /v1/users/me does.
+type modeResponse struct {
 	Meta struct {
 		TestMode bool `json:"test_mode"`
 	} `json:"meta"`
+}
+
+type storeResponse struct {
 	Data struct {
 		ID         string `json:"id"`
 		Attributes struct {
@@ -118,18 +124,22 @@ type storeResponse struct {
 	} `json:"data"`
 }
 
-// Check reads the store: its currency, and whether the key is in test
-// mode (ErrTestKey unless AllowTest).
+// Check asks the authenticated user's mode (ErrTestKey for a test-mode
+// key, unless AllowTest), then reads the store for its currency.
 func (p *Provider) Check(ctx context.Context, c integrations.Credentials) (integrations.Account, error) {
 	if err := checkStoreID(c.Account); err != nil {
 		return integrations.Account{}, err
 	}
+	var me modeResponse
+	if err := p.api.Read(ctx, c.APIKey, "user", "/v1/users/me", &me); err != nil {
+		return integrations.Account{}, err
+	}
+	if me.Meta.TestMode && !p.allowTest {
+		return integrations.Account{}, fmt.Errorf("check Lemon Squeezy key: %w", integrations.ErrTestKey)
+	}
 	var s storeResponse
 	if err := p.api.Read(ctx, c.APIKey, "store "+c.Account, "/v1/stores/"+url.PathEscape(c.Account), &s); err != nil {
 		return integrations.Account{}, err
-	}
-	if s.Meta.TestMode && !p.allowTest {
-		return integrations.Account{}, fmt.Errorf("check Lemon Squeezy store %s: %w", c.Account, integrations.ErrTestKey)
 	}
 	return integrations.Account{Currency: provhttp.Currency(s.Data.Attributes.Currency)}, nil
 }

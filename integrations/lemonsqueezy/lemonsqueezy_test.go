@@ -110,13 +110,15 @@ func TestWebhook(t *testing.T) {
 	})
 }
 
-func fakeAPI(t *testing.T) *provtest.API {
+func fakeAPI(t *testing.T, me string) *provtest.API {
 	return provtest.NewAPI(t, testKey, func(r *http.Request) string {
 		q := r.URL.Query()
 		if r.Header.Get("Accept") != "application/vnd.api+json" {
 			return ""
 		}
 		switch r.URL.Path {
+		case "/v1/users/me":
+			return me
 		case "/v1/stores/7":
 			return "store.json"
 		case "/v1/orders":
@@ -138,7 +140,7 @@ func fakeAPI(t *testing.T) *provtest.API {
 }
 
 func TestSync(t *testing.T) {
-	api := fakeAPI(t)
+	api := fakeAPI(t, "user_live.json")
 	p := New(Options{BaseURL: api.URL, HTTPClient: api.Client()})
 	c := integrations.Credentials{APIKey: testKey, Account: "7"}
 	since := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -176,7 +178,7 @@ func TestSync(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	api := fakeAPI(t)
+	api := fakeAPI(t, "user_live.json")
 	p := New(Options{BaseURL: api.URL, HTTPClient: api.Client()})
 	acct, err := p.Check(context.Background(), integrations.Credentials{APIKey: testKey, Account: "7"})
 	if err != nil || acct.Currency != "USD" || acct.KeyExpiresAt != nil {
@@ -186,6 +188,15 @@ func TestCheck(t *testing.T) {
 	provtest.Invalid(t, err)
 	_, err = p.Check(context.Background(), integrations.Credentials{APIKey: testKey, Account: "8"})
 	provtest.Invalid(t, err)
+
+	test := fakeAPI(t, "user_test_mode.json")
+	_, err = New(Options{BaseURL: test.URL}).Check(context.Background(), integrations.Credentials{APIKey: testKey, Account: "7"})
+	if !errors.Is(err, integrations.ErrTestKey) {
+		t.Errorf("test-mode key: %v, want ErrTestKey", err)
+	}
+	if _, err := New(Options{BaseURL: test.URL, AllowTest: true}).Check(context.Background(), integrations.Credentials{APIKey: testKey, Account: "7"}); err != nil {
+		t.Errorf("test-mode key with AllowTest: %v", err)
+	}
 }
 
 func TestCheckKey(t *testing.T) {
