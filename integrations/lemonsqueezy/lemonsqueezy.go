@@ -22,6 +22,7 @@
 package lemonsqueezy
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -194,7 +195,7 @@ func (p *Provider) Webhook(secret string, h http.Header, body []byte, now time.T
 	if secret == "" || !provhttp.HexHMACEqual([]byte(secret), h.Get("X-Signature"), body) {
 		return "", nil, integrations.ErrSignature
 	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var w webhookBody
 	if err := dec.Decode(&w); err != nil {
