@@ -327,28 +327,38 @@ type listResponse struct {
 // pageSize is the largest page Lemon Squeezy serves.
 const pageSize = 100
 
-// Sync lists the orders and subscription invoices created since the
-// cursor (both lists come newest first, so each Sync reads back to the
-// cursor, at most MaxPages pages of each) and returns their payments, and
-// the refunds of those already refunded, oldest first. The cursor is the
-// newest created_at seen. Refunds of orders older than the cursor come by
+// lists are the lists Sync reads, in the order of their walks in the
+// cursor.
+var lists = []string{"/v1/orders", "/v1/subscription-invoices"}
+
+// Sync lists the orders and subscription invoices created since the last
+// Sync and returns their payments, and the refunds of those already
+// refunded, oldest first. Both lists come newest first, so each is read
+// back to where the last read began, at most MaxPages pages a Sync (more
+// is true until the read is over); the cursor is the two reads' state
+// (provhttp.Walk). Refunds of orders made before the last read come by
 // webhook only: the API cannot list orders by refund time.
 func (p *Provider) Sync(ctx context.Context, c integrations.Credentials, cursor string, since time.Time) ([]integrations.Payment, string, bool, error) {
 	if err := checkStoreID(c.Account); err != nil {
 		return nil, cursor, false, err
 	}
-	from := since.UTC()
+	walks := []provhttp.Walk{provhttp.NewWalk(since), provhttp.NewWalk(since)}
 	if cursor != "" {
-		t, err := provhttp.ParseTime(cursor)
+		parts, err := provhttp.ParseCursor(cursor, 6)
+		for i := range walks {
+			if err == nil {
+				walks[i], err = provhttp.ParseWalk(parts[3*i : 3*i+3])
+			}
+		}
 		if err != nil {
 			return nil, cursor, false, fmt.Errorf("sync Lemon Squeezy: %w", err)
 		}
-		from = t
 	}
-	newest := from
 	var pays []integrations.Payment
-	for _, path := range []string{"/v1/orders", "/v1/subscription-invoices"} {
-		objs, _, err := provhttp.WalkNewest(p.maxPages, from, func(o object) time.Time { return provhttp.Time(o.Attributes.CreatedAt) },
+	var next provhttp.Cursor
+	more := false
+	for i, path := range lists {
+		objs, err := provhttp.Step(&walks[i], p.maxPages, func(o object) time.Time { return provhttp.Time(o.Attributes.CreatedAt) },
 			func(n int) ([]object, bool, error) {
 				q := url.Values{}
 				q.Set("filter[store_id]", c.Account)
@@ -364,9 +374,6 @@ func (p *Provider) Sync(ctx context.Context, c integrations.Credentials, cursor 
 			return nil, cursor, false, err
 		}
 		for _, o := range objs {
-			if t := provhttp.Time(o.Attributes.CreatedAt); t.After(newest) {
-				newest = t
-			}
 			if o.Attributes.TestMode && !p.allowTest {
 				continue
 			}
@@ -377,7 +384,9 @@ func (p *Provider) Sync(ctx context.Context, c integrations.Credentials, cursor 
 				pays = append(pays, pay)
 			}
 		}
+		next = append(next, walks[i].Parts()...)
+		more = more || walks[i].Page > 0
 	}
 	provhttp.SortOldestFirst(pays)
-	return pays, provhttp.FormatTime(newest), false, nil
+	return pays, next.String(), more, nil
 }

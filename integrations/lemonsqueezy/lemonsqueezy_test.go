@@ -157,24 +157,43 @@ func TestSync(t *testing.T) {
 	if r := got["subinv_880"]; !r.Renewal || r.Amount != 19 {
 		t.Errorf("renewal %+v", r)
 	}
-	if next != "2026-12-03T12:00:00Z" {
-		t.Errorf("next cursor %q", next)
+	if want := "2026-11-01T00:00:00Z|2026-12-03T12:00:00Z|0|2026-11-01T00:00:00Z|2026-12-01T09:00:00Z|0"; next != want {
+		t.Errorf("next cursor %q, want %q", next, want)
 	}
 
 	// The webhook and the sync name the order alike.
 	provtest.Synced(t, got, provtest.Deliver(t, call(p), "order_created.json")...)
 	provtest.Synced(t, got, provtest.Deliver(t, call(p), "subscription_payment_success.json")...)
 
-	// From the cursor, only the newest order is read again.
-	if got, _ := provtest.Sync(t, p, c, next, since, false, 2); got["order_1043"].ID == "" {
+	// From the cursor, only the newest order and invoice are read again.
+	if got, _ := provtest.Sync(t, p, c, next, since, false, 3); got["order_1043"].ID == "" || got["subinv_880"].ID == "" {
 		t.Errorf("from cursor: %+v", got)
 	}
 
-	if _, _, _, err := p.Sync(context.Background(), c, "garbage", since); err == nil {
-		t.Error("malformed cursor accepted")
+	for _, bad := range []string{"garbage", "2026-12-03T12:00:00Z", "a|b|0|c|d|0"} {
+		if _, _, _, err := p.Sync(context.Background(), c, bad, since); err == nil {
+			t.Errorf("cursor %q accepted", bad)
+		}
 	}
 	_, _, _, err := p.Sync(context.Background(), integrations.Credentials{APIKey: "wrong", Account: "7"}, "", since)
 	provtest.Invalid(t, err)
+}
+
+func TestSyncPageByPage(t *testing.T) {
+	api := fakeAPI(t, "user_live.json")
+	p := New(Options{BaseURL: api.URL, HTTPClient: api.Client(), MaxPages: 1})
+	c := integrations.Credentials{APIKey: testKey, Account: "7"}
+	since := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	got, next := provtest.Sync(t, p, c, "", since, true, 4)
+	if _, ok := got["order_1042"]; !ok {
+		t.Errorf("first page: %+v", got)
+	}
+	// The second page of orders holds only one older than since: that
+	// read is over; the invoices' read, over already, starts again from
+	// the newest invoice.
+	if got, _ := provtest.Sync(t, p, c, next, since, false, 1); got["subinv_880"].ID == "" {
+		t.Errorf("second page: %+v", got)
+	}
 }
 
 func TestCheck(t *testing.T) {

@@ -266,21 +266,22 @@ const pageSize = 100
 
 // Sync reads one page of the orders created after the cursor's order time,
 // oldest first (more is true while there are further pages), and the
-// succeeded refunds created since its refund time (newest first, read
-// back to it, at most MaxPages pages). The cursor is "<order time>|<refund
-// time>".
+// succeeded refunds made since the last Sync: refunds come newest first,
+// so they are read back to where the last read began, at most MaxPages
+// pages a Sync (more is true until the read is over). The cursor is
+// "<order time>|<refunds' walk>" (provhttp.Walk).
 func (p *Provider) Sync(ctx context.Context, c integrations.Credentials, cursor string, since time.Time) ([]integrations.Payment, string, bool, error) {
 	if err := checkOrg(c.Account); err != nil {
 		return nil, cursor, false, err
 	}
-	orderFrom, refundFrom := since.UTC(), since.UTC()
+	orderFrom, walk := since.UTC(), provhttp.NewWalk(since)
 	if cursor != "" {
-		cur, err := provhttp.ParseCursor(cursor, 2)
+		cur, err := provhttp.ParseCursor(cursor, 4)
 		if err == nil {
 			orderFrom, err = provhttp.ParseTime(cur[0])
 		}
 		if err == nil {
-			refundFrom, err = provhttp.ParseTime(cur[1])
+			walk, err = provhttp.ParseWalk(cur[1:])
 		}
 		if err != nil {
 			return nil, cursor, false, fmt.Errorf("sync Polar: %w", err)
@@ -309,9 +310,8 @@ func (p *Provider) Sync(ctx context.Context, c integrations.Credentials, cursor 
 			pays = append(pays, pay)
 		}
 	}
-	more := orders.Pagination.MaxPage > 1
 
-	refunds, _, err := provhttp.WalkNewest(p.maxPages, refundFrom, func(r refund) time.Time { return provhttp.Time(r.CreatedAt) },
+	refunds, err := provhttp.Step(&walk, p.maxPages, func(r refund) time.Time { return provhttp.Time(r.CreatedAt) },
 		func(n int) ([]refund, bool, error) {
 			q := url.Values{}
 			q.Set("organization_id", c.Account)
@@ -329,14 +329,12 @@ func (p *Provider) Sync(ctx context.Context, c integrations.Credentials, cursor 
 		return nil, cursor, false, err
 	}
 	for _, r := range refunds {
-		if t := provhttp.Time(r.CreatedAt); t.After(refundFrom) {
-			refundFrom = t
-		}
 		if pay, ok := refundOf(r); ok {
 			pays = append(pays, pay)
 		}
 	}
 	provhttp.SortOldestFirst(pays)
-	next := provhttp.Cursor{provhttp.FormatTime(orderFrom), provhttp.FormatTime(refundFrom)}
+	next := append(provhttp.Cursor{provhttp.FormatTime(orderFrom)}, walk.Parts()...)
+	more := orders.Pagination.MaxPage > 1 || walk.Page > 0
 	return pays, next.String(), more, nil
 }

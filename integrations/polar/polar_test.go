@@ -162,11 +162,11 @@ func TestSync(t *testing.T) {
 	if o := got["5a1f4b7e-2c3d-4e5f-8a9b-0c1d2e3f4a5b"]; o.VisitorID != visitor || o.CheckoutID != "e9f8a7b6-c5d4-4e3f-8a2b-1c0d9e8f7a6b" {
 		t.Errorf("synced order %+v", o)
 	}
-	if next != "2026-12-05T11:59:00Z|2026-12-05T11:59:35Z" {
+	if next != "2026-12-05T11:59:00Z|2026-12-05T11:59:35Z|2026-12-05T11:59:35Z|0" {
 		t.Errorf("next cursor %q", next)
 	}
 
-	for _, bad := range []string{"x", "a|b", "2026-12-05T11:59:00Z"} {
+	for _, bad := range []string{"x", "a|b", "2026-12-05T11:59:00Z", "2026-12-05T11:59:00Z|a|b|0", "2026-12-05T11:59:00Z|2026-12-05T11:59:00Z|2026-12-05T11:59:00Z|x"} {
 		if _, _, _, err := p.Sync(context.Background(), c, bad, since); err == nil {
 			t.Errorf("cursor %q accepted", bad)
 		}

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,26 +199,82 @@ func ParseTime(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// WalkNewest reads pages 1, 2, ... of a list sorted newest first and
-// keeps the items created at or after since, stopping at the first older
-// item, at the last page, or after maxPages pages (capped is then true).
-func WalkNewest[T any](maxPages int, since time.Time, created func(T) time.Time, page func(n int) (items []T, last bool, err error)) (kept []T, capped bool, err error) {
-	for n := 1; n <= maxPages; n++ {
-		items, last, err := page(n)
+// Walk is a read of a list sorted newest first, back to a time, that may
+// take several Syncs: each reads at most a few pages and the next goes on
+// from the page where it stopped. Items made meanwhile push the older ones
+// to later pages, so going on from a page may read some again (recorded
+// once) but never skips one; the items made meanwhile are read by the next
+// walk, which goes back to the newest item this one saw.
+type Walk struct {
+	// From is how far back this walk reads: items created before it were
+	// read by an earlier walk.
+	From time.Time
+	// Newest is the newest creation time seen, where the next walk stops.
+	Newest time.Time
+	// Page is the next page to read; 0 when the walk is over.
+	Page int
+}
+
+// NewWalk starts a walk back to since.
+func NewWalk(since time.Time) Walk { return Walk{From: since.UTC(), Newest: since.UTC(), Page: 1} }
+
+// Parts is the walk in a cursor's parts.
+func (w Walk) Parts() []string {
+	return []string{FormatTime(w.From), FormatTime(w.Newest), strconv.Itoa(w.Page)}
+}
+
+// ParseWalk reads the three cursor parts that Parts made.
+func ParseWalk(parts []string) (Walk, error) {
+	if len(parts) != 3 {
+		return Walk{}, ErrCursor
+	}
+	from, err := ParseTime(parts[0])
+	if err != nil {
+		return Walk{}, err
+	}
+	newest, err := ParseTime(parts[1])
+	if err != nil {
+		return Walk{}, err
+	}
+	page, err := strconv.Atoi(parts[2])
+	if err != nil || page < 0 {
+		return Walk{}, fmt.Errorf("%w: page %q", ErrCursor, parts[2])
+	}
+	return Walk{From: from, Newest: newest, Page: page}, nil
+}
+
+// Step reads up to maxPages pages of the walk (a walk that is over starts
+// again, back to the newest item it saw) and returns the items created at
+// or after From. The walk is over, Page 0, at the first older item or the
+// last page.
+func Step[T any](w *Walk, maxPages int, created func(T) time.Time, page func(n int) (items []T, last bool, err error)) ([]T, error) {
+	if w.Page <= 0 {
+		*w = NewWalk(w.Newest)
+	}
+	var kept []T
+	for range maxPages {
+		items, last, err := page(w.Page)
 		if err != nil {
-			return kept, false, err
+			return nil, err
 		}
 		for _, it := range items {
-			if created(it).Before(since) {
-				return kept, false, nil
+			t := created(it)
+			if t.Before(w.From) {
+				w.Page = 0
+				return kept, nil
+			}
+			if t.After(w.Newest) {
+				w.Newest = t
 			}
 			kept = append(kept, it)
 		}
 		if last || len(items) == 0 {
-			return kept, false, nil
+			w.Page = 0
+			return kept, nil
 		}
+		w.Page++
 	}
-	return kept, true, nil
+	return kept, nil
 }
 
 // SortOldestFirst orders payments by time, then id, so that a sync returns

@@ -28,24 +28,53 @@ func TestHexHMACEqual(t *testing.T) {
 	}
 }
 
-func TestWalkNewest(t *testing.T) {
+func TestStep(t *testing.T) {
 	day := func(d int) time.Time { return time.Date(2026, 12, d, 0, 0, 0, 0, time.UTC) }
+	id := func(t time.Time) time.Time { return t }
 	pages := [][]time.Time{{day(9), day(8)}, {day(7), day(5)}, {day(4)}}
 	page := func(n int) ([]time.Time, bool, error) { return pages[n-1], n == len(pages), nil }
-	id := func(t time.Time) time.Time { return t }
-	kept, capped, err := WalkNewest(10, day(6), id, page)
-	if err != nil || capped || len(kept) != 3 {
-		t.Errorf("to the 6th: %v %v %v", kept, capped, err)
+
+	w := NewWalk(day(6))
+	kept, err := Step(&w, 10, id, page)
+	if err != nil || len(kept) != 3 || w.Page != 0 || !w.Newest.Equal(day(9)) {
+		t.Errorf("back to the 6th: %v %+v %v", kept, w, err)
 	}
-	kept, capped, _ = WalkNewest(10, day(1), id, page)
-	if capped || len(kept) != 5 {
-		t.Errorf("to the last page: %v %v", kept, capped)
+
+	w = NewWalk(day(1))
+	if kept, _ = Step(&w, 10, id, page); len(kept) != 5 || w.Page != 0 {
+		t.Errorf("to the last page: %v %+v", kept, w)
 	}
-	if kept, capped, _ = WalkNewest(1, day(1), id, page); !capped || len(kept) != 2 {
-		t.Errorf("capped at one page: %v %v", kept, capped)
+
+	// One page a step: the walk goes on where it stopped, even after a new
+	// item pushed the others a place down.
+	w = NewWalk(day(5))
+	if kept, _ = Step(&w, 1, id, page); len(kept) != 2 || w.Page != 2 {
+		t.Fatalf("first page: %v %+v", kept, w)
+	}
+	pages = [][]time.Time{{day(10), day(9)}, {day(8), day(7)}, {day(5), day(4)}}
+	if kept, _ = Step(&w, 1, id, page); len(kept) != 2 || w.Page != 3 {
+		t.Fatalf("second page: %v %+v", kept, w)
+	}
+	if kept, _ = Step(&w, 1, id, page); len(kept) != 1 || w.Page != 0 || !w.Newest.Equal(day(9)) {
+		t.Fatalf("last page: %v %+v", kept, w)
+	}
+	// The next walk goes back to the newest item the last one saw.
+	if kept, _ = Step(&w, 5, id, page); len(kept) != 2 || !w.From.Equal(day(9)) || !w.Newest.Equal(day(10)) {
+		t.Errorf("next walk: %v %+v", kept, w)
+	}
+
+	back, err := ParseWalk(w.Parts())
+	if err != nil || back != w {
+		t.Errorf("round trip %+v %v, want %+v", back, err, w)
+	}
+	for _, bad := range [][]string{{"x", "y", "1"}, {FormatTime(day(1)), FormatTime(day(1)), "-1"}, {"a"}} {
+		if _, err := ParseWalk(bad); !errors.Is(err, ErrCursor) {
+			t.Errorf("ParseWalk(%q): %v", bad, err)
+		}
 	}
 	boom := errors.New("boom")
-	if _, _, err := WalkNewest(3, day(1), id, func(int) ([]time.Time, bool, error) { return nil, false, boom }); !errors.Is(err, boom) {
+	w = NewWalk(day(1))
+	if _, err := Step(&w, 3, id, func(int) ([]time.Time, bool, error) { return nil, false, boom }); !errors.Is(err, boom) {
 		t.Errorf("error %v", err)
 	}
 }
