@@ -53,8 +53,6 @@ type Options struct {
 	SandboxBaseURL string
 	// HTTPClient sends the API requests; http.DefaultClient if nil.
 	HTTPClient *http.Client
-	// MaxPages is unused by Paddle, whose lists are read a page per Sync.
-	MaxPages int
 }
 
 // Provider is Paddle Billing.
