@@ -316,6 +316,8 @@ type list[T any] struct {
 // Paddle makes in time order; on the first sync those created before
 // the floor are skipped: since, on the first sync). more is true while
 // either list has more. The cursor is "<billed_at>|<adjustment id>|<floor>".
+// A refund still pending approval when a later one was read is left to
+// the adjustment.updated webhook that says it was approved.
 func (p *Provider) Sync(ctx context.Context, c integrations.Credentials, cursor string, since time.Time) ([]integrations.Payment, string, bool, error) {
 	billedFrom, afterAdj, floor := since.UTC(), "", since.UTC()
 	if cursor != "" {
