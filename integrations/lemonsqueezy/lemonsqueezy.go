@@ -16,9 +16,8 @@
 //
 // An API key shows no mode, so CheckKey never returns ErrTestKey; Check
 // returns it when the API says the key is in test mode (the meta.test_mode
-// of GET /v1/users/me), and test-mode
-// orders and invoices (webhook or sync) give no payments unless
-// Options.AllowTest.
+// of GET /v1/users/me), and test-mode orders and invoices (webhook or
+// sync) give no payments, unless Options.AllowTest.
 package lemonsqueezy
 
 import (
@@ -54,7 +53,8 @@ type Options struct {
 	// AllowTest keeps test-mode orders and invoices, and lets Check
 	// accept a test-mode key.
 	AllowTest bool
-	// MaxPages bounds the pages of each list that one Sync reads; 20 if 0.
+	// MaxPages bounds the pages of each list that one Sync reads (the
+	// next goes on from there); 20 if 0.
 	MaxPages int
 }
 
@@ -148,7 +148,6 @@ func (p *Provider) Check(ctx context.Context, c integrations.Credentials) (integ
 // attributes are the fields of an order or a subscription invoice that
 // make a payment.
 type attributes struct {
-	StoreID        json.Number `json:"store_id"`
 	CustomerID     json.Number `json:"customer_id"`
 	UserName       string      `json:"user_name"`
 	UserEmail      string      `json:"user_email"`
@@ -177,7 +176,16 @@ type webhookBody struct {
 		CustomData map[string]any `json:"custom_data"`
 		TestMode   bool           `json:"test_mode"`
 	} `json:"meta"`
-	Data object `json:"data"`
+	Data json.RawMessage `json:"data"`
+}
+
+// resource is what every event's object has, whatever its type.
+type resource struct {
+	Type       string `json:"type"`
+	ID         string `json:"id"`
+	Attributes struct {
+		UpdatedAt string `json:"updated_at"`
+	} `json:"attributes"`
 }
 
 // Object types.
@@ -205,7 +213,11 @@ func (p *Provider) Webhook(secret string, h http.Header, body []byte, now time.T
 	if event == "" {
 		event = h.Get("X-Event-Name")
 	}
-	eventID := event + ":" + w.Data.Type + ":" + w.Data.ID + ":" + w.Data.Attributes.UpdatedAt
+	var r resource
+	if err := json.Unmarshal(w.Data, &r); err != nil {
+		return "", nil, integrations.Invalidf("Lemon Squeezy %s webhook holds no object: %v", event, err)
+	}
+	eventID := event + ":" + r.Type + ":" + r.ID + ":" + r.Attributes.UpdatedAt
 	var want string
 	var refund bool
 	switch event {
@@ -220,19 +232,20 @@ func (p *Provider) Webhook(secret string, h http.Header, body []byte, now time.T
 	default:
 		return eventID, nil, nil
 	}
-	if w.Data.Type != want || w.Data.ID == "" {
+	var o object
+	if err := json.Unmarshal(w.Data, &o); err != nil || o.Type != want || o.ID == "" {
 		return eventID, nil, integrations.Invalidf("Lemon Squeezy %s webhook does not hold %s", event, want)
 	}
-	if (w.Meta.TestMode || w.Data.Attributes.TestMode) && !p.allowTest {
+	if (w.Meta.TestMode || o.Attributes.TestMode) && !p.allowTest {
 		return eventID, nil, nil
 	}
 	visitor := provhttp.Visitor(w.Meta.CustomData)
 	var pay integrations.Payment
 	var ok bool
 	if refund {
-		pay, ok = refundOf(w.Data)
+		pay, ok = refundOf(o)
 	} else {
-		pay, ok = paymentOf(w.Data)
+		pay, ok = paymentOf(o)
 	}
 	if !ok {
 		return eventID, nil, nil
