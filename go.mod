@@ -18,6 +18,7 @@ require (
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
+	github.com/standard-webhooks/standard-webhooks/libraries v1.3.0
 	github.com/tdewolff/minify/v2 v2.25.0
 	github.com/x-way/crawlerdetect v0.2.28
 	golang.org/x/crypto v0.59.0
