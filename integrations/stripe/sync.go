@@ -124,65 +124,66 @@ func (p *Provider) Sync(ctx context.Context, c integrations.Credentials, cur str
 // readPage reads one page of list, created in [from, upto], after the id
 // after ("" for the first page), and maps it, oldest first. last is the
 // id of the page's last (oldest) object; more is Stripe's has_more.
-func (p *Provider) readPage(ctx context.Context, backend *stripego.Backends, key string, list int, from, upto int64, after string) (payments []integrations.Payment, last string, more bool, err error) {
+func (p *Provider) readPage(ctx context.Context, backend *stripego.Backends, key string, list int, from, upto int64, after string) ([]integrations.Payment, string, bool, error) {
 	lp := stripego.ListParams{Context: ctx, Limit: stripego.Int64(pageSize)}
 	if after != "" {
 		lp.StartingAfter = stripego.String(after)
 	}
 	created := &stripego.RangeQueryParams{GreaterThanOrEqual: from, LesserThanOrEqual: upto}
-	// An object that cannot be mapped is left out, not the sync.
-	add := func(pay integrations.Payment, ok bool, err error) {
-		if ok && err == nil {
-			payments = append(payments, pay)
-		}
-	}
 	switch list {
 	case listSessions:
 		params := &stripego.CheckoutSessionListParams{ListParams: lp, CreatedRange: created, Status: stripego.String(string(stripego.CheckoutSessionStatusComplete))}
-		var page stripego.CheckoutSessionList
-		if err := listPage(backend, "/v1/checkout/sessions", key, params, &page); err != nil {
-			return nil, "", false, apiError("list Stripe Checkout Sessions", "Checkout Sessions", key, err)
-		}
-		for _, s := range page.Data {
-			if s != nil {
-				last = s.ID
-				if s.Status == stripego.CheckoutSessionStatusComplete {
-					add(sessionPayment(s, 0))
+		return readList(backend, key, "/v1/checkout/sessions", "Checkout Sessions", params,
+			func(s *stripego.CheckoutSession) string { return s.ID },
+			func(s *stripego.CheckoutSession) (integrations.Payment, bool, error) {
+				if s.Status != stripego.CheckoutSessionStatusComplete {
+					return integrations.Payment{}, false, nil
 				}
-			}
-		}
-		more = page.HasMore
+				return sessionPayment(s, 0)
+			})
 	case listInvoices:
 		params := &stripego.InvoiceListParams{ListParams: lp, CreatedRange: created, Status: stripego.String(string(stripego.InvoiceStatusPaid))}
-		var page stripego.InvoiceList
-		if err := listPage(backend, "/v1/invoices", key, params, &page); err != nil {
-			return nil, "", false, apiError("list Stripe invoices", "Invoices", key, err)
-		}
-		for _, in := range page.Data {
-			if in != nil {
-				last = in.ID
-				add(invoicePayment(in, ""))
-			}
-		}
-		more = page.HasMore
-	case listRefunds:
+		return readList(backend, key, "/v1/invoices", "Invoices", params,
+			func(in *stripego.Invoice) string { return in.ID },
+			func(in *stripego.Invoice) (integrations.Payment, bool, error) { return invoicePayment(in, "") })
+	default:
 		params := &stripego.RefundListParams{ListParams: lp, CreatedRange: created}
 		params.AddExpand("data.charge")
-		var page stripego.RefundList
-		if err := listPage(backend, "/v1/refunds", key, params, &page); err != nil {
-			return nil, "", false, apiError("list Stripe refunds", "Charges and Refunds", key, err)
-		}
-		for _, r := range page.Data {
-			if r != nil {
-				last = r.ID
-				add(refundPayment(r, r.Charge))
-			}
-		}
-		more = page.HasMore
+		return readList(backend, key, "/v1/refunds", "Charges and Refunds", params,
+			func(r *stripego.Refund) string { return r.ID },
+			func(r *stripego.Refund) (integrations.Payment, bool, error) { return refundPayment(r, r.Charge) })
 	}
-	if more && last == "" {
-		return nil, "", false, fmt.Errorf("list Stripe objects: a page with more after it but no ids")
+}
+
+// listOf is a page of a Stripe list of T.
+type listOf[T any] struct {
+	stripego.APIResource
+	stripego.ListMeta
+	Data []*T `json:"data"`
+}
+
+// readList reads a page of the list of what at path and maps each object
+// with mapping; an object that cannot be mapped is left out, not the sync.
+// The payments come oldest first; last is the id of the page's last
+// object.
+func readList[T any](backend *stripego.Backends, key, path, what string, params stripego.ListParamsContainer,
+	id func(*T) string, mapping func(*T) (integrations.Payment, bool, error)) (payments []integrations.Payment, last string, more bool, err error) {
+	var page listOf[T]
+	if err := listPage(backend, path, key, params, &page); err != nil {
+		return nil, "", false, apiError("list Stripe "+what, what, key, err)
+	}
+	for _, obj := range page.Data {
+		if obj == nil {
+			continue
+		}
+		last = id(obj)
+		if pay, ok, err := mapping(obj); ok && err == nil {
+			payments = append(payments, pay)
+		}
+	}
+	if page.HasMore && last == "" {
+		return nil, "", false, fmt.Errorf("list Stripe %s: a page with more after it but no ids", what)
 	}
 	slices.Reverse(payments)
-	return payments, last, more, nil
+	return payments, last, page.HasMore, nil
 }

@@ -86,59 +86,39 @@ func signedAt(header string) (time.Time, bool) {
 
 // eventPayments maps a verified event to its payments.
 func eventPayments(ev stripego.Event) ([]integrations.Payment, error) {
-	var decode func(raw json.RawMessage) ([]integrations.Payment, error)
 	switch ev.Type {
 	case stripego.EventTypeCheckoutSessionCompleted, stripego.EventTypeCheckoutSessionAsyncPaymentSucceeded:
-		decode = func(raw json.RawMessage) ([]integrations.Payment, error) {
-			var s stripego.CheckoutSession
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return nil, err
-			}
-			return one(sessionPayment(&s, ev.Created))
-		}
+		return mapObject(ev, func(s *stripego.CheckoutSession) ([]integrations.Payment, error) {
+			return one(sessionPayment(s, ev.Created))
+		})
 	case stripego.EventTypeInvoicePaid:
-		decode = func(raw json.RawMessage) ([]integrations.Payment, error) {
-			var in stripego.Invoice
-			if err := json.Unmarshal(raw, &in); err != nil {
-				return nil, err
-			}
+		return mapObject(ev, func(in *stripego.Invoice) ([]integrations.Payment, error) {
 			var legacy legacyInvoice
-			if err := json.Unmarshal(raw, &legacy); err != nil {
-				return nil, err
+			if err := json.Unmarshal(ev.Data.Raw, &legacy); err != nil {
+				return nil, integrations.Invalidf("The Stripe %s event's invoice cannot be read: %v", ev.Type, err)
 			}
-			return one(invoicePayment(&in, legacy.SubscriptionDetails.Metadata[VisitorKey]))
-		}
+			return one(invoicePayment(in, legacy.SubscriptionDetails.Metadata[VisitorKey]))
+		})
 	case stripego.EventTypeRefundCreated:
-		decode = func(raw json.RawMessage) ([]integrations.Payment, error) {
-			var r stripego.Refund
-			if err := json.Unmarshal(raw, &r); err != nil {
-				return nil, err
-			}
-			return one(refundPayment(&r, r.Charge))
-		}
+		return mapObject(ev, func(r *stripego.Refund) ([]integrations.Payment, error) {
+			return one(refundPayment(r, r.Charge))
+		})
 	case stripego.EventTypeChargeRefunded:
-		decode = func(raw json.RawMessage) ([]integrations.Payment, error) {
-			var ch stripego.Charge
-			if err := json.Unmarshal(raw, &ch); err != nil {
-				return nil, err
-			}
-			return chargeRefunds(&ch)
-		}
-	default:
-		return nil, nil
+		return mapObject(ev, chargeRefunds)
 	}
+	return nil, nil
+}
+
+// mapObject decodes the object of event ev as a T and maps it.
+func mapObject[T any](ev stripego.Event, mapping func(*T) ([]integrations.Payment, error)) ([]integrations.Payment, error) {
 	if ev.Data == nil || len(ev.Data.Raw) == 0 {
 		return nil, integrations.Invalidf("The Stripe %s event has no data.object.", ev.Type)
 	}
-	payments, err := decode(ev.Data.Raw)
-	if err != nil {
-		var invalid *integrations.InvalidError
-		if errors.As(err, &invalid) {
-			return nil, err
-		}
+	var obj T
+	if err := json.Unmarshal(ev.Data.Raw, &obj); err != nil {
 		return nil, integrations.Invalidf("The Stripe %s event's object cannot be read: %v", ev.Type, err)
 	}
-	return payments, nil
+	return mapping(&obj)
 }
 
 // legacyInvoice is what an invoice of an API version before 2025-03-31
