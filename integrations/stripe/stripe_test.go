@@ -161,13 +161,30 @@ func TestProvider_CheckPermissions(t *testing.T) {
 }
 
 // wantMockPayments are the payments of one sync of stripe-mock: its
-// session, its invoice, its refund.
-var wantMockPayments = []integrations.Payment{
-	{ID: mockIntentID, Amount: 29.99, Currency: "USD", Time: time.Unix(1234567890, 0).UTC(), VisitorID: mockVisitorID,
-		CheckoutKey: CheckoutKey, CheckoutID: mockSessionID, Email: "example@example.com"},
-	{ID: mockInvoiceID, Amount: 10, Currency: "USD", Time: time.Unix(1234567890, 0).UTC(), Renewal: true, VisitorID: mockVisitorID,
-		Email: "jenny.rosen@example.com", Name: "Jenny Rosen", CustomerID: "cus_QXg1o8vcGmoR32"},
-	{ID: mockRefundID, Amount: 1, Currency: "USD", Time: time.Unix(1234567890, 0).UTC(), Refund: true, Name: "Jenny Rosen"},
+// session, its invoice, its refund, at the times its fixtures say.
+func wantMockPayments(t *testing.T, url string) []integrations.Payment {
+	var session, refund struct{ Created int64 }
+	var invoice struct {
+		StatusTransitions struct {
+			PaidAt int64 `json:"paid_at"`
+		} `json:"status_transitions"`
+	}
+	for path, v := range map[string]any{
+		"/v1/checkout/sessions/" + mockSessionID: &session,
+		"/v1/invoices/" + mockInvoiceID:          &invoice,
+		"/v1/refunds/" + mockRefundID:            &refund,
+	} {
+		if err := json.Unmarshal(getMock(t, url+path), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return []integrations.Payment{
+		{ID: mockIntentID, Amount: 29.99, Currency: "USD", Time: time.Unix(session.Created, 0).UTC(), VisitorID: mockVisitorID,
+			CheckoutKey: CheckoutKey, CheckoutID: mockSessionID, Email: "example@example.com"},
+		{ID: mockInvoiceID, Amount: 10, Currency: "USD", Time: time.Unix(invoice.StatusTransitions.PaidAt, 0).UTC(), Renewal: true, VisitorID: mockVisitorID,
+			Email: "jenny.rosen@example.com", Name: "Jenny Rosen", CustomerID: "cus_QXg1o8vcGmoR32"},
+		{ID: mockRefundID, Amount: 1, Currency: "USD", Time: time.Unix(refund.Created, 0).UTC(), Refund: true, Name: "Jenny Rosen"},
+	}
 }
 
 func TestProvider_Sync(t *testing.T) {
@@ -184,7 +201,11 @@ func TestProvider_Sync(t *testing.T) {
 	if len(payments) == 0 || payments[0].ID != mockIntentID {
 		t.Fatalf("Sync = %+v; is stripe-mock running with the fixtures of .ci/stripe-mock (a paid session)?", payments)
 	}
-	assertPayments(t, payments, wantMockPayments)
+	want := wantMockPayments(t, url)
+	if want[0].Time.Year() < 2025 {
+		t.Fatalf("stripe-mock's session was created at %s: start it with .ci/stripe-mock, whose fixtures are recent", want[0].Time)
+	}
+	assertPayments(t, payments, want)
 	if more {
 		t.Errorf("more = true, stripe-mock has one page")
 	}
@@ -200,7 +221,7 @@ func TestProvider_Sync(t *testing.T) {
 	if err != nil || more {
 		t.Fatalf("second Sync: more %v, err %v", more, err)
 	}
-	assertPayments(t, again, wantMockPayments) // stripe-mock answers the same; the app records them once
+	assertPayments(t, again, want) // stripe-mock answers the same; the app records them once
 	if k, _ := parseCursor(next2); k.From != later.Unix() {
 		t.Fatalf("second next cursor %q, want it from %d", next2, later.Unix())
 	}

@@ -1,9 +1,11 @@
 // Command mockfixtures writes stripe-mock's fixtures with a paid Checkout
 // Session and a paid renewal invoice, for the tests of package stripe
 // (stripe-mock's own fixtures are an open, unpaid session and a draft
-// invoice, which sync rightly leaves out). It reads the fixtures that
-// stripe-mock bundles (embedded/openapi/fixtures3.json in its module) and
-// writes the patched copy, for `stripe-mock -fixtures`:
+// invoice, which sync rightly leaves out), created, like the refund, at
+// -created (an hour ago by default) rather than in 2009, so that they
+// fall in a recent date range, and in the past. It reads the fixtures that stripe-mock bundles
+// (embedded/openapi/fixtures3.json in its module) and writes the patched
+// copy, for `stripe-mock -fixtures`:
 //
 //	go run ./integrations/stripe/internal/mockfixtures -in fixtures3.json -out fixtures.json
 //
@@ -16,15 +18,22 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 )
 
 // VisitorID is the datafast_visitor_id in the session's and the invoice's
 // subscription metadata.
 const VisitorID = "3f8b2f6e-1d2a-4c5b-9a7e-0c1d2e3f4a5b"
 
+// at is a time in the patches: seconds after -created.
+type at int64
+
 // patches are set on the fixtures' resources, key by key.
 var patches = map[string]map[string]any{
+	"refund": {"created": at(120)},
 	"checkout.session": {
+		"created":        at(0),
+		"expires_at":     at(86400),
 		"status":         "complete",
 		"payment_status": "paid",
 		"mode":           "payment",
@@ -33,13 +42,14 @@ var patches = map[string]map[string]any{
 		"metadata":       map[string]any{"datafast_visitor_id": VisitorID},
 	},
 	"invoice": {
+		"created":            at(0),
 		"status":             "paid",
 		"amount_paid":        1000,
 		"amount_remaining":   0,
 		"billing_reason":     "subscription_cycle",
 		"customer_email":     "jenny.rosen@example.com",
 		"customer_name":      "Jenny Rosen",
-		"status_transitions": map[string]any{"finalized_at": 1234567890, "marked_uncollectible_at": nil, "paid_at": 1234567890, "voided_at": nil},
+		"status_transitions": map[string]any{"finalized_at": at(0), "marked_uncollectible_at": nil, "paid_at": at(60), "voided_at": nil},
 		"parent": map[string]any{
 			"quote_details": nil,
 			"subscription_details": map[string]any{
@@ -54,14 +64,15 @@ var patches = map[string]map[string]any{
 func main() {
 	in := flag.String("in", "", "stripe-mock's fixtures3.json")
 	out := flag.String("out", "", "where to write the patched fixtures")
+	created := flag.Int64("created", time.Now().Add(-time.Hour).Unix(), "when the session and the invoice were created, in Unix seconds (the invoice is paid a minute later, the refund made two)")
 	flag.Parse()
-	if err := run(*in, *out); err != nil {
+	if err := run(*in, *out, *created); err != nil {
 		fmt.Fprintln(os.Stderr, "mockfixtures:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out string) error {
+func run(in, out string, created int64) error {
 	if in == "" || out == "" {
 		return fmt.Errorf("-in and -out are required")
 	}
@@ -81,7 +92,7 @@ func run(in, out string) error {
 			return fmt.Errorf("%s has no %s fixture", in, name)
 		}
 		for k, v := range patch {
-			res[k] = v
+			res[k] = resolve(v, created)
 		}
 	}
 	patched, err := json.Marshal(fixtures)
@@ -89,4 +100,19 @@ func run(in, out string) error {
 		return err
 	}
 	return os.WriteFile(out, patched, 0o644)
+}
+
+// resolve is v with its times (at) made Unix seconds after created.
+func resolve(v any, created int64) any {
+	switch v := v.(type) {
+	case at:
+		return created + int64(v)
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = resolve(e, created)
+		}
+		return out
+	}
+	return v
 }
