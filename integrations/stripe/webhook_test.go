@@ -231,3 +231,44 @@ func getMock(t *testing.T, url string) json.RawMessage {
 	}
 	return b
 }
+
+// TestProvider_WebhookSessionIDs: a session's payment has the id that the
+// payment's other objects give, so that it is recorded once.
+func TestProvider_WebhookSessionIDs(t *testing.T) {
+	p := New(Options{})
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name, session string
+		want          string // the payment's id and amount, "" for none
+	}{
+		{"PaymentIntent", `"mode":"payment","payment_status":"paid","amount_total":1000,"payment_intent":"pi_1"`, "pi_1 10"},
+		// invoice_creation: invoice.paid of the same invoice follows.
+		{"PaymentWithInvoice", `"mode":"payment","payment_status":"paid","amount_total":1000,"payment_intent":"pi_1","invoice":"in_1"`, "in_1 10"},
+		{"NoPaymentIntent", `"mode":"payment","payment_status":"paid","amount_total":1000`, "cs_1 10"},
+		{"ExpandedObjects", `"mode":"payment","payment_status":"paid","amount_total":1000,"payment_intent":{"id":"pi_2","object":"payment_intent"},"customer":{"id":"cus_2","object":"customer"}`, "pi_2 10"},
+		// A trial's first invoice is paid at 0.
+		{"Trial", `"mode":"subscription","payment_status":"no_payment_required","amount_total":0,"invoice":"in_2","subscription":"sub_2"`, "in_2 0"},
+		{"FullDiscount", `"mode":"payment","payment_status":"no_payment_required","amount_total":0`, ""},
+		{"Setup", `"mode":"setup","payment_status":"no_payment_required"`, ""},
+		{"Unpaid", `"mode":"subscription","payment_status":"unpaid","amount_total":1000,"invoice":"in_3"`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := []byte(`{"id":"evt_1","object":"event","api_version":"2025-08-27.basil","created":1765060000,"type":"checkout.session.completed",` +
+				`"data":{"object":{"id":"cs_1","object":"checkout.session","status":"complete","currency":"usd",` + tc.session + `}}}`)
+			_, payments, err := p.Webhook(testSecret, signed(body, testSecret, now), body, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			for _, pay := range payments {
+				got = fmt.Sprintf("%s %g", pay.ID, pay.Amount)
+				if pay.CheckoutKey != CheckoutKey || pay.CheckoutID != "cs_1" {
+					t.Errorf("checkout %s=%s, want %s=cs_1", pay.CheckoutKey, pay.CheckoutID, CheckoutKey)
+				}
+			}
+			if len(payments) > 1 || got != tc.want {
+				t.Fatalf("payments %+v, want %q", payments, tc.want)
+			}
+		})
+	}
+}
