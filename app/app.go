@@ -78,6 +78,9 @@ type Config struct {
 	Providers map[string]integrations.Provider
 	// AllowTestPayments accepts the providers' test-mode keys.
 	AllowTestPayments bool
+	// MaxWebhookReplays bounds the webhook events remembered to refuse
+	// replays; 0 means DefaultMaxWebhookReplays.
+	MaxWebhookReplays int
 	// SyncInterval is how often Run syncs the connected providers; 0
 	// means DefaultSyncInterval.
 	SyncInterval time.Duration
@@ -179,7 +182,10 @@ func New(cfg Config) (*App, error) {
 	// The syncs started by a connection outlive its request; Run's end
 	// does not stop them (they are bounded by syncTimeout).
 	a.syncs = &syncRuns{running: map[string]context.CancelFunc{}, base: context.Background()}
-	a.replays = newReplayCache(maxReplayEntries)
+	if cfg.MaxWebhookReplays <= 0 {
+		cfg.MaxWebhookReplays = DefaultMaxWebhookReplays
+	}
+	a.replays = newReplayCache(cfg.MaxWebhookReplays)
 	if cfg.AuthFailureLimit == 0 {
 		cfg.AuthFailureLimit = DefaultAuthFailureLimit
 	}

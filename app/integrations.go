@@ -322,6 +322,9 @@ func (s *syncRuns) run(fn func(context.Context), websiteID, provider string) {
 	}
 }
 
+// WaitSyncs waits until the syncs running in the background end.
+func (a *App) WaitSyncs() { a.syncs.wg.Wait() }
+
 // cancel stops the sync of a website and provider, if one runs.
 func (s *syncRuns) cancel(websiteID, provider string) {
 	s.mu.Lock()

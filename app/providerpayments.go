@@ -221,9 +221,9 @@ func upperFirst(s string) string {
 	return string(s[0]-'a'+'A') + s[1:]
 }
 
-// maxReplayEntries bounds the webhook events remembered to refuse
+// DefaultMaxWebhookReplays bounds the webhook events remembered to refuse
 // replays; each entry is a 32-byte hash and its time.
-const maxReplayEntries = 100_000
+const DefaultMaxWebhookReplays = 100_000
 
 // replayCache remembers the webhook events received within
 // integrations.MaxAge (later ones are refused as stale by the provider's
