@@ -11,6 +11,7 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/integrations"
+	"github.com/openfast/openfast/wire"
 )
 
 // Integrations (§6.16): a website's connections to payment providers are
@@ -21,25 +22,15 @@ import (
 // ProviderInfo is how a payment provider is named and connected: its
 // label, and the members of the connect body (§6.16) that carry its API
 // key and its store or organization id ("" when it has none).
-type ProviderInfo struct {
-	Name         string
-	Label        string
-	KeyField     string
-	AccountField string
-}
+type ProviderInfo = wire.IntegrationProvider
 
 // Providers lists the payment providers that can be connected, in the
 // order of the integrations response.
-var Providers = []ProviderInfo{
-	{integrations.Stripe, "Stripe", "stripeRak", ""},
-	{integrations.LemonSqueezy, "Lemon Squeezy", "lemonsqueezyApiKey", "lemonsqueezyStoreId"},
-	{integrations.Polar, "Polar", "polarAccessToken", "polarOrgId"},
-	{integrations.Paddle, "Paddle", "paddleApiKey", ""},
-}
+var Providers = wire.IntegrationProviders
 
 // WebhookSecretField is the connect body's member for the provider's
 // webhook signing secret (an openfast extension of §6.16).
-const WebhookSecretField = "webhookSecret"
+const WebhookSecretField = wire.WebhookSecretField
 
 // ProviderByName finds a provider of Providers.
 func ProviderByName(name string) (ProviderInfo, bool) {

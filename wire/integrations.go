@@ -55,3 +55,27 @@ type WebhookReceived struct {
 	Duplicates  int    `json:"duplicates"`
 	NotRecorded int    `json:"notRecorded"`
 }
+
+// IntegrationProvider is a payment provider that can be connected: its
+// name (in the paths), its label, and the members of the connect body
+// that carry its API key and its store or organization id ("" when it has
+// none).
+type IntegrationProvider struct {
+	Name         string
+	Label        string
+	KeyField     string
+	AccountField string
+}
+
+// IntegrationProviders are the payment providers, in the order of the
+// integrations response.
+var IntegrationProviders = []IntegrationProvider{
+	{"stripe", "Stripe", "stripeRak", ""},
+	{"lemonsqueezy", "Lemon Squeezy", "lemonsqueezyApiKey", "lemonsqueezyStoreId"},
+	{"polar", "Polar", "polarAccessToken", "polarOrgId"},
+	{"paddle", "Paddle", "paddleApiKey", ""},
+}
+
+// WebhookSecretField is the connect body's member for the provider's
+// webhook signing secret (an openfast extension of §6.16).
+const WebhookSecretField = "webhookSecret"
