@@ -383,3 +383,26 @@ func TestIntegrationSync(t *testing.T) {
 		t.Fatalf("%d payments, want the 4 recorded before", len(got))
 	}
 }
+
+// TestIntegrations_AnotherSecretKey: a server started with another secret
+// key cannot open the stored credentials: its sync records why, its
+// webhooks answer 503 (the provider retries) and nothing is recorded;
+// connecting again fixes it.
+func TestIntegrations_AnotherSecretKey(t *testing.T) {
+	e := newIntegrationsEnv(t)
+	e.connect("stripe", map[string]any{"stripeRak": "live_1", "webhookSecret": "whsec_1"})
+	other := newIntegrationsEnv(t, func(c *testConfig) { c.Store = e.store })
+	other.site, other.admin = e.site, e.admin
+	other.srv.app.SyncIntegrations(context.Background())
+	list := other.do("GET", e.integrationsURL(), e.admin, nil).first()
+	if msg, _ := list["stripe"].(map[string]any)["lastSyncError"].(string); !strings.Contains(msg, "--secret-key-file") {
+		t.Fatalf("stripe with another key: %v", list["stripe"])
+	}
+	other.webhook("stripe", e.site, "whsec_1", webhookBody(t, "evt_1", integrations.Payment{ID: "pi_1", Amount: 1, Currency: "USD"})).
+		fails(503, "cannot be read: connect it again")
+	if n := len(other.payments(t)); n != 0 {
+		t.Fatalf("%d payments recorded", n)
+	}
+	other.connect("stripe", map[string]any{"stripeRak": "live_1", "webhookSecret": "whsec_1"})
+	other.webhook("stripe", e.site, "whsec_1", webhookBody(t, "evt_2", integrations.Payment{ID: "pi_1", Amount: 1, Currency: "USD"})).ok()
+}

@@ -181,7 +181,7 @@ func New(cfg Config) (*App, error) {
 	}
 	// The syncs started by a connection outlive its request; Run's end
 	// does not stop them (they are bounded by syncTimeout).
-	a.syncs = &syncRuns{running: map[string]context.CancelFunc{}, base: context.Background()}
+	a.syncs = &syncRuns{running: map[string]*syncRun{}, base: context.Background()}
 	if cfg.MaxWebhookReplays <= 0 {
 		cfg.MaxWebhookReplays = DefaultMaxWebhookReplays
 	}

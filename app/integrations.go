@@ -274,30 +274,40 @@ func (a *App) DisconnectIntegration(ctx context.Context, c Caller, websiteID, pr
 // start twice.
 type syncRuns struct {
 	mu      sync.Mutex
-	running map[string]context.CancelFunc
+	running map[string]*syncRun
 	wg      sync.WaitGroup
 	base    context.Context // the App's background context
+}
+
+// syncRun is one running sync; canceled once its connection is replaced
+// or removed (a new sync of the new connection may then start).
+type syncRun struct {
+	cancel   context.CancelFunc
+	canceled bool
 }
 
 func syncKey(websiteID, provider string) string { return websiteID + "/" + provider }
 
 // start runs fn in the background unless a sync of the website and
-// provider runs; fn's context ends at syncTimeout, or when cancel is
-// called for them.
+// provider runs (and was not canceled); fn's context ends at syncTimeout,
+// or when cancel is called for them.
 func (s *syncRuns) start(fn func(context.Context), websiteID, provider string) bool {
 	k := syncKey(websiteID, provider)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.running[k]; ok {
+	if r, ok := s.running[k]; ok && !r.canceled {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(s.base, syncTimeout)
-	s.running[k] = cancel
+	me := &syncRun{cancel: cancel}
+	s.running[k] = me
 	s.wg.Go(func() {
 		defer func() {
 			cancel()
 			s.mu.Lock()
-			delete(s.running, k)
+			if s.running[k] == me {
+				delete(s.running, k)
+			}
 			s.mu.Unlock()
 		}()
 		fn(ctx)
@@ -320,8 +330,9 @@ func (a *App) WaitSyncs() { a.syncs.wg.Wait() }
 func (s *syncRuns) cancel(websiteID, provider string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if cancel, ok := s.running[syncKey(websiteID, provider)]; ok {
-		cancel()
+	if r, ok := s.running[syncKey(websiteID, provider)]; ok {
+		r.canceled = true
+		r.cancel()
 	}
 }
 
