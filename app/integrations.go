@@ -355,7 +355,9 @@ func (a *App) SyncIntegrations(ctx context.Context) {
 	if a.sealer == nil || len(a.providers) == 0 {
 		return
 	}
-	list, err := a.store.AllIntegrations(ctx)
+	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	list, err := a.store.AllIntegrations(lctx)
+	cancel()
 	if err != nil {
 		if ctx.Err() == nil {
 			a.log.Warn("list integrations to sync", "error", err)

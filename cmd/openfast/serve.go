@@ -180,6 +180,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	} else {
 		log.Info("mail", "server", "none (--smtp-url not set: alerts are recorded as failed, no mail is sent)")
 	}
+	if o.allowTestPays {
+		log.Warn("payment providers' test-mode keys are accepted (--allow-test-payments): test payments will count as revenue")
+	}
 	log.Info("geoip database", "database", info.Name, "type", info.Type, "built", info.Built.Format(time.DateOnly))
 	if err := sqlite.EnsureDataDir(o.stores.dataDir); err != nil {
 		return err
