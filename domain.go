@@ -321,6 +321,7 @@ type MetadataStore interface {
 	MailStore
 	AlertStore
 	FunnelStore
+	IntegrationStore
 	Ping(ctx context.Context) error
 	Close() error
 }

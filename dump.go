@@ -35,6 +35,10 @@ type MetadataDump struct {
 	AlertLogs []*AlertLog
 	// Funnels, active and inactive.
 	Funnels []*Funnel
+	// Integrations are the websites' connections to payment providers,
+	// their credentials sealed as stored (the copy needs the same secret
+	// key to open them).
+	Integrations []*Integration
 }
 
 // Membership is one member row: a user's role on a website.
@@ -60,7 +64,7 @@ func (d *MetadataDump) Counts() map[string]int {
 		"paymentClaims": len(d.PaymentClaims), "goalCustomizations": len(d.GoalCustomizations),
 		"alerts": len(d.Alerts), "alertLogs": len(d.AlertLogs),
 		"mailClaims": len(d.MailClaims), "mailOptOuts": len(d.MailOptOuts), "mailKeys": min(len(d.MailKey), 1),
-		"funnels": len(d.Funnels),
+		"funnels": len(d.Funnels), "integrations": len(d.Integrations),
 	}
 }
 

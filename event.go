@@ -224,6 +224,12 @@ type EventStore interface {
 	// hint or identify event whose props carry this email (compared
 	// without case), and false when there is none.
 	VisitorByEmail(ctx context.Context, websiteID, email string) (UUID, bool, error)
+	// VisitorByPaymentHint returns the visitor of the website's latest
+	// payment hint (the tracker's payment event) whose props carry key
+	// with this value, exactly (stripe_session_id, polar_checkout_id,
+	// lemonsqueezy_order_id: the checkout the visitor came back from), and
+	// false when there is none. key is [a-z0-9_]+.
+	VisitorByPaymentHint(ctx context.Context, websiteID, key, value string) (UUID, bool, error)
 	// DeleteEvents deletes the selected events and returns how many.
 	DeleteEvents(ctx context.Context, d EventDeletion) (int64, error)
 	// PaymentTransactionIDs returns the distinct transaction ids of the
@@ -232,4 +238,18 @@ type EventStore interface {
 	// without a transaction id are left out.
 	PaymentTransactionIDs(ctx context.Context, d EventDeletion) ([]string, error)
 	Close() error
+}
+
+// ValidPaymentHintKey reports whether key can name a payment hint
+// property: 1 to 64 of a-z, 0-9 and _.
+func ValidPaymentHintKey(key string) bool {
+	if key == "" || len(key) > 64 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -1,15 +1,18 @@
 package api
 
 import (
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/ingest"
+	"github.com/openfast/openfast/integrations"
 	"github.com/openfast/openfast/mail"
 )
 
@@ -37,6 +40,16 @@ type testConfig struct {
 	TrustedProxies   []netip.Prefix
 	// Mail is the app's sender (nil: mail not configured).
 	Mail mail.Sender
+	// Providers are the app's payment providers (fakes); SecretKey seals
+	// their credentials (nil: a random key); AllowTestPayments is the
+	// app's; SyncInterval is the app's (0: its default).
+	Providers         map[string]integrations.Provider
+	SecretKey         []byte
+	AllowTestPayments bool
+	// MaxWebhookReplays is the app's (0: its default).
+	MaxWebhookReplays int
+	// PublicURL is the app's (nil: none).
+	PublicURL *url.URL
 	// Ingest, when set, serves /api/events with the real ingest handler
 	// over this writer, telling the app of accepted events (alerts).
 	Ingest *ingest.Writer
@@ -44,11 +57,17 @@ type testConfig struct {
 
 // server returns the app over the config's stores and the server over it.
 func (c testConfig) server() (*Server, error) {
+	if c.SecretKey == nil {
+		c.SecretKey = make([]byte, app.SecretKeySize)
+		rand.Read(c.SecretKey)
+	}
 	a, err := app.New(app.Config{
 		Metadata: c.Store, Events: c.EventStore, Writer: c.EventWriter, Analytics: c.Analytics,
 		CacheTTL: c.CacheTTL, Now: c.Now, Logger: c.Logger,
 		QueryTimeout: c.QueryTimeout, MaxReadsPerWebsite: c.MaxReadsPerWebsite, MaxReads: c.MaxReads,
 		AuthFailureLimit: c.AuthFailureLimit, Rates: c.Rates, Mail: c.Mail,
+		Providers: c.Providers, SecretKey: c.SecretKey, AllowTestPayments: c.AllowTestPayments, PublicURL: c.PublicURL,
+		MaxWebhookReplays: c.MaxWebhookReplays,
 	})
 	if err != nil {
 		return nil, err

@@ -142,6 +142,13 @@ func (e *testEnv) do(method, path, token string, body any) *response {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return e.send(req, raw)
+}
+
+// send sends a request whose body is raw, and validates the response.
+func (e *testEnv) send(req *http.Request, raw []byte) *response {
+	e.t.Helper()
+	method, path := req.Method, req.URL.Path
 	res, err := e.client.Do(req)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", method, path, err)

@@ -394,6 +394,15 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	c.want(http.StatusNotFound, http.MethodDelete, siteURL+"/alerts/"+alert["_id"].(string), owner, "")
 	c.want(http.StatusOK, http.MethodDelete, keyURL, owner, "")
 
+	// Without payment providers configured, connecting one is refused
+	// (the successes are validated by integrations_test.go).
+	c.want(http.StatusOK, http.MethodGet, siteURL+"/integrations", owner, "")
+	for _, p := range []string{"stripe", "lemonsqueezy", "polar", "paddle"} {
+		c.want(http.StatusBadRequest, http.MethodPost, siteURL+"/integrations/"+p, owner, `{}`)
+		c.want(http.StatusNotFound, http.MethodDelete, siteURL+"/integrations/"+p, owner, "")
+	}
+	c.want(http.StatusNotFound, http.MethodPost, "/api/webhooks/stripe/"+site, "", `{}`)
+
 	funnelBody := `{"name":"Signup funnel","windowDays":3,"steps":[{"name":"Landing","type":"pageview","url":"/"},{"name":"Signup","type":"goal","goalName":"signup"}]}`
 	funnel := c.want(http.StatusOK, http.MethodPost, siteURL+"/funnels", owner, funnelBody)
 	c.want(http.StatusConflict, http.MethodPost, siteURL+"/funnels", owner, funnelBody)

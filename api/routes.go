@@ -11,7 +11,7 @@ import (
 func (s *Server) routeTable() []route {
 	const admin = "/api/v1/admin"
 	const site = admin + "/websites/{websiteId}"
-	return []route{
+	routes := []route{
 		{method: http.MethodGet, path: "/healthz", public: true, handle: s.healthz},
 		{method: http.MethodGet, path: "/readyz", public: true, ops: true, handle: s.readyz},
 		{method: http.MethodGet, path: "/metrics", public: true, ops: true, handle: s.serveMetrics},
@@ -20,6 +20,7 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: "/js/script.cookieless.js", public: true, handle: serveCookielessTracker},
 		{method: http.MethodPost, path: "/api/events", public: true, handle: s.serveEvent},
 		{method: http.MethodOptions, path: "/api/events", public: true, handle: preflightEvents},
+		{method: http.MethodPost, path: "/api/webhooks/{provider}/{websiteId}", public: true, handle: s.receiveWebhook},
 
 		{method: http.MethodGet, path: admin + "/account", action: app.ActGetAccount, handle: s.getAccount},
 		{method: http.MethodPut, path: admin + "/account", action: app.ActUpdateAccount, handle: s.updateAccount},
@@ -56,6 +57,14 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: site + "/goals/customizations", action: app.ActListGoalCustomizations, handle: s.listGoalCustomizations},
 		{method: http.MethodPatch, path: site + "/goals/customizations", action: app.ActCustomizeGoal, handle: s.customizeGoal},
 
+		{method: http.MethodGet, path: site + "/integrations", action: app.ActListIntegrations, handle: s.listIntegrations},
+	}
+	for _, p := range app.Providers {
+		routes = append(routes,
+			route{method: http.MethodPost, path: site + "/integrations/" + p.Name, action: app.ActConnectIntegration, handle: s.connectIntegration(p)},
+			route{method: http.MethodDelete, path: site + "/integrations/" + p.Name, action: app.ActDisconnectIntegration, handle: s.disconnectIntegration(p)})
+	}
+	return append(routes, []route{
 		{method: http.MethodGet, path: admin + "/audit-log", action: app.ActAccountAuditLog, handle: s.listAccountAuditLog},
 		{method: http.MethodGet, path: admin + "/invitations", action: app.ActListInvitations, handle: s.listInvitations},
 		{method: http.MethodPost, path: admin + "/invitations/{invitationId}/accept", action: app.ActAcceptInvitation, handle: s.acceptInvitation},
@@ -84,5 +93,5 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodPost, path: "/api/v1/payments", action: app.ActWritePayments, handle: s.createPayment},
 		{method: http.MethodDelete, path: "/api/v1/payments", action: app.ActWritePayments, handle: s.deletePayments},
 		{method: http.MethodPost, path: "/api/v1/identify", action: app.ActWriteIdentify, handle: s.identify},
-	}
+	}...)
 }

@@ -3,14 +3,29 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/openfast/openfast/duckdb"
+	"github.com/openfast/openfast/ingest"
+	"github.com/openfast/openfast/internal/providertest"
 	"github.com/openfast/openfast/sqlite"
 )
+
+func random(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
 
 // TestSecretsNeverStored creates keys and tokens, rolls and deletes some,
 // stops the server, and scans every byte of the data folder, and the log,
@@ -24,10 +39,20 @@ func TestSecretsNeverStored(t *testing.T) {
 	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Fatalf("data folder mode %v, want 0700 (%v)", fi.Mode().Perm(), err)
 	}
+	events, err := duckdb.OpenDataDir(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writer, err := ingest.OpenWriter(context.Background(), ingest.WriterConfig{Store: events, Dir: filepath.Join(dir, ingest.JournalDir), QueueSize: 100, MaxBatch: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var logs syncBuffer
 	e := newTestEnv(t, func(c *testConfig) {
 		c.Store = store
 		c.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c.Providers = providertest.AsProviders(providertest.Providers())
+		c.EventStore, c.EventWriter = events, writer
 	})
 	_, root := e.user("owner@example.com", nil, nil)
 	raws := []string{root}
@@ -54,6 +79,35 @@ func TestSecretsNeverStored(t *testing.T) {
 			e.do("DELETE", "/api/v1/admin/access-tokens/"+d["_id"].(string), root, nil).ok()
 		}
 	}
+	// The payment providers' keys and webhook secrets are stored sealed:
+	// connected, used by a webhook and a sync, refused once (logged), and
+	// replaced.
+	providerSecrets := func() (key, secret string) {
+		return "live_" + hex.EncodeToString(random(20)), "whsec_" + hex.EncodeToString(random(20))
+	}
+	for _, p := range []struct{ name, keyField, accountField string }{
+		{"stripe", "stripeRak", ""}, {"lemonsqueezy", "lemonsqueezyApiKey", "lemonsqueezyStoreId"},
+		{"polar", "polarAccessToken", "polarOrgId"}, {"paddle", "paddleApiKey", ""},
+	} {
+		for range 2 {
+			key, secret := providerSecrets()
+			raws = append(raws, key, secret)
+			body := map[string]any{p.keyField: key, "webhookSecret": secret}
+			if p.accountField != "" {
+				body[p.accountField] = "acct_1"
+			}
+			e.do("POST", "/api/v1/admin/websites/"+site+"/integrations/"+p.name, root, body).ok()
+			hook, _ := json.Marshal(providertest.WebhookBody{ID: "evt_" + key})
+			req, _ := http.NewRequest("POST", e.http.URL+"/api/webhooks/"+p.name+"/"+site, bytes.NewReader(hook))
+			req.Header = providertest.Sign(secret, hook, time.Now())
+			if res, err := e.client.Do(req); err != nil || res.StatusCode != http.StatusOK {
+				t.Fatalf("webhook: %v, %v", res, err)
+			}
+		}
+	}
+	e.srv.app.WaitSyncs()
+	e.srv.app.SyncIntegrations(context.Background())
+	e.do("GET", "/api/v1/admin/websites/"+site+"/integrations", root, nil).ok()
 	if err := e.srv.app.FlushUsage(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +138,8 @@ func TestSecretsNeverStored(t *testing.T) {
 	}
 	scan("while serving")
 	e.http.Close()
-	if err := store.Close(); err != nil {
+	writer.Close()
+	if err := errors.Join(events.Close(), store.Close()); err != nil {
 		t.Fatal(err)
 	}
 	scan("after stopping")
@@ -93,7 +148,7 @@ func TestSecretsNeverStored(t *testing.T) {
 			t.Fatal("the log contains a raw credential")
 		}
 	}
-	if len(raws) != 13 {
+	if len(raws) != 13+16 {
 		t.Fatalf("%d raw values checked", len(raws))
 	}
 }

@@ -89,6 +89,10 @@ var (
 	ActWritePayments = websiteAPIAction("payments.write", auth.PermPaymentsWrite, openfast.RoleMember)
 	ActWriteIdentify = websiteAPIAction("identify.write", auth.PermIdentifyWrite, openfast.RoleMember)
 
+	ActListIntegrations      = websiteAction("integrations.list", auth.PermSettingsRead, openfast.RoleViewer)
+	ActConnectIntegration    = websiteAction("integrations.connect", auth.PermSettingsWrite, openfast.RoleMember)
+	ActDisconnectIntegration = websiteAction("integrations.disconnect", auth.PermSettingsWrite, openfast.RoleMember)
+
 	ActListGoalCustomizations = websiteAction("goal_customizations.list", auth.PermGoalsRead, openfast.RoleViewer)
 	ActCustomizeGoal          = websiteAction("goal_customizations.update", auth.PermGoalsWrite, openfast.RoleMember)
 )
@@ -105,6 +109,7 @@ var Actions = []Action{
 	ActReadAnalytics, ActWriteGoals, ActWritePayments, ActWriteIdentify,
 	ActListGoalCustomizations, ActCustomizeGoal,
 	ActListAlerts, ActCreateAlert, ActUpdateAlert, ActDeleteAlert, ActAlertHistory,
+	ActListIntegrations, ActConnectIntegration, ActDisconnectIntegration,
 }
 
 // Target is the website an action of p acts on: for the Website API, a

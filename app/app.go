@@ -21,6 +21,7 @@ import (
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/integrations"
 	"github.com/openfast/openfast/mail"
 )
 
@@ -68,6 +69,21 @@ type Config struct {
 	// mail (unsubscribe, dashboard) start with it. Without it no weekly
 	// report or traffic alert is sent.
 	PublicURL *url.URL
+	// SecretKey (SecretKeySize bytes) seals the payment providers'
+	// credentials at rest; nil: no provider can be connected.
+	SecretKey []byte
+	// Providers are the payment providers that can be connected, by name
+	// (integrations.Stripe...); a provider missing here is refused as not
+	// supported.
+	Providers map[string]integrations.Provider
+	// AllowTestPayments accepts the providers' test-mode keys.
+	AllowTestPayments bool
+	// MaxWebhookReplays bounds the webhook events remembered to refuse
+	// replays; 0 means DefaultMaxWebhookReplays.
+	MaxWebhookReplays int
+	// SyncInterval is how often Run syncs the connected providers; 0
+	// means DefaultSyncInterval.
+	SyncInterval time.Duration
 	// Now returns the current time; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -97,6 +113,13 @@ type App struct {
 	inviteTTL    time.Duration
 	now          func() time.Time
 	log          *slog.Logger
+
+	sealer            *sealer // nil without a secret key
+	providers         map[string]integrations.Provider
+	allowTestPayments bool
+	syncInterval      time.Duration
+	syncs             *syncRuns
+	replays           *replayCache
 }
 
 // New returns the App of cfg.
@@ -145,6 +168,24 @@ func New(cfg Config) (*App, error) {
 		signIns:      newSignInLimits(),
 	}
 	a.alerts = newAlertEngine(a, cfg.CacheTTL)
+	if cfg.SecretKey != nil {
+		s, err := newSealer(cfg.SecretKey)
+		if err != nil {
+			return nil, err
+		}
+		a.sealer = s
+	}
+	a.providers, a.allowTestPayments, a.syncInterval = cfg.Providers, cfg.AllowTestPayments, cfg.SyncInterval
+	if a.syncInterval <= 0 {
+		a.syncInterval = DefaultSyncInterval
+	}
+	// The syncs started by a connection outlive its request; Run's end
+	// does not stop them (they are bounded by syncTimeout).
+	a.syncs = &syncRuns{running: map[string]*syncRun{}, base: context.Background()}
+	if cfg.MaxWebhookReplays <= 0 {
+		cfg.MaxWebhookReplays = DefaultMaxWebhookReplays
+	}
+	a.replays = newReplayCache(cfg.MaxWebhookReplays)
 	if cfg.AuthFailureLimit == 0 {
 		cfg.AuthFailureLimit = DefaultAuthFailureLimit
 	}
@@ -193,6 +234,7 @@ func (a *App) Now() time.Time { return a.now() }
 func (a *App) Run(ctx context.Context) {
 	go a.sweepSessions(ctx)
 	go a.runMail(ctx)
+	go a.runIntegrationSync(ctx)
 	a.verifier.RunUsageFlusher(ctx, time.Second, func(err error) {
 		a.log.Error("flush credential use", "error", err)
 	})

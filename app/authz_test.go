@@ -217,8 +217,23 @@ var appRoutes = map[string]appRoute{
 	}},
 }
 
-// Every breakdown reads through one method.
+// Every breakdown reads through one method; every provider connects and
+// disconnects through one each.
 func init() {
+	appRoutes["GET /api/v1/admin/websites/{websiteId}/integrations"] = appRoute{app.ActListIntegrations, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+		_, err := a.Integrations(ctx, c, site)
+		return err
+	}}
+	for _, p := range app.Providers {
+		appRoutes["POST /api/v1/admin/websites/{websiteId}/integrations/"+p.Name] = appRoute{app.ActConnectIntegration, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+			_, err := a.ConnectIntegration(ctx, c, site, p.Name, app.IntegrationInput{APIKey: ptr("key_1"), Account: ptr("1")})
+			return err
+		}}
+		appRoutes["DELETE /api/v1/admin/websites/{websiteId}/integrations/"+p.Name] = appRoute{app.ActDisconnectIntegration, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+			_, err := a.DisconnectIntegration(ctx, c, site, p.Name)
+			return err
+		}}
+	}
 	for _, e := range []analytics.Endpoint{analytics.Pages, analytics.Referrers, analytics.Countries, analytics.Regions, analytics.Cities,
 		analytics.Browsers, analytics.OperatingSystems, analytics.Devices, analytics.Campaigns, analytics.Goals, analytics.Hostnames} {
 		appRoutes["GET /api/v1/analytics/"+e.Name] = appRoute{app.ActReadAnalytics, func(ctx context.Context, a *app.App, c app.Caller, site string) error {

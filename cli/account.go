@@ -201,7 +201,7 @@ days and hours of its analytics are counted in.`,
 	updateCmd := a.websitesUpdateCommand()
 	return groupCommand("websites", "List, create, show and update websites; manage their keys",
 		`Manage websites and their df_ API keys.`,
-		listCmd, createCmd, getCmd, updateCmd, a.apikeysCommand())
+		listCmd, createCmd, getCmd, updateCmd, a.apikeysCommand(), a.integrationsCommand())
 }
 
 func argOr(args []string, i int) string {

@@ -487,28 +487,44 @@ func (d *DB) PaymentExists(ctx context.Context, websiteID, transactionID string)
 // VisitorByEmail returns the visitor of the website's latest payment hint
 // or identify event whose props carry this email, without case.
 func (d *DB) VisitorByEmail(ctx context.Context, websiteID, email string) (openfast.UUID, bool, error) {
-	rows, err := d.conn.Query(ctx, `SELECT hex(visitor_id) FROM events WHERE website_id = ? AND type IN (`+
-		strconv.Itoa(int(openfast.EventPaymentHint))+`, `+identify+`) AND props <> ''
-AND lower(visitParamExtractString(props, 'email')) = lower(?) AND visitor_id != `+zeroUUID+` ORDER BY ts DESC LIMIT 1`,
-		websiteID, email)
+	return d.visitorWhere(ctx, "email", `type IN (`+strconv.Itoa(int(openfast.EventPaymentHint))+`, `+identify+`)
+AND lower(visitParamExtractString(props, 'email')) = lower(?)`, websiteID, email)
+}
+
+// visitorWhere returns the visitor of the website's latest event with
+// props that matches cond, whose one parameter is arg; what names the
+// look-up in errors.
+func (d *DB) visitorWhere(ctx context.Context, what, cond, websiteID, arg string) (openfast.UUID, bool, error) {
+	rows, err := d.conn.Query(ctx, `SELECT hex(visitor_id) FROM events WHERE website_id = ? AND props <> '' AND `+cond+`
+AND visitor_id != `+zeroUUID+` ORDER BY ts DESC LIMIT 1`, websiteID, arg)
 	if err != nil {
-		return openfast.UUID{}, false, fmt.Errorf("look up visitor by email: %w", err)
+		return openfast.UUID{}, false, fmt.Errorf("look up visitor by %s: %w", what, err)
 	}
 	defer rows.Close()
 	var v string
 	if rows.Next() {
 		if err := rows.Scan(&v); err != nil {
-			return openfast.UUID{}, false, fmt.Errorf("look up visitor by email: %w", err)
+			return openfast.UUID{}, false, fmt.Errorf("look up visitor by %s: %w", what, err)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return openfast.UUID{}, false, fmt.Errorf("look up visitor by email: %w", err)
+		return openfast.UUID{}, false, fmt.Errorf("look up visitor by %s: %w", what, err)
 	}
 	var u openfast.UUID
 	if _, err := hex.Decode(u[:], []byte(v)); err != nil || v == "" {
 		return openfast.UUID{}, false, nil
 	}
 	return u, true, nil
+}
+
+// VisitorByPaymentHint returns the visitor of the website's latest payment
+// hint whose props carry key with this value.
+func (d *DB) VisitorByPaymentHint(ctx context.Context, websiteID, key, value string) (openfast.UUID, bool, error) {
+	if !openfast.ValidPaymentHintKey(key) {
+		return openfast.UUID{}, false, nil
+	}
+	return d.visitorWhere(ctx, "payment hint", `type = `+strconv.Itoa(int(openfast.EventPaymentHint))+
+		` AND visitParamExtractString(props, '`+key+`') = ?`, websiteID, value)
 }
 
 // DeleteEvents counts the selected events, deletes them and waits until

@@ -403,6 +403,26 @@ AND lower(json_extract_string(NULLIF(props, ''), '$.email')) = lower(?) AND visi
 	return u, ok, nil
 }
 
+// VisitorByPaymentHint returns the visitor of the website's latest payment
+// hint whose props carry key with this value.
+func (d *DB) VisitorByPaymentHint(ctx context.Context, websiteID, key, value string) (openfast.UUID, bool, error) {
+	if !openfast.ValidPaymentHintKey(key) {
+		return openfast.UUID{}, false, nil
+	}
+	var v string
+	err := d.db.QueryRowContext(ctx, `SELECT CAST(visitor_id AS VARCHAR) FROM events WHERE site = ? AND type = ? AND props <> ''
+AND json_extract_string(NULLIF(props, ''), ?) = ? AND visitor_id <> `+zeroUUID+` ORDER BY ts DESC LIMIT 1`,
+		d.site(websiteID), uint8(openfast.EventPaymentHint), "$."+key, value).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return openfast.UUID{}, false, nil
+	}
+	if err != nil {
+		return openfast.UUID{}, false, fmt.Errorf("look up visitor by payment hint: %w", err)
+	}
+	u, ok := openfast.ParseUUID(v)
+	return u, ok, nil
+}
+
 // DeleteEvents deletes the selected events.
 func (d *DB) DeleteEvents(ctx context.Context, del openfast.EventDeletion) (int64, error) {
 	where, args := d.deletionSelection(del)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -169,13 +170,19 @@ func (db *DB) Sessions(ctx context.Context, userID string) ([]*openfast.Session,
 
 // DeleteSession ends one of the user's sessions.
 func (db *DB) DeleteSession(ctx context.Context, userID, id string, audit *openfast.AuditEntry) error {
+	return db.deleteOne(ctx, "Session", `DELETE FROM sessions WHERE user_id = $1 AND id = $2`, audit, userID, id)
+}
+
+// deleteOne runs a DELETE of one row with its audit entry, and answers
+// ENOTFOUND (what not found) when it deleted nothing.
+func (db *DB) deleteOne(ctx context.Context, what, query string, audit *openfast.AuditEntry, args ...any) error {
 	return db.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id = $2`, userID, id)
+		tag, err := tx.Exec(ctx, query, args...)
 		if err != nil {
-			return fmt.Errorf("delete session: %w", err)
+			return fmt.Errorf("delete %s: %w", strings.ToLower(what), err)
 		}
 		if tag.RowsAffected() == 0 {
-			return notFound("Session")
+			return notFound(what)
 		}
 		return insertAudit(ctx, tx, audit, db.now())
 	})

@@ -136,6 +136,13 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 				return err
 			})
 		}
+		if err == nil {
+			err = eachRow(ctx, tx, `SELECT `+integrationColumns+` FROM integrations ORDER BY website_id, provider`, func(r pgx.Rows) error {
+				in, err := scanIntegration(r)
+				d.Integrations = append(d.Integrations, in)
+				return err
+			})
+		}
 		return err
 	})
 	if err != nil {
@@ -239,6 +246,9 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 			}
 			add("funnel "+f.ID, `INSERT INTO funnels (`+funnelColumns+`) VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
 				f.ID, f.WebsiteID, f.Name, f.Slug, steps, f.WindowDays, f.IsActive, ms(f.CreatedAt), ms(f.UpdatedAt))
+		}
+		for _, in := range d.Integrations {
+			add(fmt.Sprintf("integration %s of %s", in.Provider, in.WebsiteID), integrationInsert+` ON CONFLICT (website_id, provider) DO NOTHING`, integrationArgs(in)...)
 		}
 		if len(d.AuditLog) > 0 {
 			// Never moves the sequence backwards: the next id is past both

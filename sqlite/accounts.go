@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/openfast/openfast"
@@ -140,13 +141,19 @@ func (db *DB) Sessions(ctx context.Context, userID string) ([]*openfast.Session,
 
 // DeleteSession ends one of the user's sessions.
 func (db *DB) DeleteSession(ctx context.Context, userID, id string, audit *openfast.AuditEntry) error {
+	return db.deleteOne(ctx, "Session", `DELETE FROM sessions WHERE user_id = ? AND id = ?`, audit, userID, id)
+}
+
+// deleteOne runs a DELETE of one row with its audit entry, and answers
+// ENOTFOUND (what not found) when it deleted nothing.
+func (db *DB) deleteOne(ctx context.Context, what, query string, audit *openfast.AuditEntry, args ...any) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id = ?`, userID, id)
+		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
-			return fmt.Errorf("delete session: %w", err)
+			return fmt.Errorf("delete %s: %w", strings.ToLower(what), err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("Session")
+			return notFound(what)
 		}
 		return insertAudit(ctx, tx, audit, db.now())
 	})

@@ -140,6 +140,9 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 			return err
 		})
 	}
+	if err == nil {
+		err = exportIntegrations(ctx, tx, d)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("export metadata: %w", err)
 	}
@@ -275,6 +278,11 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 			if err := exec(`INSERT INTO funnels (`+funnelColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 				f.ID, f.WebsiteID, f.Name, f.Slug, steps, f.WindowDays, f.IsActive, ms(f.CreatedAt), ms(f.UpdatedAt)); err != nil {
 				return fmt.Errorf("funnel %s: %w", f.ID, err)
+			}
+		}
+		for _, in := range d.Integrations {
+			if err := exec(integrationInsert+` ON CONFLICT (website_id, provider) DO NOTHING`, integrationArgs(in)...); err != nil {
+				return fmt.Errorf("integration %s of %s: %w", in.Provider, in.WebsiteID, err)
 			}
 		}
 		return nil

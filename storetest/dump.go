@@ -26,7 +26,8 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	if len(want.Users) != 3 || len(want.Websites) != 2 || len(want.Members) != 3 || len(want.Invitations) != 2 ||
 		len(want.APIKeys) != 2 || len(want.AccessTokens) != 1 || len(want.AuditLog) != 4 || len(want.PaymentClaims) != 2 ||
 		len(want.PasswordHashes) != 1 || len(want.GoalCustomizations) != 1 || len(want.Alerts) != 1 || len(want.AlertLogs) != 2 ||
-		len(want.MailClaims) != 1 || len(want.MailOptOuts) != 1 || len(want.MailKey) != 32 || len(want.Funnels) != 2 {
+		len(want.MailClaims) != 1 || len(want.MailOptOuts) != 1 || len(want.MailKey) != 32 || len(want.Funnels) != 2 ||
+		len(want.Integrations) != 1 {
 		t.Fatalf("export counts: %+v", want.Counts())
 	}
 
@@ -158,6 +159,11 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 	must(t, s.CreateFunnel(ctx, deleted, openfast.MaxFunnelsPerWebsite, nil))
 	_, err = s.UpdateFunnel(ctx, w2.ID, deleted.ID, func(f *openfast.Funnel) error { f.IsActive = false; return nil }, openfast.MaxFunnelsPerWebsite, nil)
 	must(t, err)
+	in := newIntegration(w.ID, "paddle", used)
+	expires := used.Add(time.Hour)
+	in.KeyExpiresAt = &expires
+	must(t, s.SaveIntegration(ctx, in, nil))
+	must(t, s.SetIntegrationSync(ctx, w.ID, "paddle", in.ConnectedAt, openfast.IntegrationSync{Cursor: "cur", At: expires, Error: "failed"}))
 	return w.ID
 }
 

@@ -98,6 +98,35 @@ func Events(t *testing.T, open OpenEventsFunc) {
 			}
 		}
 	})
+	t.Run("VisitorByPaymentHint", func(t *testing.T) {
+		s := open(t)
+		site := openfast.NewID()
+		first := SampleEvent(site, 1)
+		first.Type, first.Props = openfast.EventPaymentHint, `{"stripe_session_id":"cs_live_1"}`
+		later := SampleEvent(site, 2) // the same checkout seen again, by another visitor, later
+		later.Type, later.Props, later.Time = openfast.EventPaymentHint, `{"stripe_session_id":"cs_live_1"}`, first.Time.Add(time.Minute)
+		polar := SampleEvent(site, 3)
+		polar.Type, polar.Props = openfast.EventPaymentHint, `{"polar_checkout_id":"chk_1"}`
+		goal := SampleEvent(site, 4) // a goal's props are no payment hint
+		goal.Type, goal.Goal, goal.Props = openfast.EventCustom, "signup", `{"stripe_session_id":"cs_live_2"}`
+		elsewhere := SampleEvent(openfast.NewID(), 5)
+		elsewhere.Type, elsewhere.Props = openfast.EventPaymentHint, `{"stripe_session_id":"cs_live_3"}`
+		must(t, s.InsertEvents(ctx, []openfast.Event{first, later, polar, goal, elsewhere}))
+		if v, ok, err := s.VisitorByPaymentHint(ctx, site, "stripe_session_id", "cs_live_1"); err != nil || !ok || v != later.VisitorID {
+			t.Fatalf("VisitorByPaymentHint = %v, %v, %v; want the latest hint's visitor %v", v, ok, err, later.VisitorID)
+		}
+		if v, ok, err := s.VisitorByPaymentHint(ctx, site, "polar_checkout_id", "chk_1"); err != nil || !ok || v != polar.VisitorID {
+			t.Fatalf("VisitorByPaymentHint(polar) = %v, %v, %v", v, ok, err)
+		}
+		for _, c := range [][2]string{
+			{"stripe_session_id", "CS_LIVE_1"}, {"stripe_session_id", "cs_live_2"}, {"stripe_session_id", "cs_live_3"},
+			{"polar_checkout_id", "cs_live_1"}, {"stripe_session_id') OR 1=1 --", "x"}, {"", ""},
+		} {
+			if v, ok, err := s.VisitorByPaymentHint(ctx, site, c[0], c[1]); err != nil || ok {
+				t.Fatalf("VisitorByPaymentHint(%q, %q) = %v, %v, %v", c[0], c[1], v, ok, err)
+			}
+		}
+	})
 	t.Run("CanceledBatchStoresNothing", func(t *testing.T) {
 		s := open(t)
 		site := openfast.NewID()

@@ -41,6 +41,7 @@ func Metadata(t *testing.T, open OpenFunc) {
 	t.Run("AlertLimitConcurrent", func(t *testing.T) { testAlertLimitConcurrent(t, open(t)) })
 	t.Run("Funnels", func(t *testing.T) { testFunnels(t, open(t)) })
 	t.Run("FunnelLimits", func(t *testing.T) { testFunnelLimits(t, open(t)) })
+	t.Run("Integrations", func(t *testing.T) { testIntegrations(t, open(t)) })
 	t.Run("ExchangeRates", func(t *testing.T) {
 		s, ok := open(t).(openfast.ExchangeRateStore)
 		if !ok {

@@ -36,6 +36,7 @@ func (s *Server) settingsRoutes(mux *http.ServeMux, signedIn func(handlerFunc) h
 	mux.Handle("POST "+settingsBase+"/goals", site(s.customizeGoal))
 	mux.Handle("POST "+settingsBase+"/goals/kpi", site(s.updateKPI))
 	s.alertRoutes(mux, site)
+	s.revenueRoutes(mux, site)
 }
 
 // siteHandler is a handler of a website's settings, with the website.
@@ -65,7 +66,7 @@ type settingsView struct {
 	Site *openfast.Website
 	Tab  string
 	Tabs []tabLink
-	Can  struct{ Update, Keys, Invite, Audit, Goals, Alerts bool }
+	Can  struct{ Update, Keys, Invite, Audit, Goals, Alerts, Revenue bool }
 	// Error is why the form failed; Notice says what was done.
 	Error, Notice string
 	// MailReady is false when the server sends no mail (no mail server or
@@ -85,6 +86,7 @@ type settingsView struct {
 	Audit       *auditView
 	Goals       *goalsView
 	Alerts      *alertsView
+	Revenue     *revenueView
 }
 
 type tabLink struct {
@@ -109,8 +111,9 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *visit, 
 	view.Can.Invite, view.Can.Audit = allowed(app.ActInviteMember), allowed(app.ActWebsiteAuditLog)
 	view.Can.Goals = allowed(app.ActCustomizeGoal)
 	view.Can.Alerts = allowed(app.ActCreateAlert)
+	view.Can.Revenue = allowed(app.ActConnectIntegration)
 	base := "/websites/" + site.ID + "/settings"
-	tabs := []tabLink{{ID: "general", Label: "General", URL: base}, {ID: "developer", Label: "Developer", URL: base + "/developer"}, {ID: "team", Label: "Team", URL: base + "/team"}, {ID: "goals", Label: "Goals", URL: base + "/goals"}, {ID: "alerts", Label: "Alerts", URL: base + "/alerts"}}
+	tabs := []tabLink{{ID: "general", Label: "General", URL: base}, {ID: "developer", Label: "Developer", URL: base + "/developer"}, {ID: "team", Label: "Team", URL: base + "/team"}, {ID: "goals", Label: "Goals", URL: base + "/goals"}, {ID: "alerts", Label: "Alerts", URL: base + "/alerts"}, {ID: "revenue", Label: "Revenue", URL: base + "/revenue"}}
 	if view.Can.Audit {
 		tabs = append(tabs, tabLink{ID: "audit", Label: "Audit log", URL: base + "/audit"})
 	}
@@ -134,6 +137,8 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *visit, 
 		err = s.loadGoals(r, v, site.ID, view)
 	case "alerts":
 		err = s.loadAlerts(ctx, r, v, site.ID, view)
+	case "revenue":
+		err = s.loadRevenue(ctx, r, v, site.ID, view)
 	}
 	if err != nil {
 		return err

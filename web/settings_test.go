@@ -291,7 +291,7 @@ func TestSettingsRoles(t *testing.T) {
 	stranger := e.join(t, e.invite(t, owner, other, "sam@example.com", "member"), "Sam")
 
 	base := e.srv.URL + "/websites/" + id + "/settings"
-	pages := []string{base, base + "/developer", base + "/team", base + "/goals"}
+	pages := []string{base, base + "/developer", base + "/team", base + "/goals", base + "/revenue"}
 	actions := []struct {
 		path string
 		form url.Values
@@ -324,6 +324,14 @@ func TestSettingsRoles(t *testing.T) {
 		}
 		if a := do(t, stranger, "POST", act.path, act.form); a.status != 404 {
 			t.Errorf("stranger POST %s: %d", act.path, a.status)
+		}
+	}
+	for _, act := range []string{base + "/revenue/stripe", base + "/revenue/stripe/disconnect"} {
+		if a := do(t, viewer, "POST", act, url.Values{"apiKey": {"live_1"}}); a.status != 403 {
+			t.Errorf("viewer POST %s: %d\n%s", act, a.status, a.body)
+		}
+		if a := do(t, stranger, "POST", act, url.Values{"apiKey": {"live_1"}}); a.status != 404 {
+			t.Errorf("stranger POST %s: %d", act, a.status)
 		}
 	}
 	for _, p := range append(pages, base+"/audit") {

@@ -72,6 +72,11 @@ var schemaTypes = map[string]reflect.Type{
 	"GoalCustomization":          reflect.TypeFor[wire.GoalCustomization](),
 	"GoalColor":                  reflect.TypeFor[wire.GoalColor](),
 	"GoalCustomizationsResponse": reflect.TypeFor[wire.GoalCustomizations](),
+	"ProviderConnection":         reflect.TypeFor[wire.ProviderConnection](),
+	"StoreConnection":            reflect.TypeFor[wire.StoreConnection](),
+	"Integrations":               reflect.TypeFor[wire.Integrations](),
+	"IntegrationConnected":       reflect.TypeFor[wire.IntegrationConnected](),
+	"WebhookReceived":            reflect.TypeFor[wire.WebhookReceived](),
 }
 
 // breakdownRows are the row schemas of the breakdowns: one wire type,

@@ -56,6 +56,8 @@ type serveOptions struct {
 	publicURL        string
 	smtpURL          string
 	smtpFrom         string
+	secretKeyFile    string
+	allowTestPays    bool
 }
 
 func newServeCommand() *cobra.Command {
@@ -103,6 +105,8 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f.DurationVar(&o.cacheTTL, "credential-cache-ttl", 5*time.Second, "how long a verified credential or a website's settings are trusted before the store is asked again (changes through this server's API apply at once; at most 5s with --database-url, where other servers change them too)")
 	f.StringVar(&o.smtpURL, "smtp-url", "", "mail server for alerts and reports: smtp://user:password@host:587 (STARTTLS required), smtps://user:password@host:465 (TLS) or smtp+insecure://host:25 (no encryption, no credentials); empty: no mail is sent")
 	f.StringVar(&o.smtpFrom, "smtp-from", "", `sender of the server's mail, e.g. alerts@example.com or "Analytics <alerts@example.com>" (required with --smtp-url)`)
+	f.StringVar(&o.secretKeyFile, "secret-key-file", "", "file of 32 random bytes, readable by its owner only, that encrypts the payment providers' credentials at rest (default: "+secretKeyFileName+" in the data folder, created on first start)")
+	f.BoolVar(&o.allowTestPays, "allow-test-payments", false, "accept the payment providers' test-mode keys (Stripe rk_test_..., Paddle pdl_sdbx_...) when connecting a provider; off, they are refused with 400")
 	f.DurationVar(&o.queryTimeout, "query-timeout", app.DefaultQueryTimeout, "longest time one analytics read may run; a read stopped at it answers 503")
 	return cmd
 }
@@ -176,11 +180,22 @@ func serve(ctx context.Context, o serveOptions) error {
 	} else {
 		log.Info("mail", "server", "none (--smtp-url not set: alerts are recorded as failed, no mail is sent)")
 	}
+	if o.allowTestPays {
+		log.Warn("payment providers' test-mode keys are accepted (--allow-test-payments): test payments will count as revenue")
+	}
 	log.Info("geoip database", "database", info.Name, "type", info.Type, "built", info.Built.Format(time.DateOnly))
 	if err := sqlite.EnsureDataDir(o.stores.dataDir); err != nil {
 		return err
 	}
 	if err := sqlite.CheckDataDirPrivate(o.stores.dataDir); err != nil {
+		return err
+	}
+	keyFile, named := o.secretKeyFile, o.secretKeyFile != ""
+	if !named {
+		keyFile = filepath.Join(o.stores.dataDir, secretKeyFileName)
+	}
+	secretKey, err := loadSecretKey(keyFile, named)
+	if err != nil {
 		return err
 	}
 	store, err := o.stores.openMetadata(ctx)
@@ -230,11 +245,14 @@ func serve(ctx context.Context, o serveOptions) error {
 	log.Info("exchange rates", "source", "European Central Bank", "latest", time.Unix(exchange.Last()*86400, 0).UTC().Format(time.DateOnly), "refresh", o.exchangeRatesURL)
 	a, err := app.New(app.Config{
 		Metadata: store, Events: events, Writer: writer, Analytics: events, CacheTTL: o.cacheTTL, Logger: log, Rates: exchange,
-		InvitationTTL:    o.invitationTTL,
-		QueryTimeout:     o.queryTimeout,
-		AuthFailureLimit: authFailures,
-		Mail:             mailer,
-		PublicURL:        publicURL,
+		InvitationTTL:     o.invitationTTL,
+		QueryTimeout:      o.queryTimeout,
+		AuthFailureLimit:  authFailures,
+		Mail:              mailer,
+		PublicURL:         publicURL,
+		SecretKey:         secretKey,
+		Providers:         paymentProviders(),
+		AllowTestPayments: o.allowTestPays,
 	})
 	if err != nil {
 		return err
