@@ -315,6 +315,10 @@ func TestSettingsRoles(t *testing.T) {
 	if a := do(t, viewer, "GET", base, nil); !strings.Contains(a.body, "read-only") || strings.Contains(a.body, `href="/websites/`+id+`/settings/audit"`) {
 		t.Errorf("viewer general page:\n%s", a.body)
 	}
+	// The webhook events to select are named, Stripe's refunds included.
+	if a := do(t, viewer, "GET", base+"/revenue", nil); !strings.Contains(a.body, "<code>refund.created</code>") || !strings.Contains(a.body, "<code>transaction.completed</code>") {
+		t.Errorf("revenue page without the webhook events:\n%s", a.body)
+	}
 	if a := do(t, viewer, "GET", base+"/audit", nil); a.status != 403 {
 		t.Errorf("viewer audit log: %d", a.status)
 	}

@@ -10,8 +10,9 @@ import (
 // TestCLI_Integrations drives the integrations group against the real
 // binary: the server makes its secret key file on first start; listing
 // works; connecting reads the key from standard input, never prints it,
-// and is refused here (this build wires no provider); disconnecting what
-// is not connected is a 404.
+// and is refused here (a test-mode key, without --allow-test-payments: no
+// request to Stripe, which the tests cannot reach); disconnecting what is
+// not connected is a 404.
 func TestCLI_Integrations(t *testing.T) {
 	t.Parallel()
 	srv, dataDir := startCLIServer(t)
@@ -34,9 +35,9 @@ func TestCLI_Integrations(t *testing.T) {
 	owner.fail(t, 2, "--account is required for Lemon Squeezy", "websites", "integrations", "connect", "lemonsqueezy", site)
 	owner.fail(t, 2, "Stripe takes no --account", "websites", "integrations", "connect", "stripe", site, "--account", "x")
 	owner.fail(t, 2, "no Stripe API key on standard input", "websites", "integrations", "connect", "stripe", site)
-	const key, secret = "rk_live_cli0123456789abcdef", "whsec_cli0123456789abcdef"
+	const key, secret = "rk_test_cli0123456789abcdef", "whsec_cli0123456789abcdef"
 	r := owner.run(t, key+"\n"+secret+"\n", "websites", "integrations", "connect", "stripe", site, "--webhook-secret")
-	if r.code != 1 || !strings.Contains(r.stderr, "Stripe is not supported by this server") {
+	if r.code != 1 || !strings.Contains(r.stderr, "--allow-test-payments") {
 		t.Fatalf("connect: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	if out := r.stdout + r.stderr; strings.Contains(out, key) || strings.Contains(out, secret) {

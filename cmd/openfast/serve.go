@@ -251,7 +251,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		Mail:              mailer,
 		PublicURL:         publicURL,
 		SecretKey:         secretKey,
-		Providers:         paymentProviders(),
+		Providers:         paymentProviders(o.allowTestPays),
 		AllowTestPayments: o.allowTestPays,
 	})
 	if err != nil {
