@@ -63,11 +63,22 @@ func (e *integrationsEnv) connect(provider string, body map[string]any) map[stri
 // webhook sends a webhook body signed with secret at the env's time.
 func (e *integrationsEnv) webhook(provider, site, secret string, body []byte) *response {
 	e.t.Helper()
+	return e.postWebhook(provider, site, providertest.Sign(secret, body, e.clock.Now()), body)
+}
+
+// postWebhook sends a webhook body with the headers h.
+func (e *integrationsEnv) postWebhook(provider, site string, h http.Header, body []byte) *response {
+	e.t.Helper()
+	return postWebhook(e.testEnv, provider, site, h, body)
+}
+
+func postWebhook(e *testEnv, provider, site string, h http.Header, body []byte) *response {
+	e.t.Helper()
 	req, err := http.NewRequest("POST", e.http.URL+"/api/webhooks/"+provider+"/"+site, bytes.NewReader(body))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	req.Header = providertest.Sign(secret, body, e.clock.Now())
+	req.Header = h.Clone()
 	req.Header.Set("Content-Type", "application/json")
 	return e.send(req, body)
 }
@@ -82,15 +93,16 @@ func webhookBody(t testing.TB, id string, payments ...integrations.Payment) []by
 
 // payment is a recorded payment event.
 type payment struct {
-	visitor string
-	cents   int64
-	props   map[string]string
+	visitor  string
+	cents    int64
+	currency string
+	props    map[string]string
 }
 
 // payments returns the website's payments by transaction id.
 func (e *integrationsEnv) payments(t *testing.T) map[string]payment {
 	t.Helper()
-	rows, err := e.db(t).Query(`SELECT transaction_id, CAST(visitor_id AS VARCHAR), revenue_cents, props FROM events WHERE website_id = ? AND type = ?`,
+	rows, err := e.db(t).Query(`SELECT transaction_id, CAST(visitor_id AS VARCHAR), revenue_cents, currency, props FROM events WHERE website_id = ? AND type = ?`,
 		e.site, uint8(openfast.EventPayment))
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +112,7 @@ func (e *integrationsEnv) payments(t *testing.T) map[string]payment {
 	for rows.Next() {
 		var tx, props string
 		var p payment
-		if err := rows.Scan(&tx, &p.visitor, &p.cents, &props); err != nil {
+		if err := rows.Scan(&tx, &p.visitor, &p.cents, &p.currency, &props); err != nil {
 			t.Fatal(err)
 		}
 		if err := json.Unmarshal([]byte(props), &p.props); err != nil {

@@ -27,14 +27,7 @@ const stripeMockVisitor = "3f8b2f6e-1d2a-4c5b-9a7e-0c1d2e3f4a5b"
 // sync run, and finds the payments in the website's revenue and in the
 // visitor's journey; a second sync records nothing twice.
 func TestStripeEndToEnd(t *testing.T) {
-	url := os.Getenv("OPENFAST_TEST_STRIPE_MOCK_URL")
-	if url == "" {
-		msg := "OPENFAST_TEST_STRIPE_MOCK_URL not set: start one with `OPENFAST_TEST_STRIPE_MOCK_URL=$(.ci/stripe-mock start)`"
-		if os.Getenv("OPENFAST_REQUIRE_SERVERS") == "1" {
-			t.Fatalf("%s (OPENFAST_REQUIRE_SERVERS=1 requires it)", msg)
-		}
-		testskip.Skip(t, "stripe-mock", "set OPENFAST_TEST_STRIPE_MOCK_URL", msg)
-	}
+	url := stripeMockURL(t)
 	e := newIntegrationsEnv(t, func(cfg *testConfig) {
 		cfg.Providers = map[string]integrations.Provider{integrations.Stripe: stripe.New(stripe.Options{BaseURL: url})}
 		cfg.AllowTestPayments = true // stripe-mock takes test keys only
