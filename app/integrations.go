@@ -196,10 +196,11 @@ func (a *App) ConnectIntegration(ctx context.Context, c Caller, websiteID, provi
 	if creds.WebhookSecret, err = secretField(in.WebhookSecret, WebhookSecretField, false, maxIntegrationKey); err != nil {
 		return nil, err
 	}
+	const testKeyRefused = "test-mode keys are refused; start the server with --allow-test-payments to accept them"
 	if err := p.CheckKey(creds); err != nil {
 		if errors.Is(err, integrations.ErrTestKey) {
 			if !a.allowTestPayments {
-				return nil, invalidf("test-mode keys are refused; start the server with --allow-test-payments to accept them")
+				return nil, invalidf(testKeyRefused)
 			}
 		} else {
 			return nil, providerRefusal(info, err)
@@ -210,7 +211,13 @@ func (a *App) ConnectIntegration(ctx context.Context, c Caller, websiteID, provi
 	cancel()
 	if err != nil {
 		var invalid *integrations.InvalidError
-		if errors.As(err, &invalid) {
+		switch {
+		case errors.Is(err, integrations.ErrTestKey):
+			// A provider that tells a test-mode account only by asking
+			// (Lemon Squeezy), and refuses it unless test payments are
+			// allowed.
+			return nil, invalidf(testKeyRefused)
+		case errors.As(err, &invalid):
 			return nil, invalidf("%s", invalid.Message)
 		}
 		a.log.Warn("check payment provider credentials", "website", id, "provider", provider, "error", err)
