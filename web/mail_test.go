@@ -65,6 +65,13 @@ var tokenRE = regexp.MustCompile(`name="token" value="([^"]+)"`)
 func TestUnsubscribe(t *testing.T) {
 	smtp := smtptest.Start(t, smtptest.Options{})
 	e := newEnv(t, withMail(t, smtp))
+	// A Wednesday noon, whatever today is: Ann's session then idles 11
+	// days 21 hours over the first two report rounds (to the next Monday
+	// 09:00, then a week), within the 14 days of idle expiry. From a
+	// Monday before 09:00 the two rounds would take more than 14 days.
+	e.mu.Lock()
+	e.now = time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	e.mu.Unlock()
 	ann, id := e.ownerWithSite(t)
 	if a := do(t, ann, "POST", e.srv.URL+"/websites/"+id+"/settings", url.Values{
 		"domain": {"shop.example.com"}, "timezone": {"UTC"}, "currency": {"USD"}, "sendWeeklyReports": {"on"},
