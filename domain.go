@@ -12,6 +12,10 @@ const (
 	MaxAccessTokensPerUser = 20
 )
 
+// MaxCredentialLifetime is how far ahead a key's or token's expiresAt may
+// be.
+const MaxCredentialLifetime = 5 * 365 * 24 * time.Hour
+
 // Role is a user's role on a website.
 type Role string
 
@@ -102,6 +106,9 @@ type APIKey struct {
 	CreatedBy  string
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
+	// ExpiresAt is when the key stops working (refused from that instant
+	// on); nil for never, DataFast's behaviour.
+	ExpiresAt *time.Time
 }
 
 // AccessToken is a dft_ account token. Only the SHA-256 of the raw token is
@@ -119,6 +126,9 @@ type AccessToken struct {
 	CreatedBy  string
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
+	// ExpiresAt is when the token stops working (refused from that
+	// instant on); nil for never.
+	ExpiresAt *time.Time
 }
 
 // Member is a user's membership of a website, with the user's profile.

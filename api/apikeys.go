@@ -14,6 +14,7 @@ func apiKeyOf(k *openfast.APIKey) wire.APIKey {
 		ID: k.ID, Name: k.Name, DisplayKey: k.DisplayKey, WebsiteID: k.WebsiteID,
 		LastUsedAt: isoTimePtr(k.LastUsedAt), CreatedAt: isoTime(k.CreatedAt),
 		Permissions: auth.KeyPermissions(k.Permissions), CreatedBy: userRef(k.CreatedBy),
+		ExpiresAt: isoTimePtr(k.ExpiresAt),
 	}
 }
 
@@ -51,6 +52,9 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, req *authR
 		return err
 	}
 	if in.Permissions, _, err = body.strings("permissions", len(auth.WebsitePermissions)+1); err != nil {
+		return err
+	}
+	if in.ExpiresAt, err = body.timestamp("expiresAt"); err != nil {
 		return err
 	}
 	raw, k, err := s.app.CreateAPIKey(r.Context(), req.caller, req.websiteID, in)

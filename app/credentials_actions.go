@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/auth"
@@ -32,6 +33,9 @@ func (a *App) APIKeys(ctx context.Context, c Caller, websiteID string) ([]*openf
 type NewAPIKey struct {
 	Name        *string
 	Permissions []string
+	// ExpiresAt, when set, is when the key stops working: in the future,
+	// at most openfast.MaxCredentialLifetime ahead. nil is never.
+	ExpiresAt *time.Time
 }
 
 // CreateAPIKey creates a df_ key on a website. The raw key is returned
@@ -56,7 +60,12 @@ func (a *App) CreateAPIKey(ctx context.Context, c Caller, websiteID string, in N
 	if err := mayIssueKey(c, perms, "create"); err != nil {
 		return "", nil, err
 	}
+	expiresAt, err := a.checkExpiry(in.ExpiresAt)
+	if err != nil {
+		return "", nil, err
+	}
 	secret, k := auth.NewAPIKey(id, name, perms, c.Principal)
+	k.ExpiresAt = expiresAt
 	if err := a.store.CreateAPIKey(ctx, k, openfast.MaxAPIKeysPerWebsite,
 		c.audit(id, openfast.AuditAPIKeyCreate, "apikey", k.ID, k.DisplayKey)); err != nil {
 		return "", nil, err
@@ -65,6 +74,24 @@ func (a *App) CreateAPIKey(ctx context.Context, c Caller, websiteID string, in N
 	// this makes the key usable at once.
 	a.verifier.ForgetUnknown()
 	return secret.Raw, k, nil
+}
+
+// checkExpiry checks the expiresAt of a new key or token and returns it
+// in UTC, to the millisecond (what the stores keep): in the future, and at
+// most openfast.MaxCredentialLifetime ahead. nil stays nil (never).
+func (a *App) checkExpiry(at *time.Time) (*time.Time, error) {
+	if at == nil {
+		return nil, nil
+	}
+	t := at.UTC().Truncate(time.Millisecond)
+	now := a.now()
+	if !t.After(now) {
+		return nil, openfast.Errorf(openfast.EINVALID, "expiresAt must be in the future; %s is not.", t.Format(time.RFC3339Nano))
+	}
+	if t.Sub(now) > openfast.MaxCredentialLifetime {
+		return nil, openfast.Errorf(openfast.EINVALID, "expiresAt can be at most 5 years ahead; %s is further.", t.Format(time.RFC3339Nano))
+	}
+	return &t, nil
 }
 
 // parsePermissions checks the permissions given to a new key or token
@@ -169,6 +196,9 @@ type NewAccessToken struct {
 	Name        *string
 	Permissions []string
 	WebsiteIDs  []string
+	// ExpiresAt, when set, is when the token stops working: in the
+	// future, at most openfast.MaxCredentialLifetime ahead. nil is never.
+	ExpiresAt *time.Time
 }
 
 // CreateAccessToken creates a dft_ token for the caller's user. The new
@@ -206,7 +236,12 @@ func (a *App) CreateAccessToken(ctx context.Context, c Caller, in NewAccessToken
 			return "", nil, openfast.Errorf(openfast.EFORBIDDEN, "You do not have access to website %s.", id)
 		}
 	}
+	expiresAt, err := a.checkExpiry(in.ExpiresAt)
+	if err != nil {
+		return "", nil, err
+	}
 	secret, t := auth.NewAccessToken(c.UserID, name, perms, sites)
+	t.ExpiresAt = expiresAt
 	if err := a.store.CreateAccessToken(ctx, t, openfast.MaxAccessTokensPerUser,
 		c.audit("", openfast.AuditAccessTokenCreate, "access_token", t.ID, t.DisplayKey)); err != nil {
 		return "", nil, err

@@ -9,18 +9,18 @@ import (
 	"github.com/openfast/openfast"
 )
 
-const apiKeyColumns = `id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at`
+const apiKeyColumns = `id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at, expires_at`
 
 func scanAPIKey(row pgx.Row) (*openfast.APIKey, error) {
 	var k openfast.APIKey
 	var maker *string
-	if err := row.Scan(&k.ID, &k.WebsiteID, &k.Name, &k.DisplayKey, &k.Hash, &k.Permissions, &k.CreatedByKey, &maker, &k.CreatedAt, &k.LastUsedAt); err != nil {
+	if err := row.Scan(&k.ID, &k.WebsiteID, &k.Name, &k.DisplayKey, &k.Hash, &k.Permissions, &k.CreatedByKey, &maker, &k.CreatedAt, &k.LastUsedAt, &k.ExpiresAt); err != nil {
 		return nil, err
 	}
 	if maker != nil {
 		k.CreatedBy = *maker
 	}
-	k.CreatedAt, k.LastUsedAt = k.CreatedAt.UTC(), utcPtr(k.LastUsedAt)
+	k.CreatedAt, k.LastUsedAt, k.ExpiresAt = k.CreatedAt.UTC(), utcPtr(k.LastUsedAt), utcPtr(k.ExpiresAt)
 	return &k, nil
 }
 
@@ -43,8 +43,8 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *openfast.APIKey, limit int, a
 		if n >= limit {
 			return openfast.Errorf(openfast.ELIMIT, "Key limit reached: a website can have at most %d API keys.", limit)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			k.ID, k.WebsiteID, k.Name, k.DisplayKey, k.Hash, k.Permissions, k.CreatedByKey, nullString(k.CreatedBy), ms(k.CreatedAt))
+		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			k.ID, k.WebsiteID, k.Name, k.DisplayKey, k.Hash, k.Permissions, k.CreatedByKey, nullString(k.CreatedBy), ms(k.CreatedAt), msPtr(k.ExpiresAt))
 		if err != nil {
 			return fmt.Errorf("insert api key: %w", err)
 		}

@@ -10,14 +10,14 @@ import (
 	"github.com/openfast/openfast"
 )
 
-const apiKeyColumns = `id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at`
+const apiKeyColumns = `id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at, expires_at`
 
 func scanAPIKey(row interface{ Scan(...any) error }) (*openfast.APIKey, error) {
 	var k openfast.APIKey
 	var name, perms, maker sql.NullString
 	var created int64
-	var used sql.NullInt64
-	if err := row.Scan(&k.ID, &k.WebsiteID, &name, &k.DisplayKey, &k.Hash, &perms, &k.CreatedByKey, &maker, &created, &used); err != nil {
+	var used, expires sql.NullInt64
+	if err := row.Scan(&k.ID, &k.WebsiteID, &name, &k.DisplayKey, &k.Hash, &perms, &k.CreatedByKey, &maker, &created, &used, &expires); err != nil {
 		return nil, err
 	}
 	if perms.Valid {
@@ -25,7 +25,7 @@ func scanAPIKey(row interface{ Scan(...any) error }) (*openfast.APIKey, error) {
 			return nil, fmt.Errorf("decode permissions of key %s: %w", k.ID, err)
 		}
 	}
-	k.Name, k.CreatedBy, k.CreatedAt, k.LastUsedAt = strPtr(name), maker.String, fromMS(created), fromNullMS(used)
+	k.Name, k.CreatedBy, k.CreatedAt, k.LastUsedAt, k.ExpiresAt = strPtr(name), maker.String, fromMS(created), fromNullMS(used), fromNullMS(expires)
 	return &k, nil
 }
 
@@ -54,8 +54,8 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *openfast.APIKey, limit int, a
 		if n >= limit {
 			return openfast.Errorf(openfast.ELIMIT, "Key limit reached: a website can have at most %d API keys.", limit)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			k.ID, k.WebsiteID, ptrStr(k.Name), k.DisplayKey, k.Hash, keyPermissions(k.Permissions), k.CreatedByKey, nullString(k.CreatedBy), ms(k.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			k.ID, k.WebsiteID, ptrStr(k.Name), k.DisplayKey, k.Hash, keyPermissions(k.Permissions), k.CreatedByKey, nullString(k.CreatedBy), ms(k.CreatedAt), nullMS(k.ExpiresAt))
 		if err != nil {
 			return fmt.Errorf("insert api key: %w", err)
 		}

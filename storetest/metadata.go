@@ -200,9 +200,21 @@ func testAPIKeys(t *testing.T, s openfast.MetadataStore) {
 	must(t, s.CreateAPIKey(ctx, k, 10, nil))
 	got, err := s.APIKeyByHash(ctx, k.Hash)
 	must(t, err)
-	if got.ID != k.ID || got.WebsiteID != w.ID || got.Name != nil || got.LastUsedAt != nil || got.Permissions != nil || got.CreatedBy != "" || got.CreatedByKey != "test" {
+	if got.ID != k.ID || got.WebsiteID != w.ID || got.Name != nil || got.LastUsedAt != nil || got.Permissions != nil || got.CreatedBy != "" || got.CreatedByKey != "test" || got.ExpiresAt != nil {
 		t.Fatalf("APIKeyByHash %+v", got)
 	}
+	// An expiry is kept to the millisecond, and survives a roll.
+	expiring := newKey(w.ID)
+	expires := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond)
+	expiring.ExpiresAt = &expires
+	must(t, s.CreateAPIKey(ctx, expiring, 10, nil))
+	if got, err = s.APIKeyByHash(ctx, expiring.Hash); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
+		t.Fatalf("APIKeyByHash of an expiring key = %+v, %v", got, err)
+	}
+	if got, err = s.RollAPIKey(ctx, w.ID, expiring.ID, hashOf("expiring rolled"), "df_exp...0000", "", nil); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
+		t.Fatalf("RollAPIKey of an expiring key = %+v, %v", got, err)
+	}
+	must(t, s.DeleteAPIKey(ctx, w.ID, expiring.ID, nil))
 	// Permissions and the maker are kept as given.
 	narrow := newKey(w.ID)
 	narrow.Permissions, narrow.CreatedBy = []string{"analytics:read", "goals:write"}, openfast.NewID()
@@ -280,10 +292,14 @@ func testAccessTokens(t *testing.T, s openfast.MetadataStore) {
 	must(t, s.CreateAccessToken(ctx, tok, 2, nil))
 	got, err := s.AccessTokenByHash(ctx, hashOf("t1"))
 	must(t, err)
-	if got.ID != tok.ID || *got.Name != "CI" || len(got.Permissions) != 1 || got.WebsiteIDs[0] != "0123456789abcdef01234567" || !bytes.Equal(got.Hash, hashOf("t1")) || got.CreatedBy != u.ID {
+	if got.ID != tok.ID || *got.Name != "CI" || len(got.Permissions) != 1 || got.WebsiteIDs[0] != "0123456789abcdef01234567" || !bytes.Equal(got.Hash, hashOf("t1")) || got.CreatedBy != u.ID || got.ExpiresAt != nil {
 		t.Fatalf("AccessTokenByHash %+v", got)
 	}
-	must(t, s.CreateAccessToken(ctx, &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, DisplayKey: "x", Hash: hashOf("t2"), Permissions: []string{"*"}}, 2, nil))
+	expires := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond)
+	must(t, s.CreateAccessToken(ctx, &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, DisplayKey: "x", Hash: hashOf("t2"), Permissions: []string{"*"}, ExpiresAt: &expires}, 2, nil))
+	if got, err := s.AccessTokenByHash(ctx, hashOf("t2")); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
+		t.Fatalf("AccessTokenByHash of an expiring token = %+v, %v", got, err)
+	}
 	wantCode(t, s.CreateAccessToken(ctx, &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, DisplayKey: "x", Hash: hashOf("t3")}, 2, nil), openfast.ELIMIT)
 	list, err := s.AccessTokens(ctx, u.ID)
 	must(t, err)

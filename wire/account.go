@@ -53,6 +53,9 @@ type AccessToken struct {
 	// CreatedBy is the _id of the user who made the token; null for
 	// tokens made before it was recorded. (openfast addition.)
 	CreatedBy *string `json:"createdBy"`
+	// ExpiresAt is when the token stops working; null for never.
+	// (openfast addition.)
+	ExpiresAt *string `json:"expiresAt"`
 	Key       string  `json:"key,omitempty"`
 }
 
@@ -123,6 +126,9 @@ type APIKey struct {
 	// before it was recorded. The key is revoked when that user leaves
 	// the website. (openfast addition.)
 	CreatedBy *string `json:"createdBy"`
+	// ExpiresAt is when the key stops working; null for never.
+	// (openfast addition.)
+	ExpiresAt *string `json:"expiresAt"`
 	Key       string  `json:"key,omitempty"`
 }
 

@@ -1,0 +1,5 @@
+-- Keys and tokens may expire: expires_at is the instant (Unix
+-- milliseconds) from which the credential is refused; NULL for never,
+-- DataFast's behaviour.
+ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;
+ALTER TABLE access_tokens ADD COLUMN expires_at INTEGER;
