@@ -109,6 +109,11 @@ type APIKey struct {
 	// ExpiresAt is when the key stops working (refused from that instant
 	// on); nil for never, DataFast's behaviour.
 	ExpiresAt *time.Time
+	// PreviousHash is the SHA-256 of the value the key had before its
+	// last roll, which works until PreviousExpiresAt (a roll with a grace
+	// period); nil when the previous value stopped at the roll.
+	PreviousHash      []byte
+	PreviousExpiresAt *time.Time
 }
 
 // AccessToken is a dft_ account token. Only the SHA-256 of the raw token is
@@ -246,7 +251,9 @@ type APIKeyStore interface {
 	// The new value is issued on the authority of user rolledBy, who
 	// becomes the key's CreatedBy ("" for unknown): whoever learns a key's
 	// value answers for it.
-	RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey, rolledBy string, audit *AuditEntry) (*APIKey, error)
+	// RollAPIKey gives a key a new value. With previousUntil set, the
+	// previous value keeps working until then; nil ends it at once.
+	RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey, rolledBy string, previousUntil *time.Time, audit *AuditEntry) (*APIKey, error)
 	DeleteAPIKey(ctx context.Context, websiteID, id string, audit *AuditEntry) error
 }
 

@@ -147,6 +147,20 @@ func (o object) timestamp(field string) (*time.Time, error) {
 	return &t, nil
 }
 
+// seconds reads an optional, non-null whole number of seconds between 0
+// and maxSeconds; absent is 0.
+func (o object) seconds(field string, maxSeconds int64) (time.Duration, error) {
+	raw, ok := o[field]
+	if !ok {
+		return 0, nil
+	}
+	var n int64
+	if isNull(raw) || json.Unmarshal(raw, &n) != nil || n < 0 || n > maxSeconds {
+		return 0, openfast.Errorf(openfast.EINVALID, "%s must be a whole number of seconds from 0 to %d.", field, maxSeconds)
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
 // optionalString reads an optional, non-null string member: nil when it
 // was not sent.
 func (o object) optionalString(field string) (*string, error) {

@@ -21,11 +21,24 @@ func (a *App) APIKeys(ctx context.Context, c Caller, websiteID string) ([]*openf
 	if err != nil {
 		return nil, err
 	}
+	now := a.now()
 	for _, k := range keys {
 		k.LastUsedAt = a.lastUsed(auth.KindWebsiteKey, k.ID, k.LastUsedAt)
+		endedPrevious(k, now)
 	}
 	return keys, nil
 }
+
+// endedPrevious forgets a key's previous value once its grace is over.
+func endedPrevious(k *openfast.APIKey, now time.Time) {
+	if k.PreviousExpiresAt != nil && !now.Before(*k.PreviousExpiresAt) {
+		k.PreviousHash, k.PreviousExpiresAt = nil, nil
+	}
+}
+
+// MaxRollGrace is the longest grace period of a roll, during which the
+// previous value of the key keeps working.
+const MaxRollGrace = 7 * 24 * time.Hour
 
 // NewAPIKey is the input of CreateAPIKey. A nil Permissions means ["*"],
 // every website-level permission (DataFast's keys); an empty one is
@@ -129,9 +142,19 @@ func mayIssueKey(c Caller, keyPerms []string, verb string) error {
 // is then the caller's user's: it is revoked when that user leaves the
 // website.
 func (a *App) RollAPIKey(ctx context.Context, c Caller, websiteID, keyID string) (raw string, key *openfast.APIKey, err error) {
+	return a.RollAPIKeyWithGrace(ctx, c, websiteID, keyID, 0)
+}
+
+// RollAPIKeyWithGrace is RollAPIKey where the previous value keeps
+// working for grace (at most MaxRollGrace; 0 ends it at once, as
+// DataFast). Deleting the key ends both values at once.
+func (a *App) RollAPIKeyWithGrace(ctx context.Context, c Caller, websiteID, keyID string, grace time.Duration) (raw string, key *openfast.APIKey, err error) {
 	id, err := authorize(c, ActRollAPIKey, websiteID)
 	if err != nil {
 		return "", nil, err
+	}
+	if grace < 0 || grace > MaxRollGrace {
+		return "", nil, openfast.Errorf(openfast.EINVALID, "gracePeriodSeconds must be between 0 and %d (7 days).", int(MaxRollGrace/time.Second))
 	}
 	if err := openfast.CheckID("apiKeyId", keyID); err != nil {
 		return "", nil, err
@@ -148,13 +171,20 @@ func (a *App) RollAPIKey(ctx context.Context, c Caller, websiteID, keyID string)
 		return "", nil, err
 	}
 	secret := auth.NewSecret(auth.KindWebsiteKey)
-	k, err := a.store.RollAPIKey(ctx, id, keyID, secret.Hash, secret.DisplayKey, c.Authority(),
+	var previousUntil *time.Time
+	now := a.now()
+	if grace > 0 {
+		until := now.Add(grace).UTC().Truncate(time.Millisecond)
+		previousUntil = &until
+	}
+	k, err := a.store.RollAPIKey(ctx, id, keyID, secret.Hash, secret.DisplayKey, c.Authority(), previousUntil,
 		c.audit(id, openfast.AuditAPIKeyRoll, "apikey", keyID, secret.DisplayKey))
 	if err != nil {
 		return "", nil, err
 	}
 	a.verifier.Invalidate()
 	k.LastUsedAt = a.lastUsed(auth.KindWebsiteKey, k.ID, k.LastUsedAt)
+	endedPrevious(k, now)
 	return secret.Raw, k, nil
 }
 

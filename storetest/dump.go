@@ -120,6 +120,9 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 	k1.Name, k1.ExpiresAt = &keyName, &keyExpires
 	must(t, s.CreateAPIKey(ctx, k1, openfast.MaxAPIKeysPerWebsite, audit(openfast.AuditAPIKeyCreate, k1.ID)))
 	must(t, s.CreateAPIKey(ctx, k2, openfast.MaxAPIKeysPerWebsite, audit(openfast.AuditAPIKeyCreate, k2.ID)))
+	if _, err := s.RollAPIKey(ctx, w.ID, k2.ID, hashOf("k2 rolled"), "df_k2r...0000", "", &keyExpires, nil); err != nil {
+		t.Fatal(err)
+	}
 	used := time.Now().UTC().Truncate(time.Millisecond)
 	must(t, s.TouchCredentials(ctx, map[string]time.Time{k1.ID: used}, nil))
 	tok := &openfast.AccessToken{ID: openfast.NewID(), UserID: owner.ID, DisplayKey: "dft_t...0000", Hash: hashOf("token"),

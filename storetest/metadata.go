@@ -211,7 +211,7 @@ func testAPIKeys(t *testing.T, s openfast.MetadataStore) {
 	if got, err = s.APIKeyByHash(ctx, expiring.Hash); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
 		t.Fatalf("APIKeyByHash of an expiring key = %+v, %v", got, err)
 	}
-	if got, err = s.RollAPIKey(ctx, w.ID, expiring.ID, hashOf("expiring rolled"), "df_exp...0000", "", nil); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
+	if got, err = s.RollAPIKey(ctx, w.ID, expiring.ID, hashOf("expiring rolled"), "df_exp...0000", "", nil, nil); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
 		t.Fatalf("RollAPIKey of an expiring key = %+v, %v", got, err)
 	}
 	must(t, s.DeleteAPIKey(ctx, w.ID, expiring.ID, nil))
@@ -227,14 +227,34 @@ func testAPIKeys(t *testing.T, s openfast.MetadataStore) {
 	wantCode(t, err, openfast.ENOTFOUND)
 
 	roller := openfast.NewID()
-	rolled, err := s.RollAPIKey(ctx, w.ID, k.ID, hashOf("new"), "df_new...0000", roller, nil)
+	rolled, err := s.RollAPIKey(ctx, w.ID, k.ID, hashOf("new"), "df_new...0000", roller, nil, nil)
 	must(t, err)
-	if rolled.ID != k.ID || rolled.DisplayKey != "df_new...0000" || rolled.CreatedBy != roller {
+	if rolled.ID != k.ID || rolled.DisplayKey != "df_new...0000" || rolled.CreatedBy != roller || rolled.PreviousHash != nil || rolled.PreviousExpiresAt != nil {
 		t.Fatalf("RollAPIKey %+v", rolled)
 	}
 	_, err = s.APIKeyByHash(ctx, k.Hash)
 	wantCode(t, err, openfast.ENOTFOUND)
-	_, err = s.RollAPIKey(ctx, openfast.NewID(), k.ID, hashOf("x"), "x", "", nil)
+	// With a grace period the previous value is found too, until the
+	// next roll without one.
+	until := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond)
+	graced, err := s.RollAPIKey(ctx, w.ID, k.ID, hashOf("newer"), "df_nwr...0000", roller, &until, nil)
+	must(t, err)
+	if !bytes.Equal(graced.PreviousHash, hashOf("new")) || graced.PreviousExpiresAt == nil || !graced.PreviousExpiresAt.Equal(until) {
+		t.Fatalf("RollAPIKey with a grace period %+v", graced)
+	}
+	for _, h := range [][]byte{hashOf("new"), hashOf("newer")} {
+		if got, err := s.APIKeyByHash(ctx, h); err != nil || got.ID != k.ID || !bytes.Equal(got.Hash, hashOf("newer")) {
+			t.Fatalf("APIKeyByHash during the grace = %+v, %v", got, err)
+		}
+	}
+	rolled, err = s.RollAPIKey(ctx, w.ID, k.ID, hashOf("new"), "df_new...0000", roller, nil, nil)
+	must(t, err)
+	if rolled.PreviousHash != nil || rolled.PreviousExpiresAt != nil {
+		t.Fatalf("RollAPIKey after a grace %+v", rolled)
+	}
+	_, err = s.APIKeyByHash(ctx, hashOf("newer"))
+	wantCode(t, err, openfast.ENOTFOUND)
+	_, err = s.RollAPIKey(ctx, openfast.NewID(), k.ID, hashOf("x"), "x", "", nil, nil)
 	wantCode(t, err, openfast.ENOTFOUND)
 
 	at := time.Now().UTC().Truncate(time.Millisecond)

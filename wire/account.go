@@ -129,7 +129,11 @@ type APIKey struct {
 	// ExpiresAt is when the key stops working; null for never.
 	// (openfast addition.)
 	ExpiresAt *string `json:"expiresAt"`
-	Key       string  `json:"key,omitempty"`
+	// PreviousKeyExpiresAt is until when the value the key had before
+	// its last roll keeps working (a roll with gracePeriodSeconds); null
+	// when it no longer does. (openfast addition.)
+	PreviousKeyExpiresAt *string `json:"previousKeyExpiresAt"`
+	Key                  string  `json:"key,omitempty"`
 }
 
 // RevokedAPIKey is an item of revokedApiKeys in the answer to removing a
