@@ -12,6 +12,10 @@ const (
 	MaxAccessTokensPerUser = 20
 )
 
+// MaxCredentialLifetime is how far ahead a key's or token's expiresAt may
+// be.
+const MaxCredentialLifetime = 5 * 365 * 24 * time.Hour
+
 // Role is a user's role on a website.
 type Role string
 
@@ -102,6 +106,14 @@ type APIKey struct {
 	CreatedBy  string
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
+	// ExpiresAt is when the key stops working (refused from that instant
+	// on); nil for never, DataFast's behaviour.
+	ExpiresAt *time.Time
+	// PreviousHash is the SHA-256 of the value the key had before its
+	// last roll, which works until PreviousExpiresAt (a roll with a grace
+	// period); nil when the previous value stopped at the roll.
+	PreviousHash      []byte
+	PreviousExpiresAt *time.Time
 }
 
 // AccessToken is a dft_ account token. Only the SHA-256 of the raw token is
@@ -119,6 +131,9 @@ type AccessToken struct {
 	CreatedBy  string
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
+	// ExpiresAt is when the token stops working (refused from that
+	// instant on); nil for never.
+	ExpiresAt *time.Time
 }
 
 // Member is a user's membership of a website, with the user's profile.
@@ -236,7 +251,9 @@ type APIKeyStore interface {
 	// The new value is issued on the authority of user rolledBy, who
 	// becomes the key's CreatedBy ("" for unknown): whoever learns a key's
 	// value answers for it.
-	RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey, rolledBy string, audit *AuditEntry) (*APIKey, error)
+	// RollAPIKey gives a key a new value. With previousUntil set, the
+	// previous value keeps working until then; nil ends it at once.
+	RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey, rolledBy string, previousUntil *time.Time, audit *AuditEntry) (*APIKey, error)
 	DeleteAPIKey(ctx context.Context, websiteID, id string, audit *AuditEntry) error
 }
 

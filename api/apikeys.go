@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
@@ -14,6 +15,7 @@ func apiKeyOf(k *openfast.APIKey) wire.APIKey {
 		ID: k.ID, Name: k.Name, DisplayKey: k.DisplayKey, WebsiteID: k.WebsiteID,
 		LastUsedAt: isoTimePtr(k.LastUsedAt), CreatedAt: isoTime(k.CreatedAt),
 		Permissions: auth.KeyPermissions(k.Permissions), CreatedBy: userRef(k.CreatedBy),
+		ExpiresAt: isoTimePtr(k.ExpiresAt), PreviousKeyExpiresAt: isoTimePtr(k.PreviousExpiresAt),
 	}
 }
 
@@ -53,6 +55,9 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, req *authR
 	if in.Permissions, _, err = body.strings("permissions", len(auth.WebsitePermissions)+1); err != nil {
 		return err
 	}
+	if in.ExpiresAt, err = body.timestamp("expiresAt"); err != nil {
+		return err
+	}
 	raw, k, err := s.app.CreateAPIKey(r.Context(), req.caller, req.websiteID, in)
 	return writeNewKey(w, raw, k, err)
 }
@@ -71,9 +76,17 @@ func writeNewKey(w http.ResponseWriter, raw string, k *openfast.APIKey, err erro
 
 // rollAPIKey: PUT /admin/websites/{websiteId}/apikeys/{apiKeyId}. The key
 // keeps its _id and gets a new value; the old value is refused from the
-// next request on.
+// next request on, or after the body's gracePeriodSeconds (optional).
 func (s *Server) rollAPIKey(w http.ResponseWriter, r *http.Request, req *authRequest) error {
-	raw, k, err := s.app.RollAPIKey(r.Context(), req.caller, req.websiteID, r.PathValue("apiKeyId"))
+	body, err := readObject(w, r, true)
+	if err != nil {
+		return err
+	}
+	grace, err := body.seconds("gracePeriodSeconds", int64(app.MaxRollGrace/time.Second))
+	if err != nil {
+		return err
+	}
+	raw, k, err := s.app.RollAPIKeyWithGrace(r.Context(), req.caller, req.websiteID, r.PathValue("apiKeyId"), grace)
 	return writeNewKey(w, raw, k, err)
 }
 

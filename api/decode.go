@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
@@ -130,6 +131,34 @@ func (o object) strings(field string, maxItems int) (v []string, present bool, e
 		v = []string{}
 	}
 	return v, true, nil
+}
+
+// timestamp reads an optional ISO 8601 (RFC 3339) date-time member that
+// may be null: nil when it was not sent or is null.
+func (o object) timestamp(field string) (*time.Time, error) {
+	v, _, err := o.nullableString(field)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, *v)
+	if err != nil {
+		return nil, openfast.Errorf(openfast.EINVALID, "%s must be an ISO 8601 date-time with a time zone, such as 2027-01-01T00:00:00Z; %q is not one.", field, openfast.Truncate(*v, 40))
+	}
+	return &t, nil
+}
+
+// seconds reads an optional, non-null whole number of seconds between 0
+// and maxSeconds; absent is 0.
+func (o object) seconds(field string, maxSeconds int64) (time.Duration, error) {
+	raw, ok := o[field]
+	if !ok {
+		return 0, nil
+	}
+	var n int64
+	if isNull(raw) || json.Unmarshal(raw, &n) != nil || n < 0 || n > maxSeconds {
+		return 0, openfast.Errorf(openfast.EINVALID, "%s must be a whole number of seconds from 0 to %d.", field, maxSeconds)
+	}
+	return time.Duration(n) * time.Second, nil
 }
 
 // optionalString reads an optional, non-null string member: nil when it

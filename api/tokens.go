@@ -14,6 +14,7 @@ func accessTokenOf(t *openfast.AccessToken) wire.AccessToken {
 		ID: t.ID, Name: t.Name, DisplayKey: t.DisplayKey, Scope: "user",
 		Permissions: nonNil(t.Permissions), WebsiteIDs: nonNil(t.WebsiteIDs),
 		LastUsedAt: isoTimePtr(t.LastUsedAt), CreatedAt: isoTime(t.CreatedAt), CreatedBy: userRef(t.CreatedBy),
+		ExpiresAt: isoTimePtr(t.ExpiresAt),
 	}
 }
 
@@ -46,6 +47,9 @@ func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, req *
 		return err
 	}
 	if in.WebsiteIDs, _, err = body.strings("websiteIds", openfast.MaxListItems); err != nil {
+		return err
+	}
+	if in.ExpiresAt, err = body.timestamp("expiresAt"); err != nil {
 		return err
 	}
 	raw, t, err := s.app.CreateAccessToken(r.Context(), req.caller, in)

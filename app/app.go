@@ -263,7 +263,7 @@ func (a *App) Ready(ctx context.Context) error {
 
 // Authenticate turns a raw bearer credential, presented from the client
 // address ip, into a principal. On refusal it returns a nil principal and
-// the reason (FailMalformed, FailUnknown), and counts the failure against
+// the reason (FailMalformed, FailUnknown, FailExpired), and counts the failure against
 // ip. An address that failed too often is refused before its credential is
 // even parsed: the reason is then FailTooManyFailures and err a RetryError
 // with ERATELIMIT. Otherwise err is set only when the store failed.
@@ -276,7 +276,7 @@ func (a *App) Authenticate(ctx context.Context, raw, ip string, now time.Time) (
 		return nil, FailTooManyFailures, a.failures.refusal(retry)
 	}
 	p, reason, err := a.verifier.VerifyAt(ctx, raw, now)
-	if p == nil && err == nil {
+	if p == nil && (err == nil || reason == FailExpired) {
 		a.failures.fail(addr, now)
 	}
 	return p, reason, err

@@ -60,10 +60,12 @@ func NewVerifier(store openfast.MetadataStore, ttl time.Duration, now func() tim
 const (
 	FailMalformed = "malformed"
 	FailUnknown   = "unknown"
+	FailExpired   = "expired"
 )
 
 // Verify authenticates raw. On refusal it returns a nil principal and the
-// reason; err is set only when the store failed.
+// reason; err is set when the store failed, and for an expired credential
+// (FailExpired), an EUNAUTHORIZED error saying when it expired.
 func (v *Verifier) Verify(ctx context.Context, raw string) (p *auth.Principal, reason string, err error) {
 	return v.VerifyAt(ctx, raw, v.now())
 }
@@ -76,6 +78,10 @@ func (v *Verifier) VerifyAt(ctx context.Context, raw string, now time.Time) (p *
 	}
 	h := auth.Hash(raw)
 	if p, ok := v.cache.get(h, now); ok {
+		// A cached principal may have expired since it was cached.
+		if !p.ExpiresAt.IsZero() && !now.Before(p.ExpiresAt) {
+			return nil, FailExpired, expired(p)
+		}
 		v.uses.touch(p.Kind, p.ID, now)
 		return p, "", nil
 	}
@@ -93,8 +99,28 @@ func (v *Verifier) VerifyAt(ctx context.Context, raw string, now time.Time) (p *
 		return nil, "", err
 	}
 	v.cache.put(h, p, gen, now)
+	if !p.ExpiresAt.IsZero() && !now.Before(p.ExpiresAt) {
+		return nil, FailExpired, expired(p)
+	}
 	v.uses.touch(p.Kind, p.ID, now)
 	return p, "", nil
+}
+
+// expired is the refusal of a credential whose expiry has passed.
+func expired(p *auth.Principal) error {
+	noun := "API key"
+	if p.Kind == auth.KindAccountToken {
+		noun = "access token"
+	}
+	return openfast.Errorf(openfast.EUNAUTHORIZED, "This %s expired at %s.", noun, p.ExpiresAt.UTC().Format(time.RFC3339))
+}
+
+// expiry is a stored expiry as the principal keeps it: zero for never.
+func expiry(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }
 
 func (v *Verifier) load(ctx context.Context, kind auth.Kind, h [32]byte) (*auth.Principal, error) {
@@ -104,11 +130,19 @@ func (v *Verifier) load(ctx context.Context, kind auth.Kind, h [32]byte) (*auth.
 		if err != nil {
 			return nil, fmt.Errorf("look up website key: %w", err)
 		}
+		expires := expiry(k.ExpiresAt)
 		if subtle.ConstantTimeCompare(k.Hash, h[:]) != 1 {
-			return nil, openfast.Errorf(openfast.ENOTFOUND, "API key not found.")
+			// The value before a roll with a grace period works until the
+			// grace ends (or the key expires, if sooner).
+			if k.PreviousExpiresAt == nil || subtle.ConstantTimeCompare(k.PreviousHash, h[:]) != 1 {
+				return nil, openfast.Errorf(openfast.ENOTFOUND, "API key not found.")
+			}
+			if expires.IsZero() || k.PreviousExpiresAt.Before(expires) {
+				expires = *k.PreviousExpiresAt
+			}
 		}
 		return &auth.Principal{Kind: kind, ID: k.ID, DisplayKey: k.DisplayKey, WebsiteID: k.WebsiteID,
-			Permissions: auth.KeyPermissions(k.Permissions), KeyMaker: k.CreatedBy}, nil
+			Permissions: auth.KeyPermissions(k.Permissions), KeyMaker: k.CreatedBy, ExpiresAt: expires}, nil
 	case auth.KindAccountToken:
 		t, err := v.store.AccessTokenByHash(ctx, h[:])
 		if err != nil {
@@ -124,6 +158,7 @@ func (v *Verifier) load(ctx context.Context, kind auth.Kind, h [32]byte) (*auth.
 		return &auth.Principal{
 			Kind: kind, ID: t.ID, DisplayKey: t.DisplayKey, UserID: t.UserID,
 			Permissions: t.Permissions, WebsiteIDs: t.WebsiteIDs, Memberships: roles,
+			ExpiresAt: expiry(t.ExpiresAt),
 		}, nil
 	}
 	return nil, openfast.Errorf(openfast.ENOTFOUND, "Unknown credential kind.")

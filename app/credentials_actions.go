@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/auth"
@@ -20,11 +21,24 @@ func (a *App) APIKeys(ctx context.Context, c Caller, websiteID string) ([]*openf
 	if err != nil {
 		return nil, err
 	}
+	now := a.now()
 	for _, k := range keys {
 		k.LastUsedAt = a.lastUsed(auth.KindWebsiteKey, k.ID, k.LastUsedAt)
+		endedPrevious(k, now)
 	}
 	return keys, nil
 }
+
+// endedPrevious forgets a key's previous value once its grace is over.
+func endedPrevious(k *openfast.APIKey, now time.Time) {
+	if k.PreviousExpiresAt != nil && !now.Before(*k.PreviousExpiresAt) {
+		k.PreviousHash, k.PreviousExpiresAt = nil, nil
+	}
+}
+
+// MaxRollGrace is the longest grace period of a roll, during which the
+// previous value of the key keeps working.
+const MaxRollGrace = 7 * 24 * time.Hour
 
 // NewAPIKey is the input of CreateAPIKey. A nil Permissions means ["*"],
 // every website-level permission (DataFast's keys); an empty one is
@@ -32,6 +46,9 @@ func (a *App) APIKeys(ctx context.Context, c Caller, websiteID string) ([]*openf
 type NewAPIKey struct {
 	Name        *string
 	Permissions []string
+	// ExpiresAt, when set, is when the key stops working: in the future,
+	// at most openfast.MaxCredentialLifetime ahead. nil is never.
+	ExpiresAt *time.Time
 }
 
 // CreateAPIKey creates a df_ key on a website. The raw key is returned
@@ -56,7 +73,12 @@ func (a *App) CreateAPIKey(ctx context.Context, c Caller, websiteID string, in N
 	if err := mayIssueKey(c, perms, "create"); err != nil {
 		return "", nil, err
 	}
+	expiresAt, err := a.checkExpiry(in.ExpiresAt)
+	if err != nil {
+		return "", nil, err
+	}
 	secret, k := auth.NewAPIKey(id, name, perms, c.Principal)
+	k.ExpiresAt = expiresAt
 	if err := a.store.CreateAPIKey(ctx, k, openfast.MaxAPIKeysPerWebsite,
 		c.audit(id, openfast.AuditAPIKeyCreate, "apikey", k.ID, k.DisplayKey)); err != nil {
 		return "", nil, err
@@ -65,6 +87,24 @@ func (a *App) CreateAPIKey(ctx context.Context, c Caller, websiteID string, in N
 	// this makes the key usable at once.
 	a.verifier.ForgetUnknown()
 	return secret.Raw, k, nil
+}
+
+// checkExpiry checks the expiresAt of a new key or token and returns it
+// in UTC, to the millisecond (what the stores keep): in the future, and at
+// most openfast.MaxCredentialLifetime ahead. nil stays nil (never).
+func (a *App) checkExpiry(at *time.Time) (*time.Time, error) {
+	if at == nil {
+		return nil, nil
+	}
+	t := at.UTC().Truncate(time.Millisecond)
+	now := a.now()
+	if !t.After(now) {
+		return nil, openfast.Errorf(openfast.EINVALID, "expiresAt must be in the future; %s is not.", t.Format(time.RFC3339Nano))
+	}
+	if t.Sub(now) > openfast.MaxCredentialLifetime {
+		return nil, openfast.Errorf(openfast.EINVALID, "expiresAt can be at most 5 years ahead; %s is further.", t.Format(time.RFC3339Nano))
+	}
+	return &t, nil
 }
 
 // parsePermissions checks the permissions given to a new key or token
@@ -102,9 +142,19 @@ func mayIssueKey(c Caller, keyPerms []string, verb string) error {
 // is then the caller's user's: it is revoked when that user leaves the
 // website.
 func (a *App) RollAPIKey(ctx context.Context, c Caller, websiteID, keyID string) (raw string, key *openfast.APIKey, err error) {
+	return a.RollAPIKeyWithGrace(ctx, c, websiteID, keyID, 0)
+}
+
+// RollAPIKeyWithGrace is RollAPIKey where the previous value keeps
+// working for grace (at most MaxRollGrace; 0 ends it at once, as
+// DataFast). Deleting the key ends both values at once.
+func (a *App) RollAPIKeyWithGrace(ctx context.Context, c Caller, websiteID, keyID string, grace time.Duration) (raw string, key *openfast.APIKey, err error) {
 	id, err := authorize(c, ActRollAPIKey, websiteID)
 	if err != nil {
 		return "", nil, err
+	}
+	if grace < 0 || grace > MaxRollGrace {
+		return "", nil, openfast.Errorf(openfast.EINVALID, "gracePeriodSeconds must be between 0 and %d (7 days).", int(MaxRollGrace/time.Second))
 	}
 	if err := openfast.CheckID("apiKeyId", keyID); err != nil {
 		return "", nil, err
@@ -121,13 +171,20 @@ func (a *App) RollAPIKey(ctx context.Context, c Caller, websiteID, keyID string)
 		return "", nil, err
 	}
 	secret := auth.NewSecret(auth.KindWebsiteKey)
-	k, err := a.store.RollAPIKey(ctx, id, keyID, secret.Hash, secret.DisplayKey, c.Authority(),
+	var previousUntil *time.Time
+	now := a.now()
+	if grace > 0 {
+		until := now.Add(grace).UTC().Truncate(time.Millisecond)
+		previousUntil = &until
+	}
+	k, err := a.store.RollAPIKey(ctx, id, keyID, secret.Hash, secret.DisplayKey, c.Authority(), previousUntil,
 		c.audit(id, openfast.AuditAPIKeyRoll, "apikey", keyID, secret.DisplayKey))
 	if err != nil {
 		return "", nil, err
 	}
 	a.verifier.Invalidate()
 	k.LastUsedAt = a.lastUsed(auth.KindWebsiteKey, k.ID, k.LastUsedAt)
+	endedPrevious(k, now)
 	return secret.Raw, k, nil
 }
 
@@ -169,6 +226,9 @@ type NewAccessToken struct {
 	Name        *string
 	Permissions []string
 	WebsiteIDs  []string
+	// ExpiresAt, when set, is when the token stops working: in the
+	// future, at most openfast.MaxCredentialLifetime ahead. nil is never.
+	ExpiresAt *time.Time
 }
 
 // CreateAccessToken creates a dft_ token for the caller's user. The new
@@ -206,7 +266,12 @@ func (a *App) CreateAccessToken(ctx context.Context, c Caller, in NewAccessToken
 			return "", nil, openfast.Errorf(openfast.EFORBIDDEN, "You do not have access to website %s.", id)
 		}
 	}
+	expiresAt, err := a.checkExpiry(in.ExpiresAt)
+	if err != nil {
+		return "", nil, err
+	}
 	secret, t := auth.NewAccessToken(c.UserID, name, perms, sites)
+	t.ExpiresAt = expiresAt
 	if err := a.store.CreateAccessToken(ctx, t, openfast.MaxAccessTokensPerUser,
 		c.audit("", openfast.AuditAccessTokenCreate, "access_token", t.ID, t.DisplayKey)); err != nil {
 		return "", nil, err

@@ -3,6 +3,7 @@ package auth
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/openfast/openfast"
 )
@@ -27,6 +28,11 @@ type Principal struct {
 	Permissions []string
 	WebsiteIDs  []string
 	Memberships map[string]openfast.Role
+
+	// ExpiresAt is when the key or token stops working; zero for never.
+	// The verifier compares it with the request's time on every request,
+	// cached or not.
+	ExpiresAt time.Time
 }
 
 // RoleOn returns the role the principal acts with on a website: a website

@@ -39,9 +39,9 @@ func (a *cliApp) tokensCommand() *cobra.Command {
 		}),
 	}
 
-	var name, permissions, websites string
+	var name, permissions, websites, expiresIn, expiresAt string
 	createCmd := &cobra.Command{
-		Use:   "create [--name NAME] [--permissions a,b|*] [--websites id,id]",
+		Use:   "create [--name NAME] [--permissions a,b|*] [--websites id,id] [--expires-in 30d | --expires-at TIME]",
 		Short: "Create an account token (dft_), shown once",
 		Long: `Create a dft_ account token. By default it has every permission ("*") on
 every website of the account; it can never exceed the calling token's.
@@ -70,6 +70,9 @@ The raw token is printed alone on the last line, once.`,
 				}
 			}
 			p.WebsiteIDs = splitList(websites)
+			if p.ExpiresAt, err = expiryFlags(expiresIn, expiresAt); err != nil {
+				return err
+			}
 			tk, resp, err := c.CreateAccessToken(s.ctx, p)
 			if err != nil {
 				return err
@@ -82,6 +85,8 @@ The raw token is printed alone on the last line, once.`,
 	createCmd.Flags().StringVar(&name, "name", "", "a name to recognize the token by")
 	createCmd.Flags().StringVar(&permissions, "permissions", "", `comma-separated permissions, or "*" for all (default "*")`)
 	createCmd.Flags().StringVar(&websites, "websites", "", "comma-separated websiteIds the token is limited to (default: all)")
+	createCmd.Flags().StringVar(&expiresIn, "expires-in", "", "the token stops working after this long, such as 30d, 90d or 12h (default: never)")
+	createCmd.Flags().StringVar(&expiresAt, "expires-at", "", "the token stops working at this ISO 8601 time, such as 2027-01-01T00:00:00Z (default: never)")
 
 	var yes bool
 	deleteCmd := &cobra.Command{
@@ -400,9 +405,9 @@ func (a *cliApp) apikeysCommand() *cobra.Command {
 		}),
 	}
 
-	var name, keyPerms string
+	var name, keyPerms, expiresIn, expiresAt string
 	createCmd := &cobra.Command{
-		Use:   "create [websiteId] [--name NAME] [--permissions a,b|*]",
+		Use:   "create [websiteId] [--name NAME] [--permissions a,b|*] [--expires-in 30d | --expires-at TIME]",
 		Short: "Create a df_ API key for a website, shown once",
 		Long: `Create a df_ website API key. It reads the website's analytics and visitors,
 and sends server-side goals, payments and identify calls, without a
@@ -425,13 +430,16 @@ by a member is revoked when that member leaves the website.`,
 			if s.cmd.Flags().Changed("name") {
 				n = &name
 			}
-			var perms []string
+			p := client.CreateAPIKeyParams{Name: n}
 			if s.cmd.Flags().Changed("permissions") {
-				if perms = splitList(keyPerms); len(perms) == 0 {
+				if p.Permissions = splitList(keyPerms); len(p.Permissions) == 0 {
 					return usagef("--permissions needs at least one permission, or * for all")
 				}
 			}
-			k, resp, err := c.CreateAPIKey(s.ctx, id, n, perms)
+			if p.ExpiresAt, err = expiryFlags(expiresIn, expiresAt); err != nil {
+				return err
+			}
+			k, resp, err := c.CreateAPIKeyWith(s.ctx, id, p)
 			if err != nil {
 				return err
 			}
@@ -440,6 +448,8 @@ by a member is revoked when that member leaves the website.`,
 	}
 	createCmd.Flags().StringVar(&name, "name", "", "a name to recognize the key by")
 	createCmd.Flags().StringVar(&keyPerms, "permissions", "", `comma-separated permissions, or "*" for every website permission (default "*")`)
+	createCmd.Flags().StringVar(&expiresIn, "expires-in", "", "the key stops working after this long, such as 30d, 90d or 12h (default: never)")
+	createCmd.Flags().StringVar(&expiresAt, "expires-at", "", "the key stops working at this ISO 8601 time, such as 2027-01-01T00:00:00Z (default: never)")
 
 	rollCmd := &cobra.Command{
 		Use:   "roll [websiteId] <keyId>",

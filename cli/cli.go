@@ -534,6 +534,48 @@ func splitList(s string) []string {
 	return out
 }
 
+// expiryFlags turns --expires-in (a duration such as 30d or 12h) or
+// --expires-at (ISO 8601) into the expiresAt of a new key or token, ""
+// when neither is given. The server checks the time's range.
+func expiryFlags(expiresIn, expiresAt string) (string, error) {
+	switch {
+	case expiresIn != "" && expiresAt != "":
+		return "", usagef("give --expires-in or --expires-at, not both")
+	case expiresAt != "":
+		t, err := time.Parse(time.RFC3339Nano, expiresAt)
+		if err != nil {
+			return "", usagef("--expires-at must be an ISO 8601 date-time with a time zone, such as 2027-01-01T00:00:00Z")
+		}
+		return t.UTC().Format(time.RFC3339Nano), nil
+	case expiresIn != "":
+		d, err := parseLifetime(expiresIn)
+		if err != nil {
+			return "", err
+		}
+		return time.Now().Add(d).UTC().Format(time.RFC3339Nano), nil
+	}
+	return "", nil
+}
+
+// parseLifetime reads a positive duration in days (30d) or in Go's
+// notation (12h, 90m).
+func parseLifetime(s string) (time.Duration, error) {
+	var d time.Duration
+	var err error
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if n, err = strconv.Atoi(days); err == nil && n > 0 && n <= 100_000 {
+			d = time.Duration(n) * 24 * time.Hour
+		}
+	} else {
+		d, err = time.ParseDuration(s)
+	}
+	if err != nil || d <= 0 {
+		return 0, usagef("--expires-in must be a positive duration such as 30d, 90d or 12h")
+	}
+	return d, nil
+}
+
 // keyValueFlags parses repeated key=value flags.
 func keyValueFlags(flag string, items []string) (map[string]string, error) {
 	if len(items) == 0 {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openfast/openfast/client"
 	"github.com/openfast/openfast/wire"
@@ -108,6 +109,28 @@ func TestCLI_PaidAmount(t *testing.T) {
 		}
 		if got := paidAmount(pay); got != want {
 			t.Errorf("paidAmount(%s) = %q, want %q", body, got, want)
+		}
+	}
+}
+
+func TestCLI_ExpiryFlags(t *testing.T) {
+	if got, err := expiryFlags("", ""); got != "" || err != nil {
+		t.Errorf("no flags = %q, %v; want never", got, err)
+	}
+	if got, err := expiryFlags("", "2027-01-01T02:00:00+02:00"); got != "2027-01-01T00:00:00Z" || err != nil {
+		t.Errorf("--expires-at = %q, %v", got, err)
+	}
+	for in, want := range map[string]time.Duration{"30d": 30 * 24 * time.Hour, "365d": 365 * 24 * time.Hour, "12h": 12 * time.Hour} {
+		before := time.Now()
+		got, err := expiryFlags(in, "")
+		at, perr := time.Parse(time.RFC3339Nano, got)
+		if err != nil || perr != nil || at.Before(before.Add(want)) || at.After(time.Now().Add(want)) {
+			t.Errorf("--expires-in %s = %q, %v", in, got, err)
+		}
+	}
+	for _, bad := range [][2]string{{"30d", "2027-01-01T00:00:00Z"}, {"0d", ""}, {"-1h", ""}, {"30", ""}, {"xd", ""}, {"", "2027-01-01"}, {"", "tomorrow"}} {
+		if _, err := expiryFlags(bad[0], bad[1]); err == nil || exitCode(err) != ExitUsage {
+			t.Errorf("expiryFlags(%q, %q) = %v, want a usage error", bad[0], bad[1], err)
 		}
 	}
 }

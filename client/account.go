@@ -51,6 +51,8 @@ type CreateAccessTokenParams struct {
 	Name        *string  `json:"name,omitempty"`
 	Permissions []string `json:"permissions,omitempty"`
 	WebsiteIDs  []string `json:"websiteIds,omitempty"`
+	// ExpiresAt, ISO 8601, is when the token stops working; "" is never.
+	ExpiresAt string `json:"expiresAt,omitempty"`
 }
 
 // AccessTokens lists the account tokens of the caller's user, masked.
@@ -117,14 +119,22 @@ func (c *Client) APIKeys(ctx context.Context, websiteID string) ([]APIKey, *Resp
 // means every website permission, which the caller must hold); the answer
 // holds its raw value, shown this once.
 func (c *Client) CreateAPIKey(ctx context.Context, websiteID string, name *string, permissions []string) (*APIKey, *Response, error) {
-	body := map[string]any{}
-	if name != nil {
-		body["name"] = *name
-	}
-	if permissions != nil {
-		body["permissions"] = permissions
-	}
-	return one[APIKey](ctx, c, http.MethodPost, apiKeysPath(websiteID), nil, body)
+	return c.CreateAPIKeyWith(ctx, websiteID, CreateAPIKeyParams{Name: name, Permissions: permissions})
+}
+
+// CreateAPIKeyParams is the body of POST .../apikeys. Nil Permissions
+// means every website permission; "" ExpiresAt means never.
+type CreateAPIKeyParams struct {
+	Name        *string  `json:"name,omitempty"`
+	Permissions []string `json:"permissions,omitempty"`
+	// ExpiresAt, ISO 8601, is when the key stops working.
+	ExpiresAt string `json:"expiresAt,omitempty"`
+}
+
+// CreateAPIKeyWith creates a website key from p; the answer holds its raw
+// value, shown this once.
+func (c *Client) CreateAPIKeyWith(ctx context.Context, websiteID string, p CreateAPIKeyParams) (*APIKey, *Response, error) {
+	return one[APIKey](ctx, c, http.MethodPost, apiKeysPath(websiteID), nil, p)
 }
 
 // RollAPIKey gives a website key a new value; the old value stops working.

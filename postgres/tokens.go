@@ -11,12 +11,12 @@ import (
 	"github.com/openfast/openfast"
 )
 
-const tokenColumns = `id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, last_used_at`
+const tokenColumns = `id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, last_used_at, expires_at`
 
 func scanToken(row pgx.Row) (*openfast.AccessToken, error) {
 	var t openfast.AccessToken
 	var maker *string
-	if err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.DisplayKey, &t.Hash, &t.Permissions, &t.WebsiteIDs, &maker, &t.CreatedAt, &t.LastUsedAt); err != nil {
+	if err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.DisplayKey, &t.Hash, &t.Permissions, &t.WebsiteIDs, &maker, &t.CreatedAt, &t.LastUsedAt, &t.ExpiresAt); err != nil {
 		return nil, err
 	}
 	if maker != nil {
@@ -25,7 +25,7 @@ func scanToken(row pgx.Row) (*openfast.AccessToken, error) {
 	// An empty list reads back as an empty, non-nil slice, as in the SQLite
 	// store (where the lists are JSON arrays).
 	t.Permissions, t.WebsiteIDs = list(t.Permissions), list(t.WebsiteIDs)
-	t.CreatedAt, t.LastUsedAt = t.CreatedAt.UTC(), utcPtr(t.LastUsedAt)
+	t.CreatedAt, t.LastUsedAt, t.ExpiresAt = t.CreatedAt.UTC(), utcPtr(t.LastUsedAt), utcPtr(t.ExpiresAt)
 	return &t, nil
 }
 
@@ -55,8 +55,8 @@ func (db *DB) CreateAccessToken(ctx context.Context, t *openfast.AccessToken, li
 		if n >= limit {
 			return openfast.Errorf(openfast.ELIMIT, "Token limit reached: an account can have at most %d access tokens.", limit)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO access_tokens (id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			t.ID, t.UserID, t.Name, t.DisplayKey, t.Hash, list(t.Permissions), list(t.WebsiteIDs), nullString(t.CreatedBy), ms(t.CreatedAt))
+		_, err := tx.Exec(ctx, `INSERT INTO access_tokens (id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			t.ID, t.UserID, t.Name, t.DisplayKey, t.Hash, list(t.Permissions), list(t.WebsiteIDs), nullString(t.CreatedBy), ms(t.CreatedAt), msPtr(t.ExpiresAt))
 		if err != nil {
 			return fmt.Errorf("insert access token: %w", err)
 		}

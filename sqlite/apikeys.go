@@ -6,18 +6,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/openfast/openfast"
 )
 
-const apiKeyColumns = `id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at`
+const apiKeyColumns = `id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at, expires_at, previous_hash, previous_expires_at`
 
 func scanAPIKey(row interface{ Scan(...any) error }) (*openfast.APIKey, error) {
 	var k openfast.APIKey
 	var name, perms, maker sql.NullString
 	var created int64
-	var used sql.NullInt64
-	if err := row.Scan(&k.ID, &k.WebsiteID, &name, &k.DisplayKey, &k.Hash, &perms, &k.CreatedByKey, &maker, &created, &used); err != nil {
+	var used, expires, previousExpires sql.NullInt64
+	if err := row.Scan(&k.ID, &k.WebsiteID, &name, &k.DisplayKey, &k.Hash, &perms, &k.CreatedByKey, &maker, &created, &used, &expires, &k.PreviousHash, &previousExpires); err != nil {
 		return nil, err
 	}
 	if perms.Valid {
@@ -25,7 +26,8 @@ func scanAPIKey(row interface{ Scan(...any) error }) (*openfast.APIKey, error) {
 			return nil, fmt.Errorf("decode permissions of key %s: %w", k.ID, err)
 		}
 	}
-	k.Name, k.CreatedBy, k.CreatedAt, k.LastUsedAt = strPtr(name), maker.String, fromMS(created), fromNullMS(used)
+	k.Name, k.CreatedBy, k.CreatedAt, k.LastUsedAt, k.ExpiresAt = strPtr(name), maker.String, fromMS(created), fromNullMS(used), fromNullMS(expires)
+	k.PreviousExpiresAt = fromNullMS(previousExpires)
 	return &k, nil
 }
 
@@ -54,8 +56,8 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *openfast.APIKey, limit int, a
 		if n >= limit {
 			return openfast.Errorf(openfast.ELIMIT, "Key limit reached: a website can have at most %d API keys.", limit)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			k.ID, k.WebsiteID, ptrStr(k.Name), k.DisplayKey, k.Hash, keyPermissions(k.Permissions), k.CreatedByKey, nullString(k.CreatedBy), ms(k.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			k.ID, k.WebsiteID, ptrStr(k.Name), k.DisplayKey, k.Hash, keyPermissions(k.Permissions), k.CreatedByKey, nullString(k.CreatedBy), ms(k.CreatedAt), nullMS(k.ExpiresAt))
 		if err != nil {
 			return fmt.Errorf("insert api key: %w", err)
 		}
@@ -83,7 +85,7 @@ func (db *DB) APIKeys(ctx context.Context, websiteID string) ([]*openfast.APIKey
 
 // APIKeyByHash returns the key with the given SHA-256, or ENOTFOUND.
 func (db *DB) APIKeyByHash(ctx context.Context, hash []byte) (*openfast.APIKey, error) {
-	k, err := scanAPIKey(db.read.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = ?`, hash))
+	k, err := scanAPIKey(db.read.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = ? OR previous_hash = ?`, hash, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("API key")
 	}
@@ -94,11 +96,12 @@ func (db *DB) APIKeyByHash(ctx context.Context, hash []byte) (*openfast.APIKey, 
 }
 
 // RollAPIKey gives a key a new hash and displayKey; the old value stops
-// matching at commit.
-func (db *DB) RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey, rolledBy string, audit *openfast.AuditEntry) (*openfast.APIKey, error) {
+// matching at commit, or keeps matching until previousUntil.
+func (db *DB) RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey, rolledBy string, previousUntil *time.Time, audit *openfast.AuditEntry) (*openfast.APIKey, error) {
 	var k *openfast.APIKey
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET hash = ?, display_key = ?, created_by_user = ? WHERE id = ? AND website_id = ?`, hash, displayKey, nullString(rolledBy), id, websiteID)
+		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET previous_hash = CASE WHEN ? IS NULL THEN NULL ELSE hash END, previous_expires_at = ?, hash = ?, display_key = ?, created_by_user = ? WHERE id = ? AND website_id = ?`,
+			nullMS(previousUntil), nullMS(previousUntil), hash, displayKey, nullString(rolledBy), id, websiteID)
 		if err != nil {
 			return fmt.Errorf("roll api key: %w", err)
 		}

@@ -11,15 +11,15 @@ import (
 	"github.com/openfast/openfast"
 )
 
-const tokenColumns = `id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, last_used_at`
+const tokenColumns = `id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, last_used_at, expires_at`
 
 func scanToken(row interface{ Scan(...any) error }) (*openfast.AccessToken, error) {
 	var t openfast.AccessToken
 	var name, maker sql.NullString
 	var perms, sites string
 	var created int64
-	var used sql.NullInt64
-	if err := row.Scan(&t.ID, &t.UserID, &name, &t.DisplayKey, &t.Hash, &perms, &sites, &maker, &created, &used); err != nil {
+	var used, expires sql.NullInt64
+	if err := row.Scan(&t.ID, &t.UserID, &name, &t.DisplayKey, &t.Hash, &perms, &sites, &maker, &created, &used, &expires); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(perms), &t.Permissions); err != nil {
@@ -28,7 +28,7 @@ func scanToken(row interface{ Scan(...any) error }) (*openfast.AccessToken, erro
 	if err := json.Unmarshal([]byte(sites), &t.WebsiteIDs); err != nil {
 		return nil, fmt.Errorf("decode website ids of token %s: %w", t.ID, err)
 	}
-	t.Name, t.CreatedBy, t.CreatedAt, t.LastUsedAt = strPtr(name), maker.String, fromMS(created), fromNullMS(used)
+	t.Name, t.CreatedBy, t.CreatedAt, t.LastUsedAt, t.ExpiresAt = strPtr(name), maker.String, fromMS(created), fromNullMS(used), fromNullMS(expires)
 	return &t, nil
 }
 
@@ -54,8 +54,8 @@ func (db *DB) CreateAccessToken(ctx context.Context, t *openfast.AccessToken, li
 		if n >= limit {
 			return openfast.Errorf(openfast.ELIMIT, "Token limit reached: an account can have at most %d access tokens.", limit)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO access_tokens (id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, t.UserID, ptrStr(t.Name), t.DisplayKey, t.Hash, jsonList(t.Permissions), jsonList(t.WebsiteIDs), nullString(t.CreatedBy), ms(t.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO access_tokens (id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.UserID, ptrStr(t.Name), t.DisplayKey, t.Hash, jsonList(t.Permissions), jsonList(t.WebsiteIDs), nullString(t.CreatedBy), ms(t.CreatedAt), nullMS(t.ExpiresAt))
 		if err != nil {
 			return fmt.Errorf("insert access token: %w", err)
 		}

@@ -116,13 +116,17 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 	must(t, s.CreateSession(ctx, newSession(bob, time.Now().UTC()), 10, nil))
 	k1, k2 := newKey(w.ID), newKey(w.ID)
 	keyName := "Prod"
-	k1.Name = &keyName
+	keyExpires := time.Now().UTC().Add(30 * 24 * time.Hour).Truncate(time.Millisecond)
+	k1.Name, k1.ExpiresAt = &keyName, &keyExpires
 	must(t, s.CreateAPIKey(ctx, k1, openfast.MaxAPIKeysPerWebsite, audit(openfast.AuditAPIKeyCreate, k1.ID)))
 	must(t, s.CreateAPIKey(ctx, k2, openfast.MaxAPIKeysPerWebsite, audit(openfast.AuditAPIKeyCreate, k2.ID)))
+	if _, err := s.RollAPIKey(ctx, w.ID, k2.ID, hashOf("k2 rolled"), "df_k2r...0000", "", &keyExpires, nil); err != nil {
+		t.Fatal(err)
+	}
 	used := time.Now().UTC().Truncate(time.Millisecond)
 	must(t, s.TouchCredentials(ctx, map[string]time.Time{k1.ID: used}, nil))
 	tok := &openfast.AccessToken{ID: openfast.NewID(), UserID: owner.ID, DisplayKey: "dft_t...0000", Hash: hashOf("token"),
-		Permissions: []string{"analytics:read", "websites:read"}, WebsiteIDs: []string{w.ID}}
+		Permissions: []string{"analytics:read", "websites:read"}, WebsiteIDs: []string{w.ID}, ExpiresAt: &keyExpires}
 	must(t, s.CreateAccessToken(ctx, tok, openfast.MaxAccessTokensPerUser, &openfast.AuditEntry{
 		ActorUserID: owner.ID, ActorDisplayKey: "dft_a...b", Action: openfast.AuditAccessTokenCreate, TargetType: "access_token", TargetID: tok.ID, TargetDisplayKey: tok.DisplayKey, IP: "127.0.0.1"}))
 	accepted := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: carol.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}

@@ -200,9 +200,21 @@ func testAPIKeys(t *testing.T, s openfast.MetadataStore) {
 	must(t, s.CreateAPIKey(ctx, k, 10, nil))
 	got, err := s.APIKeyByHash(ctx, k.Hash)
 	must(t, err)
-	if got.ID != k.ID || got.WebsiteID != w.ID || got.Name != nil || got.LastUsedAt != nil || got.Permissions != nil || got.CreatedBy != "" || got.CreatedByKey != "test" {
+	if got.ID != k.ID || got.WebsiteID != w.ID || got.Name != nil || got.LastUsedAt != nil || got.Permissions != nil || got.CreatedBy != "" || got.CreatedByKey != "test" || got.ExpiresAt != nil {
 		t.Fatalf("APIKeyByHash %+v", got)
 	}
+	// An expiry is kept to the millisecond, and survives a roll.
+	expiring := newKey(w.ID)
+	expires := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond)
+	expiring.ExpiresAt = &expires
+	must(t, s.CreateAPIKey(ctx, expiring, 10, nil))
+	if got, err = s.APIKeyByHash(ctx, expiring.Hash); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
+		t.Fatalf("APIKeyByHash of an expiring key = %+v, %v", got, err)
+	}
+	if got, err = s.RollAPIKey(ctx, w.ID, expiring.ID, hashOf("expiring rolled"), "df_exp...0000", "", nil, nil); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
+		t.Fatalf("RollAPIKey of an expiring key = %+v, %v", got, err)
+	}
+	must(t, s.DeleteAPIKey(ctx, w.ID, expiring.ID, nil))
 	// Permissions and the maker are kept as given.
 	narrow := newKey(w.ID)
 	narrow.Permissions, narrow.CreatedBy = []string{"analytics:read", "goals:write"}, openfast.NewID()
@@ -215,14 +227,34 @@ func testAPIKeys(t *testing.T, s openfast.MetadataStore) {
 	wantCode(t, err, openfast.ENOTFOUND)
 
 	roller := openfast.NewID()
-	rolled, err := s.RollAPIKey(ctx, w.ID, k.ID, hashOf("new"), "df_new...0000", roller, nil)
+	rolled, err := s.RollAPIKey(ctx, w.ID, k.ID, hashOf("new"), "df_new...0000", roller, nil, nil)
 	must(t, err)
-	if rolled.ID != k.ID || rolled.DisplayKey != "df_new...0000" || rolled.CreatedBy != roller {
+	if rolled.ID != k.ID || rolled.DisplayKey != "df_new...0000" || rolled.CreatedBy != roller || rolled.PreviousHash != nil || rolled.PreviousExpiresAt != nil {
 		t.Fatalf("RollAPIKey %+v", rolled)
 	}
 	_, err = s.APIKeyByHash(ctx, k.Hash)
 	wantCode(t, err, openfast.ENOTFOUND)
-	_, err = s.RollAPIKey(ctx, openfast.NewID(), k.ID, hashOf("x"), "x", "", nil)
+	// With a grace period the previous value is found too, until the
+	// next roll without one.
+	until := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond)
+	graced, err := s.RollAPIKey(ctx, w.ID, k.ID, hashOf("newer"), "df_nwr...0000", roller, &until, nil)
+	must(t, err)
+	if !bytes.Equal(graced.PreviousHash, hashOf("new")) || graced.PreviousExpiresAt == nil || !graced.PreviousExpiresAt.Equal(until) {
+		t.Fatalf("RollAPIKey with a grace period %+v", graced)
+	}
+	for _, h := range [][]byte{hashOf("new"), hashOf("newer")} {
+		if got, err := s.APIKeyByHash(ctx, h); err != nil || got.ID != k.ID || !bytes.Equal(got.Hash, hashOf("newer")) {
+			t.Fatalf("APIKeyByHash during the grace = %+v, %v", got, err)
+		}
+	}
+	rolled, err = s.RollAPIKey(ctx, w.ID, k.ID, hashOf("new"), "df_new...0000", roller, nil, nil)
+	must(t, err)
+	if rolled.PreviousHash != nil || rolled.PreviousExpiresAt != nil {
+		t.Fatalf("RollAPIKey after a grace %+v", rolled)
+	}
+	_, err = s.APIKeyByHash(ctx, hashOf("newer"))
+	wantCode(t, err, openfast.ENOTFOUND)
+	_, err = s.RollAPIKey(ctx, openfast.NewID(), k.ID, hashOf("x"), "x", "", nil, nil)
 	wantCode(t, err, openfast.ENOTFOUND)
 
 	at := time.Now().UTC().Truncate(time.Millisecond)
@@ -280,10 +312,14 @@ func testAccessTokens(t *testing.T, s openfast.MetadataStore) {
 	must(t, s.CreateAccessToken(ctx, tok, 2, nil))
 	got, err := s.AccessTokenByHash(ctx, hashOf("t1"))
 	must(t, err)
-	if got.ID != tok.ID || *got.Name != "CI" || len(got.Permissions) != 1 || got.WebsiteIDs[0] != "0123456789abcdef01234567" || !bytes.Equal(got.Hash, hashOf("t1")) || got.CreatedBy != u.ID {
+	if got.ID != tok.ID || *got.Name != "CI" || len(got.Permissions) != 1 || got.WebsiteIDs[0] != "0123456789abcdef01234567" || !bytes.Equal(got.Hash, hashOf("t1")) || got.CreatedBy != u.ID || got.ExpiresAt != nil {
 		t.Fatalf("AccessTokenByHash %+v", got)
 	}
-	must(t, s.CreateAccessToken(ctx, &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, DisplayKey: "x", Hash: hashOf("t2"), Permissions: []string{"*"}}, 2, nil))
+	expires := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond)
+	must(t, s.CreateAccessToken(ctx, &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, DisplayKey: "x", Hash: hashOf("t2"), Permissions: []string{"*"}, ExpiresAt: &expires}, 2, nil))
+	if got, err := s.AccessTokenByHash(ctx, hashOf("t2")); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
+		t.Fatalf("AccessTokenByHash of an expiring token = %+v, %v", got, err)
+	}
 	wantCode(t, s.CreateAccessToken(ctx, &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, DisplayKey: "x", Hash: hashOf("t3")}, 2, nil), openfast.ELIMIT)
 	list, err := s.AccessTokens(ctx, u.ID)
 	must(t, err)

@@ -49,7 +49,7 @@ type sessionRow struct {
 type tokenRow struct {
 	ID, Name, DisplayKey, Permissions, Websites string
 	CreatedAt                                   time.Time
-	LastUsedAt                                  *time.Time
+	LastUsedAt, ExpiresAt                       *time.Time
 }
 
 type siteChoice struct {
@@ -88,7 +88,7 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, v *visit, s
 		return err
 	}
 	for _, t := range tokens {
-		row := tokenRow{ID: t.ID, Name: deref(t.Name), DisplayKey: t.DisplayKey, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt,
+		row := tokenRow{ID: t.ID, Name: deref(t.Name), DisplayKey: t.DisplayKey, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, ExpiresAt: t.ExpiresAt,
 			Permissions: strings.Join(t.Permissions, ", "), Websites: "all your websites"}
 		if len(t.WebsiteIDs) > 0 {
 			names := make([]string, 0, len(t.WebsiteIDs))
@@ -189,12 +189,16 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, v *visit) e
 		return err
 	}
 	values := map[string]string{"tokenName": formValue(r, "name"), "permissions": formValue(r, "permissions"),
-		"websiteIds": strings.Join(r.PostForm["websiteIds"], ",")}
+		"websiteIds": strings.Join(r.PostForm["websiteIds"], ","), "expires": formValue(r, "expires")}
 	perms, err := presetPerms(values["permissions"])
 	if err != nil {
 		return s.accountFormError(w, r, v, "token", err, values)
 	}
-	in := app.NewAccessToken{Permissions: perms, WebsiteIDs: r.PostForm["websiteIds"]}
+	expires, err := expiryAfter(values["expires"], s.app.Now())
+	if err != nil {
+		return s.accountFormError(w, r, v, "token", err, values)
+	}
+	in := app.NewAccessToken{Permissions: perms, WebsiteIDs: r.PostForm["websiteIds"], ExpiresAt: expires}
 	if n := values["tokenName"]; n != "" {
 		in.Name = &n
 	}

@@ -20,7 +20,10 @@ var layoutPages = []string{"login.html", "setup.html", "home.html", "newsite.htm
 
 // pageIncludes are the fragments that a template also uses, parsed with
 // it.
-var pageIncludes = map[string][]string{}
+var pageIncludes = map[string][]string{
+	"account.html":  {"expiry_select.html"},
+	"settings.html": {"expiry_select.html"},
+}
 
 var funcs = template.FuncMap{
 	"when":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,11 +37,25 @@ func presetPerms(id string) ([]string, error) {
 	return nil, openfast.Errorf(openfast.EINVALID, "Choose the permissions from the list.")
 }
 
+// expiryAfter returns the expiry a create form chose, days ahead of now
+// (30, 90 or 365), or nil for "" (never).
+func expiryAfter(days string, now time.Time) (*time.Time, error) {
+	switch days {
+	case "":
+		return nil, nil
+	case "30", "90", "365":
+		n, _ := strconv.Atoi(days)
+		t := now.AddDate(0, 0, n)
+		return &t, nil
+	}
+	return nil, openfast.Errorf(openfast.EINVALID, "Choose when it expires from the list.")
+}
+
 // keyRow is a website key in the list.
 type keyRow struct {
 	ID, Name, DisplayKey, CreatedBy, Permissions string
 	CreatedAt                                    time.Time
-	LastUsedAt                                   *time.Time
+	LastUsedAt, ExpiresAt                        *time.Time
 }
 
 const keyOnceWarning = "Copy it now: it is shown this once and cannot be shown again. Only its masked form is kept."
@@ -61,7 +76,7 @@ func (s *Server) loadDeveloper(ctx context.Context, v *visit, siteID string, vie
 			by = "a former member"
 		}
 		view.Keys = append(view.Keys, keyRow{
-			ID: k.ID, Name: deref(k.Name), DisplayKey: k.DisplayKey, CreatedBy: by, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt,
+			ID: k.ID, Name: deref(k.Name), DisplayKey: k.DisplayKey, CreatedBy: by, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, ExpiresAt: k.ExpiresAt,
 			Permissions: strings.Join(auth.KeyPermissions(k.Permissions), ", "),
 		})
 	}
@@ -74,7 +89,7 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request, v *visit, sit
 	if err := parseForm(r); err != nil {
 		return err
 	}
-	values := map[string]string{"name": formValue(r, "name"), "permissions": formValue(r, "permissions")}
+	values := map[string]string{"name": formValue(r, "name"), "permissions": formValue(r, "permissions"), "expires": formValue(r, "expires")}
 	again := func(err error) error {
 		return s.afterAction(w, r, v, site, "developer", err, &settingsView{Values: values})
 	}
@@ -89,7 +104,11 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request, v *visit, sit
 	if err != nil {
 		return again(err)
 	}
-	in := app.NewAPIKey{Permissions: perms}
+	expires, err := expiryAfter(values["expires"], s.app.Now())
+	if err != nil {
+		return again(err)
+	}
+	in := app.NewAPIKey{Permissions: perms, ExpiresAt: expires}
 	if n := values["name"]; n != "" {
 		in.Name = &n
 	}

@@ -53,6 +53,9 @@ type AccessToken struct {
 	// CreatedBy is the _id of the user who made the token; null for
 	// tokens made before it was recorded. (openfast addition.)
 	CreatedBy *string `json:"createdBy"`
+	// ExpiresAt is when the token stops working; null for never.
+	// (openfast addition.)
+	ExpiresAt *string `json:"expiresAt"`
 	Key       string  `json:"key,omitempty"`
 }
 
@@ -123,7 +126,14 @@ type APIKey struct {
 	// before it was recorded. The key is revoked when that user leaves
 	// the website. (openfast addition.)
 	CreatedBy *string `json:"createdBy"`
-	Key       string  `json:"key,omitempty"`
+	// ExpiresAt is when the key stops working; null for never.
+	// (openfast addition.)
+	ExpiresAt *string `json:"expiresAt"`
+	// PreviousKeyExpiresAt is until when the value the key had before
+	// its last roll keeps working (a roll with gracePeriodSeconds); null
+	// when it no longer does. (openfast addition.)
+	PreviousKeyExpiresAt *string `json:"previousKeyExpiresAt"`
+	Key                  string  `json:"key,omitempty"`
 }
 
 // RevokedAPIKey is an item of revokedApiKeys in the answer to removing a
