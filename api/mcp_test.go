@@ -13,6 +13,7 @@ import (
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/auth"
 	"github.com/openfast/openfast/mcp"
+	"github.com/openfast/openfast/mcp/remote"
 	"github.com/openfast/openfast/rates"
 	"github.com/openfast/openfast/storetest"
 )
@@ -20,7 +21,7 @@ import (
 // mcpSession connects to the test server's /api/mcp with token.
 func (e *testEnv) mcpSession(token string) *sdk.ClientSession {
 	e.t.Helper()
-	cs, err := mcp.Connect(context.Background(), e.http.URL+"/api/mcp", token, e.client)
+	cs, err := remote.Connect(context.Background(), e.http.URL+"/api/mcp", token, mcp.Version, e.client)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -210,7 +211,7 @@ func TestMCP(t *testing.T) {
 		req, _ = http.NewRequest("POST", e.http.URL+"/api/mcp", strings.NewReader(init))
 		req.Header.Set("Authorization", "Bearer dft_nothing")
 		e.send(req, nil).fails(http.StatusUnauthorized)
-		if _, err := mcp.Connect(context.Background(), e.http.URL+"/api/mcp", "", e.client); err == nil {
+		if _, err := remote.Connect(context.Background(), e.http.URL+"/api/mcp", "", mcp.Version, e.client); err == nil {
 			t.Fatal("an MCP client without a credential connected")
 		}
 		e.do("GET", "/api/mcp", e.admin, nil).fails(http.StatusMethodNotAllowed)
