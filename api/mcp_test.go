@@ -155,6 +155,31 @@ func TestMCP(t *testing.T) {
 		}
 	})
 
+	t.Run("OtherTools", func(t *testing.T) {
+		e := e.with(t)
+		res, got := mcpCall(t, cs, "payments_create", map[string]any{"websiteId": e.site, "amount": 29.99, "currency": "USD", "transaction_id": "tx_mcp_1", "datafast_visitor_id": visitor})
+		if res.IsError || got["transaction_id"] != "tx_mcp_1" {
+			t.Fatalf("payments_create: %+v %v", res.Content, got)
+		}
+		res, got = mcpCall(t, cs, "identify", map[string]any{"websiteId": e.site, "datafast_visitor_id": visitor, "user_id": "u1", "properties": map[string]any{"name": "Ada"}})
+		if res.IsError || got["status"] != "success" {
+			t.Fatalf("identify: %+v %v", res.Content, got)
+		}
+		_, team := mcpCall(t, cs, "team_list", map[string]any{"websiteId": e.site})
+		if rest := e.do("GET", "/api/v1/admin/websites/"+e.site+"/team", e.admin, nil); !reflect.DeepEqual(team, rest.json) {
+			t.Fatalf("MCP team %v, REST %v", team, rest.json)
+		}
+		_, sites := mcpCall(t, cs, "websites_list", nil)
+		if rest := e.do("GET", "/api/v1/admin/websites", e.admin, nil); !reflect.DeepEqual(sites, rest.json) {
+			t.Fatalf("MCP websites %v, REST %v", sites, rest.json)
+		}
+		e.key(e.admin, e.site)
+		_, keys := mcpCall(t, cs, "apikeys_list", map[string]any{"websiteId": e.site})
+		if rest := e.do("GET", "/api/v1/admin/websites/"+e.site+"/apikeys", e.admin, nil); len(rest.list()) == 0 || !reflect.DeepEqual(keys, rest.json) {
+			t.Fatalf("MCP keys %v, REST %v", keys, rest.json)
+		}
+	})
+
 	t.Run("Denied", func(t *testing.T) {
 		e := e.with(t)
 		// A token without analytics:read does not see the reads, and

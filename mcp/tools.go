@@ -133,6 +133,30 @@ type GoalInput struct {
 	Description string            `json:"description,omitempty" jsonschema:"an optional description"`
 }
 
+// PaymentInput is the body of POST /api/v1/payments.
+type PaymentInput struct {
+	WebsiteID     string   `json:"websiteId,omitempty" jsonschema:"the website's 24-character hex id; required with a dft_ account token, omitted with a df_ website key"`
+	Amount        *float64 `json:"amount" jsonschema:"the amount in major units (29.99)"`
+	Currency      string   `json:"currency" jsonschema:"ISO 4217 currency code (USD, EUR...)"`
+	TransactionID string   `json:"transaction_id" jsonschema:"the payment's unique id at the payment provider; a second payment with the same id is not added"`
+	VisitorID     string   `json:"datafast_visitor_id,omitempty" jsonschema:"the paying visitor, for attribution"`
+	Email         string   `json:"email,omitempty" jsonschema:"the customer's email"`
+	Name          string   `json:"name,omitempty" jsonschema:"the customer's name"`
+	CustomerID    string   `json:"customer_id,omitempty" jsonschema:"the customer's id at the provider"`
+	Renewal       bool     `json:"renewal,omitempty" jsonschema:"a subscription renewal"`
+	Refunded      bool     `json:"refunded,omitempty" jsonschema:"a refunded payment"`
+	IsFreeTrial   bool     `json:"is_free_trial,omitempty" jsonschema:"the start of a free trial"`
+	Timestamp     string   `json:"timestamp,omitempty" jsonschema:"when it was paid, ISO 8601; default: now"`
+}
+
+// IdentifyInput is the body of POST /api/v1/identify.
+type IdentifyInput struct {
+	WebsiteID  string         `json:"websiteId,omitempty" jsonschema:"the website's 24-character hex id; required with a dft_ account token, omitted with a df_ website key"`
+	VisitorID  string         `json:"datafast_visitor_id" jsonschema:"the visitor to identify"`
+	UserID     string         `json:"user_id" jsonschema:"your user's id"`
+	Properties map[string]any `json:"properties,omitempty" jsonschema:"the user's properties (name, email, image...), as the REST body's other members"`
+}
+
 // Tools are the tools of the MCP server, in the order of the tools list.
 var Tools = []Tool{
 	tool("analytics_overview", "Overview of a website's analytics for a date range (GET /api/v1/analytics/overview): visitors, sessions, bounce rate, "+
@@ -217,6 +241,53 @@ var Tools = []Tool{
 				return nil, err
 			}
 			return success([]wire.GoalCreated{{Message: "Custom event created successfully", EventID: id}}), nil
+		}),
+	tool("payments_create", "Records a payment, attributed to the visitor or customer (POST /api/v1/payments); once per transaction_id.",
+		app.ActWritePayments, func(ctx context.Context, a *app.App, c app.Caller, in PaymentInput) (any, error) {
+			p := app.NewPayment{Amount: in.Amount, VisitorID: in.VisitorID, Email: in.Email, Name: in.Name, CustomerID: in.CustomerID,
+				Renewal: in.Renewal, Refunded: in.Refunded, IsFreeTrial: in.IsFreeTrial, Timestamp: in.Timestamp}
+			if in.Currency != "" {
+				p.Currency = &in.Currency
+			}
+			if in.TransactionID != "" {
+				p.TransactionID = &in.TransactionID
+			}
+			tx, dup, err := a.CreatePayment(ctx, c, in.WebsiteID, p)
+			if err != nil {
+				return nil, err
+			}
+			msg := "Payment recorded and attributed successfully"
+			if dup {
+				msg = "Payment already recorded (duplicate transaction_id): nothing was added"
+			}
+			return wire.PaymentRecorded{Message: msg, TransactionID: tx}, nil
+		}),
+	tool("identify", "Links a visitor to your user and their properties (POST /api/v1/identify).",
+		app.ActWriteIdentify, func(ctx context.Context, a *app.App, c app.Caller, in IdentifyInput) (any, error) {
+			id := app.NewIdentity{VisitorID: in.VisitorID, Properties: in.Properties}
+			if in.UserID != "" {
+				id.UserID = &in.UserID
+			}
+			if id.Properties == nil {
+				id.Properties = map[string]any{}
+			}
+			profileID, err := a.Identify(ctx, c, in.WebsiteID, id)
+			if err != nil {
+				return nil, err
+			}
+			return success(wire.Identified{Message: "User profile created successfully", ProfileID: profileID}), nil
+		}),
+	tool("team_list", "A website's members and their roles (GET /api/v1/admin/websites/{websiteId}/team).",
+		app.ActListTeam, func(ctx context.Context, a *app.App, c app.Caller, in WebsiteInput) (any, error) {
+			members, err := a.Members(ctx, c, in.WebsiteID)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]wire.Member, 0, len(members))
+			for _, m := range members {
+				out = append(out, wire.Member{UserID: m.UserID, Name: m.Name, Email: m.Email, Image: m.Image, Role: string(m.Role), JoinedAt: isoTime(m.JoinedAt)})
+			}
+			return success(out), nil
 		}),
 	tool("websites_list", "The websites the account token's user can access, with their role (GET /api/v1/admin/websites).",
 		app.ActListWebsites, func(ctx context.Context, a *app.App, c app.Caller, _ struct{}) (any, error) {
