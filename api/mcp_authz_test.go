@@ -65,6 +65,7 @@ func TestMCPAuthorizationMatrix(t *testing.T) {
 		"websites_list":      "GET /api/v1/admin/websites",
 		"apikeys_list":       "GET /api/v1/admin/websites/{websiteId}/apikeys",
 		"team_list":          "GET /api/v1/admin/websites/{websiteId}/team",
+		"account_get":        "GET /api/v1/admin/account",
 	}
 	cases := 0
 	for _, c := range creds {

@@ -289,6 +289,17 @@ var Tools = []Tool{
 			}
 			return success(out), nil
 		}),
+	tool("account_get", "The account of the credential in use and what it may do (GET /api/v1/admin/account): user, credential type, permissions, websites.",
+		app.ActGetAccount, func(ctx context.Context, a *app.App, c app.Caller, _ struct{}) (any, error) {
+			acc, err := a.Account(ctx, c)
+			if err != nil {
+				return nil, err
+			}
+			u := acc.User
+			cred := wire.Credential{Type: acc.Kind.String(), DisplayKey: acc.DisplayKey, Permissions: nonNil(acc.Permissions), WebsiteIDs: nonNil(acc.WebsiteIDs)}
+			return success([]wire.Account{{ID: u.ID, Name: u.Name, Email: u.Email, Image: u.Image, HasAccess: true,
+				CreatedAt: isoTime(u.CreatedAt), WebsiteID: acc.WebsiteID, Credential: cred}}), nil
+		}),
 	tool("websites_list", "The websites the account token's user can access, with their role (GET /api/v1/admin/websites).",
 		app.ActListWebsites, func(ctx context.Context, a *app.App, c app.Caller, _ struct{}) (any, error) {
 			sites, err := a.Websites(ctx, c)
@@ -331,6 +342,13 @@ func isoTimePtr(t *time.Time) *string {
 	}
 	s := isoTime(*t)
 	return &s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func userRef(id string) *string {
