@@ -94,7 +94,7 @@ func New(cfg Config) (*Server, error) {
 		events:  cfg.Events,
 		trusted: cfg.TrustedProxies,
 		web:     cfg.Dashboard,
-		mcp:     mcp.Handler(cfg.App),
+		mcp:     mcp.Handler(cfg.App, cfg.Logger),
 
 		separateOps: cfg.SeparateOps,
 	}

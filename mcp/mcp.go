@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -42,27 +43,37 @@ func callerFrom(ctx context.Context) (app.Caller, bool) {
 // built for the request's caller, so a request can never act with another
 // request's credential. A request without a caller in its context (one
 // that did not pass the API's authentication) is refused.
-func Handler(a *app.App) http.Handler {
+// An internal error of a tool is logged to log (nil: discarded) with the
+// tool's name, and answered with a generic message.
+func Handler(a *app.App, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return mcp.NewStreamableHTTPHandler(func(r *http.Request) *mcp.Server {
 		c, ok := callerFrom(r.Context())
 		if !ok {
 			return nil
 		}
-		return NewServer(a, c)
+		return NewServer(a, c, log)
 	}, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true})
 }
 
+// schemas caches the tools' input schemas across the servers built for
+// each request.
+var schemas = mcp.NewSchemaCache()
+
 // NewServer returns an MCP server whose tools act as c: those of Tools
 // that c's credential may call on some website.
-func NewServer(a *app.App, c app.Caller) *mcp.Server {
+func NewServer(a *app.App, c app.Caller, log *slog.Logger) *mcp.Server {
 	s := mcp.NewServer(&mcp.Implementation{Name: "openfast", Version: Version}, &mcp.ServerOptions{
 		Instructions: "openfast web analytics (the DataFast API). With a dft_ account token, pass websiteId to the website tools " +
 			"(websites_list gives the ids); a df_ website key acts on its own website. Dates are ISO 8601 (startAt, endAt).",
+		SchemaCache: schemas,
 	})
 	hidden := map[string]app.Action{}
 	for _, t := range Tools {
 		if Visible(t.Action, c.Principal) {
-			t.add(s, a, c)
+			t.add(s, a, c, log)
 		} else {
 			hidden[t.Name] = t.Action
 		}
@@ -126,9 +137,10 @@ func Visible(act app.Action, p *auth.Principal) bool {
 // toolError is the error of a tool call: the message the REST API would
 // answer (never an internal detail), so that the result carries IsError
 // and the reason.
-func toolError(err error) error {
+func toolError(log *slog.Logger, tool string, c app.Caller, err error) error {
 	code := openfast.ErrorCode(err)
 	if openfast.HTTPStatus(code) >= 500 && code != openfast.EUNAVAILABLE {
+		log.Error("mcp tool", "tool", tool, "credential", c.DisplayKey, "error", err.Error())
 		return errors.New("An internal error occurred.")
 	}
 	return errors.New(openfast.ErrorMessage(err))

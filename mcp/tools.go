@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -20,7 +21,7 @@ type Tool struct {
 	Name        string
 	Description string
 	Action      app.Action
-	add         func(s *mcp.Server, a *app.App, c app.Caller)
+	add         func(s *mcp.Server, a *app.App, c app.Caller, log *slog.Logger)
 }
 
 // tool makes a Tool whose input is In (its JSON schema is inferred from
@@ -29,11 +30,11 @@ type Tool struct {
 // text. An error of run is a tool error with the API's message.
 func tool[In any](name, desc string, act app.Action, run func(ctx context.Context, a *app.App, c app.Caller, in In) (any, error)) Tool {
 	t := Tool{Name: name, Description: desc, Action: act}
-	t.add = func(s *mcp.Server, a *app.App, c app.Caller) {
+	t.add = func(s *mcp.Server, a *app.App, c app.Caller, log *slog.Logger) {
 		mcp.AddTool(s, &mcp.Tool{Name: name, Description: desc}, func(ctx context.Context, _ *mcp.CallToolRequest, in In) (*mcp.CallToolResult, any, error) {
 			out, err := run(ctx, a, c, in)
 			if err != nil {
-				return nil, nil, toolError(err)
+				return nil, nil, toolError(log, name, c, err)
 			}
 			return nil, out, nil
 		})
