@@ -66,6 +66,7 @@ func TestMCPAuthorizationMatrix(t *testing.T) {
 		"apikeys_list":       "GET /api/v1/admin/websites/{websiteId}/apikeys",
 		"team_list":          "GET /api/v1/admin/websites/{websiteId}/team",
 		"account_get":        "GET /api/v1/admin/account",
+		"funnels_list":       "GET /api/v1/admin/websites/{websiteId}/funnels",
 	}
 	cases := 0
 	for _, c := range creds {

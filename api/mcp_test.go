@@ -173,6 +173,15 @@ func TestMCP(t *testing.T) {
 		if rest := e.do("GET", "/api/v1/admin/websites", e.admin, nil); !reflect.DeepEqual(sites, rest.json) {
 			t.Fatalf("MCP websites %v, REST %v", sites, rest.json)
 		}
+		funnel := e.do("POST", "/api/v1/admin/websites/"+e.site+"/funnels", e.admin, funnelBody("Signup")).first()["_id"].(string)
+		_, funnels := mcpCall(t, cs, "funnels_list", map[string]any{"websiteId": e.site})
+		if rest := e.do("GET", "/api/v1/admin/websites/"+e.site+"/funnels", e.admin, nil); len(rest.list()) != 1 || !reflect.DeepEqual(funnels, rest.json) {
+			t.Fatalf("MCP funnels %v, REST %v", funnels, rest.json)
+		}
+		res, results := mcpCall(t, cs, "funnel_results", map[string]any{"websiteId": e.site, "funnelId": funnel, "startAt": "2020-01-01", "endAt": "2030-01-01"})
+		if rest := e.do("GET", "/api/v1/analytics/funnels/"+funnel+"?websiteId="+e.site+"&startAt=2020-01-01&endAt=2030-01-01", e.admin, nil); res.IsError || !reflect.DeepEqual(results, rest.json) {
+			t.Fatalf("MCP funnel results %+v %v, REST %s", res.Content, results, rest.body)
+		}
 		e.key(e.admin, e.site)
 		_, keys := mcpCall(t, cs, "apikeys_list", map[string]any{"websiteId": e.site})
 		if rest := e.do("GET", "/api/v1/admin/websites/"+e.site+"/apikeys", e.admin, nil); len(rest.list()) == 0 || !reflect.DeepEqual(keys, rest.json) {

@@ -12,6 +12,7 @@ import (
 	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/internal/wireconv"
 	"github.com/openfast/openfast/wire"
 )
 
@@ -224,6 +225,18 @@ var Tools = []Tool{
 				return nil, err
 			}
 			return success([]*wire.FunnelResult{res}), nil
+		}),
+	tool("funnels_list", "A website's active funnels and their steps (GET /api/v1/admin/websites/{websiteId}/funnels); funnel_results reads one.",
+		app.ActListFunnels, func(ctx context.Context, a *app.App, c app.Caller, in WebsiteInput) (any, error) {
+			list, err := a.Funnels(ctx, c, in.WebsiteID)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]wire.Funnel, 0, len(list))
+			for _, f := range list {
+				out = append(out, wireconv.Funnel(f))
+			}
+			return success(out), nil
 		}),
 	tool("goals_create", "Records a goal (custom event) of a visitor who has visited the website (POST /api/v1/goals).",
 		app.ActWriteGoals, func(ctx context.Context, a *app.App, c app.Caller, in GoalInput) (any, error) {
