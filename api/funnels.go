@@ -6,26 +6,12 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/internal/wireconv"
 	"github.com/openfast/openfast/wire"
 )
 
 // funnelOf is a funnel as the API answers it.
-func funnelOf(f *openfast.Funnel) wire.Funnel {
-	out := wire.Funnel{
-		ID: f.ID, WebsiteID: f.WebsiteID, Name: f.Name, Slug: f.Slug, WindowDays: f.WindowDays,
-		IsActive: f.IsActive, CreatedAt: isoTime(f.CreatedAt), Steps: make([]wire.FunnelStepDef, len(f.Steps)),
-	}
-	for i, s := range f.Steps {
-		d := wire.FunnelStepDef{ID: s.ID, Name: s.Name, Type: s.Type}
-		if s.Type == openfast.FunnelStepPageview {
-			d.URL = &s.URL
-		} else {
-			d.GoalName = &s.GoalName
-		}
-		out.Steps[i] = d
-	}
-	return out
-}
+func funnelOf(f *openfast.Funnel) wire.Funnel { return wireconv.Funnel(f) }
 
 // listFunnels: GET /admin/websites/{websiteId}/funnels, the active ones.
 func (s *Server) listFunnels(w http.ResponseWriter, r *http.Request, req *authRequest) error {

@@ -26,6 +26,7 @@ import (
 	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
 	"github.com/openfast/openfast/enrich"
+	"github.com/openfast/openfast/mcp"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -73,6 +74,7 @@ type Server struct {
 	events  func(w http.ResponseWriter, r *http.Request) error
 	trusted []netip.Prefix
 	web     http.Handler
+	mcp     http.Handler // /api/mcp, the MCP server
 
 	separateOps bool
 }
@@ -92,6 +94,7 @@ func New(cfg Config) (*Server, error) {
 		events:  cfg.Events,
 		trusted: cfg.TrustedProxies,
 		web:     cfg.Dashboard,
+		mcp:     mcp.Handler(cfg.App, cfg.Logger),
 
 		separateOps: cfg.SeparateOps,
 	}
@@ -147,6 +150,9 @@ func (s *Server) buildMux(include func(route) bool) http.Handler {
 			}
 		}
 	}
+	if include(route{}) { // the operator mux includes no ordinary route
+		s.handleMCP(mux)
+	}
 	unmatched := s.wrap(route{path: "unmatched", public: true, handle: func(w http.ResponseWriter, r *http.Request, _ *authRequest) error {
 		return openfast.Errorf(openfast.ENOTFOUND, "No route for %s %s.", r.Method, openfast.Truncate(r.URL.Path, 200))
 	}})
@@ -195,7 +201,10 @@ type route struct {
 	public bool       // no credential needed
 	ops    bool       // an operator route: moves to OpsHandler with Config.SeparateOps
 	action app.Action // what an authenticated route does, and its policy
-	handle func(w http.ResponseWriter, r *http.Request, req *authRequest) error
+	// anyAction: an authenticated route whose handler calls several
+	// actions (the MCP server's tools), each decided by the app method.
+	anyAction bool
+	handle    func(w http.ResponseWriter, r *http.Request, req *authRequest) error
 }
 
 // authRequest is what a handler knows about an authenticated request
@@ -367,6 +376,9 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, rt r
 	req := &authRequest{caller: app.Caller{Principal: p, IP: ip}, query: noQuery}
 	if r.URL.RawQuery != "" {
 		req.query = r.URL.Query()
+	}
+	if rt.anyAction {
+		return rt.handle(w, r, req)
 	}
 	// The action's policy is decided here, before the handler reads the
 	// request, so that a caller who may not act learns nothing from the
