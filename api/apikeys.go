@@ -7,17 +7,11 @@ import (
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/internal/wireconv"
 	"github.com/openfast/openfast/wire"
 )
 
-func apiKeyOf(k *openfast.APIKey) wire.APIKey {
-	return wire.APIKey{
-		ID: k.ID, Name: k.Name, DisplayKey: k.DisplayKey, WebsiteID: k.WebsiteID,
-		LastUsedAt: isoTimePtr(k.LastUsedAt), CreatedAt: isoTime(k.CreatedAt),
-		Permissions: auth.KeyPermissions(k.Permissions), CreatedBy: userRef(k.CreatedBy),
-		ExpiresAt: isoTimePtr(k.ExpiresAt), PreviousKeyExpiresAt: isoTimePtr(k.PreviousExpiresAt),
-	}
-}
+func apiKeyOf(k *openfast.APIKey) wire.APIKey { return wireconv.APIKey(k) }
 
 // userRef is a user _id that may be unknown: null then.
 func userRef(id string) *string {

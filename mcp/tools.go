@@ -11,7 +11,6 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/app"
-	"github.com/openfast/openfast/auth"
 	"github.com/openfast/openfast/internal/wireconv"
 	"github.com/openfast/openfast/wire"
 )
@@ -337,37 +336,18 @@ var Tools = []Tool{
 			}
 			out := make([]wire.APIKey, 0, len(keys))
 			for _, k := range keys {
-				out = append(out, wire.APIKey{
-					ID: k.ID, Name: k.Name, DisplayKey: k.DisplayKey, WebsiteID: k.WebsiteID,
-					LastUsedAt: isoTimePtr(k.LastUsedAt), CreatedAt: isoTime(k.CreatedAt),
-					Permissions: auth.KeyPermissions(k.Permissions), CreatedBy: userRef(k.CreatedBy),
-				})
+				out = append(out, wireconv.APIKey(k))
 			}
 			return success(out), nil
 		}),
 }
 
 // isoTime is the API's time format.
-func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
-func isoTimePtr(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := isoTime(*t)
-	return &s
-}
+func isoTime(t time.Time) string { return wireconv.Time(t) }
 
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
 	return s
-}
-
-func userRef(id string) *string {
-	if id == "" {
-		return nil
-	}
-	return &id
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/auth"
 	"github.com/openfast/openfast/wire"
 )
 
@@ -31,4 +32,27 @@ func Funnel(f *openfast.Funnel) wire.Funnel {
 		out.Steps[i] = d
 	}
 	return out
+}
+
+// TimePtr is Time of t, or nil.
+func TimePtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := Time(*t)
+	return &s
+}
+
+// APIKey is a website's df_ key as the API lists it, masked.
+func APIKey(k *openfast.APIKey) wire.APIKey {
+	var createdBy *string
+	if k.CreatedBy != "" {
+		createdBy = &k.CreatedBy
+	}
+	return wire.APIKey{
+		ID: k.ID, Name: k.Name, DisplayKey: k.DisplayKey, WebsiteID: k.WebsiteID,
+		LastUsedAt: TimePtr(k.LastUsedAt), CreatedAt: Time(k.CreatedAt),
+		Permissions: auth.KeyPermissions(k.Permissions), CreatedBy: createdBy,
+		ExpiresAt: TimePtr(k.ExpiresAt), PreviousKeyExpiresAt: TimePtr(k.PreviousExpiresAt),
+	}
 }
