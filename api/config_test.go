@@ -53,6 +53,8 @@ type testConfig struct {
 	// Ingest, when set, serves /api/events with the real ingest handler
 	// over this writer, telling the app of accepted events (alerts).
 	Ingest *ingest.Writer
+	// Compress is the server's Config.Compress.
+	Compress bool
 }
 
 // server returns the app over the config's stores and the server over it.
@@ -76,5 +78,5 @@ func (c testConfig) server() (*Server, error) {
 		c.Events = ingest.NewHandler(ingest.Config{Writer: c.Ingest, Website: a.TrackedWebsite, Accepted: a.ObserveEvent}).ServeEvent
 	}
 	return New(Config{App: a, Logger: c.Logger, RateLimit: c.RateLimit, RateBurst: c.RateBurst, Events: c.Events,
-		SeparateOps: c.SeparateOps, TrustedProxies: c.TrustedProxies})
+		SeparateOps: c.SeparateOps, TrustedProxies: c.TrustedProxies, Compress: c.Compress})
 }

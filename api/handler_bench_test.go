@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/openfast/openfast/sqlite"
@@ -56,4 +57,56 @@ func BenchmarkHandler_Metadata(b *testing.B) {
 	b.Run("Unauthenticated401", func(b *testing.B) { benchRequest(b, h, "/api/v1/analytics/metadata", "", 401) })
 	b.Run("Authenticated200", func(b *testing.B) { benchRequest(b, h, "/api/v1/analytics/metadata", key, 200) })
 	b.Run("Healthz", func(b *testing.B) { benchRequest(b, h, "/healthz", "", 200) })
+}
+
+// BenchmarkHandler_Events measures the router and middleware around POST
+// /api/events, the tracker's hot path, with the response compression of
+// Config.Compress off and on. The events handler is a stand-in that
+// answers as the ingest handler does (a small JSON body), so that only
+// the layers around it are measured. Unexcluded puts the compression
+// wrapper in front of the path too, which compressHandler does not do: it
+// shows what the exclusion saves.
+func BenchmarkHandler_Events(b *testing.B) {
+	answer := []byte(`{"status":"success"}`)
+	events := func(w http.ResponseWriter, r *http.Request) error {
+		w.Header()["Content-Type"] = []string{"application/json"}
+		_, err := w.Write(answer)
+		return err
+	}
+	body := `{"websiteId":"dfid_test","domain":"example.com","href":"https://example.com/pricing","referrer":null,"type":"pageview"}`
+	run := func(b *testing.B, h http.Handler) {
+		b.ReportAllocs()
+		for b.Loop() {
+			r := httptest.NewRequest(http.MethodPost, "/api/events", strings.NewReader(body))
+			r.Header.Set("Content-Type", "text/plain")
+			r.Header.Set("Accept-Encoding", "gzip, deflate, br, zstd")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusOK {
+				b.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+		}
+	}
+	for _, bc := range []struct {
+		name     string
+		compress bool
+		wrap     func(http.Handler) http.Handler
+	}{
+		{"CompressOff", false, nil},
+		{"CompressOn", true, nil},
+		{"Unexcluded", false, func(h http.Handler) http.Handler { return gzipWrapper(h) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			e := newTestEnv(b, func(c *testConfig) {
+				c.Events = events
+				c.Compress = bc.compress
+				c.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+			})
+			h := e.srv.Handler()
+			if bc.wrap != nil {
+				h = bc.wrap(h)
+			}
+			run(b, h)
+		})
+	}
 }

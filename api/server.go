@@ -60,6 +60,11 @@ type Config struct {
 	// Handler: OpsHandler serves them, on a listener of their own. The
 	// main handler then answers them 404 like any unknown path.
 	SeparateOps bool
+	// Compress compresses the main handler's answers (JSON, pages,
+	// scripts, styles and text of 1 KiB or more) with zstd or gzip when the
+	// client accepts them; see compressHandler. The operator routes are
+	// left as they are (/metrics compresses its own answer).
+	Compress bool
 }
 
 // Server serves the openfast HTTP API.
@@ -75,6 +80,8 @@ type Server struct {
 	trusted []netip.Prefix
 	web     http.Handler
 	mcp     http.Handler // /api/mcp, the MCP server
+	// compress wraps the main handler when Config.Compress is set.
+	compress func(http.Handler) http.Handler
 
 	separateOps bool
 }
@@ -101,6 +108,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RateLimit > 0 {
 		s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	}
+	if cfg.Compress {
+		s.compress = compressHandler
+	}
 	s.routes = s.routeTable()
 	s.handler = s.buildHandler()
 	s.ops = s.buildMux(func(rt route) bool { return rt.ops })
@@ -110,7 +120,11 @@ func New(cfg Config) (*Server, error) {
 // buildHandler builds the main handler from s.routes: all of them, or all
 // but the operator routes with Config.SeparateOps.
 func (s *Server) buildHandler() http.Handler {
-	return s.buildMux(func(rt route) bool { return !s.separateOps || !rt.ops })
+	h := s.buildMux(func(rt route) bool { return !s.separateOps || !rt.ops })
+	if s.compress != nil {
+		h = s.compress(h)
+	}
+	return h
 }
 
 // buildMux builds a handler from the routes of s.routes for which include

@@ -58,6 +58,7 @@ type serveOptions struct {
 	smtpFrom         string
 	secretKeyFile    string
 	allowTestPays    bool
+	compress         bool
 }
 
 func newServeCommand() *cobra.Command {
@@ -107,6 +108,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f.StringVar(&o.smtpFrom, "smtp-from", "", `sender of the server's mail, e.g. alerts@example.com or "Analytics <alerts@example.com>" (required with --smtp-url)`)
 	f.StringVar(&o.secretKeyFile, "secret-key-file", "", "file of 32 random bytes, readable by its owner only, that encrypts the payment providers' credentials at rest (default: "+secretKeyFileName+" in the data folder, created on first start)")
 	f.BoolVar(&o.allowTestPays, "allow-test-payments", false, "accept the payment providers' test-mode keys (Stripe rk_test_..., Paddle pdl_sdbx_...) when connecting a provider; off, they are refused with 400")
+	f.BoolVar(&o.compress, "compress", true, "compress JSON, pages, scripts and styles of 1 KiB or more with zstd or gzip for clients that accept them (false: leave it to a reverse proxy)")
 	f.DurationVar(&o.queryTimeout, "query-timeout", app.DefaultQueryTimeout, "longest time one analytics read may run; a read stopped at it answers 503")
 	return cmd
 }
@@ -273,6 +275,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	srv, err = api.New(api.Config{
 		App: a, Logger: log, RateLimit: o.rateLimit, RateBurst: o.rateBurst, TrustedProxies: trusted, Registry: metrics,
 		Events: ingestHandler.ServeEvent, SeparateOps: o.metricsListen != "", Dashboard: dashboard,
+		Compress: o.compress,
 	})
 	if err != nil {
 		return err
