@@ -479,6 +479,10 @@ func (s *Server) HTTPServer() *http.Server { return s.httpServer(s.handler) }
 // OpsHTTPServer is HTTPServer for OpsHandler.
 func (s *Server) OpsHTTPServer() *http.Server { return s.httpServer(s.ops) }
 
+// HTTPServerFor is HTTPServer for another handler: the listeners that
+// serve none of the API's routes, such as the redirect from HTTP to HTTPS.
+func (s *Server) HTTPServerFor(h http.Handler) *http.Server { return s.httpServer(h) }
+
 func (s *Server) httpServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           h,

@@ -59,6 +59,7 @@ type serveOptions struct {
 	secretKeyFile    string
 	allowTestPays    bool
 	compress         bool
+	tls              tlsOptions
 }
 
 func newServeCommand() *cobra.Command {
@@ -80,6 +81,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 		Args:    cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, _ []string) error { return bindEnv(cmd) },
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.tls.resolve(cmd, &o.listen)
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return serve(ctx, o)
@@ -88,6 +90,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
 	f.StringVar(&o.publicURL, "public-url", "", "the address people reach the server at, e.g. https://analytics.example.com: used in the dashboard's links, snippets and invitation URLs, and an https one makes its cookies Secure (default: the address of each request)")
+	o.tls.flags(f)
 	f.StringVar(&o.metricsListen, "metrics-listen", "", "address serving /metrics and /readyz instead of --listen, which then answers them 404 (default: both on --listen)")
 	o.stores.metadataFlags(f)
 	o.stores.eventFlags(f)
@@ -160,6 +163,10 @@ func serve(ctx context.Context, o serveOptions) error {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	publicURL, err := parsePublicURL(o.publicURL)
+	if err != nil {
+		return err
+	}
+	https, err := o.tls.prepareTLS(publicURL, o.stores.dataDir, log)
 	if err != nil {
 		return err
 	}
@@ -293,6 +300,12 @@ func serve(ctx context.Context, o serveOptions) error {
 		defer closeOps()
 	}
 	httpServer := srv.HTTPServer()
+	stopHTTPS, err := https.start(httpServer, ln, srv, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopHTTPS()
 
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -311,8 +324,8 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 
 	served := make(chan error, 1)
-	go func() { served <- httpServer.Serve(ln) }()
-	log.Info("openfast listening", "addr", ln.Addr().String(), "data_dir", o.stores.dataDir)
+	go func() { served <- https.serve(httpServer, ln) }()
+	log.Info("openfast listening", append([]any{"addr", ln.Addr().String(), "data_dir", o.stores.dataDir}, https.logAttrs()...)...)
 
 	select {
 	case err = <-served:
