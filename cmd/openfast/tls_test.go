@@ -188,6 +188,15 @@ func TestServe_TLSCertificateFiles(t *testing.T) {
 	}
 	srv.account(t, token, "owner@example.com", "Owner")
 
+	t.Run("HTTP2", func(t *testing.T) {
+		transport := &http.Transport{Proxy: nil, TLSClientConfig: &tls.Config{RootCAs: cert.pool}, ForceAttemptHTTP2: true}
+		defer transport.CloseIdleConnections()
+		res, _ := send(t, &http.Client{Transport: transport, Timeout: waitLimit}, http.MethodGet, srv.baseURL+"/healthz", nil, nil)
+		if res.ProtoMajor != 2 {
+			t.Errorf("protocol %s, want HTTP/2", res.Proto)
+		}
+	})
+
 	t.Run("TLS1.1Refused", func(t *testing.T) {
 		conn, err := tls.Dial("tcp", srv.addr, &tls.Config{RootCAs: cert.pool, MaxVersion: tls.VersionTLS11})
 		if err == nil {
