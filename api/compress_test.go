@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -194,5 +195,36 @@ func TestCompress_EventsUntouched(t *testing.T) {
 	res.Body.Close()
 	if res.Header.Get("Content-Encoding") != "" || len(res.Header.Values("Vary")) != 0 {
 		t.Errorf("POST /api/events: Content-Encoding %q, Vary %q: want neither", res.Header.Get("Content-Encoding"), res.Header.Values("Vary"))
+	}
+}
+
+// BenchmarkCompress_SmallAnswer measures the compression wrapper alone
+// around a handler that writes a 20-byte JSON answer (what /api/events
+// answers), with no router: Bare is the handler, Excluded the path
+// compressHandler leaves out (/api/events), Wrapped a path it wraps (the
+// answer stays plain: it is under compressMinSize).
+func BenchmarkCompress_SmallAnswer(b *testing.B) {
+	answer := []byte(`{"status":"success"}`)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Content-Type"] = []string{"application/json"}
+		w.Write(answer)
+	})
+	for _, bc := range []struct {
+		name, path string
+		h          http.Handler
+	}{
+		{"Bare", "/api/events", h},
+		{"Excluded", "/api/events", compressHandler(h)},
+		{"Wrapped", "/api/v1/x", compressHandler(h)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			r := httptest.NewRequest(http.MethodPost, bc.path, nil)
+			r.Header.Set("Accept-Encoding", "gzip, deflate, br, zstd")
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				bc.h.ServeHTTP(w, r)
+			}
+		})
 	}
 }
