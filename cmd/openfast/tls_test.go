@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -419,5 +421,38 @@ func TestServe_ACMEWiring(t *testing.T) {
 		if res.StatusCode != tc.status || res.Header.Get("Location") != tc.location {
 			t.Errorf("%s %s (Host %s): %d Location %q, want %d %q", tc.method, tc.path, tc.host, res.StatusCode, res.Header.Get("Location"), tc.status, tc.location)
 		}
+	}
+}
+
+// Handshakes read the certificate while reloads replace it: no race (run
+// with -race), and every handshake gets one of the certificates.
+func TestCertFiles_ConcurrentReload(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeTestCert(t, dir)
+	files, err := loadCertFiles(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 200 {
+				files.nextCheck.Store(0) // a check is due at every handshake
+				if c, err := files.getCertificate(nil); err != nil || c == nil || c.Leaf == nil {
+					t.Errorf("getCertificate: %v, %v", c, err)
+					return
+				}
+			}
+		})
+	}
+	var last testCert
+	for range 5 {
+		last = writeTestCert(t, dir)
+		files.reload(true)
+	}
+	wg.Wait()
+	if got := files.current().Leaf.SerialNumber; got.Cmp(last.serial) != 0 {
+		t.Errorf("serving serial %v after the last reload, want %v", got, last.serial)
 	}
 }
