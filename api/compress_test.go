@@ -228,3 +228,45 @@ func BenchmarkCompress_SmallAnswer(b *testing.B) {
 		})
 	}
 }
+
+// A body streamed without Content-Length, flushed as it goes, arrives
+// compressed and whole.
+func TestCompress_Streaming(t *testing.T) {
+	chunk := bytes.Repeat([]byte(`{"row":"a streamed line of JSON"},`), 40)
+	ts := httptest.NewServer(compressHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		for range 3 {
+			w.Write(chunk)
+			http.NewResponseController(w).Flush()
+		}
+	})))
+	defer ts.Close()
+	for _, tc := range []struct {
+		accept, want string
+		decode       func(*testing.T, []byte) []byte
+	}{
+		{"gzip", "gzip", gunzip},
+		{"zstd", "zstd", unzstd},
+		{"", "", func(_ *testing.T, b []byte) []byte { return b }},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+"/stream", nil)
+		if tc.accept != "" {
+			req.Header.Set("Accept-Encoding", tc.accept)
+		}
+		res, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Header.Get("Content-Encoding") != tc.want || res.ContentLength != -1 {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, length %d", tc.accept, res.Header.Get("Content-Encoding"), res.ContentLength)
+		}
+		if got := tc.decode(t, b); !bytes.Equal(got, bytes.Repeat(chunk, 3)) {
+			t.Errorf("Accept-Encoding %q: %d bytes decoded, want %d", tc.accept, len(got), 3*len(chunk))
+		}
+	}
+}
