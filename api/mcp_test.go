@@ -80,7 +80,6 @@ func TestMCP(t *testing.T) {
 		c.EventStore, c.EventWriter, c.Rates, c.Analytics = events, writer, rates.New(), events
 	})
 	e.setup()
-	e.validate = false // /api/mcp is not a REST route of openapi.yaml
 	pv := storetest.SampleEvent(e.site, 1)
 	if err := events.InsertEvents(context.Background(), []openfast.Event{pv}); err != nil {
 		t.Fatal(err)
