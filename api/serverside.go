@@ -6,7 +6,6 @@ import (
 
 	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/internal/wireconv"
-	"github.com/openfast/openfast/wire"
 )
 
 // Server-side writes of the Website API (§5.11–5.15): goals, payments and
@@ -63,7 +62,7 @@ func (s *Server) createGoal(w http.ResponseWriter, r *http.Request, req *authReq
 	if err != nil {
 		return err
 	}
-	writeData(w, []wire.GoalCreated{{Message: "Custom event created successfully", EventID: id}})
+	writeData(w, wireconv.GoalCreated(id))
 	return nil
 }
 
@@ -150,11 +149,7 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request, req *auth
 	if err != nil {
 		return err
 	}
-	msg := "Payment recorded and attributed successfully"
-	if dup {
-		msg = "Payment already recorded (duplicate transaction_id): nothing was added"
-	}
-	writeJSON(w, http.StatusOK, wire.PaymentRecorded{Message: msg, TransactionID: tx})
+	writeJSON(w, http.StatusOK, wireconv.PaymentRecorded(tx, dup))
 	return nil
 }
 
@@ -198,6 +193,6 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request, req *authReque
 	if err != nil {
 		return err
 	}
-	writeData(w, wire.Identified{Message: "User profile created successfully", ProfileID: profileID})
+	writeData(w, wireconv.Identified(profileID))
 	return nil
 }

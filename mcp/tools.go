@@ -350,7 +350,7 @@ var analyticsTools = []Tool{
 			if err != nil {
 				return nil, err
 			}
-			return success([]wire.GoalCreated{{Message: "Custom event created successfully", EventID: id}}), nil
+			return success(wireconv.GoalCreated(id)), nil
 		}),
 	tool("payments_create", "Records a payment, attributed to the visitor or customer (POST /api/v1/payments); once per transaction_id.",
 		app.ActWritePayments, addsOnce, func(ctx context.Context, a *app.App, c app.Caller, in PaymentInput) (any, error) {
@@ -366,11 +366,7 @@ var analyticsTools = []Tool{
 			if err != nil {
 				return nil, err
 			}
-			msg := "Payment recorded and attributed successfully"
-			if dup {
-				msg = "Payment already recorded (duplicate transaction_id): nothing was added"
-			}
-			return wire.PaymentRecorded{Message: msg, TransactionID: tx}, nil
+			return wireconv.PaymentRecorded(tx, dup), nil
 		}),
 	tool("identify", "Links a visitor to your user and their properties (POST /api/v1/identify).",
 		app.ActWriteIdentify, overwrites, func(ctx context.Context, a *app.App, c app.Caller, in IdentifyInput) (any, error) {
@@ -385,7 +381,7 @@ var analyticsTools = []Tool{
 			if err != nil {
 				return nil, err
 			}
-			return success(wire.Identified{Message: "User profile created successfully", ProfileID: profileID}), nil
+			return success(wireconv.Identified(profileID)), nil
 		}),
 	tool("goals_delete", "Deletes goal events (DELETE /api/v1/goals): those of a visitor, of a goal name, or within a date range; "+
 		"at least one of datafast_visitor_id, name, or startAt with endAt.",

@@ -315,3 +315,24 @@ func AlertHistory(logs []*openfast.AlertLog, counts openfast.AlertLogCounts) wir
 		Counts: wire.AlertCounts{Sent: counts.Sent, Failed: counts.Failed, Total: counts.Total},
 	}
 }
+
+// GoalCreated is the data of POST /api/v1/goals.
+func GoalCreated(eventID string) []wire.GoalCreated {
+	return []wire.GoalCreated{{Message: "Custom event created successfully", EventID: eventID}}
+}
+
+// PaymentRecorded is the answer of POST /api/v1/payments (without the
+// status envelope, as DataFast's): dup says the transaction was already
+// recorded, and nothing was added.
+func PaymentRecorded(tx string, dup bool) wire.PaymentRecorded {
+	msg := "Payment recorded and attributed successfully"
+	if dup {
+		msg = "Payment already recorded (duplicate transaction_id): nothing was added"
+	}
+	return wire.PaymentRecorded{Message: msg, TransactionID: tx}
+}
+
+// Identified is the data of POST /api/v1/identify.
+func Identified(profileID string) wire.Identified {
+	return wire.Identified{Message: "User profile created successfully", ProfileID: profileID}
+}
