@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/openfast/openfast/internal/wireconv"
 	"github.com/openfast/openfast/wire"
 )
 
@@ -13,12 +14,7 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, req *authReq
 	if err != nil {
 		return err
 	}
-	u := acc.User
-	writeData(w, []wire.Account{{
-		ID: u.ID, Name: u.Name, Email: u.Email, Image: u.Image, HasAccess: true,
-		CreatedAt: isoTime(u.CreatedAt), WebsiteID: acc.WebsiteID,
-		Credential: wire.Credential{Type: acc.Kind.String(), DisplayKey: acc.DisplayKey, Permissions: nonNil(acc.Permissions), WebsiteIDs: nonNil(acc.WebsiteIDs)},
-	}})
+	writeData(w, []wire.Account{wireconv.Account(acc)})
 	return nil
 }
 
@@ -36,6 +32,6 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request, req *auth
 	if err != nil {
 		return err
 	}
-	writeData(w, []wire.Profile{{ID: u.ID, Name: u.Name, Email: u.Email, Image: u.Image}})
+	writeData(w, []wire.Profile{wireconv.Profile(u)})
 	return nil
 }

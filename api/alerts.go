@@ -5,36 +5,10 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/internal/wireconv"
 	"github.com/openfast/openfast/wire"
 )
-
-func alertLogOf(l *openfast.AlertLog) wire.AlertLog {
-	return wire.AlertLog{
-		AlertID: l.AlertID, AlertName: l.AlertName, GoalName: l.GoalName, Status: l.Status,
-		Error: l.Error, VisitorID: l.VisitorID, Firings: l.Firings, TriggeredAt: isoTime(l.TriggeredAt),
-	}
-}
-
-func alertLogsOf(logs []*openfast.AlertLog) []wire.AlertLog {
-	out := make([]wire.AlertLog, 0, len(logs))
-	for _, l := range logs {
-		out = append(out, alertLogOf(l))
-	}
-	return out
-}
-
-func alertOf(v app.AlertView) wire.Alert {
-	return wire.Alert{
-		ID: v.ID, WebsiteID: v.WebsiteID, Name: v.Name,
-		Trigger:     wire.AlertTrigger{Type: "goal", GoalName: v.GoalName},
-		Destination: wire.AlertDestination{Type: "email"},
-		Template:    wire.AlertTemplate{Subject: v.Subject, Message: v.Message},
-		IsEnabled:   v.Enabled, RecentLogs: alertLogsOf(v.RecentLogs),
-		CreatedAt: isoTime(v.CreatedAt), UpdatedAt: isoTime(v.UpdatedAt),
-	}
-}
 
 // listAlerts: GET /admin/websites/{websiteId}/alerts.
 func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, req *authRequest) error {
@@ -42,11 +16,7 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, req *authReq
 	if err != nil {
 		return err
 	}
-	out := make([]wire.Alert, 0, len(list))
-	for _, v := range list {
-		out = append(out, alertOf(v))
-	}
-	writeData(w, out)
+	writeData(w, wireconv.Map(list, wireconv.Alert))
 	return nil
 }
 
@@ -117,7 +87,7 @@ func (s *Server) createAlert(w http.ResponseWriter, r *http.Request, req *authRe
 	if err != nil {
 		return err
 	}
-	writeData(w, []wire.Alert{alertOf(v)})
+	writeData(w, []wire.Alert{wireconv.Alert(v)})
 	return nil
 }
 
@@ -131,7 +101,7 @@ func (s *Server) updateAlert(w http.ResponseWriter, r *http.Request, req *authRe
 	if err != nil {
 		return err
 	}
-	writeData(w, []wire.Alert{alertOf(v)})
+	writeData(w, []wire.Alert{wireconv.Alert(v)})
 	return nil
 }
 
@@ -140,7 +110,7 @@ func (s *Server) deleteAlert(w http.ResponseWriter, r *http.Request, req *authRe
 	if err := s.app.DeleteAlert(r.Context(), req.caller, req.websiteID, r.PathValue("alertId")); err != nil {
 		return err
 	}
-	writeData(w, []wire.Message{{Message: "Alert deleted successfully"}})
+	writeData(w, wireconv.Message(wireconv.AlertDeleted))
 	return nil
 }
 
@@ -159,9 +129,6 @@ func (s *Server) alertHistory(w http.ResponseWriter, r *http.Request, req *authR
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, wire.AlertHistory{
-		Status: wire.StatusSuccess, Data: alertLogsOf(logs),
-		Counts: wire.AlertCounts{Sent: counts.Sent, Failed: counts.Failed, Total: counts.Total},
-	})
+	writeJSON(w, http.StatusOK, wireconv.AlertHistory(logs, counts))
 	return nil
 }

@@ -8,18 +8,7 @@ import (
 	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
 	"github.com/openfast/openfast/internal/wireconv"
-	"github.com/openfast/openfast/wire"
 )
-
-func apiKeyOf(k *openfast.APIKey) wire.APIKey { return wireconv.APIKey(k) }
-
-// userRef is a user _id that may be unknown: null then.
-func userRef(id string) *string {
-	if id == "" {
-		return nil
-	}
-	return &id
-}
 
 // listAPIKeys: GET /admin/websites/{websiteId}/apikeys, masked.
 func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, req *authRequest) error {
@@ -27,11 +16,7 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, req *authRe
 	if err != nil {
 		return err
 	}
-	out := make([]wire.APIKey, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, apiKeyOf(k))
-	}
-	writeData(w, out)
+	writeData(w, wireconv.Map(keys, wireconv.APIKey))
 	return nil
 }
 
@@ -62,9 +47,7 @@ func writeNewKey(w http.ResponseWriter, raw string, k *openfast.APIKey, err erro
 	if err != nil {
 		return err
 	}
-	out := apiKeyOf(k)
-	out.Key = raw
-	writeData(w, []wire.APIKey{out})
+	writeData(w, wireconv.NewAPIKey(raw, k))
 	return nil
 }
 
@@ -90,6 +73,6 @@ func (s *Server) deleteAPIKey(w http.ResponseWriter, r *http.Request, req *authR
 	if err := s.app.DeleteAPIKey(r.Context(), req.caller, req.websiteID, id); err != nil {
 		return err
 	}
-	writeData(w, []wire.APIKeyDeleted{{ID: id, Deleted: true}})
+	writeData(w, wireconv.APIKeyDeleted(id))
 	return nil
 }

@@ -4,15 +4,8 @@ import (
 	"net/http"
 
 	"github.com/openfast/openfast/app"
-	"github.com/openfast/openfast/wire"
+	"github.com/openfast/openfast/internal/wireconv"
 )
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
 
 // listAuditLog: GET /admin/websites/{websiteId}/audit-log, newest first.
 func (s *Server) listAuditLog(w http.ResponseWriter, r *http.Request, req *authRequest) error {
@@ -52,16 +45,5 @@ func auditPaging(req *authRequest) (limit, offset int, err error) {
 }
 
 func writeAuditLog(w http.ResponseWriter, page *app.AuditPage) {
-	out := make([]wire.AuditEntry, 0, len(page.Entries))
-	for _, e := range page.Entries {
-		out = append(out, wire.AuditEntry{
-			ID: e.ID, WebsiteID: optional(e.WebsiteID), Action: e.Action,
-			Actor:  wire.AuditActor{UserID: optional(e.ActorUserID), DisplayKey: e.ActorDisplayKey},
-			Target: wire.AuditTarget{Type: e.TargetType, ID: e.TargetID, DisplayKey: optional(e.TargetDisplayKey)},
-			IP:     e.IP, CreatedAt: isoTime(e.CreatedAt),
-		})
-	}
-	writeJSON(w, http.StatusOK, wire.Paged[wire.AuditEntry, wire.Pagination]{
-		Status: wire.StatusSuccess, Data: out, Pagination: wire.Pagination{Limit: page.Limit, Offset: page.Offset, Total: page.Total},
-	})
+	writeJSON(w, http.StatusOK, wireconv.AuditLog(page))
 }

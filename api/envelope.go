@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/wire"
@@ -60,24 +59,4 @@ var (
 // writeErrorStatus writes the error envelope.
 func writeErrorStatus(w http.ResponseWriter, status int, message string) {
 	writeJSON(w, status, wire.Error{Status: wire.StatusError, Error: wire.ErrorDetail{Code: status, Message: message}})
-}
-
-// isoTime formats a time as DataFast does: ISO 8601 UTC with milliseconds.
-func isoTime(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.000Z")
-}
-
-func isoTimePtr(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := isoTime(*t)
-	return &s
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

@@ -10,20 +10,13 @@ import (
 	"github.com/openfast/openfast/wire"
 )
 
-// funnelOf is a funnel as the API answers it.
-func funnelOf(f *openfast.Funnel) wire.Funnel { return wireconv.Funnel(f) }
-
 // listFunnels: GET /admin/websites/{websiteId}/funnels, the active ones.
 func (s *Server) listFunnels(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	list, err := s.app.Funnels(r.Context(), req.caller, req.websiteID)
 	if err != nil {
 		return err
 	}
-	out := make([]wire.Funnel, 0, len(list))
-	for _, f := range list {
-		out = append(out, funnelOf(f))
-	}
-	writeData(w, out)
+	writeData(w, wireconv.Map(list, wireconv.Funnel))
 	return nil
 }
 
@@ -51,7 +44,7 @@ func writeFunnel(w http.ResponseWriter, f *openfast.Funnel, err error) error {
 	if err != nil {
 		return err
 	}
-	writeData(w, []wire.Funnel{funnelOf(f)})
+	writeData(w, []wire.Funnel{wireconv.Funnel(f)})
 	return nil
 }
 
@@ -61,7 +54,7 @@ func (s *Server) deleteFunnel(w http.ResponseWriter, r *http.Request, req *authR
 	if err := s.app.DeleteFunnel(r.Context(), req.caller, req.websiteID, r.PathValue("funnelId")); err != nil {
 		return err
 	}
-	writeData(w, []wire.Message{{Message: "Funnel deleted successfully"}})
+	writeData(w, wireconv.Message(wireconv.FunnelDeleted))
 	return nil
 }
 

@@ -5,32 +5,11 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
-	"github.com/openfast/openfast/wire"
+	"github.com/openfast/openfast/internal/wireconv"
 )
 
 // maxGoalCustomizationBody is the body limit of PATCH .../goals/customizations.
 const maxGoalCustomizationBody = 4 << 10
-
-// goalColors is the palette as the API answers it.
-var goalColors = func() []wire.GoalColor {
-	out := make([]wire.GoalColor, len(openfast.GoalPalette))
-	for i, c := range openfast.GoalPalette {
-		out[i] = wire.GoalColor{Color: c.Color, Label: c.Label, Family: c.Family}
-	}
-	return out
-}()
-
-func writeGoalCustomizations(w http.ResponseWriter, goals []*openfast.GoalCustomization) {
-	out := wire.GoalCustomizations{Status: wire.StatusSuccess, Data: make([]wire.GoalCustomization, 0, len(goals)), Colors: goalColors}
-	for _, g := range goals {
-		item := wire.GoalCustomization{GoalName: g.GoalName, DisplayName: g.DisplayName, Color: g.Color, Description: g.Description}
-		if !g.Empty() && !g.UpdatedAt.IsZero() {
-			item.UpdatedAt = isoTimePtr(&g.UpdatedAt)
-		}
-		out.Data = append(out.Data, item)
-	}
-	writeJSON(w, http.StatusOK, out)
-}
 
 // listGoalCustomizations: GET /admin/websites/{websiteId}/goals/customizations.
 func (s *Server) listGoalCustomizations(w http.ResponseWriter, r *http.Request, req *authRequest) error {
@@ -38,7 +17,7 @@ func (s *Server) listGoalCustomizations(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	writeGoalCustomizations(w, goals)
+	writeJSON(w, http.StatusOK, wireconv.GoalCustomizations(goals))
 	return nil
 }
 
@@ -66,6 +45,6 @@ func (s *Server) customizeGoal(w http.ResponseWriter, r *http.Request, req *auth
 	if err != nil {
 		return err
 	}
-	writeGoalCustomizations(w, []*openfast.GoalCustomization{g})
+	writeJSON(w, http.StatusOK, wireconv.GoalCustomizations([]*openfast.GoalCustomization{g}))
 	return nil
 }

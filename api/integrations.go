@@ -8,6 +8,7 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/internal/wireconv"
 	"github.com/openfast/openfast/wire"
 )
 
@@ -16,9 +17,9 @@ func integrationsOf(v *app.IntegrationsView) wire.Integrations {
 	out := wire.Integrations{Currency: v.Currency}
 	for _, p := range v.Providers {
 		c := wire.ProviderConnection{Connected: p.Connected, WebhookURL: p.WebhookURL, WebhookConfigured: p.WebhookConfigured,
-			KeyExpiresAt: isoTimePtr(p.KeyExpiresAt), LastSyncedAt: isoTimePtr(p.LastSyncedAt)}
+			KeyExpiresAt: wireconv.TimePtr(p.KeyExpiresAt), LastSyncedAt: wireconv.TimePtr(p.LastSyncedAt)}
 		if p.Connected {
-			c.ConnectedAt = isoTimePtr(&p.ConnectedAt)
+			c.ConnectedAt = wireconv.TimePtr(&p.ConnectedAt)
 			c.Currency = nonEmpty(p.Currency)
 			c.LastSyncError = nonEmpty(p.LastSyncError)
 		}

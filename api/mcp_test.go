@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
 	"slices"
@@ -79,7 +80,6 @@ func TestMCP(t *testing.T) {
 		c.EventStore, c.EventWriter, c.Rates, c.Analytics = events, writer, rates.New(), events
 	})
 	e.setup()
-	e.validate = false // /api/mcp is not a REST route of openapi.yaml
 	pv := storetest.SampleEvent(e.site, 1)
 	if err := events.InsertEvents(context.Background(), []openfast.Event{pv}); err != nil {
 		t.Fatal(err)
@@ -189,6 +189,167 @@ func TestMCP(t *testing.T) {
 		}
 	})
 
+	t.Run("AdminWrites", func(t *testing.T) {
+		e := e.with(t)
+		// call calls a tool that must succeed and returns its first data item.
+		call := func(name string, args map[string]any) map[string]any {
+			t.Helper()
+			res, got := mcpCall(t, cs, name, args)
+			if res.IsError {
+				t.Fatalf("%s %v: %+v", name, args, res.Content[0])
+			}
+			data, _ := got["data"].([]any)
+			if len(data) == 0 {
+				return got
+			}
+			return data[0].(map[string]any)
+		}
+		same := func(what string, mcpItem, restItem map[string]any) {
+			t.Helper()
+			if !reflect.DeepEqual(mcpItem, restItem) {
+				t.Fatalf("%s: MCP %v, REST %v", what, mcpItem, restItem)
+			}
+		}
+
+		// Websites.
+		site := call("website_create", map[string]any{"domain": "mcp-tools.example.com", "timezone": "Europe/Paris"})["websiteId"].(string)
+		siteURL := "/api/v1/admin/websites/" + site
+		same("website_get", call("website_get", map[string]any{"websiteId": site}), e.do("GET", siteURL, e.admin, nil).first())
+		updated := call("website_update", map[string]any{"websiteId": site, "name": "Shop", "excludedPaths": []string{"/admin"}, "isCookieless": true})
+		same("website_update", updated, e.do("GET", siteURL, e.admin, nil).first())
+		if updated["name"] != "Shop" || updated["isCookieless"] != true || fmt.Sprint(updated["excludedPaths"]) != "[/admin]" || updated["timezone"] != "Europe/Paris" {
+			t.Fatalf("website_update answered %v", updated)
+		}
+		// null clears, absent keeps.
+		if cleared := call("website_update", map[string]any{"websiteId": site, "name": nil}); cleared["name"] != nil || cleared["isCookieless"] != true {
+			t.Fatalf("website_update name null: %v", cleared)
+		}
+		res, _ := mcpCall(t, cs, "website_delete", map[string]any{"websiteId": site})
+		if msg := mcpErrorText(t, res); !strings.Contains(msg, "openfast admin delete-website") {
+			t.Fatalf("website_delete: %q", msg)
+		}
+
+		// Keys: create, roll with a grace period, delete.
+		created := call("apikeys_create", map[string]any{"websiteId": site, "name": "agent", "permissions": []string{"analytics:read"}})
+		raw, keyID := created["key"].(string), created["_id"].(string)
+		if !strings.HasPrefix(raw, "df_") || fmt.Sprint(created["permissions"]) != "[analytics:read]" {
+			t.Fatalf("apikeys_create answered %v", created)
+		}
+		listed := e.do("GET", siteURL+"/apikeys", e.admin, nil).list()
+		if len(listed) != 1 || listed[0]["_id"] != keyID || listed[0]["key"] != nil {
+			t.Fatalf("REST keys after apikeys_create: %v", listed)
+		}
+		delete(created, "key")
+		same("apikeys_create", created, listed[0])
+		rolled := call("apikeys_roll", map[string]any{"websiteId": site, "apiKeyId": keyID, "gracePeriodSeconds": 3600})
+		if rolled["_id"] != keyID || rolled["key"] == raw || rolled["previousKeyExpiresAt"] == nil {
+			t.Fatalf("apikeys_roll answered %v", rolled)
+		}
+		e.do("GET", "/api/v1/analytics/realtime", raw, nil).ok()
+		e.do("GET", "/api/v1/analytics/realtime", rolled["key"].(string), nil).ok()
+		res, _ = mcpCall(t, cs, "apikeys_roll", map[string]any{"websiteId": site, "apiKeyId": keyID, "gracePeriodSeconds": 10 * 24 * 3600})
+		if msg := mcpErrorText(t, res); !strings.Contains(msg, "gracePeriodSeconds") {
+			t.Fatalf("apikeys_roll with 10 days of grace: %q", msg)
+		}
+		if d := call("apikeys_delete", map[string]any{"websiteId": site, "apiKeyId": keyID}); d["deleted"] != true {
+			t.Fatalf("apikeys_delete answered %v", d)
+		}
+		e.do("GET", "/api/v1/analytics/realtime", rolled["key"].(string), nil).fails(http.StatusUnauthorized)
+
+		// Tokens.
+		tok := call("tokens_create", map[string]any{"name": "reader", "permissions": []string{"analytics:read"}, "websiteIds": []string{site}})
+		if !strings.HasPrefix(tok["key"].(string), "dft_") {
+			t.Fatalf("tokens_create answered %v", tok)
+		}
+		e.do("GET", "/api/v1/analytics/realtime?websiteId="+site, tok["key"].(string), nil).ok()
+		_, tokens := mcpCall(t, cs, "tokens_list", nil)
+		if rest := e.do("GET", "/api/v1/admin/access-tokens", e.admin, nil); fmt.Sprint(withoutLastUse(tokens)) != fmt.Sprint(withoutLastUse(rest.json)) {
+			t.Fatalf("MCP tokens %v, REST %v", tokens, rest.json)
+		}
+		call("tokens_delete", map[string]any{"tokenId": tok["_id"]})
+		e.do("GET", "/api/v1/analytics/realtime?websiteId="+site, tok["key"].(string), nil).fails(http.StatusUnauthorized)
+
+		// Team: invite, then withdraw.
+		inv := call("team_invite", map[string]any{"websiteId": site, "email": "new@example.com", "role": "member"})
+		if inv["email"] != "new@example.com" || inv["role"] != "member" || inv["invitationId"] == "" {
+			t.Fatalf("team_invite answered %v", inv)
+		}
+		if w := call("team_remove", map[string]any{"websiteId": site, "email": "new@example.com"}); w["message"] != "Invitation withdrawn" {
+			t.Fatalf("team_remove answered %v", w)
+		}
+
+		// Funnels.
+		body := funnelBody("Checkout")
+		body["websiteId"] = site
+		funnel := call("funnels_create", body)
+		same("funnels_create", funnel, e.do("GET", siteURL+"/funnels", e.admin, nil).first())
+		funnel = call("funnels_update", map[string]any{"websiteId": site, "funnelId": funnel["_id"], "name": "Checkout v2", "windowDays": 7})
+		same("funnels_update", funnel, e.do("GET", siteURL+"/funnels", e.admin, nil).first())
+		if funnel["name"] != "Checkout v2" || funnel["windowDays"] != float64(7) || len(funnel["steps"].([]any)) != 3 {
+			t.Fatalf("funnels_update answered %v", funnel)
+		}
+		call("funnels_delete", map[string]any{"websiteId": site, "funnelId": funnel["_id"]})
+		if rest := e.do("GET", siteURL+"/funnels", e.admin, nil).list(); len(rest) != 0 {
+			t.Fatalf("REST funnels after funnels_delete: %v", rest)
+		}
+
+		// Alerts.
+		alert := call("alerts_create", map[string]any{"websiteId": site, "name": "Signups", "trigger": map[string]any{"type": "goal", "goalName": "signup"},
+			"template": map[string]any{"subject": "New signup", "message": "Someone signed up"}})
+		same("alerts_create", alert, e.do("GET", siteURL+"/alerts", e.admin, nil).first())
+		alert = call("alerts_update", map[string]any{"websiteId": site, "alertId": alert["_id"], "isEnabled": false, "template": map[string]any{"subject": nil}})
+		same("alerts_update", alert, e.do("GET", siteURL+"/alerts", e.admin, nil).first())
+		if alert["isEnabled"] != false || alert["template"].(map[string]any)["subject"] != nil || alert["template"].(map[string]any)["message"] != "Someone signed up" {
+			t.Fatalf("alerts_update answered %v", alert)
+		}
+		_, history := mcpCall(t, cs, "alerts_history", map[string]any{"websiteId": site})
+		if rest := e.do("GET", siteURL+"/alerts/history", e.admin, nil); !reflect.DeepEqual(history, rest.json) {
+			t.Fatalf("MCP alert history %v, REST %v", history, rest.json)
+		}
+		call("alerts_delete", map[string]any{"websiteId": site, "alertId": alert["_id"]})
+		if rest := e.do("GET", siteURL+"/alerts", e.admin, nil).list(); len(rest) != 0 {
+			t.Fatalf("REST alerts after alerts_delete: %v", rest)
+		}
+
+		// Goal customizations.
+		_, custom := mcpCall(t, cs, "goal_customize", map[string]any{"websiteId": site, "goalName": "signup", "displayName": "Sign up", "color": "#ef4444"})
+		if rest := e.do("GET", siteURL+"/goals/customizations?goalName=signup", e.admin, nil); !reflect.DeepEqual(custom, rest.json) {
+			t.Fatalf("MCP goal customization %v, REST %v", custom, rest.json)
+		}
+
+		// The audit log has them all, as REST reads it.
+		_, audit := mcpCall(t, cs, "audit_log", map[string]any{"websiteId": site, "limit": 100})
+		if rest := e.do("GET", siteURL+"/audit-log?limit=100", e.admin, nil); !reflect.DeepEqual(audit, rest.json) || len(rest.list()) < 10 {
+			t.Fatalf("MCP audit log %v, REST %v", audit, rest.json)
+		}
+	})
+
+	t.Run("Annotations", func(t *testing.T) {
+		res, err := cs.ListTools(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hints := map[string]*sdk.ToolAnnotations{}
+		for _, tl := range res.Tools {
+			if tl.Annotations == nil {
+				t.Fatalf("tool %s has no annotations", tl.Name)
+			}
+			hints[tl.Name] = tl.Annotations
+		}
+		if a := hints["analytics_overview"]; !a.ReadOnlyHint {
+			t.Errorf("analytics_overview: %+v", a)
+		}
+		if a := hints["apikeys_delete"]; a.ReadOnlyHint || a.DestructiveHint == nil || !*a.DestructiveHint || !a.IdempotentHint {
+			t.Errorf("apikeys_delete: %+v", a)
+		}
+		if a := hints["funnels_create"]; a.ReadOnlyHint || a.DestructiveHint == nil || *a.DestructiveHint || a.IdempotentHint {
+			t.Errorf("funnels_create: %+v", a)
+		}
+		if a := hints["apikeys_roll"]; a.DestructiveHint == nil || !*a.DestructiveHint || a.IdempotentHint {
+			t.Errorf("apikeys_roll: %+v", a)
+		}
+	})
+
 	t.Run("Denied", func(t *testing.T) {
 		e := e.with(t)
 		// A token without analytics:read does not see the reads, and
@@ -216,7 +377,8 @@ func TestMCP(t *testing.T) {
 		_, key := e.key(e.admin, e.site)
 		ks := e.mcpSession(key)
 		names := mcpTools(t, ks)
-		for _, account := range []string{"websites_list"} {
+		for _, account := range []string{"websites_list", "website_create", "tokens_list", "tokens_create", "tokens_delete",
+			"account_update", "invitations_list", "invitations_accept", "audit_log_account", "team_invite", "team_remove", "website_delete"} {
 			if slices.Contains(names, account) {
 				t.Errorf("a df_ key sees the account tool %s: %v", account, names)
 			}

@@ -116,6 +116,9 @@ func TestOpenAPIMatchesRouteTable(t *testing.T) {
 	}
 	for path, item := range doc.Paths.Map() {
 		for method := range item.Operations() {
+			if method == http.MethodPost && path == mcpPath {
+				continue // served by the MCP server, apart from the route table: TestOpenAPIDescribesMCP
+			}
 			routeMethod := method
 			if method == http.MethodHead {
 				routeMethod = http.MethodGet
@@ -125,6 +128,30 @@ func TestOpenAPIMatchesRouteTable(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestOpenAPIDescribesMCP: POST /api/mcp, mounted apart from the route
+// table, is in the document with the API's bearer security, and its
+// answers match it.
+func TestOpenAPIDescribesMCP(t *testing.T) {
+	doc := loadValidOpenAPI(t)
+	item := doc.Paths.Value(mcpPath)
+	if item == nil || item.Post == nil || len(item.Operations()) != 1 {
+		t.Fatalf("openapi.yaml does not describe POST %s alone", mcpPath)
+	}
+	if op := item.Post; op.OperationID == "" || op.Security != nil || op.RequestBody == nil {
+		t.Fatalf("POST %s: operationId %q, security %v, body %v", mcpPath, op.OperationID, op.Security, op.RequestBody)
+	}
+	s, store := openAPITestServer(t, testConfig{})
+	c := newOpenAPIChecker(t, doc, s.Handler())
+	tok := openAPIUser(t, store, "mcp@example.com")
+	initialize := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+	c.want(http.StatusOK, http.MethodPost, mcpPath, tok, initialize)
+	c.want(http.StatusOK, http.MethodPost, mcpPath, tok, `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`)
+	c.want(http.StatusAccepted, http.MethodPost, mcpPath, tok, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	c.want(http.StatusBadRequest, http.MethodPost, mcpPath, tok, `{"jsonrpc":`)
+	c.want(http.StatusUnauthorized, http.MethodPost, mcpPath, "", initialize)
+	c.want(http.StatusRequestEntityTooLarge, http.MethodPost, mcpPath, tok, `{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"x":"`+strings.Repeat("a", 1<<20)+`"}}`)
 }
 
 // checkOperation checks an operation's security, policy and statuses
@@ -243,6 +270,9 @@ func (c *openAPIChecker) do(method, target, token, body string) (int, map[string
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if target == mcpPath {
+		req.Header.Set("Accept", "application/json, text/event-stream") // the transport requires both
 	}
 	rec := httptest.NewRecorder()
 	c.h.ServeHTTP(rec, req)

@@ -4,9 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
-	"github.com/openfast/openfast/wire"
+	"github.com/openfast/openfast/internal/wireconv"
 )
 
 // Server-side writes of the Website API (§5.11–5.15): goals, payments and
@@ -63,7 +62,7 @@ func (s *Server) createGoal(w http.ResponseWriter, r *http.Request, req *authReq
 	if err != nil {
 		return err
 	}
-	writeData(w, []wire.GoalCreated{{Message: "Custom event created successfully", EventID: id}})
+	writeData(w, wireconv.GoalCreated(id))
 	return nil
 }
 
@@ -85,19 +84,6 @@ func selection(req *authRequest) app.EventSelection {
 	}
 }
 
-// deletionOf is the answer of a deletion: what it selected, a message
-// and how many events it deleted.
-func deletionOf(del *openfast.EventDeletion, n int64, message string) []wire.Deletion {
-	out := wire.Deletion{Message: message, Deleted: n, GoalName: del.Goal, TransactionID: del.TransactionID}
-	if del.Visitor != nil {
-		out.VisitorID = del.Visitor.String()
-	}
-	if !del.Start.IsZero() {
-		out.TimeRange = &wire.TimeRange{Start: isoTime(del.Start), End: isoTime(del.End)}
-	}
-	return []wire.Deletion{out}
-}
-
 // deleteGoals: DELETE /api/v1/goals.
 func (s *Server) deleteGoals(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	in := selection(req)
@@ -106,11 +92,7 @@ func (s *Server) deleteGoals(w http.ResponseWriter, r *http.Request, req *authRe
 	if err != nil {
 		return err
 	}
-	msg := "Goal events deleted successfully"
-	if !del.Start.IsZero() {
-		msg = "Goal events deleted successfully within time range"
-	}
-	writeData(w, deletionOf(del, n, msg))
+	writeData(w, wireconv.GoalsDeleted(del, n))
 	return nil
 }
 
@@ -167,11 +149,7 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request, req *auth
 	if err != nil {
 		return err
 	}
-	msg := "Payment recorded and attributed successfully"
-	if dup {
-		msg = "Payment already recorded (duplicate transaction_id): nothing was added"
-	}
-	writeJSON(w, http.StatusOK, wire.PaymentRecorded{Message: msg, TransactionID: tx})
+	writeJSON(w, http.StatusOK, wireconv.PaymentRecorded(tx, dup))
 	return nil
 }
 
@@ -183,18 +161,7 @@ func (s *Server) deletePayments(w http.ResponseWriter, r *http.Request, req *aut
 	if err != nil {
 		return err
 	}
-	var msg string
-	switch {
-	case del.TransactionID != "":
-		msg = "Payment deleted successfully"
-	case del.Visitor != nil && !del.Start.IsZero():
-		msg = "All payments for visitor deleted successfully within time range"
-	case del.Visitor != nil:
-		msg = "All payments for visitor deleted successfully"
-	default:
-		msg = "Payments deleted successfully within time range"
-	}
-	writeData(w, deletionOf(del, n, msg))
+	writeData(w, wireconv.PaymentsDeleted(del, n))
 	return nil
 }
 
@@ -226,6 +193,6 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request, req *authReque
 	if err != nil {
 		return err
 	}
-	writeData(w, wire.Identified{Message: "User profile created successfully", ProfileID: profileID})
+	writeData(w, wireconv.Identified(profileID))
 	return nil
 }

@@ -5,7 +5,7 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
-	"github.com/openfast/openfast/wire"
+	"github.com/openfast/openfast/internal/wireconv"
 )
 
 // listTeam: GET /admin/websites/{websiteId}/team.
@@ -14,11 +14,7 @@ func (s *Server) listTeam(w http.ResponseWriter, r *http.Request, req *authReque
 	if err != nil {
 		return err
 	}
-	out := make([]wire.Member, 0, len(members))
-	for _, m := range members {
-		out = append(out, wire.Member{UserID: m.UserID, Name: m.Name, Email: m.Email, Image: m.Image, Role: string(m.Role), JoinedAt: isoTime(m.JoinedAt)})
-	}
-	writeData(w, out)
+	writeData(w, wireconv.Map(members, wireconv.Member))
 	return nil
 }
 
@@ -43,9 +39,7 @@ func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, req *authR
 	if err != nil {
 		return err
 	}
-	writeData(w, []wire.InvitationCreated{{
-		Message: "Invitation created. Send the invite link to the user.", InvitationID: inv.ID, Email: inv.Email, Role: string(inv.Role),
-	}})
+	writeData(w, wireconv.InvitationCreated(inv))
 	return nil
 }
 
@@ -72,18 +66,14 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, req *authR
 		if err := s.app.WithdrawInvitation(r.Context(), req.caller, req.websiteID, email); err != nil {
 			return err
 		}
-		writeData(w, []wire.MemberRemoved{{Message: "Invitation withdrawn", RevokedAPIKeys: []wire.RevokedAPIKey{}}})
+		writeData(w, wireconv.InvitationWithdrawn())
 		return nil
 	}
 	revoked, err := s.app.RemoveMember(r.Context(), req.caller, req.websiteID, userID)
 	if err != nil {
 		return err
 	}
-	out := wire.MemberRemoved{Message: "Team member removed successfully", RevokedAPIKeys: []wire.RevokedAPIKey{}}
-	for _, k := range revoked {
-		out.RevokedAPIKeys = append(out.RevokedAPIKeys, wire.RevokedAPIKey{ID: k.ID, DisplayKey: k.DisplayKey})
-	}
-	writeData(w, []wire.MemberRemoved{out})
+	writeData(w, wireconv.MemberRemoved(revoked))
 	return nil
 }
 
@@ -93,14 +83,7 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, req *au
 	if err != nil {
 		return err
 	}
-	out := make([]wire.Invitation, 0, len(invs))
-	for _, inv := range invs {
-		out = append(out, wire.Invitation{
-			ID: inv.ID, WebsiteID: inv.WebsiteID, Domain: inv.Domain, Email: inv.Email, Role: string(inv.Role),
-			CreatedAt: isoTime(inv.CreatedAt), ExpiresAt: isoTime(inv.ExpiresAt),
-		})
-	}
-	writeData(w, out)
+	writeData(w, wireconv.Map(invs, wireconv.Invitation))
 	return nil
 }
 
@@ -111,6 +94,6 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, req *a
 	if err != nil {
 		return err
 	}
-	writeData(w, []wire.InvitationAccepted{{Message: "Invitation accepted", WebsiteID: inv.WebsiteID, Domain: inv.Domain, Role: string(inv.Role)}})
+	writeData(w, wireconv.InvitationAccepted(inv))
 	return nil
 }

@@ -6,17 +6,8 @@ import (
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
-	"github.com/openfast/openfast/wire"
+	"github.com/openfast/openfast/internal/wireconv"
 )
-
-func accessTokenOf(t *openfast.AccessToken) wire.AccessToken {
-	return wire.AccessToken{
-		ID: t.ID, Name: t.Name, DisplayKey: t.DisplayKey, Scope: "user",
-		Permissions: nonNil(t.Permissions), WebsiteIDs: nonNil(t.WebsiteIDs),
-		LastUsedAt: isoTimePtr(t.LastUsedAt), CreatedAt: isoTime(t.CreatedAt), CreatedBy: userRef(t.CreatedBy),
-		ExpiresAt: isoTimePtr(t.ExpiresAt),
-	}
-}
 
 // listAccessTokens: GET /admin/access-tokens, the caller's user's tokens.
 func (s *Server) listAccessTokens(w http.ResponseWriter, r *http.Request, req *authRequest) error {
@@ -24,11 +15,7 @@ func (s *Server) listAccessTokens(w http.ResponseWriter, r *http.Request, req *a
 	if err != nil {
 		return err
 	}
-	out := make([]wire.AccessToken, 0, len(tokens))
-	for _, t := range tokens {
-		out = append(out, accessTokenOf(t))
-	}
-	writeData(w, out)
+	writeData(w, wireconv.Map(tokens, wireconv.AccessToken))
 	return nil
 }
 
@@ -56,9 +43,7 @@ func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, req *
 	if err != nil {
 		return err
 	}
-	out := accessTokenOf(t)
-	out.Key = raw
-	writeData(w, []wire.AccessToken{out})
+	writeData(w, wireconv.NewAccessToken(raw, t))
 	return nil
 }
 
@@ -68,6 +53,6 @@ func (s *Server) deleteAccessToken(w http.ResponseWriter, r *http.Request, req *
 	if err := s.app.DeleteAccessToken(r.Context(), req.caller, r.PathValue("tokenId")); err != nil {
 		return err
 	}
-	writeData(w, []wire.Message{{Message: "Access token deleted successfully"}})
+	writeData(w, wireconv.Message(wireconv.AccessTokenDeleted))
 	return nil
 }

@@ -5,22 +5,9 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/internal/wireconv"
 	"github.com/openfast/openfast/wire"
 )
-
-func toWebsiteJSON(w *openfast.Website) wire.Website {
-	return wire.Website{
-		ID: w.ID, Domain: w.Domain, Name: w.Name, TrackingID: w.TrackingID, Timezone: w.Timezone, Currency: w.Currency,
-		KPI: w.KPI, KPIColorScheme: w.KPIColorScheme, RevenueMetric: w.RevenueMetric,
-		IsCookieless: w.IsCookieless, IncludeRenewalRevenue: w.IncludeRenewalRevenue,
-		AllowedHostnames: nonNil(w.AllowedHostnames), ExcludedIPs: nonNil(w.ExcludedIPs), ExcludedPaths: nonNil(w.ExcludedPaths),
-		ExcludedCountries: nonNil(w.ExcludedCountries), ExcludedHostnames: nonNil(w.ExcludedHostnames),
-		IsAllHostnamesAllowed: w.IsAllHostnamesAllowed, SendWeeklyReports: w.SendWeeklyReports,
-		SendViralTrafficAlerts: w.SendViralTrafficAlerts, IsPublicDashboardEnabled: w.IsPublicDashboardEnabled,
-		IsPublicDataEnabled: w.IsPublicDataEnabled, IsAttackModeEnabled: w.IsAttackModeEnabled,
-		CreatedAt: isoTime(w.CreatedAt),
-	}
-}
 
 // listWebsites: GET /admin/websites, limited to the token's allowlist.
 func (s *Server) listWebsites(w http.ResponseWriter, r *http.Request, req *authRequest) error {
@@ -28,14 +15,7 @@ func (s *Server) listWebsites(w http.ResponseWriter, r *http.Request, req *authR
 	if err != nil {
 		return err
 	}
-	out := make([]wire.WebsiteListItem, 0, len(sites))
-	for _, site := range sites {
-		out = append(out, wire.WebsiteListItem{
-			ID: site.ID, Domain: site.Domain, Name: site.Name, TrackingID: site.TrackingID,
-			Timezone: site.Timezone, Currency: site.Currency, Role: string(site.Role),
-		})
-	}
-	writeData(w, out)
+	writeData(w, wireconv.Map(sites, wireconv.WebsiteListItem))
 	return nil
 }
 
@@ -59,7 +39,7 @@ func (s *Server) createWebsite(w http.ResponseWriter, r *http.Request, req *auth
 	if err != nil {
 		return err
 	}
-	writeData(w, []wire.WebsiteCreated{{WebsiteID: site.ID, Domain: site.Domain, TrackingID: site.TrackingID}})
+	writeData(w, wireconv.WebsiteCreated(site))
 	return nil
 }
 
@@ -69,7 +49,7 @@ func (s *Server) getWebsite(w http.ResponseWriter, r *http.Request, req *authReq
 	if err != nil {
 		return err
 	}
-	writeData(w, []wire.Website{toWebsiteJSON(site.Website)})
+	writeData(w, []wire.Website{wireconv.Website(site.Website)})
 	return nil
 }
 
@@ -87,7 +67,7 @@ func (s *Server) updateWebsite(w http.ResponseWriter, r *http.Request, req *auth
 	if err != nil {
 		return err
 	}
-	writeData(w, []wire.Website{toWebsiteJSON(site)})
+	writeData(w, []wire.Website{wireconv.Website(site)})
 	return nil
 }
 

@@ -25,6 +25,10 @@ import (
 // Version is the server version that initialize reports.
 const Version = "1"
 
+// MaxBodyBytes is the largest request body the server reads (413 above),
+// the REST API's.
+const MaxBodyBytes = 1 << 20
+
 type callerKey struct{}
 
 // WithCaller returns ctx carrying the authenticated caller of a request to
@@ -55,7 +59,7 @@ func Handler(a *app.App, log *slog.Logger) http.Handler {
 			return nil
 		}
 		return NewServer(a, c, log)
-	}, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true})
+	}, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, MaxRequestBodyBytes: MaxBodyBytes})
 }
 
 // schemas caches the tools' input schemas across the servers built for

@@ -4,9 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/openfast/openfast/analytics"
@@ -21,17 +21,51 @@ type Tool struct {
 	Name        string
 	Description string
 	Action      app.Action
+	Annotations *mcp.ToolAnnotations
 	add         func(s *mcp.Server, a *app.App, c app.Caller, log *slog.Logger)
+}
+
+// effect is what a tool does to the account's data, which its MCP
+// annotations tell the agent.
+type effect int
+
+const (
+	reads      effect = iota // changes nothing
+	adds                     // adds something new at each call
+	addsOnce                 // adds once: a repeated call adds nothing (payments by transaction_id)
+	overwrites               // changes or deletes what exists; repeating it changes nothing more
+	replaces                 // changes what exists, anew at each call (a key's roll)
+)
+
+// annotations are the MCP tool annotations of e. No tool reaches outside
+// the server.
+func (e effect) annotations() *mcp.ToolAnnotations {
+	closed := false
+	yes, no := true, false
+	a := &mcp.ToolAnnotations{OpenWorldHint: &closed}
+	switch e {
+	case reads:
+		a.ReadOnlyHint = true
+	case adds:
+		a.DestructiveHint = &no
+	case addsOnce:
+		a.DestructiveHint, a.IdempotentHint = &no, true
+	case overwrites:
+		a.DestructiveHint, a.IdempotentHint = &yes, true
+	case replaces:
+		a.DestructiveHint = &yes
+	}
+	return a
 }
 
 // tool makes a Tool whose input is In (its JSON schema is inferred from
 // In's fields and their jsonschema descriptions) and whose result is the
 // JSON that run returns, the REST answer's, as structured content and as
 // text. An error of run is a tool error with the API's message.
-func tool[In any](name, desc string, act app.Action, run func(ctx context.Context, a *app.App, c app.Caller, in In) (any, error)) Tool {
-	t := Tool{Name: name, Description: desc, Action: act}
+func tool[In any](name, desc string, act app.Action, e effect, run func(ctx context.Context, a *app.App, c app.Caller, in In) (any, error)) Tool {
+	t := Tool{Name: name, Description: desc, Action: act, Annotations: e.annotations()}
 	t.add = func(s *mcp.Server, a *app.App, c app.Caller, log *slog.Logger) {
-		mcp.AddTool(s, &mcp.Tool{Name: name, Description: desc}, func(ctx context.Context, _ *mcp.CallToolRequest, in In) (*mcp.CallToolResult, any, error) {
+		mcp.AddTool(s, &mcp.Tool{Name: name, Description: desc, Annotations: t.Annotations}, func(ctx context.Context, _ *mcp.CallToolRequest, in In) (*mcp.CallToolResult, any, error) {
 			out, err := run(ctx, a, c, in)
 			if err != nil {
 				return nil, nil, toolError(log, name, c, err)
@@ -40,6 +74,48 @@ func tool[In any](name, desc string, act app.Action, run func(ctx context.Contex
 		})
 	}
 	return t
+}
+
+// list is the answer of a list: the success envelope of items, each
+// converted by conv (the REST handler's converter). Its result takes the
+// app method's results as they are: list(conv)(a.Method(...)).
+func list[T, W any](conv func(T) W) func([]T, error) (any, error) {
+	return func(items []T, err error) (any, error) {
+		if err != nil {
+			return nil, err
+		}
+		return success(wireconv.Map(items, conv)), nil
+	}
+}
+
+// one is the answer of one object: the success envelope of a list of it.
+func one[T, W any](conv func(T) W) func(T, error) (any, error) {
+	return func(v T, err error) (any, error) {
+		if err != nil {
+			return nil, err
+		}
+		return success([]W{conv(v)}), nil
+	}
+}
+
+// answer is the answer of an app method whose result converts to the
+// whole REST answer or to its data (conv wraps it as needed).
+func answer[T any](conv func(T) any) func(T, error) (any, error) {
+	return func(v T, err error) (any, error) {
+		if err != nil {
+			return nil, err
+		}
+		return conv(v), nil
+	}
+}
+
+// websiteList is the tool of a website's list, answered as its REST twin:
+// fetch is the app method (a method expression such as (*app.App).Funnels)
+// and conv the REST handler's converter.
+func websiteList[T, W any](name, desc string, act app.Action, fetch func(*app.App, context.Context, app.Caller, string) ([]T, error), conv func(T) W) Tool {
+	return tool(name, desc, act, reads, func(ctx context.Context, a *app.App, c app.Caller, in WebsiteInput) (any, error) {
+		return list(conv)(fetch(a, ctx, c, in.WebsiteID))
+	})
 }
 
 // ReadInput is the input of the analytics reads: the query parameters of
@@ -97,7 +173,7 @@ func breakdownTool(e analytics.Endpoint, what string) Tool {
 	name := "analytics_" + strings.ReplaceAll(e.Name, "-", "_")
 	desc := "Breakdown of " + what + " (GET /api/v1/analytics/" + e.Name + "): rows of " + strings.Join(e.Fields, ", ") +
 		", with pagination (limit, offset), date range and filters."
-	return tool(name, desc, app.ActReadAnalytics, func(ctx context.Context, a *app.App, c app.Caller, in ReadInput) (any, error) {
+	return tool(name, desc, app.ActReadAnalytics, reads, func(ctx context.Context, a *app.App, c app.Caller, in ReadInput) (any, error) {
 		rows, total, q, err := a.Breakdown(ctx, c, e, in.read())
 		if err != nil {
 			return nil, err
@@ -110,7 +186,7 @@ func breakdownTool(e analytics.Endpoint, what string) Tool {
 
 // WebsiteInput names a website of the admin API.
 type WebsiteInput struct {
-	WebsiteID string `json:"websiteId" jsonschema:"the website's 24-character hex id (websites_list gives them)"`
+	WebsiteID string `json:"websiteId" jsonschema:"the website's 24-character hex id (websites_list gives them; a df_ key's own is in account_get)"`
 }
 
 // VisitorInput names one visitor.
@@ -158,11 +234,40 @@ type IdentifyInput struct {
 	Properties map[string]any `json:"properties,omitempty" jsonschema:"the user's properties (name, email, image...), as the REST body's other members"`
 }
 
+// SiteInput names the website of a Website API call.
+type SiteInput struct {
+	WebsiteID string `json:"websiteId,omitempty" jsonschema:"the website's 24-character hex id; required with a dft_ account token, omitted with a df_ website key"`
+}
+
+// GoalsDeleteInput selects the goal events to delete (the query of
+// DELETE /api/v1/goals).
+type GoalsDeleteInput struct {
+	WebsiteID string `json:"websiteId,omitempty" jsonschema:"the website's 24-character hex id; required with a dft_ account token, omitted with a df_ website key"`
+	VisitorID string `json:"datafast_visitor_id,omitempty" jsonschema:"delete this visitor's goals"`
+	Name      string `json:"name,omitempty" jsonschema:"delete the goals of this name"`
+	StartAt   string `json:"startAt,omitempty" jsonschema:"with endAt: delete the goals within this range, ISO 8601"`
+	EndAt     string `json:"endAt,omitempty" jsonschema:"with startAt: the end of the range, ISO 8601"`
+}
+
+// PaymentsDeleteInput selects the payments to delete (the query of
+// DELETE /api/v1/payments).
+type PaymentsDeleteInput struct {
+	WebsiteID     string `json:"websiteId,omitempty" jsonschema:"the website's 24-character hex id; required with a dft_ account token, omitted with a df_ website key"`
+	TransactionID string `json:"transaction_id,omitempty" jsonschema:"delete the payment of this transaction id"`
+	VisitorID     string `json:"datafast_visitor_id,omitempty" jsonschema:"delete this visitor's payments"`
+	StartAt       string `json:"startAt,omitempty" jsonschema:"with endAt: delete the payments within this range, ISO 8601"`
+	EndAt         string `json:"endAt,omitempty" jsonschema:"with startAt: the end of the range, ISO 8601"`
+}
+
 // Tools are the tools of the MCP server, in the order of the tools list.
-var Tools = []Tool{
+var Tools = slices.Concat(analyticsTools, adminTools)
+
+// analyticsTools are the tools of the Website API: analytics reads,
+// visitors, and the server-side writes (goals, payments, identify).
+var analyticsTools = []Tool{
 	tool("analytics_overview", "Overview of a website's analytics for a date range (GET /api/v1/analytics/overview): visitors, sessions, bounce rate, "+
 		"average session duration, revenue, payments, revenue per visitor, conversion rate.",
-		app.ActReadAnalytics, func(ctx context.Context, a *app.App, c app.Caller, in ReadInput) (any, error) {
+		app.ActReadAnalytics, reads, func(ctx context.Context, a *app.App, c app.Caller, in ReadInput) (any, error) {
 			row, err := a.Overview(ctx, c, in.read())
 			if err != nil {
 				return nil, err
@@ -170,7 +275,7 @@ var Tools = []Tool{
 			return success([]*wire.Overview{row}), nil
 		}),
 	tool("analytics_timeseries", "Time series of a website's metrics (GET /api/v1/analytics/timeseries): fields and interval are required.",
-		app.ActReadAnalytics, func(ctx context.Context, a *app.App, c app.Caller, in ReadInput) (any, error) {
+		app.ActReadAnalytics, reads, func(ctx context.Context, a *app.App, c app.Caller, in ReadInput) (any, error) {
 			ts, q, err := a.Timeseries(ctx, c, in.read())
 			if err != nil {
 				return nil, err
@@ -181,12 +286,16 @@ var Tools = []Tool{
 			}, nil
 		}),
 	tool("analytics_realtime", "The number of visitors on the website now (GET /api/v1/analytics/realtime).",
-		app.ActReadAnalytics, func(ctx context.Context, a *app.App, c app.Caller, in ReadInput) (any, error) {
+		app.ActReadAnalytics, reads, func(ctx context.Context, a *app.App, c app.Caller, in ReadInput) (any, error) {
 			n, err := a.Realtime(ctx, c, in.read())
 			if err != nil {
 				return nil, err
 			}
 			return success([]wire.Realtime{{Visitors: n}}), nil
+		}),
+	tool("analytics_realtime_map", "The visitors on the website now, with their location, page and device, for a live map (GET /api/v1/analytics/realtime/map).",
+		app.ActReadAnalytics, reads, func(ctx context.Context, a *app.App, c app.Caller, in SiteInput) (any, error) {
+			return answer(success)(a.RealtimeMap(ctx, c, in.WebsiteID))
 		}),
 	breakdownTool(analytics.Pages, "pages (hostname and path)"),
 	breakdownTool(analytics.Referrers, "referrers"),
@@ -200,7 +309,7 @@ var Tools = []Tool{
 	breakdownTool(analytics.Goals, "goals (custom events): completions and visitors"),
 	breakdownTool(analytics.Hostnames, "hostnames"),
 	tool("visitors_list", "Visitors of a website (GET /api/v1/visitors), newest first, with pagination, date range and filters.",
-		app.ActReadAnalytics, func(ctx context.Context, a *app.App, c app.Caller, in ReadInput) (any, error) {
+		app.ActReadAnalytics, reads, func(ctx context.Context, a *app.App, c app.Caller, in ReadInput) (any, error) {
 			page, q, err := a.Visitors(ctx, c, in.read())
 			if err != nil {
 				return nil, err
@@ -210,7 +319,7 @@ var Tools = []Tool{
 			}, nil
 		}),
 	tool("visitor_get", "One visitor's profile (GET /api/v1/visitors/{visitorId}): identity, location, device, activity, goals and payments.",
-		app.ActReadAnalytics, func(ctx context.Context, a *app.App, c app.Caller, in VisitorInput) (any, error) {
+		app.ActReadAnalytics, reads, func(ctx context.Context, a *app.App, c app.Caller, in VisitorInput) (any, error) {
 			profile, err := a.Visitor(ctx, c, in.WebsiteID, in.VisitorID)
 			if err != nil {
 				return nil, err
@@ -218,27 +327,15 @@ var Tools = []Tool{
 			return success(profile), nil
 		}),
 	tool("funnel_results", "A funnel's results for a date range (GET /api/v1/analytics/funnels/{funnelId}): visitors and conversion at each step.",
-		app.ActReadAnalytics, func(ctx context.Context, a *app.App, c app.Caller, in FunnelResultInput) (any, error) {
+		app.ActReadAnalytics, reads, func(ctx context.Context, a *app.App, c app.Caller, in FunnelResultInput) (any, error) {
 			res, err := a.FunnelResult(ctx, c, in.read(), in.FunnelID)
 			if err != nil {
 				return nil, err
 			}
 			return success([]*wire.FunnelResult{res}), nil
 		}),
-	tool("funnels_list", "A website's active funnels and their steps (GET /api/v1/admin/websites/{websiteId}/funnels); funnel_results reads one.",
-		app.ActListFunnels, func(ctx context.Context, a *app.App, c app.Caller, in WebsiteInput) (any, error) {
-			list, err := a.Funnels(ctx, c, in.WebsiteID)
-			if err != nil {
-				return nil, err
-			}
-			out := make([]wire.Funnel, 0, len(list))
-			for _, f := range list {
-				out = append(out, wireconv.Funnel(f))
-			}
-			return success(out), nil
-		}),
 	tool("goals_create", "Records a goal (custom event) of a visitor who has visited the website (POST /api/v1/goals).",
-		app.ActWriteGoals, func(ctx context.Context, a *app.App, c app.Caller, in GoalInput) (any, error) {
+		app.ActWriteGoals, adds, func(ctx context.Context, a *app.App, c app.Caller, in GoalInput) (any, error) {
 			g := app.NewGoal{VisitorID: in.VisitorID, Description: in.Description}
 			if in.Name != "" {
 				g.Name = &in.Name
@@ -253,10 +350,10 @@ var Tools = []Tool{
 			if err != nil {
 				return nil, err
 			}
-			return success([]wire.GoalCreated{{Message: "Custom event created successfully", EventID: id}}), nil
+			return success(wireconv.GoalCreated(id)), nil
 		}),
 	tool("payments_create", "Records a payment, attributed to the visitor or customer (POST /api/v1/payments); once per transaction_id.",
-		app.ActWritePayments, func(ctx context.Context, a *app.App, c app.Caller, in PaymentInput) (any, error) {
+		app.ActWritePayments, addsOnce, func(ctx context.Context, a *app.App, c app.Caller, in PaymentInput) (any, error) {
 			p := app.NewPayment{Amount: in.Amount, VisitorID: in.VisitorID, Email: in.Email, Name: in.Name, CustomerID: in.CustomerID,
 				Renewal: in.Renewal, Refunded: in.Refunded, IsFreeTrial: in.IsFreeTrial, Timestamp: in.Timestamp}
 			if in.Currency != "" {
@@ -269,14 +366,10 @@ var Tools = []Tool{
 			if err != nil {
 				return nil, err
 			}
-			msg := "Payment recorded and attributed successfully"
-			if dup {
-				msg = "Payment already recorded (duplicate transaction_id): nothing was added"
-			}
-			return wire.PaymentRecorded{Message: msg, TransactionID: tx}, nil
+			return wireconv.PaymentRecorded(tx, dup), nil
 		}),
 	tool("identify", "Links a visitor to your user and their properties (POST /api/v1/identify).",
-		app.ActWriteIdentify, func(ctx context.Context, a *app.App, c app.Caller, in IdentifyInput) (any, error) {
+		app.ActWriteIdentify, overwrites, func(ctx context.Context, a *app.App, c app.Caller, in IdentifyInput) (any, error) {
 			id := app.NewIdentity{VisitorID: in.VisitorID, Properties: in.Properties}
 			if in.UserID != "" {
 				id.UserID = &in.UserID
@@ -288,66 +381,23 @@ var Tools = []Tool{
 			if err != nil {
 				return nil, err
 			}
-			return success(wire.Identified{Message: "User profile created successfully", ProfileID: profileID}), nil
+			return success(wireconv.Identified(profileID)), nil
 		}),
-	tool("team_list", "A website's members and their roles (GET /api/v1/admin/websites/{websiteId}/team).",
-		app.ActListTeam, func(ctx context.Context, a *app.App, c app.Caller, in WebsiteInput) (any, error) {
-			members, err := a.Members(ctx, c, in.WebsiteID)
+	tool("goals_delete", "Deletes goal events (DELETE /api/v1/goals): those of a visitor, of a goal name, or within a date range; "+
+		"at least one of datafast_visitor_id, name, or startAt with endAt.",
+		app.ActWriteGoals, overwrites, func(ctx context.Context, a *app.App, c app.Caller, in GoalsDeleteInput) (any, error) {
+			del, n, err := a.DeleteGoals(ctx, c, in.WebsiteID, app.EventSelection{VisitorID: in.VisitorID, GoalName: in.Name, Start: in.StartAt, End: in.EndAt})
 			if err != nil {
 				return nil, err
 			}
-			out := make([]wire.Member, 0, len(members))
-			for _, m := range members {
-				out = append(out, wire.Member{UserID: m.UserID, Name: m.Name, Email: m.Email, Image: m.Image, Role: string(m.Role), JoinedAt: isoTime(m.JoinedAt)})
-			}
-			return success(out), nil
+			return success(wireconv.GoalsDeleted(del, n)), nil
 		}),
-	tool("account_get", "The account of the credential in use and what it may do (GET /api/v1/admin/account): user, credential type, permissions, websites.",
-		app.ActGetAccount, func(ctx context.Context, a *app.App, c app.Caller, _ struct{}) (any, error) {
-			acc, err := a.Account(ctx, c)
+	tool("payments_delete", "Deletes payments (DELETE /api/v1/payments): one by transaction_id, a visitor's, or those within a date range.",
+		app.ActWritePayments, overwrites, func(ctx context.Context, a *app.App, c app.Caller, in PaymentsDeleteInput) (any, error) {
+			del, n, err := a.DeletePayments(ctx, c, in.WebsiteID, app.EventSelection{VisitorID: in.VisitorID, TransactionID: in.TransactionID, Start: in.StartAt, End: in.EndAt})
 			if err != nil {
 				return nil, err
 			}
-			u := acc.User
-			cred := wire.Credential{Type: acc.Kind.String(), DisplayKey: acc.DisplayKey, Permissions: nonNil(acc.Permissions), WebsiteIDs: nonNil(acc.WebsiteIDs)}
-			return success([]wire.Account{{ID: u.ID, Name: u.Name, Email: u.Email, Image: u.Image, HasAccess: true,
-				CreatedAt: isoTime(u.CreatedAt), WebsiteID: acc.WebsiteID, Credential: cred}}), nil
+			return success(wireconv.PaymentsDeleted(del, n)), nil
 		}),
-	tool("websites_list", "The websites the account token's user can access, with their role (GET /api/v1/admin/websites).",
-		app.ActListWebsites, func(ctx context.Context, a *app.App, c app.Caller, _ struct{}) (any, error) {
-			sites, err := a.Websites(ctx, c)
-			if err != nil {
-				return nil, err
-			}
-			out := make([]wire.WebsiteListItem, 0, len(sites))
-			for _, site := range sites {
-				out = append(out, wire.WebsiteListItem{
-					ID: site.ID, Domain: site.Domain, Name: site.Name, TrackingID: site.TrackingID,
-					Timezone: site.Timezone, Currency: site.Currency, Role: string(site.Role),
-				})
-			}
-			return success(out), nil
-		}),
-	tool("apikeys_list", "A website's df_ keys, masked (GET /api/v1/admin/websites/{websiteId}/apikeys).",
-		app.ActListAPIKeys, func(ctx context.Context, a *app.App, c app.Caller, in WebsiteInput) (any, error) {
-			keys, err := a.APIKeys(ctx, c, in.WebsiteID)
-			if err != nil {
-				return nil, err
-			}
-			out := make([]wire.APIKey, 0, len(keys))
-			for _, k := range keys {
-				out = append(out, wireconv.APIKey(k))
-			}
-			return success(out), nil
-		}),
-}
-
-// isoTime is the API's time format.
-func isoTime(t time.Time) string { return wireconv.Time(t) }
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

@@ -49,10 +49,31 @@ func TestCLI_MCP(t *testing.T) {
 		for _, tl := range tools.Tools {
 			names = append(names, tl.Name)
 		}
-		if !slices.Contains(names, "websites_list") || !slices.Contains(names, "analytics_overview") {
-			t.Fatalf("tools: %v", names)
+		for _, want := range []string{"websites_list", "analytics_overview", "website_update", "apikeys_roll", "tokens_create", "team_invite", "funnels_create", "alerts_create", "goal_customize"} {
+			if !slices.Contains(names, want) {
+				t.Fatalf("tools lack %s: %v", want, names)
+			}
 		}
-		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "websites_list"})
+		// The annotations come through the proxy.
+		for _, tl := range tools.Tools {
+			if a := tl.Annotations; tl.Name == "funnels_delete" && (a == nil || a.DestructiveHint == nil || !*a.DestructiveHint) {
+				t.Fatalf("funnels_delete annotations: %+v", a)
+			}
+		}
+		// A write tool, forwarded with the saved login's token.
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "funnels_create", Arguments: map[string]any{
+			"websiteId": created[0].WebsiteID, "name": "Signup",
+			"steps": []any{map[string]any{"name": "Home", "type": "pageview", "url": "/"}, map[string]any{"name": "Done", "type": "goal", "goalName": "signup"}},
+		}})
+		if err != nil || res.IsError {
+			t.Fatalf("funnels_create: %v %+v", err, res)
+		}
+		var funnels []map[string]any
+		owner.json(t, &funnels, "funnels", "list", created[0].WebsiteID)
+		if len(funnels) != 1 || funnels[0]["name"] != "Signup" {
+			t.Fatalf("funnels after funnels_create over stdio: %v", funnels)
+		}
+		res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "websites_list"})
 		if err != nil || res.IsError {
 			t.Fatalf("websites_list: %v %+v", err, res)
 		}
