@@ -211,3 +211,28 @@ func TestAdminBootstrap_DataDirMustExist(t *testing.T) {
 	}
 	checkMode(t, dataDir, 0o700)
 }
+
+// websites create without --timezone uses this machine's time zone (TZ
+// here), and UTC when TZ is empty.
+func TestWebsitesCreate_DefaultTimezone(t *testing.T) {
+	t.Parallel()
+	srv, dataDir := startCLIServer(t)
+	token := runBootstrap(t, dataDir, "tz@example.com", "TZ")
+	for i, tc := range []struct{ tz, want string }{{"America/New_York", "America/New_York"}, {"", "UTC"}} {
+		u := newCLIUser(t, "TZ="+tc.tz)
+		u.login(t, srv, token)
+		r := u.run(t, "", "websites", "create", "--domain", fmt.Sprintf("tz%d.example.com", i), "--json")
+		if r.code != 0 || !strings.Contains(r.stderr, "using "+tc.want) {
+			t.Fatalf("websites create with TZ=%q exited with %d; stderr:\n%s", tc.tz, r.code, r.stderr)
+		}
+		var created []struct{ WebsiteID string }
+		if err := json.Unmarshal([]byte(r.stdout), &created); err != nil || len(created) != 1 {
+			t.Fatalf("websites create --json: %q (%v)", r.stdout, err)
+		}
+		var site []map[string]any
+		u.json(t, &site, "websites", "get", created[0].WebsiteID)
+		if site[0]["timezone"] != tc.want {
+			t.Errorf("TZ=%q: website timezone %v, want %s", tc.tz, site[0]["timezone"], tc.want)
+		}
+	}
+}
