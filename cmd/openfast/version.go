@@ -19,9 +19,10 @@ import (
 // Set by the release build (scripts/release) with -ldflags -X; when empty,
 // the module version and VCS settings of the build info are used.
 var (
-	version string
-	commit  string
-	date    string
+	version  string
+	commit   string
+	date     string
+	modified string // "true" or "false"
 )
 
 // buildInfo is what `openfast version` reports.
@@ -62,6 +63,9 @@ func readBuildInfo(ctx context.Context) buildInfo {
 	}
 	if date != "" {
 		b.Date = date
+	}
+	if modified != "" {
+		b.Modified = modified == "true"
 	}
 	if v, err := duckdb.LibraryVersion(ctx); err != nil {
 		b.DuckDB = "unknown (" + err.Error() + ")"
