@@ -210,6 +210,13 @@ func TestAdminBootstrap_DataDirMustExist(t *testing.T) {
 		}
 	}
 	checkMode(t, dataDir, 0o700)
+
+	// delete-website has no --create: its refusal does not suggest it.
+	_, stderr, code = runCLI(t, "admin", "delete-website", "--id", "665f0b3c4d2e1a0012345678", "--data-dir", filepath.Join(work, "elsewhere"))
+	if code == 0 || !strings.Contains(stderr, "no openfast data folder at") || strings.Contains(stderr, "--create") {
+		t.Errorf("delete-website on a missing folder exited with %d: %s", code, stderr)
+	}
+	checkMissing(t, filepath.Join(work, "elsewhere"))
 }
 
 // websites create without --timezone uses this machine's time zone (TZ

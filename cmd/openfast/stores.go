@@ -29,6 +29,8 @@ type storeOptions struct {
 	// without it an admin command refuses a folder with no metadata
 	// database, which is most often a mistyped or missing --data-dir.
 	create bool
+	// canCreate: the command has --create.
+	canCreate bool
 }
 
 // maxClusterCacheTTL bounds --credential-cache-ttl when the metadata lives
@@ -43,6 +45,7 @@ func (o *storeOptions) metadataFlags(f *pflag.FlagSet) {
 // createFlag adds --create to an admin command that may start a new data
 // folder.
 func (o *storeOptions) createFlag(f *pflag.FlagSet) {
+	o.canCreate = true
 	f.BoolVar(&o.create, "create", false, "create the data folder (with its metadata database) if it does not exist yet; without it the command refuses a folder that has no "+sqlite.FileName)
 }
 
@@ -63,7 +66,11 @@ func (o *storeOptions) operatorDataDir() (string, error) {
 	}
 	if _, err := os.Stat(filepath.Join(abs, sqlite.FileName)); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("no openfast data folder at %s (no %s in it): name the server's folder with --data-dir or OPENFAST_DATA_DIR, or add --create to start a new one there", abs, sqlite.FileName)
+			hint := ""
+			if o.canCreate {
+				hint = ", or add --create to start a new one there"
+			}
+			return "", fmt.Errorf("no openfast data folder at %s (no %s in it): name the server's folder with --data-dir or OPENFAST_DATA_DIR%s", abs, sqlite.FileName, hint)
 		}
 		return "", fmt.Errorf("data folder %s: %w", abs, err)
 	}

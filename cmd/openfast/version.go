@@ -108,7 +108,8 @@ platform, and the versions of the DuckDB and SQLite libraries linked in.`,
 		Example: `  openfast version
   openfast version --json | jq -r .version
   openfast --version`,
-		Args: cobra.NoArgs,
+		Args:    cobra.NoArgs,
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return bindEnv(cmd) },
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return writeVersion(cmd.OutOrStdout(), readBuildInfo(cmd.Context()), asJSON)
 		},
