@@ -149,16 +149,21 @@ func (a *cliApp) websitesCommand() *cobra.Command {
 
 	var domain, timezone, name string
 	createCmd := &cobra.Command{
-		Use:   "create --domain DOMAIN --timezone ZONE [--name NAME]",
+		Use:   "create --domain DOMAIN [--timezone ZONE] [--name NAME]",
 		Short: "Create a website and print its tracker snippet",
 		Long: `Create a website owned by your user. --domain is the site's domain without a
 scheme; --timezone an IANA name (Europe/Paris, America/New_York, UTC) that
-days and hours of its analytics are counted in.`,
+days and hours of its analytics are counted in: by default this machine's
+(TZ, else /etc/localtime), else UTC.`,
 		Example: `  openfast websites create --domain example.com --timezone Europe/Paris --name "Example"`,
 		Args:    usageArgs(cobra.NoArgs),
 		RunE: a.run(func(s *session, _ []string) error {
-			if domain == "" || timezone == "" {
-				return usagef("--domain and --timezone are required")
+			if domain == "" {
+				return usagef("--domain is required")
+			}
+			if timezone == "" {
+				timezone = localTimezone()
+				fmt.Fprintf(s.errOut, "note: --timezone not given: using %s, this machine's time zone.\n", timezone)
 			}
 			c, err := s.client()
 			if err != nil {
@@ -181,7 +186,7 @@ days and hours of its analytics are counted in.`,
 		}),
 	}
 	createCmd.Flags().StringVar(&domain, "domain", "", "the website's domain, such as example.com (required)")
-	createCmd.Flags().StringVar(&timezone, "timezone", "", "IANA time zone such as Europe/Paris or UTC (required)")
+	createCmd.Flags().StringVar(&timezone, "timezone", "", "IANA time zone such as Europe/Paris or UTC (default: this machine's, else UTC)")
 	createCmd.Flags().StringVar(&name, "name", "", "display name")
 
 	getCmd := &cobra.Command{

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/openfast/openfast/client"
 	"github.com/openfast/openfast/wire"
@@ -18,15 +19,16 @@ import (
 
 // queryFlags are the flags of the analytics reads and the visitors list.
 type queryFlags struct {
-	from, to, timezone, interval, fields string
-	filters                              []string
-	limit, offset                        int
+	from, to, period, timezone, interval, fields string
+	filters                                      []string
+	limit, offset                                int
 }
 
 func (q *queryFlags) addDates(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&q.from, "from", "", "start: YYYY-MM-DD (a day in --timezone) or an ISO 8601 instant; with --to (default: all time)")
 	f.StringVar(&q.to, "to", "", "end: YYYY-MM-DD (included) or an ISO 8601 instant; with --from")
+	f.StringVar(&q.period, "period", "", periodHelp)
 	f.StringVar(&q.timezone, "timezone", "", "IANA time zone of days and hours (default: the website's)")
 	f.StringArrayVar(&q.filters, "filter", nil, "keep rows matching `dimension=[operator:]value[,value...]` (repeatable)")
 }
@@ -69,6 +71,14 @@ func (q *queryFlags) query() (client.Query, error) {
 	if (q.from == "") != (q.to == "") {
 		return client.Query{}, usagef("--from and --to go together: give both or neither")
 	}
+	if q.period != "" {
+		if q.from != "" {
+			return client.Query{}, usagef("--period and --from/--to do not go together: give one or the other")
+		}
+		if _, _, _, err := periodRange(q.period, time.Now()); err != nil {
+			return client.Query{}, usagef("%w", err)
+		}
+	}
 	if q.limit < 0 || q.offset < 0 {
 		return client.Query{}, usagef("--limit and --offset must not be negative")
 	}
@@ -84,6 +94,32 @@ func (q *queryFlags) query() (client.Query, error) {
 		out.Filters = append(out.Filters, f)
 	}
 	return out, nil
+}
+
+// applyPeriod sets the days of --period in query, counted on the calendar
+// of --timezone or, without it, of the website (asked of the API).
+func (q *queryFlags) applyPeriod(s *session, site string, query *client.Query) error {
+	if q.period == "" {
+		return nil
+	}
+	zone := q.timezone
+	if zone == "" {
+		row, _, err := s.api.Metadata(s.ctx, site, "timezone")
+		if err != nil {
+			return fmt.Errorf("read the website's time zone for --period: %w", err)
+		}
+		zone, _ = row["timezone"].(string)
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil || zone == "" {
+		return usagef("--timezone %q: want an IANA name such as Europe/Paris", zone)
+	}
+	from, to, _, err := periodRange(q.period, time.Now().In(loc))
+	if err != nil {
+		return usagef("%w", err)
+	}
+	query.StartAt, query.EndAt = from, to
+	return nil
 }
 
 const filterHelp = `
@@ -141,6 +177,7 @@ func (a *cliApp) analyticsCommand() *cobra.Command {
 With a dft_ token the website is --website, OPENFAST_WEBSITE or the config
 file's default; a df_ website key implies its website.`+"\n"+filterHelp)
 	cmd.Example = `  openfast analytics overview --from 2026-05-01 --to 2026-05-31
+  openfast analytics overview --period 7d
   openfast analytics timeseries --interval day --fields visitors,sessions
   openfast analytics pages --filter country=US --filter device=is_not:mobile --limit 10
   openfast analytics referrers --json | jq '.[0]'`
@@ -170,6 +207,9 @@ revenue_per_visitor, conversion_rate (%).` + "\n" + filterHelp,
 			}
 			site, err := s.websiteForQuery()
 			if err != nil {
+				return err
+			}
+			if err := q.applyPeriod(s, site, &query); err != nil {
 				return err
 			}
 			_, resp, err := s.api.Overview(s.ctx, site, query)
@@ -212,6 +252,9 @@ Fields: name, visitors, sessions, revenue, payments, conversion_rate.` + "\n" + 
 			}
 			site, err := s.websiteForQuery()
 			if err != nil {
+				return err
+			}
+			if err := q.applyPeriod(s, site, &query); err != nil {
 				return err
 			}
 			ts, resp, err := s.api.Timeseries(s.ctx, site, query)
@@ -354,6 +397,9 @@ visitors. Columns: ` + strings.Join(reportColumns[report], ", ") + ".\n" + filte
 			if err != nil {
 				return err
 			}
+			if err := q.applyPeriod(s, site, &query); err != nil {
+				return err
+			}
 			list, resp, err := s.api.Breakdown(s.ctx, site, report, query)
 			if err != nil {
 				return err
@@ -418,6 +464,9 @@ payments, false those without.`,
 			}
 			site, err := s.websiteForQuery()
 			if err != nil {
+				return err
+			}
+			if err := q.applyPeriod(s, site, &query); err != nil {
 				return err
 			}
 			rows, resp, err := s.api.Visitors(s.ctx, site, query)

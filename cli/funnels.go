@@ -251,6 +251,9 @@ revenue of the step's visitors.` + "\n" + filterHelp,
 			if err != nil {
 				return err
 			}
+			if err := q.applyPeriod(s, site, &query); err != nil {
+				return err
+			}
 			r, resp, err := s.api.FunnelResults(s.ctx, site, args[0], query)
 			if err != nil {
 				return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics"
+	"github.com/openfast/openfast/internal/migration"
 	"github.com/openfast/openfast/storetest"
 )
 
@@ -489,5 +491,23 @@ func TestTableBeforeCoordinates(t *testing.T) {
 	}
 	if got := a.Visitors[1].Coordinates; got.Known {
 		t.Errorf("older event's coordinates %+v, want unknown", got)
+	}
+}
+
+// A database with a migration this binary does not know (made by a newer
+// openfast) is refused with a message that says what to do.
+func TestOpen_RefusesNewerSchema(t *testing.T) {
+	u := testURL(t)
+	db, err := Open(ctx, u)
+	must(t, err)
+	must(t, db.insertRow(ctx, `INSERT INTO schema_migrations (name, applied_at)`, "from_the_future", time.Now().UTC()))
+	must(t, db.Close())
+	_, err = Open(ctx, u)
+	var newer *migration.NewerError
+	if !errors.As(err, &newer) || newer.Store != "event" || newer.Known != len(migrations) {
+		t.Fatalf("Open = %v, want a newer-schema error", err)
+	}
+	if want := "this database was written by a newer openfast (event schema"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q, want it to contain %q", err, want)
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +38,7 @@ import (
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/internal/migration"
 )
 
 // schema creates the tables.
@@ -244,11 +246,13 @@ func Open(ctx context.Context, url string) (*DB, error) {
 // database: migrate records it in schema_migrations after it ran, and a
 // new database records them all without running them. A crash between a
 // migration and its record runs it again at the next Open.
-var migrations = []struct {
+var migrations = []migrationStep{
+	{"payment_hints", (*DB).migratePaymentHints},
+}
+
+type migrationStep struct {
 	name string
 	run  func(d *DB, ctx context.Context) error
-}{
-	{"payment_hints", (*DB).migratePaymentHints},
 }
 
 // migrate runs the migrations that schema_migrations does not record, or
@@ -271,7 +275,15 @@ func (d *DB) migrate(ctx context.Context, fresh bool) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("event database: read schema_migrations: %w", err)
 	}
-	for _, m := range migrations {
+	// A migration this binary does not know was made by a newer one: the
+	// database is left as it is. Migrations are only ever appended, so the
+	// count of those recorded is the schema's version.
+	for name := range applied {
+		if !slices.ContainsFunc(migrations, func(m migrationStep) bool { return m.name == name }) {
+			return &migration.NewerError{Where: "this database", Store: "event", Found: max(len(applied), len(migrations)+1), Known: len(migrations)}
+		}
+	}
+	for i, m := range migrations {
 		if applied[m.name] {
 			continue
 		}
@@ -283,6 +295,7 @@ func (d *DB) migrate(ctx context.Context, fresh bool) error {
 		if err := d.insertRow(ctx, `INSERT INTO schema_migrations (name, applied_at)`, m.name, time.Now().UTC()); err != nil {
 			return fmt.Errorf("event database: record migration %s: %w", m.name, err)
 		}
+		migration.Report(ctx, migration.Applied{Store: "clickhouse", Version: i + 1, Name: m.name})
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	ddb "github.com/duckdb/duckdb-go/v2"
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/analytics/sqlq"
+	"github.com/openfast/openfast/internal/migration"
 )
 
 // FileName is the event database's name inside the data folder.
@@ -95,6 +96,10 @@ func open(ctx context.Context, path string) (*DB, error) {
 	}
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
+		var newer *migration.NewerError
+		if errors.As(err, &newer) {
+			return nil, newer
+		}
 		return nil, fmt.Errorf("migrate the event database: %w", err)
 	}
 	if err := os.Chmod(path, 0o600); err != nil {
@@ -444,4 +449,20 @@ func (d *DB) DeleteEvents(ctx context.Context, del openfast.EventDeletion) (int6
 		return 0, fmt.Errorf("delete events: %w", err)
 	}
 	return n, nil
+}
+
+// LibraryVersion is the version of the DuckDB library linked into the
+// binary (such as v1.5.2), asked of an in-memory database.
+func LibraryVersion(ctx context.Context) (string, error) {
+	connector, err := ddb.NewConnector("", nil)
+	if err != nil {
+		return "", fmt.Errorf("open an in-memory duckdb: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	var v string
+	if err := db.QueryRowContext(ctx, "SELECT version()").Scan(&v); err != nil {
+		return "", fmt.Errorf("ask duckdb its version: %w", err)
+	}
+	return v, nil
 }

@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/internal/migration"
 	"github.com/openfast/openfast/storetest"
 )
 
@@ -208,5 +210,52 @@ func TestFileBeforeCoordinates(t *testing.T) {
 	sort.Slice(got, func(i, j int) bool { return got[i].Time.Before(got[j].Time) })
 	if !reflect.DeepEqual(got, []openfast.Event{old, added}) {
 		t.Fatalf("events %+v", got)
+	}
+}
+
+// A file that a newer openfast migrated further is refused, unchanged,
+// with a message that says what to do.
+func TestOpen_RefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	d, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.db.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	_, err = Open(context.Background(), path)
+	var newer *migration.NewerError
+	if !errors.As(err, &newer) || newer.Found != 9999 || newer.Store != "event" {
+		t.Fatalf("Open = %v, want a newer-schema error for version 9999", err)
+	}
+	if want := "this data folder was written by a newer openfast (event schema 9999, this binary knows up to"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q, want it to contain %q", err, want)
+	}
+}
+
+// Each migration applied on open is reported to the context's reporter,
+// once: a second open applies none.
+func TestOpen_ReportsMigrations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	var got []migration.Applied
+	ctx := migration.WithReporter(context.Background(), func(a migration.Applied) { got = append(got, a) })
+	d, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	files, _ := migration.List(migrations, "migrations")
+	if len(got) != len(files) || got[0].Store != "duckdb" || got[len(got)-1].Version != migration.Latest(files) {
+		t.Fatalf("reported %+v, want the %d migrations", got, len(files))
+	}
+	got = nil
+	if d, err = Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	if len(got) != 0 {
+		t.Errorf("a second open reported %+v", got)
 	}
 }

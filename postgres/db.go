@@ -11,10 +11,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/internal/migration"
 )
 
 //go:embed migrations/*.sql
@@ -76,20 +73,13 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
-	files, err := fs.Glob(migrations, "migrations/*.sql")
+	files, err := migration.List(migrations, "migrations")
 	if err != nil {
-		return fmt.Errorf("list migrations: %w", err)
+		return err
 	}
-	sort.Strings(files)
+	known := migration.Latest(files)
 	for _, f := range files {
-		version, err := strconv.Atoi(strings.SplitN(path.Base(f), "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: bad name: %w", f, err)
-		}
-		body, err := migrations.ReadFile(f)
-		if err != nil {
-			return fmt.Errorf("read migration %s: %w", f, err)
-		}
+		applied := false
 		err = db.tx(ctx, func(tx pgx.Tx) error {
 			// Another process opening the same database waits here until
 			// this transaction ends, then finds the migration applied.
@@ -99,23 +89,40 @@ func (db *DB) migrate(ctx context.Context) error {
 			if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)`); err != nil {
 				return fmt.Errorf("create schema_migrations: %w", err)
 			}
-			var applied bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, version).Scan(&applied); err != nil {
+			// A database that a newer binary migrated further is left as
+			// it is.
+			var found int
+			if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&found); err != nil {
+				return fmt.Errorf("read schema_migrations: %w", err)
+			}
+			if found > known {
+				return &migration.NewerError{Where: "this database", Store: "metadata", Found: found, Known: known}
+			}
+			var done bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, f.Version).Scan(&done); err != nil {
 				return err
 			}
-			if applied {
+			if done {
 				return nil
 			}
 			// Without arguments pgx sends the simple protocol, which runs
 			// every statement of the file.
-			if _, err := tx.Exec(ctx, string(body)); err != nil {
+			if _, err := tx.Exec(ctx, f.SQL); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, version, ms(db.now()))
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, f.Version, ms(db.now()))
+			applied = err == nil
 			return err
 		})
+		var newer *migration.NewerError
+		if errors.As(err, &newer) {
+			return newer
+		}
 		if err != nil {
-			return fmt.Errorf("apply migration %s: %w", f, err)
+			return fmt.Errorf("apply migration %s: %w", f.Name, err)
+		}
+		if applied {
+			migration.Report(ctx, migration.Applied{Store: "postgres", Version: f.Version, Name: f.Label()})
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/internal/migration"
 	"github.com/openfast/openfast/internal/pgtest"
 	"github.com/openfast/openfast/storetest"
 )
@@ -230,5 +232,24 @@ func TestWatchChanges(t *testing.T) {
 	case <-changes:
 		t.Fatal("two announcements for one committed change")
 	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// A database that a newer openfast migrated further is refused, unchanged,
+// with a message that says what to do.
+func TestOpen_RefusesNewerSchema(t *testing.T) {
+	u := freshDatabase(t)
+	db := openURL(t, u)
+	if _, err := db.pool.Exec(context.Background(), `INSERT INTO schema_migrations (version, applied_at) VALUES (9999, now())`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err := Open(context.Background(), u)
+	var newer *migration.NewerError
+	if !errors.As(err, &newer) || newer.Found != 9999 || newer.Store != "metadata" {
+		t.Fatalf("Open = %v, want a newer-schema error for version 9999", err)
+	}
+	if want := "this database was written by a newer openfast (metadata schema 9999, this binary knows up to"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q, want it to contain %q", err, want)
 	}
 }

@@ -9,18 +9,15 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/internal/migration"
 )
 
 // FileName is the metadata database's name inside the data folder.
@@ -127,39 +124,43 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
-	files, err := fs.Glob(migrations, "migrations/*.sql")
+	files, err := migration.List(migrations, "migrations")
 	if err != nil {
-		return fmt.Errorf("list migrations: %w", err)
+		return err
 	}
-	sort.Strings(files)
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
+	// A file that a newer binary migrated further is left as it is.
+	var found int
+	if err := db.write.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&found); err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	if known := migration.Latest(files); found > known {
+		return &migration.NewerError{Where: "this data folder", Store: "metadata", Found: found, Known: known}
+	}
 	for _, f := range files {
-		version, err := strconv.Atoi(strings.SplitN(filepath.Base(f), "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: bad name: %w", f, err)
-		}
-		body, err := migrations.ReadFile(f)
-		if err != nil {
-			return fmt.Errorf("read migration %s: %w", f, err)
-		}
+		applied := false
 		err = db.tx(ctx, func(tx *sql.Tx) error {
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, f.Version).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			if _, err := tx.ExecContext(ctx, f.SQL); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, db.now().UnixMilli())
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, f.Version, db.now().UnixMilli())
+			applied = err == nil
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("apply migration %s: %w", f, err)
+			return fmt.Errorf("apply migration %s: %w", f.Name, err)
+		}
+		if applied {
+			migration.Report(ctx, migration.Applied{Store: "sqlite", Version: f.Version, Name: f.Label()})
 		}
 	}
 	return nil
@@ -242,4 +243,11 @@ func ptrStr(p *string) sql.NullString {
 
 func notFound(what string) error {
 	return openfast.Errorf(openfast.ENOTFOUND, "%s not found.", what)
+}
+
+// LibraryVersion is the version of the SQLite library linked into the
+// binary, such as 3.50.4.
+func LibraryVersion() string {
+	v, _, _ := sqlite3.Version()
+	return v
 }

@@ -2,12 +2,15 @@ package sqlite
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/internal/migration"
 	"github.com/openfast/openfast/storetest"
 )
 
@@ -80,4 +83,37 @@ func TestMetadataCopy(t *testing.T) {
 		t.Cleanup(func() { db.Close() })
 		return db
 	})
+}
+
+// A file that a newer openfast migrated further is refused, unchanged,
+// with a message that says what to do; each migration applied is reported
+// once.
+func TestOpen_NewerSchemaAndReports(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	var got []migration.Applied
+	ctx := migration.WithReporter(context.Background(), func(a migration.Applied) { got = append(got, a) })
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := migration.List(migrations, "migrations")
+	if len(got) != len(files) || got[0].Store != "sqlite" || got[len(got)-1].Version != migration.Latest(files) {
+		t.Errorf("reported %+v, want the %d migrations", got, len(files))
+	}
+	if _, err := db.write.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	got = nil
+	_, err = Open(ctx, path)
+	var newer *migration.NewerError
+	if !errors.As(err, &newer) || newer.Found != 9999 || newer.Known != migration.Latest(files) {
+		t.Fatalf("Open = %v, want a newer-schema error for version 9999", err)
+	}
+	if want := fmt.Sprintf("this data folder was written by a newer openfast (metadata schema 9999, this binary knows up to %d); use a newer binary or restore a backup", migration.Latest(files)); err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+	if len(got) != 0 {
+		t.Errorf("a refused open reported %+v", got)
+	}
 }

@@ -36,8 +36,12 @@ func newBootstrapCommand() *cobra.Command {
 		Long: `Create the user with this email if it does not exist, and a new dft_ account
 token with permissions ["*"] for all of the user's websites. The raw token is
 printed alone on the last line of standard output, once: it is not stored and
-cannot be shown again.`,
-		Example: `  TOKEN=$(openfast admin bootstrap --email you@example.com | tail -n 1)
+cannot be shown again. The first line names the data folder used.
+
+The data folder must be the server's (--data-dir, OPENFAST_DATA_DIR): a
+folder without a metadata database is refused unless --create is given.`,
+		Example: `  TOKEN=$(openfast admin bootstrap --email you@example.com --data-dir /var/lib/openfast | tail -n 1)
+  openfast admin bootstrap --email you@example.com --data-dir ./openfast-data --create
   curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/api/v1/admin/account`,
 		Args:    cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, _ []string) error { return bindEnv(cmd) },
@@ -45,7 +49,7 @@ cannot be shown again.`,
 			if email == "" {
 				return fmt.Errorf("--email is required")
 			}
-			raw, u, err := bootstrap(cmd.Context(), &stores, email, name)
+			raw, u, err := bootstrap(cmd.Context(), &stores, email, name, cmd.OutOrStdout())
 			if err != nil {
 				return err
 			}
@@ -57,16 +61,17 @@ cannot be shown again.`,
 	cmd.Flags().StringVar(&email, "email", "", "the user's email (required)")
 	cmd.Flags().StringVar(&name, "name", "", "the user's name, when the user is created")
 	stores.metadataFlags(cmd.Flags())
+	stores.createFlag(cmd.Flags())
 	return cmd
 }
 
-func bootstrap(ctx context.Context, stores *storeOptions, email, name string) (string, *openfast.User, error) {
+func bootstrap(ctx context.Context, stores *storeOptions, email, name string, out io.Writer) (string, *openfast.User, error) {
 	if _, err := openfast.NormalizeEmail(email); err != nil {
 		return "", nil, err // before the data folder is created
 	}
 	var raw string
 	var u *openfast.User
-	err := withOperatorApp(ctx, stores, func(a *app.App) (err error) {
+	err := withOperatorApp(ctx, stores, out, func(a *app.App) (err error) {
 		raw, u, err = a.Bootstrap(ctx, email, name, "openfast admin bootstrap")
 		return err
 	})
@@ -74,8 +79,21 @@ func bootstrap(ctx context.Context, stores *storeOptions, email, name string) (s
 }
 
 // withOperatorApp runs fn with an App over the metadata store the flags
-// name, for an operator command.
-func withOperatorApp(ctx context.Context, stores *storeOptions, fn func(*app.App) error) error {
+// name, for an operator command. The data folder must hold a metadata
+// database already unless --create was given; its absolute path is
+// written to out (nil: not written) first.
+func withOperatorApp(ctx context.Context, stores *storeOptions, out io.Writer, fn func(*app.App) error) error {
+	dir, err := stores.operatorDataDir()
+	if err != nil {
+		return err
+	}
+	if out != nil {
+		if dir != "" {
+			fmt.Fprintf(out, "Data folder: %s\n", dir)
+		} else {
+			fmt.Fprintln(out, "Metadata: PostgreSQL (--database-url)")
+		}
+	}
 	store, err := stores.openMetadata(ctx)
 	if err != nil {
 		return err
@@ -104,7 +122,7 @@ second.`,
 			if !openfast.ValidID(id) {
 				return fmt.Errorf("--id must be a 24-character hex ObjectId")
 			}
-			err := withOperatorApp(cmd.Context(), &stores, func(a *app.App) error {
+			err := withOperatorApp(cmd.Context(), &stores, nil, func(a *app.App) error {
 				return a.DeleteWebsiteAsOperator(cmd.Context(), id, "openfast admin delete-website")
 			})
 			if err != nil {
@@ -146,7 +164,7 @@ The password is stored only as an argon2id hash.`,
 				return err
 			}
 			var created bool
-			err = withOperatorApp(cmd.Context(), &stores, func(a *app.App) (err error) {
+			err = withOperatorApp(cmd.Context(), &stores, nil, func(a *app.App) (err error) {
 				created, err = a.SetPasswordAsOperator(cmd.Context(), email, pw, "openfast admin set-password")
 				return err
 			})
@@ -163,6 +181,7 @@ The password is stored only as an argon2id hash.`,
 	}
 	cmd.Flags().StringVar(&email, "email", "", "the user's email (required)")
 	stores.metadataFlags(cmd.Flags())
+	stores.createFlag(cmd.Flags())
 	return cmd
 }
 

@@ -470,7 +470,7 @@ func TestCLI_Commands(t *testing.T) {
 		}
 		owner.fail(t, 2, "nothing to update", "websites", "update", site)
 		owner.fail(t, 1, "timezone", "websites", "update", "--timezone", "Mars/Olympus")
-		owner.fail(t, 2, "--domain and --timezone are required", "websites", "create", "--domain", "x.example.com")
+		owner.fail(t, 2, "--domain is required", "websites", "create", "--timezone", "UTC")
 		owner.fail(t, 1, "(HTTP 409)", "websites", "create", "--domain", "shop.example.com", "--timezone", "UTC")
 	})
 
@@ -658,6 +658,23 @@ func TestCLI_Commands(t *testing.T) {
 		owner.fail(t, 2, "want dimension=[operator:]value", "analytics", "pages", "--filter", "nonsense")
 		owner.fail(t, 1, "Unknown filter", "analytics", "pages", "--filter", "planet=mars")
 		owner.fail(t, 2, "--from and --to go together", "analytics", "overview", "--from", "2026-01-01")
+		// Relative periods, on the calendar of the website's time zone.
+		for _, period := range []string{"today", "7d", "30d", "12mo", "mtd", "ytd", "all"} {
+			if out := owner.ok(t, "analytics", "overview", "--fields", "visitors", "--period", period); tableValue(t, out, "visitors") != "2" {
+				t.Errorf("overview --period %s:\n%s", period, out)
+			}
+		}
+		if out := owner.ok(t, "analytics", "pages", "--period", "yesterday", "--timezone", "UTC"); strings.Contains(out, "/pricing") {
+			t.Errorf("pages --period yesterday shows today's pages:\n%s", out)
+		}
+		var week []map[string]any
+		owner.json(t, &week, "analytics", "timeseries", "--period", "7d", "--interval", "day", "--fields", "visitors")
+		if len(week) != 7 {
+			t.Errorf("timeseries --period 7d --interval day: %d rows, want 7: %v", len(week), week)
+		}
+		owner.fail(t, 2, `--period "fortnight": want today, yesterday, Nd`, "analytics", "overview", "--period", "fortnight")
+		owner.fail(t, 2, "--period and --from/--to do not go together", "analytics", "overview", "--period", "7d", "--from", "2026-01-01", "--to", "2026-01-31")
+		owner.fail(t, 2, "--timezone", "analytics", "overview", "--period", "7d", "--timezone", "Mars/Olympus")
 		owner.fail(t, 1, "(HTTP 400)", "analytics", "timeseries", "--interval", "fortnight")
 	})
 

@@ -27,7 +27,17 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCommand(), newAdminCommand())
+	root.AddCommand(newServeCommand(), newAdminCommand(), newVersionCommand(), newHealthcheckCommand())
+	// --version prints what `openfast version` does; alone, the root
+	// command prints its help.
+	showVersion := root.Flags().Bool("version", false, "print the version of openfast and of its DuckDB and SQLite")
+	root.Args = cobra.NoArgs
+	root.RunE = func(cmd *cobra.Command, _ []string) error {
+		if *showVersion {
+			return writeVersion(cmd.OutOrStdout(), readBuildInfo(cmd.Context()), false)
+		}
+		return cmd.Help()
+	}
 	cli.AddCommands(root)
 	return root
 }

@@ -387,7 +387,7 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 // the token.
 func runBootstrap(t *testing.T, dataDir, email, name string) string {
 	t.Helper()
-	args := []string{"admin", "bootstrap", "--email", email, "--data-dir", dataDir}
+	args := []string{"admin", "bootstrap", "--email", email, "--data-dir", dataDir, "--create"}
 	if name != "" {
 		args = append(args, "--name", name)
 	}

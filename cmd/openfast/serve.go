@@ -22,6 +22,7 @@ import (
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/enrich"
 	"github.com/openfast/openfast/ingest"
+	"github.com/openfast/openfast/internal/migration"
 	"github.com/openfast/openfast/internal/servergc"
 	"github.com/openfast/openfast/mail"
 	"github.com/openfast/openfast/rates"
@@ -199,6 +200,15 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err := sqlite.CheckDataDirPrivate(o.stores.dataDir); err != nil {
 		return err
 	}
+	unlock, err := lockDataDir(o.stores.dataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// Each migration the stores apply as they open is logged.
+	ctx = migration.WithReporter(ctx, func(m migration.Applied) {
+		log.Info("migrated", "store", m.Store, "version", m.Version, "name", m.Name)
+	})
 	keyFile, named := o.secretKeyFile, o.secretKeyFile != ""
 	if !named {
 		keyFile = filepath.Join(o.stores.dataDir, secretKeyFileName)

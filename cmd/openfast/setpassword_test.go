@@ -22,7 +22,7 @@ func TestAdminSetPassword(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, binary, append([]string{"admin", "set-password", "--data-dir", dataDir}, args...)...)
+		cmd := exec.CommandContext(ctx, binary, append([]string{"admin", "set-password", "--data-dir", dataDir, "--create"}, args...)...)
 		cmd.Env = baseEnv()
 		cmd.Stdin = strings.NewReader(stdin)
 		var out, errOut bytes.Buffer

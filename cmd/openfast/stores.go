@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -21,6 +25,12 @@ type storeOptions struct {
 	dataDir       string
 	databaseURL   string
 	clickhouseURL string
+	// create lets an admin command create the data folder (--create);
+	// without it an admin command refuses a folder with no metadata
+	// database, which is most often a mistyped or missing --data-dir.
+	create bool
+	// canCreate: the command has --create.
+	canCreate bool
 }
 
 // maxClusterCacheTTL bounds --credential-cache-ttl when the metadata lives
@@ -30,6 +40,41 @@ const maxClusterCacheTTL = 5 * time.Second
 func (o *storeOptions) metadataFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.dataDir, "data-dir", "./openfast-data", "data folder (created with mode 0700)")
 	f.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL URL (postgres://...) for the metadata, instead of SQLite in the data folder")
+}
+
+// createFlag adds --create to an admin command that may start a new data
+// folder.
+func (o *storeOptions) createFlag(f *pflag.FlagSet) {
+	o.canCreate = true
+	f.BoolVar(&o.create, "create", false, "create the data folder (with its metadata database) if it does not exist yet; without it the command refuses a folder that has no "+sqlite.FileName)
+}
+
+// operatorDataDir says where an admin command finds the metadata: the
+// data folder's absolute path, or "" with --database-url. Unless --create
+// is given, a data folder without a metadata database is refused: the
+// server would not see what the command writes there.
+func (o *storeOptions) operatorDataDir() (string, error) {
+	if o.databaseURL != "" {
+		return "", nil
+	}
+	abs, err := filepath.Abs(o.dataDir)
+	if err != nil {
+		return "", fmt.Errorf("data folder %s: %w", o.dataDir, err)
+	}
+	if o.create {
+		return abs, nil
+	}
+	if _, err := os.Stat(filepath.Join(abs, sqlite.FileName)); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			hint := ""
+			if o.canCreate {
+				hint = ", or add --create to start a new one there"
+			}
+			return "", fmt.Errorf("no openfast data folder at %s (no %s in it): name the server's folder with --data-dir or OPENFAST_DATA_DIR%s", abs, sqlite.FileName, hint)
+		}
+		return "", fmt.Errorf("data folder %s: %w", abs, err)
+	}
+	return abs, nil
 }
 
 func (o *storeOptions) eventFlags(f *pflag.FlagSet) {

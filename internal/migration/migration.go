@@ -3,6 +3,7 @@
 package migration
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"path"
@@ -17,6 +18,10 @@ type File struct {
 	Name    string // the file's path in the file system it came from
 	SQL     string
 }
+
+// Label is the migration's file name without its folder and extension,
+// such as 0002_salts.
+func (f File) Label() string { return strings.TrimSuffix(path.Base(f.Name), ".sql") }
 
 // List returns the migrations of the .sql files in dir of fsys, ordered by
 // version.
@@ -44,4 +49,49 @@ func List(fsys fs.FS, dir string) ([]File, error) {
 		}
 	}
 	return files, nil
+}
+
+// NewerError is the error of opening a store whose schema a newer openfast
+// wrote: it records migrations this binary does not know. Nothing is
+// changed in the store.
+type NewerError struct {
+	Where string // "this data folder" or "this database"
+	Store string // "metadata" or "event"
+	Found int    // the store's schema version
+	Known int    // the newest this binary knows
+}
+
+func (e *NewerError) Error() string {
+	return fmt.Sprintf("%s was written by a newer openfast (%s schema %d, this binary knows up to %d); use a newer binary or restore a backup",
+		e.Where, e.Store, e.Found, e.Known)
+}
+
+// Latest is the newest version of files, 0 when there are none.
+func Latest(files []File) int {
+	if len(files) == 0 {
+		return 0
+	}
+	return files[len(files)-1].Version
+}
+
+// Applied is a migration a store has just applied.
+type Applied struct {
+	Store   string // sqlite, postgres, duckdb or clickhouse
+	Version int
+	Name    string
+}
+
+type reporterKey struct{}
+
+// WithReporter returns a context under which the stores' Open calls fn
+// for each migration they apply, e.g. to log it.
+func WithReporter(ctx context.Context, fn func(Applied)) context.Context {
+	return context.WithValue(ctx, reporterKey{}, fn)
+}
+
+// Report tells the reporter of ctx, if any, that a migration was applied.
+func Report(ctx context.Context, a Applied) {
+	if fn, ok := ctx.Value(reporterKey{}).(func(Applied)); ok && fn != nil {
+		fn(a)
+	}
 }
