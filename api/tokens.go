@@ -6,6 +6,7 @@ import (
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
+	"github.com/openfast/openfast/internal/wireconv"
 	"github.com/openfast/openfast/wire"
 )
 
@@ -14,7 +15,7 @@ func accessTokenOf(t *openfast.AccessToken) wire.AccessToken {
 		ID: t.ID, Name: t.Name, DisplayKey: t.DisplayKey, Scope: "user",
 		Permissions: nonNil(t.Permissions), WebsiteIDs: nonNil(t.WebsiteIDs),
 		LastUsedAt: isoTimePtr(t.LastUsedAt), CreatedAt: isoTime(t.CreatedAt), CreatedBy: userRef(t.CreatedBy),
-		ExpiresAt: isoTimePtr(t.ExpiresAt),
+		ExpiresAt: isoTimePtr(t.ExpiresAt), AllowedIPs: wireconv.NullableList(t.AllowedIPs),
 	}
 }
 
@@ -50,6 +51,9 @@ func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, req *
 		return err
 	}
 	if in.ExpiresAt, err = body.timestamp("expiresAt"); err != nil {
+		return err
+	}
+	if in.AllowedIPs, _, err = body.allowedIPs(); err != nil {
 		return err
 	}
 	raw, t, err := s.app.CreateAccessToken(r.Context(), req.caller, in)

@@ -43,6 +43,15 @@ func TimePtr(t *time.Time) *string {
 	return &s
 }
 
+// NullableList is a list whose nil has a meaning of its own (allowedIps:
+// any address): null for nil.
+func NullableList(v []string) *[]string {
+	if v == nil {
+		return nil
+	}
+	return &v
+}
+
 // APIKey is a website's df_ key as the API lists it, masked.
 func APIKey(k *openfast.APIKey) wire.APIKey {
 	var createdBy *string
@@ -54,5 +63,6 @@ func APIKey(k *openfast.APIKey) wire.APIKey {
 		LastUsedAt: TimePtr(k.LastUsedAt), CreatedAt: Time(k.CreatedAt),
 		Permissions: auth.KeyPermissions(k.Permissions), CreatedBy: createdBy,
 		ExpiresAt: TimePtr(k.ExpiresAt), PreviousKeyExpiresAt: TimePtr(k.PreviousExpiresAt),
+		AllowedIPs: NullableList(k.AllowedIPs),
 	}
 }
