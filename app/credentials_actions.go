@@ -128,7 +128,7 @@ func newAllowedIPs(c Caller, list []string, what string) ([]netip.Prefix, error)
 	if err != nil {
 		return nil, err
 	}
-	return allowed, mayAllowIPs(c, allowed, what, "omit allowedIps to get the caller's")
+	return allowed, mayAllowIPs(c, allowed, what, "or omit allowedIps to get the caller's")
 }
 
 // mayAllowIPs refuses, naming what is outside, a caller limited to some
@@ -148,7 +148,10 @@ func mayAllowIPs(c Caller, allowed []netip.Prefix, what, hint string) error {
 		}
 		from = strings.Join(outside, ", ")
 	}
-	return openfast.Errorf(openfast.EFORBIDDEN, "A credential limited to some IP addresses cannot %s usable from %s: the calling %s may be used only from %s. Ask for allowedIps within those (%s).",
+	if hint != "" {
+		hint = " (" + hint + ")"
+	}
+	return openfast.Errorf(openfast.EFORBIDDEN, "A credential limited to some IP addresses cannot %s usable from %s: the calling %s may be used only from %s. Ask for allowedIps within those%s.",
 		what, from, c.Kind.Noun(), strings.Join(auth.FormatAllowedIPs(c.AllowedIPs), ", "), hint)
 }
 
@@ -236,7 +239,7 @@ func (a *App) RollAPIKeyWith(ctx context.Context, c Caller, websiteID, keyID str
 	}
 	allowed, hint := keys[i].AllowedIPs, "send allowedIps to replace the key's"
 	if in.SetAllowedIPs {
-		allowed, hint = in.AllowedIPs, "send allowedIps within them"
+		allowed, hint = in.AllowedIPs, ""
 	}
 	parsed, err := auth.ParseAllowedIPs(allowed)
 	if err != nil {
