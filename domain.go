@@ -109,6 +109,10 @@ type APIKey struct {
 	// ExpiresAt is when the key stops working (refused from that instant
 	// on); nil for never, DataFast's behaviour.
 	ExpiresAt *time.Time
+	// AllowedIPs are the client addresses the key may be used from:
+	// normalized CIDR prefixes ("10.0.0.0/8", "203.0.113.7/32"); nil for
+	// any address, DataFast's behaviour.
+	AllowedIPs []string
 	// PreviousHash is the SHA-256 of the value the key had before its
 	// last roll, which works until PreviousExpiresAt (a roll with a grace
 	// period); nil when the previous value stopped at the roll.
@@ -134,6 +138,9 @@ type AccessToken struct {
 	// ExpiresAt is when the token stops working (refused from that
 	// instant on); nil for never.
 	ExpiresAt *time.Time
+	// AllowedIPs are the client addresses the token may be used from,
+	// normalized CIDR prefixes; nil for any address.
+	AllowedIPs []string
 }
 
 // Member is a user's membership of a website, with the user's profile.
@@ -252,8 +259,9 @@ type APIKeyStore interface {
 	// becomes the key's CreatedBy ("" for unknown): whoever learns a key's
 	// value answers for it.
 	// RollAPIKey gives a key a new value. With previousUntil set, the
-	// previous value keeps working until then; nil ends it at once.
-	RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey, rolledBy string, previousUntil *time.Time, audit *AuditEntry) (*APIKey, error)
+	// previous value keeps working until then; nil ends it at once. The
+	// key's AllowedIPs become allowedIPs (nil: any address).
+	RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey, rolledBy string, previousUntil *time.Time, allowedIPs []string, audit *AuditEntry) (*APIKey, error)
 	DeleteAPIKey(ctx context.Context, websiteID, id string, audit *AuditEntry) error
 }
 

@@ -37,6 +37,9 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, req *authR
 	if in.ExpiresAt, err = body.timestamp("expiresAt"); err != nil {
 		return err
 	}
+	if in.AllowedIPs, _, err = body.allowedIPs(); err != nil {
+		return err
+	}
 	raw, k, err := s.app.CreateAPIKey(r.Context(), req.caller, req.websiteID, in)
 	return writeNewKey(w, raw, k, err)
 }
@@ -53,7 +56,8 @@ func writeNewKey(w http.ResponseWriter, raw string, k *openfast.APIKey, err erro
 
 // rollAPIKey: PUT /admin/websites/{websiteId}/apikeys/{apiKeyId}. The key
 // keeps its _id and gets a new value; the old value is refused from the
-// next request on, or after the body's gracePeriodSeconds (optional).
+// next request on, or after the body's gracePeriodSeconds (optional). The
+// body's allowedIps, when sent, replaces the key's (null: any address).
 func (s *Server) rollAPIKey(w http.ResponseWriter, r *http.Request, req *authRequest) error {
 	body, err := readObject(w, r, true)
 	if err != nil {
@@ -63,7 +67,11 @@ func (s *Server) rollAPIKey(w http.ResponseWriter, r *http.Request, req *authReq
 	if err != nil {
 		return err
 	}
-	raw, k, err := s.app.RollAPIKeyWithGrace(r.Context(), req.caller, req.websiteID, r.PathValue("apiKeyId"), grace)
+	in := app.KeyRoll{Grace: grace}
+	if in.AllowedIPs, in.SetAllowedIPs, err = body.allowedIPs(); err != nil {
+		return err
+	}
+	raw, k, err := s.app.RollAPIKeyWith(r.Context(), req.caller, req.websiteID, r.PathValue("apiKeyId"), in)
 	return writeNewKey(w, raw, k, err)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
+	"github.com/openfast/openfast/auth"
 )
 
 // maxBodyBytes is the largest request body the API reads.
@@ -113,6 +114,22 @@ func (o object) bool(field string) (v bool, present bool, err error) {
 }
 
 // strings reads an optional array of strings; null reads as empty.
+// allowedIPs reads the optional allowedIps of a key or token: present
+// says whether it was sent; v is nil for null (any address) and holds the
+// entries otherwise, which the app checks (an empty array is refused
+// there).
+func (o object) allowedIPs() (v []string, present bool, err error) {
+	raw, ok := o["allowedIps"]
+	if !ok {
+		return nil, false, nil
+	}
+	if isNull(raw) {
+		return nil, true, nil
+	}
+	v, _, err = o.strings("allowedIps", auth.MaxAllowedIPs)
+	return v, true, err
+}
+
 func (o object) strings(field string, maxItems int) (v []string, present bool, err error) {
 	raw, ok := o[field]
 	if !ok {

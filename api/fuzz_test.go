@@ -34,7 +34,8 @@ func fuzzBody(f *testing.F, method string, seeds []string, path func(e *testEnv)
 func FuzzCreateAPIKeyBody(f *testing.F) {
 	var site string
 	fuzzBody(f, "POST", []string{`{"name":"Production backend"}`, `{"name":null}`, `{"name":42}`, `{"name":"` + string(make([]byte, 200)) + `"}`,
-		`{"expiresAt":"2030-01-01T00:00:00Z"}`, `{"expiresAt":null}`, `{"expiresAt":"2000-01-01T00:00:00+02:00"}`, `{"expiresAt":"9999-12-31T23:59:59.999999999Z"}`, `{"expiresAt":1}`},
+		`{"expiresAt":"2030-01-01T00:00:00Z"}`, `{"expiresAt":null}`, `{"expiresAt":"2000-01-01T00:00:00+02:00"}`, `{"expiresAt":"9999-12-31T23:59:59.999999999Z"}`, `{"expiresAt":1}`,
+		`{"allowedIps":["10.0.0.0/8","2001:db8::1"]}`, `{"allowedIps":[]}`, `{"allowedIps":null}`, `{"allowedIps":["::ffff:1.2.3.4/120"]}`, `{"allowedIps":["1.2.3.4/33"]}`},
 		func(e *testEnv) string {
 			e.setup()
 			site = e.site
@@ -59,7 +60,8 @@ func FuzzCreateAPIKeyBody(f *testing.F) {
 func FuzzCreateAccessTokenBody(f *testing.F) {
 	fuzzBody(f, "POST", []string{`{"name":"Agent","permissions":["analytics:read","websites:read"],"websiteIds":[]}`,
 		`{"permissions":["*"]}`, `{"permissions":"*"}`, `{"websiteIds":["0123456789abcdef01234567"]}`, `{"permissions":[1,2]}`,
-		`{"expiresAt":"2030-01-01T00:00:00.5-05:00"}`, `{"expiresAt":"2030-13-01T00:00:00Z"}`, `{"expiresAt":null,"name":"x"}`},
+		`{"expiresAt":"2030-01-01T00:00:00.5-05:00"}`, `{"expiresAt":"2030-13-01T00:00:00Z"}`, `{"expiresAt":null,"name":"x"}`,
+		`{"allowedIps":["127.0.0.1"]}`, `{"allowedIps":"127.0.0.1"}`, `{"allowedIps":["fe80::1%lo"]}`},
 		func(e *testEnv) string { e.setup(); return "/api/v1/admin/access-tokens" },
 		func(t *testing.T, e *testEnv, status int) {
 			tokens, err := e.store.AccessTokens(context.Background(), e.adminID)

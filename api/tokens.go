@@ -39,6 +39,9 @@ func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request, req *
 	if in.ExpiresAt, err = body.timestamp("expiresAt"); err != nil {
 		return err
 	}
+	if in.AllowedIPs, _, err = body.allowedIPs(); err != nil {
+		return err
+	}
 	raw, t, err := s.app.CreateAccessToken(r.Context(), req.caller, in)
 	if err != nil {
 		return err

@@ -263,19 +263,22 @@ func (a *App) Ready(ctx context.Context) error {
 
 // Authenticate turns a raw bearer credential, presented from the client
 // address ip, into a principal. On refusal it returns a nil principal and
-// the reason (FailMalformed, FailUnknown, FailExpired), and counts the failure against
-// ip. An address that failed too often is refused before its credential is
-// even parsed: the reason is then FailTooManyFailures and err a RetryError
-// with ERATELIMIT. Otherwise err is set only when the store failed.
+// the reason (FailMalformed, FailUnknown, FailExpired, FailAddress), and
+// counts the failure against ip, except FailAddress: a credential that
+// exists, used from an address outside its allowedIps, is refused with
+// EFORBIDDEN and is no guess to slow down. An address that failed too
+// often is refused before its credential is even parsed: the reason is
+// then FailTooManyFailures and err a RetryError with ERATELIMIT. Otherwise
+// err is set only when the store failed.
 func (a *App) Authenticate(ctx context.Context, raw, ip string, now time.Time) (*auth.Principal, string, error) {
 	if a.failures == nil {
-		return a.verifier.VerifyAt(ctx, raw, now)
+		return a.verifier.VerifyAt(ctx, raw, ip, now)
 	}
 	addr := addressKey(ip)
 	if retry, ok := a.failures.allow(addr, now); !ok {
 		return nil, FailTooManyFailures, a.failures.refusal(retry)
 	}
-	p, reason, err := a.verifier.VerifyAt(ctx, raw, now)
+	p, reason, err := a.verifier.VerifyAt(ctx, raw, ip, now)
 	if p == nil && (err == nil || reason == FailExpired) {
 		a.failures.fail(addr, now)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"fmt"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -56,22 +57,30 @@ func NewVerifier(store openfast.MetadataStore, ttl time.Duration, now func() tim
 	}
 }
 
-// Reasons a credential is refused with 401.
+// Reasons a credential is refused: with 401, and FailAddress with 403.
 const (
 	FailMalformed = "malformed"
 	FailUnknown   = "unknown"
 	FailExpired   = "expired"
+	// FailAddress: the credential is limited to some client addresses
+	// (allowedIps) and the request came from another.
+	FailAddress = "ip_not_allowed"
 )
 
-// Verify authenticates raw. On refusal it returns a nil principal and the
-// reason; err is set when the store failed, and for an expired credential
-// (FailExpired), an EUNAUTHORIZED error saying when it expired.
+// Verify authenticates raw, presented from no known client address: a
+// credential limited to some addresses is refused. On refusal it returns a
+// nil principal and the reason; err is set when the store failed, for an
+// expired credential (FailExpired), an EUNAUTHORIZED error saying when it
+// expired, and for a credential used from an address outside its
+// allowedIps (FailAddress), an EFORBIDDEN error naming the address.
 func (v *Verifier) Verify(ctx context.Context, raw string) (p *auth.Principal, reason string, err error) {
-	return v.VerifyAt(ctx, raw, v.now())
+	return v.VerifyAt(ctx, raw, "", v.now())
 }
 
-// VerifyAt is Verify at a given time (the request's).
-func (v *Verifier) VerifyAt(ctx context.Context, raw string, now time.Time) (p *auth.Principal, reason string, err error) {
+// VerifyAt is Verify from the client address ip (text; "" for none known)
+// at a given time (the request's). The expiry and the address are checked
+// on every request, the principal cached or not.
+func (v *Verifier) VerifyAt(ctx context.Context, raw, ip string, now time.Time) (p *auth.Principal, reason string, err error) {
 	kind := auth.Parse(raw)
 	if kind == auth.KindNone {
 		return nil, FailMalformed, nil
@@ -81,6 +90,9 @@ func (v *Verifier) VerifyAt(ctx context.Context, raw string, now time.Time) (p *
 		// A cached principal may have expired since it was cached.
 		if !p.ExpiresAt.IsZero() && !now.Before(p.ExpiresAt) {
 			return nil, FailExpired, expired(p)
+		}
+		if p.AllowedIPs != nil && !p.AllowsIP(ip) { // nil (any address) costs no call
+			return nil, FailAddress, notAllowed(p, ip)
 		}
 		v.uses.touch(p.Kind, p.ID, now)
 		return p, "", nil
@@ -102,17 +114,43 @@ func (v *Verifier) VerifyAt(ctx context.Context, raw string, now time.Time) (p *
 	if !p.ExpiresAt.IsZero() && !now.Before(p.ExpiresAt) {
 		return nil, FailExpired, expired(p)
 	}
+	if p.AllowedIPs != nil && !p.AllowsIP(ip) { // nil (any address) costs no call
+		return nil, FailAddress, notAllowed(p, ip)
+	}
 	v.uses.touch(p.Kind, p.ID, now)
 	return p, "", nil
 }
 
 // expired is the refusal of a credential whose expiry has passed.
 func expired(p *auth.Principal) error {
-	noun := "API key"
-	if p.Kind == auth.KindAccountToken {
-		noun = "access token"
+	return openfast.Errorf(openfast.EUNAUTHORIZED, "This %s expired at %s.", credentialNoun(p), p.ExpiresAt.UTC().Format(time.RFC3339))
+}
+
+// notAllowed is the refusal of a credential used from an address outside
+// its allowedIps.
+func notAllowed(p *auth.Principal, ip string) error {
+	if ip == "" {
+		return openfast.Errorf(openfast.EFORBIDDEN, "This %s is limited to some IP addresses (allowedIps), and the request's address is not known.", credentialNoun(p))
 	}
-	return openfast.Errorf(openfast.EUNAUTHORIZED, "This %s expired at %s.", noun, p.ExpiresAt.UTC().Format(time.RFC3339))
+	return openfast.Errorf(openfast.EFORBIDDEN, "This %s is not allowed from %s.", credentialNoun(p), openfast.Truncate(ip, 60))
+}
+
+func credentialNoun(p *auth.Principal) string {
+	if p.Kind == auth.KindAccountToken {
+		return "access token"
+	}
+	return "API key"
+}
+
+// allowedIPs parses a stored allowlist for the principal: nil for any
+// address. A stored list that does not parse fails the verification
+// rather than let the credential be used from anywhere.
+func allowedIPs(kind, id string, list []string) ([]netip.Prefix, error) {
+	p, err := auth.ParseAllowedIPs(list)
+	if err != nil {
+		return nil, fmt.Errorf("allowed ips of %s %s: %s", kind, id, openfast.ErrorMessage(err))
+	}
+	return p, nil
 }
 
 // expiry is a stored expiry as the principal keeps it: zero for never.
@@ -141,8 +179,12 @@ func (v *Verifier) load(ctx context.Context, kind auth.Kind, h [32]byte) (*auth.
 				expires = *k.PreviousExpiresAt
 			}
 		}
+		allowed, err := allowedIPs("key", k.ID, k.AllowedIPs)
+		if err != nil {
+			return nil, err
+		}
 		return &auth.Principal{Kind: kind, ID: k.ID, DisplayKey: k.DisplayKey, WebsiteID: k.WebsiteID,
-			Permissions: auth.KeyPermissions(k.Permissions), KeyMaker: k.CreatedBy, ExpiresAt: expires}, nil
+			Permissions: auth.KeyPermissions(k.Permissions), KeyMaker: k.CreatedBy, ExpiresAt: expires, AllowedIPs: allowed}, nil
 	case auth.KindAccountToken:
 		t, err := v.store.AccessTokenByHash(ctx, h[:])
 		if err != nil {
@@ -151,6 +193,10 @@ func (v *Verifier) load(ctx context.Context, kind auth.Kind, h [32]byte) (*auth.
 		if subtle.ConstantTimeCompare(t.Hash, h[:]) != 1 {
 			return nil, openfast.Errorf(openfast.ENOTFOUND, "Access token not found.")
 		}
+		allowed, err := allowedIPs("token", t.ID, t.AllowedIPs)
+		if err != nil {
+			return nil, err
+		}
 		roles, err := v.store.Memberships(ctx, t.UserID)
 		if err != nil {
 			return nil, fmt.Errorf("load memberships of token %s: %w", t.ID, err)
@@ -158,7 +204,7 @@ func (v *Verifier) load(ctx context.Context, kind auth.Kind, h [32]byte) (*auth.
 		return &auth.Principal{
 			Kind: kind, ID: t.ID, DisplayKey: t.DisplayKey, UserID: t.UserID,
 			Permissions: t.Permissions, WebsiteIDs: t.WebsiteIDs, Memberships: roles,
-			ExpiresAt: expiry(t.ExpiresAt),
+			ExpiresAt: expiry(t.ExpiresAt), AllowedIPs: allowed,
 		}, nil
 	}
 	return nil, openfast.Errorf(openfast.ENOTFOUND, "Unknown credential kind.")

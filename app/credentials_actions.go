@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -49,12 +50,17 @@ type NewAPIKey struct {
 	// ExpiresAt, when set, is when the key stops working: in the future,
 	// at most openfast.MaxCredentialLifetime ahead. nil is never.
 	ExpiresAt *time.Time
+	// AllowedIPs, when set, are the client addresses the key may be used
+	// from (auth.ParseAllowedIPs). nil is the caller's: any address, unless
+	// the calling credential is itself limited to some.
+	AllowedIPs []string
 }
 
 // CreateAPIKey creates a df_ key on a website. The raw key is returned
 // here and nowhere else: only its hash is stored. A credential never makes
 // a key that can do more than itself: the caller must hold every
-// permission the key would have.
+// permission the key would have, and a caller limited to some addresses
+// makes keys limited to addresses within its own.
 func (a *App) CreateAPIKey(ctx context.Context, c Caller, websiteID string, in NewAPIKey) (raw string, key *openfast.APIKey, err error) {
 	id, err := authorize(c, ActCreateAPIKey, websiteID)
 	if err != nil {
@@ -77,8 +83,12 @@ func (a *App) CreateAPIKey(ctx context.Context, c Caller, websiteID string, in N
 	if err != nil {
 		return "", nil, err
 	}
+	allowed, err := newAllowedIPs(c, in.AllowedIPs, "create a key")
+	if err != nil {
+		return "", nil, err
+	}
 	secret, k := auth.NewAPIKey(id, name, perms, c.Principal)
-	k.ExpiresAt = expiresAt
+	k.ExpiresAt, k.AllowedIPs = expiresAt, auth.FormatAllowedIPs(allowed)
 	if err := a.store.CreateAPIKey(ctx, k, openfast.MaxAPIKeysPerWebsite,
 		c.audit(id, openfast.AuditAPIKeyCreate, "apikey", k.ID, k.DisplayKey)); err != nil {
 		return "", nil, err
@@ -105,6 +115,44 @@ func (a *App) checkExpiry(at *time.Time) (*time.Time, error) {
 		return nil, openfast.Errorf(openfast.EINVALID, "expiresAt can be at most 5 years ahead; %s is further.", t.Format(time.RFC3339Nano))
 	}
 	return &t, nil
+}
+
+// newAllowedIPs checks the allowedIps of a new key or token and returns
+// them parsed: nil takes the caller's (nil, any address, for a caller not
+// limited to some addresses).
+func newAllowedIPs(c Caller, list []string, what string) ([]netip.Prefix, error) {
+	if list == nil {
+		return slices.Clone(c.AllowedIPs), nil
+	}
+	allowed, err := auth.ParseAllowedIPs(list)
+	if err != nil {
+		return nil, err
+	}
+	return allowed, mayAllowIPs(c, allowed, what, "or omit allowedIps to get the caller's")
+}
+
+// mayAllowIPs refuses, naming what is outside, a caller limited to some
+// addresses that would issue a credential usable from elsewhere: whoever
+// holds the new value could use it from there.
+func mayAllowIPs(c Caller, allowed []netip.Prefix, what, hint string) error {
+	if auth.AllowedIPsWithin(allowed, c.AllowedIPs) {
+		return nil
+	}
+	from := "any address"
+	if allowed != nil {
+		var outside []string
+		for _, q := range allowed {
+			if !auth.AllowedIPsWithin([]netip.Prefix{q}, c.AllowedIPs) {
+				outside = append(outside, q.String())
+			}
+		}
+		from = strings.Join(outside, ", ")
+	}
+	if hint != "" {
+		hint = " (" + hint + ")"
+	}
+	return openfast.Errorf(openfast.EFORBIDDEN, "A credential limited to some IP addresses cannot %s usable from %s: the calling %s may be used only from %s. Ask for allowedIps within those%s.",
+		what, from, c.Kind.Noun(), strings.Join(auth.FormatAllowedIPs(c.AllowedIPs), ", "), hint)
 }
 
 // parsePermissions checks the permissions given to a new key or token
@@ -149,10 +197,29 @@ func (a *App) RollAPIKey(ctx context.Context, c Caller, websiteID, keyID string)
 // working for grace (at most MaxRollGrace; 0 ends it at once, as
 // DataFast). Deleting the key ends both values at once.
 func (a *App) RollAPIKeyWithGrace(ctx context.Context, c Caller, websiteID, keyID string, grace time.Duration) (raw string, key *openfast.APIKey, err error) {
+	return a.RollAPIKeyWith(ctx, c, websiteID, keyID, KeyRoll{Grace: grace})
+}
+
+// KeyRoll is the input of RollAPIKeyWith.
+type KeyRoll struct {
+	// Grace is how long the previous value keeps working: at most
+	// MaxRollGrace; 0 ends it at once, as DataFast.
+	Grace time.Duration
+	// SetAllowedIPs replaces the key's allowedIps with AllowedIPs (nil:
+	// any address); otherwise the key keeps its own.
+	SetAllowedIPs bool
+	AllowedIPs    []string
+}
+
+// RollAPIKeyWith is RollAPIKey with a grace period and, optionally, new
+// allowedIps. A caller limited to some addresses may roll only a key whose
+// addresses (kept or new) are within its own.
+func (a *App) RollAPIKeyWith(ctx context.Context, c Caller, websiteID, keyID string, in KeyRoll) (raw string, key *openfast.APIKey, err error) {
 	id, err := authorize(c, ActRollAPIKey, websiteID)
 	if err != nil {
 		return "", nil, err
 	}
+	grace := in.Grace
 	if grace < 0 || grace > MaxRollGrace {
 		return "", nil, openfast.Errorf(openfast.EINVALID, "gracePeriodSeconds must be between 0 and %d (7 days).", int(MaxRollGrace/time.Second))
 	}
@@ -170,6 +237,17 @@ func (a *App) RollAPIKeyWithGrace(ctx context.Context, c Caller, websiteID, keyI
 	if err := mayIssueKey(c, auth.KeyPermissions(keys[i].Permissions), "roll"); err != nil {
 		return "", nil, err
 	}
+	allowed, hint := keys[i].AllowedIPs, "send allowedIps to replace the key's"
+	if in.SetAllowedIPs {
+		allowed, hint = in.AllowedIPs, ""
+	}
+	parsed, err := auth.ParseAllowedIPs(allowed)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := mayAllowIPs(c, parsed, "roll a key", hint); err != nil {
+		return "", nil, err
+	}
 	secret := auth.NewSecret(auth.KindWebsiteKey)
 	var previousUntil *time.Time
 	now := a.now()
@@ -177,7 +255,7 @@ func (a *App) RollAPIKeyWithGrace(ctx context.Context, c Caller, websiteID, keyI
 		until := now.Add(grace).UTC().Truncate(time.Millisecond)
 		previousUntil = &until
 	}
-	k, err := a.store.RollAPIKey(ctx, id, keyID, secret.Hash, secret.DisplayKey, c.Authority(), previousUntil,
+	k, err := a.store.RollAPIKey(ctx, id, keyID, secret.Hash, secret.DisplayKey, c.Authority(), previousUntil, auth.FormatAllowedIPs(parsed),
 		c.audit(id, openfast.AuditAPIKeyRoll, "apikey", keyID, secret.DisplayKey))
 	if err != nil {
 		return "", nil, err
@@ -229,10 +307,15 @@ type NewAccessToken struct {
 	// ExpiresAt, when set, is when the token stops working: in the
 	// future, at most openfast.MaxCredentialLifetime ahead. nil is never.
 	ExpiresAt *time.Time
+	// AllowedIPs, when set, are the client addresses the token may be
+	// used from (auth.ParseAllowedIPs). nil is the caller's: any address,
+	// unless the calling token is itself limited to some.
+	AllowedIPs []string
 }
 
 // CreateAccessToken creates a dft_ token for the caller's user. The new
-// token never holds more permissions or websites than the calling token.
+// token never holds more permissions or websites than the calling token,
+// nor addresses outside the calling token's allowedIps.
 func (a *App) CreateAccessToken(ctx context.Context, c Caller, in NewAccessToken) (raw string, token *openfast.AccessToken, err error) {
 	if _, err := authorize(c, ActCreateAccessToken, ""); err != nil {
 		return "", nil, err
@@ -270,8 +353,12 @@ func (a *App) CreateAccessToken(ctx context.Context, c Caller, in NewAccessToken
 	if err != nil {
 		return "", nil, err
 	}
+	allowed, err := newAllowedIPs(c, in.AllowedIPs, "create a token")
+	if err != nil {
+		return "", nil, err
+	}
 	secret, t := auth.NewAccessToken(c.UserID, name, perms, sites)
-	t.ExpiresAt = expiresAt
+	t.ExpiresAt, t.AllowedIPs = expiresAt, auth.FormatAllowedIPs(allowed)
 	if err := a.store.CreateAccessToken(ctx, t, openfast.MaxAccessTokensPerUser,
 		c.audit("", openfast.AuditAccessTokenCreate, "access_token", t.ID, t.DisplayKey)); err != nil {
 		return "", nil, err

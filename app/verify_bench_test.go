@@ -268,6 +268,35 @@ func BenchmarkVerify_WebsiteKeyWarmCache(b *testing.B) {
 	}
 }
 
+// BenchmarkVerify_WebsiteKeyWarmCacheAllowedIPs is the warm path of a key
+// limited to four prefixes (allowedIps), used from an address that the
+// last one matches: the address is parsed and checked on every request.
+func BenchmarkVerify_WebsiteKeyWarmCacheAllowedIPs(b *testing.B) {
+	ctx := context.Background()
+	f := newVerifyFixture(b)
+	key, k := auth.NewAPIKey(f.website.ID, nil, []string{auth.PermAll}, &auth.Principal{Kind: auth.KindAccountToken, DisplayKey: "test", UserID: f.user.ID})
+	k.AllowedIPs = []string{"192.0.2.0/24", "198.51.100.0/24", "2001:db8::/32", "10.0.0.0/8"}
+	if err := f.store.CreateAPIKey(ctx, k, openfast.MaxAPIKeysPerWebsite, nil); err != nil {
+		b.Fatal(err)
+	}
+	v := NewVerifier(f.store, time.Hour, time.Now)
+	const ip = "10.20.30.40"
+	if p, reason, err := v.VerifyAt(ctx, key.Raw, ip, time.Now()); p == nil || err != nil {
+		b.Fatalf("warm-up VerifyAt = %v, %q, %v", p, reason, err)
+	}
+	if p, reason, _ := v.VerifyAt(ctx, key.Raw, "203.0.113.7", time.Now()); p != nil || reason != FailAddress {
+		b.Fatalf("VerifyAt from outside = %v, %q; want nil, %q", p, reason, FailAddress)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p, _, _ := v.VerifyAt(ctx, key.Raw, ip, time.Now())
+		sinkPrincipal = p
+	}
+	if sinkPrincipal == nil {
+		b.Fatal("VerifyAt refused the key")
+	}
+}
+
 func BenchmarkVerify_WebsiteKeyWarmCacheParallel(b *testing.B) {
 	ctx := context.Background()
 	f := newVerifyFixture(b)

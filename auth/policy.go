@@ -2,6 +2,7 @@ package auth
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -33,6 +34,12 @@ type Principal struct {
 	// The verifier compares it with the request's time on every request,
 	// cached or not.
 	ExpiresAt time.Time
+
+	// AllowedIPs are the client addresses the key or token may be used
+	// from, parsed (ParseAllowedIPs); nil for any address. The verifier
+	// checks the request's address against them on every request, cached
+	// or not (AllowsIP).
+	AllowedIPs []netip.Prefix
 }
 
 // RoleOn returns the role the principal acts with on a website: a website

@@ -30,21 +30,25 @@ func (a *cliApp) tokensCommand() *cobra.Command {
 				return err
 			}
 			return s.output(resp, func() error {
-				t := newTable(s.out, "ID", "NAME", "KEY", "PERMISSIONS", "WEBSITES", "LAST USED", "CREATED")
+				t := newTable(s.out, "ID", "NAME", "KEY", "PERMISSIONS", "WEBSITES", "ALLOWED IPS", "LAST USED", "CREATED")
 				for _, tk := range tokens {
-					t.row(tk.ID, strPtr(tk.Name), tk.DisplayKey, joinList(tk.Permissions, dash), joinList(tk.WebsiteIDs, "all"), whenPtr(tk.LastUsedAt), when(tk.CreatedAt))
+					t.row(tk.ID, strPtr(tk.Name), tk.DisplayKey, joinList(tk.Permissions, dash), joinList(tk.WebsiteIDs, "all"), allowedIPsColumn(tk.AllowedIPs), whenPtr(tk.LastUsedAt), when(tk.CreatedAt))
 				}
 				return t.flush()
 			})
 		}),
 	}
 
-	var name, permissions, websites, expiresIn, expiresAt string
+	var name, permissions, websites, expiresIn, expiresAt, allowedIPs string
 	createCmd := &cobra.Command{
-		Use:   "create [--name NAME] [--permissions a,b|*] [--websites id,id] [--expires-in 30d | --expires-at TIME]",
+		Use:   "create [--name NAME] [--permissions a,b|*] [--websites id,id] [--expires-in 30d | --expires-at TIME] [--allowed-ips CIDR,CIDR]",
 		Short: "Create an account token (dft_), shown once",
 		Long: `Create a dft_ account token. By default it has every permission ("*") on
 every website of the account; it can never exceed the calling token's.
+
+--allowed-ips limits the token to client addresses (CIDR prefixes or
+addresses); from elsewhere it is refused with 403. A token limited to some
+addresses makes tokens limited within its own.
 
 Permissions: *, analytics:read, goals:read, goals:write, payments:read,
 payments:write, identify:write, websites:read, websites:write, settings:read,
@@ -53,7 +57,8 @@ team:read, team:write, api-keys:read, api-keys:write.
 
 The raw token is printed alone on the last line, once.`,
 		Example: `  openfast tokens create --name "CI" --permissions analytics:read,websites:read
-  openfast tokens create --name agent --websites 665f0b3c4d2e1a0012345678 | tail -n 1`,
+  openfast tokens create --name agent --websites 665f0b3c4d2e1a0012345678 | tail -n 1
+  openfast tokens create --name office --allowed-ips 203.0.113.0/24,2001:db8::/32`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: a.run(func(s *session, _ []string) error {
 			c, err := s.client()
@@ -73,12 +78,17 @@ The raw token is printed alone on the last line, once.`,
 			if p.ExpiresAt, err = expiryFlags(expiresIn, expiresAt); err != nil {
 				return err
 			}
+			if s.cmd.Flags().Changed("allowed-ips") {
+				if p.AllowedIPs, err = allowedIPsFlag(allowedIPs); err != nil {
+					return err
+				}
+			}
 			tk, resp, err := c.CreateAccessToken(s.ctx, p)
 			if err != nil {
 				return err
 			}
-			desc := fmt.Sprintf("Created account token %s (%s) with permissions %s on %s websites.",
-				tk.ID, strPtr(tk.Name), joinList(tk.Permissions, dash), joinList(tk.WebsiteIDs, "all"))
+			desc := fmt.Sprintf("Created account token %s (%s) with permissions %s on %s websites, from %s IP addresses.",
+				tk.ID, strPtr(tk.Name), joinList(tk.Permissions, dash), joinList(tk.WebsiteIDs, "all"), allowedIPsColumn(tk.AllowedIPs))
 			return s.showSecret(resp, desc, tk.Key)
 		}),
 	}
@@ -87,6 +97,7 @@ The raw token is printed alone on the last line, once.`,
 	createCmd.Flags().StringVar(&websites, "websites", "", "comma-separated websiteIds the token is limited to (default: all)")
 	createCmd.Flags().StringVar(&expiresIn, "expires-in", "", "the token stops working after this long, such as 30d, 90d or 12h (default: never)")
 	createCmd.Flags().StringVar(&expiresAt, "expires-at", "", "the token stops working at this ISO 8601 time, such as 2027-01-01T00:00:00Z (default: never)")
+	createCmd.Flags().StringVar(&allowedIPs, "allowed-ips", "", "comma-separated CIDR prefixes or addresses the token may be used from (default: the calling token's, any address for most)")
 
 	var yes bool
 	deleteCmd := &cobra.Command{
@@ -401,18 +412,18 @@ func (a *cliApp) apikeysCommand() *cobra.Command {
 				return err
 			}
 			return s.output(resp, func() error {
-				t := newTable(s.out, "ID", "NAME", "KEY", "PERMISSIONS", "CREATED BY", "LAST USED", "CREATED")
+				t := newTable(s.out, "ID", "NAME", "KEY", "PERMISSIONS", "CREATED BY", "ALLOWED IPS", "LAST USED", "CREATED")
 				for _, k := range keys {
-					t.row(k.ID, strPtr(k.Name), k.DisplayKey, joinList(k.Permissions, dash), strPtr(k.CreatedBy), whenPtr(k.LastUsedAt), when(k.CreatedAt))
+					t.row(k.ID, strPtr(k.Name), k.DisplayKey, joinList(k.Permissions, dash), strPtr(k.CreatedBy), allowedIPsColumn(k.AllowedIPs), whenPtr(k.LastUsedAt), when(k.CreatedAt))
 				}
 				return t.flush()
 			})
 		}),
 	}
 
-	var name, keyPerms, expiresIn, expiresAt string
+	var name, keyPerms, expiresIn, expiresAt, allowedIPs string
 	createCmd := &cobra.Command{
-		Use:   "create [websiteId] [--name NAME] [--permissions a,b|*] [--expires-in 30d | --expires-at TIME]",
+		Use:   "create [websiteId] [--name NAME] [--permissions a,b|*] [--expires-in 30d | --expires-at TIME] [--allowed-ips CIDR,CIDR]",
 		Short: "Create a df_ API key for a website, shown once",
 		Long: `Create a df_ website API key. It reads the website's analytics and visitors,
 and sends server-side goals, payments and identify calls, without a
@@ -420,10 +431,15 @@ websiteId. The raw key is printed alone on the last line, once.
 
 By default the key holds every website permission ("*"), and the calling
 credential must hold them all; --permissions gives it fewer. A key made
-by a member is revoked when that member leaves the website.`,
+by a member is revoked when that member leaves the website.
+
+--allowed-ips limits the key to client addresses (CIDR prefixes or
+addresses); from elsewhere it is refused with 403. A credential limited to
+some addresses makes keys limited within its own.`,
 		Example: `  openfast websites apikeys create 665f0b3c4d2e1a0012345678 --name "Prod key"
   openfast websites apikeys create --name "payments only" --permissions payments:write
-  KEY=$(openfast websites apikeys create --name backend | tail -n 1)`,
+  KEY=$(openfast websites apikeys create --name backend | tail -n 1)
+  openfast websites apikeys create --name backend --allowed-ips 10.0.0.0/8,2001:db8::/32`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: a.run(func(s *session, args []string) error {
 			id, err := s.websiteForPath(argOr(args, 0))
@@ -444,38 +460,60 @@ by a member is revoked when that member leaves the website.`,
 			if p.ExpiresAt, err = expiryFlags(expiresIn, expiresAt); err != nil {
 				return err
 			}
+			if s.cmd.Flags().Changed("allowed-ips") {
+				if p.AllowedIPs, err = allowedIPsFlag(allowedIPs); err != nil {
+					return err
+				}
+			}
 			k, resp, err := c.CreateAPIKeyWith(s.ctx, id, p)
 			if err != nil {
 				return err
 			}
-			return s.showSecret(resp, fmt.Sprintf("Created API key %s (%s) for website %s with permissions %s.", k.ID, strPtr(k.Name), k.WebsiteID, joinList(k.Permissions, dash)), k.Key)
+			return s.showSecret(resp, fmt.Sprintf("Created API key %s (%s) for website %s with permissions %s, from %s IP addresses.",
+				k.ID, strPtr(k.Name), k.WebsiteID, joinList(k.Permissions, dash), allowedIPsColumn(k.AllowedIPs)), k.Key)
 		}),
 	}
 	createCmd.Flags().StringVar(&name, "name", "", "a name to recognize the key by")
 	createCmd.Flags().StringVar(&keyPerms, "permissions", "", `comma-separated permissions, or "*" for every website permission (default "*")`)
 	createCmd.Flags().StringVar(&expiresIn, "expires-in", "", "the key stops working after this long, such as 30d, 90d or 12h (default: never)")
 	createCmd.Flags().StringVar(&expiresAt, "expires-at", "", "the key stops working at this ISO 8601 time, such as 2027-01-01T00:00:00Z (default: never)")
+	createCmd.Flags().StringVar(&allowedIPs, "allowed-ips", "", "comma-separated CIDR prefixes or addresses the key may be used from (default: the calling credential's, any address for most)")
 
+	var rollAllowedIPs string
 	rollCmd := &cobra.Command{
-		Use:   "roll [websiteId] <keyId>",
+		Use:   "roll [websiteId] <keyId> [--allowed-ips CIDR,CIDR|any]",
 		Short: "Give an API key a new value; the old one stops working",
 		Long: `Roll a website API key: it keeps its id and gets a new value, printed alone on
-the last line, once. The old value is refused from the next request on.`,
-		Example: `  openfast websites apikeys roll 665f0b3c4d2e1a0012345678 6660a1b2c3d4e5f601234567`,
-		Args:    usageArgs(cobra.RangeArgs(1, 2)),
+the last line, once. The old value is refused from the next request on.
+--allowed-ips replaces the key's allowed addresses ("any" removes the
+limit); without it the key keeps them.`,
+		Example: `  openfast websites apikeys roll 665f0b3c4d2e1a0012345678 6660a1b2c3d4e5f601234567
+  openfast websites apikeys roll 6660a1b2c3d4e5f601234567 --allowed-ips 10.0.0.0/8`,
+		Args: usageArgs(cobra.RangeArgs(1, 2)),
 		RunE: a.run(func(s *session, args []string) error {
 			site, keyID, err := s.websiteAndID(args)
 			if err != nil {
 				return err
 			}
 			c, _ := s.client()
-			k, resp, err := c.RollAPIKey(s.ctx, site, keyID)
+			var p client.RollAPIKeyParams
+			if s.cmd.Flags().Changed("allowed-ips") {
+				var list []string
+				if strings.TrimSpace(rollAllowedIPs) != "any" {
+					if list, err = allowedIPsFlag(rollAllowedIPs); err != nil {
+						return err
+					}
+				}
+				p.AllowedIPs = &list
+			}
+			k, resp, err := c.RollAPIKeyWith(s.ctx, site, keyID, p)
 			if err != nil {
 				return err
 			}
 			return s.showSecret(resp, fmt.Sprintf("Rolled API key %s of website %s: the previous value no longer works.", k.ID, k.WebsiteID), k.Key)
 		}),
 	}
+	rollCmd.Flags().StringVar(&rollAllowedIPs, "allowed-ips", "", `comma-separated CIDR prefixes or addresses that replace the key's, or "any" (default: keep the key's)`)
 
 	var yes bool
 	deleteCmd := &cobra.Command{

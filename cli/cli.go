@@ -534,6 +534,26 @@ func splitList(s string) []string {
 	return out
 }
 
+// allowedIPsFlag turns --allowed-ips (CIDR prefixes or addresses,
+// separated by commas or spaces) into the allowedIps of a key or token. The
+// server checks the entries.
+func allowedIPsFlag(s string) ([]string, error) {
+	list := splitList(strings.ReplaceAll(s, " ", ","))
+	if len(list) == 0 {
+		return nil, usagef("--allowed-ips needs at least one address or CIDR prefix, such as 10.0.0.0/8,203.0.113.7")
+	}
+	return list, nil
+}
+
+// allowedIPsColumn shows a key's or token's allowedIps in a list: "any"
+// for none.
+func allowedIPsColumn(list *[]string) string {
+	if list == nil {
+		return "any"
+	}
+	return joinList(*list, "any")
+}
+
 // expiryFlags turns --expires-in (a duration such as 30d or 12h) or
 // --expires-at (ISO 8601) into the expiresAt of a new key or token, ""
 // when neither is given. The server checks the time's range.

@@ -134,3 +134,21 @@ func TestCLI_ExpiryFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestCLI_AllowedIPsFlag(t *testing.T) {
+	if got, err := allowedIPsFlag("10.0.0.0/8, 203.0.113.7 2001:db8::/32,"); err != nil || strings.Join(got, "|") != "10.0.0.0/8|203.0.113.7|2001:db8::/32" {
+		t.Errorf("allowedIPsFlag = %q, %v", got, err)
+	}
+	for _, bad := range []string{"", " ", ",,"} {
+		if _, err := allowedIPsFlag(bad); err == nil || exitCode(err) != ExitUsage {
+			t.Errorf("allowedIPsFlag(%q) = %v, want a usage error", bad, err)
+		}
+	}
+	list := []string{"10.0.0.0/8", "::1/128"}
+	if got := allowedIPsColumn(&list); got != "10.0.0.0/8,::1/128" {
+		t.Errorf("allowedIPsColumn = %q", got)
+	}
+	if got := allowedIPsColumn(nil); got != "any" {
+		t.Errorf("allowedIPsColumn(nil) = %q", got)
+	}
+}

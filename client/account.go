@@ -53,6 +53,9 @@ type CreateAccessTokenParams struct {
 	WebsiteIDs  []string `json:"websiteIds,omitempty"`
 	// ExpiresAt, ISO 8601, is when the token stops working; "" is never.
 	ExpiresAt string `json:"expiresAt,omitempty"`
+	// AllowedIPs are the CIDR prefixes or addresses the token may be used
+	// from; nil is the caller's (any address for an unrestricted caller).
+	AllowedIPs []string `json:"allowedIps,omitempty"`
 }
 
 // AccessTokens lists the account tokens of the caller's user, masked.
@@ -129,6 +132,9 @@ type CreateAPIKeyParams struct {
 	Permissions []string `json:"permissions,omitempty"`
 	// ExpiresAt, ISO 8601, is when the key stops working.
 	ExpiresAt string `json:"expiresAt,omitempty"`
+	// AllowedIPs are the CIDR prefixes or addresses the key may be used
+	// from; nil is the caller's (any address for an unrestricted caller).
+	AllowedIPs []string `json:"allowedIps,omitempty"`
 }
 
 // CreateAPIKeyWith creates a website key from p; the answer holds its raw
@@ -140,6 +146,20 @@ func (c *Client) CreateAPIKeyWith(ctx context.Context, websiteID string, p Creat
 // RollAPIKey gives a website key a new value; the old value stops working.
 func (c *Client) RollAPIKey(ctx context.Context, websiteID, keyID string) (*APIKey, *Response, error) {
 	return one[APIKey](ctx, c, http.MethodPut, apiKeysPath(websiteID)+"/"+seg(keyID), nil, nil)
+}
+
+// RollAPIKeyParams is the body of PUT .../apikeys/{apiKeyId}.
+type RollAPIKeyParams struct {
+	// GracePeriodSeconds keeps the previous value working that long.
+	GracePeriodSeconds int `json:"gracePeriodSeconds,omitempty"`
+	// AllowedIPs, when not nil, replaces the key's allowedIps: a pointer
+	// to a nil list sends null (any address); nil keeps the key's.
+	AllowedIPs *[]string `json:"allowedIps,omitempty"`
+}
+
+// RollAPIKeyWith is RollAPIKey with a body.
+func (c *Client) RollAPIKeyWith(ctx context.Context, websiteID, keyID string, p RollAPIKeyParams) (*APIKey, *Response, error) {
+	return one[APIKey](ctx, c, http.MethodPut, apiKeysPath(websiteID)+"/"+seg(keyID), nil, p)
 }
 
 // DeleteAPIKey revokes a website key.

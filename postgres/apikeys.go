@@ -10,12 +10,12 @@ import (
 	"github.com/openfast/openfast"
 )
 
-const apiKeyColumns = `id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at, expires_at, previous_hash, previous_expires_at`
+const apiKeyColumns = `id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at, expires_at, previous_hash, previous_expires_at, allowed_ips`
 
 func scanAPIKey(row pgx.Row) (*openfast.APIKey, error) {
 	var k openfast.APIKey
 	var maker *string
-	if err := row.Scan(&k.ID, &k.WebsiteID, &k.Name, &k.DisplayKey, &k.Hash, &k.Permissions, &k.CreatedByKey, &maker, &k.CreatedAt, &k.LastUsedAt, &k.ExpiresAt, &k.PreviousHash, &k.PreviousExpiresAt); err != nil {
+	if err := row.Scan(&k.ID, &k.WebsiteID, &k.Name, &k.DisplayKey, &k.Hash, &k.Permissions, &k.CreatedByKey, &maker, &k.CreatedAt, &k.LastUsedAt, &k.ExpiresAt, &k.PreviousHash, &k.PreviousExpiresAt, &k.AllowedIPs); err != nil {
 		return nil, err
 	}
 	if maker != nil {
@@ -45,8 +45,8 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *openfast.APIKey, limit int, a
 		if n >= limit {
 			return openfast.Errorf(openfast.ELIMIT, "Key limit reached: a website can have at most %d API keys.", limit)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			k.ID, k.WebsiteID, k.Name, k.DisplayKey, k.Hash, k.Permissions, k.CreatedByKey, nullString(k.CreatedBy), ms(k.CreatedAt), msPtr(k.ExpiresAt))
+		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, expires_at, allowed_ips) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			k.ID, k.WebsiteID, k.Name, k.DisplayKey, k.Hash, k.Permissions, k.CreatedByKey, nullString(k.CreatedBy), ms(k.CreatedAt), msPtr(k.ExpiresAt), k.AllowedIPs)
 		if err != nil {
 			return fmt.Errorf("insert api key: %w", err)
 		}
@@ -96,16 +96,17 @@ func (db *DB) APIKeyByHash(ctx context.Context, hash []byte) (*openfast.APIKey, 
 }
 
 // RollAPIKey gives a key a new hash and displayKey; the old value stops
-// matching at commit, or keeps matching until previousUntil.
-func (db *DB) RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey, rolledBy string, previousUntil *time.Time, audit *openfast.AuditEntry) (*openfast.APIKey, error) {
+// matching at commit, or keeps matching until previousUntil. The key's
+// allowed addresses become allowedIPs (nil, which pgx sends as NULL: any).
+func (db *DB) RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey, rolledBy string, previousUntil *time.Time, allowedIPs []string, audit *openfast.AuditEntry) (*openfast.APIKey, error) {
 	var k *openfast.APIKey
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		if err := notifyChange(ctx, tx); err != nil {
 			return err
 		}
 		var err error
-		k, err = scanAPIKey(tx.QueryRow(ctx, `UPDATE api_keys SET previous_hash = CASE WHEN $6::timestamptz IS NULL THEN NULL ELSE hash END, previous_expires_at = $6, hash = $1, display_key = $2, created_by_user = $3 WHERE id = $4 AND website_id = $5 RETURNING `+apiKeyColumns,
-			hash, displayKey, nullString(rolledBy), id, websiteID, msPtr(previousUntil)))
+		k, err = scanAPIKey(tx.QueryRow(ctx, `UPDATE api_keys SET previous_hash = CASE WHEN $6::timestamptz IS NULL THEN NULL ELSE hash END, previous_expires_at = $6, hash = $1, display_key = $2, created_by_user = $3, allowed_ips = $7 WHERE id = $4 AND website_id = $5 RETURNING `+apiKeyColumns,
+			hash, displayKey, nullString(rolledBy), id, websiteID, msPtr(previousUntil), allowedIPs))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return notFound("API key")
 		}

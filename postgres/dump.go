@@ -202,15 +202,15 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 				inv.ID, inv.WebsiteID, inv.Email, string(inv.Role), inv.InvitedBy, ms(inv.CreatedAt), msPtr(inv.AcceptedAt), inv.LinkHash)
 		}
 		for _, k := range d.APIKeys {
-			add("api key "+k.ID, `INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at, expires_at, previous_hash, previous_expires_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING`,
+			add("api key "+k.ID, `INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at, expires_at, previous_hash, previous_expires_at, allowed_ips)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING`,
 				k.ID, k.WebsiteID, k.Name, k.DisplayKey, k.Hash, k.Permissions, k.CreatedByKey, nullString(k.CreatedBy), ms(k.CreatedAt), msPtr(k.LastUsedAt), msPtr(k.ExpiresAt),
-				k.PreviousHash, msPtr(k.PreviousExpiresAt))
+				k.PreviousHash, msPtr(k.PreviousExpiresAt), k.AllowedIPs)
 		}
 		for _, t := range d.AccessTokens {
-			add("access token "+t.ID, `INSERT INTO access_tokens (id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, last_used_at, expires_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
-				t.ID, t.UserID, t.Name, t.DisplayKey, t.Hash, list(t.Permissions), list(t.WebsiteIDs), nullString(t.CreatedBy), ms(t.CreatedAt), msPtr(t.LastUsedAt), msPtr(t.ExpiresAt))
+			add("access token "+t.ID, `INSERT INTO access_tokens (id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, last_used_at, expires_at, allowed_ips)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
+				t.ID, t.UserID, t.Name, t.DisplayKey, t.Hash, list(t.Permissions), list(t.WebsiteIDs), nullString(t.CreatedBy), ms(t.CreatedAt), msPtr(t.LastUsedAt), msPtr(t.ExpiresAt), t.AllowedIPs)
 		}
 		for _, a := range d.AuditLog {
 			add(fmt.Sprintf("audit entry %d", a.ID), `INSERT INTO audit_log (id, website_id, actor_user_id, actor_display_key, action, target_type, target_id, target_display_key, ip, created_at)

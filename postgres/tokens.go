@@ -11,12 +11,12 @@ import (
 	"github.com/openfast/openfast"
 )
 
-const tokenColumns = `id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, last_used_at, expires_at`
+const tokenColumns = `id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, last_used_at, expires_at, allowed_ips`
 
 func scanToken(row pgx.Row) (*openfast.AccessToken, error) {
 	var t openfast.AccessToken
 	var maker *string
-	if err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.DisplayKey, &t.Hash, &t.Permissions, &t.WebsiteIDs, &maker, &t.CreatedAt, &t.LastUsedAt, &t.ExpiresAt); err != nil {
+	if err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.DisplayKey, &t.Hash, &t.Permissions, &t.WebsiteIDs, &maker, &t.CreatedAt, &t.LastUsedAt, &t.ExpiresAt, &t.AllowedIPs); err != nil {
 		return nil, err
 	}
 	if maker != nil {
@@ -55,8 +55,8 @@ func (db *DB) CreateAccessToken(ctx context.Context, t *openfast.AccessToken, li
 		if n >= limit {
 			return openfast.Errorf(openfast.ELIMIT, "Token limit reached: an account can have at most %d access tokens.", limit)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO access_tokens (id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			t.ID, t.UserID, t.Name, t.DisplayKey, t.Hash, list(t.Permissions), list(t.WebsiteIDs), nullString(t.CreatedBy), ms(t.CreatedAt), msPtr(t.ExpiresAt))
+		_, err := tx.Exec(ctx, `INSERT INTO access_tokens (id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, expires_at, allowed_ips) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			t.ID, t.UserID, t.Name, t.DisplayKey, t.Hash, list(t.Permissions), list(t.WebsiteIDs), nullString(t.CreatedBy), ms(t.CreatedAt), msPtr(t.ExpiresAt), t.AllowedIPs)
 		if err != nil {
 			return fmt.Errorf("insert access token: %w", err)
 		}

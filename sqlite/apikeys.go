@@ -11,20 +11,22 @@ import (
 	"github.com/openfast/openfast"
 )
 
-const apiKeyColumns = `id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at, expires_at, previous_hash, previous_expires_at`
+const apiKeyColumns = `id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at, expires_at, previous_hash, previous_expires_at, allowed_ips`
 
 func scanAPIKey(row interface{ Scan(...any) error }) (*openfast.APIKey, error) {
 	var k openfast.APIKey
-	var name, perms, maker sql.NullString
+	var name, perms, maker, allowed sql.NullString
 	var created int64
 	var used, expires, previousExpires sql.NullInt64
-	if err := row.Scan(&k.ID, &k.WebsiteID, &name, &k.DisplayKey, &k.Hash, &perms, &k.CreatedByKey, &maker, &created, &used, &expires, &k.PreviousHash, &previousExpires); err != nil {
+	if err := row.Scan(&k.ID, &k.WebsiteID, &name, &k.DisplayKey, &k.Hash, &perms, &k.CreatedByKey, &maker, &created, &used, &expires, &k.PreviousHash, &previousExpires, &allowed); err != nil {
 		return nil, err
 	}
-	if perms.Valid {
-		if err := json.Unmarshal([]byte(perms.String), &k.Permissions); err != nil {
-			return nil, fmt.Errorf("decode permissions of key %s: %w", k.ID, err)
-		}
+	var err error
+	if k.Permissions, err = fromNullJSONList(perms); err != nil {
+		return nil, fmt.Errorf("decode permissions of key %s: %w", k.ID, err)
+	}
+	if k.AllowedIPs, err = fromNullJSONList(allowed); err != nil {
+		return nil, fmt.Errorf("decode allowed ips of key %s: %w", k.ID, err)
 	}
 	k.Name, k.CreatedBy, k.CreatedAt, k.LastUsedAt, k.ExpiresAt = strPtr(name), maker.String, fromMS(created), fromNullMS(used), fromNullMS(expires)
 	k.PreviousExpiresAt = fromNullMS(previousExpires)
@@ -33,11 +35,30 @@ func scanAPIKey(row interface{ Scan(...any) error }) (*openfast.APIKey, error) {
 
 // keyPermissions is the stored form of a key's permissions: NULL for
 // every website-level permission.
-func keyPermissions(perms []string) sql.NullString {
-	if perms == nil {
+func keyPermissions(perms []string) sql.NullString { return nullJSONList(perms) }
+
+// nullJSONList is the stored form of a list where nil has a meaning of its
+// own (every permission, any address): NULL for nil, else a JSON array.
+func nullJSONList(v []string) sql.NullString {
+	if v == nil {
 		return sql.NullString{}
 	}
-	return sql.NullString{String: jsonList(perms), Valid: true}
+	return sql.NullString{String: jsonList(v), Valid: true}
+}
+
+// fromNullJSONList reads nullJSONList's form back: nil for NULL.
+func fromNullJSONList(s sql.NullString) ([]string, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	var v []string
+	if err := json.Unmarshal([]byte(s.String), &v); err != nil {
+		return nil, err
+	}
+	if v == nil {
+		v = []string{}
+	}
+	return v, nil
 }
 
 // CreateAPIKey inserts k unless its website already has limit keys. The
@@ -56,8 +77,8 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *openfast.APIKey, limit int, a
 		if n >= limit {
 			return openfast.Errorf(openfast.ELIMIT, "Key limit reached: a website can have at most %d API keys.", limit)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			k.ID, k.WebsiteID, ptrStr(k.Name), k.DisplayKey, k.Hash, keyPermissions(k.Permissions), k.CreatedByKey, nullString(k.CreatedBy), ms(k.CreatedAt), nullMS(k.ExpiresAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, expires_at, allowed_ips) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			k.ID, k.WebsiteID, ptrStr(k.Name), k.DisplayKey, k.Hash, keyPermissions(k.Permissions), k.CreatedByKey, nullString(k.CreatedBy), ms(k.CreatedAt), nullMS(k.ExpiresAt), nullJSONList(k.AllowedIPs))
 		if err != nil {
 			return fmt.Errorf("insert api key: %w", err)
 		}
@@ -96,12 +117,13 @@ func (db *DB) APIKeyByHash(ctx context.Context, hash []byte) (*openfast.APIKey, 
 }
 
 // RollAPIKey gives a key a new hash and displayKey; the old value stops
-// matching at commit, or keeps matching until previousUntil.
-func (db *DB) RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey, rolledBy string, previousUntil *time.Time, audit *openfast.AuditEntry) (*openfast.APIKey, error) {
+// matching at commit, or keeps matching until previousUntil. The key's
+// allowed addresses become allowedIPs.
+func (db *DB) RollAPIKey(ctx context.Context, websiteID, id string, hash []byte, displayKey, rolledBy string, previousUntil *time.Time, allowedIPs []string, audit *openfast.AuditEntry) (*openfast.APIKey, error) {
 	var k *openfast.APIKey
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET previous_hash = CASE WHEN ? IS NULL THEN NULL ELSE hash END, previous_expires_at = ?, hash = ?, display_key = ?, created_by_user = ? WHERE id = ? AND website_id = ?`,
-			nullMS(previousUntil), nullMS(previousUntil), hash, displayKey, nullString(rolledBy), id, websiteID)
+		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET previous_hash = CASE WHEN ? IS NULL THEN NULL ELSE hash END, previous_expires_at = ?, hash = ?, display_key = ?, created_by_user = ?, allowed_ips = ? WHERE id = ? AND website_id = ?`,
+			nullMS(previousUntil), nullMS(previousUntil), hash, displayKey, nullString(rolledBy), nullJSONList(allowedIPs), id, websiteID)
 		if err != nil {
 			return fmt.Errorf("roll api key: %w", err)
 		}

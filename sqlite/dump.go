@@ -213,17 +213,17 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 			}
 		}
 		for _, k := range d.APIKeys {
-			if err := exec(`INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at, expires_at, previous_hash, previous_expires_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+			if err := exec(`INSERT INTO api_keys (id, website_id, name, display_key, hash, permissions, created_by, created_by_user, created_at, last_used_at, expires_at, previous_hash, previous_expires_at, allowed_ips)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 				k.ID, k.WebsiteID, ptrStr(k.Name), k.DisplayKey, k.Hash, keyPermissions(k.Permissions), k.CreatedByKey, nullString(k.CreatedBy), ms(k.CreatedAt), nullMS(k.LastUsedAt), nullMS(k.ExpiresAt),
-				k.PreviousHash, nullMS(k.PreviousExpiresAt)); err != nil {
+				k.PreviousHash, nullMS(k.PreviousExpiresAt), nullJSONList(k.AllowedIPs)); err != nil {
 				return fmt.Errorf("api key %s: %w", k.ID, err)
 			}
 		}
 		for _, t := range d.AccessTokens {
-			if err := exec(`INSERT INTO access_tokens (id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, last_used_at, expires_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-				t.ID, t.UserID, ptrStr(t.Name), t.DisplayKey, t.Hash, jsonList(t.Permissions), jsonList(t.WebsiteIDs), nullString(t.CreatedBy), ms(t.CreatedAt), nullMS(t.LastUsedAt), nullMS(t.ExpiresAt)); err != nil {
+			if err := exec(`INSERT INTO access_tokens (id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, last_used_at, expires_at, allowed_ips)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+				t.ID, t.UserID, ptrStr(t.Name), t.DisplayKey, t.Hash, jsonList(t.Permissions), jsonList(t.WebsiteIDs), nullString(t.CreatedBy), ms(t.CreatedAt), nullMS(t.LastUsedAt), nullMS(t.ExpiresAt), nullJSONList(t.AllowedIPs)); err != nil {
 				return fmt.Errorf("access token %s: %w", t.ID, err)
 			}
 		}

@@ -11,16 +11,20 @@ import (
 	"github.com/openfast/openfast"
 )
 
-const tokenColumns = `id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, last_used_at, expires_at`
+const tokenColumns = `id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, last_used_at, expires_at, allowed_ips`
 
 func scanToken(row interface{ Scan(...any) error }) (*openfast.AccessToken, error) {
 	var t openfast.AccessToken
-	var name, maker sql.NullString
+	var name, maker, allowed sql.NullString
 	var perms, sites string
 	var created int64
 	var used, expires sql.NullInt64
-	if err := row.Scan(&t.ID, &t.UserID, &name, &t.DisplayKey, &t.Hash, &perms, &sites, &maker, &created, &used, &expires); err != nil {
+	if err := row.Scan(&t.ID, &t.UserID, &name, &t.DisplayKey, &t.Hash, &perms, &sites, &maker, &created, &used, &expires, &allowed); err != nil {
 		return nil, err
+	}
+	var err error
+	if t.AllowedIPs, err = fromNullJSONList(allowed); err != nil {
+		return nil, fmt.Errorf("decode allowed ips of token %s: %w", t.ID, err)
 	}
 	if err := json.Unmarshal([]byte(perms), &t.Permissions); err != nil {
 		return nil, fmt.Errorf("decode permissions of token %s: %w", t.ID, err)
@@ -54,8 +58,8 @@ func (db *DB) CreateAccessToken(ctx context.Context, t *openfast.AccessToken, li
 		if n >= limit {
 			return openfast.Errorf(openfast.ELIMIT, "Token limit reached: an account can have at most %d access tokens.", limit)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO access_tokens (id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, t.UserID, ptrStr(t.Name), t.DisplayKey, t.Hash, jsonList(t.Permissions), jsonList(t.WebsiteIDs), nullString(t.CreatedBy), ms(t.CreatedAt), nullMS(t.ExpiresAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO access_tokens (id, user_id, name, display_key, hash, permissions, website_ids, created_by, created_at, expires_at, allowed_ips) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.UserID, ptrStr(t.Name), t.DisplayKey, t.Hash, jsonList(t.Permissions), jsonList(t.WebsiteIDs), nullString(t.CreatedBy), ms(t.CreatedAt), nullMS(t.ExpiresAt), nullJSONList(t.AllowedIPs))
 		if err != nil {
 			return fmt.Errorf("insert access token: %w", err)
 		}

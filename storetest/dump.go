@@ -30,6 +30,14 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 		len(want.Integrations) != 1 {
 		t.Fatalf("export counts: %+v", want.Counts())
 	}
+	for _, k := range want.APIKeys {
+		if k.AllowedIPs == nil {
+			t.Fatalf("export of key %s lost its allowedIps", k.ID)
+		}
+	}
+	if want.AccessTokens[0].AllowedIPs == nil {
+		t.Fatal("export of the token lost its allowedIps")
+	}
 
 	dst := open(t)
 	n, err := dst.ImportMetadata(ctx, want)
@@ -117,16 +125,17 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 	k1, k2 := newKey(w.ID), newKey(w.ID)
 	keyName := "Prod"
 	keyExpires := time.Now().UTC().Add(30 * 24 * time.Hour).Truncate(time.Millisecond)
-	k1.Name, k1.ExpiresAt = &keyName, &keyExpires
+	k1.Name, k1.ExpiresAt, k1.AllowedIPs = &keyName, &keyExpires, []string{"10.0.0.0/8", "203.0.113.7/32"}
 	must(t, s.CreateAPIKey(ctx, k1, openfast.MaxAPIKeysPerWebsite, audit(openfast.AuditAPIKeyCreate, k1.ID)))
 	must(t, s.CreateAPIKey(ctx, k2, openfast.MaxAPIKeysPerWebsite, audit(openfast.AuditAPIKeyCreate, k2.ID)))
-	if _, err := s.RollAPIKey(ctx, w.ID, k2.ID, hashOf("k2 rolled"), "df_k2r...0000", "", &keyExpires, nil); err != nil {
+	if _, err := s.RollAPIKey(ctx, w.ID, k2.ID, hashOf("k2 rolled"), "df_k2r...0000", "", &keyExpires, []string{"2001:db8::/32"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	used := time.Now().UTC().Truncate(time.Millisecond)
 	must(t, s.TouchCredentials(ctx, map[string]time.Time{k1.ID: used}, nil))
 	tok := &openfast.AccessToken{ID: openfast.NewID(), UserID: owner.ID, DisplayKey: "dft_t...0000", Hash: hashOf("token"),
-		Permissions: []string{"analytics:read", "websites:read"}, WebsiteIDs: []string{w.ID}, ExpiresAt: &keyExpires}
+		Permissions: []string{"analytics:read", "websites:read"}, WebsiteIDs: []string{w.ID}, ExpiresAt: &keyExpires,
+		AllowedIPs: []string{"192.0.2.0/24"}}
 	must(t, s.CreateAccessToken(ctx, tok, openfast.MaxAccessTokensPerUser, &openfast.AuditEntry{
 		ActorUserID: owner.ID, ActorDisplayKey: "dft_a...b", Action: openfast.AuditAccessTokenCreate, TargetType: "access_token", TargetID: tok.ID, TargetDisplayKey: tok.DisplayKey, IP: "127.0.0.1"}))
 	accepted := &openfast.Invitation{ID: openfast.NewID(), WebsiteID: w.ID, Email: carol.Email, Role: openfast.RoleViewer, InvitedBy: owner.ID}

@@ -200,9 +200,30 @@ func testAPIKeys(t *testing.T, s openfast.MetadataStore) {
 	must(t, s.CreateAPIKey(ctx, k, 10, nil))
 	got, err := s.APIKeyByHash(ctx, k.Hash)
 	must(t, err)
-	if got.ID != k.ID || got.WebsiteID != w.ID || got.Name != nil || got.LastUsedAt != nil || got.Permissions != nil || got.CreatedBy != "" || got.CreatedByKey != "test" || got.ExpiresAt != nil {
+	if got.ID != k.ID || got.WebsiteID != w.ID || got.Name != nil || got.LastUsedAt != nil || got.Permissions != nil || got.CreatedBy != "" || got.CreatedByKey != "test" || got.ExpiresAt != nil || got.AllowedIPs != nil {
 		t.Fatalf("APIKeyByHash %+v", got)
 	}
+	// An address allowlist is kept as given, and a roll replaces it (nil:
+	// any address).
+	limited := newKey(w.ID)
+	limited.AllowedIPs = []string{"10.0.0.0/8", "2001:db8::/32"}
+	must(t, s.CreateAPIKey(ctx, limited, 10, nil))
+	if got, err = s.APIKeyByHash(ctx, limited.Hash); err != nil || !slices.Equal(got.AllowedIPs, limited.AllowedIPs) {
+		t.Fatalf("APIKeyByHash of a key with allowedIps = %+v, %v", got, err)
+	}
+	if got, err = s.RollAPIKey(ctx, w.ID, limited.ID, hashOf("limited rolled"), "df_lim...0000", "", nil, []string{"192.0.2.1/32"}, nil); err != nil || !slices.Equal(got.AllowedIPs, []string{"192.0.2.1/32"}) {
+		t.Fatalf("RollAPIKey with allowedIps = %+v, %v", got, err)
+	}
+	if got, err = s.APIKeyByHash(ctx, hashOf("limited rolled")); err != nil || !slices.Equal(got.AllowedIPs, []string{"192.0.2.1/32"}) {
+		t.Fatalf("APIKeyByHash after a roll with allowedIps = %+v, %v", got, err)
+	}
+	if got, err = s.RollAPIKey(ctx, w.ID, limited.ID, hashOf("limited rolled again"), "df_lim...0001", "", nil, nil, nil); err != nil || got.AllowedIPs != nil {
+		t.Fatalf("RollAPIKey without allowedIps = %+v, %v", got, err)
+	}
+	if got, err = s.APIKeyByHash(ctx, hashOf("limited rolled again")); err != nil || got.AllowedIPs != nil {
+		t.Fatalf("APIKeyByHash after a roll without allowedIps = %+v, %v", got, err)
+	}
+	must(t, s.DeleteAPIKey(ctx, w.ID, limited.ID, nil))
 	// An expiry is kept to the millisecond, and survives a roll.
 	expiring := newKey(w.ID)
 	expires := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond)
@@ -211,7 +232,7 @@ func testAPIKeys(t *testing.T, s openfast.MetadataStore) {
 	if got, err = s.APIKeyByHash(ctx, expiring.Hash); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
 		t.Fatalf("APIKeyByHash of an expiring key = %+v, %v", got, err)
 	}
-	if got, err = s.RollAPIKey(ctx, w.ID, expiring.ID, hashOf("expiring rolled"), "df_exp...0000", "", nil, nil); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
+	if got, err = s.RollAPIKey(ctx, w.ID, expiring.ID, hashOf("expiring rolled"), "df_exp...0000", "", nil, nil, nil); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
 		t.Fatalf("RollAPIKey of an expiring key = %+v, %v", got, err)
 	}
 	must(t, s.DeleteAPIKey(ctx, w.ID, expiring.ID, nil))
@@ -227,7 +248,7 @@ func testAPIKeys(t *testing.T, s openfast.MetadataStore) {
 	wantCode(t, err, openfast.ENOTFOUND)
 
 	roller := openfast.NewID()
-	rolled, err := s.RollAPIKey(ctx, w.ID, k.ID, hashOf("new"), "df_new...0000", roller, nil, nil)
+	rolled, err := s.RollAPIKey(ctx, w.ID, k.ID, hashOf("new"), "df_new...0000", roller, nil, nil, nil)
 	must(t, err)
 	if rolled.ID != k.ID || rolled.DisplayKey != "df_new...0000" || rolled.CreatedBy != roller || rolled.PreviousHash != nil || rolled.PreviousExpiresAt != nil {
 		t.Fatalf("RollAPIKey %+v", rolled)
@@ -237,7 +258,7 @@ func testAPIKeys(t *testing.T, s openfast.MetadataStore) {
 	// With a grace period the previous value is found too, until the
 	// next roll without one.
 	until := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond)
-	graced, err := s.RollAPIKey(ctx, w.ID, k.ID, hashOf("newer"), "df_nwr...0000", roller, &until, nil)
+	graced, err := s.RollAPIKey(ctx, w.ID, k.ID, hashOf("newer"), "df_nwr...0000", roller, &until, nil, nil)
 	must(t, err)
 	if !bytes.Equal(graced.PreviousHash, hashOf("new")) || graced.PreviousExpiresAt == nil || !graced.PreviousExpiresAt.Equal(until) {
 		t.Fatalf("RollAPIKey with a grace period %+v", graced)
@@ -247,14 +268,14 @@ func testAPIKeys(t *testing.T, s openfast.MetadataStore) {
 			t.Fatalf("APIKeyByHash during the grace = %+v, %v", got, err)
 		}
 	}
-	rolled, err = s.RollAPIKey(ctx, w.ID, k.ID, hashOf("new"), "df_new...0000", roller, nil, nil)
+	rolled, err = s.RollAPIKey(ctx, w.ID, k.ID, hashOf("new"), "df_new...0000", roller, nil, nil, nil)
 	must(t, err)
 	if rolled.PreviousHash != nil || rolled.PreviousExpiresAt != nil {
 		t.Fatalf("RollAPIKey after a grace %+v", rolled)
 	}
 	_, err = s.APIKeyByHash(ctx, hashOf("newer"))
 	wantCode(t, err, openfast.ENOTFOUND)
-	_, err = s.RollAPIKey(ctx, openfast.NewID(), k.ID, hashOf("x"), "x", "", nil, nil)
+	_, err = s.RollAPIKey(ctx, openfast.NewID(), k.ID, hashOf("x"), "x", "", nil, nil, nil)
 	wantCode(t, err, openfast.ENOTFOUND)
 
 	at := time.Now().UTC().Truncate(time.Millisecond)
@@ -312,13 +333,14 @@ func testAccessTokens(t *testing.T, s openfast.MetadataStore) {
 	must(t, s.CreateAccessToken(ctx, tok, 2, nil))
 	got, err := s.AccessTokenByHash(ctx, hashOf("t1"))
 	must(t, err)
-	if got.ID != tok.ID || *got.Name != "CI" || len(got.Permissions) != 1 || got.WebsiteIDs[0] != "0123456789abcdef01234567" || !bytes.Equal(got.Hash, hashOf("t1")) || got.CreatedBy != u.ID || got.ExpiresAt != nil {
+	if got.ID != tok.ID || *got.Name != "CI" || len(got.Permissions) != 1 || got.WebsiteIDs[0] != "0123456789abcdef01234567" || !bytes.Equal(got.Hash, hashOf("t1")) || got.CreatedBy != u.ID || got.ExpiresAt != nil || got.AllowedIPs != nil {
 		t.Fatalf("AccessTokenByHash %+v", got)
 	}
 	expires := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond)
-	must(t, s.CreateAccessToken(ctx, &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, DisplayKey: "x", Hash: hashOf("t2"), Permissions: []string{"*"}, ExpiresAt: &expires}, 2, nil))
-	if got, err := s.AccessTokenByHash(ctx, hashOf("t2")); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
-		t.Fatalf("AccessTokenByHash of an expiring token = %+v, %v", got, err)
+	allowed := []string{"127.0.0.1/32", "::1/128"}
+	must(t, s.CreateAccessToken(ctx, &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, DisplayKey: "x", Hash: hashOf("t2"), Permissions: []string{"*"}, ExpiresAt: &expires, AllowedIPs: allowed}, 2, nil))
+	if got, err := s.AccessTokenByHash(ctx, hashOf("t2")); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) || !slices.Equal(got.AllowedIPs, allowed) {
+		t.Fatalf("AccessTokenByHash of an expiring token with allowedIps = %+v, %v", got, err)
 	}
 	wantCode(t, s.CreateAccessToken(ctx, &openfast.AccessToken{ID: openfast.NewID(), UserID: u.ID, DisplayKey: "x", Hash: hashOf("t3")}, 2, nil), openfast.ELIMIT)
 	list, err := s.AccessTokens(ctx, u.ID)

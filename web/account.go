@@ -48,8 +48,10 @@ type sessionRow struct {
 
 type tokenRow struct {
 	ID, Name, DisplayKey, Permissions, Websites string
-	CreatedAt                                   time.Time
-	LastUsedAt, ExpiresAt                       *time.Time
+	// AllowedIPs are the addresses the token works from; "" for any.
+	AllowedIPs            string
+	CreatedAt             time.Time
+	LastUsedAt, ExpiresAt *time.Time
 }
 
 type siteChoice struct {
@@ -89,7 +91,7 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, v *visit, s
 	}
 	for _, t := range tokens {
 		row := tokenRow{ID: t.ID, Name: deref(t.Name), DisplayKey: t.DisplayKey, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, ExpiresAt: t.ExpiresAt,
-			Permissions: strings.Join(t.Permissions, ", "), Websites: "all your websites"}
+			Permissions: strings.Join(t.Permissions, ", "), Websites: "all your websites", AllowedIPs: allowedIPsText(t.AllowedIPs)}
 		if len(t.WebsiteIDs) > 0 {
 			names := make([]string, 0, len(t.WebsiteIDs))
 			for _, id := range t.WebsiteIDs {
@@ -189,7 +191,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, v *visit) e
 		return err
 	}
 	values := map[string]string{"tokenName": formValue(r, "name"), "permissions": formValue(r, "permissions"),
-		"websiteIds": strings.Join(r.PostForm["websiteIds"], ","), "expires": formValue(r, "expires")}
+		"websiteIds": strings.Join(r.PostForm["websiteIds"], ","), "expires": formValue(r, "expires"), "allowedIps": formValue(r, "allowedIps")}
 	perms, err := presetPerms(values["permissions"])
 	if err != nil {
 		return s.accountFormError(w, r, v, "token", err, values)
@@ -198,7 +200,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, v *visit) e
 	if err != nil {
 		return s.accountFormError(w, r, v, "token", err, values)
 	}
-	in := app.NewAccessToken{Permissions: perms, WebsiteIDs: r.PostForm["websiteIds"], ExpiresAt: expires}
+	in := app.NewAccessToken{Permissions: perms, WebsiteIDs: r.PostForm["websiteIds"], ExpiresAt: expires, AllowedIPs: allowedIPsField(values["allowedIps"])}
 	if n := values["tokenName"]; n != "" {
 		in.Name = &n
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/auth"
 )
 
 // layoutPages are the templates that fill the layout ("layout.html");
@@ -21,13 +22,15 @@ var layoutPages = []string{"login.html", "setup.html", "home.html", "newsite.htm
 // pageIncludes are the fragments that a template also uses, parsed with
 // it.
 var pageIncludes = map[string][]string{
-	"account.html":  {"expiry_select.html"},
-	"settings.html": {"expiry_select.html"},
+	"account.html":  {"expiry_select.html", "allowed_ips_field.html"},
+	"settings.html": {"expiry_select.html", "allowed_ips_field.html"},
 }
 
 var funcs = template.FuncMap{
 	"when":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 	"deref": deref,
+	// maxAllowedIPs is how many entries allowedIps may hold.
+	"maxAllowedIPs": func() int { return auth.MaxAllowedIPs },
 	// colorFamily and colorLabel name the palette colour of a goal's hex
 	// colour ("" for none).
 	"colorFamily": func(hex *string) string { return goalColor(hex).Family },

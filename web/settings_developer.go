@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/app"
@@ -51,11 +52,28 @@ func expiryAfter(days string, now time.Time) (*time.Time, error) {
 	return nil, openfast.Errorf(openfast.EINVALID, "Choose when it expires from the list.")
 }
 
+// allowedIPsField splits the "Allowed IPs" field of a create form into
+// its entries (separated by commas, spaces or lines); nil when blank, the
+// caller's list. The app checks each entry.
+func allowedIPsField(s string) []string {
+	list := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) })
+	if len(list) == 0 {
+		return nil
+	}
+	return list
+}
+
+// allowedIPsText shows a key's or token's allowedIps in a list: "" for
+// any address.
+func allowedIPsText(list []string) string { return strings.Join(list, ", ") }
+
 // keyRow is a website key in the list.
 type keyRow struct {
 	ID, Name, DisplayKey, CreatedBy, Permissions string
-	CreatedAt                                    time.Time
-	LastUsedAt, ExpiresAt                        *time.Time
+	// AllowedIPs are the addresses the key works from; "" for any.
+	AllowedIPs            string
+	CreatedAt             time.Time
+	LastUsedAt, ExpiresAt *time.Time
 }
 
 const keyOnceWarning = "Copy it now: it is shown this once and cannot be shown again. Only its masked form is kept."
@@ -77,7 +95,7 @@ func (s *Server) loadDeveloper(ctx context.Context, v *visit, siteID string, vie
 		}
 		view.Keys = append(view.Keys, keyRow{
 			ID: k.ID, Name: deref(k.Name), DisplayKey: k.DisplayKey, CreatedBy: by, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, ExpiresAt: k.ExpiresAt,
-			Permissions: strings.Join(auth.KeyPermissions(k.Permissions), ", "),
+			Permissions: strings.Join(auth.KeyPermissions(k.Permissions), ", "), AllowedIPs: allowedIPsText(k.AllowedIPs),
 		})
 	}
 	view.KeyMax, view.Presets = openfast.MaxAPIKeysPerWebsite, permissionPresets
@@ -89,7 +107,8 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request, v *visit, sit
 	if err := parseForm(r); err != nil {
 		return err
 	}
-	values := map[string]string{"name": formValue(r, "name"), "permissions": formValue(r, "permissions"), "expires": formValue(r, "expires")}
+	values := map[string]string{"name": formValue(r, "name"), "permissions": formValue(r, "permissions"), "expires": formValue(r, "expires"),
+		"allowedIps": formValue(r, "allowedIps")}
 	again := func(err error) error {
 		return s.afterAction(w, r, v, site, "developer", err, &settingsView{Values: values})
 	}
@@ -108,7 +127,7 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request, v *visit, sit
 	if err != nil {
 		return again(err)
 	}
-	in := app.NewAPIKey{Permissions: perms, ExpiresAt: expires}
+	in := app.NewAPIKey{Permissions: perms, ExpiresAt: expires, AllowedIPs: allowedIPsField(values["allowedIps"])}
 	if n := values["name"]; n != "" {
 		in.Name = &n
 	}

@@ -56,7 +56,10 @@ type AccessToken struct {
 	// ExpiresAt is when the token stops working; null for never.
 	// (openfast addition.)
 	ExpiresAt *string `json:"expiresAt"`
-	Key       string  `json:"key,omitempty"`
+	// AllowedIPs are the client addresses the token may be used from,
+	// as CIDR prefixes; null for any address. (openfast addition.)
+	AllowedIPs *[]string `json:"allowedIps"`
+	Key        string    `json:"key,omitempty"`
 }
 
 // WebsiteListItem is an item of GET /api/v1/admin/websites: a website the
@@ -133,7 +136,10 @@ type APIKey struct {
 	// its last roll keeps working (a roll with gracePeriodSeconds); null
 	// when it no longer does. (openfast addition.)
 	PreviousKeyExpiresAt *string `json:"previousKeyExpiresAt"`
-	Key                  string  `json:"key,omitempty"`
+	// AllowedIPs are the client addresses the key may be used from, as
+	// CIDR prefixes; null for any address. (openfast addition.)
+	AllowedIPs *[]string `json:"allowedIps"`
+	Key        string    `json:"key,omitempty"`
 }
 
 // RevokedAPIKey is an item of revokedApiKeys in the answer to removing a

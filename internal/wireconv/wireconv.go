@@ -44,6 +44,15 @@ func TimePtr(t *time.Time) *string {
 	return &s
 }
 
+// NullableList is a list whose nil has a meaning of its own (allowedIps:
+// any address): null for nil.
+func NullableList(v []string) *[]string {
+	if v == nil {
+		return nil
+	}
+	return &v
+}
+
 // APIKey is a website's df_ key as the API lists it, masked.
 func APIKey(k *openfast.APIKey) wire.APIKey {
 	var createdBy *string
@@ -55,6 +64,7 @@ func APIKey(k *openfast.APIKey) wire.APIKey {
 		LastUsedAt: TimePtr(k.LastUsedAt), CreatedAt: Time(k.CreatedAt),
 		Permissions: auth.KeyPermissions(k.Permissions), CreatedBy: createdBy,
 		ExpiresAt: TimePtr(k.ExpiresAt), PreviousKeyExpiresAt: TimePtr(k.PreviousExpiresAt),
+		AllowedIPs: NullableList(k.AllowedIPs),
 	}
 }
 
@@ -89,7 +99,7 @@ func AccessToken(t *openfast.AccessToken) wire.AccessToken {
 		ID: t.ID, Name: t.Name, DisplayKey: t.DisplayKey, Scope: "user",
 		Permissions: NonNil(t.Permissions), WebsiteIDs: NonNil(t.WebsiteIDs),
 		LastUsedAt: TimePtr(t.LastUsedAt), CreatedAt: Time(t.CreatedAt), CreatedBy: optional(t.CreatedBy),
-		ExpiresAt: TimePtr(t.ExpiresAt),
+		ExpiresAt: TimePtr(t.ExpiresAt), AllowedIPs: NullableList(t.AllowedIPs),
 	}
 }
 
