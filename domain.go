@@ -106,6 +106,9 @@ type APIKey struct {
 	CreatedBy  string
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
+	// Usage7d is how many requests the key authenticated in the last 7
+	// UTC days, today included; filled in by the app, not stored here.
+	Usage7d int64
 	// ExpiresAt is when the key stops working (refused from that instant
 	// on); nil for never, DataFast's behaviour.
 	ExpiresAt *time.Time
@@ -131,6 +134,9 @@ type AccessToken struct {
 	CreatedBy  string
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
+	// Usage7d is how many requests the token authenticated in the last 7
+	// UTC days, today included; filled in by the app, not stored here.
+	Usage7d int64
 	// ExpiresAt is when the token stops working (refused from that
 	// instant on); nil for never.
 	ExpiresAt *time.Time

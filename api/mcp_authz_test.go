@@ -119,13 +119,14 @@ func TestMCPAuthorizationMatrix(t *testing.T) {
 	t.Logf("MCP authorization matrix: %d tools × %d credentials: %d calls", len(tools), len(creds), cases)
 }
 
-// withoutLastUse drops the lastUsedAt of the keys listed in an answer: the
-// calling key's moves with each call.
+// withoutLastUse drops the lastUsedAt and usage7d of the keys listed in an
+// answer: the calling key's move with each call.
 func withoutLastUse(answer map[string]any) map[string]any {
 	if data, ok := answer["data"].([]any); ok {
 		for _, d := range data {
 			if m, ok := d.(map[string]any); ok {
 				delete(m, "lastUsedAt")
+				delete(m, "usage7d") // the MCP call itself is one more use
 			}
 		}
 	}

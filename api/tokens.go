@@ -13,7 +13,7 @@ func accessTokenOf(t *openfast.AccessToken) wire.AccessToken {
 	return wire.AccessToken{
 		ID: t.ID, Name: t.Name, DisplayKey: t.DisplayKey, Scope: "user",
 		Permissions: nonNil(t.Permissions), WebsiteIDs: nonNil(t.WebsiteIDs),
-		LastUsedAt: isoTimePtr(t.LastUsedAt), CreatedAt: isoTime(t.CreatedAt), CreatedBy: userRef(t.CreatedBy),
+		LastUsedAt: isoTimePtr(t.LastUsedAt), Usage7d: t.Usage7d, CreatedAt: isoTime(t.CreatedAt), CreatedBy: userRef(t.CreatedBy),
 		ExpiresAt: isoTimePtr(t.ExpiresAt),
 	}
 }

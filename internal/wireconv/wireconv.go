@@ -51,7 +51,7 @@ func APIKey(k *openfast.APIKey) wire.APIKey {
 	}
 	return wire.APIKey{
 		ID: k.ID, Name: k.Name, DisplayKey: k.DisplayKey, WebsiteID: k.WebsiteID,
-		LastUsedAt: TimePtr(k.LastUsedAt), CreatedAt: Time(k.CreatedAt),
+		LastUsedAt: TimePtr(k.LastUsedAt), Usage7d: k.Usage7d, CreatedAt: Time(k.CreatedAt),
 		Permissions: auth.KeyPermissions(k.Permissions), CreatedBy: createdBy,
 		ExpiresAt: TimePtr(k.ExpiresAt), PreviousKeyExpiresAt: TimePtr(k.PreviousExpiresAt),
 	}
