@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/openfast/openfast"
@@ -42,9 +43,9 @@ func (a *App) usage7d(ctx context.Context, kind auth.Kind, ids []string, now tim
 	return out, nil
 }
 
-// credentialUsage reads the usage of one credential over the last days UTC
-// days (1 to openfast.UsageDays; 0 is all of them).
-func (a *App) credentialUsage(ctx context.Context, kind auth.Kind, id string, days int) (*CredentialUsage, error) {
+// credentialUsage reads the usage of credentials over the last days UTC
+// days (1 to openfast.UsageDays; 0 is all of them), by id.
+func (a *App) credentialUsage(ctx context.Context, kind auth.Kind, ids []string, days int) (map[string]*CredentialUsage, error) {
 	if days == 0 {
 		days = openfast.UsageDays
 	}
@@ -53,19 +54,23 @@ func (a *App) credentialUsage(ctx context.Context, kind auth.Kind, id string, da
 	}
 	today := unixDay(a.now())
 	from := today - int32(max(days, usageWeek)) + 1
-	counts, err := a.verifier.Usage(ctx, kind, []string{id}, from)
+	counts, err := a.verifier.Usage(ctx, kind, ids, from)
 	if err != nil {
 		return nil, err
 	}
-	byDay := counts[id]
-	out := &CredentialUsage{ID: id, Days: make([]openfast.CredentialUsage, 0, days)}
-	for day := today - int32(days) + 1; day <= today; day++ {
-		n := byDay[day]
-		out.Days = append(out.Days, openfast.CredentialUsage{Kind: usageKind(kind), CredentialID: id, Day: dayStart(day), Requests: n})
-		out.Total += n
-	}
-	for day := today - usageWeek + 1; day <= today; day++ {
-		out.Usage7d += byDay[day]
+	out := make(map[string]*CredentialUsage, len(ids))
+	for _, id := range ids {
+		byDay := counts[id]
+		u := &CredentialUsage{ID: id, Days: make([]openfast.CredentialUsage, 0, days)}
+		for day := today - int32(days) + 1; day <= today; day++ {
+			n := byDay[day]
+			u.Days = append(u.Days, openfast.CredentialUsage{Kind: usageKind(kind), CredentialID: id, Day: dayStart(day), Requests: n})
+			u.Total += n
+		}
+		for day := today - usageWeek + 1; day <= today; day++ {
+			u.Usage7d += byDay[day]
+		}
+		out[id] = u
 	}
 	return out, nil
 }
@@ -85,14 +90,32 @@ func (a *App) APIKeyUsage(ctx context.Context, c Caller, websiteID, keyID string
 	if err != nil {
 		return nil, err
 	}
-	found := false
-	for _, k := range keys {
-		found = found || k.ID == keyID
-	}
-	if !found {
+	if !slices.ContainsFunc(keys, func(k *openfast.APIKey) bool { return k.ID == keyID }) {
 		return nil, openfast.Errorf(openfast.ENOTFOUND, "API key not found.")
 	}
-	return a.credentialUsage(ctx, auth.KindWebsiteKey, keyID, days)
+	usage, err := a.credentialUsage(ctx, auth.KindWebsiteKey, []string{keyID}, days)
+	if err != nil {
+		return nil, err
+	}
+	return usage[keyID], nil
+}
+
+// APIKeysUsage returns the usage of every key of a website over the last
+// days days (as APIKeyUsage), by key id.
+func (a *App) APIKeysUsage(ctx context.Context, c Caller, websiteID string, days int) (map[string]*CredentialUsage, error) {
+	id, err := authorize(c, ActAPIKeyUsage, websiteID)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := a.store.APIKeys(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = k.ID
+	}
+	return a.credentialUsage(ctx, auth.KindWebsiteKey, ids, days)
 }
 
 // AccessTokenUsage returns one of the caller's user's tokens' requests per
@@ -108,5 +131,26 @@ func (a *App) AccessTokenUsage(ctx context.Context, c Caller, tokenID string, da
 	if _, err := a.store.AccessToken(ctx, c.UserID, tokenID); err != nil {
 		return nil, err
 	}
-	return a.credentialUsage(ctx, auth.KindAccountToken, tokenID, days)
+	usage, err := a.credentialUsage(ctx, auth.KindAccountToken, []string{tokenID}, days)
+	if err != nil {
+		return nil, err
+	}
+	return usage[tokenID], nil
+}
+
+// AccessTokensUsage returns the usage of every token of the caller's user
+// over the last days days (as AccessTokenUsage), by token id.
+func (a *App) AccessTokensUsage(ctx context.Context, c Caller, days int) (map[string]*CredentialUsage, error) {
+	if _, err := authorize(c, ActAccessTokenUsage, ""); err != nil {
+		return nil, err
+	}
+	tokens, err := a.store.AccessTokens(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(tokens))
+	for i, t := range tokens {
+		ids[i] = t.ID
+	}
+	return a.credentialUsage(ctx, auth.KindAccountToken, ids, days)
 }

@@ -21,8 +21,8 @@ var layoutPages = []string{"login.html", "setup.html", "home.html", "newsite.htm
 // pageIncludes are the fragments that a template also uses, parsed with
 // it.
 var pageIncludes = map[string][]string{
-	"account.html":  {"expiry_select.html"},
-	"settings.html": {"expiry_select.html"},
+	"account.html":  {"expiry_select.html", "sparkline.html"},
+	"settings.html": {"expiry_select.html", "sparkline.html"},
 }
 
 var funcs = template.FuncMap{
