@@ -106,6 +106,9 @@ type APIKey struct {
 	CreatedBy  string
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
+	// Usage7d is how many requests the key authenticated in the last 7
+	// UTC days, today included; filled in by the app, not stored here.
+	Usage7d int64
 	// ExpiresAt is when the key stops working (refused from that instant
 	// on); nil for never, DataFast's behaviour.
 	ExpiresAt *time.Time
@@ -135,6 +138,9 @@ type AccessToken struct {
 	CreatedBy  string
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
+	// Usage7d is how many requests the token authenticated in the last 7
+	// UTC days, today included; filled in by the app, not stored here.
+	Usage7d int64
 	// ExpiresAt is when the token stops working (refused from that
 	// instant on); nil for never.
 	ExpiresAt *time.Time
@@ -276,10 +282,47 @@ type AccessTokenStore interface {
 	DeleteAccessToken(ctx context.Context, userID, id string, audit *AuditEntry) error
 }
 
-// CredentialUseStore records when credentials were last used.
+// CredentialUseStore records when credentials were last used, and how
+// often.
 type CredentialUseStore interface {
 	// TouchCredentials sets lastUsedAt of the given key and token IDs.
 	TouchCredentials(ctx context.Context, keys, tokens map[string]time.Time) error
+	// AddCredentialUsage adds each count to the stored count of its
+	// credential and day (creating it at zero), so that the counts of
+	// several processes sharing the store add up. All or none are added.
+	AddCredentialUsage(ctx context.Context, counts []CredentialUsage) error
+	// CredentialUsage returns the stored counts of the credentials of kind
+	// with the given IDs, for the days from from (a UTC midnight) on, in no
+	// particular order. IDs without counts have no rows.
+	CredentialUsage(ctx context.Context, kind string, ids []string, from time.Time) ([]CredentialUsage, error)
+	// DeleteCredentialUsageBefore deletes the counts of the days before
+	// day (a UTC midnight).
+	DeleteCredentialUsageBefore(ctx context.Context, day time.Time) error
+}
+
+// The kinds of credential that usage is counted for.
+const (
+	CredentialAPIKey      = "apikey"
+	CredentialAccessToken = "access_token"
+)
+
+// UsageDays is how many UTC days of credential usage are kept, today
+// included.
+const UsageDays = 90
+
+// CredentialUsage is how many requests one credential authenticated on
+// one UTC day.
+type CredentialUsage struct {
+	Kind         string // CredentialAPIKey or CredentialAccessToken
+	CredentialID string
+	Day          time.Time // 00:00 UTC of the day
+	Requests     int64
+}
+
+// UsageDay is the UTC midnight that starts the day of t.
+func UsageDay(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // TeamStore stores memberships and invitations.

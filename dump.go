@@ -39,6 +39,8 @@ type MetadataDump struct {
 	// their credentials sealed as stored (the copy needs the same secret
 	// key to open them).
 	Integrations []*Integration
+	// CredentialUsage is the keys' and tokens' requests per day.
+	CredentialUsage []CredentialUsage
 }
 
 // Membership is one member row: a user's role on a website.
@@ -65,6 +67,7 @@ func (d *MetadataDump) Counts() map[string]int {
 		"alerts": len(d.Alerts), "alertLogs": len(d.AlertLogs),
 		"mailClaims": len(d.MailClaims), "mailOptOuts": len(d.MailOptOuts), "mailKeys": min(len(d.MailKey), 1),
 		"funnels": len(d.Funnels), "integrations": len(d.Integrations),
+		"credentialUsage": len(d.CredentialUsage),
 	}
 }
 

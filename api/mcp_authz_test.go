@@ -219,13 +219,14 @@ func mcpMatrixCases() map[string]mcpMatrixCase {
 	return cases
 }
 
-// withoutLastUse drops the lastUsedAt of the keys listed in an answer: the
-// calling key's moves with each call.
+// withoutLastUse drops the lastUsedAt and usage7d of the keys listed in an
+// answer: the calling key's move with each call.
 func withoutLastUse(answer map[string]any) map[string]any {
 	if data, ok := answer["data"].([]any); ok {
 		for _, d := range data {
 			if m, ok := d.(map[string]any); ok {
 				delete(m, "lastUsedAt")
+				delete(m, "usage7d") // the MCP call itself is one more use
 			}
 		}
 	}

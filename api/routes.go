@@ -28,6 +28,7 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: admin + "/access-tokens", action: app.ActListAccessTokens, handle: s.listAccessTokens},
 		{method: http.MethodPost, path: admin + "/access-tokens", action: app.ActCreateAccessToken, handle: s.createAccessToken},
 		{method: http.MethodDelete, path: admin + "/access-tokens/{tokenId}", action: app.ActDeleteAccessToken, handle: s.deleteAccessToken},
+		{method: http.MethodGet, path: admin + "/access-tokens/{tokenId}/usage", action: app.ActAccessTokenUsage, handle: s.accessTokenUsage},
 
 		{method: http.MethodGet, path: admin + "/websites", action: app.ActListWebsites, handle: s.listWebsites},
 		{method: http.MethodPost, path: admin + "/websites", action: app.ActCreateWebsite, handle: s.createWebsite},
@@ -39,6 +40,7 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodPost, path: site + "/apikeys", action: app.ActCreateAPIKey, handle: s.createAPIKey},
 		{method: http.MethodPut, path: site + "/apikeys/{apiKeyId}", action: app.ActRollAPIKey, handle: s.rollAPIKey},
 		{method: http.MethodDelete, path: site + "/apikeys/{apiKeyId}", action: app.ActDeleteAPIKey, handle: s.deleteAPIKey},
+		{method: http.MethodGet, path: site + "/apikeys/{apiKeyId}/usage", action: app.ActAPIKeyUsage, handle: s.apiKeyUsage},
 
 		{method: http.MethodGet, path: site + "/alerts", action: app.ActListAlerts, handle: s.listAlerts},
 		{method: http.MethodPost, path: site + "/alerts", action: app.ActCreateAlert, handle: s.createAlert},

@@ -54,6 +54,7 @@ var (
 	ActListAccessTokens  = accountWideAction("access_tokens.list", auth.PermAPIKeysRead)
 	ActCreateAccessToken = accountAction("access_tokens.create", auth.PermAPIKeysWrite, false)
 	ActDeleteAccessToken = accountAction("access_tokens.delete", auth.PermAPIKeysWrite, false)
+	ActAccessTokenUsage  = accountWideAction("access_tokens.usage", auth.PermAPIKeysRead)
 
 	ActListWebsites  = accountAction("websites.list", auth.PermWebsitesRead, false)
 	ActCreateWebsite = accountWideAction("websites.create", auth.PermWebsitesWrite)
@@ -65,6 +66,7 @@ var (
 	ActCreateAPIKey = websiteAction("apikeys.create", auth.PermAPIKeysWrite, openfast.RoleMember)
 	ActRollAPIKey   = websiteAction("apikeys.roll", auth.PermAPIKeysWrite, openfast.RoleMember)
 	ActDeleteAPIKey = websiteAction("apikeys.delete", auth.PermAPIKeysWrite, openfast.RoleMember)
+	ActAPIKeyUsage  = websiteAction("apikeys.usage", auth.PermAPIKeysRead, openfast.RoleViewer)
 
 	ActListTeam         = websiteAction("team.list", auth.PermTeamRead, openfast.RoleViewer)
 	ActInviteMember     = ownerAction("team.invite", auth.PermTeamWrite)
@@ -100,9 +102,9 @@ var (
 // Actions lists every action, for tests and documentation.
 var Actions = []Action{
 	ActGetAccount, ActUpdateAccount,
-	ActListAccessTokens, ActCreateAccessToken, ActDeleteAccessToken,
+	ActListAccessTokens, ActCreateAccessToken, ActDeleteAccessToken, ActAccessTokenUsage,
 	ActListWebsites, ActCreateWebsite, ActGetWebsite, ActUpdateWebsite, ActDeleteWebsite,
-	ActListAPIKeys, ActCreateAPIKey, ActRollAPIKey, ActDeleteAPIKey,
+	ActListAPIKeys, ActCreateAPIKey, ActRollAPIKey, ActDeleteAPIKey, ActAPIKeyUsage,
 	ActListTeam, ActInviteMember, ActRemoveMember, ActWebsiteAuditLog, ActAccountAuditLog,
 	ActListInvitations, ActAcceptInvitation,
 	ActListFunnels, ActCreateFunnel, ActUpdateFunnel, ActDeleteFunnel,

@@ -54,6 +54,10 @@ var appRoutes = map[string]appRoute{
 	"DELETE /api/v1/admin/access-tokens/{tokenId}": {app.ActDeleteAccessToken, func(ctx context.Context, a *app.App, c app.Caller, _ string) error {
 		return a.DeleteAccessToken(ctx, c, someID)
 	}},
+	"GET /api/v1/admin/access-tokens/{tokenId}/usage": {app.ActAccessTokenUsage, func(ctx context.Context, a *app.App, c app.Caller, _ string) error {
+		_, err := a.AccessTokenUsage(ctx, c, someID, 0)
+		return err
+	}},
 	"GET /api/v1/admin/websites": {app.ActListWebsites, func(ctx context.Context, a *app.App, c app.Caller, _ string) error {
 		_, err := a.Websites(ctx, c)
 		return err
@@ -99,6 +103,10 @@ var appRoutes = map[string]appRoute{
 	}},
 	"DELETE /api/v1/admin/websites/{websiteId}/apikeys/{apiKeyId}": {app.ActDeleteAPIKey, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
 		return a.DeleteAPIKey(ctx, c, site, someID)
+	}},
+	"GET /api/v1/admin/websites/{websiteId}/apikeys/{apiKeyId}/usage": {app.ActAPIKeyUsage, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+		_, err := a.APIKeyUsage(ctx, c, site, someID, 0)
+		return err
 	}},
 	"GET /api/v1/admin/websites/{websiteId}/alerts": {app.ActListAlerts, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
 		_, err := a.Alerts(ctx, c, site)

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net/netip"
 	"sync"
@@ -228,8 +229,8 @@ func (v *Verifier) LastUsed(kind auth.Kind, id string) (time.Time, bool) {
 	return v.uses.lastUsed(kind, id)
 }
 
-// RunUsageFlusher writes last-use times to the store every interval until
-// ctx ends, then once more.
+// RunUsageFlusher writes last-use times and request counts to the store
+// every interval until ctx ends, then once more.
 func (v *Verifier) RunUsageFlusher(ctx context.Context, interval time.Duration, onError func(error)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -248,47 +249,226 @@ func (v *Verifier) RunUsageFlusher(ctx context.Context, interval time.Duration, 
 	}
 }
 
-// FlushUsage writes the pending last-use times to the store.
+// FlushUsage writes the pending last-use times and request counts to the
+// store, and once a UTC day deletes the counts older than
+// openfast.UsageDays. Counts that the store refused are kept for the next
+// flush (up to maxPendingCounts credential days; the error says how many
+// requests went uncounted beyond that).
 func (v *Verifier) FlushUsage(ctx context.Context) error {
-	keys, tokens := v.uses.takeDue(v.now())
+	now := v.now()
+	keys, tokens := v.uses.takeDue(now)
+	var errs []error
 	if err := v.store.TouchCredentials(ctx, keys, tokens); err != nil {
-		return fmt.Errorf("record credential use: %w", err)
+		errs = append(errs, fmt.Errorf("record credential use: %w", err))
 	}
-	return nil
+	if err := v.flushCounts(ctx, now); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
+
+// usageFlushTimeout bounds one flush of request counts.
+const usageFlushTimeout = 30 * time.Second
+
+func (v *Verifier) flushCounts(ctx context.Context, now time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, usageFlushTimeout)
+	defer cancel()
+	if err := v.uses.lockFlush(ctx); err != nil {
+		return fmt.Errorf("record credential usage: %w", err)
+	}
+	defer v.uses.unlockFlush()
+	counts, dropped := v.uses.takeCounts()
+	var errs []error
+	if dropped > 0 {
+		errs = append(errs, fmt.Errorf("record credential usage: %d requests were not counted: the table of unwritten counts was full (%d credential days)", dropped, maxPendingCounts))
+	}
+	today := unixDay(now)
+	oldest := today - openfast.UsageDays + 1
+	if err := v.store.AddCredentialUsage(ctx, counts); err != nil {
+		v.uses.restore(counts, oldest)
+		errs = append(errs, fmt.Errorf("record credential usage (kept for the next flush): %w", err))
+	}
+	if v.uses.prunedDay != today {
+		if err := v.store.DeleteCredentialUsageBefore(ctx, dayStart(oldest)); err != nil {
+			errs = append(errs, err)
+		} else {
+			v.uses.prunedDay = today
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Usage returns the requests per UTC day, from the day fromDay on, of
+// the credentials of kind with the given ids: the store's counts (every
+// process's) plus those this process has not written yet.
+func (v *Verifier) Usage(ctx context.Context, kind auth.Kind, ids []string, fromDay int32) (map[string]map[int32]int64, error) {
+	out := make(map[string]map[int32]int64, len(ids))
+	for _, id := range ids {
+		out[id] = map[int32]int64{}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	// Counts move from memory to the store under this lock: holding it,
+	// each count is in exactly one of the two.
+	if err := v.uses.lockFlush(ctx); err != nil {
+		return nil, fmt.Errorf("read credential usage: %w", err)
+	}
+	defer v.uses.unlockFlush()
+	rows, err := v.store.CredentialUsage(ctx, usageKind(kind), ids, dayStart(fromDay))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if days := out[r.CredentialID]; days != nil {
+			days[unixDay(r.Day)] += r.Requests
+		}
+	}
+	v.uses.addUnwritten(out, kind, fromDay)
+	return out, nil
+}
+
+// usageKind is the store's name of a credential kind.
+func usageKind(k auth.Kind) string {
+	if k == auth.KindWebsiteKey {
+		return openfast.CredentialAPIKey
+	}
+	return openfast.CredentialAccessToken
+}
+
+// unixDay is the UTC day of t, counted from 1970-01-01.
+func unixDay(t time.Time) int32 {
+	s := t.Unix()
+	d := s / 86400
+	if s%86400 < 0 {
+		d--
+	}
+	return int32(d)
+}
+
+// dayStart is the UTC midnight that starts a unixDay.
+func dayStart(day int32) time.Time { return time.Unix(int64(day)*86400, 0).UTC() }
 
 // writeEvery is how often at most one credential's lastUsedAt is written.
 const writeEvery = time.Minute
+
+// Bounds of the usage tracker. It has an entry per credential used
+// recently (dropped two minutes after its last use was written): when
+// maxTrackedCredentials are used at once, the uses of further credentials
+// are neither shown as last use nor counted until entries free up. Counts
+// of an earlier day than the entry's, and counts a failed flush gave back,
+// wait in a table of maxPendingCounts credential days; requests that do
+// not fit are not counted, and the next flush reports how many.
+// Each entry is about 150 bytes with the map's overhead.
+const (
+	maxTrackedCredentials = 2 * maxCachedCredentials
+	maxPendingCounts      = 2 * maxCachedCredentials
+)
 
 type credentialRef struct {
 	kind auth.Kind
 	id   string
 }
 
+// credentialDay is a credential's requests on a unixDay.
+type credentialDay struct {
+	credentialRef
+	day int32
+}
+
+// useEntry is what the tracker knows of one credential.
+type useEntry struct {
+	last    time.Time // newest use
+	written time.Time // when last was last handed to the store; zero: never
+	day     int32     // the unixDay that count is of
+	count   int64     // requests on day not yet handed to the store
+}
+
 // usageTracker coalesces credential uses: the newest use of each credential
 // is kept in memory (and shown by the list endpoints at once), and written
-// to the store at most once per writeEvery.
+// to the store at most once per writeEvery; requests are counted per
+// credential and UTC day, and the counts are added to the store's on
+// every flush.
 type usageTracker struct {
 	mu      sync.Mutex
-	latest  map[credentialRef]time.Time
-	written map[credentialRef]time.Time
+	entries map[credentialRef]*useEntry
+	pending map[credentialDay]int64 // counts of earlier days, and given back by a failed flush
+	dropped int64                   // requests not counted since the last flush: pending was full
+
+	// flushing is held while counts move to the store, and by readers
+	// adding the store's counts to the unwritten ones. prunedDay, under
+	// it, is the unixDay old counts were last deleted.
+	flushing  chan struct{}
+	prunedDay int32
 }
 
 func newUsageTracker() *usageTracker {
-	return &usageTracker{latest: map[credentialRef]time.Time{}, written: map[credentialRef]time.Time{}}
+	return &usageTracker{entries: map[credentialRef]*useEntry{}, pending: map[credentialDay]int64{}, flushing: make(chan struct{}, 1)}
 }
 
+func (u *usageTracker) lockFlush(ctx context.Context) error {
+	select {
+	case u.flushing <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (u *usageTracker) unlockFlush() { <-u.flushing }
+
+// touch records a use of a credential at now: its newest use, and one
+// request on now's UTC day. This is on the path of every authenticated
+// request: one map lookup under the mutex.
 func (u *usageTracker) touch(kind auth.Kind, id string, now time.Time) {
+	ref := credentialRef{kind, id}
+	day := unixDay(now)
 	u.mu.Lock()
-	u.latest[credentialRef{kind, id}] = now
+	e := u.entries[ref]
+	if e == nil {
+		if len(u.entries) >= maxTrackedCredentials {
+			u.dropped++
+			u.mu.Unlock()
+			return
+		}
+		e = &useEntry{day: day}
+		u.entries[ref] = e
+	}
+	if now.After(e.last) {
+		e.last = now
+	}
+	switch {
+	case day == e.day:
+		e.count++
+	case day > e.day: // a new day: the previous day's count waits in pending
+		u.addPending(credentialDay{ref, e.day}, e.count)
+		e.day, e.count = day, 1
+	default: // a late request of the day before
+		u.addPending(credentialDay{ref, day}, 1)
+	}
 	u.mu.Unlock()
+}
+
+// addPending adds n requests to pending, or to dropped when it is full.
+// The caller holds u.mu.
+func (u *usageTracker) addPending(k credentialDay, n int64) {
+	if n == 0 {
+		return
+	}
+	if _, ok := u.pending[k]; !ok && len(u.pending) >= maxPendingCounts {
+		u.dropped += n
+		return
+	}
+	u.pending[k] += n
 }
 
 func (u *usageTracker) lastUsed(kind auth.Kind, id string) (time.Time, bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	t, ok := u.latest[credentialRef{kind, id}]
-	return t, ok
+	if e := u.entries[credentialRef{kind, id}]; e != nil {
+		return e.last, true
+	}
+	return time.Time{}, false
 }
 
 // takeDue returns the uses not yet written whose credential was last
@@ -297,24 +477,79 @@ func (u *usageTracker) takeDue(now time.Time) (keys, tokens map[string]time.Time
 	keys, tokens = map[string]time.Time{}, map[string]time.Time{}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	for ref, used := range u.latest {
-		w, ok := u.written[ref]
+	for ref, e := range u.entries {
+		written := !e.written.IsZero()
 		switch {
-		case ok && !used.After(w):
-			if now.Sub(w) > 2*writeEvery {
-				delete(u.latest, ref) // written, and quiet since: forget it
-				delete(u.written, ref)
+		case written && !e.last.After(e.written):
+			if now.Sub(e.written) > 2*writeEvery {
+				// Written and quiet since: forget it, but not its count.
+				u.addPending(credentialDay{ref, e.day}, e.count)
+				delete(u.entries, ref)
 			}
 			continue
-		case ok && now.Sub(w) < writeEvery:
+		case written && now.Sub(e.written) < writeEvery:
 			continue
 		}
 		if ref.kind == auth.KindWebsiteKey {
-			keys[ref.id] = used
+			keys[ref.id] = e.last
 		} else {
-			tokens[ref.id] = used
+			tokens[ref.id] = e.last
 		}
-		u.written[ref] = now
+		e.written = now
 	}
 	return keys, tokens
+}
+
+// takeCounts hands over every unwritten count, and how many requests went
+// uncounted since the last call.
+func (u *usageTracker) takeCounts() (counts []openfast.CredentialUsage, dropped int64) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for ref, e := range u.entries {
+		if e.count > 0 {
+			counts = append(counts, openfast.CredentialUsage{Kind: usageKind(ref.kind), CredentialID: ref.id, Day: dayStart(e.day), Requests: e.count})
+			e.count = 0
+		}
+	}
+	for k, n := range u.pending {
+		counts = append(counts, openfast.CredentialUsage{Kind: usageKind(k.kind), CredentialID: k.id, Day: dayStart(k.day), Requests: n})
+	}
+	if len(u.pending) > 0 {
+		u.pending = map[credentialDay]int64{} // not clear: give a grown map's memory back
+	}
+	dropped, u.dropped = u.dropped, 0
+	return counts, dropped
+}
+
+// restore gives back counts that the store refused, to be written by the
+// next flush; those of days before oldest are past keeping anyway.
+func (u *usageTracker) restore(counts []openfast.CredentialUsage, oldest int32) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, c := range counts {
+		kind := auth.KindAccountToken
+		if c.Kind == openfast.CredentialAPIKey {
+			kind = auth.KindWebsiteKey
+		}
+		if day := unixDay(c.Day); day >= oldest {
+			u.addPending(credentialDay{credentialRef{kind, c.CredentialID}, day}, c.Requests)
+		}
+	}
+}
+
+// addUnwritten adds to out (by credential id, then day) the unwritten
+// counts of kind from the day fromDay on, for the ids out has.
+func (u *usageTracker) addUnwritten(out map[string]map[int32]int64, kind auth.Kind, fromDay int32) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for id, days := range out {
+		if e := u.entries[credentialRef{kind, id}]; e != nil && e.count > 0 && e.day >= fromDay {
+			days[e.day] += e.count
+		}
+	}
+	for k, n := range u.pending {
+		if days := out[k.id]; days != nil && k.kind == kind && k.day >= fromDay {
+			days[k.day] += n
+		}
+	}
 }

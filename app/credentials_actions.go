@@ -23,9 +23,18 @@ func (a *App) APIKeys(ctx context.Context, c Caller, websiteID string) ([]*openf
 		return nil, err
 	}
 	now := a.now()
-	for _, k := range keys {
+	ids := make([]string, len(keys))
+	for i, k := range keys {
 		k.LastUsedAt = a.lastUsed(auth.KindWebsiteKey, k.ID, k.LastUsedAt)
 		endedPrevious(k, now)
+		ids[i] = k.ID
+	}
+	usage, err := a.usage7d(ctx, auth.KindWebsiteKey, ids, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		k.Usage7d = usage[k.ID]
 	}
 	return keys, nil
 }
@@ -263,6 +272,12 @@ func (a *App) RollAPIKeyWith(ctx context.Context, c Caller, websiteID, keyID str
 	a.verifier.Invalidate()
 	k.LastUsedAt = a.lastUsed(auth.KindWebsiteKey, k.ID, k.LastUsedAt)
 	endedPrevious(k, now)
+	usage, err := a.usage7d(ctx, auth.KindWebsiteKey, []string{k.ID}, now)
+	if err != nil {
+		// The roll is done: answer it, without the count.
+		a.log.WarnContext(ctx, "read credential usage", "err", err)
+	}
+	k.Usage7d = usage[k.ID]
 	return secret.Raw, k, nil
 }
 
@@ -291,8 +306,17 @@ func (a *App) AccessTokens(ctx context.Context, c Caller) ([]*openfast.AccessTok
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range tokens {
+	ids := make([]string, len(tokens))
+	for i, t := range tokens {
 		t.LastUsedAt = a.lastUsed(auth.KindAccountToken, t.ID, t.LastUsedAt)
+		ids[i] = t.ID
+	}
+	usage, err := a.usage7d(ctx, auth.KindAccountToken, ids, a.now())
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tokens {
+		t.Usage7d = usage[t.ID]
 	}
 	return tokens, nil
 }

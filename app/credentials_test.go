@@ -76,3 +76,72 @@ func TestGenCache(t *testing.T) {
 		t.Fatalf("cache holds %d entries, max 2", len(c.m))
 	}
 }
+
+// TestUsageTracker_Counts: requests are counted per credential and UTC
+// day, late requests of the day before land on their day, counts given
+// back by a failed flush come back on the next, and a full table counts
+// what it could not keep.
+func TestUsageTracker_Counts(t *testing.T) {
+	u := newUsageTracker()
+	day := time.Date(2026, 12, 1, 23, 59, 0, 0, time.UTC)
+	for range 3 {
+		u.touch(auth.KindWebsiteKey, "k", day)
+	}
+	u.touch(auth.KindAccountToken, "k", day) // a token with the id of a key counts apart
+	u.touch(auth.KindWebsiteKey, "k", day.Add(2*time.Minute))
+	u.touch(auth.KindWebsiteKey, "k", day.Add(30*time.Second)) // late, of the day before
+	got := func(kind auth.Kind, from int32) map[int32]int64 {
+		out := map[string]map[int32]int64{"k": {}}
+		u.addUnwritten(out, kind, from)
+		return out["k"]
+	}
+	d := unixDay(day)
+	if g := got(auth.KindWebsiteKey, d); g[d] != 4 || g[d+1] != 1 || len(g) != 2 {
+		t.Fatalf("unwritten key counts = %v", g)
+	}
+	if g := got(auth.KindWebsiteKey, d+1); g[d+1] != 1 || len(g) != 1 {
+		t.Fatalf("unwritten key counts from the second day = %v", g)
+	}
+	if g := got(auth.KindAccountToken, d); g[d] != 1 || len(g) != 1 {
+		t.Fatalf("unwritten token counts = %v", g)
+	}
+	counts, dropped := u.takeCounts()
+	if len(counts) != 3 || dropped != 0 {
+		t.Fatalf("takeCounts = %+v, %d", counts, dropped)
+	}
+	if g := got(auth.KindWebsiteKey, d); len(g) != 0 {
+		t.Fatalf("counts left after takeCounts: %v", g)
+	}
+	u.restore(counts, d+1) // the store refused them; the first day is past keeping
+	if g := got(auth.KindWebsiteKey, d); g[d+1] != 1 || len(g) != 1 {
+		t.Fatalf("counts given back = %v", g)
+	}
+
+	full := newUsageTracker()
+	for i := range maxPendingCounts {
+		full.pending[credentialDay{credentialRef{auth.KindWebsiteKey, "x"}, int32(i)}] = 1
+	}
+	full.touch(auth.KindWebsiteKey, "k", day)
+	full.touch(auth.KindWebsiteKey, "k", day.Add(time.Hour)) // a new day: the first has no room
+	if _, dropped := full.takeCounts(); dropped != 1 {
+		t.Fatalf("dropped = %d, want 1", dropped)
+	}
+}
+
+// TestUnixDay: days start at 00:00 UTC, in any zone.
+func TestUnixDay(t *testing.T) {
+	paris := time.FixedZone("CET", 3600)
+	for _, tc := range []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), "2026-12-01"},
+		{time.Date(2026, 12, 1, 23, 59, 59, 999e6, time.UTC), "2026-12-01"},
+		{time.Date(2026, 12, 2, 0, 30, 0, 0, paris), "2026-12-01"},
+		{time.Date(1969, 12, 31, 23, 0, 0, 0, time.UTC), "1969-12-31"},
+	} {
+		if got := dayStart(unixDay(tc.at)).Format(time.DateOnly); got != tc.want {
+			t.Errorf("day of %v = %s, want %s", tc.at, got, tc.want)
+		}
+	}
+}

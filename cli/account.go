@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/openfast/openfast/client"
@@ -30,9 +31,9 @@ func (a *cliApp) tokensCommand() *cobra.Command {
 				return err
 			}
 			return s.output(resp, func() error {
-				t := newTable(s.out, "ID", "NAME", "KEY", "PERMISSIONS", "WEBSITES", "ALLOWED IPS", "LAST USED", "CREATED")
+				t := newTable(s.out, "ID", "NAME", "KEY", "PERMISSIONS", "WEBSITES", "ALLOWED IPS", "LAST USED", "REQUESTS 7D", "CREATED")
 				for _, tk := range tokens {
-					t.row(tk.ID, strPtr(tk.Name), tk.DisplayKey, joinList(tk.Permissions, dash), joinList(tk.WebsiteIDs, "all"), allowedIPsColumn(tk.AllowedIPs), whenPtr(tk.LastUsedAt), when(tk.CreatedAt))
+					t.row(tk.ID, strPtr(tk.Name), tk.DisplayKey, joinList(tk.Permissions, dash), joinList(tk.WebsiteIDs, "all"), allowedIPsColumn(tk.AllowedIPs), whenPtr(tk.LastUsedAt), strconv.FormatInt(tk.Usage7d, 10), when(tk.CreatedAt))
 				}
 				return t.flush()
 			})
@@ -127,10 +128,32 @@ for confirmation on a terminal; scripts pass --yes.`,
 	}
 	deleteCmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 
+	var days int
+	usageCmd := &cobra.Command{
+		Use:   "usage <tokenId> [--days N]",
+		Short: "Show an account token's requests per UTC day",
+		Long: `Show how many requests one of your tokens authenticated on each UTC day, oldest
+first, for the last 90 days or --days (1 to 90), with the 7-day count.`,
+		Example: `  openfast tokens usage 6660a1b2c3d4e5f601234567 --days 7`,
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: a.run(func(s *session, args []string) error {
+			c, err := s.client()
+			if err != nil {
+				return err
+			}
+			u, resp, err := c.AccessTokenUsage(s.ctx, args[0], days)
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error { return printUsage(s, u) })
+		}),
+	}
+	usageCmd.Flags().IntVar(&days, "days", 0, "UTC days to show, today included, 1 to 90 (default 90)")
+
 	return groupCommand("tokens", "List, create and revoke account tokens (dft_)",
 		`Manage the dft_ account tokens of your user. A token has permissions and may be
 limited to some websites; a df_ website key cannot call these commands.`,
-		listCmd, createCmd, deleteCmd)
+		listCmd, createCmd, deleteCmd, usageCmd)
 }
 
 func (a *cliApp) websitesCommand() *cobra.Command {
@@ -412,9 +435,9 @@ func (a *cliApp) apikeysCommand() *cobra.Command {
 				return err
 			}
 			return s.output(resp, func() error {
-				t := newTable(s.out, "ID", "NAME", "KEY", "PERMISSIONS", "CREATED BY", "ALLOWED IPS", "LAST USED", "CREATED")
+				t := newTable(s.out, "ID", "NAME", "KEY", "PERMISSIONS", "CREATED BY", "ALLOWED IPS", "LAST USED", "REQUESTS 7D", "CREATED")
 				for _, k := range keys {
-					t.row(k.ID, strPtr(k.Name), k.DisplayKey, joinList(k.Permissions, dash), strPtr(k.CreatedBy), allowedIPsColumn(k.AllowedIPs), whenPtr(k.LastUsedAt), when(k.CreatedAt))
+					t.row(k.ID, strPtr(k.Name), k.DisplayKey, joinList(k.Permissions, dash), strPtr(k.CreatedBy), allowedIPsColumn(k.AllowedIPs), whenPtr(k.LastUsedAt), strconv.FormatInt(k.Usage7d, 10), when(k.CreatedAt))
 				}
 				return t.flush()
 			})
@@ -544,10 +567,33 @@ confirmation on a terminal; scripts pass --yes.`,
 	}
 	deleteCmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 
-	return groupCommand("apikeys", "List, create, roll and revoke a website's df_ API keys",
+	var days int
+	usageCmd := &cobra.Command{
+		Use:   "usage [websiteId] <keyId> [--days N]",
+		Short: "Show an API key's requests per UTC day",
+		Long: `Show how many requests a website API key authenticated on each UTC day, oldest
+first, for the last 90 days or --days (1 to 90), with the 7-day count.`,
+		Example: `  openfast websites apikeys usage 665f0b3c4d2e1a0012345678 6660a1b2c3d4e5f601234567 --days 30`,
+		Args:    usageArgs(cobra.RangeArgs(1, 2)),
+		RunE: a.run(func(s *session, args []string) error {
+			site, keyID, err := s.websiteAndID(args)
+			if err != nil {
+				return err
+			}
+			c, _ := s.client()
+			u, resp, err := c.APIKeyUsage(s.ctx, site, keyID, days)
+			if err != nil {
+				return err
+			}
+			return s.output(resp, func() error { return printUsage(s, u) })
+		}),
+	}
+	usageCmd.Flags().IntVar(&days, "days", 0, "UTC days to show, today included, 1 to 90 (default 90)")
+
+	return groupCommand("apikeys", "List, create, roll, revoke and show the usage of a website's df_ API keys",
 		`Manage the df_ API keys of a website. The website is the first argument, or
 --website, OPENFAST_WEBSITE or the config file's default.`,
-		listCmd, createCmd, rollCmd, deleteCmd)
+		listCmd, createCmd, rollCmd, deleteCmd, usageCmd)
 }
 
 func (a *cliApp) teamCommand() *cobra.Command {
@@ -752,4 +798,17 @@ Members and owners can read a website's log.`,
 	cmd.Flags().IntVar(&limit, "limit", 0, "entries per page (server default 50, at most 200)")
 	cmd.Flags().IntVar(&offset, "offset", 0, "entries to skip")
 	return cmd
+}
+
+// printUsage prints a credential's requests per day, then the totals.
+func printUsage(s *session, u *client.CredentialUsage) error {
+	t := newTable(s.out, "DATE", "REQUESTS")
+	for _, d := range u.Days {
+		t.row(d.Date, strconv.FormatInt(d.Requests, 10))
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(s.out, "\nTotal %d, last 7 days %d.\n", u.Total, u.Usage7d)
+	return err
 }

@@ -32,6 +32,7 @@ type (
 	AcceptedInvitation = wire.InvitationAccepted // POST /admin/invitations/{id}/accept
 	AuditEntry         = wire.AuditEntry         // the audit logs
 	MemberRemoved      = wire.MemberRemoved      // DELETE /admin/websites/{id}/team
+	CredentialUsage    = wire.CredentialUsage    // GET .../apikeys/{keyId}/usage and /admin/access-tokens/{id}/usage
 )
 
 // Account returns the account of the calling credential (for a df_ key,
@@ -160,6 +161,26 @@ type RollAPIKeyParams struct {
 // RollAPIKeyWith is RollAPIKey with a body.
 func (c *Client) RollAPIKeyWith(ctx context.Context, websiteID, keyID string, p RollAPIKeyParams) (*APIKey, *Response, error) {
 	return one[APIKey](ctx, c, http.MethodPut, apiKeysPath(websiteID)+"/"+seg(keyID), nil, p)
+}
+
+// usageQuery is the days of a usage read; 0 is the server's default (90).
+func usageQuery(days int) url.Values {
+	if days == 0 {
+		return nil
+	}
+	return url.Values{"days": {strconv.Itoa(days)}}
+}
+
+// APIKeyUsage reads a website key's requests per UTC day over the last
+// days days (1 to 90; 0 means 90).
+func (c *Client) APIKeyUsage(ctx context.Context, websiteID, keyID string, days int) (*CredentialUsage, *Response, error) {
+	return object[CredentialUsage](ctx, c, http.MethodGet, apiKeysPath(websiteID)+"/"+seg(keyID)+"/usage", usageQuery(days), nil)
+}
+
+// AccessTokenUsage reads one of the caller's user's tokens' requests per
+// UTC day over the last days days (1 to 90; 0 means 90).
+func (c *Client) AccessTokenUsage(ctx context.Context, tokenID string, days int) (*CredentialUsage, *Response, error) {
+	return object[CredentialUsage](ctx, c, http.MethodGet, admin+"/access-tokens/"+seg(tokenID)+"/usage", usageQuery(days), nil)
 }
 
 // DeleteAPIKey revokes a website key.

@@ -99,6 +99,9 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 			err = exportGoalCustomizations(ctx, tx, d)
 		}
 		if err == nil {
+			err = exportCredentialUsage(ctx, tx, d)
+		}
+		if err == nil {
 			err = eachRow(ctx, tx, `SELECT `+alertColumns+` FROM alerts ORDER BY id`, func(r pgx.Rows) error {
 				al, err := scanAlert(r)
 				d.Alerts = append(d.Alerts, al)
@@ -222,6 +225,7 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 				VALUES ($1, $2, $3) ON CONFLICT (website_id, transaction_id) DO NOTHING`, c.WebsiteID, c.TransactionID, ms(c.ClaimedAt))
 		}
 		importGoalCustomizations(d, add)
+		importCredentialUsage(d, add)
 		for _, al := range d.Alerts {
 			add("alert "+al.ID, alertInsert, alertArgs(al)...)
 		}

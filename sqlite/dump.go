@@ -103,6 +103,9 @@ func (db *DB) ExportMetadata(ctx context.Context) (*openfast.MetadataDump, error
 		err = exportGoalCustomizations(ctx, tx, d)
 	}
 	if err == nil {
+		err = exportCredentialUsage(ctx, tx, d)
+	}
+	if err == nil {
 		err = eachRow(ctx, tx, `SELECT `+alertColumns+` FROM alerts ORDER BY id`, func(r *sql.Rows) error {
 			al, err := scanAlert(r)
 			d.Alerts = append(d.Alerts, al)
@@ -241,6 +244,9 @@ func (db *DB) ImportMetadata(ctx context.Context, d *openfast.MetadataDump) (int
 			}
 		}
 		if err := importGoalCustomizations(d, exec); err != nil {
+			return err
+		}
+		if err := importCredentialUsage(d, exec); err != nil {
 			return err
 		}
 		for _, al := range d.Alerts {

@@ -27,7 +27,7 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 		len(want.APIKeys) != 2 || len(want.AccessTokens) != 1 || len(want.AuditLog) != 4 || len(want.PaymentClaims) != 2 ||
 		len(want.PasswordHashes) != 1 || len(want.GoalCustomizations) != 1 || len(want.Alerts) != 1 || len(want.AlertLogs) != 2 ||
 		len(want.MailClaims) != 1 || len(want.MailOptOuts) != 1 || len(want.MailKey) != 32 || len(want.Funnels) != 2 ||
-		len(want.Integrations) != 1 {
+		len(want.Integrations) != 1 || len(want.CredentialUsage) != 2 {
 		t.Fatalf("export counts: %+v", want.Counts())
 	}
 	for _, k := range want.APIKeys {
@@ -133,6 +133,10 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 	}
 	used := time.Now().UTC().Truncate(time.Millisecond)
 	must(t, s.TouchCredentials(ctx, map[string]time.Time{k1.ID: used}, nil))
+	must(t, s.AddCredentialUsage(ctx, []openfast.CredentialUsage{
+		{Kind: openfast.CredentialAPIKey, CredentialID: k1.ID, Day: openfast.UsageDay(used), Requests: 12},
+		{Kind: openfast.CredentialAPIKey, CredentialID: k1.ID, Day: openfast.UsageDay(used).AddDate(0, 0, -1), Requests: 3},
+	}))
 	tok := &openfast.AccessToken{ID: openfast.NewID(), UserID: owner.ID, DisplayKey: "dft_t...0000", Hash: hashOf("token"),
 		Permissions: []string{"analytics:read", "websites:read"}, WebsiteIDs: []string{w.ID}, ExpiresAt: &keyExpires,
 		AllowedIPs: []string{"192.0.2.0/24"}}

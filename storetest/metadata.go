@@ -26,6 +26,7 @@ func Metadata(t *testing.T, open OpenFunc) {
 	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, open(t)) })
 	t.Run("APIKeyLimitConcurrent", func(t *testing.T) { testAPIKeyLimitConcurrent(t, open(t)) })
 	t.Run("AccessTokens", func(t *testing.T) { testAccessTokens(t, open(t)) })
+	t.Run("CredentialUsage", func(t *testing.T) { testCredentialUsage(t, open(t)) })
 	t.Run("Team", func(t *testing.T) { testTeam(t, open(t)) })
 	t.Run("InvitationExpiryAndWithdrawal", func(t *testing.T) { testInvitationExpiry(t, open(t)) })
 	t.Run("InvitationLinks", func(t *testing.T) { testInvitationLinks(t, open(t)) })

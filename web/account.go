@@ -52,6 +52,7 @@ type tokenRow struct {
 	AllowedIPs            string
 	CreatedAt             time.Time
 	LastUsedAt, ExpiresAt *time.Time
+	Usage                 usageCell
 }
 
 type siteChoice struct {
@@ -89,9 +90,13 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, v *visit, s
 	if err != nil {
 		return err
 	}
+	usage, err := s.app.AccessTokensUsage(ctx, v.caller, 0)
+	if err != nil {
+		return err
+	}
 	for _, t := range tokens {
 		row := tokenRow{ID: t.ID, Name: deref(t.Name), DisplayKey: t.DisplayKey, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, ExpiresAt: t.ExpiresAt,
-			Permissions: strings.Join(t.Permissions, ", "), Websites: "all your websites", AllowedIPs: allowedIPsText(t.AllowedIPs)}
+			Permissions: strings.Join(t.Permissions, ", "), Websites: "all your websites", AllowedIPs: allowedIPsText(t.AllowedIPs), Usage: newUsageCell(t.Usage7d, usage[t.ID])}
 		if len(t.WebsiteIDs) > 0 {
 			names := make([]string, 0, len(t.WebsiteIDs))
 			for _, id := range t.WebsiteIDs {

@@ -22,8 +22,8 @@ var layoutPages = []string{"login.html", "setup.html", "home.html", "newsite.htm
 // pageIncludes are the fragments that a template also uses, parsed with
 // it.
 var pageIncludes = map[string][]string{
-	"account.html":  {"expiry_select.html", "allowed_ips_field.html"},
-	"settings.html": {"expiry_select.html", "allowed_ips_field.html"},
+	"account.html":  {"expiry_select.html", "allowed_ips_field.html", "sparkline.html"},
+	"settings.html": {"expiry_select.html", "allowed_ips_field.html", "sparkline.html"},
 }
 
 var funcs = template.FuncMap{

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -74,6 +75,7 @@ type keyRow struct {
 	AllowedIPs            string
 	CreatedAt             time.Time
 	LastUsedAt, ExpiresAt *time.Time
+	Usage                 usageCell
 }
 
 const keyOnceWarning = "Copy it now: it is shown this once and cannot be shown again. Only its masked form is kept."
@@ -87,6 +89,10 @@ func (s *Server) loadDeveloper(ctx context.Context, v *visit, siteID string, vie
 	if err != nil {
 		return err
 	}
+	usage, err := s.app.APIKeysUsage(ctx, v.caller, siteID, 0)
+	if err != nil {
+		return err
+	}
 	emails := s.memberEmails(ctx, v, siteID)
 	for _, k := range keys {
 		by := emails[k.CreatedBy]
@@ -95,7 +101,7 @@ func (s *Server) loadDeveloper(ctx context.Context, v *visit, siteID string, vie
 		}
 		view.Keys = append(view.Keys, keyRow{
 			ID: k.ID, Name: deref(k.Name), DisplayKey: k.DisplayKey, CreatedBy: by, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, ExpiresAt: k.ExpiresAt,
-			Permissions: strings.Join(auth.KeyPermissions(k.Permissions), ", "), AllowedIPs: allowedIPsText(k.AllowedIPs),
+			Permissions: strings.Join(auth.KeyPermissions(k.Permissions), ", "), AllowedIPs: allowedIPsText(k.AllowedIPs), Usage: newUsageCell(k.Usage7d, usage[k.ID]),
 		})
 	}
 	view.KeyMax, view.Presets = openfast.MaxAPIKeysPerWebsite, permissionPresets
@@ -161,4 +167,26 @@ func (s *Server) deleteKey(w http.ResponseWriter, r *http.Request, v *visit, sit
 		return s.afterAction(w, r, v, site, "developer", err, &settingsView{})
 	}
 	return seeOther(w, r, "/websites/"+site.ID+"/settings/developer")
+}
+
+// usageCell is a key's or token's requests in the lists: the last 7 days,
+// and its 90 days as a sparkline.
+type usageCell struct {
+	Week  int64
+	Chart *sparklineView // nil when the days could not be read
+}
+
+func newUsageCell(week int64, u *app.CredentialUsage) usageCell {
+	c := usageCell{Week: week}
+	if u != nil {
+		days := make([]int64, len(u.Days))
+		for i, d := range u.Days {
+			days[i] = d.Requests
+		}
+		chart := newSparkline(days, func(total int64) string {
+			return fmt.Sprintf("%d in %d days", total, len(days))
+		})
+		c.Chart = &chart
+	}
+	return c
 }

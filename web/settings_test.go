@@ -134,6 +134,11 @@ func TestDeveloperKeys(t *testing.T) {
 	if strings.Contains(list.body, raw) || !strings.Contains(list.body, "Backend") || !strings.Contains(list.body, "ann@example.com") {
 		t.Fatalf("the list shows the key or misses it:\n%s", list.body)
 	}
+	// The key's one request, in the last 7 days and in its 90-day chart.
+	if !strings.Contains(list.body, "Requests (7 d)") || !strings.Contains(list.body, `<td class="usage">1<figure class="sparkline">`) ||
+		!strings.Contains(list.body, "<figcaption>1 in 90 days</figcaption>") {
+		t.Fatalf("the list shows no usage of the key:\n%s", list.body)
+	}
 	keys, err := e.app.APIKeys(context.Background(), ownerCaller(t, e), id)
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("keys %v %v", keys, err)
@@ -435,6 +440,11 @@ func TestAccountPage(t *testing.T) {
 	tokens, _ := e.store.AccessTokens(context.Background(), mustUser(t, e, "ann@example.com"))
 	if len(tokens) != 1 || len(tokens[0].WebsiteIDs) != 1 {
 		t.Fatalf("tokens %+v", tokens)
+	}
+	// Both requests were authenticated with the token (one then refused).
+	if a := do(t, c, "GET", e.srv.URL+"/account", nil); !strings.Contains(a.body, "Requests (7 d)") ||
+		!strings.Contains(a.body, `<td class="usage">2<figure class="sparkline">`) || !strings.Contains(a.body, "<figcaption>2 in 90 days</figcaption>") {
+		t.Fatalf("the tokens show no usage:\n%s", a.body)
 	}
 	if a := do(t, c, "POST", e.srv.URL+"/account/tokens/"+tokens[0].ID+"/delete", nil); a.status != http.StatusSeeOther {
 		t.Fatalf("delete token: %d", a.status)

@@ -32,12 +32,29 @@ func (s *Server) websitesPage(w http.ResponseWriter, r *http.Request, v *visit) 
 	return nil
 }
 
-// sparklineView is a website's last 30 days of visitors as an SVG line,
-// with its text alternative.
+// sparklineView is a small chart of daily counts as an SVG line, with its
+// text alternative: a website's last 30 days of visitors, a key's or
+// token's 90 days of requests.
 type sparklineView struct {
-	Total  int64
-	Points string // SVG polyline points
-	Days   int
+	Points  string // SVG polyline points
+	Caption string
+}
+
+// newSparkline draws values (one per day, oldest first) in the 100×30
+// box of sparkline.html; caption gets the total.
+func newSparkline(values []int64, caption func(total int64) string) sparklineView {
+	var total, peak int64 = 0, 1
+	for _, n := range values {
+		total += n
+		peak = max(peak, n)
+	}
+	pts := make([]string, len(values))
+	for i, n := range values {
+		x := float64(i) * 100 / float64(max(1, len(values)-1))
+		y := 28 - float64(n)*26/float64(peak)
+		pts[i] = fmt.Sprintf("%.1f,%.1f", x, y)
+	}
+	return sparklineView{Points: strings.Join(pts, " "), Caption: caption(total)}
 }
 
 // sparkline answers the chart of a website card.
@@ -51,25 +68,15 @@ func (s *Server) sparkline(w http.ResponseWriter, r *http.Request, v *visit) err
 	if err != nil {
 		return err
 	}
-	view := sparklineView{Days: len(series.Data)}
-	var peak int64 = 1
-	for _, row := range series.Data {
-		if row.Visitors != nil {
-			view.Total += *row.Visitors
-			peak = max(peak, *row.Visitors)
-		}
-	}
-	var pts []string
+	visitors := make([]int64, len(series.Data))
 	for i, row := range series.Data {
-		var n int64
 		if row.Visitors != nil {
-			n = *row.Visitors
+			visitors[i] = *row.Visitors
 		}
-		x := float64(i) * 100 / float64(max(1, len(series.Data)-1))
-		y := 28 - float64(n)*26/float64(peak)
-		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x, y))
 	}
-	view.Points = strings.Join(pts, " ")
+	view := newSparkline(visitors, func(total int64) string {
+		return fmt.Sprintf("%d visitors in the last %d days", total, len(visitors))
+	})
 	s.render(w, r, v, http.StatusOK, "sparkline.html", "", view)
 	return nil
 }

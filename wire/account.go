@@ -49,7 +49,10 @@ type AccessToken struct {
 	Permissions []string `json:"permissions"` // never null; ["*"] means all
 	WebsiteIDs  []string `json:"websiteIds"`  // never null; [] means all the user's websites
 	LastUsedAt  *string  `json:"lastUsedAt"`
-	CreatedAt   string   `json:"createdAt"`
+	// Usage7d is how many requests the token authenticated in the last 7
+	// UTC days, today included. (openfast addition.)
+	Usage7d   int64  `json:"usage7d"`
+	CreatedAt string `json:"createdAt"`
 	// CreatedBy is the _id of the user who made the token; null for
 	// tokens made before it was recorded. (openfast addition.)
 	CreatedBy *string `json:"createdBy"`
@@ -119,7 +122,10 @@ type APIKey struct {
 	DisplayKey string  `json:"displayKey"`
 	WebsiteID  string  `json:"websiteId"`
 	LastUsedAt *string `json:"lastUsedAt"`
-	CreatedAt  string  `json:"createdAt"`
+	// Usage7d is how many requests the key authenticated in the last 7
+	// UTC days, today included. (openfast addition.)
+	Usage7d   int64  `json:"usage7d"`
+	CreatedAt string `json:"createdAt"`
 	// Permissions are what the key may do on its website, never null;
 	// ["*"] is every website permission, DataFast's keys. (openfast
 	// addition.)
@@ -230,4 +236,26 @@ type AuditTarget struct {
 	Type       string  `json:"type"`
 	ID         string  `json:"id"`
 	DisplayKey *string `json:"displayKey"`
+}
+
+// CredentialUsage answers GET
+// /api/v1/admin/websites/{websiteId}/apikeys/{apiKeyId}/usage and GET
+// /api/v1/admin/access-tokens/{tokenId}/usage: a key's or token's
+// requests per UTC day. (openfast addition.)
+type CredentialUsage struct {
+	ID string `json:"_id"` // the key's or token's _id
+	// Usage7d is the requests of the last 7 UTC days, today included,
+	// whatever the days asked for.
+	Usage7d int64 `json:"usage7d"`
+	// Total is the requests of the days listed.
+	Total int64 `json:"total"`
+	// Days has one entry per UTC day, oldest first, today last; a day
+	// without requests is listed with 0.
+	Days []UsageDay `json:"days"`
+}
+
+// UsageDay is one UTC day of a CredentialUsage.
+type UsageDay struct {
+	Date     string `json:"date"` // YYYY-MM-DD
+	Requests int64  `json:"requests"`
 }

@@ -31,6 +31,8 @@ var schemaTypes = map[string]reflect.Type{
 	"WebsiteCreated":             reflect.TypeFor[wire.WebsiteCreated](),
 	"Website":                    reflect.TypeFor[wire.Website](),
 	"APIKey":                     reflect.TypeFor[wire.APIKey](),
+	"CredentialUsage":            reflect.TypeFor[wire.CredentialUsage](),
+	"UsageDay":                   reflect.TypeFor[wire.UsageDay](),
 	"APIKeyDeleted":              reflect.TypeFor[wire.APIKeyDeleted](),
 	"Member":                     reflect.TypeFor[wire.Member](),
 	"InvitationCreated":          reflect.TypeFor[wire.InvitationCreated](),

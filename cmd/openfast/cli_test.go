@@ -295,6 +295,23 @@ func TestCLI_WebsiteKeyLifecycle(t *testing.T) {
 	// A df_ key cannot call account-level routes: 403, exit status 1.
 	u.fail(t, 1, "(HTTP 403)", "tokens", "list", "--token", key)
 
+	// The key authenticated 3 requests today (a refused one counts too).
+	today := time.Now().UTC().Format(time.DateOnly)
+	if row := tableRow(t, u.ok(t, "websites", "apikeys", "list", websiteID), keyID); row[6] != "3" {
+		t.Errorf("apikeys list REQUESTS 7D = %q, want 3", row[6])
+	}
+	out = u.ok(t, "websites", "apikeys", "usage", websiteID, keyID, "--days", "3")
+	if row := tableRow(t, out, today); row[1] != "3" || strings.Count(out, "\n") != 6 ||
+		!strings.Contains(out, "Total 3, last 7 days 3.") {
+		t.Errorf("apikeys usage:\n%s", out)
+	}
+	var usage map[string]any
+	u.json(t, &usage, "websites", "apikeys", "usage", websiteID, keyID)
+	if days, _ := usage["days"].([]any); usage["_id"] != keyID || usage["usage7d"] != 3.0 || len(days) != 90 {
+		t.Errorf("apikeys usage --json = %v", usage)
+	}
+	u.fail(t, 1, "days must be an integer from 1 to 90. (HTTP 400)", "websites", "apikeys", "usage", websiteID, keyID, "--days", "91")
+
 	r = u.run(t, "", "websites", "apikeys", "roll", websiteID, keyID)
 	if r.code != 0 {
 		t.Fatalf("apikeys roll exited with %d: %s", r.code, r.stderr)
@@ -440,6 +457,14 @@ func TestCLI_Commands(t *testing.T) {
 		ciUser.ok(t, "analytics", "realtime", "--website", site)
 		ciUser.fail(t, 1, "not limited to some websites. (HTTP 403)", "tokens", "list")
 		owner.fail(t, 1, "Unknown permission", "tokens", "create", "--permissions", "bogus:perm")
+		// Two requests authenticated with the token, one of them refused.
+		if row := tableRow(t, owner.ok(t, "tokens", "list"), id); row[6] != "2" {
+			t.Errorf("tokens list REQUESTS 7D = %q, want 2", row[6])
+		}
+		if out := owner.ok(t, "tokens", "usage", id, "--days", "1"); !strings.Contains(out, "Total 2, last 7 days 2.") {
+			t.Errorf("tokens usage:\n%s", out)
+		}
+		ciUser.fail(t, 1, "(HTTP 403)", "tokens", "usage", id)
 		owner.fail(t, 2, "pass --yes", "tokens", "delete", id)
 		if out := owner.ok(t, "tokens", "delete", id, "--yes"); !strings.Contains(out, "Revoked account token "+id) {
 			t.Errorf("tokens delete:\n%s", out)

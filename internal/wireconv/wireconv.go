@@ -61,7 +61,7 @@ func APIKey(k *openfast.APIKey) wire.APIKey {
 	}
 	return wire.APIKey{
 		ID: k.ID, Name: k.Name, DisplayKey: k.DisplayKey, WebsiteID: k.WebsiteID,
-		LastUsedAt: TimePtr(k.LastUsedAt), CreatedAt: Time(k.CreatedAt),
+		LastUsedAt: TimePtr(k.LastUsedAt), Usage7d: k.Usage7d, CreatedAt: Time(k.CreatedAt),
 		Permissions: auth.KeyPermissions(k.Permissions), CreatedBy: createdBy,
 		ExpiresAt: TimePtr(k.ExpiresAt), PreviousKeyExpiresAt: TimePtr(k.PreviousExpiresAt),
 		AllowedIPs: NullableList(k.AllowedIPs),
@@ -98,7 +98,7 @@ func AccessToken(t *openfast.AccessToken) wire.AccessToken {
 	return wire.AccessToken{
 		ID: t.ID, Name: t.Name, DisplayKey: t.DisplayKey, Scope: "user",
 		Permissions: NonNil(t.Permissions), WebsiteIDs: NonNil(t.WebsiteIDs),
-		LastUsedAt: TimePtr(t.LastUsedAt), CreatedAt: Time(t.CreatedAt), CreatedBy: optional(t.CreatedBy),
+		LastUsedAt: TimePtr(t.LastUsedAt), Usage7d: t.Usage7d, CreatedAt: Time(t.CreatedAt), CreatedBy: optional(t.CreatedBy),
 		ExpiresAt: TimePtr(t.ExpiresAt), AllowedIPs: NullableList(t.AllowedIPs),
 	}
 }
