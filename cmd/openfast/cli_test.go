@@ -297,8 +297,8 @@ func TestCLI_WebsiteKeyLifecycle(t *testing.T) {
 
 	// The key authenticated 3 requests today (a refused one counts too).
 	today := time.Now().UTC().Format(time.DateOnly)
-	if row := tableRow(t, u.ok(t, "websites", "apikeys", "list", websiteID), keyID); row[6] != "3" {
-		t.Errorf("apikeys list REQUESTS 7D = %q, want 3", row[6])
+	if row := tableRow(t, u.ok(t, "websites", "apikeys", "list", websiteID), keyID); row[7] != "3" {
+		t.Errorf("apikeys list REQUESTS 7D = %q, want 3", row[7])
 	}
 	out = u.ok(t, "websites", "apikeys", "usage", websiteID, keyID, "--days", "3")
 	if row := tableRow(t, out, today); row[1] != "3" || strings.Count(out, "\n") != 6 ||
@@ -458,8 +458,8 @@ func TestCLI_Commands(t *testing.T) {
 		ciUser.fail(t, 1, "not limited to some websites. (HTTP 403)", "tokens", "list")
 		owner.fail(t, 1, "Unknown permission", "tokens", "create", "--permissions", "bogus:perm")
 		// Two requests authenticated with the token, one of them refused.
-		if row := tableRow(t, owner.ok(t, "tokens", "list"), id); row[6] != "2" {
-			t.Errorf("tokens list REQUESTS 7D = %q, want 2", row[6])
+		if row := tableRow(t, owner.ok(t, "tokens", "list"), id); row[7] != "2" {
+			t.Errorf("tokens list REQUESTS 7D = %q, want 2", row[7])
 		}
 		if out := owner.ok(t, "tokens", "usage", id, "--days", "1"); !strings.Contains(out, "Total 2, last 7 days 2.") {
 			t.Errorf("tokens usage:\n%s", out)
