@@ -230,9 +230,9 @@ func TestMCP(t *testing.T) {
 		}
 
 		// Keys: create, roll with a grace period, delete.
-		created := call("apikeys_create", map[string]any{"websiteId": site, "name": "agent", "permissions": []string{"analytics:read"}})
+		created := call("apikeys_create", map[string]any{"websiteId": site, "name": "agent", "permissions": []string{"analytics:read"}, "allowedIps": []string{"127.0.0.1"}})
 		raw, keyID := created["key"].(string), created["_id"].(string)
-		if !strings.HasPrefix(raw, "df_") || fmt.Sprint(created["permissions"]) != "[analytics:read]" {
+		if !strings.HasPrefix(raw, "df_") || fmt.Sprint(created["permissions"]) != "[analytics:read]" || fmt.Sprint(created["allowedIps"]) != "[127.0.0.1/32]" {
 			t.Fatalf("apikeys_create answered %v", created)
 		}
 		listed := e.do("GET", siteURL+"/apikeys", e.admin, nil).list()
@@ -241,12 +241,22 @@ func TestMCP(t *testing.T) {
 		}
 		delete(created, "key")
 		same("apikeys_create", created, listed[0])
-		rolled := call("apikeys_roll", map[string]any{"websiteId": site, "apiKeyId": keyID, "gracePeriodSeconds": 3600})
-		if rolled["_id"] != keyID || rolled["key"] == raw || rolled["previousKeyExpiresAt"] == nil {
+		rolled := call("apikeys_roll", map[string]any{"websiteId": site, "apiKeyId": keyID, "gracePeriodSeconds": 3600, "allowedIps": nil})
+		if rolled["_id"] != keyID || rolled["key"] == raw || rolled["previousKeyExpiresAt"] == nil || rolled["allowedIps"] != nil {
 			t.Fatalf("apikeys_roll answered %v", rolled)
 		}
 		e.do("GET", "/api/v1/analytics/realtime", raw, nil).ok()
 		e.do("GET", "/api/v1/analytics/realtime", rolled["key"].(string), nil).ok()
+		// Usage: the two requests above, as REST counts them.
+		keyUsage := call("apikeys_usage", map[string]any{"websiteId": site, "apiKeyId": keyID, "days": 7})
+		if keyUsage["usage7d"] != float64(2) || len(keyUsage["days"].([]any)) != 7 {
+			t.Fatalf("apikeys_usage answered %v", keyUsage)
+		}
+		same("apikeys_usage", keyUsage, e.do("GET", siteURL+"/apikeys/"+keyID+"/usage?days=7", e.admin, nil).ok().(map[string]any))
+		res, _ = mcpCall(t, cs, "apikeys_usage", map[string]any{"websiteId": site, "apiKeyId": keyID, "days": 91})
+		if msg := mcpErrorText(t, res); !strings.Contains(msg, "days must be an integer from 1 to 90") {
+			t.Fatalf("apikeys_usage with 91 days: %q", msg)
+		}
 		res, _ = mcpCall(t, cs, "apikeys_roll", map[string]any{"websiteId": site, "apiKeyId": keyID, "gracePeriodSeconds": 10 * 24 * 3600})
 		if msg := mcpErrorText(t, res); !strings.Contains(msg, "gracePeriodSeconds") {
 			t.Fatalf("apikeys_roll with 10 days of grace: %q", msg)
@@ -262,6 +272,11 @@ func TestMCP(t *testing.T) {
 			t.Fatalf("tokens_create answered %v", tok)
 		}
 		e.do("GET", "/api/v1/analytics/realtime?websiteId="+site, tok["key"].(string), nil).ok()
+		tokUsage := call("tokens_usage", map[string]any{"tokenId": tok["_id"], "days": 1})
+		if tokUsage["usage7d"] != float64(1) {
+			t.Fatalf("tokens_usage answered %v", tokUsage)
+		}
+		same("tokens_usage", tokUsage, e.do("GET", "/api/v1/admin/access-tokens/"+tok["_id"].(string)+"/usage?days=1", e.admin, nil).ok().(map[string]any))
 		_, tokens := mcpCall(t, cs, "tokens_list", nil)
 		if rest := e.do("GET", "/api/v1/admin/access-tokens", e.admin, nil); fmt.Sprint(withoutLastUse(tokens)) != fmt.Sprint(withoutLastUse(rest.json)) {
 			t.Fatalf("MCP tokens %v, REST %v", tokens, rest.json)

@@ -2,26 +2,15 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/openfast/openfast"
-	"github.com/openfast/openfast/app"
-	"github.com/openfast/openfast/wire"
+	"github.com/openfast/openfast/internal/wireconv"
 )
 
 // usageDays reads the optional days query parameter of the usage routes:
 // 1 to 90, 90 when absent.
 func usageDays(req *authRequest) (int, error) {
 	return queryInt(req.query, "days", openfast.UsageDays, 1, openfast.UsageDays)
-}
-
-// usageOf is a credential's usage as the API answers it.
-func usageOf(u *app.CredentialUsage) wire.CredentialUsage {
-	out := wire.CredentialUsage{ID: u.ID, Usage7d: u.Usage7d, Total: u.Total, Days: make([]wire.UsageDay, len(u.Days))}
-	for i, d := range u.Days {
-		out.Days[i] = wire.UsageDay{Date: d.Day.Format(time.DateOnly), Requests: d.Requests}
-	}
-	return out
 }
 
 // apiKeyUsage: GET /admin/websites/{websiteId}/apikeys/{apiKeyId}/usage,
@@ -35,7 +24,7 @@ func (s *Server) apiKeyUsage(w http.ResponseWriter, r *http.Request, req *authRe
 	if err != nil {
 		return err
 	}
-	writeData(w, usageOf(u))
+	writeData(w, wireconv.CredentialUsage(u))
 	return nil
 }
 
@@ -50,6 +39,6 @@ func (s *Server) accessTokenUsage(w http.ResponseWriter, r *http.Request, req *a
 	if err != nil {
 		return err
 	}
-	writeData(w, usageOf(u))
+	writeData(w, wireconv.CredentialUsage(u))
 	return nil
 }

@@ -176,13 +176,35 @@ type APIKeyCreateInput struct {
 	Name        *string  `json:"name,omitempty" jsonschema:"a name for the key"`
 	Permissions []string `json:"permissions,omitempty" jsonschema:"the key's website permissions, such as [\"analytics:read\"]; default: every website permission ([\"*\"]), which only a caller holding them all may give"`
 	ExpiresAt   string   `json:"expiresAt,omitempty" jsonschema:"when the key stops working, an ISO 8601 date-time with a time zone; default: never"`
+	AllowedIPs  []string `json:"allowedIps,omitempty" jsonschema:"the client addresses the key works from, IPv4 or IPv6 CIDR prefixes or bare addresses, at most 32, within the caller's own; default: the caller's (any address for an unrestricted caller)"`
 }
 
 // APIKeyRollInput names the key of PUT .../apikeys/{apiKeyId} and its body.
 type APIKeyRollInput struct {
 	WebsiteInput
-	APIKeyID           string `json:"apiKeyId" jsonschema:"the key's _id (apikeys_list gives them)"`
-	GracePeriodSeconds int64  `json:"gracePeriodSeconds,omitempty" jsonschema:"how long the previous value keeps working, in seconds, at most 604800 (7 days); default: 0, it stops at once"`
+	APIKeyID           string   `json:"apiKeyId" jsonschema:"the key's _id (apikeys_list gives them)"`
+	GracePeriodSeconds int64    `json:"gracePeriodSeconds,omitempty" jsonschema:"how long the previous value keeps working, in seconds, at most 604800 (7 days); default: 0, it stops at once"`
+	AllowedIPs         []string `json:"allowedIps,omitempty" jsonschema:"replaces the client addresses the key works from (CIDR prefixes or bare addresses, at most 32); null: any address; not sent: the key keeps its own"`
+	sent               sent
+}
+
+func (in *APIKeyRollInput) UnmarshalJSON(b []byte) (err error) {
+	type plain APIKeyRollInput
+	in.sent, err = decodeSent(b, (*plain)(in))
+	return err
+}
+
+// APIKeyUsageInput names a website's key and the days of its usage.
+type APIKeyUsageInput struct {
+	WebsiteInput
+	APIKeyID string `json:"apiKeyId" jsonschema:"the key's _id (apikeys_list gives them)"`
+	Days     int    `json:"days,omitempty" jsonschema:"how many UTC days, today included, from 1 to 90; default: 90"`
+}
+
+// TokenUsageInput names a token and the days of its usage.
+type TokenUsageInput struct {
+	TokenID string `json:"tokenId" jsonschema:"the token's _id (tokens_list gives them)"`
+	Days    int    `json:"days,omitempty" jsonschema:"how many UTC days, today included, from 1 to 90; default: 90"`
 }
 
 // APIKeyInput names a website's key.
@@ -197,6 +219,7 @@ type TokenCreateInput struct {
 	Permissions []string `json:"permissions,omitempty" jsonschema:"the token's permissions, such as [\"analytics:read\",\"websites:read\"]; at most the calling token's; default: every permission ([\"*\"]), which only a full-access token may give"`
 	WebsiteIDs  []string `json:"websiteIds,omitempty" jsonschema:"limit the token to these websites, within the calling token's; default: every website of the user (refused to a token limited to some websites)"`
 	ExpiresAt   string   `json:"expiresAt,omitempty" jsonschema:"when the token stops working, an ISO 8601 date-time with a time zone; default: never"`
+	AllowedIPs  []string `json:"allowedIps,omitempty" jsonschema:"the client addresses the token works from, IPv4 or IPv6 CIDR prefixes or bare addresses, at most 32, within the calling token's own; default: the calling token's (any address for an unrestricted one)"`
 }
 
 // TokenInput names an access token.
@@ -397,6 +420,9 @@ var accountTools = []Tool{
 			if nt.ExpiresAt, err = timestamp("expiresAt", in.ExpiresAt); err != nil {
 				return nil, err
 			}
+			if nt.AllowedIPs, err = allowedIPs(in.AllowedIPs); err != nil {
+				return nil, err
+			}
 			raw, t, err := a.CreateAccessToken(ctx, c, nt)
 			if err != nil {
 				return nil, err
@@ -409,6 +435,14 @@ var accountTools = []Tool{
 				return nil, err
 			}
 			return success(wireconv.Message(wireconv.AccessTokenDeleted)), nil
+		}),
+	tool("tokens_usage", "One of the user's dft_ tokens' requests per UTC day, oldest first, with the last 7 days' total (GET /api/v1/admin/access-tokens/{tokenId}/usage).",
+		app.ActAccessTokenUsage, reads, func(ctx context.Context, a *app.App, c app.Caller, in TokenUsageInput) (any, error) {
+			days, err := usageDays(in.Days)
+			if err != nil {
+				return nil, err
+			}
+			return one(wireconv.CredentialUsage)(a.AccessTokenUsage(ctx, c, in.TokenID, days))
 		}),
 	tool("invitations_list", "The user's pending invitations to other websites' teams (GET /api/v1/admin/invitations).",
 		app.ActListInvitations, reads, func(ctx context.Context, a *app.App, c app.Caller, _ struct{}) (any, error) {
@@ -471,6 +505,9 @@ var websiteTools = []Tool{
 			if nk.ExpiresAt, err = timestamp("expiresAt", in.ExpiresAt); err != nil {
 				return nil, err
 			}
+			if nk.AllowedIPs, err = allowedIPs(in.AllowedIPs); err != nil {
+				return nil, err
+			}
 			raw, k, err := a.CreateAPIKey(ctx, c, in.WebsiteID, nk)
 			if err != nil {
 				return nil, err
@@ -484,11 +521,26 @@ var websiteTools = []Tool{
 			if in.GracePeriodSeconds < 0 || in.GracePeriodSeconds > maxGrace {
 				return nil, openfast.Errorf(openfast.EINVALID, "gracePeriodSeconds must be a whole number of seconds from 0 to %d.", maxGrace)
 			}
-			raw, k, err := a.RollAPIKeyWithGrace(ctx, c, in.WebsiteID, in.APIKeyID, time.Duration(in.GracePeriodSeconds)*time.Second)
+			roll := app.KeyRoll{Grace: time.Duration(in.GracePeriodSeconds) * time.Second, SetAllowedIPs: in.sent["allowedIps"]}
+			if roll.SetAllowedIPs && in.AllowedIPs != nil {
+				var err error
+				if roll.AllowedIPs, err = allowedIPs(in.AllowedIPs); err != nil {
+					return nil, err
+				}
+			}
+			raw, k, err := a.RollAPIKeyWith(ctx, c, in.WebsiteID, in.APIKeyID, roll)
 			if err != nil {
 				return nil, err
 			}
 			return success(wireconv.NewAPIKey(raw, k)), nil
+		}),
+	tool("apikeys_usage", "A df_ key's requests per UTC day, oldest first, with the last 7 days' total (GET /api/v1/admin/websites/{websiteId}/apikeys/{apiKeyId}/usage).",
+		app.ActAPIKeyUsage, reads, func(ctx context.Context, a *app.App, c app.Caller, in APIKeyUsageInput) (any, error) {
+			days, err := usageDays(in.Days)
+			if err != nil {
+				return nil, err
+			}
+			return one(wireconv.CredentialUsage)(a.APIKeyUsage(ctx, c, in.WebsiteID, in.APIKeyID, days))
 		}),
 	tool("apikeys_delete", "Deletes a df_ key (DELETE /api/v1/admin/websites/{websiteId}/apikeys/{apiKeyId}): it stops working at once.",
 		app.ActDeleteAPIKey, overwrites, func(ctx context.Context, a *app.App, c app.Caller, in APIKeyInput) (any, error) {
@@ -616,3 +668,25 @@ func goalCustomizations(goals []*openfast.GoalCustomization) any {
 
 // adminTools are the tools of the admin API.
 var adminTools = slices.Concat(accountTools, websiteTools, reportTools)
+
+// allowedIPs is the allowedIps of a new key or token or of a roll, as the
+// REST body's: nil when not sent, at most auth.MaxAllowedIPs entries (an
+// empty list is refused by the app, as with REST).
+func allowedIPs(v []string) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	return checkList("allowedIps", v, auth.MaxAllowedIPs)
+}
+
+// usageDays is the days of a usage read, as the REST query's days: 1 to
+// openfast.UsageDays, which is also the default (0).
+func usageDays(days int) (int, error) {
+	if days == 0 {
+		return openfast.UsageDays, nil
+	}
+	if days < 1 || days > openfast.UsageDays {
+		return 0, openfast.Errorf(openfast.EINVALID, "days must be an integer from 1 to %d.", openfast.UsageDays)
+	}
+	return days, nil
+}

@@ -346,3 +346,13 @@ func PaymentRecorded(tx string, dup bool) wire.PaymentRecorded {
 func Identified(profileID string) wire.Identified {
 	return wire.Identified{Message: "User profile created successfully", ProfileID: profileID}
 }
+
+// CredentialUsage is a key's or token's requests per UTC day as the API
+// answers it.
+func CredentialUsage(u *app.CredentialUsage) wire.CredentialUsage {
+	out := wire.CredentialUsage{ID: u.ID, Usage7d: u.Usage7d, Total: u.Total, Days: make([]wire.UsageDay, len(u.Days))}
+	for i, d := range u.Days {
+		out.Days[i] = wire.UsageDay{Date: d.Day.Format(time.DateOnly), Requests: d.Requests}
+	}
+	return out
+}
