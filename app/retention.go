@@ -172,8 +172,7 @@ func (a *App) expireWebsite(ctx context.Context, w *openfast.Website, run *Reten
 	if cutoff.IsZero() {
 		return nil
 	}
-	x := a.retention.expirer
-	oldest, found, err := x.OldestEvent(ctx, w.ID)
+	oldest, found, err := a.retention.expirer.OldestEvent(ctx, w.ID)
 	if err != nil {
 		return fmt.Errorf("retention of %s: %w", w.ID, err)
 	}
@@ -197,9 +196,9 @@ func (a *App) expireWebsite(ctx context.Context, w *openfast.Website, run *Reten
 		if end.After(cutoff) {
 			end = cutoff
 		}
-		n, err := x.ExpireEvents(ctx, w.ID, start, end)
+		n, err := a.expireDays(ctx, w.ID, start, end)
 		if err != nil {
-			return fmt.Errorf("retention of %s: %w", w.ID, err)
+			return err
 		}
 		done.Deleted += n
 		for d := start; d.Before(end); d = d.AddDate(0, 0, 1) {
@@ -215,6 +214,26 @@ func (a *App) expireWebsite(ctx context.Context, w *openfast.Website, run *Reten
 		}
 	}
 	return nil
+}
+
+// expireDays deletes a website's events in [start, end), and then
+// releases the claims of the payments among them, as deleting payments
+// through the API does: a payment deleted is no longer recorded.
+func (a *App) expireDays(ctx context.Context, websiteID string, start, end time.Time) (int64, error) {
+	txs, err := a.eventStore.PaymentTransactionIDs(ctx, openfast.EventDeletion{WebsiteID: websiteID, Start: start, End: end.Add(-time.Microsecond)})
+	if err != nil {
+		return 0, fmt.Errorf("retention of %s: %w", websiteID, err)
+	}
+	n, err := a.retention.expirer.ExpireEvents(ctx, websiteID, start, end)
+	if err != nil {
+		return 0, fmt.Errorf("retention of %s: %w", websiteID, err)
+	}
+	if len(txs) > 0 {
+		if err := a.store.ReleasePayments(ctx, websiteID, txs); err != nil {
+			return n, fmt.Errorf("retention of %s: release payment claims: %w", websiteID, err)
+		}
+	}
+	return n, nil
 }
 
 // runRetention runs the job shortly after the start, then every period,
