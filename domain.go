@@ -79,6 +79,10 @@ type WebsiteSettings struct {
 	ExcludedPaths            []string
 	ExcludedCountries        []string
 	ExcludedHostnames        []string
+	// RetentionDays is how many whole days of events the website keeps
+	// before today (in its timezone); nil: the server-wide retention
+	// (RetentionCutoff).
+	RetentionDays *int
 }
 
 // WebsiteWithRole is a website as listed for one user.

@@ -193,3 +193,21 @@ func (o object) settable(field string) (app.Set[string], error) {
 	v, present, err := o.nullableString(field)
 	return app.Set[string]{Set: present, Value: v}, err
 }
+
+// settableInt reads an optional whole number member that may be null; the
+// app checks its range.
+func (o object) settableInt(field string) (app.Set[int], error) {
+	raw, ok := o[field]
+	if !ok {
+		return app.Set[int]{}, nil
+	}
+	if isNull(raw) {
+		return app.Set[int]{Set: true}, nil
+	}
+	var v int32
+	if json.Unmarshal(raw, &v) != nil {
+		return app.Set[int]{Set: true}, openfast.Errorf(openfast.EINVALID, "%s must be a whole number or null.", field)
+	}
+	n := int(v)
+	return app.Set[int]{Set: true, Value: &n}, nil
+}

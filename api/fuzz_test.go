@@ -91,7 +91,7 @@ func FuzzUpdateWebsiteBody(f *testing.F) {
 	fuzzBody(f, "PUT", []string{`{"name":null,"currency":"eur","kpiColorScheme":"teal","isCookieless":true}`,
 		`{"excludedIps":["10.0.0.0/8","::1"],"excludedPaths":["/admin"],"excludedCountries":["fr"]}`,
 		`{"allowedHostnames":["App.Example.com"],"isAllHostnamesAllowed":false}`, `{"timezone":"Asia/Kolkata","revenueMetric":"mrr"}`,
-		`{"domain":"other.example.com"}`, `{"kpi":"signup"}`},
+		`{"domain":"other.example.com"}`, `{"kpi":"signup"}`, `{"retentionDays":90}`, `{"retentionDays":null}`, `{"retentionDays":1e400}`},
 		func(e *testEnv) string { e.setup(); return "/api/v1/admin/websites/" + e.site }, nil)
 }
 

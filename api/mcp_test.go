@@ -224,6 +224,15 @@ func TestMCP(t *testing.T) {
 		if cleared := call("website_update", map[string]any{"websiteId": site, "name": nil}); cleared["name"] != nil || cleared["isCookieless"] != true {
 			t.Fatalf("website_update name null: %v", cleared)
 		}
+		if kept := call("website_update", map[string]any{"websiteId": site, "retentionDays": 90}); kept["retentionDays"] != float64(90) {
+			t.Fatalf("website_update retentionDays 90: %v", kept["retentionDays"])
+		}
+		if res, _ := mcpCall(t, cs, "website_update", map[string]any{"websiteId": site, "retentionDays": 0}); !strings.Contains(mcpErrorText(t, res), "retentionDays must be") {
+			t.Fatal("website_update took retentionDays 0")
+		}
+		if forever := call("website_update", map[string]any{"websiteId": site, "retentionDays": nil}); forever["retentionDays"] != nil {
+			t.Fatalf("website_update retentionDays null: %v", forever["retentionDays"])
+		}
 		res, _ := mcpCall(t, cs, "website_delete", map[string]any{"websiteId": site})
 		if msg := mcpErrorText(t, res); !strings.Contains(msg, "openfast admin delete-website") {
 			t.Fatalf("website_delete: %q", msg)

@@ -88,6 +88,9 @@ func decodeWebsiteUpdate(body object) (app.WebsiteUpdate, error) {
 	if in.Currency, err = body.optionalString("currency"); err != nil {
 		return in, err
 	}
+	if in.RetentionDays, err = body.settableInt("retentionDays"); err != nil {
+		return in, err
+	}
 	for _, f := range []struct {
 		field string
 		dst   *app.Set[string]

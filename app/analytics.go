@@ -68,6 +68,7 @@ func (a *App) readQuery(ctx context.Context, c Caller, in Read, e analytics.Endp
 		return nil, nil, err
 	}
 	q.IncludeRenewals = site.IncludeRenewalRevenue
+	a.clampToRetention(q, site.Website)
 	return q, site.Website, nil
 }
 

@@ -84,6 +84,8 @@ type Config struct {
 	// SyncInterval is how often Run syncs the connected providers; 0
 	// means DefaultSyncInterval.
 	SyncInterval time.Duration
+	// Retention configures the deletion of old events (retention.go).
+	Retention RetentionConfig
 	// Now returns the current time; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -120,6 +122,7 @@ type App struct {
 	syncInterval      time.Duration
 	syncs             *syncRuns
 	replays           *replayCache
+	retention         *retention
 }
 
 // New returns the App of cfg.
@@ -168,6 +171,11 @@ func New(cfg Config) (*App, error) {
 		signIns:      newSignInLimits(),
 	}
 	a.alerts = newAlertEngine(a, cfg.CacheTTL)
+	ret, err := newRetention(cfg.Retention, cfg.Events)
+	if err != nil {
+		return nil, err
+	}
+	a.retention = ret
 	if cfg.SecretKey != nil {
 		s, err := newSealer(cfg.SecretKey)
 		if err != nil {
@@ -235,6 +243,7 @@ func (a *App) Run(ctx context.Context) {
 	go a.sweepSessions(ctx)
 	go a.runMail(ctx)
 	go a.runIntegrationSync(ctx)
+	go a.runRetention(ctx)
 	a.verifier.RunUsageFlusher(ctx, time.Second, func(err error) {
 		a.log.Error("flush credential use", "error", err)
 	})

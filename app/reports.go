@@ -330,8 +330,10 @@ func systemRead[T any](ctx context.Context, a *App, site *openfast.Website, do f
 }
 
 func (a *App) query(site *openfast.Website, e analytics.Endpoint, start, end time.Time, loc *time.Location, limit int) *analytics.Query {
-	return &analytics.Query{Range: analytics.Range{Start: start.UTC(), End: end.UTC()}, Location: loc, Timezone: loc.String(),
+	q := &analytics.Query{Range: analytics.Range{Start: start.UTC(), End: end.UTC()}, Location: loc, Timezone: loc.String(),
 		Fields: e.Fields, Limit: limit, IncludeRenewals: site.IncludeRenewalRevenue}
+	a.clampToRetention(q, site) // a week before a short retention's cutoff is not half counted
+	return q
 }
 
 func (a *App) overviewOf(ctx context.Context, site *openfast.Website, start, end time.Time, loc *time.Location) (*wire.Overview, error) {

@@ -195,6 +195,11 @@ type WebsiteUpdate struct {
 	ExcludedIPs       *[]string
 	ExcludedPaths     *[]string
 	ExcludedCountries *[]string
+
+	// RetentionDays (null: the server-wide retention) only the owner may
+	// change: a shorter retention deletes events, like deleting the
+	// website does.
+	RetentionDays Set[int]
 }
 
 // UpdateWebsite validates a partial update and applies it atomically.
@@ -210,7 +215,11 @@ func (a *App) UpdateWebsite(ctx context.Context, c Caller, websiteID string, in 
 	if err := a.checkKPI(ctx, id, in.KPI); err != nil {
 		return nil, err
 	}
+	_, ownerErr := authorize(c, ActDeleteWebsite, websiteID)
 	site, err := a.store.UpdateWebsite(ctx, id, func(site *openfast.Website) error {
+		if in.RetentionDays.Set && !samePtr(site.RetentionDays, in.RetentionDays.Value) && ownerErr != nil {
+			return openfast.Errorf(openfast.EFORBIDDEN, "Only the website's owner can change retentionDays: a shorter retention deletes data.")
+		}
 		apply(site)
 		return nil
 	}, c.audit(id, openfast.AuditWebsiteUpdate, "website", id, ""))
@@ -284,6 +293,13 @@ func (in WebsiteUpdate) validate(rates Rates) (func(*openfast.Website), error) {
 			return nil, openfast.Errorf(openfast.EINVALID, "currency %s has no exchange rate (the European Central Bank's reference rates): revenue could not be shown in it.", cur)
 		}
 		sets = append(sets, func(w *openfast.Website) { w.Currency = cur })
+	}
+	if in.RetentionDays.Set {
+		v := in.RetentionDays.Value
+		if v != nil && !openfast.ValidRetentionDays(*v) {
+			return nil, openfast.Errorf(openfast.EINVALID, "retentionDays must be a whole number of days from %d to %d, or null to keep data forever (or as long as the server-wide retention).", openfast.MinRetentionDays, openfast.MaxRetentionDays)
+		}
+		sets = append(sets, func(w *openfast.Website) { w.RetentionDays = v })
 	}
 	if in.KPI.Set {
 		v := in.KPI.Value
@@ -384,6 +400,11 @@ func (in WebsiteUpdate) validate(rates Rates) (func(*openfast.Website), error) {
 			set(w)
 		}
 	}, nil
+}
+
+// samePtr reports whether a and b are both nil or point to equal values.
+func samePtr[T comparable](a, b *T) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
 
 func checkTimezone(tz string) (string, error) {

@@ -248,6 +248,14 @@ days and hours of its analytics are counted in: by default this machine's
 		listCmd, createCmd, getCmd, updateCmd, a.apikeysCommand(), a.integrationsCommand())
 }
 
+// retentionText is a website's retentionDays as the table shows it.
+func retentionText(days *int) string {
+	if days == nil {
+		return "forever (or the server's)"
+	}
+	return fmt.Sprintf("%d days", *days)
+}
+
 func argOr(args []string, i int) string {
 	if i < len(args) {
 		return args[i]
@@ -279,6 +287,7 @@ func websiteTable(s *session, w *wire.Website) error {
 		{"PUBLIC DASHBOARD", fmt.Sprint(w.IsPublicDashboardEnabled)},
 		{"PUBLIC DATA", fmt.Sprint(w.IsPublicDataEnabled)},
 		{"ATTACK MODE", fmt.Sprint(w.IsAttackModeEnabled)},
+		{"RETENTION", retentionText(w.RetentionDays)},
 		{"CREATED", when(w.CreatedAt)},
 	})
 }
@@ -297,6 +306,7 @@ var (
 	settingNullable = reflect.TypeFor[*string]()
 	settingBool     = reflect.TypeFor[bool]()
 	settingList     = reflect.TypeFor[[]string]()
+	settingDays     = reflect.TypeFor[*int]() // a number of days, or "forever" for null
 )
 
 // kind is the type of the setting's field in wire.Website; a member that
@@ -332,6 +342,7 @@ var websiteSettings = []websiteSetting{
 	{"public-dashboard", "isPublicDashboardEnabled", "share the analytics read-only, without sign-in, at /share/<domain>"},
 	{"public-data", "isPublicDataEnabled", "public data (not available yet: only false)"},
 	{"attack-mode", "isAttackModeEnabled", "attack mode"},
+	{"retention-days", "retentionDays", "days of data kept before today (1 to 36500), older events are deleted; forever keeps them (or the server-wide --retention)"},
 }
 
 func (a *cliApp) websitesUpdateCommand() *cobra.Command {
@@ -347,7 +358,9 @@ comma-separated and "" empties them. --set member=value sends any member of
 the API body; the value is read as JSON when it is JSON (true, 3, ["a"]).`,
 		Example: `  openfast websites update 665f0b3c4d2e1a0012345678 --name "Example" --currency EUR
   openfast websites update --excluded-paths /admin,/preview --cookieless
-  openfast websites update --set sendWeeklyReports=false`,
+  openfast websites update --set sendWeeklyReports=false
+  openfast websites update --retention-days 400
+  openfast websites update --retention-days forever`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: a.run(func(s *session, args []string) error {
 			changes := map[string]any{}
@@ -372,6 +385,17 @@ the API body; the value is read as JSON when it is JSON (true, 3, ["a"]).`,
 						items = []string{}
 					}
 					changes[st.member] = items
+				case settingDays:
+					v := strings.TrimSpace(*strs[st.flag])
+					if strings.EqualFold(v, "forever") {
+						changes[st.member] = nil
+						break
+					}
+					n, err := strconv.Atoi(v)
+					if err != nil {
+						return usagef("--%s %q: want a number of days or forever", st.flag, v)
+					}
+					changes[st.member] = n
 				}
 			}
 			for _, item := range set {

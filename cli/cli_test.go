@@ -74,7 +74,7 @@ func TestWebsiteSettings(t *testing.T) {
 	flags := map[string]bool{}
 	for _, st := range websiteSettings {
 		switch st.kind() {
-		case settingString, settingNullable, settingBool, settingList:
+		case settingString, settingNullable, settingBool, settingList, settingDays:
 		default:
 			t.Errorf("--%s sets %s, of type %v, which no flag kind sends", st.flag, st.member, st.kind())
 		}

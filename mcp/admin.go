@@ -134,6 +134,7 @@ type WebsiteUpdateInput struct {
 	ExcludedIPs              []string `json:"excludedIps,omitempty" jsonschema:"IP addresses whose events are dropped (the whole list)"`
 	ExcludedPaths            []string `json:"excludedPaths,omitempty" jsonschema:"paths whose events are dropped, exact or a prefix ending in * (the whole list)"`
 	ExcludedCountries        []string `json:"excludedCountries,omitempty" jsonschema:"ISO 3166 country codes whose events are dropped (the whole list)"`
+	RetentionDays            *int     `json:"retentionDays,omitempty" jsonschema:"days of events kept before today, 1 to 36500; older events are deleted daily; null keeps them forever (or the server-wide retention); only the owner changes it"`
 	sent                     sent
 }
 
@@ -152,6 +153,7 @@ func (in *WebsiteUpdateInput) update() (app.WebsiteUpdate, error) {
 		IsPublicDashboardEnabled: in.IsPublicDashboardEnabled, IsPublicDataEnabled: in.IsPublicDataEnabled,
 		IsCookieless: in.IsCookieless, IsAttackModeEnabled: in.IsAttackModeEnabled,
 		IncludeRenewalRevenue: in.IncludeRenewalRevenue, IsAllHostnamesAllowed: in.IsAllHostnamesAllowed,
+		RetentionDays: app.Set[int]{Set: in.sent["retentionDays"], Value: in.RetentionDays},
 	}
 	for _, f := range []struct {
 		field string

@@ -186,3 +186,13 @@ func (db *DB) DeleteWebsite(ctx context.Context, id string, audit *openfast.Audi
 		return insertAudit(ctx, tx, audit, db.now())
 	})
 }
+
+// WebsitesAfter lists the websites after afterID in id order, at most
+// limit.
+func (db *DB) WebsitesAfter(ctx context.Context, afterID string, limit int) ([]*openfast.Website, error) {
+	out, err := queryAll(ctx, db, scanWebsiteRow, `SELECT `+websiteColumns+` FROM websites w WHERE w.id > $1 ORDER BY w.id LIMIT $2`, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("select websites after %q: %w", afterID, err)
+	}
+	return out, nil
+}

@@ -165,3 +165,13 @@ func (db *DB) DeleteWebsite(ctx context.Context, id string, audit *openfast.Audi
 		return insertAudit(ctx, tx, audit, db.now())
 	})
 }
+
+// WebsitesAfter lists the websites after afterID in id order, at most
+// limit.
+func (db *DB) WebsitesAfter(ctx context.Context, afterID string, limit int) ([]*openfast.Website, error) {
+	out, err := queryAll(ctx, db.read, scanWebsiteRow, `SELECT `+websiteColumns+` FROM websites w WHERE w.id > ? ORDER BY w.id LIMIT ?`, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("select websites after %q: %w", afterID, err)
+	}
+	return out, nil
+}

@@ -28,6 +28,7 @@ type storedSettings struct {
 	ExcludedPaths            []string `json:"excludedPaths,omitempty"`
 	ExcludedCountries        []string `json:"excludedCountries,omitempty"`
 	ExcludedHostnames        []string `json:"excludedHostnames,omitempty"`
+	RetentionDays            *int     `json:"retentionDays,omitempty"`
 }
 
 // EncodeSettings returns the settings as the JSON document metadata stores

@@ -38,6 +38,15 @@ func MetadataCopy(t *testing.T, open func(t *testing.T) CopyStore) {
 	if want.AccessTokens[0].AllowedIPs == nil {
 		t.Fatal("export of the token lost its allowedIps")
 	}
+	kept := 0
+	for _, w := range want.Websites {
+		if w.RetentionDays != nil && *w.RetentionDays == 400 {
+			kept++
+		}
+	}
+	if kept != 1 {
+		t.Fatal("export of the websites lost a retentionDays")
+	}
 
 	dst := open(t)
 	n, err := dst.ImportMetadata(ctx, want)
@@ -116,6 +125,8 @@ func fillForCopy(t *testing.T, s openfast.MetadataStore) string {
 	name := "Shop"
 	w2.Name = &name
 	w2.IsCookieless, w2.ExcludedIPs, w2.AllowedHostnames = true, []string{"10.0.0.1"}, []string{"shop.example.com"}
+	retention := 400
+	w2.RetentionDays = &retention // carried with the settings document
 	audit := func(action, target string) *openfast.AuditEntry {
 		return &openfast.AuditEntry{WebsiteID: w.ID, ActorUserID: owner.ID, ActorDisplayKey: "dft_a...b", Action: action, TargetType: "apikey", TargetID: target, TargetDisplayKey: "df_a...b", IP: "127.0.0.1"}
 	}

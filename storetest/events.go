@@ -77,6 +77,7 @@ func Events(t *testing.T, open OpenEventsFunc) {
 			t.Fatalf("%d events left, want the pageview", total)
 		}
 	})
+	t.Run("ExpireEvents", func(t *testing.T) { testExpireEvents(t, open(t)) })
 	t.Run("PaymentTransactionIDs", func(t *testing.T) { testPaymentTransactionIDs(t, open(t)) })
 	t.Run("VisitorByEmail", func(t *testing.T) {
 		s := open(t)

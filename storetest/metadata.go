@@ -23,6 +23,7 @@ type OpenFunc func(t *testing.T) openfast.MetadataStore
 func Metadata(t *testing.T, open OpenFunc) {
 	t.Run("Users", func(t *testing.T) { testUsers(t, open(t)) })
 	t.Run("Websites", func(t *testing.T) { testWebsites(t, open(t)) })
+	t.Run("WebsitesAfter", func(t *testing.T) { testWebsitesAfter(t, open(t)) })
 	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, open(t)) })
 	t.Run("APIKeyLimitConcurrent", func(t *testing.T) { testAPIKeyLimitConcurrent(t, open(t)) })
 	t.Run("AccessTokens", func(t *testing.T) { testAccessTokens(t, open(t)) })

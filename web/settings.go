@@ -66,7 +66,7 @@ type settingsView struct {
 	Site *openfast.Website
 	Tab  string
 	Tabs []tabLink
-	Can  struct{ Update, Keys, Invite, Audit, Goals, Alerts, Revenue bool }
+	Can  struct{ Update, Keys, Invite, Audit, Goals, Alerts, Revenue, Retention bool }
 	// Error is why the form failed; Notice says what was done.
 	Error, Notice string
 	// MailReady is false when the server sends no mail (no mail server or
@@ -76,10 +76,14 @@ type settingsView struct {
 	Secret *shownSecret
 
 	General generalForm
-	Keys    []keyRow
-	KeyMax  int
-	Presets []permissionPreset
-	Values  map[string]string // a form's typed values, shown again
+	// RetentionOptions are the choices of "Keep data for"; RetentionLabel
+	// says the website's, for those who cannot change it.
+	RetentionOptions []retentionOption
+	RetentionLabel   string
+	Keys             []keyRow
+	KeyMax           int
+	Presets          []permissionPreset
+	Values           map[string]string // a form's typed values, shown again
 
 	Members     []*openfast.Member
 	Invitations []*openfast.Invitation
@@ -112,6 +116,8 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *visit, 
 	view.Can.Goals = allowed(app.ActCustomizeGoal)
 	view.Can.Alerts = allowed(app.ActCreateAlert)
 	view.Can.Revenue = allowed(app.ActConnectIntegration)
+	view.Can.Retention = allowed(app.ActDeleteWebsite) // a shorter retention deletes data
+	view.RetentionOptions, view.RetentionLabel = retentionOptions, retentionLabel(site.RetentionDays)
 	base := "/websites/" + site.ID + "/settings"
 	tabs := []tabLink{{ID: "general", Label: "General", URL: base}, {ID: "developer", Label: "Developer", URL: base + "/developer"}, {ID: "team", Label: "Team", URL: base + "/team"}, {ID: "goals", Label: "Goals", URL: base + "/goals"}, {ID: "alerts", Label: "Alerts", URL: base + "/alerts"}, {ID: "revenue", Label: "Revenue", URL: base + "/revenue"}}
 	if view.Can.Audit {
@@ -203,6 +209,7 @@ func generalFormOf(w *openfast.Website) generalForm {
 			"sendWeeklyReports": w.SendWeeklyReports, "sendViralTrafficAlerts": w.SendViralTrafficAlerts,
 		},
 	}
+	f.Values["retentionDays"], f.Values["retentionCustom"] = retentionChoice(w.RetentionDays)
 	for name, list := range map[string][]string{
 		"allowedHostnames": w.AllowedHostnames, "excludedHostnames": w.ExcludedHostnames, "excludedIps": w.ExcludedIPs,
 		"excludedPaths": w.ExcludedPaths, "excludedCountries": w.ExcludedCountries,
@@ -210,6 +217,67 @@ func generalFormOf(w *openfast.Website) generalForm {
 		f.Values[name] = strings.Join(list, "\n")
 	}
 	return f
+}
+
+// retentionOption is one of the "Keep data for" choices.
+type retentionOption struct {
+	Value, Label string
+}
+
+// retentionOptions are the choices of "Keep data for": "" is forever,
+// "custom" takes the days typed next to it.
+var retentionOptions = []retentionOption{
+	{"", "Forever"}, {"30", "30 days"}, {"90", "90 days"}, {"180", "180 days"},
+	{"365", "1 year"}, {"730", "2 years"}, {"1095", "3 years"}, {"1825", "5 years"}, {"custom", "Custom number of days"},
+}
+
+// retentionChoice is the select's value and the custom days of a
+// website's retentionDays.
+func retentionChoice(days *int) (choice, custom string) {
+	if days == nil {
+		return "", ""
+	}
+	v := strconv.Itoa(*days)
+	for _, o := range retentionOptions {
+		if o.Value == v {
+			return v, ""
+		}
+	}
+	return "custom", v
+}
+
+// retentionLabel says a website's retention in words.
+func retentionLabel(days *int) string {
+	if days == nil {
+		return "forever (or the server's retention, when its operator set one)"
+	}
+	choice, _ := retentionChoice(days)
+	for _, o := range retentionOptions {
+		if o.Value == choice && choice != "custom" {
+			return o.Label
+		}
+	}
+	return strconv.Itoa(*days) + " days"
+}
+
+// retentionFromForm reads the "Keep data for" choice: set is false when the
+// form has none (a role that cannot change it sees no select).
+func retentionFromForm(f generalForm) (app.Set[int], error) {
+	choice, has := f.Values["retentionDays"]
+	if !has {
+		return app.Set[int]{}, nil
+	}
+	if choice == "" {
+		return app.Set[int]{Set: true}, nil
+	}
+	if choice == "custom" {
+		choice = f.Values["retentionCustom"]
+	}
+	n, err := strconv.Atoi(choice)
+	if err != nil {
+		return app.Set[int]{}, openfast.Errorf(openfast.EINVALID, "Keep data for: type a whole number of days from %d to %d.", openfast.MinRetentionDays, openfast.MaxRetentionDays)
+	}
+	return app.Set[int]{Set: true, Value: &n}, nil
 }
 
 func (s *Server) generalPage(w http.ResponseWriter, r *http.Request, v *visit, site *app.Website) error {
@@ -244,6 +312,10 @@ func (s *Server) updateGeneral(w http.ResponseWriter, r *http.Request, v *visit,
 	for _, k := range generalSwitches {
 		f.Checks[k] = r.PostFormValue(k) == "on"
 	}
+	if _, ok := r.PostForm["retentionDays"]; ok {
+		f.Values["retentionDays"] = strings.TrimSpace(r.PostFormValue("retentionDays"))
+		f.Values["retentionCustom"] = strings.TrimSpace(r.PostFormValue("retentionCustom"))
+	}
 	val := func(k string) *string { s := f.Values[k]; return &s }
 	list := func(k string) *[]string { l := lines(f.Values[k]); return &l }
 	flag := func(k string) *bool { b := f.Checks[k]; return &b }
@@ -259,6 +331,11 @@ func (s *Server) updateGeneral(w http.ResponseWriter, r *http.Request, v *visit,
 	if n := f.Values["name"]; n != "" {
 		in.Name.Value = &n
 	}
+	retention, err := retentionFromForm(f)
+	if err != nil {
+		return s.afterAction(w, r, v, site, "general", err, &settingsView{General: f})
+	}
+	in.RetentionDays = retention
 	ctx, cancel := withTimeout(r)
 	defer cancel()
 	if _, err := s.app.UpdateWebsite(ctx, v.caller, site.ID, in); err != nil {

@@ -109,7 +109,10 @@ type Website struct {
 	IsPublicDashboardEnabled bool     `json:"isPublicDashboardEnabled"`
 	IsPublicDataEnabled      bool     `json:"isPublicDataEnabled"`
 	IsAttackModeEnabled      bool     `json:"isAttackModeEnabled"`
-	CreatedAt                string   `json:"createdAt"`
+	// RetentionDays is an openfast addition: the days of events kept
+	// before today, null for forever (or the server-wide retention).
+	RetentionDays *int   `json:"retentionDays"`
+	CreatedAt     string `json:"createdAt"`
 }
 
 // APIKey is a df_ website key: the items of GET

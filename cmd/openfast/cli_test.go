@@ -495,6 +495,16 @@ func TestCLI_Commands(t *testing.T) {
 		}
 		owner.fail(t, 2, "nothing to update", "websites", "update", site)
 		owner.fail(t, 1, "timezone", "websites", "update", "--timezone", "Mars/Olympus")
+		out = owner.ok(t, "websites", "update", site, "--retention-days", "400")
+		if got := tableValue(t, out, "RETENTION"); got != "400 days" {
+			t.Errorf("websites update --retention-days 400: RETENTION = %q:\n%s", got, out)
+		}
+		owner.json(t, &w, "websites", "update", site, "--retention-days", "forever")
+		if w[0]["retentionDays"] != nil {
+			t.Errorf("websites update --retention-days forever = %v", w[0]["retentionDays"])
+		}
+		owner.fail(t, 2, "number of days or forever", "websites", "update", site, "--retention-days", "1y")
+		owner.fail(t, 1, "retentionDays must be", "websites", "update", site, "--retention-days", "0")
 		owner.fail(t, 2, "--domain is required", "websites", "create", "--timezone", "UTC")
 		owner.fail(t, 1, "(HTTP 409)", "websites", "create", "--domain", "shop.example.com", "--timezone", "UTC")
 	})

@@ -61,6 +61,8 @@ type serveOptions struct {
 	allowTestPays    bool
 	compress         bool
 	tls              tlsOptions
+	retention        string
+	retentionEvery   time.Duration
 }
 
 func newServeCommand() *cobra.Command {
@@ -114,6 +116,8 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f.BoolVar(&o.allowTestPays, "allow-test-payments", false, "accept the payment providers' test-mode keys (Stripe rk_test_..., Paddle pdl_sdbx_...) when connecting a provider; off, they are refused with 400")
 	f.BoolVar(&o.compress, "compress", true, "compress JSON, pages, scripts and styles of 1 KiB or more with zstd or gzip for clients that accept them (false: leave it to a reverse proxy)")
 	f.DurationVar(&o.queryTimeout, "query-timeout", app.DefaultQueryTimeout, "longest time one analytics read may run; a read stopped at it answers 503")
+	f.StringVar(&o.retention, "retention", "forever", "server-wide data retention for websites without their own retentionDays: a number of days (400 or 400d) or forever; older events are deleted daily, by whole days of each website's timezone")
+	f.DurationVar(&o.retentionEvery, "retention-every", app.DefaultRetentionEvery, "how often the retention job deletes old events (it also runs 30s after the start, or after this if shorter)")
 	return cmd
 }
 
@@ -139,6 +143,13 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	if o.authFailures < 0 {
 		return errors.New("--auth-failure-limit must be 0 or more")
+	}
+	retentionDays, err := openfast.ParseRetention(o.retention)
+	if err != nil {
+		return fmt.Errorf("--retention: %w", err)
+	}
+	if o.retentionEvery <= 0 {
+		return fmt.Errorf("--retention-every must be positive, got %s", o.retentionEvery)
 	}
 	authFailures := o.authFailures
 	if authFailures == 0 {
@@ -263,7 +274,8 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	log.Info("exchange rates", "source", "European Central Bank", "latest", time.Unix(exchange.Last()*86400, 0).UTC().Format(time.DateOnly), "refresh", o.exchangeRatesURL)
 	a, err := app.New(app.Config{
-		Metadata: store, Events: events, Writer: writer, Analytics: events, CacheTTL: o.cacheTTL, Logger: log, Rates: exchange,
+		Retention: app.RetentionConfig{Days: retentionDays, Every: o.retentionEvery},
+		Metadata:  store, Events: events, Writer: writer, Analytics: events, CacheTTL: o.cacheTTL, Logger: log, Rates: exchange,
 		InvitationTTL:     o.invitationTTL,
 		QueryTimeout:      o.queryTimeout,
 		AuthFailureLimit:  authFailures,

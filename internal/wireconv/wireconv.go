@@ -114,7 +114,7 @@ func Website(w *openfast.Website) wire.Website {
 		IsAllHostnamesAllowed: w.IsAllHostnamesAllowed, SendWeeklyReports: w.SendWeeklyReports,
 		SendViralTrafficAlerts: w.SendViralTrafficAlerts, IsPublicDashboardEnabled: w.IsPublicDashboardEnabled,
 		IsPublicDataEnabled: w.IsPublicDataEnabled, IsAttackModeEnabled: w.IsAttackModeEnabled,
-		CreatedAt: Time(w.CreatedAt),
+		RetentionDays: w.RetentionDays, CreatedAt: Time(w.CreatedAt),
 	}
 }
 
