@@ -51,6 +51,9 @@ func (b *backupRunner) run(ctx context.Context, to string) (*backupManifest, err
 	if err != nil {
 		return nil, err
 	}
+	if err := checkBackupTarget(to); err != nil {
+		return nil, err // before a running backup is reported
+	}
 	if !b.running.CompareAndSwap(false, true) {
 		return nil, errBackupRunning
 	}

@@ -117,6 +117,23 @@ func prepareBackupDir(dir string) (created bool, err error) {
 	return false, nil
 }
 
+// checkBackupTarget refuses what prepareBackupDir would, without creating
+// anything.
+func checkBackupTarget(dir string) error {
+	if !filepath.IsAbs(dir) {
+		return targetError{fmt.Errorf("the folder must be an absolute path, not %q", dir)}
+	}
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return targetError{fmt.Errorf("%s exists and is not a folder: name a new or empty folder", dir)}
+		}
+		if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+			return targetError{fmt.Errorf("%s is not empty: name a new or empty folder", dir)}
+		}
+	}
+	return nil
+}
+
 // targetError is a folder that cannot take a backup or a restore.
 type targetError struct{ error }
 

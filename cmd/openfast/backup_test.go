@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -294,4 +295,133 @@ func TestBackup_UnderLoadThenRestore(t *testing.T) {
 		t.Errorf("goals acknowledged before the backup not stored once in the restore: %q", missing)
 	}
 	t.Logf("acknowledged before the backup: %d pageviews, %d goals; in the restore: %d pageviews, %d goals", len(pathsBefore), len(goalsBefore), withPrefix, len(goals))
+}
+
+// TestBackup_RefusalsAndRotation: a non-empty backup folder is refused; a
+// corrupt or incomplete backup and a non-empty restore target are refused
+// with the file named; scheduled backups keep --backup-keep of them; the
+// admin socket is removed on exit, and admin backup then works on the
+// stopped folder by itself.
+func TestBackup_RefusalsAndRotation(t *testing.T) {
+	t.Parallel()
+	dataDir := privateDir(t)
+	token := runBootstrap(t, dataDir, "rotate@example.com", "")
+	scheduled := filepath.Join(t.TempDir(), "scheduled")
+	args := serveArgs(dataDir)
+	args.args = append(args.args, "--backup-dir", scheduled, "--backup-every", "1s", "--backup-keep", "2")
+	srv := startServer(t, args)
+	site := srv.createTrackedWebsite(t, token)
+	srv.expectPageview(t, site.trackingID, "/rotated")
+
+	full := t.TempDir()
+	if err := os.WriteFile(filepath.Join(full, "x"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := runCLI(t, "admin", "backup", "--to", full, "--data-dir", dataDir)
+	if code == 0 || !strings.Contains(stderr, "is not empty") {
+		t.Errorf("a backup into a non-empty folder: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+
+	for deadline := time.Now().Add(waitLimit); strings.Count(srv.logs.String(), `msg="scheduled backup written"`) < 4; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("fewer than 4 scheduled backups within %v", waitLimit)
+		}
+	}
+	srv.signal(t, syscall.SIGTERM)
+	if code := srv.waitExit(t); code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+	checkMissing(t, filepath.Join(dataDir, adminSocketName))
+	entries, err := os.ReadDir(scheduled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 {
+		t.Fatalf("%d entries in --backup-dir, want the 2 kept: %v", len(entries), entries)
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), "openfast-") {
+			t.Errorf("unexpected entry %s in --backup-dir", e.Name())
+		}
+		if _, err := os.Stat(filepath.Join(scheduled, e.Name(), manifestName)); err != nil {
+			t.Errorf("kept backup %s: %v", e.Name(), err)
+		}
+	}
+
+	// Without a server, admin backup takes the lock and writes it.
+	backupDir := filepath.Join(t.TempDir(), "offline")
+	stdout, stderr, code = runCLI(t, "admin", "backup", "--to", backupDir, "--data-dir", dataDir)
+	if code != 0 || !strings.Contains(stdout, "Secret key: included") {
+		t.Fatalf("admin backup of a stopped folder: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	restore := func(from string) (string, int) {
+		target := filepath.Join(t.TempDir(), "restored")
+		_, stderr, code := runCLI(t, "admin", "restore", "--from", from, "--data-dir", target)
+		return stderr, code
+	}
+	if stderr, code := restore(backupDir); code != 0 {
+		t.Fatalf("restore: exit %d: %s", code, stderr)
+	}
+	nonEmpty := t.TempDir()
+	os.WriteFile(filepath.Join(nonEmpty, "x"), nil, 0o600)
+	if _, stderr, code := runCLI(t, "admin", "restore", "--from", backupDir, "--data-dir", nonEmpty); code == 0 || !strings.Contains(stderr, "is not empty") {
+		t.Errorf("restore into a non-empty folder: exit %d: %s", code, stderr)
+	}
+
+	// Corrupt and incomplete copies of the backup are refused by name.
+	corrupt := func(name string, damage func(dir string)) {
+		t.Helper()
+		dir := filepath.Join(t.TempDir(), "copy")
+		if err := os.CopyFS(dir, os.DirFS(backupDir)); err != nil {
+			t.Fatal(err)
+		}
+		damage(dir)
+		stderr, code := restore(dir)
+		if code == 0 || !strings.Contains(stderr, name) {
+			t.Errorf("restore of a backup with a damaged %s: exit %d: %s", name, code, stderr)
+		}
+	}
+	corrupt("openfast.db", func(dir string) {
+		f, err := os.OpenFile(filepath.Join(dir, "openfast.db"), os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteAt([]byte{0xff}, 100)
+		f.Close()
+	})
+	corrupt("events.duckdb", func(dir string) {
+		os.Truncate(filepath.Join(dir, "events.duckdb"), 100)
+	})
+	corrupt("journal/name", func(dir string) {
+		os.Remove(filepath.Join(dir, "journal", "name"))
+	})
+	corrupt("manifest.json", func(dir string) {
+		os.Remove(filepath.Join(dir, "manifest.json"))
+	})
+}
+
+// TestServe_BackupFlagsRefused: each backup setting is refused when it
+// cannot act.
+func TestServe_BackupFlagsRefused(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--backup-every", "1h"}, "need --backup-dir"},
+		{[]string{"--backup-keep", "3"}, "need --backup-dir"},
+		{[]string{"--backup-dir", "b"}, "needs --backup-every"},
+		{[]string{"--backup-dir", "b", "--backup-every", "1h", "--backup-keep", "0"}, "--backup-keep must be 1 or more"},
+		{[]string{"--backup-dir", "b", "--backup-every", "1h", "--database-url", "postgres://x@127.0.0.1:1/x"}, "pg_dump"},
+	} {
+		args := append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", privateDir(t)}, c.args...)
+		_, stderr, code := runCLI(t, args...)
+		if code == 0 || !strings.Contains(stderr, c.want) {
+			t.Errorf("serve %v: exit %d, stderr %q, want %q", c.args, code, stderr, c.want)
+		}
+	}
+	_, stderr, code := runCLI(t, "admin", "backup", "--to", t.TempDir(), "--database-url", "postgres://x@127.0.0.1:1/x")
+	if code == 0 || !strings.Contains(stderr, "pg_dump") {
+		t.Errorf("admin backup with --database-url: exit %d: %s", code, stderr)
+	}
 }
