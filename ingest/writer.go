@@ -118,6 +118,9 @@ type Writer struct {
 	done      chan struct{}    // closed when the loader returns
 	closing   atomic.Bool      // stop retrying failed loads
 	events    []openfast.Event // the loader's buffer
+	// hold is held by each load of a segment, and by Hold: while Hold
+	// runs nothing is loaded or removed from the journal.
+	hold sync.Mutex
 
 	onBatch atomic.Pointer[func(n int, err error)]
 	onLoad  atomic.Pointer[func(n int, err error)]
@@ -352,6 +355,48 @@ func (w *Writer) loadedSeqNow() uint64 {
 	return w.loadedSeq
 }
 
+// Hold runs fn while no journal segment is loaded into the store nor
+// removed from the journal: the store holds exactly the journal's batches
+// up to loaded, and the journal folder every acknowledged event after
+// them, in the segments numbered above loaded (the newest one may still
+// grow, and end in a torn record that was not acknowledged). Events are
+// still journaled and acknowledged meanwhile; they wait in the journal
+// until fn returns. A backup copies the store and those segments in fn.
+func (w *Writer) Hold(ctx context.Context, fn func(journal string, loaded uint64) error) error {
+	w.hold.Lock()
+	defer w.hold.Unlock()
+	loaded, err := w.cfg.Store.LastBatch(ctx, w.journal)
+	if err != nil {
+		return err
+	}
+	return fn(w.journal, loaded)
+}
+
+// UnloadedSegments lists the files of the journal in dir that a copy of
+// the journal must hold for a store whose last batch of it is loaded: the
+// journal's name file and the segments numbered above loaded, in order.
+// The names are relative to dir.
+func UnloadedSegments(dir string, loaded uint64) ([]string, error) {
+	seqs, err := listSegments(dir)
+	if err != nil {
+		return nil, err
+	}
+	files := []string{nameFile}
+	for _, seq := range seqs {
+		if seq > loaded {
+			files = append(files, segmentName(seq))
+		}
+	}
+	return files, nil
+}
+
+// IsJournalFile reports whether name is the name of a file of a journal
+// folder: its name file or a segment.
+func IsJournalFile(name string) bool {
+	_, ok := parseSegmentName(name)
+	return ok || name == nameFile
+}
+
 // QueueLen is the number of events waiting for the journal.
 func (w *Writer) QueueLen() int { return len(w.queue) }
 
@@ -526,6 +571,7 @@ func (w *Writer) load(seg readySegment) bool {
 	path := filepath.Join(w.cfg.Dir, segmentName(seg.seq))
 	backoff := 50 * time.Millisecond
 	for {
+		w.hold.Lock()
 		events, _, err := readSegment(path, w.events)
 		w.events = events
 		if err == nil {
@@ -540,8 +586,10 @@ func (w *Writer) load(seg readySegment) bool {
 			}
 			w.unloaded.Add(-int64(seg.count))
 			clear(w.events) // let the strings go
+			w.hold.Unlock()
 			return true
 		}
+		w.hold.Unlock()
 		w.log.Error("load journaled events into the event store; will retry", "segment", seg.seq, "events", len(events), "error", err)
 		if w.closing.Load() {
 			return false

@@ -23,7 +23,8 @@ func newAdminCommand() *cobra.Command {
 SQLite database, or PostgreSQL with --database-url), and work while the server
 is running on it.`,
 	}
-	cmd.AddCommand(newBootstrapCommand(), newSetPasswordCommand(), newDeleteWebsiteCommand(), newMigrateCommand())
+	cmd.AddCommand(newBootstrapCommand(), newSetPasswordCommand(), newDeleteWebsiteCommand(), newMigrateCommand(),
+		newBackupCommand(), newRestoreCommand())
 	return cmd
 }
 

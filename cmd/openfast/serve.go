@@ -63,6 +63,7 @@ type serveOptions struct {
 	tls              tlsOptions
 	retention        string
 	retentionEvery   time.Duration
+	backup           backupOptions
 }
 
 func newServeCommand() *cobra.Command {
@@ -85,6 +86,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 		PreRunE: func(cmd *cobra.Command, _ []string) error { return bindEnv(cmd) },
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.tls.resolve(cmd, &o.listen)
+			o.backup.keepSet = cmd.Flags().Changed("backup-keep") || os.Getenv("OPENFAST_BACKUP_KEEP") != ""
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return serve(ctx, o)
@@ -118,6 +120,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f.DurationVar(&o.queryTimeout, "query-timeout", app.DefaultQueryTimeout, "longest time one analytics read may run; a read stopped at it answers 503")
 	f.StringVar(&o.retention, "retention", "forever", "server-wide data retention for websites without their own retentionDays: a number of days (400 or 400d) or forever; older events are deleted daily, by whole days of each website's timezone")
 	f.DurationVar(&o.retentionEvery, "retention-every", app.DefaultRetentionEvery, "how often the retention job deletes old events (it also runs 30s after the start, or after this if shorter)")
+	o.backup.flags(f)
 	return cmd
 }
 
@@ -169,6 +172,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	if o.stores.databaseURL != "" && o.cacheTTL > maxClusterCacheTTL {
 		return fmt.Errorf("--credential-cache-ttl must be at most %s with --database-url: other servers may revoke what this one caches", maxClusterCacheTTL)
+	}
+	if err := o.backup.check(o.stores); err != nil {
+		return err
 	}
 	trusted, err := enrich.ParseTrustedProxies(o.trustedProxies)
 	if err != nil {
@@ -260,6 +266,12 @@ func serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	defer writer.Close() // on early returns; runs after the HTTP server's shutdown
+	backups := &backupRunner{source: serverBackupSource(o.stores.dataDir, store, events, writer.Hold, o.secretKeyFile)}
+	closeAdmin, err := listenAdmin(o.stores.dataDir, backups, log)
+	if err != nil {
+		return err
+	}
+	defer closeAdmin()
 
 	exchange := rates.New()
 	rateStore, _ := store.(openfast.ExchangeRateStore)
@@ -345,6 +357,10 @@ func serve(ctx context.Context, o serveOptions) error {
 		})
 	}
 
+	if o.backup.dir != "" {
+		wg.Go(func() { backupSchedule(bg, backups, o.backup.dir, o.backup.every, o.backup.keep, log) })
+	}
+
 	served := make(chan error, 1)
 	go func() { served <- https.serve(httpServer, ln) }()
 	log.Info("openfast listening", append([]any{"addr", ln.Addr().String(), "data_dir", o.stores.dataDir}, https.logAttrs()...)...)
@@ -363,7 +379,8 @@ func serve(ctx context.Context, o serveOptions) error {
 		err = nil
 	}
 	stopBackground()
-	wg.Wait()      // writes the last credential-use times
+	wg.Wait() // writes the last credential-use times
+	closeAdmin()
 	writer.Close() // journals every queued event and loads the journal
 	if cerr := events.Close(); cerr != nil {
 		log.Error("close the event store", "error", cerr)
