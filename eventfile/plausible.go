@@ -75,10 +75,10 @@ func (w *weighted) at(i int64) (string, []string) {
 }
 
 type plausibleDay struct {
-	date                                         time.Time // midnight, the website's timezone
-	visitors, pageviews, bounces, visits, seconds int64
+	date                                               time.Time // midnight, the website's timezone
+	visitors, pageviews, bounces, visits, seconds      int64
 	pages, sources, countries, devices, browsers, oses weighted
-	hosts                                        []string // the page's hostname, by pages index
+	hosts                                              []string // the page's hostname, by pages index
 }
 
 // NewPlausibleReader reads a Plausible CE CSV export (a zip). Each day of
