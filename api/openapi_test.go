@@ -422,6 +422,8 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	for _, p := range []string{"/api/v1/analytics/realtime/map", "/api/v1/visitors", "/api/v1/visitors/a3ab2331-989f-4cfa-91c6-2461c9e3c6bd"} {
 		c.want(http.StatusServiceUnavailable, http.MethodGet, p+"?websiteId="+site, owner, "")
 	}
+	c.want(http.StatusServiceUnavailable, http.MethodGet, "/api/v1/export?format=csv&websiteId="+site, owner, "")
+	c.want(http.StatusBadRequest, http.MethodGet, "/api/v1/export?format=xml&websiteId="+site, owner, "")
 	alert := c.want(http.StatusOK, http.MethodPost, siteURL+"/alerts", owner, `{"name":"Signups","trigger":{"goalName":"Signup"},"template":{"message":"{{visitor}} signed up from {{country}}"}}`)
 	c.want(http.StatusBadRequest, http.MethodPost, siteURL+"/alerts", owner, `{"name":"x","trigger":{"goalName":"signup"},"template":{"message":"short"}}`)
 	c.want(http.StatusOK, http.MethodGet, siteURL+"/alerts", owner, "")

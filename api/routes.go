@@ -73,6 +73,7 @@ func (s *Server) routeTable() []route {
 
 		{method: http.MethodGet, path: "/api/v1/analytics/metadata", action: app.ActReadAnalytics, handle: s.getMetadata},
 		{method: http.MethodGet, path: "/api/v1/analytics/overview", action: app.ActReadAnalytics, handle: s.getOverview},
+		{method: http.MethodGet, path: "/api/v1/export", action: app.ActReadAnalytics, handle: s.getExport},
 		{method: http.MethodGet, path: "/api/v1/analytics/timeseries", action: app.ActReadAnalytics, handle: s.getTimeseries},
 		{method: http.MethodGet, path: "/api/v1/analytics/realtime", action: app.ActReadAnalytics, handle: s.getRealtime},
 		{method: http.MethodGet, path: "/api/v1/analytics/realtime/map", action: app.ActReadAnalytics, handle: s.getRealtimeMap},

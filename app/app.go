@@ -107,6 +107,7 @@ type App struct {
 	mailState    mailState
 	alerts       *alertEngine
 	reads        *readGate
+	exports      *exportGate
 	queryTimeout time.Duration
 	verifier     *Verifier
 	failures     *failureLimiter[netip.Addr] // nil: no limit on failed authentications
@@ -161,6 +162,7 @@ func New(cfg Config) (*App, error) {
 		verifier:     NewVerifier(cfg.Metadata, cfg.CacheTTL, cfg.Now),
 		websites:     newGenCache[string, *Website](cfg.CacheTTL, maxCachedWebsites),
 		reads:        newReadGate(cfg.MaxReadsPerWebsite, cfg.MaxReads),
+		exports:      newExportGate(),
 		queryTimeout: cfg.QueryTimeout,
 		inviteTTL:    cfg.InvitationTTL,
 		now:          cfg.Now,

@@ -195,6 +195,13 @@ var appRoutes = map[string]appRoute{
 		_, err := a.RealtimeMap(ctx, c, site)
 		return err
 	}},
+	"GET /api/v1/export": {app.ActReadAnalytics, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
+		x, err := a.StartExport(ctx, c, app.ExportRequest{Read: app.Read{WebsiteID: site}, Format: "csv"})
+		if err == nil {
+			x.Close()
+		}
+		return err
+	}},
 	"GET /api/v1/visitors": {app.ActReadAnalytics, func(ctx context.Context, a *app.App, c app.Caller, site string) error {
 		_, _, err := a.Visitors(ctx, c, app.Read{WebsiteID: site})
 		return err

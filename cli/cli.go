@@ -129,7 +129,7 @@ func AddCommands(root *cobra.Command) {
 	}
 	add(groupSession, app.loginCommand(), app.logoutCommand(), app.whoamiCommand(), app.configCommand())
 	add(groupAccount, app.tokensCommand(), app.websitesCommand(), app.teamCommand(), app.alertsCommand(), app.invitationsCommand(), app.auditLogCommand(), app.funnelsCommand())
-	add(groupData, app.analyticsCommand(), app.visitorsCommand(), app.goalsCommand(), app.paymentsCommand(), app.identifyCommand(), app.mcpCommand())
+	add(groupData, app.analyticsCommand(), app.visitorsCommand(), app.goalsCommand(), app.paymentsCommand(), app.identifyCommand(), app.exportCommand(), app.mcpCommand())
 }
 
 // Groups of the root command's help; GroupServer holds the commands that

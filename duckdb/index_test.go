@@ -37,9 +37,9 @@ func TestOlderFileIsNumberedAndIndexed(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What files made before numbered migrations, the website numbers and
-	// the index lack (and the coordinates, which come after the index
-	// columns).
-	for _, stmt := range []string{"ALTER TABLE events DROP COLUMN latitude", "ALTER TABLE events DROP COLUMN longitude", "DROP TABLE schema_migrations", "DROP TABLE open_goal_updates", "DROP TABLE sites", "ALTER TABLE events DROP COLUMN site", "ALTER TABLE events DROP COLUMN prev_visitor_pageview",
+	// the index lack (and the coordinates and the import marks, which come
+	// after the index columns).
+	for _, stmt := range []string{"ALTER TABLE events DROP COLUMN import_id", "DROP TABLE imports", "ALTER TABLE events DROP COLUMN latitude", "ALTER TABLE events DROP COLUMN longitude", "DROP TABLE schema_migrations", "DROP TABLE open_goal_updates", "DROP TABLE sites", "ALTER TABLE events DROP COLUMN site", "ALTER TABLE events DROP COLUMN prev_visitor_pageview",
 		"ALTER TABLE events DROP COLUMN prev_session_pageview", "ALTER TABLE events DROP COLUMN second_prev_session_pageview", "ALTER TABLE events DROP COLUMN prev_page_pageview",
 		"ALTER TABLE events DROP COLUMN prev_referrer_pageview", "ALTER TABLE events DROP COLUMN prev_country_pageview", "ALTER TABLE events DROP COLUMN nearest_pageview_before",
 		"ALTER TABLE events DROP COLUMN nearest_pageview_after"} {

@@ -160,7 +160,7 @@ func (d *DB) Close() error {
 // InsertEvents appends a batch in one transaction, through DuckDB's
 // appender.
 func (d *DB) InsertEvents(ctx context.Context, events []openfast.Event) error {
-	pending, err := d.insert(ctx, "", 0, events)
+	pending, err := d.insert(ctx, "", 0, "", events)
 	if err == nil {
 		d.kickIndexer(pending)
 	}
@@ -174,7 +174,7 @@ func (d *DB) InsertBatch(ctx context.Context, journal string, seq uint64, events
 	if err := openfast.CheckBatch(journal, seq); err != nil {
 		return err
 	}
-	pending, err := d.insert(ctx, journal, seq, events)
+	pending, err := d.insert(ctx, journal, seq, "", events)
 	if err == nil {
 		d.kickIndexer(pending)
 	}
@@ -202,7 +202,9 @@ func (d *DB) LastBatch(ctx context.Context, journal string) (uint64, error) {
 // records it as the journal's last in the same transaction. It returns the
 // earliest time (epoch microseconds) of the rows it inserted pending, for
 // the indexer, or noneNext when there are none.
-func (d *DB) insert(ctx context.Context, journal string, seq uint64, events []openfast.Event) (pending int64, err error) {
+// A batch of an import (importID not "") marks its rows with the import
+// and adds them to the import's rows, in the same transaction.
+func (d *DB) insert(ctx context.Context, journal string, seq uint64, importID string, events []openfast.Event) (pending int64, err error) {
 	if len(events) == 0 && seq == 0 {
 		return noneNext, nil
 	}
@@ -212,11 +214,11 @@ func (d *DB) insert(ctx context.Context, journal string, seq uint64, events []op
 	}
 	d.insertMu.Lock()
 	defer d.insertMu.Unlock()
-	pending, err = d.insertTx(ctx, journal, seq, events, sites, d.live)
+	pending, err = d.insertTx(ctx, journal, seq, importID, events, sites, d.live)
 	if errors.Is(err, errGoalUpdate) {
 		// The goals were being indexed meanwhile, most likely (a
 		// write conflict): insert the batch pending instead.
-		pending, err = d.insertTx(ctx, journal, seq, events, sites, nil)
+		pending, err = d.insertTx(ctx, journal, seq, importID, events, sites, nil)
 	}
 	if err == nil {
 		d.countRows(events, sites)
@@ -230,7 +232,7 @@ var errGoalUpdate = errors.New("update the goals the new pageviews follow")
 
 // insertTx is insert's transaction, with the index columns computed by
 // live (nil: none; all rows pending). The caller holds insertMu.
-func (d *DB) insertTx(ctx context.Context, journal string, seq uint64, events []openfast.Event, sites map[string]int32, live *liveIndex) (pending int64, err error) {
+func (d *DB) insertTx(ctx context.Context, journal string, seq uint64, importID string, events []openfast.Event, sites map[string]int32, live *liveIndex) (pending int64, err error) {
 	pending = noneNext
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
@@ -255,6 +257,12 @@ func (d *DB) insertTx(ctx context.Context, journal string, seq uint64, events []
 		if _, err := conn.ExecContext(ctx, `INSERT OR REPLACE INTO ingest_journals VALUES (?, ?)`, journal, seq); err != nil {
 			rollback()
 			return noneNext, fmt.Errorf("record journal batch %d: %w", seq, err)
+		}
+	}
+	if importID != "" {
+		if _, err := conn.ExecContext(ctx, `UPDATE imports SET rows = rows + ? WHERE id = ?`, len(events), importID); err != nil {
+			rollback()
+			return noneNext, fmt.Errorf("count the rows of import %s: %w", importID, err)
 		}
 	}
 	var index []rowIndex
@@ -288,7 +296,7 @@ func (d *DB) insertTx(ctx context.Context, journal string, seq uint64, events []
 				} else if indexed(events[i].Type) {
 					pending = min(pending, events[i].Time.UnixMicro())
 				}
-				if err := appendEvent(a, &events[i], sites[events[i].WebsiteID], ix); err != nil {
+				if err := appendEvent(a, &events[i], sites[events[i].WebsiteID], ix, importID); err != nil {
 					a.Close()
 					return err
 				}
@@ -311,8 +319,9 @@ func (d *DB) insertTx(ctx context.Context, journal string, seq uint64, events []
 }
 
 // appendEvent appends an event, with its index columns when ix is not nil
-// (pending otherwise: NULL, see index.go).
-func appendEvent(a *ddb.Appender, e *openfast.Event, site int32, ix *rowIndex) error {
+// (pending otherwise: NULL, see index.go), and the import's id when it
+// is one's ("": NULL).
+func appendEvent(a *ddb.Appender, e *openfast.Event, site int32, ix *rowIndex, importID string) error {
 	// The index columns, in the order of the table's columns.
 	var prevVisitor, prevSession, secondPrevSession, prevPage, prevReferrer, prevCountry, pageviewBefore, pageviewAfter any
 	if ix != nil {
@@ -324,6 +333,10 @@ func appendEvent(a *ddb.Appender, e *openfast.Event, site int32, ix *rowIndex) e
 		}
 	}
 	lat, lon := coordinateValues(e.Coordinates)
+	var imp any
+	if importID != "" {
+		imp = importID
+	}
 	err := a.AppendRow(
 		e.WebsiteID, e.Time.UTC(), uint8(e.Type), ddb.UUID(e.VisitorID), ddb.UUID(e.SessionID),
 		e.Hostname, e.Path, e.EntryPath, e.SessionReferrer, e.Referrer, e.ReferrerHost,
@@ -335,6 +348,7 @@ func appendEvent(a *ddb.Appender, e *openfast.Event, site int32, ix *rowIndex) e
 		site,
 		pageviewBefore, pageviewAfter,
 		lat, lon,
+		imp,
 	)
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)

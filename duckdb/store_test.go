@@ -183,6 +183,9 @@ func TestFileBeforeCoordinates(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
+		`ALTER TABLE events DROP COLUMN import_id`,
+		`DROP TABLE imports`,
+		`DELETE FROM schema_migrations WHERE version = 5`,
 		`ALTER TABLE events DROP COLUMN latitude`,
 		`ALTER TABLE events DROP COLUMN longitude`,
 		`DELETE FROM schema_migrations WHERE version = 4`,

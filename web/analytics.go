@@ -50,6 +50,7 @@ func (s *Server) analyticsRoutes(mux *http.ServeMux) {
 		mux.Handle("GET "+base.prefix+"/analytics/{panel}/details", s.page(s.analyticsDetails, base.signIn))
 	}
 	mux.Handle("GET /websites/{websiteId}/visitors/{visitorId}", s.page(s.visitorPage, true))
+	mux.Handle("GET /websites/{websiteId}/export", s.page(s.exportFile, true))
 }
 
 // scope is what a request of the analytics page reads: the website, as
@@ -122,6 +123,7 @@ type pageView struct {
 	Query                  string
 	Sites                  []siteCard
 	Periods                []periodLink
+	Exports                []choiceLink // download links of the period's events; none on a public dashboard
 	Compares, Intervals    []choiceLink
 	Prev, Next             string
 	Chips                  []chipView
@@ -182,6 +184,9 @@ func (s *Server) analyticsPage(w http.ResponseWriter, r *http.Request, v *visit)
 		}
 	}
 	p.Periods = periodLinks(vw, "")
+	if !sc.public {
+		p.Exports = exportLinks(sc.site.ID, vw)
+	}
 	if vw.Period != "all" {
 		for _, c := range []choice{{"", "No comparison"}, {"previous", "Previous period"}, {"year", "Previous year"}} {
 			p.Compares = append(p.Compares, choiceLink{Label: c.Label, Current: vw.Compare == c.Value,

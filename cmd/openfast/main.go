@@ -27,7 +27,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCommand(), newAdminCommand(), newVersionCommand(), newHealthcheckCommand())
+	root.AddCommand(newServeCommand(), newAdminCommand(), newVersionCommand(), newHealthcheckCommand(), newImportCommand())
 	// --version prints what `openfast version` does; alone, the root
 	// command prints its help.
 	showVersion := root.Flags().Bool("version", false, "print the version of openfast and of its DuckDB and SQLite")

@@ -50,6 +50,7 @@ var Routes = map[string]Route{
 	"GET /api/v1/analytics/hostnames":                                     {Perm: "analytics:read", MinRole: "viewer", KeyOK: true, Query: true},
 	"GET /api/v1/analytics/realtime/map":                                  {Perm: "analytics:read", MinRole: "viewer", KeyOK: true, Query: true},
 	"GET /api/v1/analytics/funnels/{funnelId}":                            {Perm: "analytics:read", MinRole: "viewer", KeyOK: true, Query: true},
+	"GET /api/v1/export":                                                  {Perm: "analytics:read", MinRole: "viewer", KeyOK: true, Query: true},
 	"GET /api/v1/visitors":                                                {Perm: "analytics:read", MinRole: "viewer", KeyOK: true, Query: true},
 	"GET /api/v1/visitors/{visitorId}":                                    {Perm: "analytics:read", MinRole: "viewer", KeyOK: true, Query: true},
 	"GET /api/v1/admin/account":                                           {Perm: "analytics:read", KeyOK: true},

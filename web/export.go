@@ -1,0 +1,64 @@
+package web
+
+import (
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/openfast/openfast/app"
+)
+
+// ExportLinks are the analytics page's download links: the events of the
+// period on view (its filters do not apply: an export has every event of
+// the range), one per format.
+func exportLinks(id string, vw view) []choiceLink {
+	var out []choiceLink
+	for _, f := range []string{"csv", "ndjson", "parquet"} {
+		q := vw.query()
+		q.Del("compare")
+		q.Del("interval")
+		for k := range q {
+			if k != "period" && k != "from" && k != "to" {
+				q.Del(k)
+			}
+		}
+		q.Set("format", f)
+		out = append(out, choiceLink{Label: f, Href: "/websites/" + url.PathEscape(id) + "/export?" + q.Encode()})
+	}
+	return out
+}
+
+// exportFile: GET /websites/{websiteId}/export?period=...&format=...: the
+// download of the period's events (app.StartExport, as the API's export).
+func (s *Server) exportFile(w http.ResponseWriter, r *http.Request, v *visit) error {
+	sc, err := s.resolve(r.Context(), r, v)
+	if err != nil {
+		return err
+	}
+	params := sc.view.params(false)
+	for k := range params {
+		if k != "startAt" && k != "endAt" && k != "timezone" {
+			params.Del(k)
+		}
+	}
+	x, err := s.app.StartExport(r.Context(), sc.caller, app.ExportRequest{Read: sc.read(params), Format: r.URL.Query().Get("format")})
+	if err != nil {
+		return err
+	}
+	if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(app.DefaultExportTimeout)); err != nil {
+		x.Close()
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", x.ContentType)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": x.FileName}))
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	if err := x.WriteTo(r.Context(), w); err != nil {
+		slog.Default().LogAttrs(r.Context(), slog.LevelWarn, "export stopped", slog.String("error", err.Error()))
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
