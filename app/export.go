@@ -121,8 +121,13 @@ func (a *App) StartExport(ctx context.Context, c Caller, in ExportRequest) (*Exp
 	x := &Export{store: store, website: site.ID, format: in.Format, release: release, ContentType: eventfile.ContentType(in.Format)}
 	name := "all"
 	if !q.Range.All {
-		x.start, x.end = q.Range.Start, q.Range.End
 		name = q.Range.Start.In(q.Location).Format("20060102") + "-" + q.Range.End.Add(-time.Microsecond).In(q.Location).Format("20060102")
+	}
+	// Like the analytics, an export starts at the retention cutoff: a day
+	// the retention job is deleting is never exported half.
+	a.clampToRetention(q, site.Website)
+	if !q.Range.All {
+		x.start, x.end = q.Range.Start, q.Range.End
 	}
 	x.FileName = fmt.Sprintf("openfast-%s-%s.%s", fileSafe(site.Domain), name, in.Format)
 	return x, nil

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"net/url"
 	"testing"
@@ -91,6 +92,21 @@ func TestRetention(t *testing.T) {
 		}
 		if got := visitors(tm, since(39)); got != w {
 			t.Fatalf("%s before the job: %d visitors over 40 days, want %d (the kept days only)", tm.site.Domain, got, w)
+		}
+	}
+	// An export starts at the cutoff too: all time and 40 days give the
+	// kept days' events only (a CSV header and one line each).
+	for _, params := range []url.Values{nil, since(39)} {
+		x, err := a.StartExport(ctx, ownerOf(own), app.ExportRequest{Read: app.Read{WebsiteID: own.site.ID, Params: params}, Format: "csv"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := x.WriteTo(ctx, &buf); err != nil {
+			t.Fatal(err)
+		}
+		if lines := bytes.Count(buf.Bytes(), []byte("\n")); lines != 1+2*11 {
+			t.Fatalf("export of own (%v) has %d lines, want %d", params, lines, 1+2*11)
 		}
 	}
 	// During the job, after each day it deletes, the answers are the same.
