@@ -135,7 +135,7 @@ func TestDeveloperKeys(t *testing.T) {
 		t.Fatalf("the list shows the key or misses it:\n%s", list.body)
 	}
 	// The key's one request, in the last 7 days and in its 90-day chart.
-	if !strings.Contains(list.body, "Requests (7 d)") || !strings.Contains(list.body, `<td class="usage">1<figure class="sparkline">`) ||
+	if !strings.Contains(list.body, "Requests (7&nbsp;d)") || !strings.Contains(list.body, `<td class="usage">1<figure class="sparkline">`) ||
 		!strings.Contains(list.body, "<figcaption>1 in 90 days</figcaption>") {
 		t.Fatalf("the list shows no usage of the key:\n%s", list.body)
 	}
@@ -442,7 +442,7 @@ func TestAccountPage(t *testing.T) {
 		t.Fatalf("tokens %+v", tokens)
 	}
 	// Both requests were authenticated with the token (one then refused).
-	if a := do(t, c, "GET", e.srv.URL+"/account", nil); !strings.Contains(a.body, "Requests (7 d)") ||
+	if a := do(t, c, "GET", e.srv.URL+"/account", nil); !strings.Contains(a.body, "Requests (7&nbsp;d)") ||
 		!strings.Contains(a.body, `<td class="usage">2<figure class="sparkline">`) || !strings.Contains(a.body, "<figcaption>2 in 90 days</figcaption>") {
 		t.Fatalf("the tokens show no usage:\n%s", a.body)
 	}
