@@ -11,7 +11,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"io"
 	"log/slog"
 	"math/big"
@@ -350,26 +349,6 @@ func TestServe_TLSRefused(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "--hsts-max-age applies to HTTPS only") {
 		t.Errorf("OPENFAST_HSTS_MAX_AGE without HTTPS: exit %d, %s", code, stderr)
 	}
-}
-
-// runCLIEnv is runCLI with variables added to the environment.
-func runCLIEnv(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = append(baseEnv(), env...)
-	cmd.Dir = t.TempDir()
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return out.String(), errOut.String(), ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return out.String(), errOut.String(), 0
 }
 
 // serve --acme: certificates cannot be issued here (no inbound network),
