@@ -15,7 +15,7 @@ import (
 // backup asked for while one runs with a 4xx in the error envelope.
 func TestAdminHandler_Refusals(t *testing.T) {
 	b := &backupRunner{source: func() (backupSource, error) { return backupSource{}, nil }}
-	h := adminHandler(context.Background(), b, slog.New(slog.DiscardHandler))
+	h := adminHandler(context.Background(), b, &importRunner{}, slog.New(slog.DiscardHandler))
 	b.running.Store(true) // a backup runs
 	free := filepath.Join(t.TempDir(), "new")
 	for _, c := range []struct {
