@@ -41,6 +41,8 @@ const (
 	maxImportName = 255
 	// importSpoolPattern names the files uploads are spooled to.
 	importSpoolPattern = ".import-*.upload"
+	// importAnswerIdle bounds the CLI's wait for the server's next line.
+	importAnswerIdle = 10 * time.Minute
 	// maxImportLine bounds a progress line the CLI reads.
 	maxImportLine = 64 << 10
 )
@@ -425,6 +427,9 @@ func importThroughServer(ctx context.Context, dataDir, websiteID string, f *os.F
 	if resp.StatusCode != http.StatusOK {
 		return adminRefusal(resp, "the server refused the import")
 	}
+	// Each line must come within importAnswerIdle.
+	idle := time.AfterFunc(importAnswerIdle, cancel)
+	defer idle.Stop()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 4096), maxImportLine)
 	var im importLine
@@ -435,6 +440,7 @@ func importThroughServer(ctx context.Context, dataDir, websiteID string, f *os.F
 		}
 	}()
 	for sc.Scan() {
+		idle.Reset(importAnswerIdle)
 		var l importLine
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			return fmt.Errorf("the server answered %q: %v", clipped(sc.Text()), err)
@@ -489,6 +495,9 @@ func adminRefusal(resp *http.Response, what string) error {
 	}
 	if err := json.Unmarshal(b, &r); err != nil || r.Error.Message == "" {
 		return fmt.Errorf("%s: status %d: %s", what, resp.StatusCode, clipped(string(b)))
+	}
+	if resp.StatusCode == http.StatusNotFound && r.Error.Message == "no such admin command" {
+		return fmt.Errorf("%s: the running server is an older openfast, without imports over the admin socket: stop it to run the command offline, or upgrade it", what)
 	}
 	return errors.New(r.Error.Message)
 }
