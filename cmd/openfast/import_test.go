@@ -356,6 +356,21 @@ func TestImport_WhileServing(t *testing.T) {
 		t.Errorf("timeseries after the deletion = %v, want GoatCounter's alone", got)
 	}
 
+	// A Parquet export of the imported days, imported back into a second
+	// website through the server (DuckDB reads the upload by its path).
+	parquet := srv.expectStatus(t, http.StatusOK, http.MethodGet, "/api/v1/export?format=parquet&websiteId="+site.websiteID+"&startAt=2024-03-01&endAt=2024-03-02&timezone=UTC", token, nil)
+	parquetFile := filepath.Join(t.TempDir(), "export.parquet")
+	if err := os.WriteFile(parquetFile, parquet, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	siteB := srv.createWebsite(t, token, "b.example.com")
+	if events, _, _ := runImportCLI(t, dataDir, siteB, parquetFile); events != "4" {
+		t.Errorf("Parquet import: %s events, want GoatCounter's 4", events)
+	}
+	if got := importTimeseries(t, srv, token, siteB); got != [2][2]int{{2, 2}, {1, 1}} {
+		t.Errorf("timeseries of the Parquet import = %v, want GoatCounter's", got)
+	}
+
 	acked := load.result(t)
 	srv.signal(t, syscall.SIGTERM)
 	if code := srv.waitExit(t); code != 0 {
