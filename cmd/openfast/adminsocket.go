@@ -164,7 +164,7 @@ func listenAdmin(dataDir string, b *backupRunner, ir *importRunner, log *slog.Lo
 	removeImportSpools(dataDir, log)
 	path := filepath.Join(dataDir, adminSocketName)
 	if abs, err := filepath.Abs(path); err == nil && len(abs) > maxSocketPath {
-		log.Warn("no admin socket: the data folder's path is too long for a Unix socket; admin backup cannot reach this server (stop it to back up, or use a shorter --data-dir)", "socket", abs)
+		log.Warn("no admin socket: the data folder's path is too long for a Unix socket; admin backup and import cannot reach this server (stop it to back up or import, or use a shorter --data-dir)", "socket", abs)
 		return func() {}, nil
 	}
 	if fi, err := os.Lstat(path); err == nil {
