@@ -205,64 +205,76 @@ func (ir *importRunner) handleImport(ctx context.Context, log *slog.Logger) http
 			writeAdminError(w, http.StatusConflict, errImportRunning.Error())
 			return
 		}
-		ir.runs.Add(1)
-		defer ir.runs.Done()
-		defer ir.running.Store(false)
-		// The import stops when the client goes away (as Ctrl-C stops the
-		// offline one), when the server shuts down, or after importTimeout.
-		ictx, cancel := context.WithTimeout(r.Context(), importTimeout)
-		defer cancel()
-		defer context.AfterFunc(ctx, cancel)()
 		rc := http.NewResponseController(w)
-		spool, code, err := ir.spool(r, rc)
-		if spool != "" {
-			defer os.Remove(spool)
+		// A refusal replaces the type; the first line writes the 200.
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		enc := json.NewEncoder(w)
+		send := func(l importLine) {
+			rc.SetWriteDeadline(time.Now().Add(importIdle))
+			enc.Encode(l) // a client gone cancels the import
+			rc.Flush()
 		}
+		// The last line, or the refusal, is written once the import is
+		// over and the next one may start.
+		last, code, err := ir.run(ctx, r, rc, req, site, send, log)
 		if err != nil {
 			writeAdminError(w, code, err.Error())
 			return
 		}
-		// The body is read: the connection's next read only tells when
-		// the client goes away.
-		deadline, _ := ictx.Deadline()
-		rc.SetReadDeadline(deadline)
-		src, err := openImportSource(ictx, spool, req.name, site)
-		if err != nil {
-			writeAdminError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		defer src.Close()
-		im := src.newImport(req.website)
-		ir.setCurrent(im.ID)
-		defer ir.setCurrent("")
-
-		w.Header().Set("Content-Type", "application/x-ndjson")
-		w.WriteHeader(http.StatusOK)
-		enc := json.NewEncoder(w)
-		send := func(l importLine) {
-			rc.SetWriteDeadline(time.Now().Add(importIdle))
-			enc.Encode(l) // a client gone cancels ictx
-			rc.Flush()
-		}
-		// Size is given when the progress follows the bytes read.
-		first := importLine{ImportID: im.ID, Source: im.Source, FileName: im.FileName, Domain: site.Domain, Bytes: -1}
-		if src.counted != nil {
-			first.Size = src.size
-		}
-		send(first)
-		start := time.Now()
-		log.Info("import started", "import", im.ID, "website", im.WebsiteID, "source", im.Source, "file", im.FileName, "bytes", src.size)
-		total, err := importEvents(ictx, ir.store, im, src, func(events, bytes int64) {
-			send(importLine{Events: events, Bytes: bytes})
-		})
-		if err != nil {
-			log.Warn("import stopped", "import", im.ID, "events", total, "error", err)
-			send(importLine{ImportID: im.ID, Events: total, Error: err.Error()})
-			return
-		}
-		log.Info("import complete", "import", im.ID, "events", total, "skipped", src.Skipped(), "duration", time.Since(start).Round(time.Millisecond).String())
-		send(importLine{ImportID: im.ID, Done: true, Events: total, Skipped: src.Skipped()})
+		send(last)
 	}
+}
+
+// run spools the body of r and imports it, holding the server's import
+// meanwhile. Once the answer has started (the first line is sent), it
+// returns the last line to send; before, the status and the error to
+// answer with.
+func (ir *importRunner) run(ctx context.Context, r *http.Request, rc *http.ResponseController, req importRequest, site *openfast.Website, send func(importLine), log *slog.Logger) (importLine, int, error) {
+	ir.runs.Add(1)
+	defer ir.runs.Done()
+	defer ir.running.Store(false)
+	// The import stops when the client goes away (as Ctrl-C stops the
+	// offline one), when the server shuts down, or after importTimeout.
+	ictx, cancel := context.WithTimeout(r.Context(), importTimeout)
+	defer cancel()
+	defer context.AfterFunc(ctx, cancel)()
+	spool, code, err := ir.spool(r, rc)
+	if spool != "" {
+		defer os.Remove(spool)
+	}
+	if err != nil {
+		return importLine{}, code, err
+	}
+	// The body is read: the connection's next read only tells when the
+	// client goes away.
+	deadline, _ := ictx.Deadline()
+	rc.SetReadDeadline(deadline)
+	src, err := openImportSource(ictx, spool, req.name, site)
+	if err != nil {
+		return importLine{}, http.StatusBadRequest, err
+	}
+	defer src.Close()
+	im := src.newImport(req.website)
+	ir.setCurrent(im.ID)
+	defer ir.setCurrent("")
+
+	// Size is given when the progress follows the bytes read.
+	first := importLine{ImportID: im.ID, Source: im.Source, FileName: im.FileName, Domain: site.Domain, Bytes: -1}
+	if src.counted != nil {
+		first.Size = src.size
+	}
+	send(first)
+	start := time.Now()
+	log.Info("import started", "import", im.ID, "website", im.WebsiteID, "source", im.Source, "file", im.FileName, "bytes", src.size)
+	total, err := importEvents(ictx, ir.store, im, src, func(events, bytes int64) {
+		send(importLine{Events: events, Bytes: bytes})
+	})
+	if err != nil {
+		log.Warn("import stopped", "import", im.ID, "events", total, "error", err)
+		return importLine{ImportID: im.ID, Events: total, Error: err.Error()}, 0, nil
+	}
+	log.Info("import complete", "import", im.ID, "events", total, "skipped", src.Skipped(), "duration", time.Since(start).Round(time.Millisecond).String())
+	return importLine{ImportID: im.ID, Done: true, Events: total, Skipped: src.Skipped()}, 0, nil
 }
 
 func (ir *importRunner) tooLarge() string {
