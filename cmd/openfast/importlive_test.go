@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/duckdb"
@@ -21,9 +22,12 @@ const liveSiteID = "665f0b3c4d2e1a0012345678"
 
 // newTestImportRunner is the import runner of a server whose data folder
 // has a real event database and one website, liveSiteID.
-func newTestImportRunner(t *testing.T) *importRunner {
+func newTestImportRunner(t testing.TB) *importRunner {
 	t.Helper()
-	dir := privateDir(t)
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	db, err := duckdb.OpenDataDir(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -254,4 +258,72 @@ func TestListenAdmin_RemovesStaleUploads(t *testing.T) {
 	}
 	defer stop()
 	checkNoSpool(t, dir)
+}
+
+// TestImportProgress_Lines: away from a terminal, the progress is a line
+// every two seconds: events, percent (when the bytes read are known) and
+// events/s, or the bytes sent of an upload.
+func TestImportProgress_Lines(t *testing.T) {
+	t.Parallel()
+	var buf strings.Builder
+	p := newImportProgress(&buf, 1000, "importing")
+	p.events(10, 100) // within the first two seconds: nothing
+	p.last = p.last.Add(-3 * time.Second)
+	p.events(20, 250)
+	p.last = p.last.Add(-3 * time.Second)
+	p.events(30, -1)
+	p.last = p.last.Add(-3 * time.Second)
+	p.sent(500)
+	p.finish()
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "20 events, 25%, ") || !strings.HasSuffix(lines[0], " events/s") ||
+		!strings.HasPrefix(lines[1], "30 events, ") || strings.Contains(lines[1], "%") || lines[2] != "sent 500 of 1000 bytes, 50%" {
+		t.Errorf("progress lines:\n%s", buf.String())
+	}
+}
+
+// TestImportThroughServer_BackToBack: imports sent one after the other
+// over the admin socket each run (the server lets the next one start
+// before it sends the last line); list and delete go through it too.
+func TestImportThroughServer_BackToBack(t *testing.T) {
+	t.Parallel()
+	ir := newTestImportRunner(t)
+	stop, err := listenAdmin(ir.dataDir, &backupRunner{}, ir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	ctx := context.Background()
+	var ids []string
+	for range 3 {
+		f, err := os.Open("testdata/import/goatcounter.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, _ := f.Stat()
+		var out strings.Builder
+		err = importThroughServer(ctx, ir.dataDir, liveSiteID, f, info.Size(), &out, io.Discard)
+		f.Close()
+		m := importedLine.FindStringSubmatch(out.String())
+		if err != nil || m == nil || m[1] != "4" || m[2] != "2" {
+			t.Fatalf("import: %v; stdout %q", err, out.String())
+		}
+		ids = append(ids, m[3])
+		checkNoSpool(t, ir.dataDir)
+	}
+	list, err := importsThroughServer(ctx, ir.dataDir, liveSiteID)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("list: %v %+v", err, list)
+	}
+	for i, im := range list {
+		if im.ID != ids[i] || !im.Complete || im.Rows != 4 || im.Source != "goatcounter" || im.FileName != "goatcounter.csv" {
+			t.Errorf("import %d: %+v", i, im)
+		}
+	}
+	if n, err := deleteImportThroughServer(ctx, ir.dataDir, ids[1]); err != nil || n != 4 {
+		t.Errorf("delete: %d, %v", n, err)
+	}
+	if _, err := deleteImportThroughServer(ctx, ir.dataDir, ids[1]); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("second delete: %v", err)
+	}
 }
