@@ -434,7 +434,18 @@ func (p *importProgress) sent(bytes int64) {
 	}
 }
 
-// finish ends the bar.
+// stop ends the bar where it is.
+func (p *importProgress) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.Exit()
+		fmt.Fprintln(p.w)
+		p.bar = nil
+	}
+}
+
+// finish ends the bar, complete.
 func (p *importProgress) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()

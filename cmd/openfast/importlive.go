@@ -431,14 +431,16 @@ func importThroughServer(ctx context.Context, dataDir, websiteID string, f *os.F
 	req.Header.Set("Expect", "100-continue")
 	start := time.Now()
 	resp, err := client.Do(req)
-	up.finish()
 	if err != nil {
+		up.stop()
 		return fmt.Errorf("send the file to the server: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		up.stop() // a refusal comes before the upload: no full bar
 		return adminRefusal(resp, "the server refused the import")
 	}
+	up.finish()
 	// Each line must come within importAnswerIdle.
 	idle := time.AfterFunc(importAnswerIdle, cancel)
 	defer idle.Stop()
