@@ -93,8 +93,11 @@ func parseBackupRequest(b []byte) (string, error) {
 }
 
 // adminHandler serves the admin socket's API.
-func adminHandler(ctx context.Context, b *backupRunner, log *slog.Logger) http.Handler {
+func adminHandler(ctx context.Context, b *backupRunner, ir *importRunner, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("/import", ir.handleImport(ctx, log))
+	mux.HandleFunc("/imports", ir.handleList)
+	mux.HandleFunc("/imports/{id}", ir.handleDelete)
 	mux.HandleFunc("/backup", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
@@ -156,11 +159,12 @@ const maxSocketPath = 103
 // listenAdmin serves the admin API on <dataDir>/admin.sock, replacing a
 // socket a previous run left (the caller holds the data folder's lock).
 // The returned function, which may be called more than once, stops it,
-// ends a backup in progress, and removes the socket.
-func listenAdmin(dataDir string, b *backupRunner, log *slog.Logger) (func(), error) {
+// ends a backup or an import in progress, and removes the socket.
+func listenAdmin(dataDir string, b *backupRunner, ir *importRunner, log *slog.Logger) (func(), error) {
+	removeImportSpools(dataDir, log)
 	path := filepath.Join(dataDir, adminSocketName)
 	if abs, err := filepath.Abs(path); err == nil && len(abs) > maxSocketPath {
-		log.Warn("no admin socket: the data folder's path is too long for a Unix socket; admin backup cannot reach this server (stop it to back up, or use a shorter --data-dir)", "socket", abs)
+		log.Warn("no admin socket: the data folder's path is too long for a Unix socket; admin backup and import cannot reach this server (stop it to back up or import, or use a shorter --data-dir)", "socket", abs)
 		return func() {}, nil
 	}
 	if fi, err := os.Lstat(path); err == nil {
@@ -182,7 +186,7 @@ func listenAdmin(dataDir string, b *backupRunner, log *slog.Logger) (func(), err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv := &http.Server{
-		Handler:           adminHandler(ctx, b, log),
+		Handler:           adminHandler(ctx, b, ir, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      backupTimeout + time.Minute,
@@ -199,6 +203,7 @@ func listenAdmin(dataDir string, b *backupRunner, log *slog.Logger) (func(), err
 			srv.Close()
 			wg.Wait()
 			b.runs.Wait() // the stores close next
+			ir.runs.Wait()
 			os.Remove(path)
 		})
 	}, nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -15,7 +14,7 @@ import (
 // backup asked for while one runs with a 4xx in the error envelope.
 func TestAdminHandler_Refusals(t *testing.T) {
 	b := &backupRunner{source: func() (backupSource, error) { return backupSource{}, nil }}
-	h := adminHandler(context.Background(), b, slog.New(slog.DiscardHandler))
+	h := adminHandler(context.Background(), b, &importRunner{}, slog.New(slog.DiscardHandler))
 	b.running.Store(true) // a backup runs
 	free := filepath.Join(t.TempDir(), "new")
 	for _, c := range []struct {
@@ -35,19 +34,9 @@ func TestAdminHandler_Refusals(t *testing.T) {
 	} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(c.method, c.path, strings.NewReader(c.body)))
-		var env struct {
-			Status string `json:"status"`
-			Error  struct {
-				Code    int    `json:"code"`
-				Message string `json:"message"`
-			} `json:"error"`
-		}
-		if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
-			t.Errorf("%s %s %.40s: body %s", c.method, c.path, c.body, rec.Body)
-			continue
-		}
-		if rec.Code != c.status || env.Status != "error" || env.Error.Code != c.status || !strings.Contains(env.Error.Message, c.message) {
-			t.Errorf("%s %s %.40s: %d %+v, want %d with %q", c.method, c.path, c.body, rec.Code, env, c.status, c.message)
+		status, code, msg := adminEnvelope(t, rec)
+		if rec.Code != c.status || status != "error" || code != c.status || !strings.Contains(msg, c.message) {
+			t.Errorf("%s %s %.40s: %d %s %d %q, want %d with %q", c.method, c.path, c.body, rec.Code, status, code, msg, c.status, c.message)
 		}
 	}
 }

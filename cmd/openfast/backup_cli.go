@@ -99,8 +99,9 @@ func backupCommand(ctx context.Context, stores *storeOptions, to string, out io.
 // errNoServer: nothing answers on the admin socket.
 var errNoServer = errors.New("no server answers on the admin socket")
 
-// backupThroughServer asks the server running on dataDir for a backup.
-func backupThroughServer(ctx context.Context, dataDir, to string) (*backupManifest, error) {
+// adminClient is a client of the admin socket of the server running on
+// dataDir, or errNoServer when none answers there.
+func adminClient(dataDir string, timeout time.Duration) (*http.Client, error) {
 	sock := filepath.Join(dataDir, adminSocketName)
 	conn, err := net.Dial("unix", sock)
 	if err != nil {
@@ -110,7 +111,7 @@ func backupThroughServer(ctx context.Context, dataDir, to string) (*backupManife
 		return nil, fmt.Errorf("connect to the server's admin socket %s: %w", sock, err)
 	}
 	conn.Close()
-	client := &http.Client{
+	return &http.Client{
 		Transport: &http.Transport{
 			Proxy: nil,
 			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -118,7 +119,15 @@ func backupThroughServer(ctx context.Context, dataDir, to string) (*backupManife
 				return d.DialContext(ctx, "unix", sock)
 			},
 		},
-		Timeout: backupTimeout + time.Minute,
+		Timeout: timeout,
+	}, nil
+}
+
+// backupThroughServer asks the server running on dataDir for a backup.
+func backupThroughServer(ctx context.Context, dataDir, to string) (*backupManifest, error) {
+	client, err := adminClient(dataDir, backupTimeout+time.Minute)
+	if err != nil {
+		return nil, err
 	}
 	body, _ := json.Marshal(backupRequest{To: to})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://openfast-admin/backup", strings.NewReader(string(body)))

@@ -2,7 +2,10 @@ package main
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/openfast/openfast"
 )
 
 // FuzzParseManifest: a manifest, however malformed, is parsed or refused,
@@ -39,6 +42,24 @@ func FuzzParseBackupRequest(f *testing.F) {
 		}
 		if !filepath.IsAbs(to) || filepath.Clean(to) != to {
 			t.Fatalf("accepted %q", to)
+		}
+	})
+}
+
+// FuzzParseImportRequest: the admin socket's import query is parsed or
+// refused; what is accepted is a website id and a plain file name.
+func FuzzParseImportRequest(f *testing.F) {
+	f.Add("website=665f0b3c4d2e1a0012345678&name=export.csv")
+	f.Add("website=665f0b3c4d2e1a0012345678&name=..%2Fetc%2Fpasswd")
+	f.Add("website=665f0b3c4d2e1a0012345678&website=665f0b3c4d2e1a0012345678")
+	f.Add("name=%00&x=%zz")
+	f.Fuzz(func(t *testing.T, q string) {
+		req, err := parseImportRequest(q)
+		if err != nil {
+			return
+		}
+		if !openfast.ValidID(req.website) || req.name == "" || filepath.Base(req.name) != req.name || strings.ContainsAny(req.name, "/\\\x00") || len(req.name) > maxImportName {
+			t.Fatalf("accepted %+v", req)
 		}
 	})
 }

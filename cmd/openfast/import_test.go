@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // importSite starts a server on a new data folder, bootstraps it and
@@ -127,12 +130,10 @@ func TestImport_GoatCounterThenExportImportGivesIdenticalAnswers(t *testing.T) {
 	}
 }
 
-// TestImport_PlausibleAndDelete imports the Plausible fixture (written
-// from the columns of Plausible CE's CSV export), checks its totals, and
-// deletes it.
-func TestImport_PlausibleAndDelete(t *testing.T) {
-	t.Parallel()
-	data, token, site := importSite(t)
+// plausibleZip writes the Plausible fixture as the zip Plausible CE
+// exports, and returns its path.
+func plausibleZip(t *testing.T) string {
+	t.Helper()
 	zipFile := filepath.Join(t.TempDir(), "plausible-export.zip")
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -146,9 +147,19 @@ func TestImport_PlausibleAndDelete(t *testing.T) {
 		w.Write(b)
 	}
 	zw.Close()
-	os.WriteFile(zipFile, buf.Bytes(), 0o600)
+	if err := os.WriteFile(zipFile, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return zipFile
+}
 
-	events, _, id := runImportCLI(t, data, site, zipFile)
+// TestImport_PlausibleAndDelete imports the Plausible fixture (written
+// from the columns of Plausible CE's CSV export), checks its totals, and
+// deletes it.
+func TestImport_PlausibleAndDelete(t *testing.T) {
+	t.Parallel()
+	data, token, site := importSite(t)
+	events, _, id := runImportCLI(t, data, site, plausibleZip(t))
 	if events != "9" {
 		t.Fatalf("imported %s events, want the 9 pageviews of the two days", events)
 	}
@@ -248,4 +259,131 @@ func wd(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// importTimeseries reads the visitors and sessions of 1 and 2 March 2024.
+func importTimeseries(t *testing.T, srv *serverProcess, token, websiteID string) [2][2]int {
+	t.Helper()
+	q := "?websiteId=" + websiteID + "&startAt=2024-03-01&endAt=2024-03-02&timezone=UTC&interval=day&fields=visitors,sessions"
+	b := srv.expectStatus(t, http.StatusOK, http.MethodGet, "/api/v1/analytics/timeseries"+q, token, nil)
+	var ts struct {
+		Data []struct {
+			Visitors int `json:"visitors"`
+			Sessions int `json:"sessions"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(b, &ts); err != nil || len(ts.Data) != 2 {
+		t.Fatalf("timeseries = %s", b)
+	}
+	return [2][2]int{{ts.Data[0].Visitors, ts.Data[0].Sessions}, {ts.Data[1].Visitors, ts.Data[1].Sessions}}
+}
+
+// TestImport_WhileServing imports the GoatCounter and the Plausible
+// fixtures through a running server while it takes events: the analytics
+// of the imported days are those of the offline import, every event
+// acknowledged meanwhile is stored, once; a second import while one runs
+// is refused; import list and import delete go through the server too.
+func TestImport_WhileServing(t *testing.T) {
+	t.Parallel()
+	dataDir := privateDir(t)
+	token := runBootstrap(t, dataDir, "owner@example.com", "Owner")
+	srv := startServer(t, serveArgs(dataDir))
+	site := srv.createTrackedWebsite(t, token)
+	load := startLoad(srv, site.trackingID, "/live/")
+	defer load.finish()
+	for deadline := time.Now().Add(loadLimit); load.acks.Load() < 100; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d events acknowledged within %v", load.acks.Load(), loadLimit)
+		}
+	}
+
+	// An upload that does not finish holds the server's import: a second
+	// one is refused until its client goes away.
+	conn, err := net.Dial("unix", filepath.Join(dataDir, adminSocketName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /import?website=%s&name=slow.csv HTTP/1.1\r\nHost: openfast-admin\r\nContent-Length: 1000000\r\n\r\n2Path,Title\n", site.websiteID)
+	eventually(t, "the slow upload is spooled", func() bool {
+		left, _ := filepath.Glob(filepath.Join(dataDir, importSpoolPattern))
+		return len(left) == 1
+	})
+	goatcounter := filepath.Join(wd(t), "testdata/import/goatcounter.csv")
+	stdout, stderr, code := runCLI(t, "import", "--website", site.websiteID, "--data-dir", dataDir, goatcounter)
+	if code == 0 || !strings.Contains(stderr, "an import is already running") {
+		t.Fatalf("second import: exit %d, %q %q; want a refusal", code, stdout, stderr)
+	}
+	conn.Close()
+	eventually(t, "the slow upload is removed", func() bool {
+		left, _ := filepath.Glob(filepath.Join(dataDir, importSpoolPattern))
+		return len(left) == 0
+	})
+
+	events, skipped, goatID := runImportCLI(t, dataDir, site.websiteID, goatcounter)
+	if events != "4" || skipped != "2" {
+		t.Fatalf("imported %s events, skipped %s; want 4 and 2", events, skipped)
+	}
+	stdout, _, _ = runCLI(t, "import", "--website", site.websiteID, "--data-dir", dataDir, plausibleZip(t))
+	if !strings.Contains(stdout, "the server running on it imports the file") {
+		t.Errorf("stdout %q does not say the server imports", stdout)
+	}
+	m := importedLine.FindStringSubmatch(stdout)
+	if m == nil || m[1] != "9" {
+		t.Fatalf("Plausible import: %q, want 9 events", stdout)
+	}
+	plausibleID := m[3]
+	if _, stderr, code := runCLI(t, "import", "--website", "665f0b3c4d2e1a0000000000", "--data-dir", dataDir, goatcounter); code == 0 || !strings.Contains(stderr, "not found") {
+		t.Errorf("import into an unknown website: exit %d, %q", code, stderr)
+	}
+
+	stdout, stderr, code = runCLI(t, "import", "list", "--website", site.websiteID, "--data-dir", dataDir)
+	if code != 0 || !strings.Contains(stdout, goatID) || !strings.Contains(stdout, plausibleID) || strings.Contains(stdout, "incomplete") {
+		t.Fatalf("import list = %q %q (%d)", stdout, stderr, code)
+	}
+	// As offline: 1 March has Plausible's 3 visitors and 4 visits and
+	// GoatCounter's 2 sessions; 2 March 2 and 2, and GoatCounter's 1.
+	if got := importTimeseries(t, srv, token, site.websiteID); got != [2][2]int{{3 + 2, 4 + 2}, {2 + 1, 2 + 1}} {
+		t.Errorf("timeseries = %v", got)
+	}
+	stdout, stderr, code = runCLI(t, "import", "delete", plausibleID, "--data-dir", dataDir)
+	if code != 0 || !strings.Contains(stdout, "9 events") {
+		t.Fatalf("import delete = %q %q (%d)", stdout, stderr, code)
+	}
+	if _, stderr, code := runCLI(t, "import", "delete", plausibleID, "--data-dir", dataDir); code == 0 || !strings.Contains(stderr, "not found") {
+		t.Errorf("second delete: %q (%d)", stderr, code)
+	}
+	if got := importTimeseries(t, srv, token, site.websiteID); got != [2][2]int{{2, 2}, {1, 1}} {
+		t.Errorf("timeseries after the deletion = %v, want GoatCounter's alone", got)
+	}
+
+	// A Parquet export of the imported days, imported back into a second
+	// website through the server (DuckDB reads the upload by its path).
+	parquet := srv.expectStatus(t, http.StatusOK, http.MethodGet, "/api/v1/export?format=parquet&websiteId="+site.websiteID+"&startAt=2024-03-01&endAt=2024-03-02&timezone=UTC", token, nil)
+	parquetFile := filepath.Join(t.TempDir(), "export.parquet")
+	if err := os.WriteFile(parquetFile, parquet, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	siteB := srv.createWebsite(t, token, "b.example.com")
+	if events, _, _ := runImportCLI(t, dataDir, siteB, parquetFile); events != "4" {
+		t.Errorf("Parquet import: %s events, want GoatCounter's 4", events)
+	}
+	if got := importTimeseries(t, srv, token, siteB); got != [2][2]int{{2, 2}, {1, 1}} {
+		t.Errorf("timeseries of the Parquet import = %v, want GoatCounter's", got)
+	}
+
+	acked := load.result(t)
+	srv.signal(t, syscall.SIGTERM)
+	if code := srv.waitExit(t); code != 0 {
+		t.Fatalf("serve exited with %d", code)
+	}
+	checkMissing(t, filepath.Join(dataDir, adminSocketName))
+	stored := storedAfterStop(t, dataDir, site.websiteID)
+	for p := range stored {
+		if !strings.HasPrefix(p, "/live/") {
+			delete(stored, p) // the imported pageviews
+		}
+	}
+	if n, _ := checkStored(t, stored, acked, "/live/"); n < len(acked) {
+		t.Errorf("%d events of the load stored, %d acknowledged", n, len(acked))
+	}
 }

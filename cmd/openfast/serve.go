@@ -267,7 +267,8 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	defer writer.Close() // on early returns; runs after the HTTP server's shutdown
 	backups := &backupRunner{source: serverBackupSource(o.stores.dataDir, store, events, writer.Hold, o.secretKeyFile)}
-	closeAdmin, err := listenAdmin(o.stores.dataDir, backups, log)
+	imports := serverImports(o.stores.dataDir, store, events)
+	closeAdmin, err := listenAdmin(o.stores.dataDir, backups, imports, log)
 	if err != nil {
 		return err
 	}
