@@ -183,17 +183,23 @@ func (a *cliApp) websitesCommand() *cobra.Command {
 
 	var domain, timezone, name string
 	createCmd := &cobra.Command{
-		Use:   "create --domain DOMAIN [--timezone ZONE] [--name NAME]",
+		Use:   "create (DOMAIN | --domain DOMAIN) [--timezone ZONE] [--name NAME]",
 		Short: "Create a website and print its tracker snippet",
-		Long: `Create a website owned by your user. --domain is the site's domain without a
-scheme; --timezone an IANA name (Europe/Paris, America/New_York, UTC) that
+		Long: `Create a website owned by your user. The domain (an argument or --domain) is
+the site's domain without a scheme; --timezone an IANA name (Europe/Paris, America/New_York, UTC) that
 days and hours of its analytics are counted in: by default this machine's
 (TZ, else /etc/localtime), else UTC.`,
-		Example: `  openfast websites create --domain example.com --timezone Europe/Paris --name "Example"`,
-		Args:    usageArgs(cobra.NoArgs),
-		RunE: a.run(func(s *session, _ []string) error {
+		Example: `  openfast websites create example.com --timezone Europe/Paris --name "Example"`,
+		Args:    usageArgs(cobra.MaximumNArgs(1)),
+		RunE: a.run(func(s *session, args []string) error {
+			if len(args) == 1 {
+				if domain != "" && domain != args[0] {
+					return usagef("give the domain once: as an argument or with --domain")
+				}
+				domain = args[0]
+			}
 			if domain == "" {
-				return usagef("--domain is required")
+				return usagef("the domain is required: openfast websites create example.com")
 			}
 			if timezone == "" {
 				timezone = localTimezone()
@@ -219,7 +225,7 @@ days and hours of its analytics are counted in: by default this machine's
 			})
 		}),
 	}
-	createCmd.Flags().StringVar(&domain, "domain", "", "the website's domain, such as example.com (required)")
+	createCmd.Flags().StringVar(&domain, "domain", "", "the website's domain, such as example.com (or give it as the argument)")
 	createCmd.Flags().StringVar(&timezone, "timezone", "", "IANA time zone such as Europe/Paris or UTC (default: this machine's, else UTC)")
 	createCmd.Flags().StringVar(&name, "name", "", "display name")
 

@@ -505,8 +505,14 @@ func TestCLI_Commands(t *testing.T) {
 		}
 		owner.fail(t, 2, "number of days or forever", "websites", "update", site, "--retention-days", "1y")
 		owner.fail(t, 1, "retentionDays must be", "websites", "update", site, "--retention-days", "0")
-		owner.fail(t, 2, "--domain is required", "websites", "create", "--timezone", "UTC")
+		owner.fail(t, 2, "the domain is required", "websites", "create", "--timezone", "UTC")
+		owner.fail(t, 2, "give the domain once", "websites", "create", "a.example.com", "--domain", "b.example.com")
 		owner.fail(t, 1, "(HTTP 409)", "websites", "create", "--domain", "shop.example.com", "--timezone", "UTC")
+		// The domain as the argument.
+		owner.fail(t, 1, "(HTTP 409)", "websites", "create", "shop.example.com", "--timezone", "UTC")
+		if out := owner.ok(t, "websites", "create", "argument.example.com", "--timezone", "UTC"); tableValue(t, out, "DOMAIN") != "argument.example.com" {
+			t.Errorf("websites create argument.example.com:\n%s", out)
+		}
 	})
 
 	t.Run("APIKeys", func(t *testing.T) {
