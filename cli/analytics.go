@@ -96,6 +96,21 @@ func (q *queryFlags) query() (client.Query, error) {
 	return out, nil
 }
 
+// resolve checks the flags and names the website: the query of a read,
+// its --period turned into dates of the website's time zone.
+func (q *queryFlags) resolve(s *session) (site string, query client.Query, err error) {
+	if query, err = q.query(); err != nil {
+		return "", query, err
+	}
+	if site, err = s.websiteForQuery(); err != nil {
+		return "", query, err
+	}
+	if err = q.applyPeriod(s, site, &query); err != nil {
+		return "", query, err
+	}
+	return site, query, nil
+}
+
 // applyPeriod sets the days of --period in query, counted on the calendar
 // of --timezone or, without it, of the website (asked of the API).
 func (q *queryFlags) applyPeriod(s *session, site string, query *client.Query) error {
@@ -201,15 +216,8 @@ revenue_per_visitor, conversion_rate (%).` + "\n" + filterHelp,
   openfast analytics overview --fields visitors,revenue --filter referrer=Google --json`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: a.run(func(s *session, _ []string) error {
-			query, err := q.query()
+			site, query, err := q.resolve(s)
 			if err != nil {
-				return err
-			}
-			site, err := s.websiteForQuery()
-			if err != nil {
-				return err
-			}
-			if err := q.applyPeriod(s, site, &query); err != nil {
 				return err
 			}
 			_, resp, err := s.api.Overview(s.ctx, site, query)
@@ -246,15 +254,8 @@ Fields: name, visitors, sessions, revenue, payments, conversion_rate.` + "\n" + 
   openfast analytics timeseries --interval month --from 2026-01-01 --to 2026-12-31 --json`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: a.run(func(s *session, _ []string) error {
-			query, err := q.query()
+			site, query, err := q.resolve(s)
 			if err != nil {
-				return err
-			}
-			site, err := s.websiteForQuery()
-			if err != nil {
-				return err
-			}
-			if err := q.applyPeriod(s, site, &query); err != nil {
 				return err
 			}
 			ts, resp, err := s.api.Timeseries(s.ctx, site, query)
@@ -389,15 +390,8 @@ visitors. Columns: ` + strings.Join(reportColumns[report], ", ") + ".\n" + filte
   openfast analytics %[1]s --filter country=US,CA --json`, report),
 		Args: usageArgs(cobra.NoArgs),
 		RunE: a.run(func(s *session, _ []string) error {
-			query, err := q.query()
+			site, query, err := q.resolve(s)
 			if err != nil {
-				return err
-			}
-			site, err := s.websiteForQuery()
-			if err != nil {
-				return err
-			}
-			if err := q.applyPeriod(s, site, &query); err != nil {
 				return err
 			}
 			list, resp, err := s.api.Breakdown(s.ctx, site, report, query)

@@ -30,15 +30,8 @@ imported into another installation with openfast import.`,
 			if len(q.filters) > 0 {
 				return usagef("an export takes no --filter")
 			}
-			query, err := q.query()
+			site, query, err := q.resolve(s)
 			if err != nil {
-				return err
-			}
-			site, err := s.websiteForQuery()
-			if err != nil {
-				return err
-			}
-			if err := q.applyPeriod(s, site, &query); err != nil {
 				return err
 			}
 			w := s.out

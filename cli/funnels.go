@@ -243,15 +243,8 @@ revenue of the step's visitors.` + "\n" + filterHelp,
   openfast funnels results 6660a1b2c3d4e5f601234567 --from 2026-05-01 --to 2026-05-31 --filter device=mobile --json`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: a.run(func(s *session, args []string) error {
-			query, err := q.query()
+			site, query, err := q.resolve(s)
 			if err != nil {
-				return err
-			}
-			site, err := s.websiteForQuery()
-			if err != nil {
-				return err
-			}
-			if err := q.applyPeriod(s, site, &query); err != nil {
 				return err
 			}
 			r, resp, err := s.api.FunnelResults(s.ctx, site, args[0], query)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,26 +50,25 @@ func scanEvent(rows *sql.Rows, e *openfast.Event) error {
 }
 
 // exportWhere selects a website's events in [start, end) (zero times:
-// unbounded), with its arguments.
-func exportWhere(websiteID string, start, end time.Time) (string, []any) {
-	where, args := "website_id = ?", []any{websiteID}
+// unbounded) by its number, as the analytics reads do (0, a website
+// without events, selects none), as literals: COPY takes no parameters.
+func (d *DB) exportWhere(websiteID string, start, end time.Time) string {
+	where := "site = " + strconv.Itoa(int(d.site(websiteID)))
+	const layout = "2006-01-02 15:04:05.999999"
 	if !start.IsZero() {
-		where += " AND ts >= ?"
-		args = append(args, start.UTC())
+		where += " AND ts >= TIMESTAMP " + sqlString(start.UTC().Format(layout))
 	}
 	if !end.IsZero() {
-		where += " AND ts < ?"
-		args = append(args, end.UTC())
+		where += " AND ts < TIMESTAMP " + sqlString(end.UTC().Format(layout))
 	}
-	return where, args
+	return where
 }
 
 // StreamEvents calls fn with each of a website's events in [start, end),
 // as DuckDB's result chunks arrive: in storage order (about the order of
 // arrival), not sorted, so that memory stays flat however many there are.
 func (d *DB) StreamEvents(ctx context.Context, websiteID string, start, end time.Time, fn func(*openfast.Event) error) error {
-	where, args := exportWhere(websiteID, start, end)
-	rows, err := d.db.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE `+where, args...)
+	rows, err := d.db.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE `+d.exportWhere(websiteID, start, end))
 	if err != nil {
 		return fmt.Errorf("export the events of %s: %w", websiteID, err)
 	}
@@ -123,15 +123,7 @@ func (d *DB) ExportParquet(ctx context.Context, websiteID string, start, end tim
 	name := f.Name()
 	f.Close()
 	defer os.Remove(name)
-	where := "website_id = " + sqlString(websiteID)
-	const layout = "2006-01-02 15:04:05.999999"
-	if !start.IsZero() {
-		where += " AND ts >= TIMESTAMP " + sqlString(start.UTC().Format(layout))
-	}
-	if !end.IsZero() {
-		where += " AND ts < TIMESTAMP " + sqlString(end.UTC().Format(layout))
-	}
-	q := `COPY (SELECT ` + exportSelect() + ` FROM events WHERE ` + where + `) TO ` + sqlString(name) + ` (FORMAT parquet, COMPRESSION zstd)`
+	q := `COPY (SELECT ` + exportSelect() + ` FROM events WHERE ` + d.exportWhere(websiteID, start, end) + `) TO ` + sqlString(name) + ` (FORMAT parquet, COMPRESSION zstd)`
 	if _, err := d.db.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("export parquet of %s: %w", websiteID, err)
 	}
