@@ -1,10 +1,7 @@
 package api
 
 import (
-	"log/slog"
-	"mime"
 	"net/http"
-	"time"
 
 	"github.com/openfast/openfast/app"
 )
@@ -18,25 +15,5 @@ func (s *Server) getExport(w http.ResponseWriter, r *http.Request, req *authRequ
 	if err != nil {
 		return err
 	}
-	// The server's write timeout is for answers, not for a file of
-	// years of events: the export has its own deadline.
-	rc := http.NewResponseController(w)
-	if err := rc.SetWriteDeadline(time.Now().Add(app.DefaultExportTimeout)); err != nil {
-		x.Close()
-		return err
-	}
-	h := w.Header()
-	h.Set("Content-Type", x.ContentType)
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": x.FileName}))
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		x.Close()
-		return nil
-	}
-	if err := x.WriteTo(r.Context(), w); err != nil {
-		s.log.LogAttrs(r.Context(), slog.LevelWarn, "export stopped", slog.String("error", err.Error()))
-		panic(http.ErrAbortHandler) // the client must not take a cut file for a whole one
-	}
-	return nil
+	return x.Serve(w, r, s.log)
 }

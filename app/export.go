@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"mime"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -180,4 +183,30 @@ func (x *Export) WriteTo(ctx context.Context, w io.Writer) error {
 		return fmt.Errorf("export of %s stopped after %s: %w", x.website, DefaultExportTimeout, err)
 	}
 	return err
+}
+
+// Serve answers r with the export as a download (the API's and the
+// dashboard's): its headers, then the file under the export's deadline,
+// since the server's write timeout is for answers, not for years of
+// events. A failure after the first bytes is logged and aborts the
+// connection, so that a client never takes a cut file for a whole one.
+func (x *Export) Serve(w http.ResponseWriter, r *http.Request, log *slog.Logger) error {
+	if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(DefaultExportTimeout)); err != nil {
+		x.Close()
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", x.ContentType)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": x.FileName}))
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		x.Close()
+		return nil
+	}
+	if err := x.WriteTo(r.Context(), w); err != nil {
+		log.LogAttrs(r.Context(), slog.LevelWarn, "export stopped", slog.String("website", x.website), slog.String("error", err.Error()))
+		panic(http.ErrAbortHandler)
+	}
+	return nil
 }

@@ -1,11 +1,8 @@
 package web
 
 import (
-	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/openfast/openfast/app"
 )
@@ -17,8 +14,6 @@ func exportLinks(id string, vw view) []choiceLink {
 	var out []choiceLink
 	for _, f := range []string{"csv", "ndjson", "parquet"} {
 		q := vw.query()
-		q.Del("compare")
-		q.Del("interval")
 		for k := range q {
 			if k != "period" && k != "from" && k != "to" {
 				q.Del(k)
@@ -47,18 +42,5 @@ func (s *Server) exportFile(w http.ResponseWriter, r *http.Request, v *visit) er
 	if err != nil {
 		return err
 	}
-	if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(app.DefaultExportTimeout)); err != nil {
-		x.Close()
-		return err
-	}
-	h := w.Header()
-	h.Set("Content-Type", x.ContentType)
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": x.FileName}))
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	if err := x.WriteTo(r.Context(), w); err != nil {
-		slog.Default().LogAttrs(r.Context(), slog.LevelWarn, "export stopped", slog.String("error", err.Error()))
-		panic(http.ErrAbortHandler)
-	}
-	return nil
+	return x.Serve(w, r, s.log)
 }
