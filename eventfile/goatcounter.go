@@ -86,14 +86,8 @@ func (r *goatCounterReader) Next() (openfast.Event, error) {
 		}
 		line, _ := r.c.FieldPos(0)
 		v := make([]string, len(r.idx))
-		for i, p := range r.idx {
-			if p >= len(rec) {
-				return openfast.Event{}, fmt.Errorf("line %d: %d values, the header has more", line, len(rec))
-			}
-			if len(rec[p]) > maxField {
-				return openfast.Event{}, fmt.Errorf("line %d: %s: longer than %d bytes", line, goatCounterColumns[i], maxField)
-			}
-			v[i] = strings.ToValidUTF8(rec[p], "\uFFFD")
+		if err := pick(rec, r.idx, goatCounterColumns, v); err != nil {
+			return openfast.Event{}, fmt.Errorf("line %d: %w", line, err)
 		}
 		path, event, ua, browser, system, sess, bot, ref, refScheme, screen, location, date := v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]
 		if bot != "" && bot != "0" {

@@ -281,17 +281,8 @@ func readPlausibleTable(f *zip.File, table string, cols []string, row func(v []s
 		if rows >= maxPlausibleRows {
 			return fmt.Errorf("%s: more than %d rows", f.Name, maxPlausibleRows)
 		}
-		for i, p := range idx {
-			v[i] = ""
-			if p >= 0 {
-				if p >= len(rec) {
-					return fmt.Errorf("%s line %d: %d values, the header has more", f.Name, line, len(rec))
-				}
-				if len(rec[p]) > maxField {
-					return fmt.Errorf("%s line %d: %s: longer than %d bytes", f.Name, line, cols[i], maxField)
-				}
-				v[i] = strings.ToValidUTF8(rec[p], "\uFFFD")
-			}
+		if err := pick(rec, idx, cols, v); err != nil {
+			return fmt.Errorf("%s line %d: %w", f.Name, line, err)
 		}
 		n := func(i int) (int64, error) {
 			if v[i] == "" {

@@ -146,3 +146,24 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// pick copies the values of rec at the positions idx into v, as valid
+// UTF-8 (a negative position is an absent, optional column: ""). A row
+// shorter than its header, or a value longer than maxField, is refused
+// with the column's name from names.
+func pick(rec []string, idx []int, names, v []string) error {
+	for i, p := range idx {
+		v[i] = ""
+		if p < 0 {
+			continue
+		}
+		if p >= len(rec) {
+			return fmt.Errorf("%d values, the header has more", len(rec))
+		}
+		if len(rec[p]) > maxField {
+			return fmt.Errorf("%s: longer than %d bytes", names[i], maxField)
+		}
+		v[i] = strings.ToValidUTF8(rec[p], "\uFFFD")
+	}
+	return nil
+}
