@@ -172,12 +172,12 @@ func (a *App) warnMailNotReady(ctx context.Context) error {
 	return nil
 }
 
+// websiteLocation is a website's time zone (cached), UTC when unknown.
 func websiteLocation(site *openfast.Website) *time.Location {
-	loc, err := time.LoadLocation(site.Timezone)
-	if err != nil {
-		return time.UTC
+	if loc, ok := openfast.LoadTimezone(site.Timezone); ok {
+		return loc
 	}
-	return loc
+	return time.UTC
 }
 
 // recipient is a user a scheduled mail goes to.

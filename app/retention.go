@@ -73,11 +73,7 @@ func (a *App) retentionCutoff(w *openfast.Website) time.Time {
 	if days <= 0 {
 		return time.Time{}
 	}
-	loc, err := time.LoadLocation(w.Timezone)
-	if err != nil {
-		loc = time.UTC
-	}
-	return openfast.RetentionCutoff(days, loc, a.now())
+	return openfast.RetentionCutoff(days, websiteLocation(w), a.now())
 }
 
 // farFuture ends the range of an all-time read clamped to a cutoff.
