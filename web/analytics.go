@@ -142,6 +142,7 @@ type periodLink struct {
 
 type choiceLink struct {
 	Label, Href string
+	Note        string // shown beside the label, muted
 	Current     bool
 }
 

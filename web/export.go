@@ -12,15 +12,19 @@ import (
 // the range), one per format.
 func exportLinks(id string, vw view) []choiceLink {
 	var out []choiceLink
-	for _, f := range []string{"csv", "ndjson", "parquet"} {
+	for _, f := range []struct{ format, label, note string }{
+		{"csv", "CSV", "spreadsheets"},
+		{"ndjson", "NDJSON", "one JSON object a line"},
+		{"parquet", "Parquet", "compact, for analysis"},
+	} {
 		q := vw.query()
 		for k := range q {
 			if k != "period" && k != "from" && k != "to" {
 				q.Del(k)
 			}
 		}
-		q.Set("format", f)
-		out = append(out, choiceLink{Label: f, Href: "/websites/" + url.PathEscape(id) + "/export?" + q.Encode()})
+		q.Set("format", f.format)
+		out = append(out, choiceLink{Label: f.label, Note: f.note, Href: "/websites/" + url.PathEscape(id) + "/export?" + q.Encode()})
 	}
 	return out
 }
