@@ -79,19 +79,25 @@ func (d *DB) funnelQuery(r analytics.Request, steps []analytics.FunnelStep, wind
 	q.Add(") GROUP BY visitor_id)")
 	for k := 1; k < len(steps); k++ {
 		prev, ks := "step"+strconv.Itoa(k-1), strconv.Itoa(k)
-		q.Add(",\nstep" + ks + " AS MATERIALIZED (SELECT m.visitor_id, min(m.t) AS t, min(m.t) - p.t AS d FROM (")
+		// A step has one row per visitor, so p.t is one value in each
+		// group: grouping by the visitor alone makes the keys smaller.
+		q.Add(",\nstep" + ks + " AS MATERIALIZED (SELECT m.visitor_id, min(m.t) AS t, min(m.t) - any_value(p.t) AS d FROM (")
 		matches(k)
-		q.Add(") m JOIN " + prev + " p USING (visitor_id) WHERE m.t > p.t AND m.t <= p.t + " + w + " GROUP BY m.visitor_id, p.t)")
+		q.Add(") m JOIN " + prev + " p USING (visitor_id) WHERE m.t > p.t AND m.t <= p.t + " + w + " GROUP BY m.visitor_id)")
 	}
 	q.Add(",\npay AS MATERIALIZED (SELECT visitor_id, currency, revenue_cents, CAST(epoch_us(ts) // 86400000000 AS BIGINT) AS day, " + sqlq.Kind + " AS kind FROM events WHERE ")
 	q.Base(r)
 	q.Add(" AND type = " + payment + ")")
+	// The payers, few, joined with each step: as a semi join (visitor_id
+	// IN pay) DuckDB built its hash table from the step's visitors, and
+	// these joins took a tenth of the statement's time.
+	q.Add(",\npay_visitors AS MATERIALIZED (SELECT DISTINCT visitor_id FROM pay)")
 	q.Add(",\npayers AS (")
 	for k := range steps {
 		if k > 0 {
 			q.Add(" UNION ALL ")
 		}
-		q.Add("SELECT " + strconv.Itoa(k) + " AS step, visitor_id FROM step" + strconv.Itoa(k) + " WHERE visitor_id IN (SELECT visitor_id FROM pay)")
+		q.Add("SELECT " + strconv.Itoa(k) + " AS step, visitor_id FROM step" + strconv.Itoa(k) + " JOIN pay_visitors USING (visitor_id)")
 	}
 	// Step 0's times from the previous step are 0: no median to compute.
 	q.Add(")\nSELECT 0, 0, count(*), CAST(0 AS DOUBLE), '', 0, 0, 0, 0 FROM step0")

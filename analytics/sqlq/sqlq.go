@@ -27,7 +27,7 @@ type Dialect struct {
 	Website func(q *Query, websiteID string)
 	// HasPrefix returns a condition that holds when col starts with the
 	// next parameter; Regexp, when col matches the next parameter, an RE2
-	// regular expression (funnel steps).
+	// regular expression anchored at both ends (funnel steps).
 	HasPrefix, Regexp func(col string) string
 }
 

@@ -21,7 +21,8 @@
 // site's pageviews, through the ingest writer and its journal, as serve
 // wires them), and it reports both. The load is open-loop: 32 senders each
 // keep to a schedule and catch up after a slow answer, as independent
-// visitors would, over raw keep-alive HTTP/1.1 connections. It runs
+// visitors would, over raw keep-alive HTTP/1.1 connections. The next
+// quiet pass waits until the events posted are loaded and indexed. It runs
 // -rounds (default 3) rounds of the two passes in turn and reports each
 // widget's median over the rounds, and each round's summary: the speed
 // of this shared machine drifts by 20-30% within a minute, and passes
@@ -177,6 +178,7 @@ type backend struct {
 	name   string
 	events eventStore
 	base   string                   // the server's URL
+	writer *ingest.Writer           // its ingest writer
 	quiet  map[string]time.Duration // medians over the rounds
 	loaded map[string]time.Duration
 	rate   float64 // ingested events/s during the passes under ingest
@@ -274,6 +276,7 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 		defer writer.Close()
+		b.writer = writer
 		now := m.Config.End // realtime: the last 10 minutes of the data set
 		a, err := app.New(app.Config{
 			Metadata: meta, Events: b.events, Writer: writer, Analytics: b.events,
@@ -355,6 +358,12 @@ func run(ctx context.Context, o options) error {
 				}
 				if p := postErr.Load(); p != nil {
 					return fmt.Errorf("ingest during the measurement: %w", *p)
+				}
+				// The next quiet pass starts when the events posted are
+				// loaded and indexed, not while the loader and the indexer
+				// still catch up with them.
+				if err := settle(ctx, b); err != nil {
+					return err
 				}
 			}
 			b.rounds = append(b.rounds, [2]map[string]time.Duration{quiet, loaded})
@@ -623,5 +632,34 @@ func report(w io.Writer, o options, m dataset.Manifest, quiet, loaded map[string
 	if o.json {
 		b, _ := json.Marshal(results)
 		fmt.Fprintln(w, string(b))
+	}
+}
+
+// settle waits, up to two minutes, until b's ingest writer has loaded
+// every event it acknowledged and, on DuckDB, the indexer has indexed
+// them.
+func settle(ctx context.Context, b *backend) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	pending, _ := b.events.(interface {
+		Pending(context.Context) (int64, error)
+	})
+	for {
+		idle := b.writer.QueueLen() == 0 && b.writer.Unloaded() == 0
+		if idle && pending != nil {
+			n, err := pending.Pending(ctx)
+			if err != nil {
+				return fmt.Errorf("wait for the indexer: %w", err)
+			}
+			idle = n == 0
+		}
+		if idle {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: the ingested events were not loaded and indexed within two minutes", b.name)
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }
