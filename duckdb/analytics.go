@@ -310,14 +310,19 @@ func (d *DB) GroupRevenue(ctx context.Context, r analytics.Request, b analytics.
 	q.Base(r)
 	q.Add(" AND type = " + pageview)
 	q.Filters(r)
-	if prev := prevColumn(keys); prev != "" && len(r.Filters) == 0 {
+	prev := prevColumn(keys)
+	if prev != "" && len(r.Filters) == 0 {
 		// Each (keys, visitor) pair of the range has its first pageview
 		// there among these rows (see indexedBreakdown); later ones only
 		// repeat the pair, and DISTINCT drops them.
 		q.Add(" AND ("+prev+" IS NULL OR "+prev+" < ?)", windowStart(r.Range))
 	}
 	q.Add(" AND visitor_id IN (SELECT visitor_id FROM pay) AND ")
-	q.GroupKeys(keys, groups)
+	if prev == "" && len(keys) == 1 {
+		q.GroupKeyIn(keys[0], groups)
+	} else {
+		q.GroupKeys(keys, groups)
+	}
 	q.Add(")\nSELECT " + cols + ", currency, day, kind, count(*), CAST(sum(revenue_cents) AS BIGINT) FROM key_visitors JOIN pay USING (visitor_id) GROUP BY " + cols + ", currency, day, kind")
 	var out []analytics.RevenueRow
 	err = d.asWritten(ctx, func(conn *sql.Conn) error {

@@ -367,6 +367,25 @@ func ScanRevenue(rows Rows) ([]analytics.RevenueRow, error) {
 	return out, rows.Err()
 }
 
+// GroupKeyIn adds "k IN (?, ...)", GroupKeys for one key as a list, which
+// DuckDB tests in its scan: for a key without an indexed column to narrow
+// the rows first (browsers), in about a third less time than the OR of
+// equalities (where a narrower condition comes first, the list was slower).
+func (q *Query) GroupKeyIn(key string, groups [][]string) {
+	if len(groups) == 0 {
+		q.Add("FALSE")
+		return
+	}
+	q.Add(key + " IN (")
+	for i, g := range groups {
+		if i > 0 {
+			q.Add(", ")
+		}
+		q.Add("?", g[0])
+	}
+	q.Add(")")
+}
+
 // GroupKeys adds "((k1 = ? AND k2 = ?) OR ...)", the condition that an
 // event's key columns are those of one of groups.
 func (q *Query) GroupKeys(keys []string, groups [][]string) {
