@@ -118,7 +118,8 @@ func open(ctx context.Context, path string) (*DB, error) {
 
 // SetMemoryLimit caps the memory DuckDB manages (its block cache and the
 // working memory of queries, which spill to disk beyond it), e.g. "256MB"
-// or "2GB". DuckDB's default is 80% of the machine's memory.
+// or "2GB". DuckDB's default is 80% of the machine's memory; serve sets
+// DefaultMemoryLimit unless told otherwise.
 func (d *DB) SetMemoryLimit(ctx context.Context, limit string) error {
 	if !validMemorySize(limit) {
 		return fmt.Errorf("memory limit %q: want a size such as 256MB or 2GB", limit)

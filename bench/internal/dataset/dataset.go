@@ -77,6 +77,11 @@ func Open(ctx context.Context, dir string) (*sqlite.DB, *duckdb.DB, error) {
 	if err != nil {
 		return nil, nil, errors.Join(err, meta.Close())
 	}
+	if limit := duckdb.DefaultMemoryLimit(); limit != "" { // serve's default
+		if err := events.SetMemoryLimit(ctx, limit); err != nil {
+			return nil, nil, errors.Join(err, events.Close(), meta.Close())
+		}
+	}
 	if err := IndexAll(ctx, events); err != nil {
 		return nil, nil, errors.Join(err, events.Close(), meta.Close())
 	}
