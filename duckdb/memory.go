@@ -11,18 +11,17 @@ import (
 // Bounds of DefaultMemoryLimit, in MB (DuckDB's MB: 10^6 bytes).
 const (
 	minDefaultMemoryMB = 256
-	maxDefaultMemoryMB = 1000
+	maxDefaultMemoryMB = 512
 )
 
 // DefaultMemoryLimit is the memory cap serve gives DuckDB when
 // --event-db-memory is not set: a quarter of the memory the process may
 // use (the machine's, or its container's cgroup limit when lower), at
-// least 256MB and at most 1GB, e.g. "1000MB". DuckDB's own default, 80%
+// least 256MB and at most 512MB, e.g. "512MB". DuckDB's own default, 80%
 // of the machine, lets its block cache grow to most of a small server's
-// memory; on the 10M-event benchmark the reads took as long with 256MB
-// or 1GB as with DuckDB's default on a 24 GB machine, while the process
-// stayed at 483 and 718 MB (docs/benchmarks.md). It returns "" (DuckDB's
-// default) when the memory cannot be read.
+// memory. On the 10M-event benchmark the reads took 5-7% longer at 512MB
+// than with DuckDB's default on a 24 GB machine (docs/benchmarks.md). It
+// returns "" (DuckDB's default) when the memory cannot be read.
 func DefaultMemoryLimit() string {
 	total := machineMemory()
 	if total == 0 {

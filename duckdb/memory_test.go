@@ -7,7 +7,7 @@ import (
 )
 
 // TestDefaultMemoryLimit: a quarter of this machine's memory within
-// [256MB, 1GB], in a form SetMemoryLimit takes and DuckDB then reports.
+// [256MB, 512MB], in a form SetMemoryLimit takes and DuckDB then reports.
 func TestDefaultMemoryLimit(t *testing.T) {
 	got := DefaultMemoryLimit()
 	if machineMemory() == 0 {
@@ -18,8 +18,8 @@ func TestDefaultMemoryLimit(t *testing.T) {
 	}
 	mb, _ := strconv.ParseUint(strings.TrimSuffix(got, "MB"), 10, 64)
 	want := min(max(machineMemory()/4/1_000_000, minDefaultMemoryMB), maxDefaultMemoryMB)
-	if mb != want || mb < 256 || mb > 1000 {
-		t.Fatalf("DefaultMemoryLimit() = %q, want %dMB within [256MB, 1000MB]", got, want)
+	if mb != want || mb < 256 || mb > 512 {
+		t.Fatalf("DefaultMemoryLimit() = %q, want %dMB within [256MB, 512MB]", got, want)
 	}
 	d, err := OpenDataDir(t.Context(), t.TempDir())
 	if err != nil {

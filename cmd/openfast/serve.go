@@ -109,7 +109,7 @@ Every flag can also be set with OPENFAST_<FLAG>, e.g. OPENFAST_LISTEN=0.0.0.0:80
 	f.IntVar(&o.eventQueue, "event-queue", 100_000, "events that may wait for a journal commit before /api/events answers 503")
 	f.IntVar(&o.eventBatch, "event-batch", 5_000, "most events committed to the journal at once")
 	f.DurationVar(&o.eventLoadDelay, "event-load-delay", ingest.DefaultLoadDelay, "longest time an acknowledged event waits in the journal before it is loaded into the event store and shows in analytics")
-	f.StringVar(&o.eventDBMemory, "event-db-memory", "", "memory cap of the event database (DuckDB), e.g. 256MB or 2GB; queries spill to disk beyond it (default: a quarter of the machine's memory, at least 256MB and at most 1GB)")
+	f.StringVar(&o.eventDBMemory, "event-db-memory", "", "memory cap of the event database (DuckDB), e.g. 256MB or 2GB; queries spill to disk beyond it (default: a quarter of the machine's memory, at least 256MB and at most 512MB)")
 	f.DurationVar(&o.invitationTTL, "invitation-ttl", app.DefaultInvitationTTL, "how long an invitation to a website can be accepted; after it the invitation is no longer listed and the owner invites again")
 	f.DurationVar(&o.cacheTTL, "credential-cache-ttl", 5*time.Second, "how long a verified credential or a website's settings are trusted before the store is asked again (changes through this server's API apply at once; at most 5s with --database-url, where other servers change them too)")
 	f.StringVar(&o.smtpURL, "smtp-url", "", "mail server for alerts and reports: smtp://user:password@host:587 (STARTTLS required), smtps://user:password@host:465 (TLS) or smtp+insecure://host:25 (no encryption, no credentials); empty: no mail is sent")
