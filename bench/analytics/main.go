@@ -261,6 +261,15 @@ func run(ctx context.Context, o options) error {
 		return out, nil
 	}
 
+	// The file as it is now (a folder reused after runs with ingest holds
+	// their events too), with the spill measured when it was loaded.
+	st := dataset.MeasureStorage(dir)
+	st.PeakSpillBytes, st.SpillMeasured = m.Storage.PeakSpillBytes, m.Storage.SpillMeasured
+	stored := m.Events
+	if err := ddb.SQL().QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&stored); err != nil {
+		return fmt.Errorf("count the stored events: %w", err)
+	}
+	fmt.Println(st.Report(stored))
 	fmt.Printf("\nanalytics: %d events, %d sites, %d days ending %s; median of %d requests per widget over HTTP in a pass; median over %d rounds\n",
 		m.Events, m.Config.Sites, m.Config.Days, m.Config.End.Format(time.DateOnly), o.runs, o.rounds)
 	servergc.Tune() // as serve runs

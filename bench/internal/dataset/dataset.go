@@ -24,6 +24,8 @@ type Manifest struct {
 	Config Config `json:"config"`
 	Sites  []Site `json:"sites"`
 	Events int64  `json:"events"`
+	// Storage is what the events took on disk once loaded and indexed.
+	Storage Storage `json:"storage"`
 }
 
 // ManifestName is the manifest's file in the data folder.
@@ -50,12 +52,16 @@ func Prepare(ctx context.Context, dir string, cfg Config, tempPrefix string) (_ 
 	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
 		return "", m, cleanup, fmt.Errorf("%s is not empty and holds no matching data set", dir)
 	}
+	stopWatch := spillWatch(dir)
 	sites, n, err := Load(ctx, dir, want, os.Stdout)
+	peak := stopWatch()
 	if err != nil {
 		cleanup()
 		return "", m, func() {}, err
 	}
-	m = Manifest{Config: want, Sites: sites, Events: n}
+	m = Manifest{Config: want, Sites: sites, Events: n, Storage: MeasureStorage(dir)}
+	m.Storage.PeakSpillBytes, m.Storage.SpillMeasured = peak, true
+	fmt.Println(m.Storage.Report(n))
 	b, _ := json.Marshal(m)
 	if err := os.WriteFile(filepath.Join(dir, ManifestName), b, 0o600); err != nil {
 		cleanup()
