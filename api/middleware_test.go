@@ -332,3 +332,38 @@ func TestAccountAuditLog(t *testing.T) {
 		t.Fatalf("another user sees %d entries", n)
 	}
 }
+
+// An accepted tracker event writes no request line (it would log every
+// visitor's address), a refused one does, and a debug log has both.
+func TestRequestLog_AcceptedEventsAtDebug(t *testing.T) {
+	for _, debug := range []bool{false, true} {
+		var buf syncBuffer
+		opts := &slog.HandlerOptions{}
+		if debug {
+			opts.Level = slog.LevelDebug
+		}
+		logger := slog.New(slog.NewTextHandler(&buf, opts))
+		e := newTestEnv(t, func(c *testConfig) {
+			c.Logger = logger
+			c.Events = func(w http.ResponseWriter, r *http.Request) error {
+				if r.URL.Query().Get("bad") != "" {
+					return openfast.Errorf(openfast.EINVALID, "A bad event.")
+				}
+				w.WriteHeader(http.StatusOK)
+				return nil
+			}
+		})
+		for _, path := range []string{"/api/events", "/api/events?bad=1"} {
+			res, err := http.Post(e.http.URL+path, "application/json", strings.NewReader("{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+		}
+		logs := buf.String()
+		accepted := strings.Contains(logs, "route=/api/events status=200")
+		if !strings.Contains(logs, "route=/api/events status=400") || accepted != debug {
+			t.Errorf("debug %v: the log has the accepted event: %v, want %v; the refused one: want it:\n%s", debug, accepted, debug, logs)
+		}
+	}
+}

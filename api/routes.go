@@ -18,8 +18,8 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: "/api/v1/openapi.json", public: true, handle: serveOpenAPI},
 		{method: http.MethodGet, path: "/js/script.js", public: true, handle: serveTracker},
 		{method: http.MethodGet, path: "/js/script.cookieless.js", public: true, handle: serveCookielessTracker},
-		{method: http.MethodPost, path: "/api/events", public: true, handle: s.serveEvent},
-		{method: http.MethodOptions, path: "/api/events", public: true, handle: preflightEvents},
+		{method: http.MethodPost, path: eventsRoute, public: true, handle: s.serveEvent},
+		{method: http.MethodOptions, path: eventsRoute, public: true, handle: preflightEvents},
 		{method: http.MethodPost, path: "/api/webhooks/{provider}/{websiteId}", public: true, handle: s.receiveWebhook},
 
 		{method: http.MethodGet, path: admin + "/account", action: app.ActGetAccount, handle: s.getAccount},

@@ -274,8 +274,13 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// eventsRoute is the tracker's route, whose accepted events outer does
+// not log.
+const eventsRoute = "/api/events"
+
 // outer is the middleware around the whole mux: request id, recovery,
-// one log line and the metrics of each request.
+// one log line (but for accepted tracker events) and the metrics of each
+// request.
 func (s *Server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -294,6 +299,20 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			}
 			elapsed := time.Since(start)
 			s.metrics.observe(r.Method, info.route, rec.status, elapsed)
+			level := slog.LevelInfo
+			switch {
+			case rec.status >= 500:
+				level = slog.LevelError
+			case info.route == eventsRoute && rec.status < 400:
+				// An accepted tracker event is a visitor's pageview or
+				// goal: a line each would log every visitor's address and
+				// cost the busiest route its biggest share of logging.
+				// The metrics count them; refusals are still logged.
+				level = slog.LevelDebug
+			}
+			if !s.log.Enabled(r.Context(), level) {
+				return
+			}
 			attrs := make([]slog.Attr, 0, 9)
 			attrs = append(attrs,
 				slog.String("request_id", info.id), slog.String("method", r.Method), slog.String("route", info.route),
@@ -304,10 +323,6 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			}
 			if info.err != nil {
 				attrs = append(attrs, slog.String("error", info.err.Error()))
-			}
-			level := slog.LevelInfo
-			if rec.status >= 500 {
-				level = slog.LevelError
 			}
 			s.log.LogAttrs(r.Context(), level, "request", attrs...)
 		}()
