@@ -233,23 +233,38 @@ func (e *RetryError) RetryAfter() time.Duration { return e.After }
 
 // readGate counts the analytics reads in flight, per website and in total.
 // A website's entry exists only while one of its reads runs, so the table
-// holds at most total entries.
+// holds at most total entries. Reads made with a WaitForReads context wait
+// for their turn instead of being refused, at most maxWaiting of them at
+// once.
 type readGate struct {
-	perWebsite, total int
+	perWebsite, total, maxWaiting int
 
 	mu      sync.Mutex
 	running int
+	waiting int
 	sites   map[string]int
+	turn    chan struct{} // closed, and replaced, when a read ends
 }
 
+// waitingPerRead is how many reads may wait per read that may run: a
+// dashboard asks for about ten panels at once, two or three times a
+// website's allowance.
+const waitingPerRead = 8
+
 func newReadGate(perWebsite, total int) *readGate {
-	return &readGate{perWebsite: perWebsite, total: total, sites: make(map[string]int)}
+	return &readGate{perWebsite: perWebsite, total: total, maxWaiting: waitingPerRead * total,
+		sites: make(map[string]int), turn: make(chan struct{})}
 }
 
 // enter admits a read of website id, or refuses it with ERATELIMIT.
 func (g *readGate) enter(id string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	return g.admit(id)
+}
+
+// admit is enter with g.mu held.
+func (g *readGate) admit(id string) error {
 	if g.running >= g.total {
 		return g.refuse("Too many analytics reads are running on this server (at most %d at once). Retry after %d second.", g.total)
 	}
@@ -261,6 +276,33 @@ func (g *readGate) enter(id string) error {
 	return nil
 }
 
+// wait admits a read of website id once the limits allow it, waiting
+// until ctx ends; it refuses the read as enter does when ctx ends first
+// or when maxWaiting reads wait already.
+func (g *readGate) wait(ctx context.Context, id string) error {
+	for {
+		g.mu.Lock()
+		err := g.admit(id)
+		if err == nil || g.waiting >= g.maxWaiting {
+			g.mu.Unlock()
+			return err
+		}
+		g.waiting++
+		turn := g.turn
+		g.mu.Unlock()
+		select {
+		case <-turn:
+		case <-ctx.Done():
+		}
+		g.mu.Lock()
+		g.waiting--
+		g.mu.Unlock()
+		if ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
 func (g *readGate) refuse(format string, limit int) error {
 	return &RetryError{
 		Err:   openfast.Errorf(openfast.ERATELIMIT, format, limit, int(readRetryAfter/time.Second)),
@@ -268,7 +310,7 @@ func (g *readGate) refuse(format string, limit int) error {
 	}
 }
 
-// leave ends a read that enter admitted.
+// leave ends a read that enter admitted, and wakes the reads waiting.
 func (g *readGate) leave(id string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -276,6 +318,23 @@ func (g *readGate) leave(id string) {
 	if g.sites[id]--; g.sites[id] <= 0 {
 		delete(g.sites, id)
 	}
+	if g.waiting > 0 {
+		close(g.turn)
+		g.turn = make(chan struct{})
+	}
+}
+
+// waitKey marks a context made by WaitForReads.
+type waitKey struct{}
+
+// WaitForReads returns a context whose analytics reads wait for their
+// turn while the read limits (Config.MaxReadsPerWebsite and MaxReads) are
+// reached, until the context ends, instead of being refused at once with
+// ERATELIMIT. The dashboard reads this way: its panels load together,
+// more of them than a website's allowance. A bounded number of reads wait
+// (8 per read that may run); beyond them reads are refused as before.
+func WaitForReads(ctx context.Context) context.Context {
+	return context.WithValue(ctx, waitKey{}, true)
 }
 
 // inFlight returns the reads running and the websites they read.
@@ -291,7 +350,11 @@ func (g *readGate) inFlight() (reads, websites int) {
 // answered with EUNAVAILABLE.
 func read[T any](ctx context.Context, a *App, id string, do func(context.Context) (T, error)) (T, error) {
 	var zero T
-	if err := a.reads.enter(id); err != nil {
+	enter := a.reads.enter
+	if ctx.Value(waitKey{}) != nil {
+		enter = func(id string) error { return a.reads.wait(ctx, id) }
+	}
+	if err := enter(id); err != nil {
 		return zero, err
 	}
 	defer a.reads.leave(id)

@@ -232,3 +232,50 @@ func TestAnalyticsReads_Concurrency(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalyticsReads_Wait: a read made with WaitForReads waits for its
+// turn at the limits instead of being refused, until its context ends; at
+// most 8 per read that may run wait, and the next one is refused.
+func TestAnalyticsReads_Wait(t *testing.T) {
+	store := newBlockingStore()
+	a, c := newReadsApp(t, store, app.Config{QueryTimeout: time.Minute, MaxReadsPerWebsite: 1, MaxReads: 1}, 1)
+	ctx := context.Background()
+	held := make(chan error, 1)
+	go func() { held <- analyticsReads["Overview"](ctx, a, c[0]) }()
+	<-store.entered
+
+	waited := make(chan error, 8)
+	for range 8 {
+		go func() { waited <- analyticsReads["Overview"](app.WaitForReads(ctx), a, c[0]) }()
+	}
+	for a.ReadsWaiting() < 8 {
+		time.Sleep(time.Millisecond)
+	}
+	err := analyticsReads["Overview"](app.WaitForReads(ctx), a, c[0])
+	if code := openfast.ErrorCode(err); code != openfast.ERATELIMIT {
+		t.Fatalf("a ninth waiting read: err = %v (%s), want %s", err, code, openfast.ERATELIMIT)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := analyticsReads["Overview"](app.WaitForReads(gone), a, c[0]); openfast.ErrorCode(err) != openfast.ERATELIMIT {
+		t.Fatalf("a waiting read whose context ended: %v", err)
+	}
+	select {
+	case err := <-waited:
+		t.Fatalf("a read ran past the limit: %v", err)
+	default:
+	}
+
+	close(store.release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	for range 8 {
+		if err := <-waited; err != nil {
+			t.Fatalf("a waiting read: %v", err)
+		}
+	}
+	if reads, sites := a.ReadsInFlight(); reads != 0 || sites != 0 || a.ReadsWaiting() != 0 {
+		t.Fatalf("after the reads: %d reads, %d websites, %d waiting", reads, sites, a.ReadsWaiting())
+	}
+}

@@ -23,3 +23,10 @@ func RenderAlertTemplate(tmpl string, visitor, goal, website, country string, pa
 // CheckAlertTemplate is the check of an alert's subject or message when
 // saved.
 func CheckAlertTemplate(tmpl string) error { return checkTemplate("template.message", tmpl) }
+
+// ReadsWaiting returns how many reads wait for their turn.
+func (a *App) ReadsWaiting() int {
+	a.reads.mu.Lock()
+	defer a.reads.mu.Unlock()
+	return a.reads.waiting
+}

@@ -3,10 +3,8 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -89,25 +87,6 @@ func (s *Server) resolve(ctx context.Context, r *http.Request, v *visit) (*scope
 	}
 	sc.view = parseView(r.URL.Query(), loc, s.app.Now())
 	return sc, nil
-}
-
-// patiently runs read again while the app refuses it for too many reads
-// of the website at once (ERATELIMIT): the page loads its panels
-// together, more of them than one website's read limit, and each waits
-// its turn until its deadline instead of failing.
-func patiently[T any](ctx context.Context, read func() (T, error)) (T, error) {
-	for {
-		v, err := read()
-		var busy *app.RetryError
-		if !errors.As(err, &busy) || openfast.ErrorCode(err) != openfast.ERATELIMIT {
-			return v, err
-		}
-		select {
-		case <-ctx.Done():
-			return v, err
-		case <-time.After(time.Duration(50+rand.IntN(200)) * time.Millisecond):
-		}
-	}
 }
 
 // read is the app read of the scope's website with params.
@@ -223,8 +202,23 @@ func (s *Server) analyticsPage(w http.ResponseWriter, r *http.Request, v *visit)
 	if sc.public {
 		title += " (public dashboard)"
 	}
+	s.prefetch.start(s.handler, r, v, p.panelURIs())
 	s.render(w, r, v, http.StatusOK, "analytics.html", title, p)
 	return nil
+}
+
+// panelURIs are the requests of the page's panels (analytics.html), the
+// count of visitors online among them.
+func (p *pageView) panelURIs() []string {
+	count := p.Query + "&count=1"
+	if p.Query == "" {
+		count = "?count=1"
+	}
+	uris := []string{p.Base + "/analytics/kpis" + p.Query, p.Base + "/analytics/realtime" + count, p.Base + "/analytics/chart" + p.Query}
+	for _, g := range p.Panels {
+		uris = append(uris, p.Base+"/analytics/"+g.First+p.Query)
+	}
+	return uris
 }
 
 // panelGroup is a card of the page: a title and the panel it first loads
@@ -251,6 +245,9 @@ func (s *Server) analyticsPanel(w http.ResponseWriter, r *http.Request, v *visit
 	sc, err := s.resolve(ctx, r, v)
 	if err != nil {
 		return err
+	}
+	if s.prefetch.serve(w, r, v) {
+		return nil
 	}
 	name := r.PathValue("panel")
 	switch name {
@@ -353,10 +350,7 @@ func (s *Server) breakdown(ctx context.Context, sc *scope, rep report, limit, of
 	params.Set("limit", strconv.Itoa(limit))
 	params.Set("offset", strconv.Itoa(offset))
 	var total int
-	rows, err := patiently(ctx, func() (rows []wire.BreakdownRow, err error) {
-		rows, total, _, err = s.app.Breakdown(ctx, sc.caller, rep.endpoint, sc.read(params))
-		return rows, err
-	})
+	rows, total, _, err := s.app.Breakdown(ctx, sc.caller, rep.endpoint, sc.read(params))
 	if err != nil {
 		return nil, err
 	}
@@ -481,9 +475,7 @@ type kpiView struct {
 // the comparison, and a live count that refreshes itself.
 func (s *Server) kpis(ctx context.Context, w http.ResponseWriter, r *http.Request, v *visit, sc *scope) error {
 	overview := func(compare bool) (*wire.Overview, error) {
-		return patiently(ctx, func() (*wire.Overview, error) {
-			return s.app.Overview(ctx, sc.caller, sc.read(sc.view.params(compare)))
-		})
+		return s.app.Overview(ctx, sc.caller, sc.read(sc.view.params(compare)))
 	}
 	cur, err := overview(false)
 	if err != nil {
@@ -535,10 +527,7 @@ func (s *Server) goalKPI(ctx context.Context, sc *scope, goal string) (kpiView, 
 		// Every goal's row (the largest page), not a filter on the goal:
 		// the view's filters may already use every filter there is room for.
 		params.Set("limit", strconv.Itoa(analytics.MaxAnalyticsLimit))
-		rows, err := patiently(ctx, func() ([]wire.BreakdownRow, error) {
-			rows, _, _, err := s.app.Breakdown(ctx, sc.caller, analytics.Goals, sc.read(params))
-			return rows, err
-		})
+		rows, _, _, err := s.app.Breakdown(ctx, sc.caller, analytics.Goals, sc.read(params))
 		var n int64
 		for _, row := range rows {
 			if deref(row.Goal) == goal {
@@ -698,10 +687,8 @@ func (s *Server) chart(ctx context.Context, w http.ResponseWriter, r *http.Reque
 		p.Set("interval", sc.view.interval())
 		p.Set("fields", "visitors,revenue")
 		p.Set("limit", strconv.Itoa(analytics.MaxAnalyticsLimit))
-		return patiently(ctx, func() (*analytics.Series, error) {
-			ts, _, err := s.app.Timeseries(ctx, sc.caller, sc.read(p))
-			return ts, err
-		})
+		ts, _, err := s.app.Timeseries(ctx, sc.caller, sc.read(p))
+		return ts, err
 	}
 	cur, err := series(false)
 	if err != nil {
@@ -772,7 +759,7 @@ type feedItem struct {
 func (s *Server) realtime(ctx context.Context, w http.ResponseWriter, r *http.Request, v *visit, sc *scope) error {
 	view := realtimeView{Public: sc.public, Base: sc.base}
 	if sc.public || r.URL.Query().Get("count") != "" {
-		n, err := patiently(ctx, func() (int64, error) { return s.app.Realtime(ctx, sc.caller, sc.read(nil)) })
+		n, err := s.app.Realtime(ctx, sc.caller, sc.read(nil))
 		if err != nil {
 			return err
 		}
@@ -780,7 +767,7 @@ func (s *Server) realtime(ctx context.Context, w http.ResponseWriter, r *http.Re
 		s.render(w, r, v, http.StatusOK, "analytics_count.html", "", view)
 		return nil
 	}
-	m, err := patiently(ctx, func() (*analytics.RealtimeMap, error) { return s.app.RealtimeFeed(ctx, sc.caller, sc.site.ID) })
+	m, err := s.app.RealtimeFeed(ctx, sc.caller, sc.site.ID)
 	if err != nil {
 		return err
 	}
@@ -848,10 +835,7 @@ func (s *Server) visitors(ctx context.Context, w http.ResponseWriter, r *http.Re
 	params := sc.view.params(false)
 	params.Set("limit", strconv.Itoa(limit))
 	params.Set("offset", strconv.Itoa(offset))
-	page, err := patiently(ctx, func() (*analytics.VisitorPage, error) {
-		page, _, err := s.app.Visitors(ctx, sc.caller, sc.read(params))
-		return page, err
-	})
+	page, _, err := s.app.Visitors(ctx, sc.caller, sc.read(params))
 	if err != nil {
 		return err
 	}
@@ -884,9 +868,7 @@ func (s *Server) visitorPage(w http.ResponseWriter, r *http.Request, v *visit) e
 	if err != nil {
 		return err
 	}
-	p, err := patiently(ctx, func() (*wire.VisitorProfile, error) {
-		return s.app.Visitor(ctx, sc.caller, sc.site.ID, r.PathValue("visitorId"))
-	})
+	p, err := s.app.Visitor(ctx, sc.caller, sc.site.ID, r.PathValue("visitorId"))
 	if err != nil {
 		return err
 	}

@@ -359,3 +359,49 @@ func TestAnalyticsSlowReads(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalyticsPrefetch: the analytics page starts its panels' reads as
+// it is served; each panel's request takes the answer once (the same as
+// a fresh read), only for the session that loaded the page, and a public
+// dashboard prefetches nothing.
+func TestAnalyticsPrefetch(t *testing.T) {
+	a := newAnalyticsEnv(t)
+	page := do(t, a.owner, "GET", a.srv.URL+"/websites/"+a.site+"?period=7d", nil)
+	list := panels(page.body)
+	if page.status != 200 || len(list) < 8 {
+		t.Fatalf("page: %d, panels %q", page.status, list)
+	}
+	if n := a.dash.Prefetched(); n != len(list) {
+		t.Fatalf("%d answers prefetched for %d panels", n, len(list))
+	}
+
+	// Another session of the same user gets its own reads.
+	other := a.client(t)
+	if r := do(t, other, "POST", a.srv.URL+"/login", url.Values{"email": {"ann@example.com"}, "password": {password}}); r.status != http.StatusSeeOther {
+		t.Fatalf("second sign-in: %d\n%s", r.status, r.body)
+	}
+	for _, p := range list {
+		if r := a.panel(t, other, p); r.status != 200 {
+			t.Fatalf("%s as the other session: %d\n%s", p, r.status, short(r.body))
+		}
+	}
+	if n := a.dash.Prefetched(); n != len(list) {
+		t.Fatalf("another session took prefetched answers: %d of %d left", n, len(list))
+	}
+
+	for _, p := range list {
+		first := a.panel(t, a.owner, p)
+		again := a.panel(t, a.owner, p)
+		if first.status != 200 || first.body != again.body || first.header.Get("Content-Type") != again.header.Get("Content-Type") {
+			t.Fatalf("%s: prefetched %d, then read %d\n%s\n---\n%s", p, first.status, again.status, short(first.body), short(again.body))
+		}
+	}
+	if n := a.dash.Prefetched(); n != 0 {
+		t.Fatalf("%d prefetched answers not taken: the page's panel addresses and the prefetched ones differ", n)
+	}
+
+	a.share(t, true)
+	if p := do(t, a.client(t), "GET", a.srv.URL+"/share/example.com", nil); p.status != 200 || a.dash.Prefetched() != 0 {
+		t.Fatalf("public dashboard: %d, %d prefetched", p.status, a.dash.Prefetched())
+	}
+}

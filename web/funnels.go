@@ -178,12 +178,7 @@ func (s *Server) suggest(ctx context.Context, v *visit, siteID string, view *fun
 	q := url.Values{"limit": {"100"}}
 	(span{start: s.app.Now().AddDate(-1, 0, 0).UTC(), end: s.app.Now().UTC(), instants: true}).params(q)
 	for _, e := range []analytics.Endpoint{analytics.Pages, analytics.Goals} {
-		var rows []wire.BreakdownRow
-		_, err := patiently(ctx, func() (int, error) {
-			var err error
-			rows, _, _, err = s.app.Breakdown(ctx, v.caller, e, app.Read{WebsiteID: siteID, Params: q})
-			return 0, err
-		})
+		rows, _, _, err := s.app.Breakdown(ctx, v.caller, e, app.Read{WebsiteID: siteID, Params: q})
 		if err != nil {
 			continue
 		}
@@ -274,9 +269,7 @@ func (s *Server) showFunnel(w http.ResponseWriter, r *http.Request, v *visit, si
 	vw := view.View
 	rctx, rcancel := context.WithTimeout(ctx, panelTimeout)
 	defer rcancel()
-	res, err := patiently(rctx, func() (*wire.FunnelResult, error) {
-		return s.app.FunnelResult(rctx, v.caller, app.Read{WebsiteID: site.ID, Params: vw.params(false)}, f.ID)
-	})
+	res, err := s.app.FunnelResult(rctx, v.caller, app.Read{WebsiteID: site.ID, Params: vw.params(false)}, f.ID)
 	if err != nil {
 		if openfast.ErrorCode(err) == openfast.EINTERNAL {
 			s.log.Error("funnel results", "funnel", f.ID, "error", err)

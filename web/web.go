@@ -54,6 +54,7 @@ type Server struct {
 	clientIP  func(*http.Request) string
 	pages     map[string]*template.Template
 	handler   http.Handler
+	prefetch  *prefetcher
 }
 
 // maxFormBytes bounds a form's body.
@@ -80,7 +81,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{app: cfg.App, log: cfg.Logger, publicURL: cfg.PublicURL, clientIP: cfg.ClientIP, pages: pages}
+	s := &Server{app: cfg.App, log: cfg.Logger, publicURL: cfg.PublicURL, clientIP: cfg.ClientIP, pages: pages, prefetch: newPrefetcher()}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -169,6 +170,9 @@ func (s *Server) page(h handlerFunc, requireSession bool) http.Handler {
 			s.toLogin(w, r)
 			return
 		}
+		// The dashboard's reads wait their turn at the read limits (a page
+		// loads its panels together) rather than failing.
+		r = r.WithContext(app.WaitForReads(r.Context()))
 		if err := h(w, r, v); err != nil {
 			s.renderError(w, r, err)
 		}

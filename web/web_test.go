@@ -26,6 +26,7 @@ import (
 type env struct {
 	srv   *httptest.Server
 	app   *app.App
+	dash  *web.Server
 	store *sqlite.DB
 	mu    sync.Mutex
 	now   time.Time
@@ -65,7 +66,7 @@ func newEnv(t *testing.T, opts ...func(*app.Config, *api.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc.App, sc.Dashboard = e.app, dash
+	sc.App, sc.Dashboard, e.dash = e.app, dash, dash
 	srv, err := api.New(sc)
 	if err != nil {
 		t.Fatal(err)
