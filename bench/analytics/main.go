@@ -398,6 +398,7 @@ func run(ctx context.Context, o options) error {
 		fmt.Printf("\n%s and %s give the same funnel result\n", backends[0].name, backends[1].name)
 		sideBySide(os.Stdout, m, backends)
 	}
+	fmt.Printf("\npeak RSS of this process (the server, the load generator and the data set's reader): %s\n", dataset.PeakRSS())
 	return nil
 }
 

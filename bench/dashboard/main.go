@@ -221,6 +221,7 @@ func run(ctx context.Context, o options) error {
 	for i, sc := range scenarios {
 		report(os.Stdout, sc, results[i], i == 0)
 	}
+	fmt.Printf("\npeak RSS of the server's process (Chromium runs apart): %s\n", dataset.PeakRSS())
 	return alone(ctx, base, cookie, scenarios[0], o.runs)
 }
 

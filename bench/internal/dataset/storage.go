@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/openfast/openfast/duckdb"
@@ -81,4 +82,14 @@ func spillWatch(dir string) (stop func() int64) {
 		wg.Wait()
 		return peak
 	}
+}
+
+// PeakRSS is the most memory this process has held resident (its
+// high-water mark, from getrusage), as "123 MB", or "unknown".
+func PeakRSS() string {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return "unknown"
+	}
+	return fmt.Sprintf("%d MB", ru.Maxrss*1024/1_000_000) // Maxrss is in KiB on Linux
 }
