@@ -248,8 +248,8 @@ type readGate struct {
 
 // waitingPerRead is how many reads may wait per read that may run: a
 // dashboard asks for about ten panels at once, two or three times a
-// website's allowance.
-const waitingPerRead = 8
+// website's allowance, and a dozen people may open theirs together.
+const waitingPerRead = 32
 
 func newReadGate(perWebsite, total int) *readGate {
 	return &readGate{perWebsite: perWebsite, total: total, maxWaiting: waitingPerRead * total,
@@ -332,7 +332,7 @@ type waitKey struct{}
 // reached, until the context ends, instead of being refused at once with
 // ERATELIMIT. The dashboard reads this way: its panels load together,
 // more of them than a website's allowance. A bounded number of reads wait
-// (8 per read that may run); beyond them reads are refused as before.
+// (32 per read that may run); beyond them reads are refused as before.
 func WaitForReads(ctx context.Context) context.Context {
 	return context.WithValue(ctx, waitKey{}, true)
 }

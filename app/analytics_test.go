@@ -235,25 +235,27 @@ func TestAnalyticsReads_Concurrency(t *testing.T) {
 
 // TestAnalyticsReads_Wait: a read made with WaitForReads waits for its
 // turn at the limits instead of being refused, until its context ends; at
-// most 8 per read that may run wait, and the next one is refused.
+// most 32 per read that may run wait, and the next one is refused.
 func TestAnalyticsReads_Wait(t *testing.T) {
 	store := newBlockingStore()
+	store.entered = make(chan string, 256) // each read enters twice, and none is drained after the first
 	a, c := newReadsApp(t, store, app.Config{QueryTimeout: time.Minute, MaxReadsPerWebsite: 1, MaxReads: 1}, 1)
 	ctx := context.Background()
 	held := make(chan error, 1)
 	go func() { held <- analyticsReads["Overview"](ctx, a, c[0]) }()
 	<-store.entered
 
-	waited := make(chan error, 8)
-	for range 8 {
+	const most = 32
+	waited := make(chan error, most)
+	for range most {
 		go func() { waited <- analyticsReads["Overview"](app.WaitForReads(ctx), a, c[0]) }()
 	}
-	for a.ReadsWaiting() < 8 {
+	for a.ReadsWaiting() < most {
 		time.Sleep(time.Millisecond)
 	}
 	err := analyticsReads["Overview"](app.WaitForReads(ctx), a, c[0])
 	if code := openfast.ErrorCode(err); code != openfast.ERATELIMIT {
-		t.Fatalf("a ninth waiting read: err = %v (%s), want %s", err, code, openfast.ERATELIMIT)
+		t.Fatalf("one more waiting read: err = %v (%s), want %s", err, code, openfast.ERATELIMIT)
 	}
 	gone, cancel := context.WithCancel(ctx)
 	cancel()
@@ -270,7 +272,7 @@ func TestAnalyticsReads_Wait(t *testing.T) {
 	if err := <-held; err != nil {
 		t.Fatal(err)
 	}
-	for range 8 {
+	for range most {
 		if err := <-waited; err != nil {
 			t.Fatalf("a waiting read: %v", err)
 		}

@@ -400,8 +400,25 @@ func TestAnalyticsPrefetch(t *testing.T) {
 		t.Fatalf("%d prefetched answers not taken: the page's panel addresses and the prefetched ones differ", n)
 	}
 
+	// A page loaded again reads afresh the answers an earlier load left.
+	do(t, a.owner, "GET", a.srv.URL+"/websites/"+a.site+"?period=7d", nil)
+	for a.dash.PrefetchedDone() < len(list) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	late := fixture(a.site)[3] // V2's pageview, as a new visitor
+	late.VisitorID, late.SessionID = fixtureVisitor(7), fixtureVisitor(17)
+	if err := a.events.InsertEvents(context.Background(), []openfast.Event{late}); err != nil {
+		t.Fatal(err)
+	}
+	do(t, a.owner, "GET", a.srv.URL+"/websites/"+a.site+"?period=7d", nil)
+	kpis := list[0]
+	if first, again := a.panel(t, a.owner, kpis), a.panel(t, a.owner, kpis); first.body != again.body || !strings.Contains(text(first.body), "Visitors 4") {
+		t.Fatalf("%s after a reload: %s\nthen: %s", kpis, short(text(first.body)), short(text(again.body)))
+	}
+
 	a.share(t, true)
-	if p := do(t, a.client(t), "GET", a.srv.URL+"/share/example.com", nil); p.status != 200 || a.dash.Prefetched() != 0 {
-		t.Fatalf("public dashboard: %d, %d prefetched", p.status, a.dash.Prefetched())
+	before := a.dash.Prefetched()
+	if p := do(t, a.client(t), "GET", a.srv.URL+"/share/example.com", nil); p.status != 200 || a.dash.Prefetched() != before {
+		t.Fatalf("public dashboard: %d, %d prefetched (%d before)", p.status, a.dash.Prefetched(), before)
 	}
 }

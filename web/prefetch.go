@@ -94,7 +94,16 @@ func (f *prefetcher) start(h http.Handler, r *http.Request, v *visit, uris []str
 	ctx := context.WithValue(context.WithoutCancel(r.Context()), prefetchingKey{}, true)
 	for _, uri := range uris {
 		k := prefetchKey{v.session.ID, uri}
-		if _, ok := f.answers[k]; ok || len(f.answers) >= maxPrefetched || mine >= maxPrefetchedPerSession {
+		if old, ok := f.answers[k]; ok {
+			select {
+			case <-old.done: // an earlier load's, not asked for: read afresh
+				delete(f.answers, k)
+				mine--
+			default: // under way: this page takes it
+				continue
+			}
+		}
+		if len(f.answers) >= maxPrefetched || mine >= maxPrefetchedPerSession {
 			continue
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
