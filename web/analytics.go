@@ -202,23 +202,8 @@ func (s *Server) analyticsPage(w http.ResponseWriter, r *http.Request, v *visit)
 	if sc.public {
 		title += " (public dashboard)"
 	}
-	s.prefetch.start(s.handler, r, v, p.panelURIs())
 	s.render(w, r, v, http.StatusOK, "analytics.html", title, p)
 	return nil
-}
-
-// panelURIs are the requests of the page's panels (analytics.html), the
-// count of visitors online among them.
-func (p *pageView) panelURIs() []string {
-	count := p.Query + "&count=1"
-	if p.Query == "" {
-		count = "?count=1"
-	}
-	uris := []string{p.Base + "/analytics/kpis" + p.Query, p.Base + "/analytics/realtime" + count, p.Base + "/analytics/chart" + p.Query}
-	for _, g := range p.Panels {
-		uris = append(uris, p.Base+"/analytics/"+g.First+p.Query)
-	}
-	return uris
 }
 
 // panelGroup is a card of the page: a title and the panel it first loads
@@ -245,9 +230,6 @@ func (s *Server) analyticsPanel(w http.ResponseWriter, r *http.Request, v *visit
 	sc, err := s.resolve(ctx, r, v)
 	if err != nil {
 		return err
-	}
-	if s.prefetch.serve(w, r, v) {
-		return nil
 	}
 	name := r.PathValue("panel")
 	switch name {

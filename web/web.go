@@ -54,7 +54,6 @@ type Server struct {
 	clientIP  func(*http.Request) string
 	pages     map[string]*template.Template
 	handler   http.Handler
-	prefetch  *prefetcher
 }
 
 // maxFormBytes bounds a form's body.
@@ -81,7 +80,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{app: cfg.App, log: cfg.Logger, publicURL: cfg.PublicURL, clientIP: cfg.ClientIP, pages: pages, prefetch: newPrefetcher()}
+	s := &Server{app: cfg.App, log: cfg.Logger, publicURL: cfg.PublicURL, clientIP: cfg.ClientIP, pages: pages}
 	s.handler = s.routes()
 	return s, nil
 }

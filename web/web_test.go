@@ -26,7 +26,6 @@ import (
 type env struct {
 	srv   *httptest.Server
 	app   *app.App
-	dash  *web.Server
 	store *sqlite.DB
 	mu    sync.Mutex
 	now   time.Time
@@ -66,7 +65,7 @@ func newEnv(t *testing.T, opts ...func(*app.Config, *api.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc.App, sc.Dashboard, e.dash = e.app, dash, dash
+	sc.App, sc.Dashboard = e.app, dash
 	srv, err := api.New(sc)
 	if err != nil {
 		t.Fatal(err)
