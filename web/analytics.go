@@ -331,7 +331,6 @@ func (s *Server) breakdown(ctx context.Context, sc *scope, rep report, limit, of
 	params.Set("fields", fields)
 	params.Set("limit", strconv.Itoa(limit))
 	params.Set("offset", strconv.Itoa(offset))
-	var total int
 	rows, total, _, err := s.app.Breakdown(ctx, sc.caller, rep.endpoint, sc.read(params))
 	if err != nil {
 		return nil, err
