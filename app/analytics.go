@@ -256,35 +256,16 @@ func newReadGate(perWebsite, total int) *readGate {
 		sites: make(map[string]int), turn: make(chan struct{})}
 }
 
-// enter admits a read of website id, or refuses it with ERATELIMIT.
-func (g *readGate) enter(id string) error {
+// enter admits a read of website id, or refuses it with ERATELIMIT. With
+// a WaitForReads context a refused read waits for its turn instead, until
+// ctx ends (then it is refused), unless maxWaiting reads wait already.
+func (g *readGate) enter(ctx context.Context, id string) error {
+	wait := ctx.Value(waitKey{}) != nil
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.admit(id)
-}
-
-// admit is enter with g.mu held.
-func (g *readGate) admit(id string) error {
-	if g.running >= g.total {
-		return g.refuse("Too many analytics reads are running on this server (at most %d at once). Retry after %d second.", g.total)
-	}
-	if g.sites[id] >= g.perWebsite {
-		return g.refuse("Too many analytics reads of this website are running (at most %d at once). Retry after %d second.", g.perWebsite)
-	}
-	g.running++
-	g.sites[id]++
-	return nil
-}
-
-// wait admits a read of website id once the limits allow it, waiting
-// until ctx ends; it refuses the read as enter does when ctx ends first
-// or when maxWaiting reads wait already.
-func (g *readGate) wait(ctx context.Context, id string) error {
 	for {
-		g.mu.Lock()
 		err := g.admit(id)
-		if err == nil || g.waiting >= g.maxWaiting {
-			g.mu.Unlock()
+		if err == nil || !wait || g.waiting >= g.maxWaiting {
 			return err
 		}
 		g.waiting++
@@ -296,11 +277,23 @@ func (g *readGate) wait(ctx context.Context, id string) error {
 		}
 		g.mu.Lock()
 		g.waiting--
-		g.mu.Unlock()
 		if ctx.Err() != nil {
 			return err
 		}
 	}
+}
+
+// admit is enter's one try, with g.mu held.
+func (g *readGate) admit(id string) error {
+	if g.running >= g.total {
+		return g.refuse("Too many analytics reads are running on this server (at most %d at once). Retry after %d second.", g.total)
+	}
+	if g.sites[id] >= g.perWebsite {
+		return g.refuse("Too many analytics reads of this website are running (at most %d at once). Retry after %d second.", g.perWebsite)
+	}
+	g.running++
+	g.sites[id]++
+	return nil
 }
 
 func (g *readGate) refuse(format string, limit int) error {
@@ -350,11 +343,7 @@ func (g *readGate) inFlight() (reads, websites int) {
 // answered with EUNAVAILABLE.
 func read[T any](ctx context.Context, a *App, id string, do func(context.Context) (T, error)) (T, error) {
 	var zero T
-	enter := a.reads.enter
-	if ctx.Value(waitKey{}) != nil {
-		enter = func(id string) error { return a.reads.wait(ctx, id) }
-	}
-	if err := enter(id); err != nil {
+	if err := a.reads.enter(ctx, id); err != nil {
 		return zero, err
 	}
 	defer a.reads.leave(id)

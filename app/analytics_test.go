@@ -245,6 +245,16 @@ func TestAnalyticsReads_Wait(t *testing.T) {
 	go func() { held <- analyticsReads["Overview"](ctx, a, c[0]) }()
 	<-store.entered
 
+	// A read that waits past its deadline is refused.
+	soon, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if err := analyticsReads["Overview"](app.WaitForReads(soon), a, c[0]); openfast.ErrorCode(err) != openfast.ERATELIMIT || soon.Err() == nil {
+		t.Fatalf("a waiting read whose context ended: %v (context: %v)", err, soon.Err())
+	}
+	if n := a.ReadsWaiting(); n != 0 {
+		t.Fatalf("%d reads still waiting", n)
+	}
+
 	const most = 32
 	waited := make(chan error, most)
 	for range most {
@@ -256,11 +266,6 @@ func TestAnalyticsReads_Wait(t *testing.T) {
 	err := analyticsReads["Overview"](app.WaitForReads(ctx), a, c[0])
 	if code := openfast.ErrorCode(err); code != openfast.ERATELIMIT {
 		t.Fatalf("one more waiting read: err = %v (%s), want %s", err, code, openfast.ERATELIMIT)
-	}
-	gone, cancel := context.WithCancel(ctx)
-	cancel()
-	if err := analyticsReads["Overview"](app.WaitForReads(gone), a, c[0]); openfast.ErrorCode(err) != openfast.ERATELIMIT {
-		t.Fatalf("a waiting read whose context ended: %v", err)
 	}
 	select {
 	case err := <-waited:
