@@ -367,10 +367,7 @@ func ScanRevenue(rows Rows) ([]analytics.RevenueRow, error) {
 	return out, rows.Err()
 }
 
-// GroupKeyIn adds "k IN (?, ...)", GroupKeys for one key as a list, which
-// DuckDB tests in its scan: for a key without an indexed column to narrow
-// the rows first (browsers), in about a third less time than the OR of
-// equalities (where a narrower condition comes first, the list was slower).
+// GroupKeyIn adds "k IN (?, ...)", GroupKeys for one key as a list.
 func (q *Query) GroupKeyIn(key string, groups [][]string) {
 	if len(groups) == 0 {
 		q.Add("FALSE")
