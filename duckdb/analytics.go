@@ -170,6 +170,9 @@ func (d *DB) Breakdown(ctx context.Context, r analytics.Request, b analytics.Bre
 	if prev := prevColumn(keys); prev != "" && !b.Goals && len(r.Filters) == 0 {
 		return d.indexedBreakdown(ctx, r, keys, prev, limit, offset)
 	}
+	if techColumn(keys) && !b.Goals && len(r.Filters) == 0 {
+		return d.techBreakdown(ctx, r, keys[0], limit, offset)
+	}
 	cols := strings.Join(keys, ", ")
 	q := d.newQuery()
 	if b.Goals {
@@ -200,8 +203,13 @@ func (d *DB) Breakdown(ctx context.Context, r analytics.Request, b analytics.Bre
 }
 
 func (d *DB) scanGroups(ctx context.Context, q *sqlq.Query, nkeys int) ([]analytics.Group, int, error) {
+	return d.scanGroupsIn(ctx, d.db, q, nkeys)
+}
+
+// scanGroupsIn reads keys, visitors, completions and the number of groups.
+func (d *DB) scanGroupsIn(ctx context.Context, db querier, q *sqlq.Query, nkeys int) ([]analytics.Group, int, error) {
 	total := 0
-	groups, err := scanKeyed(ctx, d.db, q, nkeys, func(g *analytics.Group) []any {
+	groups, err := scanKeyed(ctx, db, q, nkeys, func(g *analytics.Group) []any {
 		return []any{&g.Visitors, &g.Completions, &total}
 	})
 	return groups, total, err

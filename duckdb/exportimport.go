@@ -284,7 +284,7 @@ func (d *DB) DeleteImport(ctx context.Context, importID string) (int64, error) {
 	}
 	if _, err := conn.ExecContext(ctx, `UPDATE events SET prev_visitor_pageview = NULL, prev_session_pageview = NULL,
 		second_prev_session_pageview = NULL, prev_page_pageview = NULL, prev_referrer_pageview = NULL, prev_country_pageview = NULL,
-		nearest_pageview_before = NULL, nearest_pageview_after = NULL
+		nearest_pageview_before = NULL, nearest_pageview_after = NULL, tech_changed = NULL
 		WHERE import_id IS DISTINCT FROM ? AND (website_id, visitor_id) IN (SELECT DISTINCT website_id, visitor_id FROM events WHERE import_id = ?)`, importID, importID); err != nil {
 		rollback()
 		return 0, fmt.Errorf("delete import %s: reset the index of its visitors: %w", importID, err)

@@ -123,8 +123,10 @@ WITH candidates AS (
 // each of their pages, session referrers and countries. Those few rows
 // join the window as latest_earlier rows, each with the key of its own
 // partition only (the other keys NULL: partitions no recomputed row is
-// in); any older pageview they bring into the visitor's partition comes
-// before the latest one, so no value changes. A round therefore orders the
+// in) and its browser, OS and device; any older pageview they bring into
+// the visitor's partition comes before the latest one, so no value
+// changes (tech_changed compares with the row just before, the latest or
+// a pageview at its time). A round therefore orders the
 // new rows and a few rows a partition, not the visitors' whole history,
 // which a returning visitor would otherwise bring in again at every visit;
 // the history is only aggregated, in a stream.
@@ -154,15 +156,23 @@ var indexSQL = func() string {
 		if len(keys) > 0 {
 			from = "earlier_pageviews SEMI JOIN recomputed USING (" + by + ")"
 		}
-		return `SELECT site, visitor_id, ` + strings.Join(cols, ", ") + `, unnest(arg_max(struct_pack(row_id := row_id, ts := ts), ts, ` + strconv.Itoa(n) + `)) AS latest
+		// The visitor's latest is the latest in the window's order (time,
+		// then row), whose browser, OS and device tech_changed compares
+		// with; among the other partitions' any at the latest time will do.
+		order := "ts"
+		if len(keys) == 0 {
+			order = "struct_pack(ts, row_id)"
+		}
+		return `SELECT site, visitor_id, ` + strings.Join(cols, ", ") + `, unnest(arg_max(struct_pack(row_id := row_id, ts := ts, browser := browser, os := os, device := device), ` + order + `, ` + strconv.Itoa(n) + `)) AS latest
     FROM ` + from + ` GROUP BY ` + by
 	}
 	return recomputeSQL(`WITH recomputed AS MATERIALIZED (
     SELECT visitor_events.rowid AS row_id, visitor_events.site, visitor_events.visitor_id, visitor_events.type, visitor_events.ts,
       visitor_events.session_id, visitor_events.hostname, visitor_events.path, visitor_events.session_referrer, visitor_events.country,
+      visitor_events.browser, visitor_events.os, visitor_events.device,
       visitor_events.prev_visitor_pageview, visitor_events.prev_session_pageview, visitor_events.second_prev_session_pageview,
       visitor_events.prev_page_pageview, visitor_events.prev_referrer_pageview, visitor_events.prev_country_pageview,
-      visitor_events.nearest_pageview_before, visitor_events.nearest_pageview_after
+      visitor_events.nearest_pageview_before, visitor_events.nearest_pageview_after, visitor_events.tech_changed
     FROM events visitor_events JOIN pending_visitors
       ON visitor_events.site = pending_visitors.site AND visitor_events.visitor_id = pending_visitors.visitor_id
     WHERE visitor_events.type IN (`+pageview+`, `+custom+`, `+payment+`)
@@ -170,7 +180,8 @@ var indexSQL = func() string {
         OR (visitor_events.type <> `+pageview+` AND visitor_events.nearest_pageview_after >= epoch_us(pending_visitors.earliest_pending)))
   ), earlier_pageviews AS NOT MATERIALIZED (
     SELECT visitor_events.rowid AS row_id, visitor_events.site, visitor_events.visitor_id, visitor_events.ts,
-      visitor_events.session_id, visitor_events.hostname, visitor_events.path, visitor_events.session_referrer, visitor_events.country
+      visitor_events.session_id, visitor_events.hostname, visitor_events.path, visitor_events.session_referrer, visitor_events.country,
+      visitor_events.browser, visitor_events.os, visitor_events.device
     FROM events visitor_events JOIN pending_visitors
       ON visitor_events.site = pending_visitors.site AND visitor_events.visitor_id = pending_visitors.visitor_id
     WHERE visitor_events.type = `+pageview+` AND visitor_events.ts < pending_visitors.earliest_pending
@@ -184,7 +195,7 @@ var indexSQL = func() string {
     SELECT *, true AS target FROM recomputed
     UNION ALL
     SELECT latest.row_id, site, visitor_id, `+pageview+`, latest.ts, session_id, hostname, path, session_referrer, country,
-      NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false
+      latest.browser, latest.os, latest.device, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false
     FROM latest_earlier
   )`, "window_rows", "row_id", "target")
 }()
@@ -207,6 +218,9 @@ func recomputeSQL(with, from, rowID, target string) string {
 	nearest := func(agg, frame, dflt string) string {
 		return "CASE WHEN " + target + " AND type <> " + pageview + " THEN coalesce(" + agg + "(CASE WHEN type = " + pageview + " THEN epoch_us(ts) END) OVER (PARTITION BY site, visitor_id ORDER BY ts, " + rowID + " ROWS BETWEEN " + frame + "), " + dflt + ") END"
 	}
+	// tech_changed compares the browser, OS and device of a pageview with
+	// those of the visitor's previous one.
+	tech := "struct_pack(browser, os, device)"
 	// Each index column and the expression of its new value, computed as
 	// new_<column>.
 	columns := []struct{ name, value string }{
@@ -218,6 +232,7 @@ func recomputeSQL(with, from, rowID, target string) string {
 		{"prev_country_pageview", lag(1, ", country")},
 		{"nearest_pageview_before", nearest("max", "UNBOUNDED PRECEDING AND CURRENT ROW", noneSQL)},
 		{"nearest_pageview_after", nearest("min", "1 FOLLOWING AND UNBOUNDED FOLLOWING", noneNextSQL)},
+		{"tech_changed", "CASE WHEN " + target + " AND type = " + pageview + " THEN coalesce(lag(" + tech + ") OVER (PARTITION BY site, visitor_id, type ORDER BY ts, " + rowID + ") <> " + tech + ", false) END"},
 	}
 	var set, old, computed, changed []string
 	for _, c := range columns {

@@ -39,7 +39,7 @@ func TestOlderFileIsNumberedAndIndexed(t *testing.T) {
 	// What files made before numbered migrations, the website numbers and
 	// the index lack (and the coordinates and the import marks, which come
 	// after the index columns).
-	for _, stmt := range []string{"ALTER TABLE events DROP COLUMN import_id", "DROP TABLE imports", "ALTER TABLE events DROP COLUMN latitude", "ALTER TABLE events DROP COLUMN longitude", "DROP TABLE schema_migrations", "DROP TABLE open_goal_updates", "DROP TABLE sites", "ALTER TABLE events DROP COLUMN site", "ALTER TABLE events DROP COLUMN prev_visitor_pageview",
+	for _, stmt := range []string{"ALTER TABLE events DROP COLUMN tech_changed", "ALTER TABLE events DROP COLUMN import_id", "DROP TABLE imports", "ALTER TABLE events DROP COLUMN latitude", "ALTER TABLE events DROP COLUMN longitude", "DROP TABLE schema_migrations", "DROP TABLE open_goal_updates", "DROP TABLE sites", "ALTER TABLE events DROP COLUMN site", "ALTER TABLE events DROP COLUMN prev_visitor_pageview",
 		"ALTER TABLE events DROP COLUMN prev_session_pageview", "ALTER TABLE events DROP COLUMN second_prev_session_pageview", "ALTER TABLE events DROP COLUMN prev_page_pageview",
 		"ALTER TABLE events DROP COLUMN prev_referrer_pageview", "ALTER TABLE events DROP COLUMN prev_country_pageview", "ALTER TABLE events DROP COLUMN nearest_pageview_before",
 		"ALTER TABLE events DROP COLUMN nearest_pageview_after"} {
@@ -184,7 +184,7 @@ func TestLiveIndexConverges(t *testing.T) {
 			t.Fatal(err)
 		}
 		live := indexColumns(t, db)
-		if _, err := db.SQL().Exec("UPDATE events SET prev_visitor_pageview = NULL, prev_session_pageview = NULL, second_prev_session_pageview = NULL, prev_page_pageview = NULL, prev_referrer_pageview = NULL, prev_country_pageview = NULL, nearest_pageview_before = NULL, nearest_pageview_after = NULL"); err != nil {
+		if _, err := db.SQL().Exec("UPDATE events SET prev_visitor_pageview = NULL, prev_session_pageview = NULL, second_prev_session_pageview = NULL, prev_page_pageview = NULL, prev_referrer_pageview = NULL, prev_country_pageview = NULL, nearest_pageview_before = NULL, nearest_pageview_after = NULL, tech_changed = NULL"); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Index(ctx); err != nil {
@@ -213,7 +213,7 @@ func countComputed(t *testing.T, db *DB) int64 {
 // indexColumns reads every row's index columns, by rowid.
 func indexColumns(t *testing.T, db *DB) map[int64]string {
 	t.Helper()
-	rows, err := db.SQL().Query(`SELECT rowid, concat_ws(' ', type, ts, prev_visitor_pageview, prev_session_pageview, second_prev_session_pageview, prev_page_pageview, prev_referrer_pageview, prev_country_pageview, nearest_pageview_before, nearest_pageview_after) FROM events`)
+	rows, err := db.SQL().Query(`SELECT rowid, concat_ws(' ', type, ts, prev_visitor_pageview, prev_session_pageview, second_prev_session_pageview, prev_page_pageview, prev_referrer_pageview, prev_country_pageview, nearest_pageview_before, nearest_pageview_after, coalesce(CAST(tech_changed AS VARCHAR), 'null')) FROM events`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -459,3 +459,66 @@ func scanIndexedGroups(ctx context.Context, tx *sql.Tx, q *sqlq.Query, nkeys int
 	groups, err := scanKeyed(ctx, tx, q, nkeys, func(g *analytics.Group) []any { return []any{&g.Visitors, &total, &pending} })
 	return groups, total, pending, err
 }
+
+// techColumn reports whether a breakdown's keys are one column that
+// tech_changed covers: browser, os or device.
+func techColumn(keys []string) bool {
+	return len(keys) == 1 && (keys[0] == "browser" || keys[0] == "os" || keys[0] == "device")
+}
+
+// techBreakdown is Breakdown of pageviews without filters by browser, OS
+// or device (key). A visitor none of whose pageviews in the window has
+// tech_changed (true, or NULL: pending, or stored before the column) has
+// one browser, OS and device there, those of their first pageview in the
+// window, which is the one whose prev_visitor_pageview is before it: they
+// count once for its key, without deduplication. The others (changed)
+// have their (key, visitor) pairs deduplicated. When more than a quarter
+// of the window's pageviews have no tech_changed (a file from before it),
+// that would cost more than deduplicating every pair: the plain form does.
+// Its statements run in one transaction (one snapshot).
+func (d *DB) techBreakdown(ctx context.Context, r analytics.Request, key string, limit, offset int) ([]analytics.Group, int, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, key, err)
+	}
+	defer tx.Rollback()
+	where := func(q *sqlq.Query) {
+		q.Base(r)
+		q.Add(" AND type = " + pageview + " AND NOT (" + sqlq.AllEmpty([]string{key}) + ")")
+	}
+	q := d.newQuery()
+	q.Add("SELECT count(*) FILTER (WHERE tech_changed IS NULL), count(*) FROM events WHERE ")
+	where(q)
+	var unknown, all int64
+	if err := tx.QueryRowContext(ctx, q.String(), q.Args...).Scan(&unknown, &all); err != nil {
+		return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, key, err)
+	}
+	breakdown := func(limit, offset int) *sqlq.Query {
+		q := d.newQuery()
+		if unknown*4 > all {
+			q.Add("WITH key_visitors AS (SELECT DISTINCT " + key + ", visitor_id FROM events WHERE ")
+			where(q)
+			q.Add("),\nbreakdown AS (SELECT " + key + ", count(*) AS visitors FROM key_visitors GROUP BY " + key + ")\n")
+		} else {
+			q.Add("WITH changed AS MATERIALIZED (SELECT DISTINCT visitor_id FROM events WHERE ")
+			where(q)
+			q.Add(" AND tech_changed IS DISTINCT FROM false),\nkey_counts AS (SELECT " + key + ", count(*) AS visitors FROM events ANTI JOIN changed USING (visitor_id) WHERE ")
+			where(q)
+			q.Add(" AND prev_visitor_pageview < " + strconv.FormatInt(windowStart(r.Range), 10) + " GROUP BY " + key)
+			q.Add(" UNION ALL SELECT " + key + ", count(*) FROM (SELECT DISTINCT " + key + ", visitor_id FROM events SEMI JOIN changed USING (visitor_id) WHERE ")
+			where(q)
+			q.Add(") GROUP BY " + key + "),\nbreakdown AS (SELECT " + key + ", sum(visitors) AS visitors FROM key_counts GROUP BY " + key + ")\n")
+		}
+		q.Add("SELECT "+key+", CAST(visitors AS BIGINT), 0, count(*) OVER () FROM breakdown ORDER BY visitors DESC, "+key+" LIMIT ? OFFSET ?", limit, offset)
+		return q
+	}
+	groups, total, err := d.scanGroupsIn(ctx, tx, breakdown(limit, offset), 1)
+	if err == nil && len(groups) == 0 && offset > 0 {
+		// Past the last row: the window gave no total.
+		_, total, err = d.scanGroupsIn(ctx, tx, breakdown(1, 0), 1)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, key, err)
+	}
+	return groups, total, tx.Commit()
+}

@@ -92,10 +92,12 @@ func (k visitorKey) bytes() []byte {
 // goal or payment after the latest pageview (openFrom: the open goals),
 // the latest two pageviews of each session, and the latest pageview of
 // each page, session referrer and country (parts, by the number keys gives
-// their kind, a letter, and value). It is one slice of words without
-// pointers, which the garbage collector does not scan:
+// their kind, a letter, and value); and the number of the browser, OS and
+// device of the latest pageview (lastTech, plus one: 0 without a
+// pageview). It is one slice of words without pointers, which the garbage
+// collector does not scan:
 //
-//	lastPV, lastGoal, openFrom, sessions | parts<<32,
+//	lastPV, lastGoal, openFrom, sessions | parts<<32, lastTech,
 //	then per session: id (two words), last, prev,
 //	then per part: key number, last.
 type visitorState []uint64
@@ -108,19 +110,23 @@ var maxKeys = 1 << 17
 var noneWord = func() uint64 { n := int64(none); return uint64(n) }()
 
 const (
-	stateHeader  = 4
+	stateHeader  = 5
 	sessionWords = 4
 	partWords    = 2
 )
 
 func newVisitorState() visitorState {
-	return visitorState{noneWord, noneWord, noneWord, 0}
+	return visitorState{noneWord, noneWord, noneWord, 0, 0}
 }
 
 func (s visitorState) lastPV() int64      { return int64(s[0]) }
 func (s visitorState) lastGoal() int64    { return int64(s[1]) }
 func (s visitorState) openFrom() int64    { return int64(s[2]) }
 func (s visitorState) counts() (int, int) { return int(uint32(s[3])), int(s[3] >> 32) }
+
+// lastTech is the key number of the latest pageview's browser, OS and
+// device, and whether there is one.
+func (s visitorState) lastTech() (uint64, bool) { return s[4] - 1, s[4] != 0 }
 
 // session returns the words of session i.
 func (s visitorState) session(i int) []uint64 {
@@ -203,6 +209,7 @@ type rowIndex struct {
 	ok                                                                               bool
 	prevVisitor, prevSession, secondPrevSession, prevPage, prevReferrer, prevCountry int64
 	pageviewBefore, pageviewAfter                                                    int64
+	techChanged                                                                      bool
 }
 
 // goalUpdate sets the nearest_pageview_after of a visitor's goals and payments at or after
@@ -507,11 +514,15 @@ func (l *liveIndex) next(k visitorKey, s visitorState, bv *batchVisitor, out []r
 	for j, key := range keys {
 		nums[j] = l.key(key)
 	}
+	tech := l.key("t" + e.Browser + "\x00" + e.OS + "\x00" + e.Device)
 	if l.keyEpoch != epoch {
 		return rowIndex{}, nil
 	}
 
 	r := rowIndex{ok: true, prevVisitor: s.lastPV(), prevSession: none, secondPrevSession: none, prevPage: none, prevReferrer: none, prevCountry: none}
+	if last, ok := s.lastTech(); ok {
+		r.techChanged = last != tech
+	}
 	var u *goalUpdate
 	if s.openFrom() != none {
 		if bv.prior != none && t-bv.prior > maxOpenAge {
@@ -528,7 +539,7 @@ func (l *liveIndex) next(k visitorKey, s visitorState, bv *batchVisitor, out []r
 		}
 		s[2], bv.prior, bv.goals = noneWord, none, bv.goals[:0]
 	}
-	s[0] = uint64(t)
+	s[0], s[4] = uint64(t), tech+1
 
 	si := s.findSession(e.SessionID)
 	if si >= 0 {

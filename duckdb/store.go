@@ -324,11 +324,12 @@ func (d *DB) insertTx(ctx context.Context, journal string, seq uint64, importID 
 // is one's ("": NULL).
 func appendEvent(a *ddb.Appender, e *openfast.Event, site int32, ix *rowIndex, importID string) error {
 	// The index columns, in the order of the table's columns.
-	var prevVisitor, prevSession, secondPrevSession, prevPage, prevReferrer, prevCountry, pageviewBefore, pageviewAfter any
+	var prevVisitor, prevSession, secondPrevSession, prevPage, prevReferrer, prevCountry, pageviewBefore, pageviewAfter, techChanged any
 	if ix != nil {
 		if e.Type == openfast.EventPageview {
 			prevVisitor, prevSession, secondPrevSession = ix.prevVisitor, ix.prevSession, ix.secondPrevSession
 			prevPage, prevReferrer, prevCountry = ix.prevPage, ix.prevReferrer, ix.prevCountry
+			techChanged = ix.techChanged
 		} else {
 			pageviewBefore, pageviewAfter = ix.pageviewBefore, ix.pageviewAfter
 		}
@@ -350,6 +351,7 @@ func appendEvent(a *ddb.Appender, e *openfast.Event, site int32, ix *rowIndex, i
 		pageviewBefore, pageviewAfter,
 		lat, lon,
 		imp,
+		techChanged,
 	)
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)

@@ -183,6 +183,8 @@ func TestFileBeforeCoordinates(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
+		`ALTER TABLE events DROP COLUMN tech_changed`,
+		`DELETE FROM schema_migrations WHERE version = 6`,
 		`ALTER TABLE events DROP COLUMN import_id`,
 		`DROP TABLE imports`,
 		`DELETE FROM schema_migrations WHERE version = 5`,

@@ -121,6 +121,9 @@ func GenerateAnalyticsEvents(r *rand.Rand, visitorsPerSite int) []openfast.Event
 				if r.IntN(4) == 0 { // travelling, or behind a VPN
 					geo = refCountries[r.IntN(len(refCountries))]
 				}
+				if r.IntN(5) == 0 { // another browser or device (one of a visitor's ids, or an update)
+					browser, os, device = pick(refBrowsers), pick(refOS), pick(refDevices)
+				}
 				entry, sessionRef := pick(refPaths), pick(refReferrers)
 				source := pick(refSources)
 				for p := range 1 + r.IntN(4) {
