@@ -170,12 +170,17 @@ func (d *DB) Breakdown(ctx context.Context, r analytics.Request, b analytics.Bre
 	if prev := prevColumn(keys); prev != "" && !b.Goals && len(r.Filters) == 0 {
 		return d.indexedBreakdown(ctx, r, keys, prev, limit, offset)
 	}
+	tech := false
 	if techColumn(keys) && !b.Goals && len(r.Filters) == 0 {
-		return d.techBreakdown(ctx, r, keys[0], limit, offset)
+		if tech, err = d.techIndexed(ctx, r, keys[0]); err != nil {
+			return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, keys[0], err)
+		}
 	}
 	cols := strings.Join(keys, ", ")
 	q := d.newQuery()
-	if b.Goals {
+	if tech {
+		techCTEs(q, r, keys[0])
+	} else if b.Goals {
 		q.Add("WITH breakdown AS (SELECT " + cols + ", count(DISTINCT visitor_id) AS visitors, count(*) AS completions FROM events WHERE ")
 		q.Base(r)
 		q.Add(" AND type = " + custom)
@@ -203,13 +208,8 @@ func (d *DB) Breakdown(ctx context.Context, r analytics.Request, b analytics.Bre
 }
 
 func (d *DB) scanGroups(ctx context.Context, q *sqlq.Query, nkeys int) ([]analytics.Group, int, error) {
-	return d.scanGroupsIn(ctx, d.db, q, nkeys)
-}
-
-// scanGroupsIn reads keys, visitors, completions and the number of groups.
-func (d *DB) scanGroupsIn(ctx context.Context, db querier, q *sqlq.Query, nkeys int) ([]analytics.Group, int, error) {
 	total := 0
-	groups, err := scanKeyed(ctx, db, q, nkeys, func(g *analytics.Group) []any {
+	groups, err := scanKeyed(ctx, d.db, q, nkeys, func(g *analytics.Group) []any {
 		return []any{&g.Visitors, &g.Completions, &total}
 	})
 	return groups, total, err

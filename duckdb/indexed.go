@@ -466,59 +466,40 @@ func techColumn(keys []string) bool {
 	return len(keys) == 1 && (keys[0] == "browser" || keys[0] == "os" || keys[0] == "device")
 }
 
-// techBreakdown is Breakdown of pageviews without filters by browser, OS
-// or device (key). A visitor none of whose pageviews in the window has
-// tech_changed (true, or NULL: pending, or stored before the column) has
-// one browser, OS and device there, those of their first pageview in the
-// window, which is the one whose prev_visitor_pageview is before it: they
-// count once for its key, without deduplication. The others (changed)
-// have their (key, visitor) pairs deduplicated. When more than a quarter
-// of the window's pageviews have no tech_changed (a file from before it),
-// that would cost more than deduplicating every pair: the plain form does.
-// Its statements run in one transaction (one snapshot).
-func (d *DB) techBreakdown(ctx context.Context, r analytics.Request, key string, limit, offset int) ([]analytics.Group, int, error) {
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, key, err)
-	}
-	defer tx.Rollback()
-	where := func(q *sqlq.Query) {
-		q.Base(r)
-		q.Add(" AND type = " + pageview + " AND NOT (" + sqlq.AllEmpty([]string{key}) + ")")
-	}
+// techIndexed reports whether Breakdown by browser, OS or device (key)
+// without filters should count with tech_changed (techCTEs): unless more
+// than a quarter of the window's pageviews have none (a file from before
+// the column), where deduplicating every pair costs less.
+func (d *DB) techIndexed(ctx context.Context, r analytics.Request, key string) (bool, error) {
 	q := d.newQuery()
 	q.Add("SELECT count(*) FILTER (WHERE tech_changed IS NULL), count(*) FROM events WHERE ")
-	where(q)
+	techRows(q, r, key)
 	var unknown, all int64
-	if err := tx.QueryRowContext(ctx, q.String(), q.Args...).Scan(&unknown, &all); err != nil {
-		return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, key, err)
-	}
-	breakdown := func(limit, offset int) *sqlq.Query {
-		q := d.newQuery()
-		if unknown*4 > all {
-			q.Add("WITH key_visitors AS (SELECT DISTINCT " + key + ", visitor_id FROM events WHERE ")
-			where(q)
-			q.Add("),\nbreakdown AS (SELECT " + key + ", count(*) AS visitors FROM key_visitors GROUP BY " + key + ")\n")
-		} else {
-			q.Add("WITH changed AS MATERIALIZED (SELECT DISTINCT visitor_id FROM events WHERE ")
-			where(q)
-			q.Add(" AND tech_changed IS DISTINCT FROM false),\nkey_counts AS (SELECT " + key + ", count(*) AS visitors FROM events ANTI JOIN changed USING (visitor_id) WHERE ")
-			where(q)
-			q.Add(" AND prev_visitor_pageview < " + strconv.FormatInt(windowStart(r.Range), 10) + " GROUP BY " + key)
-			q.Add(" UNION ALL SELECT " + key + ", count(*) FROM (SELECT DISTINCT " + key + ", visitor_id FROM events SEMI JOIN changed USING (visitor_id) WHERE ")
-			where(q)
-			q.Add(") GROUP BY " + key + "),\nbreakdown AS (SELECT " + key + ", sum(visitors) AS visitors FROM key_counts GROUP BY " + key + ")\n")
-		}
-		q.Add("SELECT "+key+", CAST(visitors AS BIGINT), 0, count(*) OVER () FROM breakdown ORDER BY visitors DESC, "+key+" LIMIT ? OFFSET ?", limit, offset)
-		return q
-	}
-	groups, total, err := d.scanGroupsIn(ctx, tx, breakdown(limit, offset), 1)
-	if err == nil && len(groups) == 0 && offset > 0 {
-		// Past the last row: the window gave no total.
-		_, total, err = d.scanGroupsIn(ctx, tx, breakdown(1, 0), 1)
-	}
-	if err != nil {
-		return nil, 0, fmt.Errorf("breakdown of %s by %s: %w", r.WebsiteID, key, err)
-	}
-	return groups, total, tx.Commit()
+	err := d.db.QueryRowContext(ctx, q.String(), q.Args...).Scan(&unknown, &all)
+	return unknown*4 <= all, err
+}
+
+// techRows adds the condition of the pageviews a breakdown by key counts.
+func techRows(q *sqlq.Query, r analytics.Request, key string) {
+	q.Base(r)
+	q.Add(" AND type = " + pageview + " AND NOT (" + sqlq.AllEmpty([]string{key}) + ")")
+}
+
+// techCTEs adds the CTEs of Breakdown by browser, OS or device (key)
+// without filters, ending with breakdown (key, visitors, completions). A
+// visitor none of whose pageviews in the window has tech_changed (true,
+// or NULL: pending, or stored before the column) has one browser, OS and
+// device there, those of their first pageview in the window, which is the
+// one whose prev_visitor_pageview is before it: they count once for its
+// key, without deduplication. The others (changed) have their (key,
+// visitor) pairs deduplicated. It is one statement, so one snapshot.
+func techCTEs(q *sqlq.Query, r analytics.Request, key string) {
+	q.Add("WITH changed AS MATERIALIZED (SELECT DISTINCT visitor_id FROM events WHERE ")
+	techRows(q, r, key)
+	q.Add(" AND tech_changed IS DISTINCT FROM false),\nkey_counts AS (SELECT " + key + ", count(*) AS visitors FROM events ANTI JOIN changed USING (visitor_id) WHERE ")
+	techRows(q, r, key)
+	q.Add(" AND prev_visitor_pageview < " + strconv.FormatInt(windowStart(r.Range), 10) + " GROUP BY " + key)
+	q.Add(" UNION ALL SELECT " + key + ", count(*) FROM (SELECT DISTINCT " + key + ", visitor_id FROM events SEMI JOIN changed USING (visitor_id) WHERE ")
+	techRows(q, r, key)
+	q.Add(") GROUP BY " + key + "),\nbreakdown AS (SELECT " + key + ", CAST(sum(visitors) AS BIGINT) AS visitors, 0 AS completions FROM key_counts GROUP BY " + key + ")\n")
 }
