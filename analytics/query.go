@@ -161,8 +161,7 @@ type Store interface {
 
 // SeriesTotaler is a Store that can compute a series together with the
 // totals of its request, for a schedule whose window is the request's
-// whole range: those of Totals for the same request, but like a Bucket's,
-// only Visitors, Sessions and Converted.
+// whole range: those of Totals for the same request.
 type SeriesTotaler interface {
 	SeriesWithTotals(ctx context.Context, r Request, s Schedule) ([]Bucket, Totals, error)
 }

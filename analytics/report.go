@@ -121,6 +121,13 @@ func (s *Service) Overview(ctx context.Context, websiteID string, q *Query, curr
 			return nil, err
 		}
 	}
+	row := overviewOf(t, m, q, currency)
+	return &row, nil
+}
+
+// overviewOf is the answer of GET /analytics/overview from the totals and
+// money of q's range.
+func overviewOf(t Totals, m money, q *Query, currency string) wire.Overview {
 	var row wire.Overview
 	metricFields{
 		visitors: &row.Visitors, sessions: &row.Sessions, payments: &row.Payments, bounceRate: &row.BounceRate,
@@ -130,7 +137,7 @@ func (s *Service) Overview(ctx context.Context, websiteID string, q *Query, curr
 	if slices.Contains(q.Fields, "currency") {
 		row.Currency = &currency
 	}
-	return &row, nil
+	return row
 }
 
 // Realtime answers GET /analytics/realtime.
@@ -255,6 +262,22 @@ type Series struct {
 	Totals   wire.TimeseriesTotals
 	Data     []wire.TimeseriesRow
 	Total    int
+	// Overview is what GET /analytics/overview answers for the same range
+	// and filters, from the same reads (the dashboard's key figures): all
+	// its figures but currency, the money ones (revenue, payments, revenue
+	// per visitor) when the fields ask for money. It is no part of the
+	// timeseries' answer.
+	Overview wire.Overview
+}
+
+// seriesOverview is a Series' Overview.
+func seriesOverview(t Totals, m money, q *Query, currency string) wire.Overview {
+	all := *q
+	all.Fields = []string{"visitors", "sessions", "bounce_rate", "avg_session_duration", "conversion_rate"}
+	if wantsMoney(q.Fields) {
+		all.Fields = append(all.Fields, "revenue", "payments", "revenue_per_visitor")
+	}
+	return overviewOf(t, m, &all, currency)
 }
 
 func seriesTotals(t Totals, m money, q *Query) wire.TimeseriesTotals {
@@ -291,7 +314,7 @@ func (s *Service) Timeseries(ctx context.Context, websiteID string, q *Query, cu
 				return nil, err
 			}
 		}
-		out.Totals = seriesTotals(t, m, q)
+		out.Totals, out.Overview = seriesTotals(t, m, q), seriesOverview(t, m, q, currency)
 		return out, nil
 	}
 	page := spans[q.Offset:min(len(spans), q.Offset+q.Limit)]
@@ -328,7 +351,7 @@ func (s *Service) Timeseries(ctx context.Context, websiteID string, q *Query, cu
 			return nil, err
 		}
 	}
-	out.Totals = seriesTotals(t, total, q)
+	out.Totals, out.Overview = seriesTotals(t, total, q), seriesOverview(t, total, q, currency)
 	byKey := make(map[int64]Totals, len(buckets))
 	for _, b := range buckets {
 		byKey[b.Key] = b.Totals

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -146,7 +147,40 @@ FROM vis JOIN ses USING (bucket) LEFT JOIN conv USING (bucket) ORDER BY bucket`)
 
 // SeriesWithTotals implements analytics.SeriesTotaler: without filters,
 // the totals come from the series' own pass over the pageviews.
+// The chart and the key figures of the dashboard ask for the same one, and
+// share it (DB.share).
 func (d *DB) SeriesWithTotals(ctx context.Context, r analytics.Request, s analytics.Schedule) ([]analytics.Bucket, analytics.Totals, error) {
+	type answer struct {
+		buckets []analytics.Bucket
+		totals  analytics.Totals
+	}
+	v, ok, err := d.share(ctx, "series "+requestKey(r)+scheduleKey(&s), func() (any, error) {
+		b, t, err := d.seriesWithTotals(ctx, r, s)
+		return answer{b, t}, err
+	})
+	if err != nil || !ok {
+		if err == nil {
+			return d.seriesWithTotals(ctx, r, s)
+		}
+		return nil, analytics.Totals{}, err
+	}
+	a := v.(answer)
+	return slices.Clone(a.buckets), a.totals, nil
+}
+
+// requestKey and scheduleKey name a request and a schedule whole, for
+// DB.share (not the schedule's Location: its Shifts are what a read uses).
+func requestKey(r analytics.Request) string { return fmt.Sprintf("%#v", r) }
+
+func scheduleKey(s *analytics.Schedule) string {
+	if s == nil {
+		return " none"
+	}
+	return fmt.Sprintf(" %q %#v %#v", s.Unit, s.Window, s.Shifts)
+}
+
+// seriesWithTotals is SeriesWithTotals, not shared.
+func (d *DB) seriesWithTotals(ctx context.Context, r analytics.Request, s analytics.Schedule) ([]analytics.Bucket, analytics.Totals, error) {
 	if err := sqlq.CheckFilters(r); err != nil {
 		return nil, analytics.Totals{}, err
 	}
@@ -257,7 +291,22 @@ func (d *DB) ActiveVisitors(ctx context.Context, websiteID string, since, until 
 // Revenue implements analytics.RevenueStore: one scan of the payments of
 // the range or window (few rows next to the pageviews), and with filters
 // a semi join with the visitors counted.
+// The chart and the key figures share it (DB.share).
 func (d *DB) Revenue(ctx context.Context, r analytics.Request, s *analytics.Schedule) ([]analytics.RevenueRow, error) {
+	v, ok, err := d.share(ctx, "revenue "+requestKey(r)+scheduleKey(s), func() (any, error) {
+		return d.revenue(ctx, r, s)
+	})
+	if err != nil || !ok {
+		if err == nil {
+			return d.revenue(ctx, r, s)
+		}
+		return nil, err
+	}
+	return slices.Clone(v.([]analytics.RevenueRow)), nil
+}
+
+// revenue is Revenue, not shared.
+func (d *DB) revenue(ctx context.Context, r analytics.Request, s *analytics.Schedule) ([]analytics.RevenueRow, error) {
 	if err := sqlq.CheckFilters(r); err != nil {
 		return nil, err
 	}
@@ -300,8 +349,11 @@ func (d *DB) Revenue(ctx context.Context, r analytics.Request, s *analytics.Sche
 	return out, nil
 }
 
-// GroupRevenue implements analytics.GroupRevenueStore: the (keys,
-// visitor) pairs of the payers' pageviews, joined with their payments.
+// GroupRevenue implements analytics.GroupRevenueStore. By the columns of
+// the dashboard's first tabs it sums a read shared with the other
+// breakdowns (payers.go); otherwise, and when that read is over its
+// bound, it runs a statement of its own: the (keys, visitor) pairs of the
+// payers' pageviews, joined with their payments.
 // The payers come from a scan of the range's payments of their own (not
 // from pay, which DuckDB would then compute twice), and the groups' keys
 // are tested on those few pairs after DISTINCT rather than on every
@@ -311,6 +363,12 @@ func (d *DB) GroupRevenue(ctx context.Context, r analytics.Request, b analytics.
 	keys, err := sqlq.BreakdownKeys(r, b)
 	if err != nil || len(groups) == 0 {
 		return nil, err
+	}
+	if set := payerSet(keys); set >= 0 {
+		out, ok, err := d.sharedGroupRevenue(ctx, r, set, groups)
+		if ok || err != nil {
+			return out, err
+		}
 	}
 	cols := strings.Join(keys, ", ")
 	q := d.newQuery()

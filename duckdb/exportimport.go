@@ -256,6 +256,7 @@ func (d *DB) Imports(ctx context.Context, websiteID string) ([]openfast.Import, 
 func (d *DB) DeleteImport(ctx context.Context, importID string) (int64, error) {
 	d.insertMu.Lock()
 	defer d.insertMu.Unlock()
+	defer d.writes.Add(1)
 	if d.live != nil {
 		d.live.forgetAll()
 	}

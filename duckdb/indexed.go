@@ -117,6 +117,16 @@ func goalSums(guard, S, E string) string {
 		"count(DISTINCT visitor_id) FILTER (WHERE " + guard + "(nearest_pageview_before >= " + S + " OR nearest_pageview_after < " + E + ")) AS converted"
 }
 
+// totalSums are the window's totals over pageview rows in a series'
+// statement, each row counted where guard (a condition and " AND ", or
+// "") holds: those of pageviewSums, named total_visitors, total_sessions,
+// total_multi_pageview_sessions and total_duration_us.
+func totalSums(guard, S string) string {
+	return countIf(guard+"prev_visitor_pageview < "+S) + " AS total_visitors, " + countIf(guard+"prev_session_pageview < "+S) + " AS total_sessions, " +
+		countIf(guard+"prev_session_pageview >= "+S+" AND second_prev_session_pageview < "+S) + " AS total_multi_pageview_sessions, " +
+		"CAST(coalesce(sum(CASE WHEN " + guard + "prev_session_pageview >= " + S + " THEN epoch_us(ts) - prev_session_pageview ELSE 0 END), 0) AS BIGINT) AS total_duration_us"
+}
+
 // twoScanTotals is the statement of the overview of a website that is not
 // small, or mixed: the pageviews and the goals apart.
 // customer is the condition of the goal rows (sqlq.Customer).
@@ -197,7 +207,8 @@ func keyAt(s analytics.Schedule, us int64) int64 {
 
 // indexedSeries is Series without filters, with monotone bucket keys;
 // withTotals, it also computes the totals of the window (the request's
-// whole range, see analytics.SeriesTotaler) in the same pass.
+// whole range, see analytics.SeriesTotaler) in the same pass, or with
+// pending rows, by indexedTotals.
 func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics.Schedule, withTotals bool) ([]analytics.Bucket, analytics.Totals, error) {
 	var t analytics.Totals
 	key, err := bucketKey(s)
@@ -240,7 +251,7 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 	// visitors are deduplicated over window_rows (faster than GROUPING
 	// SETS).
 	oneScan := func(q *sqlq.Query, where func()) {
-		q.Add("WITH window_rows AS MATERIALIZED (SELECT type, visitor_id, prev_visitor_pageview, prev_session_pageview, nearest_pageview_before, nearest_pageview_after, " + key + " AS bucket, " + vk + " AS prev_visitor_bucket, " + sk + " AS prev_session_bucket, " + pk + " AS pageview_before_bucket, " + nk + " AS pageview_after_bucket FROM events WHERE ")
+		q.Add("WITH window_rows AS MATERIALIZED (SELECT type, visitor_id, ts, prev_visitor_pageview, prev_session_pageview, second_prev_session_pageview, nearest_pageview_before, nearest_pageview_after, " + key + " AS bucket, " + vk + " AS prev_visitor_bucket, " + sk + " AS prev_session_bucket, " + pk + " AS pageview_before_bucket, " + nk + " AS pageview_after_bucket FROM events WHERE ")
 		where()
 		q.Add(" AND (type = " + pageview + " OR " + sqlq.Customer(r) + ")),\n")
 		q.Add("buckets AS (SELECT bucket, " +
@@ -249,7 +260,7 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 			countIf("type = "+pageview+" AND (prev_session_pageview < "+S+" OR prev_session_bucket < bucket)") + " AS sessions, " +
 			"count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pageview_before_bucket = bucket OR pageview_after_bucket = bucket)) AS converted")
 		if withTotals {
-			q.Add(", " + countIf("type = "+pageview+" AND prev_visitor_pageview < "+S) + " AS total_visitors, " + countIf("type = "+pageview+" AND prev_session_pageview < "+S) + " AS total_sessions")
+			q.Add(", " + totalSums("type = "+pageview+" AND ", S))
 		}
 		q.Add(" FROM window_rows GROUP BY bucket)")
 		if withTotals {
@@ -257,7 +268,8 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 		}
 		q.Add("\nSELECT buckets.bucket, buckets.pending, buckets.visitors, buckets.sessions, buckets.converted")
 		if withTotals {
-			q.Add(", (SELECT CAST(sum(total_visitors) AS BIGINT) FROM buckets), (SELECT CAST(sum(total_sessions) AS BIGINT) FROM buckets), total_converted.converted_visitors FROM buckets CROSS JOIN total_converted WHERE")
+			q.Add(", (SELECT CAST(sum(total_visitors) AS BIGINT) FROM buckets), (SELECT CAST(sum(total_sessions) AS BIGINT) FROM buckets), total_converted.converted_visitors, " +
+				"(SELECT CAST(sum(total_multi_pageview_sessions) AS BIGINT) FROM buckets), (SELECT CAST(sum(total_duration_us) AS BIGINT) FROM buckets) FROM buckets CROSS JOIN total_converted WHERE")
 		} else {
 			q.Add(" FROM buckets WHERE")
 		}
@@ -266,7 +278,11 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 	// twoScans is the statement of the other series: the pageviews and
 	// the goals and payments apart, and mixed, the pending visitors'
 	// rows deduplicated.
+	// twoScans is the statement of the other series: the pageviews and
+	// the goals and payments apart, and mixed, the pending visitors'
+	// rows deduplicated (then without the totals).
 	twoScans := func(q *sqlq.Query, where func(), mixed bool) {
+		totals := withTotals && !mixed
 		q.Add("WITH ")
 		if mixed {
 			pendingCTE(q, where)
@@ -279,19 +295,19 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 		}
 		q.Add("pageview_counts AS (SELECT bucket, " + countIf("prev_visitor_pageview IS NULL") + " AS pending, " + countIf("prev_visitor_pageview < "+S+" OR prev_visitor_bucket < bucket") + " AS visitors, " +
 			countIf("prev_session_pageview < "+S+" OR prev_session_bucket < bucket") + " AS sessions")
-		if withTotals {
-			q.Add(", " + countIf("prev_visitor_pageview < "+S) + " AS total_visitors, " + countIf("prev_session_pageview < "+S) + " AS total_sessions")
+		if totals {
+			q.Add(", " + totalSums("", S))
 		}
-		q.Add(" FROM (SELECT prev_visitor_pageview, prev_session_pageview, " + key + " AS bucket, " + vk + " AS prev_visitor_bucket, " + sk + " AS prev_session_bucket FROM " + counted(mixed) + " WHERE ")
+		q.Add(" FROM (SELECT prev_visitor_pageview, prev_session_pageview, " + key + " AS bucket, " + vk + " AS prev_visitor_bucket, " + sk + " AS prev_session_bucket")
+		if totals {
+			q.Add(", second_prev_session_pageview, ts")
+		}
+		q.Add(" FROM " + counted(mixed) + " WHERE ")
 		where()
 		q.Add(" AND type = " + pageview + ") pageview_rows GROUP BY bucket")
 		if mixed {
-			zeros := ""
-			if withTotals {
-				zeros = ", 0, 0"
-			}
-			q.Add(` UNION ALL SELECT bucket, 0, count(*), 0` + zeros + ` FROM pending_bucket_visitors GROUP BY bucket
-  UNION ALL SELECT bucket, 0, 0, count(*)` + zeros + ` FROM (SELECT DISTINCT bucket, visitor_id, session_id FROM pending_pageviews) pending_bucket_sessions GROUP BY bucket`)
+			q.Add(` UNION ALL SELECT bucket, 0, count(*), 0 FROM pending_bucket_visitors GROUP BY bucket
+  UNION ALL SELECT bucket, 0, 0, count(*) FROM (SELECT DISTINCT bucket, visitor_id, session_id FROM pending_pageviews) pending_bucket_sessions GROUP BY bucket`)
 		}
 		q.Add("),\nbucket_visitors AS (SELECT bucket, sum(pending) AS pending, sum(visitors) AS visitors, sum(sessions) AS sessions FROM pageview_counts GROUP BY bucket),\n")
 		q.Add("goals AS (SELECT visitor_id, nearest_pageview_before, nearest_pageview_after, " + key + " AS bucket, " + pk + " AS pageview_before_bucket, " + nk + " AS pageview_after_bucket FROM " + counted(mixed) + " WHERE ")
@@ -302,23 +318,15 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 			q.Add(" UNION ALL SELECT bucket, 0, count(*) FROM pending_goal_buckets SEMI JOIN pending_bucket_visitors USING (bucket, visitor_id) GROUP BY bucket")
 		}
 		q.Add("),\nconversions AS (SELECT bucket, sum(pending) AS goal_pending, sum(converted) AS converted FROM bucket_conversions GROUP BY bucket)")
-		if withTotals {
-			q.Add(",\ntotals AS (SELECT CAST(coalesce(sum(total_visitors), 0) AS BIGINT) AS total_visitors, CAST(coalesce(sum(total_sessions), 0) AS BIGINT) AS total_sessions FROM pageview_counts),\n")
-			q.Add("total_converted AS (SELECT count(DISTINCT visitor_id) FILTER (WHERE nearest_pageview_before >= " + S + " OR nearest_pageview_after < " + E + ")")
-			if mixed {
-				q.Add(" + (SELECT count(*) FROM (SELECT DISTINCT visitor_id FROM pending_bucket_visitors) pending_pageview_visitors SEMI JOIN (SELECT DISTINCT visitor_id FROM pending_goal_buckets) pending_goal_visitors USING (visitor_id))")
-			}
-			q.Add(" AS converted_visitors FROM goals)")
+		if totals {
+			q.Add(",\ntotals AS (SELECT CAST(coalesce(sum(total_visitors), 0) AS BIGINT) AS total_visitors, CAST(coalesce(sum(total_sessions), 0) AS BIGINT) AS total_sessions, " +
+				"CAST(coalesce(sum(total_multi_pageview_sessions), 0) AS BIGINT) AS total_multi_pageview_sessions, CAST(coalesce(sum(total_duration_us), 0) AS BIGINT) AS total_duration_us FROM pageview_counts),\n")
+			q.Add("total_converted AS (SELECT count(DISTINCT visitor_id) FILTER (WHERE nearest_pageview_before >= " + S + " OR nearest_pageview_after < " + E + ") AS converted_visitors FROM goals)")
 		}
 		q.Add(`
 SELECT bucket, CAST(coalesce(pending, 0) + coalesce(goal_pending, 0) AS BIGINT), CAST(coalesce(visitors, 0) AS BIGINT), CAST(coalesce(sessions, 0) AS BIGINT), CAST(coalesce(converted, 0) AS BIGINT)`)
-		if withTotals {
-			if mixed {
-				q.Add(", total_visitors + (SELECT count(*) FROM (SELECT DISTINCT visitor_id FROM pending_bucket_visitors) pending_visitor_ids), total_sessions + (SELECT count(*) FROM (SELECT DISTINCT visitor_id, session_id FROM pending_pageviews) pending_session_ids)")
-			} else {
-				q.Add(", total_visitors, total_sessions")
-			}
-			q.Add(", total_converted.converted_visitors FROM (bucket_visitors FULL OUTER JOIN conversions USING (bucket)) CROSS JOIN totals CROSS JOIN total_converted")
+		if totals {
+			q.Add(", total_visitors, total_sessions, total_converted.converted_visitors, total_multi_pageview_sessions, total_duration_us FROM (bucket_visitors FULL OUTER JOIN conversions USING (bucket)) CROSS JOIN totals CROSS JOIN total_converted")
 		} else {
 			q.Add("\nFROM bucket_visitors FULL OUTER JOIN conversions USING (bucket)")
 		}
@@ -338,11 +346,14 @@ SELECT bucket, CAST(coalesce(pending, 0) + coalesce(goal_pending, 0) AS BIGINT),
 			twoScans(q, where, mixed)
 		}
 		var pending bool
-		out, t, pending, err = d.scanIndexedBuckets(ctx, q, withTotals)
+		out, t, pending, err = d.scanIndexedBuckets(ctx, q, withTotals && !mixed)
 		if err != nil {
 			return nil, t, fmt.Errorf("timeseries of %s: %w", r.WebsiteID, err)
 		}
 		if !pending {
+			if withTotals && mixed {
+				t, err = d.indexedTotals(ctx, r)
+			}
 			break
 		}
 	}
@@ -363,12 +374,14 @@ func (d *DB) scanIndexedBuckets(ctx context.Context, q *sqlq.Query, withTotals b
 		var b analytics.Bucket
 		var pending int64
 		dest := []any{&b.Key, &pending, &b.Visitors, &b.Sessions, &b.Converted}
+		var multi int64
 		if withTotals {
-			dest = append(dest, &t.Visitors, &t.Sessions, &t.Converted)
+			dest = append(dest, &t.Visitors, &t.Sessions, &t.Converted, &multi, &t.DurationMicros)
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, t, false, err
 		}
+		t.Bounces = t.Sessions - multi
 		if pending > 0 {
 			return nil, t, true, rows.Close()
 		}

@@ -39,6 +39,7 @@ func (d *DB) ExpireEvents(ctx context.Context, websiteID string, start, end time
 	defer d.roundMu.Unlock()
 	d.insertMu.Lock()
 	defer d.insertMu.Unlock()
+	defer d.writes.Add(1)
 	res, err := d.db.ExecContext(ctx, `DELETE FROM events WHERE site = ? AND ts >= ? AND ts < ?`, site, start.UTC(), end.UTC())
 	if err != nil {
 		return 0, fmt.Errorf("expire events of %s: %w", websiteID, err)

@@ -72,7 +72,9 @@ func (d *DB) loadSites(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := d.db.ExecContext(ctx, "UPDATE events SET site = ? WHERE website_id = ? AND site IS NULL", n, id); err != nil {
+		_, err = d.db.ExecContext(ctx, "UPDATE events SET site = ? WHERE website_id = ? AND site IS NULL", n, id)
+		d.writes.Add(1)
+		if err != nil {
 			return fmt.Errorf("number the events of %s: %w", id, err)
 		}
 	}

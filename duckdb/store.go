@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	ddb "github.com/duckdb/duckdb-go/v2"
 	"github.com/openfast/openfast"
@@ -60,6 +61,13 @@ type DB struct {
 	// computed on insert (live.go; nil when off).
 	insertMu sync.Mutex
 	live     *liveIndex
+	// writes counts the writes to the events' own columns (inserts,
+	// deletes, the website numbers), each added once it is done: reads
+	// kept for reuse (shared.go) are reused only while it is unchanged.
+	// Every such write must add to it; the index columns' do not.
+	writes atomic.Uint64
+	// shared are the reads kept for reuse (shared.go).
+	shared sharedReads
 }
 
 var _ openfast.EventStore = (*DB)(nil)
@@ -215,6 +223,7 @@ func (d *DB) insert(ctx context.Context, journal string, seq uint64, importID st
 	}
 	d.insertMu.Lock()
 	defer d.insertMu.Unlock()
+	defer d.writes.Add(1)
 	pending, err = d.insertTx(ctx, journal, seq, importID, events, sites, d.live)
 	if errors.Is(err, errGoalUpdate) {
 		// The goals were being indexed meanwhile, most likely (a
@@ -457,6 +466,7 @@ func (d *DB) DeleteEvents(ctx context.Context, del openfast.EventDeletion) (int6
 			d.live.forgetAll()
 		}
 	}
+	defer d.writes.Add(1)
 	res, err := d.db.ExecContext(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("delete events: %w", err)

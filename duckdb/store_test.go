@@ -19,7 +19,9 @@ import (
 	"github.com/openfast/openfast/storetest"
 )
 
-func openTemp(t *testing.T) openfast.EventStore {
+// openTemp opens an event store, with its background indexer, in a
+// temporary folder, closed when the test ends.
+func openTemp(t *testing.T) *DB {
 	t.Helper()
 	db, err := OpenDataDir(context.Background(), t.TempDir())
 	if err != nil {
@@ -30,7 +32,7 @@ func openTemp(t *testing.T) openfast.EventStore {
 }
 
 func TestEventsConformance(t *testing.T) {
-	storetest.Events(t, openTemp)
+	storetest.Events(t, func(t *testing.T) openfast.EventStore { return openTemp(t) })
 }
 
 // TestReopen: events survive closing and reopening, and the file is

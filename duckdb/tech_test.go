@@ -2,7 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -18,11 +17,7 @@ import (
 // stored before the column alike, with the reference's answer.
 func TestTechBreakdown(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTemp(t)
 	site := openfast.NewID()
 	start := time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC)
 	pv := func(visitor, minute int, browser string) openfast.Event {

@@ -453,9 +453,24 @@ type kpiView struct {
 }
 
 // kpis answers the KPI strip: the period's totals, their change against
-// the comparison, and a live count that refreshes itself.
+// the comparison, and a live count that refreshes itself. For a period of
+// dates the totals come with the chart's series (the same request but for
+// its fields), which the event store reads once for both panels; for all
+// time (where the chart shows the last months), or when the chart's series
+// is refused (too many points for its interval), from the overview.
 func (s *Server) kpis(ctx context.Context, w http.ResponseWriter, r *http.Request, v *visit, sc *scope) error {
 	overview := func(compare bool) (*wire.Overview, error) {
+		if _, dated := sc.view.span(); dated {
+			p := chartParams(sc, compare)
+			p.Set("fields", "visitors,revenue")
+			ts, _, err := s.app.Timeseries(ctx, sc.caller, sc.read(p))
+			if err == nil {
+				return &ts.Overview, nil
+			}
+			if openfast.ErrorCode(err) != openfast.EINVALID {
+				return nil, err
+			}
+		}
 		return s.app.Overview(ctx, sc.caller, sc.read(sc.view.params(compare)))
 	}
 	cur, err := overview(false)
@@ -660,14 +675,21 @@ type chartRow struct {
 	Revenue               string
 }
 
+// chartParams are the parameters of the chart's timeseries (but for its
+// fields), of the view's period or its comparison's.
+func chartParams(sc *scope, compare bool) url.Values {
+	p := sc.view.params(compare)
+	p.Set("interval", sc.view.interval())
+	p.Set("limit", strconv.Itoa(analytics.MaxAnalyticsLimit))
+	return p
+}
+
 // chart answers the main chart: visitors and revenue by interval, and the
 // comparison's visitors.
 func (s *Server) chart(ctx context.Context, w http.ResponseWriter, r *http.Request, v *visit, sc *scope) error {
 	series := func(compare bool) (*analytics.Series, error) {
-		p := sc.view.params(compare)
-		p.Set("interval", sc.view.interval())
+		p := chartParams(sc, compare)
 		p.Set("fields", "visitors,revenue")
-		p.Set("limit", strconv.Itoa(analytics.MaxAnalyticsLimit))
 		ts, _, err := s.app.Timeseries(ctx, sc.caller, sc.read(p))
 		return ts, err
 	}

@@ -154,6 +154,11 @@ func TestAnalyticsPage(t *testing.T) {
 		{"kpis", "Sessions 3"},
 		{"kpis", "Revenue 49.99 USD"},
 		{"kpis", "Conversion rate 33.3%"},
+		// Two of the three sessions have one pageview; V1's lasts 5 minutes.
+		{"kpis", "Bounce rate 66.7%"},
+		{"kpis", "Session duration 1m 40s"},
+		{"kpis?period=today", "Visitors 2 Sessions 2 Bounce rate 100.0% Session duration 0m 00s Revenue 0.00 USD"},
+		{"kpis?period=all", "Visitors 3 Sessions 3 Bounce rate 66.7% Session duration 1m 40s Revenue 49.99 USD"},
 		{"referrers", "Google 1 49.99 USD"},
 		{"referrers", "Direct/None 1 0.00 USD"},
 		{"pages", "/ 2"},
@@ -277,7 +282,9 @@ func TestAnalyticsPanelError(t *testing.T) {
 	if chart.status != 400 || !strings.Contains(chart.body, `class="panel-error"`) || !strings.Contains(chart.body, "choose a longer interval") {
 		t.Errorf("chart by hour over 12 months: %d\n%s", chart.status, short(chart.body))
 	}
-	if p := a.panel(t, a.owner, base+"kpis?period=12m&interval=hour"); p.status != 200 {
+	// The key figures, which come with the chart's series, are those of
+	// the overview.
+	if p := a.panel(t, a.owner, base+"kpis?period=12m&interval=hour"); p.status != 200 || !strings.Contains(text(p.body), "Visitors 3 Sessions 3 Bounce rate 66.7% Session duration 1m 40s Revenue 49.99 USD") {
 		t.Errorf("kpis beside it: %d\n%s", p.status, short(p.body))
 	}
 	long := url.QueryEscape("is:" + strings.Repeat("x", 300))

@@ -1,0 +1,88 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/storetest"
+)
+
+// TestShare: concurrent askers of a read share one run of it; a write
+// makes the next ask read again; a read that panics leaves no one
+// waiting; with sharedEntries reads under way, more askers read on their
+// own.
+func TestShare(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+
+	runs := 0
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	values := make([]any, 5)
+	for i := range values {
+		wg.Go(func() {
+			v, ok, err := db.share(ctx, "k", func() (any, error) {
+				runs++ // one run only: no race
+				<-release
+				return 42, nil
+			})
+			if !ok || err != nil {
+				t.Errorf("asker %d: ok %v, %v", i, ok, err)
+			}
+			values[i] = v
+		})
+	}
+	close(release)
+	wg.Wait()
+	if runs != 1 || fmt.Sprint(values) != "[42 42 42 42 42]" {
+		t.Errorf("%d runs, values %v", runs, values)
+	}
+
+	// Kept until a write.
+	read := func() int {
+		v, ok, err := db.share(ctx, "k", func() (any, error) { runs++; return runs, nil })
+		if !ok || err != nil {
+			t.Fatalf("ok %v, %v", ok, err)
+		}
+		return v.(int)
+	}
+	if v := read(); v != 42 || runs != 1 {
+		t.Errorf("kept read: %v, %d runs", v, runs)
+	}
+	if err := db.InsertEvents(ctx, []openfast.Event{storetest.SampleEvent(openfast.NewID(), 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if v := read(); v != 2 {
+		t.Errorf("after a write: %v, want a new read", v)
+	}
+
+	// A panic.
+	func() {
+		defer func() { recover() }()
+		db.share(ctx, "p", func() (any, error) { panic("boom") })
+	}()
+	if v, ok, err := db.share(ctx, "p", func() (any, error) { return "again", nil }); !ok || err != nil || v != "again" {
+		t.Errorf("after a panic: %v %v %v", v, ok, err)
+	}
+
+	// Full.
+	block := make(chan struct{})
+	started := make(chan struct{}, sharedEntries)
+	var busy sync.WaitGroup
+	for i := range sharedEntries {
+		busy.Go(func() {
+			db.share(ctx, fmt.Sprint("busy", i), func() (any, error) { started <- struct{}{}; <-block; return nil, nil })
+		})
+	}
+	for range sharedEntries {
+		<-started
+	}
+	if _, ok, err := db.share(ctx, "one more", func() (any, error) { return nil, nil }); ok || err != nil {
+		t.Errorf("with %d reads under way: ok %v, %v; want to read on one's own", sharedEntries, ok, err)
+	}
+	close(block)
+	busy.Wait()
+}
