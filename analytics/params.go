@@ -118,11 +118,16 @@ type Query struct {
 	// IncludeRenewals is the website's includeRenewalRevenue, set by the
 	// caller: renewals count in revenue and make customers.
 	IncludeRenewals bool
+	// Page, set by the caller, says the read is one of a dashboard
+	// page's, asked together: a timeseries then also gives the overview's
+	// figures of its range (Series.Overview, its totals with sessions),
+	// and the reads may be shared with the page's others (Request.Shared).
+	Page bool
 }
 
 // request is the store request of q's range and filters on a website.
 func (q *Query) request(websiteID string) Request {
-	return Request{WebsiteID: websiteID, Range: q.Range, Filters: q.Filters, ExcludeRenewals: !q.IncludeRenewals}
+	return Request{WebsiteID: websiteID, Range: q.Range, Filters: q.Filters, ExcludeRenewals: !q.IncludeRenewals, SessionTotals: q.Page, Shared: q.Page}
 }
 
 // Endpoint describes one read endpoint's parameter rules.

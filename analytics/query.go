@@ -41,6 +41,14 @@ type Request struct {
 	// renewals is not converted (the website's includeRenewalRevenue is
 	// off). It changes Converted only.
 	ExcludeRenewals bool
+	// SessionTotals asks SeriesWithTotals for the totals' Bounces and
+	// DurationMicros too (Totals always has them).
+	SessionTotals bool
+	// Shared says the read is asked together with others of the same
+	// range (a dashboard page's): a store may read once for all, and
+	// keep it for them (the payers of several breakdowns' revenue, the
+	// series and revenue of the chart and the key figures).
+	Shared bool
 }
 
 // Totals are the aggregates behind the overview and a timeseries bucket.
@@ -161,7 +169,8 @@ type Store interface {
 
 // SeriesTotaler is a Store that can compute a series together with the
 // totals of its request, for a schedule whose window is the request's
-// whole range: those of Totals for the same request.
+// whole range: those of Totals for the same request, but for Bounces and
+// DurationMicros, which are 0 unless r.SessionTotals.
 type SeriesTotaler interface {
 	SeriesWithTotals(ctx context.Context, r Request, s Schedule) ([]Bucket, Totals, error)
 }

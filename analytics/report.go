@@ -262,16 +262,20 @@ type Series struct {
 	Totals   wire.TimeseriesTotals
 	Data     []wire.TimeseriesRow
 	Total    int
-	// Overview is what GET /analytics/overview answers for the same range
-	// and filters, from the same reads (the dashboard's key figures): all
-	// its figures but currency, the money ones (revenue, payments, revenue
-	// per visitor) when the fields ask for money. It is no part of the
-	// timeseries' answer.
+	// Overview, when the query asks for it (Query.Page), is what GET
+	// /analytics/overview answers for the same range and filters, from
+	// the same reads (the dashboard's key figures): all its figures but
+	// currency, the money ones (revenue, payments, revenue per visitor)
+	// when the fields ask for money. It is no part of the timeseries'
+	// answer.
 	Overview wire.Overview
 }
 
 // seriesOverview is a Series' Overview.
 func seriesOverview(t Totals, m money, q *Query, currency string) wire.Overview {
+	if !q.Page {
+		return wire.Overview{}
+	}
 	all := *q
 	all.Fields = []string{"visitors", "sessions", "bounce_rate", "avg_session_duration", "conversion_rate"}
 	if wantsMoney(q.Fields) {

@@ -22,6 +22,11 @@ import (
 type Read struct {
 	WebsiteID string // "" for a website key's own website
 	Params    url.Values
+	// Page: the read is one of the dashboard page's, asked with the
+	// others (analytics.Query.Page): a timeseries also gives the
+	// overview's figures of its range, and breakdowns read their revenue
+	// together.
+	Page bool
 }
 
 func (a *App) analyticsReady() error {
@@ -68,6 +73,7 @@ func (a *App) readQuery(ctx context.Context, c Caller, in Read, e analytics.Endp
 		return nil, nil, err
 	}
 	q.IncludeRenewals = site.IncludeRenewalRevenue
+	q.Page = in.Page
 	a.clampToRetention(q, site.Website)
 	return q, site.Website, nil
 }

@@ -147,9 +147,12 @@ FROM vis JOIN ses USING (bucket) LEFT JOIN conv USING (bucket) ORDER BY bucket`)
 
 // SeriesWithTotals implements analytics.SeriesTotaler: without filters,
 // the totals come from the series' own pass over the pageviews.
-// The chart and the key figures of the dashboard ask for the same one, and
-// share it (DB.share).
+// The chart and the key figures of the dashboard ask for the same one
+// (r.Shared), and share it (DB.share).
 func (d *DB) SeriesWithTotals(ctx context.Context, r analytics.Request, s analytics.Schedule) ([]analytics.Bucket, analytics.Totals, error) {
+	if !r.Shared {
+		return d.seriesWithTotals(ctx, r, s)
+	}
 	type answer struct {
 		buckets []analytics.Bucket
 		totals  analytics.Totals
@@ -180,19 +183,21 @@ func scheduleKey(s *analytics.Schedule) string {
 }
 
 // seriesWithTotals is SeriesWithTotals, not shared.
-func (d *DB) seriesWithTotals(ctx context.Context, r analytics.Request, s analytics.Schedule) ([]analytics.Bucket, analytics.Totals, error) {
+func (d *DB) seriesWithTotals(ctx context.Context, r analytics.Request, s analytics.Schedule) (out []analytics.Bucket, t analytics.Totals, err error) {
 	if err := sqlq.CheckFilters(r); err != nil {
 		return nil, analytics.Totals{}, err
 	}
 	if len(r.Filters) > 0 || !monotone(s) {
-		t, err := d.Totals(ctx, r)
-		if err != nil {
-			return nil, t, err
+		if t, err = d.Totals(ctx, r); err == nil {
+			out, err = d.Series(ctx, r, s)
 		}
-		out, err := d.Series(ctx, r, s)
-		return out, t, err
+	} else {
+		out, t, err = d.indexedSeries(ctx, r, s, true)
 	}
-	return d.indexedSeries(ctx, r, s, true)
+	if !r.SessionTotals {
+		t.Bounces, t.DurationMicros = 0, 0 // as analytics.SeriesTotaler says
+	}
+	return out, t, err
 }
 
 // Breakdown groups the events by b's columns.
@@ -291,8 +296,11 @@ func (d *DB) ActiveVisitors(ctx context.Context, websiteID string, since, until 
 // Revenue implements analytics.RevenueStore: one scan of the payments of
 // the range or window (few rows next to the pageviews), and with filters
 // a semi join with the visitors counted.
-// The chart and the key figures share it (DB.share).
+// The chart and the key figures share it (r.Shared, DB.share).
 func (d *DB) Revenue(ctx context.Context, r analytics.Request, s *analytics.Schedule) ([]analytics.RevenueRow, error) {
+	if !r.Shared {
+		return d.revenue(ctx, r, s)
+	}
 	v, ok, err := d.share(ctx, "revenue "+requestKey(r)+scheduleKey(s), func() (any, error) {
 		return d.revenue(ctx, r, s)
 	})
@@ -349,11 +357,12 @@ func (d *DB) revenue(ctx context.Context, r analytics.Request, s *analytics.Sche
 	return out, nil
 }
 
-// GroupRevenue implements analytics.GroupRevenueStore. By the columns of
-// the dashboard's first tabs it sums a read shared with the other
-// breakdowns (payers.go); otherwise, and when that read is over its
-// bound, it runs a statement of its own: the (keys, visitor) pairs of the
-// payers' pageviews, joined with their payments.
+// GroupRevenue implements analytics.GroupRevenueStore. Asked with other
+// breakdowns (r.Shared), by the keys of the dashboard's first tabs,
+// it sums a read shared with them (payers.go); otherwise, and when that
+// read is over its bound, it runs a statement of its own (cheaper for one
+// breakdown): the (keys, visitor) pairs of the payers' pageviews, joined
+// with their payments.
 // The payers come from a scan of the range's payments of their own (not
 // from pay, which DuckDB would then compute twice), and the groups' keys
 // are tested on those few pairs after DISTINCT rather than on every
@@ -364,7 +373,7 @@ func (d *DB) GroupRevenue(ctx context.Context, r analytics.Request, b analytics.
 	if err != nil || len(groups) == 0 {
 		return nil, err
 	}
-	if set := payerSet(keys); set >= 0 {
+	if set := payerSet(keys); r.Shared && set >= 0 {
 		out, ok, err := d.sharedGroupRevenue(ctx, r, set, groups)
 		if ok || err != nil {
 			return out, err

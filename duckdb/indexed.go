@@ -120,10 +120,14 @@ func goalSums(guard, S, E string) string {
 // totalSums are the window's totals over pageview rows in a series'
 // statement, each row counted where guard (a condition and " AND ", or
 // "") holds: those of pageviewSums, named total_visitors, total_sessions,
-// total_multi_pageview_sessions and total_duration_us.
-func totalSums(guard, S string) string {
-	return countIf(guard+"prev_visitor_pageview < "+S) + " AS total_visitors, " + countIf(guard+"prev_session_pageview < "+S) + " AS total_sessions, " +
-		countIf(guard+"prev_session_pageview >= "+S+" AND second_prev_session_pageview < "+S) + " AS total_multi_pageview_sessions, " +
+// and with sessions (which reads ts and second_prev_session_pageview)
+// total_multi_pageview_sessions and total_duration_us (else 0).
+func totalSums(guard, S string, sessions bool) string {
+	out := countIf(guard+"prev_visitor_pageview < "+S) + " AS total_visitors, " + countIf(guard+"prev_session_pageview < "+S) + " AS total_sessions, "
+	if !sessions {
+		return out + "0 AS total_multi_pageview_sessions, 0 AS total_duration_us"
+	}
+	return out + countIf(guard+"prev_session_pageview >= "+S+" AND second_prev_session_pageview < "+S) + " AS total_multi_pageview_sessions, " +
 		"CAST(coalesce(sum(CASE WHEN " + guard + "prev_session_pageview >= " + S + " THEN epoch_us(ts) - prev_session_pageview ELSE 0 END), 0) AS BIGINT) AS total_duration_us"
 }
 
@@ -211,6 +215,12 @@ func keyAt(s analytics.Schedule, us int64) int64 {
 // pending rows, by indexedTotals.
 func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics.Schedule, withTotals bool) ([]analytics.Bucket, analytics.Totals, error) {
 	var t analytics.Totals
+	// sessions: the totals' Bounces and DurationMicros too.
+	sessions := withTotals && r.SessionTotals
+	sessionColumns := ""
+	if sessions {
+		sessionColumns = "ts, second_prev_session_pageview, "
+	}
 	key, err := bucketKey(s)
 	if err != nil {
 		return nil, t, err
@@ -251,7 +261,7 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 	// visitors are deduplicated over window_rows (faster than GROUPING
 	// SETS).
 	oneScan := func(q *sqlq.Query, where func()) {
-		q.Add("WITH window_rows AS MATERIALIZED (SELECT type, visitor_id, ts, prev_visitor_pageview, prev_session_pageview, second_prev_session_pageview, nearest_pageview_before, nearest_pageview_after, " + key + " AS bucket, " + vk + " AS prev_visitor_bucket, " + sk + " AS prev_session_bucket, " + pk + " AS pageview_before_bucket, " + nk + " AS pageview_after_bucket FROM events WHERE ")
+		q.Add("WITH window_rows AS MATERIALIZED (SELECT type, visitor_id, prev_visitor_pageview, prev_session_pageview, " + sessionColumns + "nearest_pageview_before, nearest_pageview_after, " + key + " AS bucket, " + vk + " AS prev_visitor_bucket, " + sk + " AS prev_session_bucket, " + pk + " AS pageview_before_bucket, " + nk + " AS pageview_after_bucket FROM events WHERE ")
 		where()
 		q.Add(" AND (type = " + pageview + " OR " + sqlq.Customer(r) + ")),\n")
 		q.Add("buckets AS (SELECT bucket, " +
@@ -260,7 +270,7 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 			countIf("type = "+pageview+" AND (prev_session_pageview < "+S+" OR prev_session_bucket < bucket)") + " AS sessions, " +
 			"count(DISTINCT visitor_id) FILTER (WHERE type <> " + pageview + " AND (pageview_before_bucket = bucket OR pageview_after_bucket = bucket)) AS converted")
 		if withTotals {
-			q.Add(", " + totalSums("type = "+pageview+" AND ", S))
+			q.Add(", " + totalSums("type = "+pageview+" AND ", S, sessions))
 		}
 		q.Add(" FROM window_rows GROUP BY bucket)")
 		if withTotals {
@@ -296,10 +306,10 @@ func (d *DB) indexedSeries(ctx context.Context, r analytics.Request, s analytics
 		q.Add("pageview_counts AS (SELECT bucket, " + countIf("prev_visitor_pageview IS NULL") + " AS pending, " + countIf("prev_visitor_pageview < "+S+" OR prev_visitor_bucket < bucket") + " AS visitors, " +
 			countIf("prev_session_pageview < "+S+" OR prev_session_bucket < bucket") + " AS sessions")
 		if totals {
-			q.Add(", " + totalSums("", S))
+			q.Add(", " + totalSums("", S, sessions))
 		}
 		q.Add(" FROM (SELECT prev_visitor_pageview, prev_session_pageview, " + key + " AS bucket, " + vk + " AS prev_visitor_bucket, " + sk + " AS prev_session_bucket")
-		if totals {
+		if totals && sessions {
 			q.Add(", second_prev_session_pageview, ts")
 		}
 		q.Add(" FROM " + counted(mixed) + " WHERE ")
@@ -346,7 +356,7 @@ SELECT bucket, CAST(coalesce(pending, 0) + coalesce(goal_pending, 0) AS BIGINT),
 			twoScans(q, where, mixed)
 		}
 		var pending bool
-		out, t, pending, err = d.scanIndexedBuckets(ctx, q, withTotals && !mixed)
+		out, t, pending, err = d.scanIndexedBuckets(ctx, q, withTotals && !mixed, sessions)
 		if err != nil {
 			return nil, t, fmt.Errorf("timeseries of %s: %w", r.WebsiteID, err)
 		}
@@ -360,9 +370,10 @@ SELECT bucket, CAST(coalesce(pending, 0) + coalesce(goal_pending, 0) AS BIGINT),
 	return out, t, nil
 }
 
-// scanIndexedBuckets reads the buckets, and withTotals the totals; it
-// stops and reports when a bucket has pending pageviews.
-func (d *DB) scanIndexedBuckets(ctx context.Context, q *sqlq.Query, withTotals bool) ([]analytics.Bucket, analytics.Totals, bool, error) {
+// scanIndexedBuckets reads the buckets, and withTotals the totals (with
+// sessions, their Bounces and DurationMicros too); it stops and reports
+// when a bucket has pending pageviews.
+func (d *DB) scanIndexedBuckets(ctx context.Context, q *sqlq.Query, withTotals, sessions bool) ([]analytics.Bucket, analytics.Totals, bool, error) {
 	var t analytics.Totals
 	rows, err := d.db.QueryContext(ctx, q.String(), q.Args...)
 	if err != nil {
@@ -381,7 +392,9 @@ func (d *DB) scanIndexedBuckets(ctx context.Context, q *sqlq.Query, withTotals b
 		if err := rows.Scan(dest...); err != nil {
 			return nil, t, false, err
 		}
-		t.Bounces = t.Sessions - multi
+		if sessions {
+			t.Bounces = t.Sessions - multi
+		}
 		if pending > 0 {
 			return nil, t, true, rows.Close()
 		}

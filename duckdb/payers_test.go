@@ -15,9 +15,10 @@ import (
 )
 
 // TestSharedGroupRevenue: the revenue of the breakdowns by page, hostname,
-// referrer, country and browser comes from one read of the payers, shared
-// by concurrent and following requests of the same range and filters, and
-// equal to the reference's; a write (insert, deletion) is seen by the
+// referrer, country and browser asked together (Shared) comes from
+// one read of the payers, shared by concurrent and following requests of
+// the same range and filters, and equal to the reference's; asked alone,
+// from a statement of its own; a write (insert, deletion) is seen by the
 // next request; a read over its bound, or another breakdown, runs the
 // statement of its own with the same answer.
 func TestSharedGroupRevenue(t *testing.T) {
@@ -56,7 +57,7 @@ func TestSharedGroupRevenue(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref := &storetest.Reference{Events: events}
-	r := analytics.Request{WebsiteID: site, Range: analytics.Range{Start: start, End: start.Add(48 * time.Hour)}}
+	r := analytics.Request{WebsiteID: site, Range: analytics.Range{Start: start, End: start.Add(48 * time.Hour)}, Shared: true}
 	byKeys := [][]analytics.Column{
 		{analytics.ColHostname, analytics.ColPath}, {analytics.ColHostname}, {analytics.ColSessionReferrer},
 		{analytics.ColCountry}, {analytics.ColBrowser}, {analytics.ColPath, analytics.ColBrowser},
@@ -96,6 +97,11 @@ func TestSharedGroupRevenue(t *testing.T) {
 	}
 	if n := check("again", r); n != 0 {
 		t.Errorf("the same requests again: %d shared reads, want 0", n)
+	}
+	alone := r
+	alone.Shared, alone.Range.End = false, alone.Range.End.Add(time.Minute)
+	if n := check("asked alone", alone); n != 0 {
+		t.Errorf("asked alone: %d shared reads, want 0 (a statement of its own)", n)
 	}
 	filtered := r
 	filtered.Filters = []analytics.Filter{{Dimension: analytics.DimCountry, Op: analytics.OpIs, Values: []string{"US", "FR"}}}

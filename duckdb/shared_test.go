@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/openfast/openfast"
+	"github.com/openfast/openfast/analytics"
 	"github.com/openfast/openfast/storetest"
 )
 
@@ -57,6 +59,26 @@ func TestShare(t *testing.T) {
 	}
 	if v := read(); v != 2 {
 		t.Errorf("after a write: %v, want a new read", v)
+	}
+
+	// The stores' reads share only when asked together (r.Shared).
+	start := time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC)
+	r := analytics.Request{WebsiteID: openfast.NewID(), Range: analytics.Range{Start: start, End: start.Add(24 * time.Hour)}}
+	sch := analytics.Schedule{Unit: analytics.UnitDay, Window: r.Range, Shifts: analytics.Shifts(start, r.Range.End, time.UTC), Location: time.UTC}
+	for _, shared := range []bool{false, true} {
+		r.Shared = shared
+		before := db.shared.reads
+		for range 3 {
+			if _, _, err := db.SeriesWithTotals(ctx, r, sch); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Revenue(ctx, r, &sch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, want := db.shared.reads-before, map[bool]int{false: 0, true: 2}[shared]; n != want {
+			t.Errorf("shared %v: %d shared reads, want %d", shared, n, want)
+		}
 	}
 
 	// A panic.

@@ -315,6 +315,10 @@ func Analytics(t *testing.T, open OpenAnalyticsFunc, queries int) {
 		}
 		query.IncludeRenewals = r.IntN(2) == 0
 		q.Set("(includeRenewalRevenue)", strconv.FormatBool(query.IncludeRenewals))
+		// As the dashboard page asks (timeseries with the overview's
+		// figures, breakdowns' revenue read together), or as the API.
+		query.Page = r.IntN(2) == 0
+		q.Set("(page)", strconv.FormatBool(query.Page))
 		compare(e.Name, q, answer(ref, e, site.id, query), answer(got, e, site.id, query))
 	}
 	// The revenue of each site's whole history, computed here one payment
@@ -408,16 +412,22 @@ func Analytics(t *testing.T, open OpenAnalyticsFunc, queries int) {
 					query, err := analytics.Parse(analytics.Timeseries, q, "UTC", now)
 					must(t, err)
 					for _, site := range refSites {
-						r := analytics.Request{WebsiteID: site.id, Range: query.Range}
-						s := analytics.Schedule{Unit: analytics.Unit(interval), Window: query.Range,
-							Shifts: analytics.Shifts(query.Range.Start, query.Range.End, query.Location), Location: query.Location}
-						wantTotals, err := ref.Store.Totals(ctx, r)
-						must(t, err)
-						wantBuckets, err := ref.Store.Series(ctx, r, s)
-						must(t, err)
-						haveBuckets, haveTotals, err := st.SeriesWithTotals(ctx, r, s)
-						must(t, err)
-						compare("series with totals", q, []any{wantBuckets, wantTotals}, []any{haveBuckets, haveTotals})
+						for _, sessions := range []bool{false, true} {
+							r := analytics.Request{WebsiteID: site.id, Range: query.Range, SessionTotals: sessions}
+							s := analytics.Schedule{Unit: analytics.Unit(interval), Window: query.Range,
+								Shifts: analytics.Shifts(query.Range.Start, query.Range.End, query.Location), Location: query.Location}
+							wantTotals, err := ref.Store.Totals(ctx, r)
+							must(t, err)
+							if !sessions {
+								wantTotals.Bounces, wantTotals.DurationMicros = 0, 0
+							}
+							wantBuckets, err := ref.Store.Series(ctx, r, s)
+							must(t, err)
+							haveBuckets, haveTotals, err := st.SeriesWithTotals(ctx, r, s)
+							must(t, err)
+							q.Set("(sessionTotals)", strconv.FormatBool(sessions))
+							compare("series with totals", q, []any{wantBuckets, wantTotals}, []any{haveBuckets, haveTotals})
+						}
 					}
 				}
 			}

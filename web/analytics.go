@@ -246,7 +246,7 @@ func (s *Server) analyticsPanel(w http.ResponseWriter, r *http.Request, v *visit
 	if !ok {
 		return openfast.Errorf(openfast.ENOTFOUND, "There is no panel %s.", openfast.Truncate(name, 40))
 	}
-	table, err := s.breakdown(ctx, sc, rep, 10, 0)
+	table, err := s.breakdown(ctx, sc, rep, 10, 0, true)
 	if err != nil {
 		return err
 	}
@@ -321,8 +321,9 @@ type rowView struct {
 	Raw, Color, Title string
 }
 
-// breakdown reads limit rows of rep from offset.
-func (s *Server) breakdown(ctx context.Context, sc *scope, rep report, limit, offset int) (*tableView, error) {
+// breakdown reads limit rows of rep from offset; page: for a panel of the
+// analytics page, which asks with the other panels (app.Read.Page).
+func (s *Server) breakdown(ctx context.Context, sc *scope, rep report, limit, offset int, page bool) (*tableView, error) {
 	params := sc.view.params(false)
 	fields := rep.key + ",visitors,revenue"
 	if rep.endpoint.Name == analytics.Goals.Name {
@@ -331,7 +332,9 @@ func (s *Server) breakdown(ctx context.Context, sc *scope, rep report, limit, of
 	params.Set("fields", fields)
 	params.Set("limit", strconv.Itoa(limit))
 	params.Set("offset", strconv.Itoa(offset))
-	rows, total, _, err := s.app.Breakdown(ctx, sc.caller, rep.endpoint, sc.read(params))
+	in := sc.read(params)
+	in.Page = page
+	rows, total, _, err := s.app.Breakdown(ctx, sc.caller, rep.endpoint, in)
 	if err != nil {
 		return nil, err
 	}
@@ -414,7 +417,7 @@ func (s *Server) analyticsDetails(w http.ResponseWriter, r *http.Request, v *vis
 	if !ok {
 		return openfast.Errorf(openfast.ENOTFOUND, "There is no report %s.", openfast.Truncate(name, 40))
 	}
-	t, err := s.breakdown(ctx, sc, rep, detailsPageSize, offset)
+	t, err := s.breakdown(ctx, sc, rep, detailsPageSize, offset, false)
 	if err != nil {
 		return err
 	}
@@ -454,16 +457,14 @@ type kpiView struct {
 
 // kpis answers the KPI strip: the period's totals, their change against
 // the comparison, and a live count that refreshes itself. For a period of
-// dates the totals come with the chart's series (the same request but for
-// its fields), which the event store reads once for both panels; for all
+// dates the totals come with the chart's series (chartRead), which the
+// event store reads once for both panels; for all
 // time (where the chart shows the last months), or when the chart's series
 // is refused (too many points for its interval), from the overview.
 func (s *Server) kpis(ctx context.Context, w http.ResponseWriter, r *http.Request, v *visit, sc *scope) error {
 	overview := func(compare bool) (*wire.Overview, error) {
 		if _, dated := sc.view.span(); dated {
-			p := chartParams(sc, compare)
-			p.Set("fields", "visitors,revenue")
-			ts, _, err := s.app.Timeseries(ctx, sc.caller, sc.read(p))
+			ts, _, err := s.app.Timeseries(ctx, sc.caller, chartRead(sc, compare))
 			if err == nil {
 				return &ts.Overview, nil
 			}
@@ -675,22 +676,24 @@ type chartRow struct {
 	Revenue               string
 }
 
-// chartParams are the parameters of the chart's timeseries (but for its
-// fields), of the view's period or its comparison's.
-func chartParams(sc *scope, compare bool) url.Values {
+// chartRead is the chart's timeseries, of the view's period or its
+// comparison's, with the overview's figures for the key figures (one
+// request for both panels, which the event store reads once).
+func chartRead(sc *scope, compare bool) app.Read {
 	p := sc.view.params(compare)
 	p.Set("interval", sc.view.interval())
+	p.Set("fields", "visitors,revenue")
 	p.Set("limit", strconv.Itoa(analytics.MaxAnalyticsLimit))
-	return p
+	in := sc.read(p)
+	in.Page = true
+	return in
 }
 
 // chart answers the main chart: visitors and revenue by interval, and the
 // comparison's visitors.
 func (s *Server) chart(ctx context.Context, w http.ResponseWriter, r *http.Request, v *visit, sc *scope) error {
 	series := func(compare bool) (*analytics.Series, error) {
-		p := chartParams(sc, compare)
-		p.Set("fields", "visitors,revenue")
-		ts, _, err := s.app.Timeseries(ctx, sc.caller, sc.read(p))
+		ts, _, err := s.app.Timeseries(ctx, sc.caller, chartRead(sc, compare))
 		return ts, err
 	}
 	cur, err := series(false)

@@ -11,7 +11,9 @@
 // timeseries (day), pages, referrers, countries and realtime, for the big
 // site over its last 30 days and for the smallest site over its last 7
 // days. A pass's figure for a widget is the median of -runs requests.
-// openfast keeps no query cache, so every request runs its queries.
+// The event store shares reads only among the dashboard page's panels
+// (analytics.Request.Shared), never among the API's requests, so every
+// request runs its queries.
 // Each quiet pass also computes a funnel of 4 steps on the big site over
 // the same 30 days (funnel.go), -runs times, through analytics.Service as
 // the funnel route calls it, and reports its median (goal: 200 ms).

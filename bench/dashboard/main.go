@@ -67,7 +67,6 @@ import (
 	"github.com/chromedp/cdproto/network"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/api"
 	"github.com/openfast/openfast/app"
 	"github.com/openfast/openfast/auth"
@@ -193,17 +192,8 @@ func run(ctx context.Context, o options) error {
 		{"big site, 30 days", "/websites/" + big.ID + "?period=30d"},
 		{"small site, 7 days", "/websites/" + small.ID + "?period=7d"},
 	}
-	// write is the event of a website of its own, stored and deleted
-	// before each timed load: a write, as live traffic makes.
-	write := func() error {
-		const site = "be0c4be0c4be0c4be0c4be0c" // none of the data set's
-		e := openfast.Event{WebsiteID: site, Time: now.Add(-time.Minute), Type: openfast.EventCustom, VisitorID: openfast.UUID{1}, SessionID: openfast.UUID{1}, Goal: "bench"}
-		if err := events.InsertEvents(ctx, []openfast.Event{e}); err != nil {
-			return err
-		}
-		_, err := events.DeleteEvents(ctx, openfast.EventDeletion{WebsiteID: site, Type: openfast.EventCustom})
-		return err
-	}
+	// write comes before each timed load (dataset.Write).
+	write := func() error { return dataset.Write(ctx, events, now) }
 	if o.alone {
 		return alone(ctx, base, cookie, scenarios[0], o.runs, write)
 	}

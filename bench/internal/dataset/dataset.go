@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/openfast/openfast"
 	"github.com/openfast/openfast/duckdb"
 	"github.com/openfast/openfast/sqlite"
 )
@@ -92,6 +93,26 @@ func Open(ctx context.Context, dir string) (*sqlite.DB, *duckdb.DB, error) {
 		return nil, nil, errors.Join(err, events.Close(), meta.Close())
 	}
 	return meta, events, nil
+}
+
+// Write stores and deletes an event of a website of its own (none of the
+// data set's), a minute before at: a write, as a live website's traffic
+// makes. The event store shares a read among the requests that ask for it
+// until the next write (duckdb/shared.go); a benchmark writes before each
+// timed request so that none reuses the reads of the one before. The
+// event is an identify event, which the analytics index leaves alone (no
+// background indexing, nothing for its deletion to conflict with).
+func Write(ctx context.Context, events *duckdb.DB, at time.Time) error {
+	const site = "be0c4be0c4be0c4be0c4be0c"
+	e := openfast.Event{WebsiteID: site, Time: at.Add(-time.Minute), Type: openfast.EventIdentify,
+		VisitorID: openfast.UUID{1}, SessionID: openfast.UUID{1}}
+	if err := events.InsertEvents(ctx, []openfast.Event{e}); err != nil {
+		return fmt.Errorf("write before a timed request: %w", err)
+	}
+	if _, err := events.DeleteEvents(ctx, openfast.EventDeletion{WebsiteID: site, Type: openfast.EventIdentify}); err != nil {
+		return fmt.Errorf("write before a timed request: %w", err)
+	}
+	return nil
 }
 
 // BigAndSmall returns the site with the most traffic and the one with the
