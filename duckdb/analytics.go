@@ -157,14 +157,11 @@ func (d *DB) SeriesWithTotals(ctx context.Context, r analytics.Request, s analyt
 		buckets []analytics.Bucket
 		totals  analytics.Totals
 	}
-	v, ok, err := d.share(ctx, "series "+requestKey(r)+scheduleKey(&s), func() (any, error) {
+	v, err := d.share(ctx, "series "+requestKey(r)+scheduleKey(&s), func() (any, error) {
 		b, t, err := d.seriesWithTotals(ctx, r, s)
 		return answer{b, t}, err
 	})
-	if err != nil || !ok {
-		if err == nil {
-			return d.seriesWithTotals(ctx, r, s)
-		}
+	if err != nil {
 		return nil, analytics.Totals{}, err
 	}
 	a := v.(answer)
@@ -301,13 +298,10 @@ func (d *DB) Revenue(ctx context.Context, r analytics.Request, s *analytics.Sche
 	if !r.Shared {
 		return d.revenue(ctx, r, s)
 	}
-	v, ok, err := d.share(ctx, "revenue "+requestKey(r)+scheduleKey(s), func() (any, error) {
+	v, err := d.share(ctx, "revenue "+requestKey(r)+scheduleKey(s), func() (any, error) {
 		return d.revenue(ctx, r, s)
 	})
-	if err != nil || !ok {
-		if err == nil {
-			return d.revenue(ctx, r, s)
-		}
+	if err != nil {
 		return nil, err
 	}
 	return slices.Clone(v.([]analytics.RevenueRow)), nil

@@ -71,11 +71,11 @@ func grouping(set []string) int64 {
 }
 
 // sharedGroupRevenue is GroupRevenue by payerSets[set] from the shared
-// read of r's payers; ok is false when the read is over its bound (or
-// failed for another caller), and the caller runs its own statement.
+// read of r's payers; ok is false when the read is over its bound, and
+// the caller runs its own statement.
 func (d *DB) sharedGroupRevenue(ctx context.Context, r analytics.Request, set int, groups [][]string) (out []analytics.RevenueRow, ok bool, err error) {
-	pd, ok, err := d.payerRead(ctx, r)
-	if err != nil || !ok || pd.over {
+	pd, err := d.payerRead(ctx, r)
+	if err != nil || pd.over {
 		return nil, false, err
 	}
 	type sumKey struct {
@@ -111,8 +111,8 @@ func (d *DB) sharedGroupRevenue(ctx context.Context, r analytics.Request, set in
 	return out, true, nil
 }
 
-// payerRead returns the shared read of r's payers (see DB.share for ok).
-func (d *DB) payerRead(ctx context.Context, r analytics.Request) (_ *payerData, ok bool, err error) {
+// payerRead returns the shared read of r's payers (DB.share).
+func (d *DB) payerRead(ctx context.Context, r analytics.Request) (*payerData, error) {
 	cols := strings.Join(payerColumns, ", ")
 	q := d.newQuery()
 	q.Add("WITH pay AS MATERIALIZED (SELECT visitor_id, currency, CAST(epoch_us(ts) // 86400000000 AS BIGINT) AS day, CAST(" + sqlq.Kind + " AS BIGINT) AS kind, revenue_cents, " +
@@ -133,7 +133,7 @@ func (d *DB) payerRead(ctx context.Context, r analytics.Request) (_ *payerData, 
 	q.Add("))\nSELECT g, " + cols + ", payers, NULL, NULL, NULL, NULL, NULL FROM sets UNION ALL SELECT -1" + strings.Repeat(", NULL", len(payerColumns)+1) +
 		", payer, currency, day, kind, revenue_cents FROM pay")
 	key := fmt.Sprintf("payers %s %#v", q.String(), q.Args)
-	v, ok, err := d.share(ctx, key, func() (any, error) {
+	v, err := d.share(ctx, key, func() (any, error) {
 		var pd payerData
 		err := d.asWritten(ctx, func(conn *sql.Conn) error {
 			rows, err := conn.QueryContext(ctx, q.String(), q.Args...)
@@ -146,12 +146,9 @@ func (d *DB) payerRead(ctx context.Context, r analytics.Request) (_ *payerData, 
 		return &pd, err
 	})
 	if err != nil {
-		return nil, false, fmt.Errorf("revenue of %s by page, referrer, country and browser: %w", r.WebsiteID, err)
+		return nil, fmt.Errorf("revenue of %s by page, referrer, country and browser: %w", r.WebsiteID, err)
 	}
-	if !ok {
-		return nil, false, nil
-	}
-	return v.(*payerData), true, nil
+	return v.(*payerData), nil
 }
 
 // scan reads the rows of payerRead's statement: a grouping set's key and

@@ -59,10 +59,10 @@ func (e *sharedRead) ended(now time.Time) bool {
 
 // share returns the value of the read named key (which must name its
 // statements and arguments whole): a kept one of the same data, the one
-// under way, or read's, run now. ok is false when the one under way
-// failed (its caller gave up) or when sharedEntries reads are under way:
-// then the caller reads on its own.
-func (d *DB) share(ctx context.Context, key string, read func() (any, error)) (value any, ok bool, err error) {
+// under way, or read's, run now. When the one under way failed (its
+// caller gave up) or sharedEntries reads are under way, read runs for
+// this caller alone.
+func (d *DB) share(ctx context.Context, key string, read func() (any, error)) (any, error) {
 	version := d.writes.Load()
 	p := &d.shared
 	p.mu.Lock()
@@ -75,9 +75,12 @@ func (d *DB) share(ctx context.Context, key string, read func() (any, error)) (v
 		select {
 		case <-e.done:
 		case <-ctx.Done():
-			return nil, false, ctx.Err()
+			return nil, ctx.Err()
 		}
-		return e.value, e.err == nil, nil
+		if e.err != nil {
+			return read()
+		}
+		return e.value, nil
 	}
 	// Drop what has ended, then the oldest if still full.
 	var oldest *sharedRead
@@ -94,7 +97,7 @@ func (d *DB) share(ctx context.Context, key string, read func() (any, error)) (v
 	}
 	if len(p.entries) >= sharedEntries {
 		p.mu.Unlock()
-		return nil, false, nil
+		return read()
 	}
 	e := &sharedRead{version: version, done: make(chan struct{})}
 	p.entries[key] = e
@@ -119,8 +122,5 @@ func (d *DB) share(ctx context.Context, key string, read func() (any, error)) (v
 		}
 		p.mu.Unlock()
 	})
-	if e.err != nil {
-		return nil, false, e.err
-	}
-	return e.value, true, nil
+	return e.value, e.err
 }

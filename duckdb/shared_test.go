@@ -26,13 +26,13 @@ func TestShare(t *testing.T) {
 	values := make([]any, 5)
 	for i := range values {
 		wg.Go(func() {
-			v, ok, err := db.share(ctx, "k", func() (any, error) {
+			v, err := db.share(ctx, "k", func() (any, error) {
 				runs++ // one run only: no race
 				<-release
 				return 42, nil
 			})
-			if !ok || err != nil {
-				t.Errorf("asker %d: ok %v, %v", i, ok, err)
+			if err != nil {
+				t.Errorf("asker %d: %v", i, err)
 			}
 			values[i] = v
 		})
@@ -45,9 +45,9 @@ func TestShare(t *testing.T) {
 
 	// Kept until a write.
 	read := func() int {
-		v, ok, err := db.share(ctx, "k", func() (any, error) { runs++; return runs, nil })
-		if !ok || err != nil {
-			t.Fatalf("ok %v, %v", ok, err)
+		v, err := db.share(ctx, "k", func() (any, error) { runs++; return runs, nil })
+		if err != nil {
+			t.Fatal(err)
 		}
 		return v.(int)
 	}
@@ -86,8 +86,8 @@ func TestShare(t *testing.T) {
 		defer func() { recover() }()
 		db.share(ctx, "p", func() (any, error) { panic("boom") })
 	}()
-	if v, ok, err := db.share(ctx, "p", func() (any, error) { return "again", nil }); !ok || err != nil || v != "again" {
-		t.Errorf("after a panic: %v %v %v", v, ok, err)
+	if v, err := db.share(ctx, "p", func() (any, error) { return "again", nil }); err != nil || v != "again" {
+		t.Errorf("after a panic: %v %v", v, err)
 	}
 
 	// Full.
@@ -102,8 +102,9 @@ func TestShare(t *testing.T) {
 	for range sharedEntries {
 		<-started
 	}
-	if _, ok, err := db.share(ctx, "one more", func() (any, error) { return nil, nil }); ok || err != nil {
-		t.Errorf("with %d reads under way: ok %v, %v; want to read on one's own", sharedEntries, ok, err)
+	before := db.shared.reads
+	if v, err := db.share(ctx, "one more", func() (any, error) { return "own", nil }); err != nil || v != "own" || db.shared.reads != before || db.shared.entries["one more"] != nil {
+		t.Errorf("with %d reads under way: %v %v, %d kept reads more; want a read of its own, not kept", sharedEntries, v, err, db.shared.reads-before)
 	}
 	close(block)
 	busy.Wait()
