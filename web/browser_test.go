@@ -104,6 +104,14 @@ func TestAnalyticsInBrowser(t *testing.T) {
 		t.Errorf("key figures:\n%s", got)
 	}
 	screenshot(t, b, "analytics")
+	// A label too long for its cell ends inside it, with an ellipsis.
+	if fits, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`(() => {
+		const a = Array.from(document.querySelectorAll(".rows th a")).find(a => a.textContent === "United States of America");
+		const cell = a.closest("th").getBoundingClientRect(), label = a.getBoundingClientRect();
+		return a.scrollWidth > a.clientWidth && getComputedStyle(a).textOverflow === "ellipsis" && label.right <= cell.right;
+	})()`)); err != nil || !fits {
+		t.Errorf("the long country name does not end with an ellipsis inside its cell (%v)", err)
+	}
 
 	if err := chromedp.Do(b.Ctx, chromedp.Click(chromedp.CSS(`a[title="Filter by Google"]`))); err != nil {
 		t.Fatalf("click the Google row: %v", err)
