@@ -27,8 +27,9 @@ var pageIncludes = map[string][]string{
 }
 
 var funcs = template.FuncMap{
-	"when":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
-	"deref": deref,
+	"static": staticURL,
+	"when":   func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+	"deref":  deref,
 	// maxAllowedIPs is how many entries allowedIps may hold.
 	"maxAllowedIPs": func() int { return auth.MaxAllowedIPs },
 	// colorFamily and colorLabel name the palette colour of a goal's hex

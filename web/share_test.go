@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -86,6 +89,39 @@ func TestSharePage(t *testing.T) {
 }
 
 var assetRef = regexp.MustCompile(`<(?:script[^>]*\ssrc|link[^>]*rel="stylesheet"[^>]*\shref)="(/static/[^"]+)"`)
+
+// TestStaticVersions: the pages name each script and style sheet with the
+// version of its content, which a browser may keep for a year; any other
+// address of it (none, or an earlier version) must be checked again, so
+// an upgrade never leaves a browser on the previous scripts.
+func TestStaticVersions(t *testing.T) {
+	a := newAnalyticsEnv(t)
+	page := do(t, a.owner, "GET", a.srv.URL+"/websites/"+a.site, nil)
+	refs := assetRef.FindAllStringSubmatch(page.body, -1)
+	if len(refs) < 5 {
+		t.Fatalf("the page references %d assets", len(refs))
+	}
+	for _, m := range refs {
+		u, err := url.Parse(m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		asset := do(t, a.owner, "GET", a.srv.URL+m[1], nil)
+		sum := sha256.Sum256([]byte(asset.body))
+		if v := u.Query().Get("v"); asset.status != http.StatusOK || v != hex.EncodeToString(sum[:6]) {
+			t.Errorf("%s: %d, version %q, content's %x", m[1], asset.status, v, sum[:6])
+		}
+		if got := asset.header.Get("Cache-Control"); got != "public, max-age=31536000, immutable" {
+			t.Errorf("%s: Cache-Control %q", m[1], got)
+		}
+		for _, other := range []string{u.Path, u.Path + "?v=000000000000"} {
+			again := do(t, a.owner, "GET", a.srv.URL+other, nil)
+			if again.status != http.StatusOK || again.body != asset.body || again.header.Get("Cache-Control") != "no-cache" {
+				t.Errorf("%s: %d, Cache-Control %q", other, again.status, again.header.Get("Cache-Control"))
+			}
+		}
+	}
+}
 
 // TestAnalyticsPageWeight: all the JavaScript and CSS of the analytics
 // page weigh at most 60 KB gzipped.

@@ -9,7 +9,9 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -255,9 +257,45 @@ func staticHandler(files fs.FS) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		w.Header().Set("Cache-Control", "public, max-age=86400")
+		if v := r.URL.Query().Get("v"); v != "" && v == staticVersions[r.URL.Path] {
+			// This name is of this content only (staticURL).
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
 		fsrv.ServeHTTP(w, r)
 	})
+}
+
+// staticVersions are the static files' versions, by name: the start of
+// their content's SHA-256.
+var staticVersions = func() map[string]string {
+	versions := map[string]string{}
+	fs.WalkDir(staticFS, "static", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFS.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		versions[strings.TrimPrefix(path, "static/")] = hex.EncodeToString(sum[:6])
+		return nil
+	})
+	return versions
+}()
+
+// staticURL is the address of a static file with its version (the
+// template function static): a browser keeps it for a year, and after an
+// upgrade that changes it the page names another address, so no one runs
+// the previous version's scripts or styles.
+func staticURL(name string) (string, error) {
+	v, ok := staticVersions[name]
+	if !ok {
+		return "", fmt.Errorf("no static file %q", name)
+	}
+	return "/static/" + name + "?v=" + v, nil
 }
 
 func peerIP(r *http.Request) string {
