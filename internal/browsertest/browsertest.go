@@ -65,8 +65,28 @@ func New(t *testing.T, opts ...chromedp.ExecAllocatorOption) *Browser {
 			"no Chromium at %s (apt-get install chromium, or set %s): %v", path, ChromiumEnv, err)
 	}
 	root, cancelRoot := context.WithTimeout(context.Background(), Timeout)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(root, append(Options(path), opts...)...)
-	ctx, cancelTab := chromedp.NewContext(alloc)
+	var ctx context.Context
+	var cancelTab, cancelAlloc context.CancelFunc
+	for attempt := 1; ; attempt++ {
+		var alloc context.Context
+		alloc, cancelAlloc = chromedp.NewExecAllocator(root, append(Options(path), opts...)...)
+		ctx, cancelTab = chromedp.NewContext(alloc)
+		err := chromedp.Do(ctx)
+		if err == nil {
+			break
+		}
+		cancelTab()
+		cancelAlloc()
+		// Chromium now and then exits while it starts, before it has
+		// opened anything (a crash report on a loaded machine): a fault
+		// of the machine, not of what the test checks. It gets two more
+		// tries.
+		if attempt == startAttempts || !strings.Contains(err.Error(), "failed to start") {
+			cancelRoot()
+			t.Fatalf("start %s: %v", path, err)
+		}
+		t.Logf("start %s (try %d of %d): %v", path, attempt, startAttempts, err)
+	}
 	b := &Browser{Ctx: ctx}
 	done := make(chan struct{})
 	t.Cleanup(func() {
@@ -84,10 +104,6 @@ func New(t *testing.T, opts ...chromedp.ExecAllocatorOption) *Browser {
 			}
 		}
 	})
-	if err := chromedp.Do(ctx); err != nil {
-		close(done)
-		t.Fatalf("start %s: %v", path, err)
-	}
 	if err := look(ctx, os.Getenv(LookEnv)); err != nil {
 		close(done)
 		t.Fatalf("%s: %v", LookEnv, err)
@@ -104,6 +120,10 @@ func New(t *testing.T, opts ...chromedp.ExecAllocatorOption) *Browser {
 	}()
 	return b
 }
+
+// startAttempts is how many times New starts a Chromium that exits while
+// it starts.
+const startAttempts = 3
 
 // Path is the Chromium program: $OPENFAST_CHROMIUM, else /usr/bin/chromium.
 func Path() string { return cmp.Or(os.Getenv(ChromiumEnv), DefaultChromium) }
