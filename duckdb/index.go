@@ -44,8 +44,12 @@ const roundCandidates = 100_000
 // wholeVisitors is how many visitors a round takes when it indexes their
 // whole history (see wholeSQL), which bounds its memory when a whole file
 // is pending; it is also the number of visitors indexed in one pass above
-// which the pass checkpoints (see checkpointAfter).
-const wholeVisitors = 250_000
+// which the pass checkpoints (see checkpointAfter). The round's window
+// functions sort its visitors' rows, spilling to disk past the memory
+// cap: at 10M events (1.4M pending pageviews, 400MB), 250,000 visitors a
+// round spilled up to 3.1 GB, twice the database, and 50,000 up to 1.0-1.2
+// GB, less than it, for 27-32% more time indexing (docs/benchmarks.md).
+const wholeVisitors = 50_000
 
 // indexRound computes the columns of the rows that changed for a round of
 // the visitors that have a pending row at or after since (epoch
