@@ -100,6 +100,29 @@ func TestReleaseMemory(t *testing.T) {
 	}
 }
 
+// TestAllocatorDecay: once a database is open, DuckDB's allocator keeps
+// freed pages allocatorDecay, in the arenas in use and those to come.
+func TestAllocatorDecay(t *testing.T) {
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("DuckDB links jemalloc on Linux x86-64 only")
+	}
+	db, err := OpenDataDir(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	want := allocatorDecay.Milliseconds()
+	for _, name := range []string{"arenas.dirty_decay_ms", "arenas.muzzy_decay_ms", "arena.0.dirty_decay_ms", "arena.0.muzzy_decay_ms"} {
+		if got := allocatorDecaySetting(name); got != want {
+			t.Errorf("%s = %d, want %d", name, got, want)
+		}
+	}
+	var background bool
+	if err := db.db.QueryRow("SELECT current_setting('allocator_background_threads')").Scan(&background); err != nil || !background {
+		t.Errorf("allocator_background_threads = %v (%v), want true", background, err)
+	}
+}
+
 // TestOldJournalTable: a file made before journals had names keeps its last
 // batch, under the legacy journal name.
 func TestOldJournalTable(t *testing.T) {
