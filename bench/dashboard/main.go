@@ -203,9 +203,12 @@ func run(ctx context.Context, o options) error {
 	if o.alone {
 		return alone(ctx, base, cookie, scenarios[0], o.runs, write)
 	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, browsertest.Options(browsertest.Path())...)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
+	browser, cancelBrowser, err := browsertest.Start(ctx, func(attempt int, err error) {
+		fmt.Fprintf(os.Stderr, "dashboard: start %s (try %d): %v\n", browsertest.Path(), attempt, err)
+	})
+	if err != nil {
+		return fmt.Errorf("start %s: %w", browsertest.Path(), err)
+	}
 	defer cancelBrowser()
 	if err := chromedp.Do(browser, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{
@@ -213,7 +216,7 @@ func run(ctx context.Context, o options) error {
 		})
 		return err
 	})); err != nil {
-		return fmt.Errorf("start %s and set the session cookie: %w", browsertest.Path(), err)
+		return fmt.Errorf("set the session cookie in %s: %w", browsertest.Path(), err)
 	}
 
 	fmt.Printf("\ndashboard: %d events, %d sites, %d days ending %s; the analytics page in headless Chromium, %d runs per site after one untimed, each a load in a new tab and one again in that tab\n",

@@ -65,33 +65,17 @@ func New(t *testing.T, opts ...chromedp.ExecAllocatorOption) *Browser {
 			"no Chromium at %s (apt-get install chromium, or set %s): %v", path, ChromiumEnv, err)
 	}
 	root, cancelRoot := context.WithTimeout(context.Background(), Timeout)
-	var ctx context.Context
-	var cancelTab, cancelAlloc context.CancelFunc
-	for attempt := 1; ; attempt++ {
-		var alloc context.Context
-		alloc, cancelAlloc = chromedp.NewExecAllocator(root, append(Options(path), opts...)...)
-		ctx, cancelTab = chromedp.NewContext(alloc)
-		err := chromedp.Do(ctx)
-		if err == nil {
-			break
-		}
-		cancelTab()
-		cancelAlloc()
-		// Chromium now and then exits while it starts, before it has
-		// opened anything (a crash report on a loaded machine): a fault
-		// of the machine, not of what the test checks. It gets two more
-		// tries.
-		if attempt == startAttempts || !strings.Contains(err.Error(), "failed to start") {
-			cancelRoot()
-			t.Fatalf("start %s: %v", path, err)
-		}
+	ctx, cancel, err := Start(root, func(attempt int, err error) {
 		t.Logf("start %s (try %d of %d): %v", path, attempt, startAttempts, err)
+	}, opts...)
+	if err != nil {
+		cancelRoot()
+		t.Fatalf("start %s: %v", path, err)
 	}
 	b := &Browser{Ctx: ctx}
 	done := make(chan struct{})
 	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc()
+		cancel()
 		cancelRoot()
 		<-done
 	})
@@ -121,9 +105,34 @@ func New(t *testing.T, opts ...chromedp.ExecAllocatorOption) *Browser {
 	return b
 }
 
-// startAttempts is how many times New starts a Chromium that exits while
-// it starts.
+// startAttempts is how many times Start starts a Chromium that exits
+// while it starts.
 const startAttempts = 3
+
+// Start starts Chromium (Path) with Options and opts under parent, and
+// returns its first tab; cancel closes it. Chromium now and then exits
+// while it starts, before it has opened anything (a crash report on a
+// loaded machine): a fault of the machine, not of what a test or a
+// benchmark measures, so it gets two more tries, each reported to retry
+// (which may be nil).
+func Start(parent context.Context, retry func(attempt int, err error), opts ...chromedp.ExecAllocatorOption) (ctx context.Context, cancel context.CancelFunc, err error) {
+	for attempt := 1; ; attempt++ {
+		alloc, cancelAlloc := chromedp.NewExecAllocator(parent, append(Options(Path()), opts...)...)
+		tab, cancelTab := chromedp.NewContext(alloc)
+		err := chromedp.Do(tab)
+		if err == nil {
+			return tab, func() { cancelTab(); cancelAlloc() }, nil
+		}
+		cancelTab()
+		cancelAlloc()
+		if attempt == startAttempts || !strings.Contains(err.Error(), "failed to start") {
+			return nil, nil, err
+		}
+		if retry != nil {
+			retry(attempt, err)
+		}
+	}
+}
 
 // Path is the Chromium program: $OPENFAST_CHROMIUM, else /usr/bin/chromium.
 func Path() string { return cmp.Or(os.Getenv(ChromiumEnv), DefaultChromium) }
