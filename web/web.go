@@ -248,8 +248,9 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// staticHandler serves the embedded assets, cached for a day (their URLs
-// carry the binary's asset version, see assetVersion).
+// staticHandler serves the embedded assets: for a year at the address
+// the pages name (their content's version, staticURL), else checked again
+// on each use.
 func staticHandler(files fs.FS) http.Handler {
 	fsrv := http.FileServerFS(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
